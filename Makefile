@@ -1,0 +1,125 @@
+# tsnet - see README.md.  `make`, `make check`, `make demo`, `make deps`.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+DESTDIR ?=
+
+CC ?= gcc
+PKGS := libmnl libnftnl libpcap
+WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-align -Wwrite-strings \
+	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wundef \
+	-Wno-unused-parameter -Werror
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -I. \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+B ?= build
+# Every source of the program but main.c goes into one archive that the
+# unit tests link against; folders are picked up as they appear.
+LIB_SRCS := $(sort $(wildcard lib/*.c preflight/*.c probe/*.c enable/*.c \
+	cloud/*.c cluster/*.c)) agent.c
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+
+all: tsnet
+
+tsnet: $(B)/main.o $(B)/libtsnet.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/libtsnet.a: $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(LIB_OBJS:.o=.d) $(B)/main.d
+
+$(B)/tests/%: tests/unit/%.c $(B)/libtsnet.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(B)/libtsnet.a $(LDLIBS) -lcriterion
+
+unit: $(UNIT_BINS)
+	@tests/run-unit $(UNIT_BINS)
+
+# The unit tests again under AddressSanitizer and UBSan, in their own
+# build tree so the two never mix objects.
+asan:
+	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined \
+		-fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" unit-asan
+
+unit-asan: $(UNIT_BINS) tsnet-asan
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		tests/run-unit $(UNIT_BINS)
+
+tsnet-asan: $(B)/main.o $(B)/libtsnet.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $(B)/tsnet $^ $(LDLIBS)
+
+integration: tsnet
+	@tests/run-integration
+
+# libFuzzer targets: one per parser (tests/fuzz/fuzz_*.c).
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+fuzz: $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+build-fuzz/%: tests/fuzz/%.c
+	@mkdir -p build-fuzz
+	clang -std=gnu11 -D_GNU_SOURCE -I. -g -O1 \
+		-fsanitize=fuzzer,address,undefined -o $@ $< \
+		$(filter-out agent.c,$(LIB_SRCS)) $(LDLIBS)
+fuzz-run: fuzz
+	@tests/run-fuzz $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+
+# The README's test command: everything, from a bare Debian 12.
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) asan
+	$(MAKE) fuzz-run
+	$(MAKE) integration
+	$(MAKE) lint
+
+lint:
+	shellcheck -x tests/lab/lab tests/lab/vm tests/run-* tests/integration/*.sh \
+		bench/*.sh demo/*.sh .ci/run contrib/tsnet.bash-completion
+
+demo: deps all
+	demo/demo.sh
+
+bench: deps all
+	bench/run
+
+DEPS := build-essential pkg-config libnftnl-dev libmnl-dev libpcap-dev \
+	libcriterion-dev nftables tcpdump strongswan-swanctl strongswan-charon \
+	strongswan-pki libstrongswan-standard-plugins qemu-system-x86 \
+	linux-image-amd64 busybox-static cpio iputils-ping openssh-server \
+	openssh-client ike-scan nmap tshark shellcheck clang valgrind iproute2 \
+	kmod procps psmisc util-linux
+deps:
+	@missing=$$(for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing:" $$missing; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+install: tsnet
+	install -D -m 0755 tsnet $(DESTDIR)$(SBINDIR)/tsnet
+	for m in man/*.8; do \
+		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/$$(basename $$m); \
+	done
+	install -D -m 0644 contrib/tsnet.bash-completion \
+		$(DESTDIR)$(COMPLETIONDIR)/tsnet
+
+clean:
+	rm -rf build build-asan build-fuzz tsnet
+
+.PHONY: all unit asan unit-asan tsnet-asan integration fuzz fuzz-run check \
+	lint demo bench deps install clean
+.DELETE_ON_ERROR:

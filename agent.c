@@ -1,0 +1,79 @@
+/* agent.c - `tsnet agent ACTION`: the node-local side of every command.
+ *
+ * The coordinator runs these on each node through a transport.  An action
+ * reads its request (and any secrets) from stdin, never from argv, does
+ * its work on this host only, and prints one JSON object on stdout.  Its
+ * exit status follows man/tsnet.8.  Not meant to be typed by people, so
+ * it is not in the help.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "lib/cmd.h"
+#include "lib/json.h"
+#include "lib/util.h"
+
+static int ping_action(int argc, char **argv, struct tsn_ctx *ctx);
+
+const struct tsn_cmd tsn_agent_actions[] = {
+	{ "ping", ping_action, "who and where am I (reachability, clock)" },
+	{ NULL, NULL, NULL },
+};
+
+/* Reachability and identity: the hostname the node reports, its kernel,
+ * whether tsnet runs as root there, and its wall clock (for the offset
+ * between nodes, which certificates care about). */
+static int ping_action(int argc, char **argv, struct tsn_ctx *ctx)
+{
+	struct tsn_buf b = { 0 };
+	struct tsn_json j;
+	struct utsname u;
+	struct timespec ts;
+	int ret;
+
+	(void)argv;
+	(void)ctx;
+	if (argc > 1) {
+		tsn_err("agent ping", "unexpected argument '%s'", argv[1]);
+		return TSN_EXIT_USAGE;
+	}
+	uname(&u);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	tsn_json_init(&j, &b, false);
+	tsn_json_obj_begin(&j);
+	tsn_json_kstr(&j, "hostname", u.nodename);
+	tsn_json_kstr(&j, "kernel", u.release);
+	tsn_json_kstr(&j, "machine", u.machine);
+	tsn_json_kuint(&j, "uid", geteuid());
+	tsn_json_kdouble(&j, "time", (double)ts.tv_sec + ts.tv_nsec / 1e9);
+	tsn_json_obj_end(&j);
+	ret = tsn_json_finish(&j);
+	if (ret == 0)
+		printf("%s\n", b.p);
+	tsn_buf_free(&b);
+	if (ret < 0) {
+		tsn_err("agent ping", "%s", strerror(-ret));
+		return TSN_EXIT_RUNTIME;
+	}
+	return TSN_EXIT_OK;
+}
+
+int agent_main(int argc, char **argv, struct tsn_ctx *ctx)
+{
+	if (argc < 2) {
+		tsn_err("agent", "missing action");
+		return TSN_EXIT_USAGE;
+	}
+	for (const struct tsn_cmd *a = tsn_agent_actions; a->name; a++) {
+		if (!strcmp(a->name, argv[1])) {
+			optind = 0;
+			return a->fn(argc - 1, argv + 1, ctx);
+		}
+	}
+	tsn_err("agent", "unknown action '%s'", argv[1]);
+	return TSN_EXIT_USAGE;
+}

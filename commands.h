@@ -1,0 +1,10 @@
+/* commands.h - the entry point of every command, for main.c's table.
+ * Each folder implements its own; one line each. */
+#ifndef TSN_COMMANDS_H
+#define TSN_COMMANDS_H
+
+#include "lib/cmd.h"
+
+int inventory_main(int argc, char **argv, struct tsn_ctx *ctx);
+
+#endif

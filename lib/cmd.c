@@ -1,0 +1,35 @@
+/* cmd.c - global options shared by every command, and usage printing. */
+#include <stdio.h>
+
+#include "cmd.h"
+#include "util.h"
+
+int tsn_global_opt(struct tsn_ctx *ctx, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'c':
+		ctx->config = arg;
+		return 0;
+	case TSN_OPT_JSON:
+		ctx->json = true;
+		return 0;
+	case 'q':
+		tsn_quiet = true;
+		return 0;
+	case 'v':
+		tsn_verbose++;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+int tsn_usage(const struct tsn_ctx *ctx, const char *synopsis, bool error)
+{
+	FILE *f = error ? stderr : stdout;
+
+	fprintf(f, "usage: tsnet %s %s\n", ctx->cmd ? ctx->cmd : "", synopsis);
+	fprintf(f, "global options: -c FILE, --json, -q, -v "
+		"(see 'man tsnet-%s')\n", ctx->cmd ? ctx->cmd : "");
+	return error ? TSN_EXIT_USAGE : TSN_EXIT_OK;
+}

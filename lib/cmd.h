@@ -1,0 +1,54 @@
+/* cmd.h - what every command sees: the global options and the tables.
+ *
+ * main.c holds one static table of commands that both dispatches and
+ * prints the help (wireguard-tools' shape).  Node-local actions, run on a
+ * node by the transports as `tsnet agent ACTION ...`, have a table of
+ * their own in the same form.
+ */
+#ifndef TSN_CMD_H
+#define TSN_CMD_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#define TSN_DEFAULT_CONFIG "/etc/tsnet/cluster.conf"
+#define TSN_STATE_DIR "/var/lib/tsnet"
+
+struct tsn_ctx {
+	const char *config;	/* -c, TSNET_CONFIG, or the default */
+	bool json;		/* --json */
+	bool tty;		/* stdout is a terminal: tables may colour */
+	bool err_tty;		/* stderr is a terminal: progress lines */
+	const char *cmd;	/* the command name, for error messages */
+};
+
+struct tsn_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct tsn_ctx *ctx);
+	const char *help;
+};
+
+/* Global options may also follow the command: every command adds
+ * TSN_GLOBAL_LONGOPTS to its getopt_long table, TSN_GLOBAL_SHORTOPTS to
+ * its short options, and passes what it does not know to tsn_global_opt()
+ * (returns 0 when the option was global, -1 otherwise). */
+#define TSN_GLOBAL_SHORTOPTS "c:qvh"
+#define TSN_OPT_JSON 0x1000
+#define TSN_GLOBAL_LONGOPTS \
+	{ "config", required_argument, NULL, 'c' }, \
+	{ "json", no_argument, NULL, TSN_OPT_JSON }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "help", no_argument, NULL, 'h' }
+
+int tsn_global_opt(struct tsn_ctx *ctx, int opt, const char *arg);
+
+/* Print "usage: tsnet CMD ..." plus help lines to stdout (--help, exit 0)
+ * or stderr (a usage error, exit 2) and return the exit code. */
+int tsn_usage(const struct tsn_ctx *ctx, const char *synopsis, bool error);
+
+/* Node-local actions (tsnet agent ACTION). */
+extern const struct tsn_cmd tsn_agent_actions[];
+int agent_main(int argc, char **argv, struct tsn_ctx *ctx);
+
+#endif

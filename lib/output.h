@@ -1,0 +1,133 @@
+/* output.h - the one result model every command reports through.
+ *
+ *   node -> checks, each ok/warn/fail/skip with a detail and a fix hint
+ *   directed pair (from -> to) -> one verdict per protocol
+ *   problems -> what is wrong and what to do about it
+ *
+ * Rendered as aligned tables (colour only on a tty) or as --json with the
+ * stable keys documented in man/tsnet.8 (JSON OUTPUT).
+ */
+#ifndef TSN_OUTPUT_H
+#define TSN_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "json.h"
+
+enum tsn_status {
+	TSN_ST_OK,
+	TSN_ST_WARN,
+	TSN_ST_FAIL,
+	TSN_ST_SKIP,
+};
+
+struct tsn_check {
+	char *id;		/* stable, e.g. "kernel.esp" */
+	enum tsn_status status;
+	char *detail;
+	char *fix;		/* may be NULL */
+};
+
+struct tsn_node_report {
+	char *node;
+	char *error;		/* set when the node could not be checked */
+	bool unreachable;	/* the transport could not reach it */
+	struct tsn_check *checks;
+	size_t n_checks;
+};
+
+#define TSN_VERDICTS_MAX 8
+
+struct tsn_verdict {
+	char *proto;		/* "udp500", "udp4500", "esp" */
+	char *verdict;		/* "ok", "not-arrived", ... */
+	char *detail;		/* may be NULL */
+	bool good;		/* counts as a pass for the exit code */
+};
+
+struct tsn_pair_report {
+	char *from;
+	char *to;
+	struct tsn_verdict v[TSN_VERDICTS_MAX];
+	size_t n;
+};
+
+struct tsn_problem {
+	char *what;
+	char *fix;		/* may be NULL */
+};
+
+struct tsn_report {
+	char *command;
+	struct tsn_node_report *nodes;
+	size_t n_nodes;
+	struct tsn_pair_report *pairs;
+	size_t n_pairs;
+	struct tsn_problem *problems;
+	size_t n_problems;
+};
+
+const char *tsn_status_name(enum tsn_status s);	/* "ok", "warn", ... */
+int tsn_status_parse(const char *s, enum tsn_status *out);
+
+void tsn_report_init(struct tsn_report *r, const char *command);
+void tsn_report_free(struct tsn_report *r);
+/* Returned pointers stay valid until the next add of the same kind. */
+struct tsn_node_report *tsn_report_node(struct tsn_report *r,
+					const char *node);
+int tsn_node_check(struct tsn_node_report *n, const char *id,
+		   enum tsn_status st, const char *fix,
+		   const char *detail_fmt, ...) TSN_PRINTF(5, 6);
+int tsn_node_error(struct tsn_node_report *n, bool unreachable,
+		   const char *fmt, ...) TSN_PRINTF(3, 4);
+struct tsn_pair_report *tsn_report_pair(struct tsn_report *r,
+					const char *from, const char *to);
+int tsn_pair_verdict(struct tsn_pair_report *p, const char *proto,
+		     const char *verdict, bool good, const char *detail);
+int tsn_report_problem(struct tsn_report *r, const char *fix,
+		       const char *what_fmt, ...) TSN_PRINTF(3, 4);
+
+/* Exit code per man/tsnet.8: 3 if a node could not be checked, else 1 if
+ * any check failed or any verdict is not good, else 0. */
+int tsn_report_exit_code(const struct tsn_report *r);
+
+/* Tables: one per section present (checks per node, then one matrix per
+ * protocol, then problems).  colour: ANSI colours for the status words. */
+void tsn_report_print_table(const struct tsn_report *r, FILE *f, bool colour);
+/* {"command":..,"nodes":[{"node","error","unreachable","checks":[{"id",
+ *  "status","detail","fix"}]}],"pairs":[{"from","to",PROTO:{"verdict",
+ *  "detail"}}],"problems":[{"what","fix"}],"exit":N} */
+void tsn_report_json(const struct tsn_report *r, struct tsn_json *j);
+int tsn_report_print_json(const struct tsn_report *r, FILE *f);
+
+/* Agent side: a node's checks as JSON ({"checks":[...]}) and back. */
+void tsn_checks_json(const struct tsn_node_report *n, struct tsn_json *j);
+int tsn_checks_from_json(struct tsn_node_report *n, const struct tsn_jv *v);
+
+/* Aligned text table, reusable by any command. */
+struct tsn_table {
+	size_t ncols;
+	size_t nrows;
+	char **cells;		/* nrows * ncols, row-major; row 0 = header */
+};
+void tsn_table_init(struct tsn_table *t, size_t ncols);
+int tsn_table_row(struct tsn_table *t, const char *const *cells);
+/* colour_fn (may be NULL) returns an ANSI prefix for a cell or NULL. */
+void tsn_table_print(const struct tsn_table *t, FILE *f, bool colour);
+void tsn_table_free(struct tsn_table *t);
+
+/* Progress on stderr: shown only when stderr is a tty and the operation
+ * has run for more than a second; cleared by tsn_progress_end(). */
+struct tsn_progress {
+	bool enabled;
+	double start;
+	bool shown;
+};
+void tsn_progress_begin(struct tsn_progress *p, bool tty);
+void tsn_progress(struct tsn_progress *p, const char *fmt, ...)
+	TSN_PRINTF(2, 3);
+void tsn_progress_end(struct tsn_progress *p);
+
+#endif

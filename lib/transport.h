@@ -1,0 +1,80 @@
+/* transport.h - run tsnet's node-local actions on many nodes at once.
+ *
+ * The coordinator fills one tsn_job per node: the agent arguments (what
+ * follows `tsnet` on the node, normally "agent ACTION ..."), and the bytes
+ * for the node's stdin (secrets travel here, never in argv).  tsn_run()
+ * runs them in parallel, at most `concurrency` at a time, each with its
+ * own timeout, in one poll() loop without threads, and fills in the
+ * results.  A node that cannot be reached or hangs gets a result saying
+ * so; the others complete.
+ *
+ *   ssh    ssh -o BatchMode=yes -o ConnectTimeout=N -o ControlMaster=auto
+ *          -o ControlPath=... -o ControlPersist=60 [-p] [-i] [-l] HOST
+ *          REMOTE_TSNET ARGS...   (each argument shell-quoted)
+ *   netns  a lab node: setns() into /run/netns/NS and, for a node that
+ *          looks like a host, the mount and UTS namespaces kept at
+ *          /run/tsnet-lab/NS/{mnt,uts}; else `ip netns exec NS`
+ *   local  this host: fork and exec tsnet itself
+ */
+#ifndef TSN_TRANSPORT_H
+#define TSN_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "inventory.h"
+
+#define TSN_LAB_RUN "/run/tsnet-lab"	/* host-like lab nodes' namespaces */
+#define TSN_OUTPUT_MAX (16u << 20)	/* cap on a node's stdout/stderr */
+
+enum tsn_job_state {
+	TSN_JOB_PENDING,
+	TSN_JOB_DONE,		/* ran; exit_status is valid */
+	TSN_JOB_UNREACHABLE,	/* ssh exit 255 / netns missing */
+	TSN_JOB_TIMEOUT,	/* killed after the timeout */
+	TSN_JOB_ERROR,		/* could not start: error holds -errno */
+};
+
+struct tsn_job {
+	/* in */
+	const struct tsn_node *node;
+	const char *const *argv;	/* NULL-terminated, after "tsnet" */
+	const void *input;		/* stdin bytes, may be NULL */
+	size_t input_len;
+	/* out */
+	enum tsn_job_state state;
+	int exit_status;		/* valid when TSN_JOB_DONE */
+	int error;			/* -errno when TSN_JOB_ERROR */
+	struct tsn_buf out;		/* stdout: the action's JSON */
+	struct tsn_buf err;		/* stderr */
+	double elapsed;			/* seconds */
+};
+
+struct tsn_run_opts {
+	unsigned concurrency;		/* 0: the inventory's */
+	unsigned timeout;		/* seconds, 0: the inventory's */
+	/* Called (may be NULL) whenever a job finishes, for progress. */
+	void (*done)(void *arg, const struct tsn_job *job, size_t ndone,
+		     size_t total);
+	void *done_arg;
+};
+
+/* Run every job; returns 0 when all were started and collected (each
+ * job's own state says how it went) or a negative errno on a local
+ * failure (out of memory, pipe). */
+int tsn_run(const struct tsn_inventory *inv, struct tsn_job *jobs,
+	    size_t n, const struct tsn_run_opts *opts);
+void tsn_job_free(struct tsn_job *job);
+
+/* A one-line reason for a job that did not succeed, e.g. "unreachable:
+ * ssh: connect to host 198.18.1.9 port 22: No route to host". */
+const char *tsn_job_reason(const struct tsn_job *job, char *buf, size_t len);
+
+/* Build the argv the transport would exec for a node (for -v and tests).
+ * Free with tsn_argv_free(). */
+int tsn_transport_argv(const struct tsn_inventory *inv,
+		       const struct tsn_node *node,
+		       const char *const *args, char ***out);
+void tsn_argv_free(char **argv);
+
+#endif

@@ -1,0 +1,392 @@
+/* util.c - error printing, strict number parsing, buffers and files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int tsn_verbose;
+bool tsn_quiet;
+
+static void vmsg(const char *kind, const char *cmd, const char *fmt,
+		 va_list ap)
+{
+	struct tsn_buf b = { 0 };
+
+	/* Build the line first so concurrent writers never interleave it. */
+	tsn_buf_puts(&b, "tsnet: ");
+	if (cmd)
+		tsn_buf_printf(&b, "%s: ", cmd);
+	if (kind)
+		tsn_buf_puts(&b, kind);
+	tsn_buf_vprintf(&b, fmt, ap);
+	tsn_buf_puts(&b, "\n");
+	if (b.p)
+		fputs(b.p, stderr);
+	tsn_buf_free(&b);
+}
+
+void tsn_err(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(NULL, cmd, fmt, ap);
+	va_end(ap);
+}
+
+void tsn_warn(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (tsn_quiet)
+		return;
+	va_start(ap, fmt);
+	vmsg("warning: ", cmd, fmt, ap);
+	va_end(ap);
+}
+
+void tsn_dbg(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (tsn_verbose < 1)
+		return;
+	va_start(ap, fmt);
+	vmsg("debug: ", NULL, fmt, ap);
+	va_end(ap);
+}
+
+int tsn_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		unsigned d;
+
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		d = (unsigned)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10)	/* would overflow */
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int tsn_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+	uint64_t v;
+	int ret = tsn_parse_u64(s, min, max, &v);
+
+	if (ret < 0)
+		return ret;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int buf_grow(struct tsn_buf *b, size_t need)
+{
+	size_t cap;
+	char *p;
+
+	if (b->len + need + 1 <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 128;
+	while (cap < b->len + need + 1) {
+		if (cap > SIZE_MAX / 2)
+			return -ENOMEM;
+		cap *= 2;
+	}
+	p = realloc(b->p, cap);
+	if (!p)
+		return -ENOMEM;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+int tsn_buf_add(struct tsn_buf *b, const void *data, size_t len)
+{
+	if (buf_grow(b, len) < 0)
+		return -ENOMEM;
+	if (len)
+		memcpy(b->p + b->len, data, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+int tsn_buf_puts(struct tsn_buf *b, const char *s)
+{
+	return tsn_buf_add(b, s, strlen(s));
+}
+
+int tsn_buf_vprintf(struct tsn_buf *b, const char *fmt, va_list ap)
+{
+	va_list aq;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return -EINVAL;
+	if (buf_grow(b, (size_t)n) < 0)
+		return -ENOMEM;
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int tsn_buf_printf(struct tsn_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = tsn_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+void tsn_buf_reset(struct tsn_buf *b)
+{
+	b->len = 0;
+	if (b->p)
+		b->p[0] = '\0';
+}
+
+void tsn_buf_free(struct tsn_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+void tsn_buf_wipe(struct tsn_buf *b)
+{
+	if (b->p)
+		tsn_memzero(b->p, b->cap);
+	tsn_buf_free(b);
+}
+
+void tsn_memzero(void *p, size_t n)
+{
+	volatile unsigned char *v = p;
+
+	while (n--)
+		*v++ = 0;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, ret = 0;
+
+	if (!slash) {
+		strcpy(dir, ".");
+	} else if (slash == path) {
+		strcpy(dir, "/");
+	} else {
+		if ((size_t)(slash - path) >= sizeof(dir))
+			return -ENAMETOOLONG;
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int tsn_write_file_atomic(const char *path, const void *data, size_t len,
+			  mode_t mode)
+{
+	char tmp[PATH_MAX];
+	const char *p = data;
+	int fd, ret = 0;
+	size_t off = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
+	    (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	/* mkstemp creates the file 0600: nobody else can open it, even
+	 * before the fchmod to the final mode. */
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, mode) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, p + off, len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) < 0) {
+		ret = -errno;
+		goto out;
+	}
+out:
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret) {
+		unlink(tmp);
+		return ret;
+	}
+	return fsync_dir_of(path);
+}
+
+int tsn_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	struct tsn_buf b = { 0 };
+	char chunk[8192];
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (b.len + (size_t)n > max) {
+			ret = -EFBIG;
+			goto out;
+		}
+		if (tsn_buf_add(&b, chunk, (size_t)n) < 0) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	if (!b.p && tsn_buf_add(&b, "", 0) < 0)
+		ret = -ENOMEM;
+out:
+	close(fd);
+	if (ret) {
+		tsn_buf_free(&b);
+		return ret;
+	}
+	*out = b.p;
+	if (len)
+		*len = b.len;
+	return 0;
+}
+
+int tsn_mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	memcpy(tmp, path, n + 1);
+	for (char *p = tmp + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+				return -errno;
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	return 0;
+}
+
+unsigned tsn_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned row[64 + 1];
+
+	if (lb > 64)	/* suggestions are for short keys only */
+		return UINT_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		unsigned diag = row[0];
+
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned up = row[j];
+			unsigned cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			unsigned v = diag + cost;
+
+			if (up + 1 < v)
+				v = up + 1;
+			if (row[j - 1] + 1 < v)
+				v = row[j - 1] + 1;
+			row[j] = v;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+char *tsn_strdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+bool tsn_streq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+double tsn_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+const char *tsn_self_exe(void)
+{
+	static char path[PATH_MAX];
+	ssize_t n;
+
+	if (path[0])
+		return path;
+	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n <= 0)
+		return "tsnet";
+	path[n] = '\0';
+	return path;
+}

@@ -1,0 +1,85 @@
+/* util.h - exit codes, error printing, strict numbers, buffers, files.
+ *
+ * Conventions (STYLE.md): internal functions return 0 or a negative errno
+ * and never exit; only a command's *_main prints, through tsn_err(), in
+ * one format: "tsnet: CMD: [NODE: ]what: why (hint)".
+ */
+#ifndef TSN_UTIL_H
+#define TSN_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Documented in man/tsnet.8, EXIT STATUS. */
+enum {
+	TSN_EXIT_OK = 0,	/* everything checked out */
+	TSN_EXIT_PROBLEM = 1,	/* a check found a problem */
+	TSN_EXIT_USAGE = 2,	/* usage or inventory error */
+	TSN_EXIT_RUNTIME = 3,	/* unreachable node, netlink, privilege */
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define TSN_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/* Verbosity set by -q / -v; tsn_dbg prints only with -v. */
+extern int tsn_verbose;
+extern bool tsn_quiet;
+
+/* "tsnet: CMD: message\n" on stderr.  cmd may be NULL. */
+void tsn_err(const char *cmd, const char *fmt, ...) TSN_PRINTF(2, 3);
+/* Same, prefixed "warning: ", suppressed by -q. */
+void tsn_warn(const char *cmd, const char *fmt, ...) TSN_PRINTF(2, 3);
+void tsn_dbg(const char *fmt, ...) TSN_PRINTF(1, 2);
+
+/* Strict decimal parse of the whole string into [min, max]: no sign, no
+ * spaces, no trailing bytes, no overflow.  0 or -EINVAL / -ERANGE. */
+int tsn_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int tsn_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out);
+
+/* A growable byte buffer, always NUL-terminated when p != NULL. */
+struct tsn_buf {
+	char *p;
+	size_t len;
+	size_t cap;
+};
+
+int tsn_buf_add(struct tsn_buf *b, const void *data, size_t len);
+int tsn_buf_puts(struct tsn_buf *b, const char *s);
+int tsn_buf_printf(struct tsn_buf *b, const char *fmt, ...) TSN_PRINTF(2, 3);
+int tsn_buf_vprintf(struct tsn_buf *b, const char *fmt, va_list ap);
+void tsn_buf_reset(struct tsn_buf *b);
+/* Overwrite the contents with zeros before freeing (secrets). */
+void tsn_buf_free(struct tsn_buf *b);
+void tsn_buf_wipe(struct tsn_buf *b);
+
+/* Write a file atomically: temp file in the same directory, fsync, rename,
+ * fsync the directory.  The file is created with mode (e.g. 0600) before a
+ * byte is written, so a secret is never readable by others. */
+int tsn_write_file_atomic(const char *path, const void *data, size_t len,
+			  mode_t mode);
+/* Read a whole file of at most max bytes into a NUL-terminated buffer. */
+int tsn_read_file(const char *path, size_t max, char **out, size_t *len);
+/* mkdir -p with mode for the directories it creates. */
+int tsn_mkdir_p(const char *path, mode_t mode);
+
+/* Levenshtein distance, for "did you mean" suggestions. */
+unsigned tsn_edit_distance(const char *a, const char *b);
+
+/* Wipe memory the compiler may not optimise away (keys). */
+void tsn_memzero(void *p, size_t n);
+
+char *tsn_strdup(const char *s);	/* NULL-safe, NULL on ENOMEM */
+bool tsn_streq(const char *a, const char *b);	/* NULL-safe */
+
+/* Monotonic time in seconds. */
+double tsn_now(void);
+
+/* Path of the running tsnet binary (/proc/self/exe), for the local and
+ * netns transports and the lab. */
+const char *tsn_self_exe(void);
+
+#endif

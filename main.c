@@ -1,0 +1,145 @@
+/* main.c - tsnet: make host-to-host IPsec between cluster nodes safe to
+ * turn on and easy to prove.
+ *
+ * One static table both dispatches and prints the help.  Command names
+ * match exactly; there is no prefix matching.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/cmd.h"
+#include "lib/util.h"
+#include "commands.h"
+
+#ifndef TSN_VERSION
+#define TSN_VERSION "0.1"
+#endif
+
+static int help_main(int argc, char **argv, struct tsn_ctx *ctx);
+static int version_main(int argc, char **argv, struct tsn_ctx *ctx);
+
+static const struct tsn_cmd commands[] = {
+	{ "inventory", inventory_main, "check and print the cluster inventory" },
+	{ "help", help_main, "show this help, or a command's" },
+	{ "version", version_main, "print the version" },
+	/* internal: run by the transports on each node */
+	{ "agent", agent_main, NULL },
+};
+
+static void print_help(FILE *f)
+{
+	fprintf(f,
+		"usage: tsnet [-c FILE] [--json] [-q] [-v] COMMAND [ARGS]\n"
+		"\n"
+		"tsnet makes host-to-host IPsec between the nodes of a cluster\n"
+		"safe to turn on and easy to prove.\n"
+		"\n"
+		"Commands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (commands[i].help)
+			fprintf(f, "  %-14s %s\n", commands[i].name,
+				commands[i].help);
+	fprintf(f,
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE  inventory (default $TSNET_CONFIG or "
+		TSN_DEFAULT_CONFIG ")\n"
+		"      --json         machine-readable output\n"
+		"  -q, --quiet        no warnings or progress\n"
+		"  -v, --verbose      more detail (repeat for more)\n"
+		"\n"
+		"Exit status: 0 ok, 1 a check found a problem, 2 usage or "
+		"inventory error,\n3 runtime failure.  'tsnet COMMAND --help' "
+		"for a command; man tsnet.\n");
+}
+
+static const struct tsn_cmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int help_main(int argc, char **argv, struct tsn_ctx *ctx)
+{
+	const struct tsn_cmd *cmd;
+	char *sub[] = { NULL, "--help", NULL };
+
+	if (argc < 2) {
+		print_help(stdout);
+		return TSN_EXIT_OK;
+	}
+	cmd = find_cmd(argv[1]);
+	if (!cmd || !cmd->help) {
+		tsn_err(NULL, "help: unknown command '%s'", argv[1]);
+		return TSN_EXIT_USAGE;
+	}
+	sub[0] = argv[1];
+	ctx->cmd = cmd->name;
+	optind = 0;
+	return cmd->fn(2, sub, ctx);
+}
+
+static int version_main(int argc, char **argv, struct tsn_ctx *ctx)
+{
+	(void)argv;
+	(void)ctx;
+	if (argc > 1) {
+		tsn_err("version", "unexpected argument '%s'", argv[1]);
+		return TSN_EXIT_USAGE;
+	}
+	printf("tsnet %s\n", TSN_VERSION);
+	return TSN_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		TSN_GLOBAL_LONGOPTS,
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tsn_ctx ctx = { 0 };
+	const struct tsn_cmd *cmd;
+	int opt;
+
+	ctx.config = getenv("TSNET_CONFIG");
+	if (!ctx.config || !*ctx.config)
+		ctx.config = TSN_DEFAULT_CONFIG;
+	ctx.tty = isatty(STDOUT_FILENO);
+	ctx.err_tty = isatty(STDERR_FILENO);
+
+	/* '+': stop at the command; its own options are its business. */
+	while ((opt = getopt_long(argc, argv, "+" TSN_GLOBAL_SHORTOPTS,
+				  longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			print_help(stdout);
+			return TSN_EXIT_OK;
+		}
+		if (opt == 'V')
+			return version_main(1, argv, &ctx);
+		if (tsn_global_opt(&ctx, opt, optarg) < 0) {
+			print_help(stderr);
+			return TSN_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		print_help(stderr);
+		return TSN_EXIT_USAGE;
+	}
+	cmd = find_cmd(argv[optind]);
+	if (!cmd) {
+		tsn_err(NULL, "unknown command '%s' (see 'tsnet help')",
+			argv[optind]);
+		return TSN_EXIT_USAGE;
+	}
+	ctx.cmd = cmd->name;
+	argc -= optind;
+	argv += optind;
+	optind = 0;	/* reset getopt for the command */
+	return cmd->fn(argc, argv, &ctx);
+}
