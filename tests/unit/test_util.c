@@ -1,0 +1,170 @@
+/* test_util.c - strict numbers, buffers, atomic files, edit distance. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/cur.h"
+#include "lib/util.h"
+
+struct num_case {
+	char in[32];	/* an array: Criterion copies parameters across processes */
+	uint64_t min, max;
+	int ret;
+	uint64_t want;
+};
+
+ParameterizedTestParameters(util, parse_u64)
+{
+	static struct num_case cases[] = {
+		{ "0", 0, 10, 0, 0 },
+		{ "10", 0, 10, 0, 10 },
+		{ "11", 0, 10, -ERANGE, 0 },
+		{ "", 0, 10, -EINVAL, 0 },
+		{ "-1", 0, 10, -EINVAL, 0 },
+		{ "+1", 0, 10, -EINVAL, 0 },
+		{ " 1", 0, 10, -EINVAL, 0 },
+		{ "1 ", 0, 10, -EINVAL, 0 },
+		{ "1x", 0, 10, -EINVAL, 0 },
+		{ "0x10", 0, 100, -EINVAL, 0 },
+		{ "18446744073709551615", 0, UINT64_MAX, 0, UINT64_MAX },
+		{ "18446744073709551616", 0, UINT64_MAX, -ERANGE, 0 },
+		{ "99999999999999999999999", 0, UINT64_MAX, -ERANGE, 0 },
+		{ "5", 6, 10, -ERANGE, 0 },
+		{ "007", 0, 10, 0, 7 },
+	};
+	return cr_make_param_array(struct num_case, cases, ARRAY_SIZE(cases));
+}
+
+ParameterizedTest(struct num_case *c, util, parse_u64)
+{
+	uint64_t v = 12345;
+	int ret = tsn_parse_u64(c->in, c->min, c->max, &v);
+
+	cr_assert_eq(ret, c->ret, "'%s': ret %d, want %d", c->in, ret, c->ret);
+	if (ret == 0)
+		cr_assert_eq(v, c->want);
+	else
+		cr_assert_eq(v, 12345, "output untouched on error");
+}
+
+Test(util, parse_uint_null)
+{
+	unsigned v;
+
+	cr_assert_eq(tsn_parse_uint(NULL, 0, 1, &v), -EINVAL);
+	cr_assert_eq(tsn_parse_uint("65535", 1, 65535, &v), 0);
+	cr_assert_eq(v, 65535);
+	cr_assert_eq(tsn_parse_uint("65536", 1, 65535, &v), -ERANGE);
+}
+
+Test(util, buf_grows_and_terminates)
+{
+	struct tsn_buf b = { 0 };
+
+	for (int i = 0; i < 1000; i++)
+		cr_assert_eq(tsn_buf_printf(&b, "%04d", i), 0);
+	cr_assert_eq(b.len, 4000);
+	cr_assert_eq(strlen(b.p), 4000);
+	cr_assert_eq(strncmp(b.p + 3996, "0999", 4), 0);
+	tsn_buf_reset(&b);
+	cr_assert_eq(b.len, 0);
+	cr_assert_str_eq(b.p, "");
+	cr_assert_eq(tsn_buf_add(&b, "a\0b", 3), 0);
+	cr_assert_eq(b.len, 3);
+	cr_assert_eq(memcmp(b.p, "a\0b", 4), 0);
+	tsn_buf_wipe(&b);
+	cr_assert_null(b.p);
+}
+
+Test(util, atomic_write_mode_and_content)
+{
+	char dir[] = "/tmp/tsnet-test-XXXXXX";
+	char path[256], *data = NULL;
+	struct stat st;
+	size_t len;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/secret", dir);
+	cr_assert_eq(tsn_write_file_atomic(path, "key=1\n", 6, 0600), 0);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0600);
+	cr_assert_eq(tsn_read_file(path, 100, &data, &len), 0);
+	cr_assert_eq(len, 6);
+	cr_assert_str_eq(data, "key=1\n");
+	free(data);
+	/* replacing keeps the new mode and leaves no temp file behind */
+	cr_assert_eq(tsn_write_file_atomic(path, "x", 1, 0644), 0);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0644);
+	cr_assert_eq(tsn_read_file(path, 0, &data, &len), -EFBIG);
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(rmdir(dir), 0, "directory must be empty: no temp left");
+}
+
+Test(util, atomic_write_missing_dir)
+{
+	cr_assert_eq(tsn_write_file_atomic("/nonexistent-dir/x", "x", 1,
+					   0600), -ENOENT);
+}
+
+Test(util, read_missing)
+{
+	char *p;
+
+	cr_assert_eq(tsn_read_file("/nonexistent-file", 10, &p, NULL),
+		     -ENOENT);
+}
+
+Test(util, mkdir_p)
+{
+	char dir[] = "/tmp/tsnet-test-XXXXXX", path[256];
+	struct stat st;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a/b/c", dir);
+	cr_assert_eq(tsn_mkdir_p(path, 0700), 0);
+	cr_assert_eq(tsn_mkdir_p(path, 0700), 0, "idempotent");
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert(S_ISDIR(st.st_mode));
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/a/b", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	rmdir(path);
+	cr_assert_eq(rmdir(dir), 0);
+}
+
+Test(util, edit_distance)
+{
+	cr_assert_eq(tsn_edit_distance("address", "adress"), 1);
+	cr_assert_eq(tsn_edit_distance("", "abc"), 3);
+	cr_assert_eq(tsn_edit_distance("kitten", "sitting"), 3);
+	cr_assert_eq(tsn_edit_distance("same", "same"), 0);
+}
+
+Test(cur, bounds)
+{
+	static const uint8_t pkt[] = { 1, 2, 3, 4, 5, 6, 7 };
+	struct cur c = cur_make(pkt, sizeof(pkt)), sub;
+	uint32_t v32;
+	uint16_t v16;
+	uint8_t v8;
+
+	cr_assert_eq(cur_u16(&c, &v16), 0);
+	cr_assert_eq(v16, 0x0102);
+	cr_assert_eq(cur_sub(&c, 3, &sub), 0);
+	cr_assert_eq(cur_u32(&sub, &v32), -1, "sub-cursor stops at its end");
+	cr_assert_eq(sub.left, 3, "a failed read does not move");
+	cr_assert_eq(cur_u8(&sub, &v8), 0);
+	cr_assert_eq(v8, 3);
+	cr_assert_eq(cur_u16(&c, &v16), 0);
+	cr_assert_eq(v16, 0x0607);
+	cr_assert_eq(cur_u8(&c, &v8), -1);
+	cr_assert_eq(cur_skip(&c, 1), -1);
+	cr_assert_eq(cur_sub(&c, 1, &sub), -1);
+}
