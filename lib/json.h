@@ -71,6 +71,10 @@ int tsn_json_parse(const char *text, size_t len, struct tsn_jv *out,
 		   char *err, size_t errlen);
 void tsn_jv_free(struct tsn_jv *v);
 
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 when it is not
+ * one (overlong, surrogate, past U+10FFFF, truncated). */
+size_t tsn_utf8_len(const unsigned char *p, size_t left);
+
 /* Lookups that tolerate a NULL or mistyped value. */
 const struct tsn_jv *tsn_jv_get(const struct tsn_jv *obj, const char *key);
 const char *tsn_jv_getstr(const struct tsn_jv *obj, const char *key);
