@@ -67,7 +67,8 @@ static const struct tsn_cmd *find_cmd(const char *name)
 static int help_main(int argc, char **argv, struct tsn_ctx *ctx)
 {
 	const struct tsn_cmd *cmd;
-	char *sub[] = { NULL, "--help", NULL };
+	static char help_opt[] = "--help";
+	char *sub[] = { NULL, help_opt, NULL };
 
 	if (argc < 2) {
 		print_help(stdout);
