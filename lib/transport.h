@@ -48,6 +48,7 @@ struct tsn_job {
 	struct tsn_buf out;		/* stdout: the action's JSON */
 	struct tsn_buf err;		/* stderr */
 	double elapsed;			/* seconds */
+	bool truncated;			/* output passed TSN_OUTPUT_MAX */
 };
 
 struct tsn_run_opts {
@@ -76,5 +77,20 @@ int tsn_transport_argv(const struct tsn_inventory *inv,
 		       const struct tsn_node *node,
 		       const char *const *args, char ***out);
 void tsn_argv_free(char **argv);
+
+/* The engine behind tsn_run() without the transports: runs argvs[i]
+ * (argv[0] a path or a name found in PATH) for jobs[i], same rules.  A
+ * seam for tests; `timeout` 0 means the default (60 s). */
+int tsn_run_argv(struct tsn_job *jobs, char **const *argvs, size_t n,
+		 unsigned concurrency, unsigned timeout,
+		 const struct tsn_run_opts *opts);
+
+/* Append s single-quoted for a POSIX shell ('it'\''s'): how every
+ * remote argument of the ssh transport is passed. */
+int tsn_shell_quote(struct tsn_buf *b, const char *s);
+
+/* True when the netns lab node NS looks like a host (TSN_LAB_RUN/NS/mnt
+ * exists): the transport enters its mount and UTS namespaces too. */
+bool tsn_lab_host_like(const char *ns);
 
 #endif

@@ -1,0 +1,815 @@
+/* transport.c - run tsnet's node-local actions on many nodes at once.
+ *
+ * Two halves.  The first turns a node into what to exec: an ssh command
+ * line whose remote part is shell-quoted word by word (the remote shell
+ * is the security boundary), `ip netns exec`, setns() into a host-like
+ * lab node, or tsnet itself.  The second is the engine: one poll() loop,
+ * no threads, that forks up to `concurrency` children, feeds each its
+ * stdin, collects its stdout and stderr, enforces the timeout and reaps
+ * without blocking.  Every child runs in its own process group so a
+ * timeout takes down the whole tree (ssh, ip, tsnet and their children).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "transport.h"
+
+#define KILL_GRACE 2.0		/* seconds between SIGTERM and SIGKILL */
+#define CHUNK 65536
+#define DEFAULT_CONCURRENCY 32
+#define DEFAULT_TIMEOUT 60
+#define SSH_CONNECT_MAX 10
+
+/* What to start for one job. */
+struct spawn {
+	char **argv;		/* argv[0]: a path, or a name found in PATH */
+	char *host_ns;		/* setns() into this host-like lab node first */
+	bool ssh;		/* exit 255 means "unreachable" */
+};
+
+/* ---- command lines ---------------------------------------------------- */
+
+struct argv_b {
+	char **v;
+	size_t n, cap;
+	int error;
+};
+
+static void push_own(struct argv_b *a, char *s)
+{
+	char **v;
+
+	if (!s && !a->error)
+		a->error = -ENOMEM;
+	if (a->error) {
+		free(s);
+		return;
+	}
+	if (a->n + 2 > a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 16;
+		v = realloc(a->v, a->cap * sizeof(*v));
+		if (!v) {
+			a->error = -ENOMEM;
+			free(s);
+			return;
+		}
+		a->v = v;
+	}
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+static void push(struct argv_b *a, const char *s)
+{
+	push_own(a, strdup(s));
+}
+
+static void pushf(struct argv_b *a, const char *fmt, ...) TSN_PRINTF(2, 3);
+static void pushf(struct argv_b *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	push_own(a, s);
+}
+
+void tsn_argv_free(char **argv)
+{
+	if (!argv)
+		return;
+	for (char **p = argv; *p; p++)
+		free(*p);
+	free(argv);
+}
+
+/* 'it'\''s': inside single quotes a POSIX shell interprets nothing, so
+ * only the quote itself needs care. */
+int tsn_shell_quote(struct tsn_buf *b, const char *s)
+{
+	int ret = tsn_buf_puts(b, "'");
+
+	for (; *s && ret == 0; s++)
+		ret = *s == '\'' ? tsn_buf_puts(b, "'\\''") :
+				   tsn_buf_add(b, s, 1);
+	return ret ? ret : tsn_buf_puts(b, "'");
+}
+
+static void push_quoted(struct argv_b *a, const char *s)
+{
+	struct tsn_buf b = { 0 };
+
+	if (tsn_shell_quote(&b, s) < 0) {
+		tsn_buf_free(&b);
+		push_own(a, NULL);
+		return;
+	}
+	push_own(a, b.p);
+}
+
+/* Where ssh keeps its multiplexing sockets: private to this user. */
+static const char *control_dir(void)
+{
+	const char *x = getenv("XDG_RUNTIME_DIR");
+
+	return x && *x == '/' ? x : "/run/tsnet/ssh";
+}
+
+static void build_ssh(struct argv_b *a, const struct tsn_inventory *inv,
+		      const struct tsn_node *node, const char *const *args,
+		      unsigned timeout)
+{
+	const struct tsn_cluster *c = &inv->cluster;
+	char host[256];
+	unsigned port = tsn_node_ssh_port(inv, node);
+	const char *user = tsn_node_ssh_user(inv, node);
+
+	push(a, "ssh");
+	push(a, "-o");
+	push(a, "BatchMode=yes");
+	push(a, "-o");
+	pushf(a, "ConnectTimeout=%u",
+	      timeout < SSH_CONNECT_MAX ? timeout : SSH_CONNECT_MAX);
+	push(a, "-o");
+	push(a, "ControlMaster=auto");
+	push(a, "-o");
+	pushf(a, "ControlPath=%s/tsnet-ssh-%%C", control_dir());
+	push(a, "-o");
+	push(a, "ControlPersist=60");
+	push(a, "-o");
+	push(a, "ServerAliveInterval=5");
+	if (port && port != 22) {
+		push(a, "-p");
+		pushf(a, "%u", port);
+	}
+	if (c->ssh_identity) {
+		push(a, "-i");
+		push(a, c->ssh_identity);
+	}
+	if (user) {
+		push(a, "-l");
+		push(a, user);
+	}
+	/* After ours: ssh keeps the first value it sees, so the inventory
+	 * can add options but not turn BatchMode or multiplexing off. */
+	for (char **o = c->ssh_options; o && *o; o++) {
+		push(a, "-o");
+		push(a, *o);
+	}
+	push(a, "--");
+	push(a, tsn_node_ssh_host(node, host, sizeof(host)));
+	push_quoted(a, tsn_node_remote_tsnet(inv, node));
+	for (; *args; args++)
+		push_quoted(a, *args);
+}
+
+/* A namespace name goes into a path under /run/netns: no traversal. */
+static bool ns_name_ok(const char *ns)
+{
+	return ns && *ns && strlen(ns) < NAME_MAX && !strchr(ns, '/') &&
+	       strcmp(ns, ".") && strcmp(ns, "..");
+}
+
+bool tsn_lab_host_like(const char *ns)
+{
+	char path[PATH_MAX];
+
+	if (!ns_name_ok(ns))
+		return false;
+	snprintf(path, sizeof(path), "%s/%s/mnt", TSN_LAB_RUN, ns);
+	return access(path, F_OK) == 0;
+}
+
+/* A lab node runs the same tree as this host: the inventory's
+ * remote_tsnet when it is an absolute path, else this very binary. */
+static const char *lab_tsnet(const struct tsn_inventory *inv,
+			     const struct tsn_node *node)
+{
+	const char *r = tsn_node_remote_tsnet(inv, node);
+
+	return r && r[0] == '/' ? r : tsn_self_exe();
+}
+
+static int build(const struct tsn_inventory *inv, const struct tsn_node *node,
+		 const char *const *args, unsigned timeout, struct spawn *sp)
+{
+	struct argv_b a = { 0 };
+	const char *ns;
+
+	memset(sp, 0, sizeof(*sp));
+	switch (inv->cluster.transport) {
+	case TSN_TRANSPORT_SSH:
+		sp->ssh = true;
+		build_ssh(&a, inv, node, args, timeout);
+		break;
+	case TSN_TRANSPORT_NETNS:
+		ns = tsn_node_netns(node);
+		if (!ns_name_ok(ns))
+			return -EINVAL;
+		if (tsn_lab_host_like(ns)) {
+			sp->host_ns = strdup(ns);
+			if (!sp->host_ns)
+				return -ENOMEM;
+		} else {
+			push(&a, "ip");
+			push(&a, "netns");
+			push(&a, "exec");
+			push(&a, ns);
+		}
+		push(&a, lab_tsnet(inv, node));
+		for (; *args; args++)
+			push(&a, *args);
+		break;
+	case TSN_TRANSPORT_LOCAL:
+		push(&a, tsn_self_exe());
+		for (; *args; args++)
+			push(&a, *args);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (a.error) {
+		tsn_argv_free(a.v);
+		free(sp->host_ns);
+		sp->host_ns = NULL;
+		return a.error;
+	}
+	sp->argv = a.v;
+	return 0;
+}
+
+int tsn_transport_argv(const struct tsn_inventory *inv,
+		       const struct tsn_node *node,
+		       const char *const *args, char ***out)
+{
+	struct spawn sp;
+	unsigned t = inv->cluster.timeout ? inv->cluster.timeout :
+					    DEFAULT_TIMEOUT;
+	int ret = build(inv, node, args, t, &sp);
+
+	if (ret < 0)
+		return ret;
+	free(sp.host_ns);
+	*out = sp.argv;
+	return 0;
+}
+
+/* ---- the engine ---------------------------------------------------------- */
+
+enum { IN, OUT, ERR, PID, NFD };
+
+struct proc {
+	struct tsn_job *job;
+	const struct spawn *sp;
+	pid_t pid;		/* 0: slot free */
+	int fd[NFD];		/* our ends of stdin/stdout/stderr, pidfd */
+	size_t in_off;
+	double start, deadline, kill_at;
+	bool killed;
+	int why;		/* 0, TSN_JOB_TIMEOUT or -EFBIG: we ended it */
+	int start_error;	/* -errno the child reported before exec */
+};
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Between fork and exec: only async-signal-safe calls.  Failures go
+ * back as errno through the close-on-exec pipe. */
+static void __attribute__((noreturn))
+child(const struct spawn *sp, int fds[3], int errfd, char nspath[3][PATH_MAX])
+{
+	static const int nstype[3] = { CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWNS };
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	int nsfd[3], e;
+
+	setpgid(0, 0);
+	/* An ignored signal stays ignored across exec. */
+	sigaction(SIGPIPE, &dfl, NULL);
+	/* Move the pipes above 2 first: one of them may itself be 0-2 when
+	 * our caller runs with a standard descriptor closed. */
+	for (int i = 0; i < 3; i++)
+		if ((fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3)) < 0)
+			goto fail;
+	for (int i = 0; i < 3; i++)
+		if (dup2(fds[i], i) < 0)
+			goto fail;
+	if (sp->host_ns) {
+		/* Open all three before entering any: after the mount
+		 * namespace the paths may no longer be there. */
+		for (int i = 0; i < 3; i++)
+			if ((nsfd[i] = open(nspath[i], O_RDONLY | O_CLOEXEC)) < 0)
+				goto fail;
+		for (int i = 0; i < 3; i++)
+			if (setns(nsfd[i], nstype[i]) < 0)
+				goto fail;
+		if (chdir("/") < 0)
+			goto fail;
+	}
+	execvp(sp->argv[0], sp->argv);
+fail:
+	e = errno;
+	if (write(errfd, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static int proc_start(struct proc *p, struct tsn_job *job,
+		      const struct spawn *sp, unsigned timeout)
+{
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	int ep[2] = { -1, -1 }, fds[3], e = 0;
+	char nspath[3][PATH_MAX];
+	ssize_t r;
+	int ret = 0;
+
+	if (sp->host_ns) {
+		snprintf(nspath[0], PATH_MAX, "/run/netns/%s", sp->host_ns);
+		snprintf(nspath[1], PATH_MAX, "%s/%s/uts", TSN_LAB_RUN,
+			 sp->host_ns);
+		snprintf(nspath[2], PATH_MAX, "%s/%s/mnt", TSN_LAB_RUN,
+			 sp->host_ns);
+	}
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+	    pipe2(err, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	memset(p, 0, sizeof(*p));
+	for (int i = 0; i < NFD; i++)
+		p->fd[i] = -1;
+	p->job = job;
+	p->sp = sp;
+	p->start = tsn_now();
+	p->deadline = p->start + timeout;
+	p->pid = fork();
+	if (p->pid < 0) {
+		ret = -errno;
+		p->pid = 0;
+		goto out;
+	}
+	if (p->pid == 0) {
+		fds[0] = in[0];
+		fds[1] = out[1];
+		fds[2] = err[1];
+		child(sp, fds, ep[1], nspath);
+	}
+	/* Both sides set the group, so a kill() right after fork works. */
+	setpgid(p->pid, p->pid);
+	close_fd(&ep[1]);
+	do
+		r = read(ep[0], &e, sizeof(e));
+	while (r < 0 && errno == EINTR);
+	if (r == sizeof(e))
+		p->start_error = -e;
+	p->fd[IN] = in[1];
+	p->fd[OUT] = out[0];
+	p->fd[ERR] = err[0];
+	in[1] = out[0] = err[0] = -1;
+	p->fd[PID] = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	for (int i = IN; i <= ERR; i++)
+		fcntl(p->fd[i], F_SETFL, O_NONBLOCK);
+	if (p->start_error || !job->input_len)
+		close_fd(&p->fd[IN]);
+out:
+	close_fd(&in[0]);
+	close_fd(&in[1]);
+	close_fd(&out[0]);
+	close_fd(&out[1]);
+	close_fd(&err[0]);
+	close_fd(&err[1]);
+	close_fd(&ep[0]);
+	close_fd(&ep[1]);
+	return ret;
+}
+
+static void terminate(struct proc *p, int why, double now)
+{
+	if (p->kill_at)
+		return;
+	p->why = why;
+	p->kill_at = now + KILL_GRACE;
+	kill(-p->pid, SIGTERM);
+}
+
+static void feed(struct proc *p)
+{
+	const char *in = p->job->input;
+	size_t left = p->job->input_len - p->in_off;
+	ssize_t r;
+
+	r = write(p->fd[IN], in + p->in_off, left < CHUNK ? left : CHUNK);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r > 0)
+		p->in_off += (size_t)r;
+	/* Done, or the child closed its stdin (EPIPE): either way, stop. */
+	if (r < 0 || p->in_off == p->job->input_len)
+		close_fd(&p->fd[IN]);
+}
+
+/* Read what is there; false when nothing more will come on this fd. */
+static bool collect(struct proc *p, int which, double now)
+{
+	struct tsn_buf *b = which == OUT ? &p->job->out : &p->job->err;
+	char chunk[CHUNK];
+	size_t room = TSN_OUTPUT_MAX - b->len;
+	ssize_t r;
+
+	r = read(p->fd[which], chunk, sizeof(chunk));
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return true;
+	if (r > 0 && (size_t)r > room) {
+		/* Past the cap: keep what fits, stop reading, end it.  A
+		 * node cannot make the coordinator eat its memory. */
+		tsn_buf_add(b, chunk, room);
+		p->job->truncated = true;
+		terminate(p, -EFBIG, now);
+		r = 0;
+	} else if (r > 0 && tsn_buf_add(b, chunk, (size_t)r) < 0) {
+		terminate(p, -ENOMEM, now);
+		r = 0;
+	}
+	if (r <= 0)
+		close_fd(&p->fd[which]);
+	return r > 0;
+}
+
+static void finish(struct proc *p, int status, double now)
+{
+	struct tsn_job *job = p->job;
+
+	/* The child is gone: what it wrote is in the pipes already. */
+	while (p->fd[OUT] >= 0 && collect(p, OUT, now))
+		;
+	while (p->fd[ERR] >= 0 && collect(p, ERR, now))
+		;
+	for (int i = 0; i < NFD; i++)
+		close_fd(&p->fd[i]);
+	if (p->why != TSN_JOB_TIMEOUT)
+		job->elapsed = now - p->start;
+	if (p->why == TSN_JOB_TIMEOUT) {
+		job->state = TSN_JOB_TIMEOUT;
+	} else if (p->why < 0 || p->start_error) {
+		job->state = TSN_JOB_ERROR;
+		job->error = p->why < 0 ? p->why : p->start_error;
+	} else if (WIFEXITED(status) && p->sp->ssh &&
+		   WEXITSTATUS(status) == 255) {
+		job->state = TSN_JOB_UNREACHABLE;
+	} else {
+		job->state = TSN_JOB_DONE;
+		job->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) :
+				   128 + WTERMSIG(status);
+	}
+	p->pid = 0;
+}
+
+/* Timers, then a non-blocking reap.  True when the job is finished. */
+static bool tick(struct proc *p, double now)
+{
+	int status;
+	pid_t r;
+
+	if (!p->kill_at && now >= p->deadline) {
+		p->job->elapsed = now - p->start;
+		terminate(p, TSN_JOB_TIMEOUT, now);
+	}
+	if (p->kill_at && !p->killed && now >= p->kill_at) {
+		kill(-p->pid, SIGKILL);
+		p->killed = true;
+	}
+	do
+		r = waitpid(p->pid, &status, WNOHANG);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return false;
+	if (r < 0) {	/* reaped elsewhere (SIGCHLD ignored?) */
+		status = 0;
+		p->start_error = p->start_error ? p->start_error : -errno;
+	}
+	finish(p, status, now);
+	return true;
+}
+
+static int wait_ms(const struct proc *procs, size_t nslots, double now)
+{
+	double next = -1;
+	bool poll_pid = false;
+
+	for (size_t i = 0; i < nslots; i++) {
+		const struct proc *p = &procs[i];
+		double t;
+
+		if (!p->pid)
+			continue;
+		t = p->killed ? -1 : p->kill_at ? p->kill_at : p->deadline;
+		if (t >= 0 && (next < 0 || t < next))
+			next = t;
+		if (p->fd[PID] < 0 || p->killed)
+			poll_pid = true;
+	}
+	if (poll_pid)	/* no pidfd to wake us: look again soon */
+		return next < 0 || next - now > 0.02 ? 20 :
+		       next <= now ? 0 : (int)((next - now) * 1000) + 1;
+	if (next < 0)
+		return -1;
+	return next <= now ? 0 : (int)((next - now) * 1000) + 1;
+}
+
+static void set_polls(const struct proc *p, struct pollfd *pfd)
+{
+	static const short ev[NFD] = { POLLOUT, POLLIN, POLLIN, POLLIN };
+
+	for (int i = 0; i < NFD; i++) {
+		pfd[i].fd = p->pid ? p->fd[i] : -1;
+		pfd[i].events = ev[i];
+		pfd[i].revents = 0;
+	}
+}
+
+/* Each running child holds four of our descriptors. */
+static unsigned fd_bound(unsigned conc)
+{
+	struct rlimit rl;
+	rlim_t room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return conc;
+	room = rl.rlim_cur > 64 ? (rl.rlim_cur - 64) / (NFD + 2) : 1;
+	return room < conc ? (room ? (unsigned)room : 1) : conc;
+}
+
+struct run {
+	struct tsn_job *jobs;
+	const struct spawn *sp;
+	size_t n, next, ndone, running, nslots;
+	unsigned timeout;
+	const struct tsn_run_opts *opts;
+	struct proc *procs;
+	struct pollfd *pfd;
+	int error;		/* the first local failure */
+};
+
+static void job_done(struct run *run, const struct tsn_job *job)
+{
+	run->ndone++;
+	if (run->opts && run->opts->done)
+		run->opts->done(run->opts->done_arg, job, run->ndone, run->n);
+}
+
+static void start_more(struct run *run)
+{
+	while (run->next < run->n && run->running < run->nslots) {
+		struct tsn_job *job = &run->jobs[run->next];
+		const struct spawn *sp = &run->sp[run->next++];
+		struct proc *p = run->procs;
+		int r;
+
+		if (job->state != TSN_JOB_PENDING) {	/* decided already */
+			job_done(run, job);
+			continue;
+		}
+		while (p->pid)
+			p++;
+		r = proc_start(p, job, sp, run->timeout);
+		if (r < 0) {
+			job->state = TSN_JOB_ERROR;
+			job->error = r;
+			run->error = run->error ? run->error : r;
+			job_done(run, job);
+			continue;
+		}
+		run->running++;
+	}
+}
+
+static void service(struct run *run)
+{
+	double now = tsn_now();
+
+	for (size_t s = 0; s < run->nslots; s++) {
+		struct proc *p = &run->procs[s];
+		struct pollfd *f = &run->pfd[s * NFD];
+
+		if (!p->pid)
+			continue;
+		if (f[IN].revents && p->fd[IN] >= 0)
+			feed(p);
+		if (f[OUT].revents && p->fd[OUT] >= 0)
+			collect(p, OUT, now);
+		if (f[ERR].revents && p->fd[ERR] >= 0)
+			collect(p, ERR, now);
+		if (tick(p, now)) {
+			run->running--;
+			job_done(run, p->job);
+		}
+	}
+}
+
+static int engine(struct tsn_job *jobs, const struct spawn *sp, size_t n,
+		  unsigned conc, unsigned timeout,
+		  const struct tsn_run_opts *opts)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	struct run run = {
+		.jobs = jobs, .sp = sp, .n = n, .timeout = timeout,
+		.opts = opts,
+	};
+
+	conc = fd_bound(conc ? conc : DEFAULT_CONCURRENCY);
+	run.nslots = n < conc ? n : conc;
+	run.procs = calloc(run.nslots + 1, sizeof(*run.procs));
+	run.pfd = calloc((run.nslots + 1) * NFD, sizeof(*run.pfd));
+	if (!run.procs || !run.pfd) {
+		run.error = -ENOMEM;
+		goto out;
+	}
+	/* A child that exits before reading its stdin must not kill us. */
+	sigaction(SIGPIPE, &ign, &old);
+	while (run.ndone < n) {
+		start_more(&run);
+		if (!run.running)
+			continue;
+		for (size_t s = 0; s < run.nslots; s++)
+			set_polls(&run.procs[s], &run.pfd[s * NFD]);
+		if (poll(run.pfd, run.nslots * NFD,
+			 wait_ms(run.procs, run.nslots, tsn_now())) < 0 &&
+		    errno != EINTR) {
+			run.error = run.error ? run.error : -errno;
+			usleep(10000);	/* never spin, never abandon children */
+		}
+		service(&run);
+	}
+	sigaction(SIGPIPE, &old, NULL);
+out:
+	free(run.procs);
+	free(run.pfd);
+	return run.error;
+}
+
+static void job_reset(struct tsn_job *job)
+{
+	job->state = TSN_JOB_PENDING;
+	job->exit_status = 0;
+	job->error = 0;
+	job->elapsed = 0;
+	job->truncated = false;
+	tsn_buf_reset(&job->out);
+	tsn_buf_reset(&job->err);
+}
+
+int tsn_run_argv(struct tsn_job *jobs, char **const *argvs, size_t n,
+		 unsigned concurrency, unsigned timeout,
+		 const struct tsn_run_opts *opts)
+{
+	struct spawn *sp = calloc(n ? n : 1, sizeof(*sp));
+	int ret;
+
+	if (!sp)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		job_reset(&jobs[i]);
+		sp[i].argv = argvs[i];
+	}
+	ret = engine(jobs, sp, n, concurrency,
+		     timeout ? timeout : DEFAULT_TIMEOUT, opts);
+	free(sp);
+	return ret;
+}
+
+/* Decide before forking what needs no child: a missing namespace. */
+static int prepare(const struct tsn_inventory *inv, struct tsn_job *job,
+		   unsigned timeout, struct spawn *sp)
+{
+	char path[PATH_MAX];
+	const char *ns;
+	int ret;
+
+	job_reset(job);
+	ret = build(inv, job->node, job->argv, timeout, sp);
+	if (ret < 0) {
+		job->state = TSN_JOB_ERROR;
+		job->error = ret;
+		return ret == -ENOMEM ? ret : 0;
+	}
+	if (inv->cluster.transport != TSN_TRANSPORT_NETNS)
+		return 0;
+	ns = tsn_node_netns(job->node);
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	if (access(path, F_OK) < 0) {
+		job->state = TSN_JOB_UNREACHABLE;
+		tsn_buf_printf(&job->err, "network namespace '%s' does not "
+			       "exist (no %s)\n", ns, path);
+	}
+	return 0;
+}
+
+int tsn_run(const struct tsn_inventory *inv, struct tsn_job *jobs,
+	    size_t n, const struct tsn_run_opts *opts)
+{
+	unsigned timeout = opts && opts->timeout ? opts->timeout :
+			   inv->cluster.timeout ? inv->cluster.timeout :
+			   DEFAULT_TIMEOUT;
+	unsigned conc = opts && opts->concurrency ? opts->concurrency :
+			inv->cluster.concurrency;
+	struct spawn *sp = calloc(n ? n : 1, sizeof(*sp));
+	int ret = 0, r;
+
+	if (!sp)
+		return -ENOMEM;
+	if (inv->cluster.transport == TSN_TRANSPORT_SSH &&
+	    !getenv("XDG_RUNTIME_DIR"))
+		tsn_mkdir_p(control_dir(), 0700);	/* else ssh says why */
+	for (size_t i = 0; i < n; i++) {
+		r = prepare(inv, &jobs[i], timeout, &sp[i]);
+		if (r < 0)
+			ret = r;
+	}
+	if (ret == 0)
+		ret = engine(jobs, sp, n, conc, timeout, opts);
+	for (size_t i = 0; i < n; i++) {
+		tsn_argv_free(sp[i].argv);
+		free(sp[i].host_ns);
+	}
+	free(sp);
+	return ret;
+}
+
+void tsn_job_free(struct tsn_job *job)
+{
+	tsn_buf_wipe(&job->out);
+	tsn_buf_wipe(&job->err);
+}
+
+/* The last non-empty line of stderr, with control characters replaced:
+ * it comes from another machine and ends up on our terminal. */
+static void last_line(const struct tsn_buf *b, char *out, size_t len)
+{
+	const char *s = b->p ? b->p : "", *e = s + b->len, *start;
+	size_t k = 0;
+
+	while (e > s && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' '))
+		e--;
+	start = e;
+	while (start > s && start[-1] != '\n')
+		start--;
+	for (; start < e && k + 1 < len; start++)
+		out[k++] = (unsigned char)*start < 0x20 || *start == 0x7f ?
+			   '?' : *start;
+	if (len)
+		out[k] = '\0';
+}
+
+const char *tsn_job_reason(const struct tsn_job *job, char *buf, size_t len)
+{
+	char line[256];
+	const char *sep;
+
+	last_line(&job->err, line, sizeof(line));
+	sep = line[0] ? ": " : "";
+	switch (job->state) {
+	case TSN_JOB_PENDING:
+		snprintf(buf, len, "not run");
+		break;
+	case TSN_JOB_DONE:
+		if (job->exit_status == 0)
+			snprintf(buf, len, "ok");
+		else
+			snprintf(buf, len, "exited %d%s%s", job->exit_status,
+				 sep, line);
+		break;
+	case TSN_JOB_UNREACHABLE:
+		snprintf(buf, len, "unreachable%s%s", sep, line);
+		break;
+	case TSN_JOB_TIMEOUT:
+		snprintf(buf, len, "timed out after %.0f s", job->elapsed);
+		break;
+	case TSN_JOB_ERROR:
+		if (job->error == -EFBIG)
+			snprintf(buf, len, "output over %u MiB, killed",
+				 TSN_OUTPUT_MAX >> 20);
+		else
+			snprintf(buf, len, "cannot run: %s",
+				 strerror(-job->error));
+		break;
+	}
+	return buf;
+}
