@@ -1,0 +1,216 @@
+/* conf.c - render a node's strongSwan configuration.
+ *
+ * Everything that reaches the files comes from the inventory, whose
+ * parser already held every value to a strict character set (names
+ * [a-z0-9-], proposals [a-z0-9,-], addresses parsed); nothing here needs
+ * quoting, and the keys are written as hex, never as text.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+#define HEADER "# Written by tsnet: do not edit; `tsnet status` reports " \
+	"any change as drift.\n"
+
+int tsn_conf_conn_name(const struct tsn_node *peer, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, TSN_CONN_PREFIX "%s", peer->name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static const char *encap_for(const struct tsn_node_conf *c,
+			     const struct tsn_peer_conf *p)
+{
+	switch (c->inv->cluster.encap) {
+	case TSN_ENCAP_YES:
+		return "yes";
+	case TSN_ENCAP_NO:
+		return "no";
+	default:
+		return p->encap ? "yes" : "no";
+	}
+}
+
+static int conn_section(const struct tsn_node_conf *c,
+			const struct tsn_peer_conf *p, struct tsn_buf *b)
+{
+	const struct tsn_cluster *cl = &c->inv->cluster;
+	char name[TSN_NAME_MAX + 8], local[64], remote[64];
+
+	if (tsn_conf_conn_name(p->peer, name, sizeof(name)) < 0)
+		return -ENAMETOOLONG;
+	tsn_addr_str(&c->self->addr, local, sizeof(local));
+	tsn_addr_str(&p->peer->addr, remote, sizeof(remote));
+	return tsn_buf_printf(b,
+		"\t%s {\n"
+		"\t\tversion = 2\n"
+		"\t\tlocal_addrs = %s\n"
+		"\t\tremote_addrs = %s\n"
+		"\t\tproposals = %s\n"
+		"\t\tencap = %s\n"
+		"\t\tmobike = no\n"
+		"\t\tdpd_delay = 30s\n"
+		"\t\trekey_time = %us\n"
+		"\t\tlocal {\n"
+		"\t\t\tauth = psk\n"
+		"\t\t\tid = %s\n"
+		"\t\t}\n"
+		"\t\tremote {\n"
+		"\t\t\tauth = psk\n"
+		"\t\t\tid = %s\n"
+		"\t\t}\n"
+		"\t\tchildren {\n"
+		"\t\t\t%s {\n"
+		"\t\t\t\tmode = transport\n"
+		"\t\t\t\tesp_proposals = %s\n"
+		"\t\t\t\tstart_action = %s\n"
+		"\t\t\t\tdpd_action = %s\n"
+		"\t\t\t\tclose_action = %s\n"
+		"\t\t\t\trekey_time = %us\n"
+		"\t\t\t}\n"
+		"\t\t}\n"
+		"\t}\n",
+		name, local, remote, cl->ike_proposals, encap_for(c, p),
+		cl->rekey_time, local, remote, name, cl->esp_proposals,
+		c->trap ? "trap" : "none", c->trap ? "trap" : "clear",
+		c->trap ? "trap" : "none", cl->rekey_time);
+}
+
+int tsn_conf_swanctl(const struct tsn_node_conf *c, struct tsn_buf *out)
+{
+	int ret;
+
+	if ((ret = tsn_buf_printf(out, HEADER "# cluster %s, node %s\n"
+				  "connections {\n", c->inv->cluster.name,
+				  c->self->name)) < 0)
+		return ret;
+	for (size_t i = 0; i < c->n_peers; i++)
+		if ((ret = conn_section(c, &c->peers[i], out)) < 0)
+			return ret;
+	return tsn_buf_puts(out, "}\n");
+}
+
+static int put_hex(struct tsn_buf *b, const uint8_t *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char pair[2];
+
+	for (size_t i = 0; i < n; i++) {
+		pair[0] = hex[p[i] >> 4];
+		pair[1] = hex[p[i] & 15];
+		if (tsn_buf_add(b, pair, 2) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int tsn_conf_swanctl_secrets(const struct tsn_node_conf *c,
+			     struct tsn_buf *out)
+{
+	char local[64], remote[64];
+	int ret;
+
+	if ((ret = tsn_buf_puts(out, HEADER "secrets {\n")) < 0)
+		return ret;
+	tsn_addr_str(&c->self->addr, local, sizeof(local));
+	for (size_t i = 0; i < c->n_peers; i++) {
+		const struct tsn_peer_conf *p = &c->peers[i];
+
+		tsn_addr_str(&p->peer->addr, remote, sizeof(remote));
+		if ((ret = tsn_buf_printf(out, "\tike-" TSN_CONN_PREFIX "%s {\n"
+					  "\t\tid-local = %s\n"
+					  "\t\tid-remote = %s\n"
+					  "\t\tsecret = 0x", p->peer->name,
+					  local, remote)) < 0 ||
+		    (ret = put_hex(out, p->psk, TSN_PSK_LEN)) < 0 ||
+		    (ret = tsn_buf_puts(out, "\n\t}\n")) < 0)
+			return ret;
+	}
+	return tsn_buf_puts(out, "}\n");
+}
+
+int tsn_conf_legacy(const struct tsn_node_conf *c, struct tsn_buf *conf,
+		    struct tsn_buf *secrets)
+{
+	const struct tsn_cluster *cl = &c->inv->cluster;
+	char local[64], remote[64];
+	int ret;
+
+	tsn_addr_str(&c->self->addr, local, sizeof(local));
+	if ((ret = tsn_buf_puts(conf, HEADER)) < 0 ||
+	    (ret = tsn_buf_puts(secrets, HEADER)) < 0)
+		return ret;
+	for (size_t i = 0; i < c->n_peers; i++) {
+		const struct tsn_peer_conf *p = &c->peers[i];
+
+		tsn_addr_str(&p->peer->addr, remote, sizeof(remote));
+		/* stroke wants '!' to end a proposal list strictly */
+		if ((ret = tsn_buf_printf(conf,
+			"conn " TSN_CONN_PREFIX "%s\n"
+			"\tkeyexchange=ikev2\n"
+			"\ttype=transport\n"
+			"\tleft=%s\n"
+			"\tright=%s\n"
+			"\tauthby=psk\n"
+			"\tike=%s!\n"
+			"\tesp=%s!\n"
+			"\tforceencaps=%s\n"
+			"\tmobike=no\n"
+			"\tikelifetime=%us\n"
+			"\tlifetime=%us\n"
+			"\tauto=%s\n\n",
+			p->peer->name, local, remote, cl->ike_proposals,
+			cl->esp_proposals, encap_for(c, p),
+			cl->rekey_time, cl->rekey_time,
+			c->trap ? "route" : "add")) < 0)
+			return ret;
+		if ((ret = tsn_buf_printf(secrets, "%s %s : PSK 0x", local,
+					  remote)) < 0 ||
+		    (ret = put_hex(secrets, p->psk, TSN_PSK_LEN)) < 0 ||
+		    (ret = tsn_buf_puts(secrets, "\n")) < 0)
+			return ret;
+	}
+	return 0;
+}
+
+const char *tsn_conf_swanctl_dir(const char *root, char *buf, size_t len)
+{
+	static const char *const dirs[] = {
+		"/etc/swanctl/conf.d",
+		"/etc/strongswan/swanctl/conf.d",
+	};
+	struct stat st;
+
+	if (!root)
+		root = "";
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		snprintf(buf, len, "%s%s", root, dirs[i]);
+		if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+			return buf;
+	}
+	snprintf(buf, len, "%s%s", root, dirs[0]);
+	return buf;
+}
+
+int tsn_psk_random(uint8_t psk[TSN_PSK_LEN])
+{
+	size_t off = 0;
+
+	while (off < TSN_PSK_LEN) {
+		ssize_t n = getrandom(psk + off, TSN_PSK_LEN - off, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}

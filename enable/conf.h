@@ -1,0 +1,62 @@
+/* conf.h - what one node must hold for IPsec with its peers.
+ *
+ * One strongSwan connection per peer: IKEv2, transport mode, AES-GCM, a
+ * different pre-shared key for every pair.  Rendered as a swanctl.conf
+ * fragment (connections in one file, secrets 0600 in another) or, with
+ * --legacy, as ipsec.conf and ipsec.secrets for the starter/stroke stack.
+ * Sections are named after node names, never addresses: strongSwan's
+ * config syntax nests sections at dots.
+ */
+#ifndef TSN_CONF_H
+#define TSN_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/inventory.h"
+#include "lib/util.h"
+
+#define TSN_PSK_LEN 32
+#define TSN_CONN_PREFIX "tsnet-"
+#define TSN_CONF_FILE "tsnet.conf"		/* connections */
+#define TSN_SECRETS_FILE "tsnet-secrets.conf"	/* secrets, 0600 */
+
+struct tsn_peer_conf {
+	const struct tsn_node *peer;
+	bool encap;			/* UDP-encapsulate this pair's ESP */
+	uint8_t psk[TSN_PSK_LEN];
+};
+
+struct tsn_node_conf {
+	const struct tsn_inventory *inv;
+	const struct tsn_node *self;
+	struct tsn_peer_conf *peers;
+	size_t n_peers;
+	/* During rollout connections load without trap policies (start
+	 * action none) so nothing is dropped before every SA is up; the
+	 * final configuration traps, so traffic fails closed. */
+	bool trap;
+};
+
+/* The connections file: no secrets in it. */
+int tsn_conf_swanctl(const struct tsn_node_conf *c, struct tsn_buf *out);
+/* The secrets file (to be written 0600). */
+int tsn_conf_swanctl_secrets(const struct tsn_node_conf *c,
+			     struct tsn_buf *out);
+/* --legacy: ipsec.conf conn sections and ipsec.secrets lines. */
+int tsn_conf_legacy(const struct tsn_node_conf *c, struct tsn_buf *conf,
+		    struct tsn_buf *secrets);
+
+/* The connection (and child) name for a peer: "tsnet-NAME". */
+int tsn_conf_conn_name(const struct tsn_node *peer, char *buf, size_t len);
+
+/* Where swanctl reads conf.d fragments on this host: /etc/swanctl/conf.d
+ * (Debian) or /etc/strongswan/swanctl/conf.d (RHEL-like); root may be
+ * "" or a test tree. */
+const char *tsn_conf_swanctl_dir(const char *root, char *buf, size_t len);
+
+/* Fresh pair keys from getrandom(). */
+int tsn_psk_random(uint8_t psk[TSN_PSK_LEN]);
+
+#endif
