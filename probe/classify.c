@@ -1,0 +1,424 @@
+/* classify.c - what is this captured packet: ESP, ESP-in-UDP, IKE, a NAT
+ * keepalive, or cleartext (and which protocol and ports)?
+ *
+ * `enable-ipsec` and `verify` run every packet of a capture through this
+ * to prove a pair is encrypted and to name each cleartext leak, and the
+ * probe listener uses it on libpcap frames and raw-socket reads.  Every
+ * byte comes from the wire: read through a cursor bounded by caplen,
+ * never by a length field, and walk IPv6 extension headers at most
+ * TSN_IPV6_MAX_EXT times.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "lib/cur.h"
+#include "probe/packet.h"
+
+#define ETH_HDR_LEN 14
+#define VLAN_TAG_LEN 4
+#define MAX_VLAN_TAGS 2		/* 802.1ad + 802.1Q */
+#define SLL_HDR_LEN 16
+#define SLL2_HDR_LEN 20
+#define IPV4_MIN_HDR 20
+#define IPV6_HDR_LEN 40
+#define UDP_HDR_LEN 8
+
+_Static_assert(SLL_HDR_LEN == 2 + 2 + 2 + 8 + 2, "DLT_LINUX_SLL header");
+_Static_assert(SLL2_HDR_LEN == 2 + 2 + 4 + 2 + 1 + 1 + 8,
+	       "DLT_LINUX_SLL2 header");
+
+enum {
+	ETHERTYPE_IPV4 = 0x0800,
+	ETHERTYPE_IPV6 = 0x86dd,
+	ETHERTYPE_VLAN = 0x8100,
+	ETHERTYPE_QINQ = 0x88a8,
+};
+
+static int verdict(struct tsn_pkt *pkt, enum tsn_pkt_class cls,
+		   const char *why)
+{
+	pkt->cls = cls;
+	pkt->why = why;
+	return 0;
+}
+
+/* The same, for helpers whose 0 means "go on". */
+static int stop(struct tsn_pkt *pkt, enum tsn_pkt_class cls, const char *why)
+{
+	verdict(pkt, cls, why);
+	return -1;
+}
+
+/* UDP: 500 is IKE; 4500 is demultiplexed by its first bytes (RFC 3948
+ * 2.2): one 0xff is a NAT keepalive, four zero bytes are the non-ESP
+ * marker (IKE follows), anything else starts with an ESP SPI. */
+static int classify_udp(struct cur *c, size_t payload, struct tsn_pkt *pkt)
+{
+	uint16_t ulen, sum;
+	uint32_t spi;
+
+	if (cur_u16(c, &pkt->sport) || cur_u16(c, &pkt->dport) ||
+	    cur_u16(c, &ulen) || cur_u16(c, &sum))
+		return verdict(pkt, TSN_PKT_TRUNCATED, "UDP header cut short");
+	pkt->has_ports = true;
+	if (ulen < UDP_HDR_LEN || ulen > payload)
+		return verdict(pkt, TSN_PKT_MALFORMED,
+			       "UDP length outside the IP payload");
+	payload = ulen - UDP_HDR_LEN;
+	if (pkt->sport == TSN_IKE_NATT_PORT || pkt->dport == TSN_IKE_NATT_PORT) {
+		if (payload == 1 && cur_has(c, 1) && c->p[0] == 0xff)
+			return verdict(pkt, TSN_PKT_NAT_KEEPALIVE, NULL);
+		if (payload < 4)
+			return verdict(pkt, payload > c->left ?
+				       TSN_PKT_TRUNCATED : TSN_PKT_CLEARTEXT,
+				       "UDP 4500 payload shorter than an SPI");
+		if (cur_u32(c, &spi))	/* snapped before the SPI */
+			return verdict(pkt, TSN_PKT_TRUNCATED,
+				       "UDP 4500 payload cut before the SPI");
+		if (spi == 0)
+			return verdict(pkt, TSN_PKT_IKE, NULL);
+		pkt->spi = spi;
+		return verdict(pkt, TSN_PKT_ESP_IN_UDP, NULL);
+	}
+	if (pkt->sport == TSN_IKE_PORT || pkt->dport == TSN_IKE_PORT)
+		return verdict(pkt, TSN_PKT_IKE, NULL);
+	return verdict(pkt, TSN_PKT_CLEARTEXT, NULL);
+}
+
+/* The transport header, at c, of a packet whose IP payload is payload
+ * bytes long (per the IP header; c may hold fewer when snapped). */
+static int classify_l4(struct cur *c, size_t payload, struct tsn_pkt *pkt)
+{
+	uint32_t spi;
+
+	if (pkt->fragment)	/* no L4 header in a non-first fragment */
+		return verdict(pkt, TSN_PKT_CLEARTEXT, NULL);
+	switch (pkt->l4proto) {
+	case IPPROTO_ESP:
+		if (cur_u32(c, &spi))
+			return verdict(pkt, TSN_PKT_TRUNCATED,
+				       "ESP header cut before the SPI");
+		pkt->spi = spi;
+		return verdict(pkt, TSN_PKT_ESP, NULL);
+	case IPPROTO_UDP:
+		return classify_udp(c, payload, pkt);
+	case IPPROTO_TCP:
+	case IPPROTO_SCTP:
+		if (cur_u16(c, &pkt->sport) || cur_u16(c, &pkt->dport))
+			return verdict(pkt, TSN_PKT_TRUNCATED,
+				       "ports cut short");
+		pkt->has_ports = true;
+		break;
+	}
+	return verdict(pkt, TSN_PKT_CLEARTEXT, NULL);
+}
+
+static int classify_v4(struct cur *c, const uint8_t *start,
+		       struct tsn_pkt *pkt)
+{
+	uint8_t vihl, tos, ttl;
+	uint16_t tot, id, frag, sum;
+	size_t ihl;
+
+	if (!cur_has(c, IPV4_MIN_HDR))
+		return verdict(pkt, TSN_PKT_TRUNCATED, "IPv4 header cut short");
+	cur_u8(c, &vihl);
+	cur_u8(c, &tos);
+	cur_u16(c, &tot);
+	cur_u16(c, &id);
+	cur_u16(c, &frag);
+	cur_u8(c, &ttl);
+	cur_u8(c, &pkt->l4proto);
+	cur_u16(c, &sum);
+	pkt->src.family = pkt->dst.family = AF_INET;
+	cur_bytes(c, pkt->src.a, 4);
+	cur_bytes(c, pkt->dst.a, 4);
+	pkt->ip_len = tot;
+	ihl = (size_t)(vihl & 0x0f) * 4;
+	if (ihl < IPV4_MIN_HDR || tot < ihl)
+		return verdict(pkt, TSN_PKT_MALFORMED,
+			       "IPv4 header length below 20 or above total");
+	if (cur_skip(c, ihl - IPV4_MIN_HDR))	/* options, as captured */
+		return verdict(pkt, TSN_PKT_TRUNCATED, "IPv4 options cut short");
+	pkt->fragment = (frag & 0x1fff) != 0;
+	pkt->l4_off = (size_t)(c->p - start);
+	/* The IP header's length bounds the payload, and the capture bounds
+	 * what we may read of it: a padded Ethernet frame must not make
+	 * trailer bytes look like UDP payload. */
+	if (c->left > (size_t)(tot - ihl))
+		c->left = tot - ihl;
+	return classify_l4(c, tot - ihl, pkt);
+}
+
+static bool ipv6_ext(uint8_t nh)
+{
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||
+	       nh == IPPROTO_DSTOPTS || nh == IPPROTO_FRAGMENT;
+}
+
+/* Step over one IPv6 extension header of type t at c; avail is how much
+ * of the IP payload (per the header) is left.  0, or -1 with a verdict. */
+static int skip_ext(struct cur *c, uint8_t t, size_t *avail, uint8_t *nh,
+		    struct tsn_pkt *pkt)
+{
+	size_t n;
+
+	if (*avail < 8)
+		return stop(pkt, TSN_PKT_MALFORMED,
+			    "IPv6 extension header past the payload length");
+	if (!cur_has(c, 8))
+		return stop(pkt, TSN_PKT_TRUNCATED,
+			    "IPv6 extension header cut short");
+	*nh = c->p[0];
+	if (t == IPPROTO_FRAGMENT) {
+		/* 8 bytes whatever its second byte says */
+		n = 8;
+		if (((c->p[2] << 8 | c->p[3]) & 0xfff8) != 0)
+			pkt->fragment = true;
+	} else {
+		n = (size_t)c->p[1] * 8 + 8;	/* 8-byte units after 8 */
+	}
+	if (n > *avail)
+		return stop(pkt, TSN_PKT_MALFORMED,
+			    "IPv6 extension header past the payload length");
+	if (cur_skip(c, n))
+		return stop(pkt, TSN_PKT_TRUNCATED,
+			    "IPv6 extension header cut short");
+	*avail -= n;
+	return 0;
+}
+
+static int classify_v6(struct cur *c, const uint8_t *start,
+		       struct tsn_pkt *pkt)
+{
+	uint32_t vtcfl;
+	uint16_t plen;
+	uint8_t nh, t, hlim;
+	size_t avail;
+	unsigned i;
+
+	if (!cur_has(c, IPV6_HDR_LEN))
+		return verdict(pkt, TSN_PKT_TRUNCATED, "IPv6 header cut short");
+	cur_u32(c, &vtcfl);
+	cur_u16(c, &plen);
+	cur_u8(c, &nh);
+	cur_u8(c, &hlim);
+	pkt->src.family = pkt->dst.family = AF_INET6;
+	cur_bytes(c, pkt->src.a, 16);
+	cur_bytes(c, pkt->dst.a, 16);
+	pkt->ip_len = (size_t)plen + IPV6_HDR_LEN;
+	avail = plen;	/* jumbograms (plen 0, RFC 2675) are not on our links */
+	if (c->left > avail)
+		c->left = avail;
+	for (i = 0; ipv6_ext(nh) && !pkt->fragment; i++) {
+		/* a chain of extension headers is attacker-sized: cap it */
+		if (i >= TSN_IPV6_MAX_EXT)
+			return verdict(pkt, TSN_PKT_MALFORMED,
+				       "too many IPv6 extension headers");
+		t = nh;
+		if (skip_ext(c, t, &avail, &nh, pkt))
+			return 0;
+	}
+	pkt->l4proto = nh;
+	pkt->l4_off = (size_t)(c->p - start);
+	return classify_l4(c, avail, pkt);
+}
+
+/* ip is pkt->ip_off bytes into the frame. */
+static int classify_ip(const uint8_t *ip, size_t caplen, struct tsn_pkt *pkt)
+{
+	struct cur c = cur_make(ip, caplen);
+
+	if (!cur_has(&c, 1))
+		return verdict(pkt, TSN_PKT_TRUNCATED, "no IP header captured");
+	switch (ip[0] >> 4) {
+	case 4:
+		classify_v4(&c, ip, pkt);
+		break;
+	case 6:
+		classify_v6(&c, ip, pkt);
+		break;
+	default:
+		return verdict(pkt, TSN_PKT_NOT_IP, "IP version not 4 or 6");
+	}
+	if (pkt->l4_off)
+		pkt->l4_off += pkt->ip_off;
+	return 0;
+}
+
+int tsn_classify_ip(const uint8_t *ip, size_t caplen, struct tsn_pkt *pkt)
+{
+	memset(pkt, 0, sizeof(*pkt));
+	return classify_ip(ip, caplen, pkt);
+}
+
+/* The link-layer header: returns the ethertype and sets *off, or -1 when
+ * the frame is cut short. */
+static int link_eth(struct cur *c, size_t *off)
+{
+	uint16_t type;
+	unsigned tags;
+
+	if (cur_skip(c, 12) || cur_u16(c, &type))
+		return -1;
+	for (tags = 0; (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ) &&
+	     tags < MAX_VLAN_TAGS; tags++)
+		if (cur_skip(c, 2) || cur_u16(c, &type))
+			return -1;
+	*off = ETH_HDR_LEN + tags * VLAN_TAG_LEN;
+	return type;
+}
+
+int tsn_classify_frame(int dlt, const uint8_t *frame, size_t caplen,
+		       struct tsn_pkt *pkt)
+{
+	struct cur c = cur_make(frame, caplen);
+	uint16_t type16;
+	size_t off = 0;
+	int type;
+
+	memset(pkt, 0, sizeof(*pkt));
+	switch (dlt) {
+	case TSN_DLT_EN10MB:
+		type = link_eth(&c, &off);
+		break;
+	case TSN_DLT_LINUX_SLL:
+		/* protocol is the last field */
+		type = cur_skip(&c, 14) || cur_u16(&c, &type16) ? -1 : type16;
+		off = SLL_HDR_LEN;
+		break;
+	case TSN_DLT_LINUX_SLL2:
+		/* protocol is the first field */
+		type = cur_u16(&c, &type16) ? -1 : type16;
+		off = SLL2_HDR_LEN;
+		break;
+	case TSN_DLT_RAW:
+	case TSN_LINKTYPE_RAW:
+	case TSN_DLT_IPV4:
+	case TSN_DLT_IPV6:
+		type = 0;	/* the version nibble decides */
+		break;
+	default:
+		return verdict(pkt, TSN_PKT_NOT_IP, "unsupported link type");
+	}
+	if (type < 0 || off > caplen)
+		return verdict(pkt, TSN_PKT_TRUNCATED, "link header cut short");
+	if (type && type != ETHERTYPE_IPV4 && type != ETHERTYPE_IPV6)
+		return verdict(pkt, TSN_PKT_NOT_IP, "not an IP ethertype");
+	pkt->ip_off = off;
+	return classify_ip(frame + off, caplen - off, pkt);
+}
+
+const char *tsn_pkt_class_name(enum tsn_pkt_class cls)
+{
+	static const char *const names[] = {
+		[TSN_PKT_NOT_IP] = "not-ip",
+		[TSN_PKT_TRUNCATED] = "truncated",
+		[TSN_PKT_MALFORMED] = "malformed",
+		[TSN_PKT_ESP] = "esp",
+		[TSN_PKT_ESP_IN_UDP] = "esp-in-udp",
+		[TSN_PKT_IKE] = "ike",
+		[TSN_PKT_NAT_KEEPALIVE] = "nat-keepalive",
+		[TSN_PKT_CLEARTEXT] = "cleartext",
+	};
+
+	if ((unsigned)cls < sizeof(names) / sizeof(names[0]))
+		return names[cls];
+	return "?";
+}
+
+const char *tsn_l4_name(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_GRE:
+		return "gre";
+	case IPPROTO_ESP:
+		return "esp";
+	case IPPROTO_AH:
+		return "ah";
+	case IPPROTO_ICMPV6:
+		return "icmpv6";
+	case IPPROTO_SCTP:
+		return "sctp";
+	case IPPROTO_NONE:
+		return "none";
+	}
+	return NULL;
+}
+
+const char *tsn_ip_addr_str(const struct tsn_ip_addr *ip, char *buf,
+			    size_t size)
+{
+	if (!size)
+		return buf;
+	if ((ip->family != AF_INET && ip->family != AF_INET6) ||
+	    !inet_ntop(ip->family, ip->a, buf, (socklen_t)size))
+		snprintf(buf, size, "?");
+	return buf;
+}
+
+int tsn_ip_addr_parse(const char *s, struct tsn_ip_addr *ip)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (inet_pton(AF_INET, s, ip->a) == 1)
+		ip->family = AF_INET;
+	else if (inet_pton(AF_INET6, s, ip->a) == 1)
+		ip->family = AF_INET6;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static void endpoint(const struct tsn_pkt *pkt, const struct tsn_ip_addr *ip,
+		     uint16_t port, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	tsn_ip_addr_str(ip, a, sizeof(a));
+	if (!pkt->has_ports)
+		snprintf(buf, size, "%s", a);
+	else if (ip->family == AF_INET6)
+		snprintf(buf, size, "[%s]:%u", a, port);
+	else
+		snprintf(buf, size, "%s:%u", a, port);
+}
+
+const char *tsn_pkt_str(const struct tsn_pkt *pkt, char *buf, size_t size)
+{
+	char s[INET6_ADDRSTRLEN + 8], d[INET6_ADDRSTRLEN + 8], proto[12];
+	const char *cls = tsn_pkt_class_name(pkt->cls), *l4;
+
+	if (!size)
+		return buf;
+	if (!pkt->src.family) {
+		snprintf(buf, size, "%s: %s", cls, pkt->why ? pkt->why : "");
+		return buf;
+	}
+	endpoint(pkt, &pkt->src, pkt->sport, s, sizeof(s));
+	endpoint(pkt, &pkt->dst, pkt->dport, d, sizeof(d));
+	l4 = tsn_l4_name(pkt->l4proto);
+	if (!l4) {
+		snprintf(proto, sizeof(proto), "proto %u", pkt->l4proto);
+		l4 = proto;
+	}
+	if (pkt->cls == TSN_PKT_ESP || pkt->cls == TSN_PKT_ESP_IN_UDP)
+		snprintf(buf, size, "%s %s > %s spi 0x%08x", cls, s, d,
+			 pkt->spi);
+	else if (pkt->why)
+		snprintf(buf, size, "%s %s %s > %s: %s", cls, l4, s, d,
+			 pkt->why);
+	else
+		snprintf(buf, size, "%s %s %s > %s%s", cls, l4, s, d,
+			 pkt->fragment ? " (fragment)" : "");
+	return buf;
+}
