@@ -136,6 +136,10 @@ const struct tsn_node *tsn_inventory_find(const struct tsn_inventory *inv,
 					  const char *name);
 /* The node whose address is one of this host's (for "which one am I"),
  * or NULL. */
+const struct tsn_node *tsn_inventory_self(const struct tsn_inventory *inv);
+/* A struct tsn_inv_diag warn callback: prints msg on stderr as
+ * "tsnet: ARG: msg" unless -q; arg is the command name (a const char *). */
+void tsn_inventory_warn_stderr(void *arg, const char *msg);
 
 /* Effective per-node values (override, else cluster's, else default). */
 const char *tsn_node_netns(const struct tsn_node *n);
@@ -154,9 +158,14 @@ int tsn_addr_parse(const char *s, struct tsn_addr *a);
 const char *tsn_addr_str(const struct tsn_addr *a, char *buf, size_t len);
 bool tsn_addr_equal(const struct tsn_addr *a, const struct tsn_addr *b);
 int tsn_prefix_parse(const char *s, struct tsn_prefix *p);
+/* No bits set past the prefix length (198.18.0.0/15, not 198.18.0.1/15). */
+bool tsn_prefix_is_network(const struct tsn_prefix *p);
+bool tsn_prefix_contains(const struct tsn_prefix *p, const struct tsn_addr *a);
 bool tsn_name_valid(const char *s);	/* [a-z0-9-]{1,63} */
 
 const char *tsn_transport_name(enum tsn_transport_kind k);
 const char *tsn_cloud_name(enum tsn_cloud c);
+const char *tsn_auth_name(enum tsn_auth a);
+const char *tsn_encap_name(enum tsn_encap e);
 
 #endif
