@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -312,6 +313,8 @@ child(const struct spawn *sp, int fds[3], int errfd, char nspath[3][PATH_MAX])
 	for (int i = 0; i < 3; i++)
 		if (dup2(fds[i], i) < 0)
 			goto fail;
+	/* Whatever our caller left open without O_CLOEXEC stays here. */
+	syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
 	if (sp->host_ns) {
 		/* Open all three before entering any: after the mount
 		 * namespace the paths may no longer be there. */
