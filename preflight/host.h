@@ -1,0 +1,143 @@
+/* host.h - node-local host checks for `tsnet preflight`.
+ *
+ * Every check appends one tsn_check to a node report: a stable id, ok /
+ * warn / fail / skip, a detail that says what was seen, and a fix hint.
+ *
+ *   kernel.xfrm  kernel.esp  kernel.gcm  cpu.aesni          host_kernel.c
+ *   sysctl.rp_filter  sysctl.redirects  sysctl.larval_drop  host_sysctl.c
+ *   strongswan.installed  .plugins  .running  ports.ike     host_ike.c
+ *   mtu  firewalld  iptables-legacy                         host_misc.c
+ *
+ * The checks read the host through o->root ("" or NULL is the real one),
+ * so unit tests point them at a fake /proc, /sys, /etc, /usr, /run tree
+ * (tests/data/host/).  The three things a file cannot show - XFRM netlink
+ * answering, the kernel accepting an ESP state, the interface MTU - are
+ * asked of the running kernel unless the caller supplies them.
+ */
+#ifndef TSN_PREFLIGHT_HOST_H
+#define TSN_PREFLIGHT_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "lib/cmd.h"
+#include "lib/output.h"
+#include "lib/util.h"
+
+/* One XFRM_MSG_NEWSA attempt: 0 or -errno, and the kernel's extended ACK
+ * message ("Requested type not found"), "" when it gave none. */
+struct tsn_xfrm_try {
+	bool tried;
+	int err;
+	char ext[128];
+};
+
+/* What the kernel said.  The ESP states are added in a scratch network
+ * namespace (unshare(CLONE_NEWNET) in a forked child), so nothing on the
+ * host changes and the states vanish with the child. */
+struct tsn_xfrm_trial {
+	int dump_err;		/* XFRM_MSG_GETSA dump in our namespace */
+	unsigned n_sa;		/* SAs that dump listed */
+	int netns_err;		/* fork/unshare/pipe failed: no trial */
+	struct tsn_xfrm_try gcm4;	/* ESP transport, rfc4106(gcm(aes)) */
+	struct tsn_xfrm_try cbc4;	/* cbc(aes)+hmac(sha256), only when
+					 * gcm4 failed on the algorithm */
+	struct tsn_xfrm_try esp6;	/* IPv6, with an algorithm that worked */
+};
+
+struct tsn_host_opts {
+	const char *root;		/* NULL or "": the real host */
+	const char *ifname;		/* cluster interface; NULL: skip mtu
+					 * and per-interface sysctls */
+	unsigned payload_mtu;		/* inventory's payload_mtu, 0: none */
+	const char *swan_conf;		/* NULL: /etc/strongswan.conf */
+	/* Supplied results of live probes; NULL / 0: ask the kernel. */
+	const struct tsn_xfrm_trial *trial;
+	unsigned mtu;
+};
+
+/* All checks, in the order of the table above.  0, or -ENOMEM. */
+int tsn_host_checks(const struct tsn_host_opts *o, struct tsn_node_report *n);
+int tsn_host_kernel_checks(const struct tsn_host_opts *o,
+			   struct tsn_node_report *n);
+int tsn_host_sysctl_checks(const struct tsn_host_opts *o,
+			   struct tsn_node_report *n);
+int tsn_host_ike_checks(const struct tsn_host_opts *o,
+			struct tsn_node_report *n);
+int tsn_host_misc_checks(const struct tsn_host_opts *o,
+			 struct tsn_node_report *n);
+
+/* Live XFRM probes (host_kernel.c): the dump here, then the ESP trial in
+ * a scratch namespace.  Needs CAP_NET_ADMIN and CAP_SYS_ADMIN; without
+ * them the errors say so.  Always fills t; returns 0. */
+int tsn_xfrm_trial_run(struct tsn_xfrm_trial *t);
+
+/* Largest IP packet left for payload when an interface of this MTU
+ * carries it in ESP transport mode with AES-GCM-16, worst case padding,
+ * with or without UDP encapsulation (host_misc.c shows the arithmetic).
+ * 0 when the MTU is too small for any payload. */
+unsigned tsn_esp_payload_mtu(unsigned mtu, bool udp_encap);
+
+/* "5.9.8" out of "Linux strongSwan 5.9.8", "strongSwan swanctl 5.9.8" or
+ * "strongSwan 5.9.8 swanctl": 0 or -EINVAL.  ver is major<<16|minor<<8|
+ * patch, so versions compare as integers. */
+int tsn_swan_version_parse(const char *s, unsigned *ver);
+#define TSN_SWAN_VER(a, b, c) ((unsigned)(a) << 16 | (b) << 8 | (c))
+
+/* strongswan.conf, flattened (host_swconf.c): "charon.plugins.vici.load"
+ * -> "yes", sections joined with dots, includes followed (globs relative
+ * to the including file), the last assignment winning as in charon. */
+struct tsn_swconf_kv {
+	char *key;
+	char *value;
+};
+struct tsn_swconf {
+	struct tsn_swconf_kv *kv;
+	size_t n;
+	size_t cap;
+};
+/* path is on the host (ROOT is prepended).  0, or -errno (-ENOENT when
+ * the file is missing, -ELOOP for includes nested too deep). */
+int tsn_swconf_load(const struct tsn_host_opts *o, const char *path,
+		    struct tsn_swconf *c);
+/* Only the exact key; NULL when unset. */
+const char *tsn_swconf_get(const struct tsn_swconf *c, const char *key);
+void tsn_swconf_free(struct tsn_swconf *c);
+/* Whether charon, reading section ns (with charon-systemd falling back to
+ * charon, as charon-systemd does), asks for plugin name: the modular
+ * per-plugin "load" options when load_modular is set, else the ns.load
+ * list, else every installed plugin (the compiled-in default list);
+ * "load = no" drops a plugin from the latter two.  *how names the rule. */
+bool tsn_swconf_plugin_wanted(const struct tsn_swconf *c, const char *ns,
+			      const char *name, const char **how);
+
+/* Shared by the host_*.c files (host_proc.c). */
+int tsn_host_path(const struct tsn_host_opts *o, char *buf, size_t len,
+		  const char *fmt, ...) TSN_PRINTF(4, 5);
+/* Read ROOT/path (at most 4 MiB) into a NUL-terminated string. */
+int tsn_host_read(const struct tsn_host_opts *o, const char *path,
+		  char **out);
+/* The first line of ROOT/path as a strict integer. */
+int tsn_host_read_int(const struct tsn_host_opts *o, const char *path,
+		      long *v);
+bool tsn_host_exists(const struct tsn_host_opts *o, const char *path);
+/* /proc/PID/comm, without its newline. */
+int tsn_host_comm(const struct tsn_host_opts *o, pid_t pid, char *buf,
+		  size_t len);
+/* First process whose comm is one of names (NULL-terminated): 0 and
+ * *pid / *which set, or -ENOENT. */
+int tsn_host_find_process(const struct tsn_host_opts *o,
+			  const char *const *names, pid_t *pid,
+			  const char **which);
+/* The process holding socket inode ino (via /proc/PID/fd): 0 and *pid,
+ * or -ENOENT. */
+int tsn_host_socket_owner(const struct tsn_host_opts *o, unsigned long ino,
+			  pid_t *pid);
+/* "EPROTONOSUPPORT (Protocol not supported)" for -EPROTONOSUPPORT. */
+const char *tsn_errno_str(int err, char *buf, size_t len);
+
+/* `tsnet agent preflight-host --interface IF [--payload-mtu N]`. */
+int preflight_host_action(int argc, char **argv, struct tsn_ctx *ctx);
+
+#endif

@@ -1,0 +1,196 @@
+/* host_sysctl.c - the sysctls that break or degrade IPsec, checked the
+ * way Libreswan's `ipsec verify` checks them, but on the values the
+ * kernel actually applies to the cluster interface:
+ *
+ *   rp_filter          max(all, IF)                  (1 = strict)
+ *   send_redirects     all || IF
+ *   accept_redirects   IPv4: all && IF when forwarding, else all || IF
+ *                      IPv6: IF, ignored when forwarding
+ *   xfrm_larval_drop   net.core, 1 wanted
+ *
+ * All of them live under /proc/sys/net and are per network namespace, so
+ * the agent reads the namespace it runs in.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "preflight/host.h"
+
+/* net.ipv4.conf.DEV.KEY, or -1 when unreadable */
+static long conf4(const struct tsn_host_opts *o, const char *dev,
+		  const char *key)
+{
+	char path[256];
+	long v;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/%s", dev,
+		 key);
+	return tsn_host_read_int(o, path, &v) == 0 ? v : -1;
+}
+
+static long conf6(const struct tsn_host_opts *o, const char *dev,
+		  const char *key)
+{
+	char path[256];
+	long v;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", dev,
+		 key);
+	return tsn_host_read_int(o, path, &v) == 0 ? v : -1;
+}
+
+static bool iface_known(const struct tsn_host_opts *o)
+{
+	char path[256];
+
+	if (!o->ifname)
+		return false;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s", o->ifname);
+	return tsn_host_exists(o, path);
+}
+
+static int check_rp_filter(const struct tsn_host_opts *o,
+			   struct tsn_node_report *n)
+{
+	const char *id = "sysctl.rp_filter";
+	long all = conf4(o, "all", "rp_filter"), dev = -1, eff;
+	const char *where;
+	char fix[256];
+
+	if (all < 0)
+		return tsn_node_check(n, id, TSN_ST_SKIP, NULL,
+				      "cannot read net.ipv4.conf.all.rp_filter");
+	if (iface_known(o))
+		dev = conf4(o, o->ifname, "rp_filter");
+	eff = dev > all ? dev : all;	/* the kernel applies the maximum */
+	where = dev > all ? o->ifname : "all";
+	if (eff != 1)
+		return tsn_node_check(n, id, TSN_ST_OK, NULL,
+				      "rp_filter %ld on %s (all %ld, %s %ld)",
+				      eff, o->ifname ? o->ifname : "every "
+				      "interface", all,
+				      o->ifname ? o->ifname : "-", dev);
+	/* Strict mode drops packets whose reverse route leaves by another
+	 * interface; harmless for transport mode on one subnet, fatal with
+	 * asymmetric or policy routing.  A warning, with the fix. */
+	if (all == 1 && o->ifname && dev == 1)
+		snprintf(fix, sizeof(fix), "sysctl -w net.ipv4.conf.all."
+			 "rp_filter=2 net.ipv4.conf.%s.rp_filter=2",
+			 o->ifname);
+	else
+		snprintf(fix, sizeof(fix), "sysctl -w net.ipv4.conf.%s."
+			 "rp_filter=2", where);
+	return tsn_node_check(n, id, TSN_ST_WARN, fix,
+			      "strict rp_filter (1) %s: decrypted packets whose "
+			      "reverse route is not via %s are dropped",
+			      dev == 1 && o->ifname ? "on the cluster interface"
+			      : "in net.ipv4.conf.all",
+			      o->ifname ? o->ifname : "the same interface");
+}
+
+/* Append "net.ipv4.conf.X.KEY=0" for each of X in {all, IF} set to 1. */
+static void add_off(struct tsn_buf *fix, struct tsn_buf *what,
+		    const char *fam, const char *dev, const char *key, long v)
+{
+	if (v != 1)
+		return;
+	tsn_buf_printf(fix, " net.%s.conf.%s.%s=0", fam, dev, key);
+	tsn_buf_printf(what, "%snet.%s.conf.%s.%s=1", what->len ? ", " : "",
+		       fam, dev, key);
+}
+
+static int check_redirects(const struct tsn_host_opts *o,
+			   struct tsn_node_report *n)
+{
+	const char *id = "sysctl.redirects", *dev;
+	struct tsn_buf fix = { 0 }, what = { 0 };
+	long send_a, send_d = 0, acc_a, acc_d = 0, acc6 = 0, fwd, fwd6;
+	bool send_on, acc_on, acc6_on;
+	int ret;
+
+	tsn_buf_puts(&fix, "sysctl -w");
+
+	send_a = conf4(o, "all", "send_redirects");
+	acc_a = conf4(o, "all", "accept_redirects");
+	if (send_a < 0 || acc_a < 0) {
+		tsn_buf_free(&fix);
+		return tsn_node_check(n, id, TSN_ST_SKIP, NULL, "cannot read "
+				      "net.ipv4.conf.all.*_redirects");
+	}
+	dev = iface_known(o) ? o->ifname : NULL;
+	if (dev) {
+		send_d = conf4(o, dev, "send_redirects");
+		acc_d = conf4(o, dev, "accept_redirects");
+		acc6 = conf6(o, dev, "accept_redirects");
+	}
+	fwd = conf4(o, "all", "forwarding");
+	fwd6 = conf6(o, "all", "forwarding");
+	send_on = send_a == 1 || send_d == 1;
+	acc_on = fwd == 1 ? acc_a == 1 && acc_d == 1 : acc_a == 1 || acc_d == 1;
+	acc6_on = fwd6 != 1 && acc6 == 1;
+	if (send_on) {
+		add_off(&fix, &what, "ipv4", "all", "send_redirects", send_a);
+		if (dev)
+			add_off(&fix, &what, "ipv4", dev, "send_redirects",
+				send_d);
+	}
+	if (acc_on) {
+		add_off(&fix, &what, "ipv4", "all", "accept_redirects", acc_a);
+		if (dev)
+			add_off(&fix, &what, "ipv4", dev, "accept_redirects",
+				acc_d);
+	}
+	if (acc6_on)
+		add_off(&fix, &what, "ipv6", dev, "accept_redirects", acc6);
+	if (!what.len)
+		ret = tsn_node_check(n, id, TSN_ST_OK, NULL, "ICMP redirects "
+				     "neither sent nor accepted%s%s",
+				     dev ? " on " : "", dev ? dev : "");
+	else if (!fix.p)
+		ret = -ENOMEM;
+	else
+		ret = tsn_node_check(n, id, TSN_ST_WARN, fix.p, "%s: with "
+				     "IPsec the kernel may send or act on "
+				     "bogus ICMP redirects", what.p);
+	tsn_buf_free(&fix);
+	tsn_buf_free(&what);
+	return ret;
+}
+
+static int check_larval(const struct tsn_host_opts *o,
+			struct tsn_node_report *n)
+{
+	const char *id = "sysctl.larval_drop";
+	long v;
+
+	if (tsn_host_read_int(o, "/proc/sys/net/core/xfrm_larval_drop",
+			      &v) < 0)
+		return tsn_node_check(n, id, TSN_ST_FAIL, NULL,
+				      "no net.core.xfrm_larval_drop: kernel "
+				      "without XFRM");
+	if (v == 1)
+		return tsn_node_check(n, id, TSN_ST_OK, NULL,
+				      "xfrm_larval_drop 1: packets wait for no "
+				      "SA, they are dropped until IKE is done");
+	/* ipsec verify calls this "NOT ENABLED"; it delays, it does not
+	 * stop IPsec working, so a warning */
+	return tsn_node_check(n, id, TSN_ST_WARN,
+			      "sysctl -w net.core.xfrm_larval_drop=1",
+			      "xfrm_larval_drop %ld: sockets block while IKE "
+			      "negotiates (long, non-POSIX time-outs)", v);
+}
+
+int tsn_host_sysctl_checks(const struct tsn_host_opts *o,
+			   struct tsn_node_report *n)
+{
+	int ret;
+
+	ret = check_rp_filter(o, n);
+	if (ret == 0)
+		ret = check_redirects(o, n);
+	if (ret == 0)
+		ret = check_larval(o, n);
+	return ret;
+}
