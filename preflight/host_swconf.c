@@ -112,18 +112,16 @@ static int parse_file(struct swp *parent, const char *path,
 
 static int do_include(struct swp *p, const char *prefix)
 {
-	char pat[4096], rel[2048], full[4096];
+	char pat[1024], full[4096];
 	glob_t g;
 	int ret = 0;
 
 	read_value(p, pat, sizeof(pat));
 	if (!*pat)
 		return 0;
-	if (pat[0] == '/')
-		snprintf(rel, sizeof(rel), "%s", pat);
-	else
-		snprintf(rel, sizeof(rel), "%s/%s", p->dir, pat);
-	if (tsn_host_path(p->o, full, sizeof(full), "%s", rel) < 0)
+	if (tsn_host_path(p->o, full, sizeof(full), "%s%s%s",
+			  pat[0] == '/' ? "" : p->dir,
+			  pat[0] == '/' ? "" : "/", pat) < 0)
 		return -ENAMETOOLONG;
 	if (glob(full, 0, NULL, &g) != 0)
 		return 0;	/* charon too: a glob matching nothing is fine */
