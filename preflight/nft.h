@@ -1,0 +1,229 @@
+/* nft.h - a model of the nf_tables ruleset and an evaluator over it.
+ *
+ * The reader (nft_read.c) dumps the ruleset of the current network
+ * namespace through libnftnl/libmnl into this model: tables, chains,
+ * rules as the register VM the kernel runs (payload/meta/ct loads,
+ * bitwise, cmp, lookup, immediate verdicts), sets and maps with their
+ * elements.  The evaluator (nft_eval.c, nft_expr.c) runs one flow through
+ * every base chain on its path and says accept, drop (where) or
+ * undecidable (which expression).  Unit tests build rulesets in memory
+ * through the same functions the reader uses.
+ */
+#ifndef TSN_NFT_H
+#define TSN_NFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct nlmsghdr;
+struct tsn_json;
+
+/* Registers as the kernel lays them out: the verdict register (16 bytes)
+ * then 64 bytes addressed as 4 x 16 (NFT_REG_1..4) or 16 x 4
+ * (NFT_REG32_00..15).  Expressions store byte offsets into this file. */
+#define TSN_NFT_REGS_LEN 80
+#define TSN_NFT_DATA_MAX 64	/* NFT_DATA_VALUE_MAXLEN */
+#define TSN_NFT_NAME_MAX 256	/* NFT_NAME_MAXLEN */
+#define TSN_NFT_JUMP_MAX 16	/* NFT_JUMP_STACK_SIZE: the kernel's own cap */
+
+enum tsn_nft_op {
+	TSN_NFT_NOP,		/* counter, log, limit within rate, ... */
+	TSN_NFT_PAYLOAD,	/* base, offset, len -> dreg */
+	TSN_NFT_META,		/* key -> dreg */
+	TSN_NFT_CT,		/* key (dir) -> dreg */
+	TSN_NFT_FIB,		/* flags, key=result -> dreg */
+	TSN_NFT_LOAD_UNKNOWN,	/* socket, osf, numgen, ...: dreg unknown */
+	TSN_NFT_CMP,		/* sreg op data[len] */
+	TSN_NFT_RANGE,		/* sreg op data..data2 */
+	TSN_NFT_BITWISE,	/* dreg = (sreg & data) ^ data2 */
+	TSN_NFT_BYTEORDER,	/* key=op, flags=size */
+	TSN_NFT_LOOKUP,		/* sreg in set (-> dreg), inv */
+	TSN_NFT_IMMEDIATE,	/* data -> dreg, or a verdict */
+	TSN_NFT_META_SET,	/* meta key set sreg (mark is modelled) */
+	TSN_NFT_BREAK,		/* never matches (limit over, quota over) */
+	TSN_NFT_REJECT,		/* reject: a drop */
+	TSN_NFT_MATCH_UNKNOWN,	/* xt match, unknown expr: may or may not */
+	TSN_NFT_TERM_UNKNOWN,	/* queue, nat, tproxy: outcome unknown */
+};
+
+struct tsn_nft_chain;
+struct tsn_nft_set;
+
+#define TSN_NFT_LOOKUP_MAP 0x1	/* lookup writes dreg (0 = a vmap) */
+
+struct tsn_nft_expr {
+	enum tsn_nft_op op;
+	char name[64];		/* for reports: "meta mark", "xt match conntrack" */
+	uint8_t sreg, dreg;	/* byte offsets into the register file */
+	uint8_t len;
+	bool inv;
+	uint32_t base, offset;	/* payload */
+	uint32_t key;		/* meta/ct key, cmp/range op, fib result,
+				 * byteorder op */
+	uint32_t flags;		/* fib flags, byteorder size, ct dir+1,
+				 * TSN_NFT_LOOKUP_MAP */
+	uint8_t data[TSN_NFT_DATA_MAX];	 /* cmp, range from, mask, imm */
+	uint8_t data2[TSN_NFT_DATA_MAX]; /* range to, xor */
+	int verdict;		/* immediate with dreg 0: NF_ACCEPT, NFT_JUMP */
+	char *target;		/* jump/goto chain name */
+	char *set_name;		/* lookup */
+	struct tsn_nft_chain *chain;	/* resolved by tsn_nft_finish */
+	struct tsn_nft_set *set;	/* resolved by tsn_nft_finish */
+};
+
+struct tsn_nft_rule {
+	uint64_t handle;
+	char *comment;
+	struct tsn_nft_expr *exprs;
+	size_t n_exprs;
+};
+
+struct tsn_nft_chain {
+	int family;		/* NFPROTO_* */
+	char *table;
+	char *name;
+	bool base;
+	uint32_t hook;		/* NF_INET_* (NF_NETDEV_* for netdev) */
+	int32_t prio;
+	int policy;		/* NF_ACCEPT or NF_DROP */
+	char *type;		/* "filter", "nat", "route" */
+	char *dev;		/* netdev/ingress device, may be NULL */
+	struct tsn_nft_rule *rules;
+	size_t n_rules, cap_rules;
+};
+
+struct tsn_nft_elem {
+	uint8_t *lo, *hi;	/* key_len bytes each, inclusive range */
+	int verdict;		/* vmaps */
+	char *chain_name;	/* vmaps: jump/goto target */
+	struct tsn_nft_chain *chain;
+	uint8_t *data;		/* maps: data_len bytes */
+	uint32_t flags;		/* raw NFT_SET_ELEM_* (interval end) */
+};
+
+#define TSN_NFT_VERDICT_DATA 0xffffff00u	/* NFT_DATA_VERDICT */
+
+struct tsn_nft_set {
+	int family;
+	char *table;
+	char *name;
+	uint32_t flags;		/* NFT_SET_INTERVAL, _MAP, _CONCAT, ... */
+	uint32_t key_len;
+	uint32_t data_type;	/* TSN_NFT_VERDICT_DATA for vmaps */
+	uint32_t data_len;
+	struct tsn_nft_elem *elems;	/* sorted by tsn_nft_finish */
+	size_t n_elems, cap_elems;
+	struct tsn_nft_elem catchall;	/* the "*" element of a map */
+	bool has_catchall;
+	bool ready;		/* intervals built, sorted */
+	const char *undecidable; /* why lookups cannot be evaluated */
+};
+
+struct tsn_nft_ruleset {
+	struct tsn_nft_chain **chains;
+	size_t n_chains, cap_chains;
+	struct tsn_nft_set **sets;
+	size_t n_sets, cap_sets;
+	size_t n_tables;
+	size_t n_rules;
+	bool sorted;
+	bool writes_mark;	/* something sets meta/ct mark: not 0 */
+};
+
+/* Building (the reader and the unit tests).  Strings are copied. */
+struct tsn_nft_ruleset *tsn_nft_ruleset_new(void);
+void tsn_nft_ruleset_free(struct tsn_nft_ruleset *rs);
+struct tsn_nft_chain *tsn_nft_chain_add(struct tsn_nft_ruleset *rs,
+					int family, const char *table,
+					const char *name);
+int tsn_nft_chain_set_base(struct tsn_nft_chain *c, uint32_t hook,
+			   int32_t prio, int policy, const char *type,
+			   const char *dev);
+struct tsn_nft_rule *tsn_nft_rule_add(struct tsn_nft_chain *c,
+				      uint64_t handle, const char *comment);
+/* A zeroed expression of op appended to r; NULL on ENOMEM. */
+struct tsn_nft_expr *tsn_nft_expr_add(struct tsn_nft_rule *r,
+				      enum tsn_nft_op op, const char *name);
+int tsn_nft_expr_set_target(struct tsn_nft_expr *e, const char *chain);
+int tsn_nft_expr_set_set(struct tsn_nft_expr *e, const char *set);
+struct tsn_nft_set *tsn_nft_set_add(struct tsn_nft_ruleset *rs, int family,
+				    const char *table, const char *name,
+				    uint32_t flags, uint32_t key_len,
+				    uint32_t data_type, uint32_t data_len);
+/* key_end may be NULL (then a single key, or an rbtree interval bound
+ * marked by NFT_SET_ELEM_INTERVAL_END in flags). */
+int tsn_nft_elem_add(struct tsn_nft_set *s, const uint8_t *key,
+		     const uint8_t *key_end, uint32_t flags, int verdict,
+		     const char *chain, const uint8_t *data, size_t data_len);
+struct tsn_nft_chain *tsn_nft_chain_find(struct tsn_nft_ruleset *rs,
+					 int family, const char *table,
+					 const char *name);
+struct tsn_nft_set *tsn_nft_set_find(struct tsn_nft_ruleset *rs, int family,
+				     const char *table, const char *name);
+/* Resolve jumps and set references, build and sort set intervals. */
+int tsn_nft_finish(struct tsn_nft_ruleset *rs);
+/* Set lookup on a fully known key: the element, or NULL. */
+const struct tsn_nft_elem *tsn_nft_set_lookup(const struct tsn_nft_set *s,
+					      const uint8_t *key);
+/* Register number as the kernel dumps it -> byte offset, -1 if invalid. */
+int tsn_nft_reg_offset(uint32_t reg);
+
+/* Reading the current network namespace.  -EPERM without CAP_NET_ADMIN;
+ * err (may be NULL) gets a short "what failed" text. */
+int tsn_nft_read(struct tsn_nft_ruleset **out, char *err, size_t errlen);
+/* One netlink message of a ruleset dump (NFT_MSG_NEW{TABLE,CHAIN,RULE,
+ * SET,SETELEM}) into rs; -EINVAL on malformed attributes. */
+int tsn_nft_parse_msg(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh);
+
+/* Flows and verdicts. */
+enum tsn_nft_dir { TSN_NFT_IN, TSN_NFT_OUT };
+
+struct tsn_nft_flow {
+	int family;		/* AF_INET or AF_INET6 */
+	enum tsn_nft_dir dir;
+	uint8_t proto;		/* IPPROTO_UDP or IPPROTO_ESP */
+	uint16_t sport, dport;	/* UDP, as on the packet (IKE: 500, 500) */
+	uint8_t local[16], peer[16];
+	char ifname[16];
+	uint32_t ifindex;	/* 0: unknown */
+	uint16_t iftype;	/* ARPHRD_*, 0: unknown */
+	bool established;	/* ct state established instead of new */
+};
+
+enum tsn_nft_result { TSN_NFT_ACCEPT, TSN_NFT_DROP, TSN_NFT_UNDECIDABLE };
+
+struct tsn_nft_where {
+	int family;
+	char table[64];
+	char chain[64];
+	char hook[16];
+	uint64_t handle;
+	bool policy;		/* the chain's policy, not a rule */
+	char comment[128];
+};
+
+struct tsn_nft_verdict {
+	enum tsn_nft_result result;
+	struct tsn_nft_where where;	/* drop: who dropped */
+	char why[256];			/* undecidable: which expression */
+	unsigned long steps;		/* expressions evaluated */
+};
+
+/* Run f through every base chain on its path (ingress, prerouting, input
+ * for TSN_NFT_IN; output, postrouting for TSN_NFT_OUT) in the ip, ip6,
+ * inet (and netdev on the interface) families, by priority. */
+int tsn_nft_eval(const struct tsn_nft_ruleset *rs,
+		 const struct tsn_nft_flow *f, struct tsn_nft_verdict *v);
+
+/* Printing (nft_print.c). */
+const char *tsn_nft_family_name(int family);
+const char *tsn_nft_result_name(enum tsn_nft_result r);
+/* "dropped by ip filter INPUT handle 4 (comment)" and the like. */
+void tsn_nft_verdict_text(const struct tsn_nft_verdict *v, char *buf,
+			  size_t len);
+void tsn_nft_verdict_json(struct tsn_json *j, const struct tsn_nft_verdict *v);
+/* Parse "udp500" / "udp4500" / "esp" into f->proto and ports. */
+int tsn_nft_flow_proto(struct tsn_nft_flow *f, const char *proto);
+
+#endif

@@ -1,0 +1,49 @@
+/* nft_vm.h - the register VM state shared by nft_eval.c and nft_expr.c.
+ *
+ * Every register byte carries a mask of the bits that are known.  Loads
+ * of things a single flow cannot tell (ct status, socket, numgen, an
+ * unknown ESP SPI) produce unknown bits; a comparison that depends on
+ * them forks the evaluation instead of guessing.
+ */
+#ifndef TSN_NFT_VM_H
+#define TSN_NFT_VM_H
+
+#include "preflight/nft.h"
+
+/* The packet of the flow as the hooks see it. */
+struct tsn_nft_pkt {
+	const struct tsn_nft_flow *f;
+	uint8_t nh[40], nh_known[40];	/* IPv4 or IPv6 header */
+	size_t nh_len;
+	uint8_t th[8], th_known[8];	/* UDP or ESP header */
+	bool in;			/* ingress/prerouting/input path */
+	bool mark_written;		/* ruleset may set the mark */
+};
+
+struct tsn_nft_regs {
+	uint8_t v[TSN_NFT_REGS_LEN];
+	uint8_t k[TSN_NFT_REGS_LEN];	/* known bits */
+	const struct tsn_nft_expr *src[TSN_NFT_REGS_LEN / 4];
+	int verdict;				/* after TSN_NFT_STEP_VERDICT */
+	const struct tsn_nft_chain *chain;	/* jump/goto target */
+	uint32_t mark;
+	bool mark_known;
+};
+
+enum tsn_nft_step {
+	TSN_NFT_STEP_CONT,	/* next expression */
+	TSN_NFT_STEP_BREAK,	/* the rule does not match */
+	TSN_NFT_STEP_VERDICT,	/* regs->verdict (and ->chain) */
+	TSN_NFT_STEP_FORK,	/* matches or not: depends on *why */
+	TSN_NFT_STEP_UNKNOWN,	/* outcome unknown: *why */
+};
+
+void tsn_nft_pkt_build(struct tsn_nft_pkt *p, const struct tsn_nft_flow *f,
+		       bool mark_written);
+void tsn_nft_regs_init(struct tsn_nft_regs *r, const struct tsn_nft_pkt *p);
+enum tsn_nft_step tsn_nft_exec(const struct tsn_nft_pkt *p,
+			       struct tsn_nft_regs *r,
+			       const struct tsn_nft_expr *e,
+			       const struct tsn_nft_expr **why);
+
+#endif
