@@ -60,7 +60,15 @@ unit-asan: $(UNIT_BINS) tsnet-asan
 tsnet-asan: $(B)/main.o $(B)/libtsnet.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $(B)/tsnet $^ $(LDLIBS)
 
-integration: tsnet
+# Small C programs the integration tests drive (tests/helpers/*.c).
+HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+HELPERS := $(HELPER_SRCS:tests/helpers/%.c=$(B)/helpers/%)
+$(B)/helpers/%: tests/helpers/%.c $(B)/libtsnet.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(B)/libtsnet.a $(LDLIBS)
+helpers: $(HELPERS)
+
+integration: tsnet helpers
 	@tests/run-integration
 
 # libFuzzer targets: one per parser (tests/fuzz/fuzz_*.c).
@@ -120,6 +128,6 @@ install: tsnet
 clean:
 	rm -rf build build-asan build-fuzz tsnet
 
-.PHONY: all unit asan unit-asan tsnet-asan integration fuzz fuzz-run check \
+.PHONY: all helpers unit asan unit-asan tsnet-asan integration fuzz fuzz-run check \
 	lint demo bench deps install clean
 .DELETE_ON_ERROR:

@@ -1,0 +1,48 @@
+/* nfnl.h - nf_tables transactions over netlink, through libmnl.
+ *
+ * A batch carries real sequence numbers and NLM_F_ACK on every message;
+ * tsn_nfnl_commit() reads until every message is acknowledged and
+ * returns the first error the kernel reported (the whole batch is then
+ * aborted by the kernel: nothing half-applied).
+ */
+#ifndef TSN_NFNL_H
+#define TSN_NFNL_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+struct mnl_socket;
+struct mnl_nlmsg_batch;
+struct nlmsghdr;
+
+struct tsn_nfnl {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint32_t seq;
+	struct mnl_nlmsg_batch *batch;
+	char *buf;
+	size_t bufsize;
+	uint32_t first_seq;	/* of the current batch's first message */
+	int failed_at;		/* index of the message that failed, or -1 */
+	int pending;		/* a message is being built */
+};
+
+int tsn_nfnl_open(struct tsn_nfnl *n);
+void tsn_nfnl_close(struct tsn_nfnl *n);
+
+/* Start a batch; then build messages with tsn_nfnl_msg() and libnftnl's
+ * nftnl_*_nlmsg_build_payload(), then commit. */
+int tsn_nfnl_begin(struct tsn_nfnl *n);
+/* A message header in the batch: type NFT_MSG_*, family, flags (NLM_F_ACK
+ * is added).  NULL when the batch is full (-ENOSPC). */
+struct nlmsghdr *tsn_nfnl_msg(struct tsn_nfnl *n, uint16_t type,
+			      uint16_t family, uint16_t flags);
+int tsn_nfnl_commit(struct tsn_nfnl *n);
+
+/* A dump request (NLM_F_DUMP) whose replies go to cb, as libmnl's
+ * mnl_cb_run callbacks. */
+int tsn_nfnl_dump(struct tsn_nfnl *n, uint16_t type, uint16_t family,
+		  int (*cb)(const struct nlmsghdr *nlh, void *data),
+		  void *data);
+
+#endif
