@@ -9,11 +9,11 @@ A=ttr-a B=ttr-b
 cleanup() { ip netns del $A 2>/dev/null; ip netns del $B 2>/dev/null; }
 trap cleanup EXIT
 cleanup
-ip netns add $A && ip netns add $B || skip_all "cannot create namespaces"
+{ ip netns add $A && ip netns add $B; } || skip_all "cannot create namespaces"
 ip -n $A link add eth0 type veth peer name eth0 netns $B
 ip -n $A addr add 198.18.9.1/24 dev eth0
 ip -n $B addr add 198.18.9.2/24 dev eth0
-for ns in $A $B; do ip -n $ns link set eth0 up; ip -n $ns link set lo up; done
+for ns in $A $B; do ip -n "$ns" link set eth0 up; ip -n "$ns" link set lo up; done
 
 ip netns exec $A nft -f - <<'NFT'
 table inet filter {
