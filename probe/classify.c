@@ -414,6 +414,8 @@ const char *tsn_pkt_str(const struct tsn_pkt *pkt, char *buf, size_t size)
 	if (pkt->cls == TSN_PKT_ESP || pkt->cls == TSN_PKT_ESP_IN_UDP)
 		snprintf(buf, size, "%s %s > %s spi 0x%08x", cls, s, d,
 			 pkt->spi);
+	else if (pkt->why && !pkt->l4_off)	/* stopped before L4 */
+		snprintf(buf, size, "%s %s > %s: %s", cls, s, d, pkt->why);
 	else if (pkt->why)
 		snprintf(buf, size, "%s %s %s > %s: %s", cls, l4, s, d,
 			 pkt->why);

@@ -580,3 +580,392 @@ Test(tq_ike_parse, hostile_sa_table)
 			     v[i].what, info.why ? info.why : "ok");
 	}
 }
+
+/* ---- ESP probes -------------------------------------------------------- */
+
+static void fixed_esp(struct tsn_esp_probe *pr, struct tsn_esp_run *run)
+{
+	unsigned i;
+
+	memset(pr, 0, sizeof(*pr));
+	for (i = 0; i < sizeof(run->key); i++)
+		run->key[i] = (uint8_t)(0xa0 + i);
+	run->run_id = 0x0123456789abcdefULL;
+	pr->spi = 0x74730042;
+	pr->seq = 1;
+	for (i = 0; i < sizeof(pr->iv); i++)
+		pr->iv[i] = (uint8_t)(0xe0 + i);
+	pr->node = 3;
+	pr->sent_ns = 1764292800000000000ULL;
+}
+
+Test(tq_esp, golden_and_check)
+{
+	struct tsn_esp_probe pr, seen;
+	struct tsn_esp_run run;
+	uint8_t buf[128];
+	char h[65];
+	int n;
+
+	fixed_esp(&pr, &run);
+	n = tsn_esp_probe_build(buf, sizeof(buf), &pr, &run);
+	cr_assert_eq(n, TSN_ESP_PROBE_LEN);
+	check_golden("esp_probe.bin", buf, (size_t)n);
+	cr_expect_eq(memcmp(buf, "\x74\x73\x00\x42\x00\x00\x00\x01", 8), 0);
+	cr_expect_eq(memcmp(buf + 16, "TSNET-PROBE\x01", 12), 0);
+	/* the tag, recomputed with Python's hmac over bytes 0..47 */
+	hex(buf + 48, 32, h);
+	cr_expect_str_eq(h, "7be6e9beb8aca1f0d975447a75b429765776a7c9cf4be3a32fbf9868a3ef493d");
+	memset(&seen, 0, sizeof(seen));
+	cr_assert_eq(tsn_esp_probe_check(buf, (size_t)n, &run, &seen),
+		     TSN_ESP_PROBE_OK);
+	cr_expect_eq(seen.node, 3);
+	cr_expect_eq(seen.sent_ns, pr.sent_ns);
+	cr_expect_eq(seen.run_id, run.run_id);
+	cr_expect_eq(seen.spi, pr.spi);
+	cr_expect_eq(seen.seq, 1);
+}
+
+/* Any single changed byte makes the probe forged or not ours, never ok. */
+Test(tq_esp, every_byte_flip_rejected)
+{
+	struct tsn_esp_probe pr;
+	struct tsn_esp_run run;
+	enum tsn_esp_verdict v;
+	uint8_t buf[TSN_ESP_PROBE_LEN];
+	size_t i;
+
+	fixed_esp(&pr, &run);
+	tsn_esp_probe_build(buf, sizeof(buf), &pr, &run);
+	for (i = 0; i < sizeof(buf); i++) {
+		buf[i] ^= 0x01;
+		v = tsn_esp_probe_check(buf, sizeof(buf), &run, NULL);
+		cr_assert_neq(v, TSN_ESP_PROBE_OK, "byte %zu flipped", i);
+		/* header fields a listener pre-filters on: not ours; the
+		 * rest (seq, IV, node, time, tag): forged */
+		if (i < 2 || (i >= 16 && i < 36))
+			cr_assert_eq(v, TSN_ESP_PROBE_NOT_OURS, "byte %zu", i);
+		else
+			cr_assert_eq(v, TSN_ESP_PROBE_FORGED, "byte %zu", i);
+		buf[i] ^= 0x01;
+	}
+	cr_assert_eq(tsn_esp_probe_check(buf, sizeof(buf), &run, NULL),
+		     TSN_ESP_PROBE_OK);
+}
+
+Test(tq_esp, stray_and_short)
+{
+	struct tsn_esp_probe pr;
+	struct tsn_esp_run run, other;
+	uint8_t buf[TSN_ESP_PROBE_LEN + 8], *c;
+	size_t n;
+
+	fixed_esp(&pr, &run);
+	tsn_esp_probe_build(buf, sizeof(buf), &pr, &run);
+	other = run;
+	other.run_id++;
+	cr_expect_eq(tsn_esp_probe_check(buf, TSN_ESP_PROBE_LEN, &other, NULL),
+		     TSN_ESP_PROBE_NOT_OURS, "a probe of another run");
+	other = run;
+	other.key[0] ^= 1;
+	cr_expect_eq(tsn_esp_probe_check(buf, TSN_ESP_PROBE_LEN, &other, NULL),
+		     TSN_ESP_PROBE_FORGED, "right run id, wrong key");
+	cr_expect_eq(tsn_esp_probe_check(buf, TSN_ESP_PROBE_LEN + 8, &run,
+					 NULL), TSN_ESP_PROBE_NOT_OURS);
+	for (n = 0; n < TSN_ESP_PROBE_LEN; n++) {
+		c = malloc(n ? n : 1);
+		memcpy(c, buf, n);
+		cr_assert_eq(tsn_esp_probe_check(c, n, &run, NULL),
+			     TSN_ESP_PROBE_NOT_OURS, "prefix %zu", n);
+		free(c);
+	}
+	cr_expect_eq(tsn_esp_probe_build(buf, TSN_ESP_PROBE_LEN - 1, &pr, &run),
+		     -ENOSPC);
+	pr.spi = 0x100;
+	cr_expect_eq(tsn_esp_probe_build(buf, sizeof(buf), &pr, &run), -EINVAL,
+		     "SPI outside the probe range");
+	cr_expect_str_eq(tsn_esp_verdict_name(TSN_ESP_PROBE_FORGED), "forged");
+}
+
+Test(tq_esp, random_in_range)
+{
+	struct tsn_esp_probe pr;
+	struct tsn_esp_run run;
+	uint8_t buf[TSN_ESP_PROBE_LEN];
+	unsigned i;
+
+	cr_assert_eq(tsn_esp_run_new(&run), 0);
+	for (i = 0; i < 64; i++) {
+		memset(&pr, 0, sizeof(pr));
+		cr_assert_eq(tsn_esp_probe_random(&pr), 0);
+		cr_assert_eq(pr.spi & 0xffff0000u, 0x74730000u);
+		cr_assert_neq(pr.seq, 0);
+		cr_assert_eq(tsn_esp_probe_build(buf, sizeof(buf), &pr, &run),
+			     TSN_ESP_PROBE_LEN);
+		cr_assert_eq(tsn_esp_probe_check(buf, sizeof(buf), &run, NULL),
+			     TSN_ESP_PROBE_OK);
+	}
+}
+
+/* ---- classifier: crafted frames ---------------------------------------- */
+
+struct frame {
+	uint8_t b[512];
+	size_t len;
+};
+
+static void f_add(struct frame *f, const void *d, size_t n)
+{
+	memcpy(f->b + f->len, d, n);
+	f->len += n;
+}
+
+static void f_eth(struct frame *f, uint16_t type)
+{
+	uint8_t h[14] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1 };
+
+	put_be(h + 12, type, 2);
+	f_add(f, h, sizeof(h));
+}
+
+static void f_ip4(struct frame *f, uint8_t proto, size_t l4len, uint16_t frag)
+{
+	uint8_t h[20] = { 0x45, 0, 0, 0, 0, 1, 0, 0, 64, proto, 0, 0,
+			  198, 18, 0, 1, 198, 18, 0, 2 };
+
+	put_be(h + 2, (uint32_t)(20 + l4len), 2);
+	put_be(h + 6, frag, 2);
+	f_add(f, h, sizeof(h));
+}
+
+static void f_ip6(struct frame *f, uint8_t nh, size_t plen)
+{
+	uint8_t h[40] = { 0x60, 0, 0, 0, 0, 0, nh, 64,
+			  0xfd, 0, 0x74, 0x73, [23] = 1,
+			  0xfd, 0, 0x74, 0x73, [39] = 2 };
+
+	put_be(h + 4, (uint32_t)plen, 2);
+	f_add(f, h, sizeof(h));
+}
+
+static void f_udp(struct frame *f, uint16_t sp, uint16_t dp, const void *d,
+		  size_t n)
+{
+	uint8_t h[8];
+
+	put_be(h, sp, 2);
+	put_be(h + 2, dp, 2);
+	put_be(h + 4, (uint32_t)(8 + n), 2);
+	put_be(h + 6, 0, 2);
+	f_add(f, h, sizeof(h));
+	f_add(f, d, n);
+}
+
+static const uint8_t esp_hdr[12] = { 0x74, 0x73, 0, 1, 0, 0, 0, 1, 9, 9, 9, 9 };
+static const uint8_t ike_marked[32] = { 0, 0, 0, 0, 1, 2, 3, 4 };
+
+/* Build case i into f; returns its dlt, or -1 past the last case. */
+static int crafted(unsigned i, struct frame *f, enum tsn_pkt_class *cls,
+		   const char **str)
+{
+	uint8_t ext[8] = { 0 }, tcp[20] = { 0, 22, 0x9c, 0x40 };
+	uint8_t ff = 0xff;
+	unsigned k;
+
+	memset(f, 0, sizeof(*f));
+	switch (i) {
+	case 0:
+		f_eth(f, 0x0800);
+		f_ip4(f, 50, sizeof(esp_hdr), 0);
+		f_add(f, esp_hdr, sizeof(esp_hdr));
+		*cls = TSN_PKT_ESP;
+		*str = "esp 198.18.0.1 > 198.18.0.2 spi 0x74730001";
+		return 1;
+	case 1:
+		f_eth(f, 0x0800);
+		f_ip4(f, 17, 9, 0);
+		f_udp(f, 4500, 4500, &ff, 1);
+		memset(f->b + f->len, 0, 60 - f->len);	/* Ethernet padding */
+		f->len = 60;
+		*cls = TSN_PKT_NAT_KEEPALIVE;
+		*str = "nat-keepalive udp 198.18.0.1:4500 > 198.18.0.2:4500";
+		return 1;
+	case 2:
+		f_eth(f, 0x0800);
+		f_ip4(f, 17, 8 + sizeof(ike_marked), 0);
+		f_udp(f, 4500, 4500, ike_marked, sizeof(ike_marked));
+		*cls = TSN_PKT_IKE;
+		*str = "ike udp 198.18.0.1:4500 > 198.18.0.2:4500";
+		return 1;
+	case 3:
+		f_eth(f, 0x0800);
+		f_ip4(f, 17, 8 + sizeof(esp_hdr), 0);
+		f_udp(f, 40000, 4500, esp_hdr, sizeof(esp_hdr));
+		*cls = TSN_PKT_ESP_IN_UDP;
+		*str = "esp-in-udp 198.18.0.1:40000 > 198.18.0.2:4500 spi 0x74730001";
+		return 1;
+	case 4:
+		f_eth(f, 0x0800);
+		f_ip4(f, 17, 8 + 4, 0);
+		f_udp(f, 500, 500, "abcd", 4);
+		*cls = TSN_PKT_IKE;
+		*str = "ike udp 198.18.0.1:500 > 198.18.0.2:500";
+		return 1;
+	case 5:
+		f_eth(f, 0x0800);
+		f_ip4(f, 6, sizeof(tcp), 0);
+		f_add(f, tcp, sizeof(tcp));
+		*cls = TSN_PKT_CLEARTEXT;
+		*str = "cleartext tcp 198.18.0.1:22 > 198.18.0.2:40000";
+		return 1;
+	case 6:
+		f_eth(f, 0x0806);
+		f_add(f, tcp, sizeof(tcp));
+		*cls = TSN_PKT_NOT_IP;
+		*str = "not-ip: not an IP ethertype";
+		return 1;
+	case 7:	/* IPv6: hop-by-hop, destination options, then ESP */
+		f_eth(f, 0x86dd);
+		f_ip6(f, 0, 16 + sizeof(esp_hdr));
+		ext[0] = 60;
+		f_add(f, ext, 8);
+		ext[0] = 50;
+		f_add(f, ext, 8);
+		f_add(f, esp_hdr, sizeof(esp_hdr));
+		*cls = TSN_PKT_ESP;
+		*str = "esp fd00:7473::1 > fd00:7473::2 spi 0x74730001";
+		return 1;
+	case 8:	/* nine destination options headers: over the cap */
+		f_eth(f, 0x86dd);
+		f_ip6(f, 60, 9 * 8 + 8);
+		ext[0] = 60;
+		for (k = 0; k < 9; k++)
+			f_add(f, ext, 8);
+		f_udp(f, 1, 2, NULL, 0);
+		*cls = TSN_PKT_MALFORMED;
+		*str = "malformed fd00:7473::1 > fd00:7473::2: too many IPv6 extension headers";
+		return 1;
+	case 9:	/* IHL 4 */
+		f_eth(f, 0x0800);
+		f_ip4(f, 17, 8, 0);
+		f->b[14] = 0x44;
+		f_udp(f, 1, 2, NULL, 0);
+		*cls = TSN_PKT_MALFORMED;
+		*str = "malformed 198.18.0.1 > 198.18.0.2: IPv4 header length below 20 or above total";
+		return 1;
+	case 10: /* a non-first IPv4 fragment of UDP 500: no ports to see */
+		f_eth(f, 0x0800);
+		f_ip4(f, 17, 8, 0x00b9);
+		f_udp(f, 500, 500, NULL, 0);
+		*cls = TSN_PKT_CLEARTEXT;
+		*str = "cleartext udp 198.18.0.1 > 198.18.0.2 (fragment)";
+		return 1;
+	case 11: /* 802.1ad + 802.1Q tags */
+		f_eth(f, 0x88a8);
+		f_add(f, "\x00\x05\x81\x00\x00\x07\x08\x00", 8);
+		f_ip4(f, 50, sizeof(esp_hdr), 0);
+		f_add(f, esp_hdr, sizeof(esp_hdr));
+		*cls = TSN_PKT_ESP;
+		*str = "esp 198.18.0.1 > 198.18.0.2 spi 0x74730001";
+		return 1;
+	case 12: /* Linux cooked v1 */
+		f_add(f, "\x00\x00\x00\x01\x00\x06\x02\x00\x00\x00\x00\x01\x00\x00\x08\x00", 16);
+		f_ip4(f, 50, sizeof(esp_hdr), 0);
+		f_add(f, esp_hdr, sizeof(esp_hdr));
+		*cls = TSN_PKT_ESP;
+		*str = "esp 198.18.0.1 > 198.18.0.2 spi 0x74730001";
+		return 113;
+	case 13: /* Linux cooked v2 */
+		f_add(f, "\x86\xdd\x00\x00\x00\x00\x00\x02\x00\x01\x00\x06\x02\x00\x00\x00\x00\x01\x00\x00", 20);
+		f_ip6(f, 17, 8 + 4);
+		f_udp(f, 5353, 53, "abcd", 4);
+		*cls = TSN_PKT_CLEARTEXT;
+		*str = "cleartext udp [fd00:7473::1]:5353 > [fd00:7473::2]:53";
+		return 276;
+	case 14: /* raw IP, ICMP */
+		f_ip4(f, 1, 8, 0);
+		f_add(f, "\x08\x00\x00\x00\x00\x01\x00\x01", 8);
+		*cls = TSN_PKT_CLEARTEXT;
+		*str = "cleartext icmp 198.18.0.1 > 198.18.0.2";
+		return 12;
+	case 15: /* IPv6 fragment header, offset 185 */
+		f_ip6(f, 44, 16);
+		f_add(f, "\x11\x00\x05\xc8\x00\x00\x00\x01", 8);
+		f_add(f, "\x01\xf4\x01\xf4\x00\x10\x00\x00", 8);
+		*cls = TSN_PKT_CLEARTEXT;
+		*str = "cleartext udp fd00:7473::1 > fd00:7473::2 (fragment)";
+		return 101;
+	case 16: /* UDP length larger than the IP payload */
+		f_eth(f, 0x0800);
+		f_ip4(f, 17, 8, 0);
+		f_udp(f, 1, 2, NULL, 0);
+		f->b[14 + 20 + 5] = 99;
+		*cls = TSN_PKT_MALFORMED;
+		*str = "malformed udp 198.18.0.1:1 > 198.18.0.2:2: UDP length outside the IP payload";
+		return 1;
+	case 17:
+		f_add(f, "\x45\x00", 2);
+		*cls = TSN_PKT_NOT_IP;
+		*str = "not-ip: unsupported link type";
+		return 147;
+	}
+	return -1;
+}
+
+Test(tq_classify, crafted_table_and_every_prefix)
+{
+	enum tsn_pkt_class want;
+	struct tsn_pkt pkt;
+	struct frame f;
+	const char *str;
+	char line[200];
+	uint8_t *c;
+	unsigned i;
+	size_t n;
+	int dlt;
+
+	for (i = 0; (dlt = crafted(i, &f, &want, &str)) >= 0; i++) {
+		cr_assert_eq(tsn_classify_frame(dlt, f.b, f.len, &pkt), 0);
+		cr_expect_eq(pkt.cls, want, "case %u: %s", i,
+			     tsn_pkt_str(&pkt, line, sizeof(line)));
+		cr_expect_str_eq(tsn_pkt_str(&pkt, line, sizeof(line)), str,
+				 "case %u", i);
+		/* every prefix: the full verdict, or truncated; never a
+		 * read past the prefix (heap copy of exactly n bytes) */
+		for (n = 0; n < f.len; n++) {
+			c = malloc(n ? n : 1);
+			memcpy(c, f.b, n);
+			tsn_classify_frame(dlt, c, n, &pkt);
+			free(c);
+			if (dlt == 147)
+				continue;
+			cr_assert(pkt.cls == want || pkt.cls == TSN_PKT_TRUNCATED,
+				  "case %u prefix %zu: %s", i, n,
+				  tsn_pkt_class_name(pkt.cls));
+			if (n == 0)
+				cr_assert_eq(pkt.cls, TSN_PKT_TRUNCATED);
+		}
+	}
+	cr_expect_eq(i, 18);
+}
+
+Test(tq_classify, raw_socket_start)
+{
+	struct tsn_pkt pkt;
+	struct frame f;
+	enum tsn_pkt_class want;
+	const char *str;
+
+	crafted(0, &f, &want, &str);
+	cr_assert_eq(tsn_classify_ip(f.b + 14, f.len - 14, &pkt), 0);
+	cr_expect_eq(pkt.cls, TSN_PKT_ESP);
+	cr_expect_eq(pkt.spi, 0x74730001);
+	cr_expect_eq(pkt.ip_off, 0);
+	cr_expect_eq(pkt.l4_off, 20);
+	cr_assert_eq(tsn_classify_frame(1, f.b, f.len, &pkt), 0);
+	cr_expect_eq(pkt.ip_off, 14);
+	cr_expect_eq(pkt.l4_off, 34);
+	f.b[14] = 0x55;
+	tsn_classify_ip(f.b + 14, f.len - 14, &pkt);
+	cr_expect_eq(pkt.cls, TSN_PKT_NOT_IP);
+}
