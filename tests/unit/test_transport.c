@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -412,4 +413,263 @@ Test(reason, formats)
 			 "timed out after 5 s");
 	cr_assert_str_eq(tsn_job_reason(&j, why, 8), "timed o", "truncates");
 	tsn_job_free(&j);
+}
+
+/* ---- command lines ------------------------------------------------------- */
+
+static void load(struct tsn_inventory *inv, const char *text)
+{
+	struct tsn_inv_diag diag = { 0 };
+
+	cr_assert_eq(tsn_inventory_parse("tt.conf", text, strlen(text), inv,
+					 &diag), 0, "%s", diag.error);
+}
+
+static char *joined(char **argv)
+{
+	struct tsn_buf b = { 0 };
+
+	for (char **p = argv; *p; p++)
+		tsn_buf_printf(&b, "%s%s", p == argv ? "" : " ", *p);
+	return b.p;
+}
+
+static const char *const ping[] = { "agent", "ping", NULL };
+
+Test(argv, ssh_defaults)
+{
+	struct tsn_inventory inv = { 0 };
+	char **argv, *s;
+
+	setenv("XDG_RUNTIME_DIR", "/run/user/0", 1);
+	load(&inv, "[cluster]\nname = tt\ntransport = ssh\n"
+		   "[node n1]\naddress = 198.18.7.1\n");
+	cr_assert_eq(tsn_transport_argv(&inv, &inv.nodes[0], ping, &argv), 0);
+	s = joined(argv);
+	cr_assert_str_eq(s, "ssh -o BatchMode=yes -o ConnectTimeout=10 "
+			 "-o ControlMaster=auto "
+			 "-o ControlPath=/run/user/0/tsnet-ssh-%C "
+			 "-o ControlPersist=60 -o ServerAliveInterval=5 "
+			 "-l root -- 198.18.7.1 'tsnet' 'agent' 'ping'");
+	free(s);
+	tsn_argv_free(argv);
+	unsetenv("XDG_RUNTIME_DIR");
+	cr_assert_eq(tsn_transport_argv(&inv, &inv.nodes[0], ping, &argv), 0);
+	cr_assert_str_eq(argv[8], "ControlPath=/run/tsnet/ssh/tsnet-ssh-%C");
+	tsn_argv_free(argv);
+	tsn_inventory_free(&inv);
+}
+
+Test(argv, ssh_overrides)
+{
+	struct tsn_inventory inv = { 0 };
+	char **argv, *s;
+
+	setenv("XDG_RUNTIME_DIR", "/run/user/0", 1);
+	load(&inv, "[cluster]\nname = tt\ntransport = ssh\ntimeout = 4\n"
+		   "ssh_user = ops\nssh_port = 2222\n"
+		   "ssh_identity = /etc/tsnet/id_ed25519\n"
+		   "ssh_options = StrictHostKeyChecking=yes "
+		   "UserKnownHostsFile=/etc/tsnet/known_hosts\n"
+		   "remote_tsnet = /usr/local/sbin/tsnet\n"
+		   "[node n1]\naddress = 198.18.7.1\n"
+		   "[node n2]\naddress = fd00:7473::2\nssh_user = admin\n"
+		   "ssh_port = 22\nssh_host = n2.example\n"
+		   "remote_tsnet = tsnet-dev\n");
+	cr_assert_eq(tsn_transport_argv(&inv, &inv.nodes[0], ping, &argv), 0);
+	s = joined(argv);
+	cr_assert_str_eq(s, "ssh -o BatchMode=yes -o ConnectTimeout=4 "
+			 "-o ControlMaster=auto "
+			 "-o ControlPath=/run/user/0/tsnet-ssh-%C "
+			 "-o ControlPersist=60 -o ServerAliveInterval=5 "
+			 "-p 2222 -i /etc/tsnet/id_ed25519 -l ops "
+			 "-o StrictHostKeyChecking=yes "
+			 "-o UserKnownHostsFile=/etc/tsnet/known_hosts "
+			 "-- 198.18.7.1 '/usr/local/sbin/tsnet' 'agent' 'ping'");
+	free(s);
+	tsn_argv_free(argv);
+	cr_assert_eq(tsn_transport_argv(&inv, &inv.nodes[1], ping, &argv), 0);
+	s = joined(argv);
+	cr_assert(strstr(s, " -l admin "), "%s", s);
+	cr_assert_null(strstr(s, "-p "), "port 22 is ssh's own: %s", s);
+	cr_assert(strstr(s, " -- n2.example 'tsnet-dev' 'agent'"), "%s", s);
+	free(s);
+	tsn_argv_free(argv);
+	tsn_inventory_free(&inv);
+}
+
+Test(argv, ssh_ipv6_literal)
+{
+	struct tsn_inventory inv = { 0 };
+	char **argv;
+	size_t i;
+
+	load(&inv, "[cluster]\nname = tt\n[node n1]\naddress = fd00:7473::1\n");
+	cr_assert_eq(tsn_transport_argv(&inv, &inv.nodes[0], ping, &argv), 0);
+	for (i = 0; argv[i] && strcmp(argv[i], "--"); i++)
+		;
+	cr_assert_str_eq(argv[i + 1], "fd00:7473::1");
+	tsn_argv_free(argv);
+	tsn_inventory_free(&inv);
+}
+
+/* ssh joins the words after HOST with spaces and hands them to the
+ * remote user's shell.  Do exactly that with a real shell and check
+ * every hostile argument arrives as one unchanged word. */
+Test(argv, ssh_quoting_survives_a_real_shell)
+{
+	static const char *const hostile[] = {
+		"agent", "with space", "it's", "\"dq\"", "$(touch /tmp/tt-pwn)",
+		"`touch /tmp/tt-pwn`", "a\nb; touch /tmp/tt-pwn", "'", "''",
+		"", "$HOME", "*", "\\", "-x", "a'b'c\\'d", "; rm -rf /",
+		"\t\r", "!event", "~root", NULL
+	};
+	struct tsn_inventory inv = { 0 };
+	struct tsn_buf script = { 0 }, want = { 0 };
+	struct tsn_job job = { 0 };
+	char **argv, *sh[] = { (char *)"/bin/sh", (char *)"-c", NULL, NULL };
+	char **argvs[] = { sh };
+	size_t i;
+
+	unlink("/tmp/tt-pwn");
+	load(&inv, "[cluster]\nname = tt\n[node n1]\naddress = 198.18.7.1\n");
+	cr_assert_eq(tsn_transport_argv(&inv, &inv.nodes[0], hostile, &argv),
+		     0);
+	for (i = 0; strcmp(argv[i], "--"); i++)
+		;
+	/* argv[i + 2] is 'tsnet': stand in a printer for it */
+	tsn_buf_puts(&script, "printf '%s\\0'");
+	for (i += 3; argv[i]; i++)
+		tsn_buf_printf(&script, " %s", argv[i]);
+	for (i = 0; hostile[i]; i++)
+		tsn_buf_add(&want, hostile[i], strlen(hostile[i]) + 1);
+	sh[2] = script.p;
+	cr_assert_eq(tsn_run_argv(&job, argvs, 1, 1, 10, NULL), 0);
+	cr_assert_eq(job.state, TSN_JOB_DONE);
+	cr_assert_eq(job.exit_status, 0, "%s", job.err.p);
+	cr_assert_eq(job.out.len, want.len, "%s", script.p);
+	cr_assert_eq(memcmp(job.out.p, want.p, want.len), 0, "%s", script.p);
+	cr_assert_neq(access("/tmp/tt-pwn", F_OK), 0, "injection ran");
+	tsn_job_free(&job);
+	tsn_buf_free(&script);
+	tsn_buf_free(&want);
+	tsn_argv_free(argv);
+	tsn_inventory_free(&inv);
+}
+
+Test(argv, netns_and_local)
+{
+	struct tsn_inventory inv = { 0 };
+	char **argv, *s, want[4200];
+
+	load(&inv, "[cluster]\nname = tt\ntransport = netns\n"
+		   "[node n1]\naddress = 198.18.7.1\n"
+		   "[node n2]\naddress = 198.18.7.2\nnetns = tt-other\n"
+		   "[node n3]\naddress = 198.18.7.3\n"
+		   "remote_tsnet = /opt/tsnet\n");
+	cr_assert_eq(tsn_transport_argv(&inv, &inv.nodes[0], ping, &argv), 0);
+	s = joined(argv);
+	snprintf(want, sizeof(want), "ip netns exec n1 %s agent ping",
+		 tsn_self_exe());
+	cr_assert_str_eq(s, want);
+	free(s);
+	tsn_argv_free(argv);
+	cr_assert_eq(tsn_transport_argv(&inv, &inv.nodes[1], ping, &argv), 0);
+	cr_assert_str_eq(argv[3], "tt-other");
+	tsn_argv_free(argv);
+	cr_assert_eq(tsn_transport_argv(&inv, &inv.nodes[2], ping, &argv), 0);
+	cr_assert_str_eq(argv[4], "/opt/tsnet", "an absolute remote_tsnet");
+	tsn_argv_free(argv);
+	inv.cluster.transport = TSN_TRANSPORT_LOCAL;
+	cr_assert_eq(tsn_transport_argv(&inv, &inv.nodes[0], ping, &argv), 0);
+	s = joined(argv);
+	snprintf(want, sizeof(want), "%s agent ping", tsn_self_exe());
+	cr_assert_str_eq(s, want);
+	free(s);
+	tsn_argv_free(argv);
+	tsn_inventory_free(&inv);
+}
+
+/* A host-like lab node is entered with setns(): the argv is the bare
+ * program.  Needs root to create the marker under /run. */
+Test(argv, netns_host_like)
+{
+	struct tsn_inventory inv = { 0 };
+	char dir[128], mnt[160], **argv;
+	int fd;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root for " TSN_LAB_RUN);
+	snprintf(dir, sizeof(dir), TSN_LAB_RUN "/ttu%d", (int)getpid());
+	snprintf(mnt, sizeof(mnt), "%s/mnt", dir);
+	cr_assert_eq(tsn_mkdir_p(dir, 0755), 0);
+	fd = open(mnt, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	load(&inv, "[cluster]\nname = tt\ntransport = netns\n"
+		   "[node n1]\naddress = 198.18.7.1\n");
+	inv.nodes[0].netns = strdup(dir + strlen(TSN_LAB_RUN "/"));
+	cr_assert(tsn_lab_host_like(inv.nodes[0].netns));
+	cr_assert_not(tsn_lab_host_like("tt-none"));
+	cr_assert_not(tsn_lab_host_like(".."));
+	cr_assert_eq(tsn_transport_argv(&inv, &inv.nodes[0], ping, &argv), 0);
+	cr_assert_str_eq(argv[0], tsn_self_exe());
+	cr_assert_str_eq(argv[1], "agent");
+	cr_assert_null(argv[3]);
+	tsn_argv_free(argv);
+	unlink(mnt);
+	rmdir(dir);
+	tsn_inventory_free(&inv);
+}
+
+/* Secrets travel on stdin: nothing of a job's input is in any argv. */
+Test(argv, input_never_in_argv)
+{
+	static const char secret[] = "PSK-0sTtSecretBytes";
+	struct tsn_inventory inv = { 0 };
+	struct tsn_job job = { 0 };
+	char **argv;
+
+	load(&inv, "[cluster]\nname = tt\n[node n1]\naddress = 198.18.7.1\n");
+	job.node = &inv.nodes[0];
+	job.argv = ping;
+	job.input = secret;
+	job.input_len = sizeof(secret) - 1;
+	for (int k = TSN_TRANSPORT_SSH; k <= TSN_TRANSPORT_LOCAL; k++) {
+		inv.cluster.transport = k;
+		cr_assert_eq(tsn_transport_argv(&inv, job.node, job.argv,
+						&argv), 0);
+		for (char **p = argv; *p; p++)
+			cr_assert_null(strstr(*p, "0sTtSecret"), "%s", *p);
+		tsn_argv_free(argv);
+	}
+	tsn_inventory_free(&inv);
+}
+
+/* tsn_run itself: a missing namespace is unreachable without a fork,
+ * and the others still run.  (The local transport execs tsnet itself,
+ * here the test binary: tests/integration/test_transport.sh covers it.) */
+Test(run, missing_netns)
+{
+	static const char *const args[] = { "agent", "ping", NULL };
+	struct tsn_inventory inv = { 0 };
+	struct tsn_job jobs[2] = { 0 };
+	char why[256];
+
+	load(&inv, "[cluster]\nname = tt\ntransport = netns\n"
+		   "[node n1]\naddress = 198.18.7.1\nnetns = tt-missing-ns\n"
+		   "[node n2]\naddress = 198.18.7.2\nnetns = tt-missing-2\n");
+	for (int i = 0; i < 2; i++) {
+		jobs[i].node = &inv.nodes[i];
+		jobs[i].argv = args;
+	}
+	cr_assert_eq(tsn_run(&inv, jobs, 2, NULL), 0);
+	cr_assert_eq(jobs[0].state, TSN_JOB_UNREACHABLE);
+	cr_assert_eq(jobs[1].state, TSN_JOB_UNREACHABLE);
+	cr_assert_str_eq(tsn_job_reason(&jobs[0], why, sizeof(why)),
+			 "unreachable: network namespace 'tt-missing-ns' does "
+			 "not exist (no /run/netns/tt-missing-ns)");
+	free_jobs(jobs, 2);
+	tsn_inventory_free(&inv);
+	assert_no_children();
 }
