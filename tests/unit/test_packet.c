@@ -337,7 +337,8 @@ static void m_payload(struct msg *m, uint8_t type, const void *d, size_t n)
 	m->b[m->np] = type;
 	m->np = m->len;
 	put_be(m->b + m->len + 2, (uint32_t)(n + 4), 2);
-	memcpy(m->b + m->len + 4, d, n);
+	if (n)
+		memcpy(m->b + m->len + 4, d, n);
 	m->len += 4 + n;
 }
 
@@ -345,7 +346,8 @@ static void m_notify(struct msg *m, uint16_t type, const void *d, size_t n)
 {
 	uint8_t b[64] = { 0, 0, (uint8_t)(type >> 8), (uint8_t)type };
 
-	memcpy(b + 4, d, n);
+	if (n)
+		memcpy(b + 4, d, n);
 	m_payload(m, 41, b, 4 + n);
 }
 
@@ -392,7 +394,8 @@ static int parse_exact(const uint8_t *p, size_t n, struct tsn_ike_info *info)
 	uint8_t *c = malloc(n ? n : 1);
 	int ret;
 
-	memcpy(c, p, n);
+	if (n)
+		memcpy(c, p, n);
 	ret = tsn_ike_parse(c, n, info);
 	free(c);
 	return ret;
@@ -674,7 +677,8 @@ Test(tq_esp, stray_and_short)
 					 NULL), TSN_ESP_PROBE_NOT_OURS);
 	for (n = 0; n < TSN_ESP_PROBE_LEN; n++) {
 		c = malloc(n ? n : 1);
-		memcpy(c, buf, n);
+		if (n)
+			memcpy(c, buf, n);
 		cr_assert_eq(tsn_esp_probe_check(c, n, &run, NULL),
 			     TSN_ESP_PROBE_NOT_OURS, "prefix %zu", n);
 		free(c);
@@ -716,7 +720,8 @@ struct frame {
 
 static void f_add(struct frame *f, const void *d, size_t n)
 {
-	memcpy(f->b + f->len, d, n);
+	if (n)
+		memcpy(f->b + f->len, d, n);
 	f->len += n;
 }
 
@@ -934,7 +939,8 @@ Test(tq_classify, crafted_table_and_every_prefix)
 		 * read past the prefix (heap copy of exactly n bytes) */
 		for (n = 0; n < f.len; n++) {
 			c = malloc(n ? n : 1);
-			memcpy(c, f.b, n);
+			if (n)
+				memcpy(c, f.b, n);
 			tsn_classify_frame(dlt, c, n, &pkt);
 			free(c);
 			if (dlt == 147)
