@@ -138,6 +138,6 @@ int tsn_host_socket_owner(const struct tsn_host_opts *o, unsigned long ino,
 const char *tsn_errno_str(int err, char *buf, size_t len);
 
 /* `tsnet agent preflight-host --interface IF [--payload-mtu N]`. */
-int preflight_host_action(int argc, char **argv, struct tsn_ctx *ctx);
+int tsn_preflight_host_action(int argc, char **argv, struct tsn_ctx *ctx);
 
 #endif

@@ -1,0 +1,534 @@
+/* host_ike.c - is strongSwan here, complete, running, and are UDP 500 and
+ * 4500 free for it (or already its own)?
+ *
+ * The plugin check answers the question charon answers at start: which
+ * libstrongswan-*.so files exist, and which of them strongswan.conf makes
+ * it load (host_swconf.c).  Ports come from /proc/net/udp{,6} and the
+ * owning process from the socket inode in /proc/PID/fd, so another IKE
+ * daemon (Libreswan's pluto, racoon, OpenIKED's iked) is named.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "preflight/host.h"
+
+static const char *const swanctl_paths[] = {
+	"/usr/sbin/swanctl", "/usr/bin/swanctl", "/usr/local/sbin/swanctl",
+	NULL,
+};
+static const char *const charon_paths[] = {
+	"/usr/lib/ipsec/charon", "/usr/libexec/strongswan/charon",
+	"/usr/lib/strongswan/charon", "/usr/libexec/ipsec/charon",
+	"/usr/local/libexec/ipsec/charon", "/usr/sbin/charon-systemd", NULL,
+};
+static const char *const plugin_dirs[] = {
+	"/usr/lib/ipsec/plugins", "/usr/lib64/ipsec/plugins",
+	"/usr/lib/strongswan/plugins", "/usr/lib64/strongswan/plugins",
+	"/usr/local/lib/ipsec/plugins", NULL,
+};
+static const char *const our_daemons[] = { "charon", "charon-systemd", NULL };
+
+#define PLUGINS_MAX 256
+
+struct swan {
+	const char *swanctl;	/* host paths, NULL when missing */
+	const char *charon;
+	unsigned ver;		/* TSN_SWAN_VER(), 0 unknown */
+	char ver_str[32];
+};
+
+static const char *find_exe(const struct tsn_host_opts *o,
+			    const char *const *paths)
+{
+	char p[4096];
+
+	for (size_t i = 0; paths[i]; i++)
+		if (tsn_host_path(o, p, sizeof(p), "%s", paths[i]) == 0 &&
+		    access(p, X_OK) == 0)
+			return paths[i];
+	return NULL;
+}
+
+int tsn_swan_version_parse(const char *s, unsigned *ver)
+{
+	const char *p = strstr(s, "strongSwan");
+	unsigned a, b, c = 0;
+
+	if (!p)
+		return -EINVAL;
+	/* the version is the first word starting with a digit after it */
+	for (p += 10; *p && *p != '\n'; p++) {
+		if (p[-1] != ' ' && p[-1] != 'U')
+			continue;	/* "U5.9.8/K6.1" in charon's log line */
+		if (sscanf(p, "%u.%u.%u", &a, &b, &c) >= 2 && a < 256 &&
+		    b < 256 && c < 256) {
+			*ver = TSN_SWAN_VER(a, b, c);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Run ROOT/path arg with no shell, stdout captured (<= len-1 bytes, 5 s
+ * at most), stderr and stdin on /dev/null. */
+static int run_capture(const struct tsn_host_opts *o, const char *path,
+		       const char *arg, char *out, size_t len)
+{
+	static char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+	static char lc_env[] = "LC_ALL=C";
+	char *env[] = { path_env, lc_env, NULL };
+	char exe[4096], *argv[] = { exe, (char *)arg, NULL };
+	posix_spawn_file_actions_t fa;
+	size_t got = 0;
+	int fds[2], ret, status;
+	pid_t pid;
+
+	if (tsn_host_path(o, exe, sizeof(exe), "%s", path) < 0)
+		return -ENAMETOOLONG;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	ret = -posix_spawn(&pid, exe, &fa, NULL, argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	if (ret < 0)
+		goto out;
+	for (;;) {
+		struct pollfd p = { .fd = fds[0], .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 5000) <= 0) {
+			kill(pid, SIGKILL);	/* a hung binary */
+			ret = -ETIMEDOUT;
+			break;
+		}
+		n = read(fds[0], out + got, len - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got == len - 1)
+			break;
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+out:
+	close(fds[0]);
+	out[got] = '\0';
+	return ret;
+}
+
+static void swan_find(const struct tsn_host_opts *o, struct swan *s)
+{
+	char out[1024];
+
+	memset(s, 0, sizeof(*s));
+	s->swanctl = find_exe(o, swanctl_paths);
+	s->charon = find_exe(o, charon_paths);
+	/* charon --version needs no daemon; swanctl --version may try to
+	 * reach one and only prints the version in its usage text */
+	if (s->charon && run_capture(o, s->charon, "--version", out,
+				     sizeof(out)) == 0)
+		tsn_swan_version_parse(out, &s->ver);
+	if (!s->ver && s->swanctl && run_capture(o, s->swanctl, "--version",
+						 out, sizeof(out)) == 0)
+		tsn_swan_version_parse(out, &s->ver);
+	if (s->ver)
+		snprintf(s->ver_str, sizeof(s->ver_str), "%u.%u.%u",
+			 s->ver >> 16, s->ver >> 8 & 0xff, s->ver & 0xff);
+}
+
+/* The install command for this distribution, from /etc/os-release. */
+static const char *install_hint(const struct tsn_host_opts *o)
+{
+	char *rel = NULL;
+	const char *hint = "install strongSwan's swanctl and charon from the "
+			   "distribution";
+
+	if (tsn_host_read(o, "/etc/os-release", &rel) < 0)
+		return hint;
+	if (strstr(rel, "debian") || strstr(rel, "ubuntu"))
+		hint = "apt-get install strongswan-swanctl strongswan-charon "
+		       "libstrongswan-standard-plugins";
+	else if (strstr(rel, "rhel") || strstr(rel, "fedora") ||
+		 strstr(rel, "centos"))
+		hint = "dnf install strongswan";
+	else if (strstr(rel, "suse"))
+		hint = "zypper install strongswan";
+	free(rel);
+	return hint;
+}
+
+static int check_installed(const struct tsn_host_opts *o,
+			   const struct swan *s, struct tsn_node_report *n)
+{
+	const char *id = "strongswan.installed";
+
+	if (!s->swanctl || !s->charon)
+		return tsn_node_check(n, id, TSN_ST_FAIL, install_hint(o),
+				      "strongSwan %s: %s%s%s",
+				      !s->swanctl && !s->charon ? "not installed"
+				      : "incomplete",
+				      s->swanctl ? "" : "no swanctl",
+				      !s->swanctl && !s->charon ? ", " : "",
+				      s->charon ? "" : "no charon");
+	if (!s->ver)
+		return tsn_node_check(n, id, TSN_ST_WARN, NULL,
+				      "swanctl %s and charon %s, version "
+				      "unknown (charon --version said nothing "
+				      "we understand)", s->swanctl, s->charon);
+	return tsn_node_check(n, id, TSN_ST_OK, NULL,
+			      "strongSwan %s (swanctl %s, charon %s)",
+			      s->ver_str, s->swanctl, s->charon);
+}
+
+/* The plugin names in the first directory holding libstrongswan-*.so. */
+static int plugins_installed(const struct tsn_host_opts *o,
+			     const struct swan *s, char *dir, size_t dlen,
+			     char **names, size_t *n)
+{
+	char path[4096], cand[512];
+	const char *const *d = plugin_dirs;
+	struct dirent *de;
+	DIR *dh;
+
+	*n = 0;
+	/* charon's own PLUGINDIR is next to it on Debian and Fedora */
+	snprintf(cand, sizeof(cand), "%.*s/plugins",
+		 (int)(strrchr(s->charon, '/') - s->charon), s->charon);
+	for (const char *c = cand; c; c = *d ? *d++ : NULL) {
+		if (tsn_host_path(o, path, sizeof(path), "%s", c) < 0)
+			continue;
+		dh = opendir(path);
+		if (!dh)
+			continue;
+		while ((de = readdir(dh)) && *n < PLUGINS_MAX) {
+			size_t len = strlen(de->d_name);
+
+			if (strncmp(de->d_name, "libstrongswan-", 14) ||
+			    len < 18 || strcmp(de->d_name + len - 3, ".so"))
+				continue;
+			names[*n] = strndup(de->d_name + 14, len - 17);
+			if (!names[*n])
+				break;
+			(*n)++;
+		}
+		closedir(dh);
+		if (*n) {
+			snprintf(dir, dlen, "%s", c);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+struct need {
+	const char *what;		/* for the message */
+	const char *alts[4];		/* any one of these */
+	unsigned min_ver;		/* needed from this version on */
+};
+
+static const struct need needs[] = {
+	{ "kernel-netlink", { "kernel-netlink" }, 0 },
+	{ "socket-default", { "socket-default", "socket-dynamic" }, 0 },
+	{ "vici", { "vici" }, 0 },
+	{ "nonce", { "nonce" }, 0 },
+	{ "an AES-GCM provider (openssl, or gcm with aes or aesni)",
+	  { "openssl", "aesni", "gcm+aes" }, 0 },
+	/* 5.9.6 moved PRF+ / KDF out of the core: without kdf IKE fails
+	 * with "KDF_PRF with PRF_HMAC_SHA2_384 not supported" */
+	{ "kdf", { "kdf" }, TSN_SWAN_VER(5, 9, 6) },
+};
+
+static bool plugin_loads(const struct tsn_swconf *c, char **names, size_t n,
+			 const char *name, const char **how)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return tsn_swconf_plugin_wanted(c, "charon", name, how);
+	return false;
+}
+
+static bool need_met(const struct tsn_swconf *c, char **names, size_t n,
+		     const struct need *nd, const char **how)
+{
+	for (size_t a = 0; a < ARRAY_SIZE(nd->alts) && nd->alts[a]; a++) {
+		const char *alt = nd->alts[a], *plus = strchr(alt, '+');
+		char first[32];
+
+		if (!plus) {
+			if (plugin_loads(c, names, n, alt, how))
+				return true;
+			continue;
+		}
+		/* "gcm+aes": gcm with aes or aesni */
+		snprintf(first, sizeof(first), "%.*s", (int)(plus - alt), alt);
+		if (plugin_loads(c, names, n, first, how) &&
+		    (plugin_loads(c, names, n, plus + 1, how) ||
+		     plugin_loads(c, names, n, "aesni", how)))
+			return true;
+	}
+	return false;
+}
+
+static int check_plugins(const struct tsn_host_opts *o, const struct swan *s,
+			 struct tsn_node_report *n)
+{
+	const char *id = "strongswan.plugins", *how = "";
+	const char *conf = o->swan_conf ? o->swan_conf : "/etc/strongswan.conf";
+	char *names[PLUGINS_MAX], dir[512];
+	struct tsn_buf miss = { 0 };
+	struct tsn_swconf c = { 0 };
+	size_t nn = 0;
+	int ret;
+
+	if (!s->charon)
+		return tsn_node_check(n, id, TSN_ST_SKIP, NULL,
+				      "no charon installed");
+	if (plugins_installed(o, s, dir, sizeof(dir), names, &nn) < 0)
+		return tsn_node_check(n, id, TSN_ST_FAIL, install_hint(o),
+				      "no libstrongswan-*.so plugins next to "
+				      "%s", s->charon);
+	ret = tsn_swconf_load(o, conf, &c);
+	if (ret < 0 && ret != -ENOENT) {
+		char e[96];
+
+		ret = tsn_node_check(n, id, TSN_ST_WARN, NULL, "cannot read %s:"
+				     " %s", conf, tsn_errno_str(ret, e,
+								sizeof(e)));
+		goto out;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(needs); i++) {
+		if (needs[i].min_ver && s->ver && s->ver < needs[i].min_ver)
+			continue;
+		if (!need_met(&c, names, nn, &needs[i], &how))
+			tsn_buf_printf(&miss, "%s%s", miss.len ? ", " : "",
+				       needs[i].what);
+	}
+	/* how names the rule charon follows; ask it once more for vici */
+	tsn_swconf_plugin_wanted(&c, "charon", "vici", &how);
+	if (!miss.len)
+		ret = tsn_node_check(n, id, TSN_ST_OK, NULL, "charon loads "
+				     "what transport mode AES-GCM needs (%s; "
+				     "%zu plugins in %s)", how, nn, dir);
+	else
+		ret = tsn_node_check(n, id, TSN_ST_FAIL, "install the missing "
+				     "plugins and have charon load them (its "
+				     "load list, or plugins.NAME.load = yes "
+				     "with load_modular)", "charon will not "
+				     "load %s (strongSwan %s, %s in %s; plugins"
+				     " in %s)", miss.p ? miss.p : "?",
+				     s->ver ? s->ver_str : "of unknown version",
+				     how, conf, dir);
+out:
+	tsn_swconf_free(&c);
+	tsn_buf_free(&miss);
+	for (size_t i = 0; i < nn; i++)
+		free(names[i]);
+	return ret;
+}
+
+/* Same network namespace as us?  Unknown counts as yes. */
+static bool same_netns(const struct tsn_host_opts *o, pid_t pid)
+{
+	char a[4096], b[4096], la[64], lb[64];
+	ssize_t na, nb;
+
+	if (tsn_host_path(o, a, sizeof(a), "/proc/self/ns/net") < 0 ||
+	    tsn_host_path(o, b, sizeof(b), "/proc/%d/ns/net", (int)pid) < 0)
+		return true;
+	na = readlink(a, la, sizeof(la));
+	nb = readlink(b, lb, sizeof(lb));
+	if (na <= 0 || nb <= 0)
+		return true;
+	return na == nb && !memcmp(la, lb, (size_t)na);
+}
+
+static int check_running(const struct tsn_host_opts *o,
+			 struct tsn_node_report *n)
+{
+	const char *id = "strongswan.running", *which = NULL;
+	char comm[64];
+	long v;
+	pid_t pid;
+
+	if (tsn_host_read_int(o, "/run/charon.pid", &v) == 0 && v > 0 &&
+	    v < 0x7fffffff) {
+		pid = (pid_t)v;
+		if (tsn_host_comm(o, pid, comm, sizeof(comm)) < 0)
+			return tsn_node_check(n, id, TSN_ST_OK, NULL,
+					      "charon not running (stale "
+					      "/run/charon.pid %d)", (int)pid);
+		for (size_t i = 0; our_daemons[i]; i++)
+			if (!strcmp(comm, our_daemons[i]))
+				return tsn_node_check(n, id, TSN_ST_OK, NULL,
+						      "%s running (pid %d)",
+						      comm, (int)pid);
+		/* charon refuses to start while that pid is alive */
+		return tsn_node_check(n, id, TSN_ST_WARN,
+				      "rm /run/charon.pid",
+				      "/run/charon.pid names pid %d, which is "
+				      "'%s', not charon: charon will refuse to "
+				      "start", (int)pid, comm);
+	}
+	/* Without a pid file, a charon in another namespace (a lab node, a
+	 * container) is not ours. */
+	if (tsn_host_find_process(o, our_daemons, &pid, &which) == 0 &&
+	    same_netns(o, pid))
+		return tsn_node_check(n, id, TSN_ST_OK, NULL, "%s running "
+				      "(pid %d, no /run/charon.pid)", which,
+				      (int)pid);
+	return tsn_node_check(n, id, TSN_ST_OK, NULL, "charon not running "
+			      "(tsnet enable-ipsec starts it)");
+}
+
+/* IKE daemons that are not ours, and how to stop them. */
+static const struct {
+	const char *comm;
+	const char *who;
+	const char *fix;
+} foreign[] = {
+	{ "pluto", "Libreswan's IKE daemon", "systemctl disable --now ipsec" },
+	{ "racoon", "ipsec-tools' IKE daemon",
+	  "systemctl disable --now racoon" },
+	{ "iked", "OpenIKED", "systemctl disable --now iked" },
+	{ "isakmpd", "OpenBSD's isakmpd", "stop isakmpd" },
+};
+
+struct holder {
+	unsigned port;
+	unsigned long ino;
+	pid_t pid;		/* 0: nobody we can see */
+	char comm[64];
+};
+
+#define HOLDERS_MAX 32
+
+/* UDP sockets bound to local port 500 or 4500 in /proc/net/udp{,6}. */
+static void udp_holders(const struct tsn_host_opts *o, const char *file,
+			struct holder *h, size_t *n)
+{
+	char *text = NULL, *line, *save = NULL;
+
+	if (tsn_host_read(o, file, &text) < 0)
+		return;		/* no IPv6, say: nothing bound there */
+	line = strtok_r(text, "\n", &save);	/* the header */
+	while ((line = strtok_r(NULL, "\n", &save)) && *n < HOLDERS_MAX) {
+		unsigned port, f[4];
+		unsigned long ino;
+		char local[64];
+
+		/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+		if (sscanf(line, " %*s %63s %*s %*s %*s %*s %x %u %u %lu",
+			   local, &f[0], &f[1], &f[2], &ino) != 5)
+			continue;
+		if (sscanf(strchr(local, ':') ? strchr(local, ':') + 1 : "",
+			   "%x", &port) != 1 || (port != 500 && port != 4500))
+			continue;
+		h[*n].port = port;
+		h[*n].ino = ino;
+		h[*n].pid = 0;
+		h[*n].comm[0] = '\0';
+		(*n)++;
+	}
+	free(text);
+}
+
+static bool is_ours(const char *comm)
+{
+	for (size_t i = 0; our_daemons[i]; i++)
+		if (!strcmp(comm, our_daemons[i]))
+			return true;
+	return false;
+}
+
+static int foreign_idx(const char *comm)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(foreign); i++)
+		if (!strcmp(comm, foreign[i].comm))
+			return (int)i;
+	return -1;
+}
+
+static int check_ports(const struct tsn_host_opts *o,
+		       struct tsn_node_report *n)
+{
+	struct holder h[HOLDERS_MAX];
+	struct tsn_buf d = { 0 }, fix = { 0 };
+	enum tsn_status st = TSN_ST_OK;
+	size_t nh = 0;
+	int ret;
+
+	udp_holders(o, "/proc/net/udp", h, &nh);
+	udp_holders(o, "/proc/net/udp6", h, &nh);
+	for (size_t i = 0; i < nh; i++) {
+		int f;
+
+		/* inode 0: a socket being torn down; nobody to name */
+		if (h[i].ino && tsn_host_socket_owner(o, h[i].ino,
+						      &h[i].pid) == 0)
+			tsn_host_comm(o, h[i].pid, h[i].comm,
+				      sizeof(h[i].comm));
+		if (!h[i].pid) {
+			tsn_buf_printf(&d, "%sUDP %u: a process tsnet cannot "
+				       "see (socket inode %lu)", d.len ? "; " :
+				       "", h[i].port, h[i].ino);
+			if (st == TSN_ST_OK)
+				st = TSN_ST_WARN;
+			continue;
+		}
+		tsn_buf_printf(&d, "%sUDP %u: %s (pid %d)", d.len ? "; " : "",
+			       h[i].port, h[i].comm, (int)h[i].pid);
+		if (is_ours(h[i].comm))
+			continue;
+		f = foreign_idx(h[i].comm);
+		if (f >= 0)
+			tsn_buf_printf(&d, ", %s", foreign[f].who);
+		if (st != TSN_ST_FAIL)	/* the first culprit's fix */
+			tsn_buf_printf(&fix, "%s", f >= 0 ? foreign[f].fix :
+				       "stop it, or move it off UDP 500/4500");
+		st = TSN_ST_FAIL;
+	}
+	if (!nh)
+		ret = tsn_node_check(n, "ports.ike", TSN_ST_OK, NULL,
+				     "UDP 500 and 4500 are free");
+	else if (!d.p)
+		ret = -ENOMEM;
+	else
+		ret = tsn_node_check(n, "ports.ike", st, fix.p, "%s%s", d.p,
+				     st == TSN_ST_FAIL ? ": charon cannot "
+				     "bind them" : "");
+	tsn_buf_free(&d);
+	tsn_buf_free(&fix);
+	return ret;
+}
+
+int tsn_host_ike_checks(const struct tsn_host_opts *o,
+			struct tsn_node_report *n)
+{
+	struct swan s;
+	int ret;
+
+	swan_find(o, &s);
+	ret = check_installed(o, &s, n);
+	if (ret == 0)
+		ret = check_plugins(o, &s, n);
+	if (ret == 0)
+		ret = check_running(o, n);
+	if (ret == 0)
+		ret = check_ports(o, n);
+	return ret;
+}
