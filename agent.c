@@ -16,11 +16,13 @@
 #include "lib/cmd.h"
 #include "lib/json.h"
 #include "lib/util.h"
+#include "preflight/host.h"
 
 static int ping_action(int argc, char **argv, struct tsn_ctx *ctx);
 
 const struct tsn_cmd tsn_agent_actions[] = {
 	{ "ping", ping_action, "who and where am I (reachability, clock)" },
+	{ "preflight-host", tsn_preflight_host_action, "host checks for preflight (JSON)" },
 	{ NULL, NULL, NULL },
 };
 
