@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cloud/cloud.h"
 #include "commands.h"
 #include "lib/cmd.h"
 #include "lib/json.h"
@@ -22,6 +23,7 @@ static int ping_action(int argc, char **argv, struct tsn_ctx *ctx);
 
 const struct tsn_cmd tsn_agent_actions[] = {
 	{ "ping", ping_action, "who and where am I (reachability, clock)" },
+	{ "cloud-detect", tsn_cloud_detect_action, "which cloud this host is in (DMI)" },
 	{ "preflight-host", tsn_preflight_host_action, "host checks for preflight (JSON)" },
 	{ NULL, NULL, NULL },
 };

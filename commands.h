@@ -6,5 +6,7 @@
 #include "lib/cmd.h"
 
 int inventory_main(int argc, char **argv, struct tsn_ctx *ctx);
+int nodes_main(int argc, char **argv, struct tsn_ctx *ctx);
+int cloud_main(int argc, char **argv, struct tsn_ctx *ctx);
 
 #endif

@@ -23,6 +23,8 @@ static int version_main(int argc, char **argv, struct tsn_ctx *ctx);
 
 static const struct tsn_cmd commands[] = {
 	{ "inventory", inventory_main, "check and print the cluster inventory" },
+	{ "nodes", nodes_main, "reach every node and show who answers" },
+	{ "cloud", cloud_main, "print the cloud CLI script that allows IPsec" },
 	{ "help", help_main, "show this help, or a command's" },
 	{ "version", version_main, "print the version" },
 	/* internal: run by the transports on each node */

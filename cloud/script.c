@@ -1,0 +1,678 @@
+/* script.c - what every cloud script generator shares: checked inventory
+ * values, quoting for bash, PowerShell and HCL, the cluster's CIDRs, rule
+ * names and the header that says what a script changes and how to undo.
+ *
+ * Two layers keep an inventory value from becoming code: a strict
+ * character set per field (checked here even though the inventory parser
+ * checks too, because a generator must be safe on its own), and quoting
+ * that is correct for any input the character set lets through.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud/gen.h"
+
+struct field_rule {
+	const char *key;
+	const char *placeholder;
+	const char *extra;	/* allowed besides [a-z0-9] */
+	bool upper;		/* [A-Z] allowed too */
+	unsigned max;
+	const char *hex_prefix;	/* "sg-": then 8 or 17 hex digits only */
+	const char *allowed;	/* for the error message */
+};
+
+static const struct field_rule rules[CF_COUNT] = {
+	[CF_AZURE_RG] = { "azure_resource_group", "<AZURE_RESOURCE_GROUP>",
+		"._()-", true, 90, NULL,
+		"letters, digits, '.', '_', '(', ')', '-'" },
+	[CF_AZURE_NSG] = { "azure_nsg", "<AZURE_NSG>", "._-", true, 80, NULL,
+		"letters, digits, '.', '_', '-'" },
+	[CF_AWS_REGION] = { "aws_region", "<AWS_REGION>", "-", false, 32, NULL,
+		"lower-case letters, digits, '-'" },
+	[CF_AWS_SG] = { "aws_security_group", "<AWS_SECURITY_GROUP>", "-", false,
+		20, "sg-", "sg- and 8 or 17 lower-case hex digits" },
+	[CF_AWS_VPC] = { "aws_vpc", "<AWS_VPC>", "-", false, 21, "vpc-",
+		"vpc- and 8 or 17 lower-case hex digits" },
+	[CF_GCP_PROJECT] = { "gcp_project", "<GCP_PROJECT>", ".:-", false, 100,
+		NULL, "lower-case letters, digits, '.', ':', '-'" },
+	[CF_GCP_NETWORK] = { "gcp_network", "<GCP_NETWORK>", "-", false, 63,
+		NULL, "lower-case letters, digits, '-'" },
+	[CF_GCP_TAGS] = { "gcp_target_tags", "<GCP_TARGET_TAGS>", ",-", false,
+		1024, NULL, "comma-separated tags of lower-case letters, "
+		"digits, '-'" },
+};
+
+void cloud_printf(struct cloud_gen *g, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	if (g->err)
+		return;
+	va_start(ap, fmt);
+	ret = tsn_buf_vprintf(g->out, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		g->err = ret;
+}
+
+void cloud_puts(struct cloud_gen *g, const char *s)
+{
+	int ret;
+
+	if (g->err)
+		return;
+	ret = tsn_buf_puts(g->out, s);
+	if (ret < 0)
+		g->err = ret;
+}
+
+void cloud_comment(struct cloud_gen *g, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	if (g->err)
+		return;
+	cloud_puts(g, *fmt ? "# " : "#");
+	va_start(ap, fmt);
+	ret = tsn_buf_vprintf(g->out, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		g->err = ret;
+	cloud_puts(g, "\n");
+}
+
+int cloud_sh_quote(struct tsn_buf *b, const char *s)
+{
+	int ret = tsn_buf_puts(b, "'");
+
+	/* Inside single quotes bash gives no byte a meaning but the quote
+	 * itself, which is closed, escaped and reopened. */
+	for (; *s && ret == 0; s++)
+		ret = *s == '\'' ? tsn_buf_puts(b, "'\\''") :
+			tsn_buf_add(b, s, 1);
+	if (ret == 0)
+		ret = tsn_buf_puts(b, "'");
+	return ret;
+}
+
+int cloud_ps_quote(struct tsn_buf *b, const char *s)
+{
+	int ret;
+
+	/* PowerShell ends a single-quoted string at U+2018..U+201B too, so
+	 * rather than track every lookalike, only printable ASCII passes. */
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			return -EINVAL;
+	ret = tsn_buf_puts(b, "'");
+	for (; *s && ret == 0; s++)
+		ret = *s == '\'' ? tsn_buf_puts(b, "''") : tsn_buf_add(b, s, 1);
+	if (ret == 0)
+		ret = tsn_buf_puts(b, "'");
+	return ret;
+}
+
+int cloud_hcl_quote(struct tsn_buf *b, const char *s)
+{
+	int ret;
+
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p >= 0x7f)
+			return -EINVAL;
+	ret = tsn_buf_puts(b, "\"");
+	for (; *s && ret == 0; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			ret = tsn_buf_printf(b, "\\%c", c);
+		else if ((c == '$' || c == '%') && s[1] == '{')
+			/* "$${" is a literal "${": no interpolation. */
+			ret = tsn_buf_printf(b, "%c%c", c, c);
+		else if (c < 0x20)
+			ret = tsn_buf_printf(b, "\\u%04x", c);
+		else
+			ret = tsn_buf_add(b, s, 1);
+	}
+	if (ret == 0)
+		ret = tsn_buf_puts(b, "\"");
+	return ret;
+}
+
+static void quote_with(struct cloud_gen *g, const char *s,
+		       int (*fn)(struct tsn_buf *, const char *))
+{
+	int ret;
+
+	if (g->err)
+		return;
+	ret = fn(g->out, s);
+	if (ret < 0) {
+		g->err = ret;
+		if (ret == -EINVAL)
+			snprintf(g->res->error, sizeof(g->res->error),
+				 "a value cannot be quoted for this script "
+				 "(control or non-ASCII bytes)");
+	}
+}
+
+void cloud_sh(struct cloud_gen *g, const char *s)
+{
+	quote_with(g, s, cloud_sh_quote);
+}
+
+void cloud_ps(struct cloud_gen *g, const char *s)
+{
+	quote_with(g, s, cloud_ps_quote);
+}
+
+void cloud_hcl(struct cloud_gen *g, const char *s)
+{
+	quote_with(g, s, cloud_hcl_quote);
+}
+
+static bool hex_shape_ok(const char *v, const char *prefix)
+{
+	size_t n = strlen(prefix), digits;
+
+	if (strncmp(v, prefix, n))
+		return false;
+	digits = strlen(v + n);
+	if (digits != 8 && digits != 17)
+		return false;
+	for (v += n; *v; v++)
+		if (!isdigit((unsigned char)*v) && !(*v >= 'a' && *v <= 'f'))
+			return false;
+	return true;
+}
+
+static bool char_ok(const struct field_rule *r, unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+		return true;
+	if (r->upper && c >= 'A' && c <= 'Z')
+		return true;
+	return c && strchr(r->extra, c);
+}
+
+/* "" when v is fine, else why not (never echoing the value: it may hold
+ * terminal escapes). */
+static const char *field_problem(enum cloud_field f, const char *v,
+				 char *buf, size_t len)
+{
+	const struct field_rule *r = &rules[f];
+	size_t n = strlen(v);
+
+	if (n > r->max) {
+		snprintf(buf, len, "longer than %u characters", r->max);
+		return buf;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!char_ok(r, v[i])) {
+			snprintf(buf, len, "character %zu (0x%02x) is not "
+				 "allowed", i + 1, (unsigned char)v[i]);
+			return buf;
+		}
+		/* A leading '-' would read as an option to az/aws/gcloud. */
+		if ((i == 0 || v[i - 1] == ',') && !isalnum((unsigned char)v[i])) {
+			snprintf(buf, len, "character %zu must be a letter "
+				 "or digit", i + 1);
+			return buf;
+		}
+	}
+	if (f == CF_GCP_TAGS && n && v[n - 1] == ',') {
+		snprintf(buf, len, "ends with ','");
+		return buf;
+	}
+	if (r->hex_prefix && !hex_shape_ok(v, r->hex_prefix)) {
+		snprintf(buf, len, "not of the form %s", r->allowed);
+		return buf;
+	}
+	return "";
+}
+
+bool cloud_field_valid(enum cloud_field f, const char *v)
+{
+	char buf[128];
+
+	return v && *v && !*field_problem(f, v, buf, sizeof(buf));
+}
+
+const char *cloud_field_key(enum cloud_field f)
+{
+	return rules[f].key;
+}
+
+static const char *field_value(const struct tsn_cluster *c,
+			       enum cloud_field f)
+{
+	switch (f) {
+	case CF_AZURE_RG:	return c->azure_resource_group;
+	case CF_AZURE_NSG:	return c->azure_nsg;
+	case CF_AWS_REGION:	return c->aws_region;
+	case CF_AWS_SG:		return c->aws_security_group;
+	case CF_AWS_VPC:	return c->aws_vpc;
+	case CF_GCP_PROJECT:	return c->gcp_project;
+	case CF_GCP_NETWORK:	return c->gcp_network;
+	case CF_GCP_TAGS:	return c->gcp_target_tags;
+	default:		return NULL;
+	}
+}
+
+const char *cloud_field(struct cloud_gen *g, enum cloud_field f,
+			bool required)
+{
+	const char *v = field_value(&g->inv->cluster, f);
+	struct tsn_cloud_result *res = g->res;
+
+	if (v && *v)
+		return v;	/* checked by cloud_gen_check() */
+	if (!required)
+		return NULL;
+	for (size_t i = 0; i < res->n_missing; i++)
+		if (res->missing[i] == rules[f].key)
+			return rules[f].placeholder;
+	if (res->n_missing < TSN_CLOUD_MISSING_MAX)
+		res->missing[res->n_missing++] = rules[f].key;
+	return rules[f].placeholder;
+}
+
+void cloud_rule_name(const struct cloud_gen *g, char *buf, size_t len,
+		     int dir, int fam, const char *what)
+{
+	snprintf(buf, len, "tsnet-%s-%s%c%s%s", g->cluster,
+		 dir == CLOUD_IN ? "in" : "out", fam == CLOUD_V4 ? '4' : '6',
+		 what ? "-" : "", what ? what : "");
+}
+
+void cloud_tf_name(const struct cloud_gen *g, char *buf, size_t len,
+		   int dir, int fam, const char *what)
+{
+	snprintf(buf, len, "%s_%s%c%s%s", g->tfid,
+		 dir == CLOUD_IN ? "in" : "out", fam == CLOUD_V4 ? '4' : '6',
+		 what ? "_" : "", what ? what : "");
+}
+
+static const char *format_title(const struct tsn_cloud_req *r)
+{
+	if (r->format == TSN_CLOUD_FMT_TERRAFORM)
+		return r->provider == TSN_CLOUD_AZURE ? "Terraform, azurerm provider" :
+		       r->provider == TSN_CLOUD_AWS ? "Terraform, aws provider" :
+		       "Terraform, google provider";
+	if (r->format == TSN_CLOUD_FMT_POWERSHELL)
+		return "Azure PowerShell (Az module)";
+	return r->provider == TSN_CLOUD_AZURE ? "Azure CLI, bash" :
+	       r->provider == TSN_CLOUD_AWS ? "AWS CLI, bash" : "gcloud, bash";
+}
+
+/* The exact tsnet command line that writes this script (or its undo).
+ * The inventory path is only named when it is plain enough to sit in a
+ * comment unquoted; otherwise the header says "the same inventory". */
+static void tsnet_cmdline(const struct cloud_gen *g, char *buf, size_t len,
+			  bool undo)
+{
+	const struct tsn_cloud_req *r = g->req;
+	const char *path = g->inv->path;
+	char conf[300] = "";
+
+	if (path && *path && *path != '-' && strlen(path) < 256 &&
+	    strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		   "0123456789._/+-") == strlen(path))
+		snprintf(conf, sizeof(conf), " -c %s", path);
+	snprintf(buf, len, "tsnet%s cloud %s%s%s%s%s", conf,
+		 tsn_cloud_id(r->provider),
+		 r->format == TSN_CLOUD_FMT_CLI ? "" : " --format ",
+		 r->format == TSN_CLOUD_FMT_CLI ? "" :
+		 tsn_cloud_format_name(r->format),
+		 r->source_group ? " --source-group" : "",
+		 undo ? " --undo" : "");
+}
+
+void cloud_header_begin(struct cloud_gen *g, const char *what)
+{
+	const struct tsn_cloud_req *r = g->req;
+
+	if (r->format == TSN_CLOUD_FMT_CLI)
+		cloud_puts(g, "#!/bin/bash\n");
+	cloud_comment(g, "tsnet cloud %s (%s) for cluster %s:",
+		      tsn_cloud_id(r->provider), format_title(r), g->cluster);
+	cloud_comment(g, "%s", what);
+	cloud_puts(g, "#\n");
+}
+
+void cloud_header_end(struct cloud_gen *g)
+{
+	const struct tsn_cloud_req *r = g->req;
+	const struct tsn_cloud_result *res = g->res;
+	char cmd[400];
+	bool tf = r->format == TSN_CLOUD_FMT_TERRAFORM;
+
+	cloud_puts(g, "#\n");
+	for (size_t i = 0; i < res->n_missing; i++) {
+		const char *key = res->missing[i];
+
+		for (int f = 0; f < CF_COUNT; f++)
+			if (rules[f].key == key)
+				cloud_comment(g, "PLACEHOLDER %s: the inventory "
+					      "has no %s (set it in [cluster] "
+					      "and run tsnet cloud again).",
+					      rules[f].placeholder, key);
+	}
+	if (res->n_missing)
+		cloud_comment(g, "%s", tf ? "The cloud rejects these names: "
+			      "nothing is changed while one is left." :
+			      "This script refuses to run while one is left.");
+	tsnet_cmdline(g, cmd, sizeof(cmd), !r->undo);
+	if (r->undo)
+		cloud_comment(g, "Redo: %s > %s", cmd, tf ? "tsnet-ipsec.tf" :
+			      r->format == TSN_CLOUD_FMT_POWERSHELL ?
+			      "allow-ipsec.ps1" : "allow-ipsec.sh");
+	else if (tf) {
+		cloud_comment(g, "Undo: %s > tsnet-ipsec.tf", cmd);
+		cloud_comment(g, "  (in place of this file), terraform apply, "
+			      "then delete that file;");
+		cloud_comment(g, "  removed blocks need Terraform 1.7 or later.");
+	} else {
+		cloud_comment(g, "Undo: %s > %s", cmd,
+			      r->format == TSN_CLOUD_FMT_POWERSHELL ?
+			      "undo-ipsec.ps1" : "undo-ipsec.sh");
+		cloud_comment(g, "  and run that as you ran this script.");
+	}
+	cloud_puts(g, "\n");
+}
+
+void cloud_comment_cidrs(struct cloud_gen *g, int fam)
+{
+	size_t col = 0;
+
+	for (size_t i = 0; i < g->n_cidr[fam]; i++) {
+		const char *c = g->cidr[fam][i];
+
+		if (col && col + 1 + strlen(c) > 72) {
+			cloud_puts(g, "\n");
+			col = 0;
+		}
+		if (!col) {
+			cloud_puts(g, "#   ");
+			col = 4;
+		} else {
+			cloud_puts(g, " ");
+			col++;
+		}
+		cloud_puts(g, c);
+		col += strlen(c);
+	}
+	if (col)
+		cloud_puts(g, "\n");
+}
+
+/* The network address of a (masked to plen), as "a/plen", once only. */
+static int add_cidr(struct cloud_gen *g, const struct tsn_addr *a,
+		    unsigned plen)
+{
+	int fam = a->family == AF_INET ? CLOUD_V4 : CLOUD_V6;
+	unsigned char bytes[16] = { 0 };
+	size_t alen = fam == CLOUD_V4 ? 4 : 16;
+	char str[INET6_ADDRSTRLEN], cidr[CLOUD_CIDR_LEN];
+
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return 0;	/* an unset optional address */
+	if (plen > alen * 8)
+		return -EINVAL;
+	memcpy(bytes, fam == CLOUD_V4 ? (const void *)&a->v4 :
+	       (const void *)&a->v6, alen);
+	for (size_t i = 0; i < alen; i++) {
+		unsigned keep = plen > i * 8 ? plen - i * 8 : 0;
+
+		if (keep < 8)
+			bytes[i] &= (unsigned char)(0xff00u >> keep);
+	}
+	if (!inet_ntop(a->family, bytes, str, sizeof(str)))
+		return -EINVAL;
+	snprintf(cidr, sizeof(cidr), "%s/%u", str, plen);
+	for (size_t i = 0; i < g->n_cidr[fam]; i++)
+		if (!strcmp(g->cidr[fam][i], cidr))
+			return 0;
+	memcpy(g->cidr[fam][g->n_cidr[fam]++], cidr, sizeof(cidr));
+	return 0;
+}
+
+/* The cluster's members: its subnets when the inventory names them (a
+ * shorter rule that survives adding a node), else every node address. */
+static int collect_cidrs(struct cloud_gen *g)
+{
+	const struct tsn_inventory *inv = g->inv;
+	size_t max = inv->cluster.n_subnets ? inv->cluster.n_subnets :
+		     2 * inv->n_nodes;
+	int ret = 0;
+
+	for (int f = CLOUD_V4; f <= CLOUD_V6; f++) {
+		g->cidr[f] = calloc(max ? max : 1, CLOUD_CIDR_LEN);
+		if (!g->cidr[f])
+			return -ENOMEM;
+	}
+	if (inv->cluster.n_subnets) {
+		for (size_t i = 0; i < inv->cluster.n_subnets && !ret; i++)
+			ret = add_cidr(g, &inv->cluster.subnets[i].addr,
+				       inv->cluster.subnets[i].len);
+	} else {
+		for (size_t i = 0; i < inv->n_nodes && !ret; i++) {
+			const struct tsn_node *n = &inv->nodes[i];
+
+			ret = add_cidr(g, &n->addr,
+				       n->addr.family == AF_INET ? 32 : 128);
+			if (!ret)
+				ret = add_cidr(g, &n->addr6,
+					       n->addr6.family == AF_INET ?
+					       32 : 128);
+		}
+	}
+	if (ret)
+		snprintf(g->res->error, sizeof(g->res->error),
+			 "an address or subnet cannot be used");
+	else if (!g->n_cidr[CLOUD_V4] && !g->n_cidr[CLOUD_V6]) {
+		snprintf(g->res->error, sizeof(g->res->error),
+			 "the inventory has no node addresses or subnets");
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+static bool cluster_name_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return n >= 1 && n <= TSN_NAME_MAX && s[0] != '-' &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+/* Every cloud value present is checked, used by this provider or not: a
+ * hostile value anywhere in [cluster] is an inventory error. */
+static int gen_check(struct cloud_gen *g)
+{
+	const struct tsn_cluster *c = &g->inv->cluster;
+	char why[128];
+
+	if (!cluster_name_ok(c->name)) {
+		snprintf(g->res->error, sizeof(g->res->error),
+			 "inventory key name: the cluster name must be 1-%d "
+			 "of [a-z0-9-], not starting with '-'", TSN_NAME_MAX);
+		return -EINVAL;
+	}
+	for (int f = 0; f < CF_COUNT; f++) {
+		const char *v = field_value(c, f);
+
+		if (!v || !*v || !*field_problem(f, v, why, sizeof(why)))
+			continue;
+		snprintf(g->res->error, sizeof(g->res->error),
+			 "inventory key %s: %s (allowed: %s)", rules[f].key,
+			 why, rules[f].allowed);
+		return -EINVAL;
+	}
+	g->cluster = c->name;
+	snprintf(g->tfid, sizeof(g->tfid), "tsnet_%s", c->name);
+	for (char *p = g->tfid; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return 0;
+}
+
+int tsn_cloud_script(const struct tsn_inventory *inv,
+		     const struct tsn_cloud_req *req, struct tsn_buf *out,
+		     struct tsn_cloud_result *res)
+{
+	struct cloud_gen g = { .inv = inv, .req = req, .res = res, .out = out };
+	size_t start = out->len;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	if (!tsn_cloud_format_ok(req->provider, req->format)) {
+		snprintf(res->error, sizeof(res->error), "%s has no %s format",
+			 tsn_cloud_id(req->provider),
+			 tsn_cloud_format_name(req->format));
+		return -EINVAL;
+	}
+	if (req->source_group && req->provider != TSN_CLOUD_AWS) {
+		snprintf(res->error, sizeof(res->error),
+			 "--source-group is for aws only");
+		return -EINVAL;
+	}
+	ret = gen_check(&g);
+	if (!ret)
+		ret = collect_cidrs(&g);
+	if (!ret) {
+		if (req->provider == TSN_CLOUD_AZURE)
+			ret = cloud_azure(&g);
+		else if (req->provider == TSN_CLOUD_AWS)
+			ret = cloud_aws(&g);
+		else
+			ret = cloud_gcp(&g);
+	}
+	if (!ret)
+		ret = g.err;
+	if (ret && out->p) {
+		out->len = start;	/* never half a script */
+		out->p[start] = '\0';
+	}
+	free(g.cidr[CLOUD_V4]);
+	free(g.cidr[CLOUD_V6]);
+	return ret;
+}
+
+const char *tsn_cloud_format_name(enum tsn_cloud_format f)
+{
+	switch (f) {
+	case TSN_CLOUD_FMT_CLI:		return "cli";
+	case TSN_CLOUD_FMT_POWERSHELL:	return "powershell";
+	case TSN_CLOUD_FMT_TERRAFORM:	return "terraform";
+	}
+	return "?";
+}
+
+int tsn_cloud_format_parse(const char *s, enum tsn_cloud_format *out)
+{
+	static const enum tsn_cloud_format all[] = { TSN_CLOUD_FMT_CLI,
+		TSN_CLOUD_FMT_POWERSHELL, TSN_CLOUD_FMT_TERRAFORM };
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+		if (tsn_streq(s, tsn_cloud_format_name(all[i]))) {
+			*out = all[i];
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+bool tsn_cloud_format_ok(enum tsn_cloud provider, enum tsn_cloud_format f)
+{
+	if (provider != TSN_CLOUD_AZURE && provider != TSN_CLOUD_AWS &&
+	    provider != TSN_CLOUD_GCP)
+		return false;
+	return f != TSN_CLOUD_FMT_POWERSHELL || provider == TSN_CLOUD_AZURE;
+}
+
+const char *tsn_cloud_id(enum tsn_cloud c)
+{
+	switch (c) {
+	case TSN_CLOUD_NONE:	return "none";
+	case TSN_CLOUD_AUTO:	return "auto";
+	case TSN_CLOUD_AZURE:	return "azure";
+	case TSN_CLOUD_AWS:	return "aws";
+	case TSN_CLOUD_GCP:	return "gcp";
+	}
+	return "?";
+}
+
+void cloud_sh_guard(struct cloud_gen *g, const char *const vars[], size_t n)
+{
+	if (!n)
+		return;
+	cloud_puts(g, "# A name the inventory did not give is still <LIKE_THIS>: "
+		   "stop here.\nfor value in");
+	for (size_t i = 0; i < n; i++)
+		cloud_printf(g, " \"$%s\"", vars[i]);
+	cloud_puts(g, "; do\n"
+		   "\tcase $value in\n"
+		   "\t'<'*'>')\n"
+		   "\t\techo \"tsnet: $value is a placeholder: set its key "
+		   "in the inventory and run tsnet cloud again\" >&2\n"
+		   "\t\texit 1\n"
+		   "\t\t;;\n"
+		   "\tesac\n"
+		   "done\n\n");
+}
+
+void cloud_sh_array(struct cloud_gen *g, const char *var, int fam)
+{
+	cloud_printf(g, "%s=(", var);
+	for (size_t i = 0; i < g->n_cidr[fam]; i++) {
+		if (i)
+			cloud_puts(g, " ");
+		cloud_sh(g, g->cidr[fam][i]);
+	}
+	cloud_puts(g, ")\n");
+}
+
+/* Two-space indent, the key padded to width as terraform fmt aligns
+ * the '=' of consecutive attributes. */
+void cloud_hcl_str(struct cloud_gen *g, int width, const char *key,
+		   const char *value)
+{
+	cloud_printf(g, "  %-*s = ", width, key);
+	cloud_hcl(g, value);
+	cloud_puts(g, "\n");
+}
+
+void cloud_hcl_raw(struct cloud_gen *g, int width, const char *key,
+		   const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	cloud_printf(g, "  %-*s = ", width, key);
+	if (g->err)
+		return;
+	va_start(ap, fmt);
+	ret = tsn_buf_vprintf(g->out, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		g->err = ret;
+	cloud_puts(g, "\n");
+}
+
+void cloud_hcl_list(struct cloud_gen *g, int fam)
+{
+	cloud_puts(g, "[");
+	for (size_t i = 0; i < g->n_cidr[fam]; i++) {
+		if (i)
+			cloud_puts(g, ", ");
+		cloud_hcl(g, g->cidr[fam][i]);
+	}
+	cloud_puts(g, "]");
+}
