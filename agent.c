@@ -18,6 +18,7 @@
 #include "lib/json.h"
 #include "lib/util.h"
 #include "preflight/host.h"
+#include "preflight/nft.h"
 
 static int ping_action(int argc, char **argv, struct tsn_ctx *ctx);
 
@@ -25,6 +26,7 @@ const struct tsn_cmd tsn_agent_actions[] = {
 	{ "ping", ping_action, "who and where am I (reachability, clock)" },
 	{ "cloud-detect", tsn_cloud_detect_action, "which cloud this host is in (DMI)" },
 	{ "preflight-host", tsn_preflight_host_action, "host checks for preflight (JSON)" },
+	{ "nft-eval", tsn_nft_eval_action, "nftables verdicts for IPsec flows (JSON)" },
 	{ NULL, NULL, NULL },
 };
 

@@ -127,6 +127,8 @@ struct tsn_nft_ruleset {
 	size_t n_sets, cap_sets;
 	size_t n_tables;
 	size_t n_rules;
+	char **dormant;		/* "FAMILY TABLE" of dormant tables */
+	size_t n_dormant;
 	bool sorted;
 	bool writes_mark;	/* something sets meta/ct mark: not 0 */
 };
@@ -225,5 +227,9 @@ void tsn_nft_verdict_text(const struct tsn_nft_verdict *v, char *buf,
 void tsn_nft_verdict_json(struct tsn_json *j, const struct tsn_nft_verdict *v);
 /* Parse "udp500" / "udp4500" / "esp" into f->proto and ports. */
 int tsn_nft_flow_proto(struct tsn_nft_flow *f, const char *proto);
+
+/* `tsnet agent nft-eval` (nft_agent.c). */
+struct tsn_ctx;
+int tsn_nft_eval_action(int argc, char **argv, struct tsn_ctx *ctx);
 
 #endif

@@ -65,6 +65,9 @@ void tsn_nft_ruleset_free(struct tsn_nft_ruleset *rs)
 		free_chain(rs->chains[i]);
 	for (size_t i = 0; i < rs->n_sets; i++)
 		free_set(rs->sets[i]);
+	for (size_t i = 0; i < rs->n_dormant; i++)
+		free(rs->dormant[i]);
+	free(rs->dormant);
 	free(rs->chains);
 	free(rs->sets);
 	free(rs);
