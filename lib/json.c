@@ -313,6 +313,44 @@ void tsn_json_kdouble(struct tsn_json *j, const char *key, double v)
 	tsn_json_double(j, v);
 }
 
+void tsn_json_jv(struct tsn_json *j, const struct tsn_jv *v)
+{
+	if (!v) {
+		tsn_json_null(j);
+		return;
+	}
+	switch (v->type) {
+	case TSN_JNULL:
+		tsn_json_null(j);
+		break;
+	case TSN_JBOOL:
+		tsn_json_bool(j, v->b);
+		break;
+	case TSN_JNUM:
+		tsn_json_double(j, v->num);
+		break;
+	case TSN_JSTR:
+		tsn_json_str(j, v->str);
+		break;
+	case TSN_JARR:
+	case TSN_JOBJ:
+		if (v->type == TSN_JOBJ)
+			tsn_json_obj_begin(j);
+		else
+			tsn_json_arr_begin(j);
+		for (size_t i = 0; i < v->n; i++) {
+			if (v->type == TSN_JOBJ)
+				tsn_json_key(j, v->keys[i]);
+			tsn_json_jv(j, &v->items[i]);
+		}
+		if (v->type == TSN_JOBJ)
+			tsn_json_obj_end(j);
+		else
+			tsn_json_arr_end(j);
+		break;
+	}
+}
+
 int tsn_json_finish(struct tsn_json *j)
 {
 	/* Nothing written, an open container or a dangling key: the buffer
@@ -597,12 +635,16 @@ static int parse_literal(struct parser *p, struct tsn_jv *v)
 	return fail(p, p->pos, -EINVAL, "unexpected character");
 }
 
-/* Room for one more item in a container; keys too for objects. */
-static int grow(struct parser *p, struct tsn_jv *v, size_t *cap, bool obj)
+/* Room for one more item in a container; for objects also its key and
+ * the key's offset (kept for the duplicate check).  Capacity doubles, so
+ * a wide container costs O(n) copies even where realloc always moves. */
+static int grow(struct parser *p, struct tsn_jv *v, size_t *cap,
+		size_t **offs)
 {
 	size_t ncap = *cap ? *cap * 2 : 4;
 	struct tsn_jv *items;
 	char **keys;
+	size_t *o;
 
 	if (v->n < *cap)
 		return 0;
@@ -610,11 +652,15 @@ static int grow(struct parser *p, struct tsn_jv *v, size_t *cap, bool obj)
 	if (!items)
 		return fail(p, p->pos, -ENOMEM, "out of memory");
 	v->items = items;
-	if (obj) {
+	if (offs) {
 		keys = realloc(v->keys, ncap * sizeof(*keys));
 		if (!keys)
 			return fail(p, p->pos, -ENOMEM, "out of memory");
 		v->keys = keys;
+		o = realloc(*offs, ncap * sizeof(*o));
+		if (!o)
+			return fail(p, p->pos, -ENOMEM, "out of memory");
+		*offs = o;
 	}
 	*cap = ncap;
 	return 0;
@@ -667,20 +713,15 @@ static int check_dup_keys(struct parser *p, const struct tsn_jv *v,
 static int parse_member(struct parser *p, struct tsn_jv *v, size_t *cap,
 			size_t **offs)
 {
-	size_t *o;
 	int ret;
 
 	if (p->pos >= p->len || p->s[p->pos] != '"')
 		return fail(p, p->pos, -EINVAL, p->pos >= p->len ?
 			    "unexpected end of input" : "expected string key");
-	ret = grow(p, v, cap, true);
+	ret = grow(p, v, cap, offs);
 	if (ret < 0)
 		return ret;
-	o = realloc(*offs, *cap * sizeof(**offs));
-	if (!o)
-		return fail(p, p->pos, -ENOMEM, "out of memory");
-	*offs = o;
-	o[v->n] = p->pos;
+	(*offs)[v->n] = p->pos;
 	ret = parse_string(p, &v->keys[v->n]);
 	if (ret < 0)
 		return ret;
@@ -721,7 +762,7 @@ static int parse_container(struct parser *p, struct tsn_jv *v, bool obj)
 		if (obj) {
 			ret = parse_member(p, v, &cap, &offs);
 		} else {
-			ret = grow(p, v, &cap, false);
+			ret = grow(p, v, &cap, NULL);
 			if (!ret)
 				ret = parse_value(p, &v->items[v->n]);
 			if (!ret)

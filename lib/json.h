@@ -70,6 +70,8 @@ struct tsn_jv {
 int tsn_json_parse(const char *text, size_t len, struct tsn_jv *out,
 		   char *err, size_t errlen);
 void tsn_jv_free(struct tsn_jv *v);
+/* Write a parsed value back out (an agent's reply passed through). */
+void tsn_json_jv(struct tsn_json *j, const struct tsn_jv *v);
 
 /* Length of the valid UTF-8 sequence at p (1-4), or 0 when it is not
  * one (overlong, surrogate, past U+10FFFF, truncated). */
