@@ -49,17 +49,17 @@ static void aws_header(struct aws *a)
 	else
 		cloud_header_begin(g, "allows IPsec (UDP 500, UDP 4500, ESP) "
 				   "between the cluster's members only.");
-	cloud_comment(g, "Changes: security group %s%s%s %s inbound and "
-		      "outbound rules", a->group, a->vpc ? " in " : "",
-		      a->vpc ? a->vpc : "", g->req->undo ? "loses its" : "gets");
-	if (sg) {
-		cloud_comment(g, "for UDP 500, UDP 4500 and protocol 50 whose "
-			      "peer is the group itself");
-		cloud_comment(g, "(every instance in it).");
-	} else {
-		cloud_comment(g, "for UDP 500, UDP 4500 and protocol 50 whose "
-			      "peer is one of (%zu rules", 3 * n);
-		cloud_comment(g, "per direction):");
+	cloud_comment(g, "Changes: security group %s%s%s", a->group,
+		      a->vpc ? " in " : "", a->vpc ? a->vpc : "");
+	cloud_comment(g, "%s inbound and outbound rules for UDP 500, UDP "
+		      "4500 and protocol 50", g->req->undo ? "loses its" :
+		      "gets");
+	if (sg)
+		cloud_comment(g, "whose peer is the group itself (every "
+			      "instance in it).");
+	else {
+		cloud_comment(g, "whose peer is one of these (%zu rules per "
+			      "direction):", 3 * n);
 		cloud_comment_cidrs(g, CLOUD_V4);
 		cloud_comment_cidrs(g, CLOUD_V6);
 	}
@@ -140,18 +140,23 @@ static void aws_cli(struct aws *a)
 	aws_cli_setup(a);
 	cloud_puts(g, "DESCRIPTION=");
 	cloud_sh(g, a->desc);
-	cloud_puts(g, "\n");
+	cloud_puts(g, "\nPERMS=(\n");
+	for (size_t p = 0; p < ARRAY_SIZE(perms); p++) {
+		cloud_puts(g, "\t");
+		cloud_sh(g, perms[p].shorthand);
+		cloud_puts(g, "\n");
+	}
+	cloud_puts(g, ")\n");
 	if (g->req->source_group) {
 		cloud_puts(g, "peer=\"UserIdGroupPairs=[{GroupId=$GROUP,"
 			   "Description=$DESCRIPTION}]\"\n");
-		cloud_puts(g, "for perm in");
-		for (size_t p = 0; p < ARRAY_SIZE(perms); p++)
-			cloud_printf(g, " '%s'", perms[p].shorthand);
-		cloud_printf(g, "; do\n"
-			     "\ttolerate %s aws ec2 %s-security-group-ingress "
+		cloud_printf(g, "for perm in \"${PERMS[@]}\"; do\n"
+			     "\ttolerate %s \\\n"
+			     "\t\taws ec2 %s-security-group-ingress "
 			     "--group-id \"$GROUP\" \\\n"
 			     "\t\t--ip-permissions \"$perm,$peer\"\n"
-			     "\ttolerate %s aws ec2 %s-security-group-egress "
+			     "\ttolerate %s \\\n"
+			     "\t\taws ec2 %s-security-group-egress "
 			     "--group-id \"$GROUP\" \\\n"
 			     "\t\t--ip-permissions \"$perm,$peer\"\n"
 			     "done\n", code, verb, code, verb);
@@ -162,19 +167,19 @@ static void aws_cli(struct aws *a)
 			continue;
 		cloud_printf(g, "for cidr in \"${IPV%c[@]}\"; do\n"
 			     "\tpeer=\"%s=[{%s=$cidr,Description=$DESCRIPTION}]\"\n"
-			     "\tfor perm in", f == CLOUD_V4 ? '4' : '6',
+			     "\tfor perm in \"${PERMS[@]}\"; do\n"
+			     "\t\ttolerate %s \\\n"
+			     "\t\t\taws ec2 %s-security-group-ingress "
+			     "--group-id \"$GROUP\" \\\n"
+			     "\t\t\t--ip-permissions \"$perm,$peer\"\n"
+			     "\t\ttolerate %s \\\n"
+			     "\t\t\taws ec2 %s-security-group-egress "
+			     "--group-id \"$GROUP\" \\\n"
+			     "\t\t\t--ip-permissions \"$perm,$peer\"\n"
+			     "\tdone\ndone\n", f == CLOUD_V4 ? '4' : '6',
 			     f == CLOUD_V4 ? "IpRanges" : "Ipv6Ranges",
-			     f == CLOUD_V4 ? "CidrIp" : "CidrIpv6");
-		for (size_t p = 0; p < ARRAY_SIZE(perms); p++)
-			cloud_printf(g, " '%s'", perms[p].shorthand);
-		cloud_printf(g, "; do\n"
-			     "\t\ttolerate %s aws ec2 %s-security-group-ingress "
-			     "--group-id \"$GROUP\" \\\n"
-			     "\t\t\t--ip-permissions \"$perm,$peer\"\n"
-			     "\t\ttolerate %s aws ec2 %s-security-group-egress "
-			     "--group-id \"$GROUP\" \\\n"
-			     "\t\t\t--ip-permissions \"$perm,$peer\"\n"
-			     "\tdone\ndone\n", code, verb, code, verb);
+			     f == CLOUD_V4 ? "CidrIp" : "CidrIpv6",
+			     code, verb, code, verb);
 	}
 }
 

@@ -170,7 +170,7 @@ static void az_ps_rule(struct az *a, int s)
 
 	slot_parts(s, &dir, &fam, &esp);
 	slot_name(a, s, name, sizeof(name), false);
-	cloud_puts(g, "if ($nsg.SecurityRules | Where-Object { $_.Name -eq ");
+	cloud_puts(g, "\nif ($nsg.SecurityRules | Where-Object { $_.Name -eq ");
 	cloud_ps(g, name);
 	cloud_puts(g, " }) {\n    $nsg = Remove-AzNetworkSecurityRuleConfig "
 		   "-NetworkSecurityGroup $nsg -Name ");
@@ -181,7 +181,7 @@ static void az_ps_rule(struct az *a, int s)
 	cloud_puts(g, "$nsg = Add-AzNetworkSecurityRuleConfig "
 		   "-NetworkSecurityGroup $nsg `\n    -Name ");
 	cloud_ps(g, name);
-	cloud_printf(g, " -Priority %u -Direction %s -Access Allow "
+	cloud_printf(g, " -Priority %u `\n    -Direction %s -Access Allow "
 		     "-Protocol %s `\n", a->base + s,
 		     dir == CLOUD_IN ? "Inbound" : "Outbound",
 		     esp ? "Esp" : "Udp");
@@ -232,7 +232,7 @@ static void az_powershell(struct az *a)
 			   "its key in the inventory and run tsnet cloud "
 			   "again\"\n    }\n}\n\n");
 	cloud_puts(g, "$nsg = Get-AzNetworkSecurityGroup -ResourceGroupName "
-		   "$ResourceGroup -Name $NsgName\n\n");
+		   "$ResourceGroup -Name $NsgName\n");
 	for (int s = 0; s < AZ_SLOTS; s++)
 		if (g->req->undo || slot_used(a, s))
 			az_ps_rule(a, s);

@@ -157,7 +157,9 @@ static void gcp_tf_rule(struct gcp *a, int dir, int fam)
 {
 	struct cloud_gen *g = a->g;
 	char name[96], id[96];
-	const int w = 18;	/* strlen("destination_ranges") */
+	/* terraform fmt aligns to the longest key: source_ranges or
+	 * destination_ranges. */
+	const int w = dir == CLOUD_IN ? 13 : 18;
 
 	cloud_rule_name(g, name, sizeof(name), dir, fam, NULL);
 	cloud_tf_name(g, id, sizeof(id), dir, fam, NULL);

@@ -306,7 +306,7 @@ static const char *format_title(const struct tsn_cloud_req *r)
 		       r->provider == TSN_CLOUD_AWS ? "Terraform, aws provider" :
 		       "Terraform, google provider";
 	if (r->format == TSN_CLOUD_FMT_POWERSHELL)
-		return "Azure PowerShell (Az module)";
+		return "Azure PowerShell, Az module";
 	return r->provider == TSN_CLOUD_AZURE ? "Azure CLI, bash" :
 	       r->provider == TSN_CLOUD_AWS ? "AWS CLI, bash" : "gcloud, bash";
 }

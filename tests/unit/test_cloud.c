@@ -440,16 +440,16 @@ Test(aws, idempotent_cli_tolerates_exactly_the_duplicate_error)
 	make_inv(&inv);
 	cr_assert_eq(gen(&inv, TSN_CLOUD_AWS, TSN_CLOUD_FMT_CLI, false, &out,
 			 &res), 0);
-	cr_assert(strstr(out.p, "tolerate InvalidPermission.Duplicate aws ec2 "
-			 "authorize-security-group-ingress"));
+	cr_assert(strstr(out.p, "tolerate InvalidPermission.Duplicate \\\n"
+			 "\t\t\taws ec2 authorize-security-group-ingress"));
 	cr_assert(strstr(out.p, "authorize-security-group-egress"));
 	cr_assert(strstr(out.p, "'IpProtocol=50'"));
 	cr_assert(strstr(out.p, "export AWS_DEFAULT_REGION='eu-west-1'"));
 	tsn_buf_reset(&out);
 	cr_assert_eq(gen(&inv, TSN_CLOUD_AWS, TSN_CLOUD_FMT_CLI, true, &out,
 			 &res), 0);
-	cr_assert(strstr(out.p, "tolerate InvalidPermission.NotFound aws ec2 "
-			 "revoke-security-group-ingress"));
+	cr_assert(strstr(out.p, "tolerate InvalidPermission.NotFound \\\n"
+			 "\t\t\taws ec2 revoke-security-group-ingress"));
 	cr_assert_eq(count(out.p, "authorize-"), 0);
 	tsn_buf_reset(&out);
 	cr_assert_eq(tsn_cloud_script(&inv, &req, &out, &res), 0);
