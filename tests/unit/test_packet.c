@@ -975,3 +975,197 @@ Test(tq_classify, raw_socket_start)
 	tsn_classify_ip(f.b + 14, f.len - 14, &pkt);
 	cr_expect_eq(pkt.cls, TSN_PKT_NOT_IP);
 }
+
+/* ---- classifier: real captures (TESTLIST) ------------------------------ */
+
+/* Classify every packet of a pcap into one line each. */
+static int pcap_lines(const char *path, struct tsn_buf *out)
+{
+	char err[PCAP_ERRBUF_SIZE], line[200];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct tsn_pkt pkt;
+	pcap_t *p;
+	int dlt;
+
+	p = pcap_open_offline(path, err);
+	if (!p)
+		return -ENOENT;
+	dlt = pcap_datalink(p);
+	while (pcap_next_ex(p, &h, &data) == 1) {
+		tsn_classify_frame(dlt, data, h->caplen, &pkt);
+		tsn_buf_printf(out, "%s\n", tsn_pkt_str(&pkt, line,
+							sizeof(line)));
+	}
+	pcap_close(p);
+	return 0;
+}
+
+Test(tq_pcap, testlist)
+{
+	char line[512], pcapf[128], outf[128], path[300], *want = NULL;
+	struct tsn_buf got = { 0 };
+	unsigned cases = 0;
+	size_t len;
+	FILE *f;
+
+	f = fopen(DATA "TESTLIST", "r");
+	cr_assert_not_null(f, "cannot open " DATA "TESTLIST");
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || sscanf(line, "%127s %127s", pcapf, outf) != 2)
+			continue;
+		tsn_buf_reset(&got);
+		snprintf(path, sizeof(path), DATA "%s", pcapf);
+		cr_assert_eq(pcap_lines(path, &got), 0, "cannot read %s", path);
+		snprintf(path, sizeof(path), DATA "%s", outf);
+		if (getenv("TSN_UPDATE_GOLDEN"))
+			tsn_write_file_atomic(path, got.p, got.len, 0644);
+		cr_assert_eq(tsn_read_file(path, 1 << 16, &want, &len), 0,
+			     "cannot read %s", path);
+		cr_expect_str_eq(got.p, want, "%s", pcapf);
+		free(want);
+		want = NULL;
+		cases++;
+	}
+	fclose(f);
+	tsn_buf_free(&got);
+	cr_expect_eq(cases, 18);
+}
+
+/* The UDP payload of the first packet of a pcap, as the classifier
+ * locates it. */
+static size_t first_udp_payload(const char *path, uint8_t *buf, size_t size,
+				struct tsn_pkt *pkt)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	size_t n = 0;
+	pcap_t *p;
+
+	p = pcap_open_offline(path, err);
+	cr_assert_not_null(p, "%s: %s", path, err);
+	cr_assert_eq(pcap_next_ex(p, &h, &data), 1);
+	tsn_classify_frame(pcap_datalink(p), data, h->caplen, pkt);
+	if (pkt->cls == TSN_PKT_IKE && h->caplen > pkt->l4_off + 8) {
+		n = h->caplen - pkt->l4_off - 8;
+		cr_assert_leq(n, size);
+		memcpy(buf, data + pkt->l4_off + 8, n);
+	}
+	pcap_close(p);
+	return n;
+}
+
+/* A third-party IKE_SA_INIT (ike-scan 1.9.5) read the way tshark reads
+ * it: tshark -V shows the SPI, length 296, 11 transforms, first
+ * ENCR_AES_CBC-256, PRF_HMAC_SHA1, AUTH_HMAC_SHA1_96, MODP 1024. */
+Test(tq_pcap, ikescan_request_parsed)
+{
+	static const struct {
+		const char *file;
+		const char *spi;
+		bool natt;
+	} v[] = {
+		{ DATA "ikescan_v2.pcap", "9d537a716a03ae16", false },
+		{ DATA "ikescan_v2_natt.pcap", "0878db6dea321f96", true },
+	};
+	struct tsn_ike_info info;
+	struct tsn_pkt pkt;
+	uint8_t buf[2048];
+	char h[17], line[160];
+	unsigned i;
+	size_t n;
+
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		n = first_udp_payload(v[i].file, buf, sizeof(buf), &pkt);
+		cr_assert_gt(n, 0, "%s", v[i].file);
+		if (v[i].natt)
+			cr_assert_eq(tsn_ike_parse_natt(buf, n, &info), 0, "%s",
+				     info.why);
+		else
+			cr_assert_eq(tsn_ike_parse(buf, n, &info), 0, "%s",
+				     info.why);
+		hex(info.spi_i, 8, h);
+		cr_expect_str_eq(h, v[i].spi);
+		cr_expect_eq(info.length, 296);
+		cr_expect_eq(info.version, 0x20);
+		cr_expect_eq(info.exchange, TSN_IKE_SA_INIT);
+		cr_expect_eq(info.flags, TSN_IKE_FLAG_INITIATOR);
+		cr_expect_eq(info.msg_id, 0);
+		cr_expect(info.has_ke && info.has_nonce);
+		cr_expect_eq(info.ke_group, 2);
+		cr_expect_eq(info.payloads, 3);
+		cr_expect_str_eq(tsn_ike_summary(&info, line, sizeof(line)),
+				 "IKE_SA_INIT request: AES_CBC-256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024");
+	}
+}
+
+/* What our own builders sent through real sockets arrived byte for byte
+ * as the goldens hold them. */
+Test(tq_pcap, own_packets_arrive_as_built)
+{
+	static const struct {
+		const char *pcap, *bin;
+	} v[] = {
+		{ DATA "ike_sa_init_v4.pcap", "ike_sa_init_v4.bin" },
+		{ DATA "ike_sa_init_v6.pcap", "ike_sa_init_v6.bin" },
+		{ DATA "ike_natt_v4.pcap", "ike_sa_init_natt_v4.bin" },
+	};
+	struct tsn_ike_init ini;
+	struct tsn_pkt pkt;
+	uint8_t buf[2048], built[TSN_IKE_INIT_MAX];
+	unsigned i;
+	size_t n;
+	int b;
+
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		n = first_udp_payload(v[i].pcap, buf, sizeof(buf), &pkt);
+		fixed_ike(&ini, i == 1 ? AF_INET6 : AF_INET);
+		if (i == 2) {
+			ini.sport = ini.dport = 4500;
+			b = tsn_ike_build_sa_init_natt(built, sizeof(built), &ini);
+		} else {
+			b = tsn_ike_build_sa_init(built, sizeof(built), &ini);
+		}
+		cr_assert_eq(n, (size_t)b, "%s", v[i].pcap);
+		cr_expect_eq(memcmp(buf, built, n), 0, "%s", v[i].pcap);
+	}
+}
+
+/* The ESP probes captured off the wire verify with the run's key, and
+ * fail with any other. */
+Test(tq_pcap, captured_esp_probes_verify)
+{
+	static const char *const files[] = {
+		DATA "esp_probe_v4.pcap", DATA "esp_probe_v6_opts.pcap",
+		DATA "any_sll2_esp_v4.pcap", DATA "esp_in_udp_v4.pcap",
+	};
+	char err[PCAP_ERRBUF_SIZE];
+	struct tsn_esp_probe pr, seen;
+	struct tsn_esp_run run, other;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct tsn_pkt pkt;
+	size_t off, n;
+	unsigned i;
+	pcap_t *p;
+
+	fixed_esp(&pr, &run);
+	other = run;
+	other.key[31] ^= 0x80;
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		p = pcap_open_offline(files[i], err);
+		cr_assert_not_null(p, "%s: %s", files[i], err);
+		cr_assert_eq(pcap_next_ex(p, &h, &data), 1);
+		tsn_classify_frame(pcap_datalink(p), data, h->caplen, &pkt);
+		cr_assert(pkt.cls == TSN_PKT_ESP || pkt.cls == TSN_PKT_ESP_IN_UDP);
+		off = pkt.l4_off + (pkt.cls == TSN_PKT_ESP_IN_UDP ? 8 : 0);
+		n = h->caplen - off;
+		cr_expect_eq(tsn_esp_probe_check(data + off, n, &run, &seen),
+			     TSN_ESP_PROBE_OK, "%s", files[i]);
+		cr_expect_eq(seen.node, 3);
+		cr_expect_eq(tsn_esp_probe_check(data + off, n, &other, NULL),
+			     TSN_ESP_PROBE_FORGED, "%s", files[i]);
+		pcap_close(p);
+	}
+}
