@@ -766,27 +766,25 @@ out:
 	return ret;
 }
 
-/* Details of the verdicts that are not good, under the matrices. */
-static void print_bad_details(const struct tsn_report *r, FILE *f)
+/* Under a protocol's matrix, the details of its verdicts that are not
+ * good: the matrix cell has room for the verdict word only. */
+static void print_bad_details(const struct tsn_report *r, const char *proto,
+			      FILE *f)
 {
 	for (size_t i = 0; i < r->n_pairs; i++) {
 		const struct tsn_pair_report *p = &r->pairs[i];
+		const struct tsn_verdict *v = find_verdict(p, proto);
+		char *s[3];
 
-		for (size_t v = 0; v < p->n; v++) {
-			char *s[4];
-
-			if (p->v[v].good || !p->v[v].detail)
-				continue;
-			s[0] = clean(p->from);
-			s[1] = clean(p->to);
-			s[2] = clean(p->v[v].proto);
-			s[3] = clean(p->v[v].detail);
-			if (s[0] && s[1] && s[2] && s[3])
-				fprintf(f, "  %s -> %s %s: %s\n", s[0], s[1],
-					s[2], s[3]);
-			for (int k = 0; k < 4; k++)
-				free(s[k]);
-		}
+		if (!v || v->good || !v->detail)
+			continue;
+		s[0] = clean(p->from);
+		s[1] = clean(p->to);
+		s[2] = clean(v->detail);
+		if (s[0] && s[1] && s[2])
+			fprintf(f, "  %s -> %s: %s\n", s[0], s[1], s[2]);
+		for (int k = 0; k < 3; k++)
+			free(s[k]);
 	}
 }
 
@@ -819,8 +817,8 @@ static int print_pairs(const struct tsn_report *r, FILE *f, bool colour)
 			fputc('\n', f);
 		if (print_matrix(&m, protos[p], f, colour) < 0)
 			goto out;
+		print_bad_details(r, protos[p], f);
 	}
-	print_bad_details(r, f);
 	ret = 0;
 out:
 	free(m.nodes);
