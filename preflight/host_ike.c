@@ -486,8 +486,13 @@ static int check_ports(const struct tsn_host_opts *o,
 			tsn_buf_printf(&d, "%sUDP %u: a process tsnet cannot "
 				       "see (socket inode %lu)", d.len ? "; " :
 				       "", h[i].port, h[i].ino);
-			if (st == TSN_ST_OK)
+			if (st == TSN_ST_OK) {
 				st = TSN_ST_WARN;
+				tsn_buf_printf(&fix, "run tsnet as root in the "
+					       "host's PID namespace, or look "
+					       "with: ss -uapn 'sport = :%u'",
+					       h[i].port);
+			}
 			continue;
 		}
 		tsn_buf_printf(&d, "%sUDP %u: %s (pid %d)", d.len ? "; " : "",
@@ -497,9 +502,11 @@ static int check_ports(const struct tsn_host_opts *o,
 		f = foreign_idx(h[i].comm);
 		if (f >= 0)
 			tsn_buf_printf(&d, ", %s", foreign[f].who);
-		if (st != TSN_ST_FAIL)	/* the first culprit's fix */
+		if (st != TSN_ST_FAIL) {	/* the first culprit's fix */
+			tsn_buf_reset(&fix);
 			tsn_buf_printf(&fix, "%s", f >= 0 ? foreign[f].fix :
 				       "stop it, or move it off UDP 500/4500");
+		}
 		st = TSN_ST_FAIL;
 	}
 	if (!nh)

@@ -2,9 +2,9 @@
  * loads.
  *
  * The syntax (strongswan.conf(5)): "name { ... }" sections, "name : ref
- * { ... }" sections that inherit, "key = value" to the end of the line
- * (or a "quoted string"), "# comments", and "include GLOB" anywhere,
- * relative to the including file.  We flatten it to "a.b.key" -> value;
+ * { ... }" sections that inherit, "key = value" up to the end of the
+ * line, a '#' or a '}' (or a "quoted string"), "# comments", and
+ * "include GLOB" anywhere, relative to the including file.  We flatten it to "a.b.key" -> value;
  * a later assignment replaces an earlier one, as in charon.  Unknown
  * sections and keys are kept, never an error: this is charon's file,
  * not ours, and a check must not fail on what charon accepts.
@@ -96,7 +96,9 @@ static void read_value(struct swp *p, char *out, size_t len)
 		if (*p->s == '"')
 			p->s++;
 	} else {
-		while (*p->s && *p->s != '\n' && *p->s != '#') {
+		/* as charon's lexer: '#' and '}' end a value too */
+		while (*p->s && *p->s != '\n' && *p->s != '#' &&
+		       *p->s != '}') {
 			if (n + 1 < len)
 				out[n++] = *p->s;
 			p->s++;

@@ -66,12 +66,14 @@ static int check_rp_filter(const struct tsn_host_opts *o,
 		dev = conf4(o, o->ifname, "rp_filter");
 	eff = dev > all ? dev : all;	/* the kernel applies the maximum */
 	where = dev > all ? o->ifname : "all";
-	if (eff != 1)
+	if (eff != 1 && dev >= 0)
 		return tsn_node_check(n, id, TSN_ST_OK, NULL,
 				      "rp_filter %ld on %s (all %ld, %s %ld)",
-				      eff, o->ifname ? o->ifname : "every "
-				      "interface", all,
-				      o->ifname ? o->ifname : "-", dev);
+				      eff, o->ifname, all, o->ifname, dev);
+	if (eff != 1)
+		return tsn_node_check(n, id, TSN_ST_OK, NULL,
+				      "rp_filter %ld on every interface (all)",
+				      eff);
 	/* Strict mode drops packets whose reverse route leaves by another
 	 * interface; harmless for transport mode on one subnet, fatal with
 	 * asymmetric or policy routing.  A warning, with the fix. */

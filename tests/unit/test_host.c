@@ -1,0 +1,507 @@
+/* test_host.c - preflight's host checks against fake /proc, /sys, /etc,
+ * /usr and /run trees (tests/data/host/).
+ *
+ * Each case is the clean tree, minus the paths its overlay's .remove
+ * lists, plus the overlay's files, copied to a temporary root.  The live
+ * kernel answers (XFRM trial, MTU) are injected.  Every case states the
+ * exact status of all fourteen checks: the ones it lists, ok for the rest.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/output.h"
+#include "preflight/host.h"
+
+#define DATA "tests/data/host/"
+
+static const char *const all_ids[] = {
+	"kernel.xfrm", "kernel.esp", "kernel.gcm", "cpu.aesni",
+	"sysctl.rp_filter", "sysctl.redirects", "sysctl.larval_drop",
+	"strongswan.installed", "strongswan.plugins", "strongswan.running",
+	"ports.ike", "mtu", "firewalld", "iptables-legacy",
+};
+
+/* What the kernel said, as tsn_xfrm_trial_run() would report it. */
+static const struct tsn_xfrm_trial trial_ok = {
+	.n_sa = 2,
+	.gcm4 = { .tried = true },
+	.esp6 = { .tried = true },
+};
+static const struct tsn_xfrm_trial trial_no_esp = {	/* this dev box */
+	.gcm4 = { true, -ENOSYS, "Requested AEAD algorithm not found" },
+	.cbc4 = { true, -EPROTONOSUPPORT, "Requested type not found" },
+};
+static const struct tsn_xfrm_trial trial_gcm_no_esp = {
+	.gcm4 = { true, -EPROTONOSUPPORT, "Requested type not found" },
+};
+static const struct tsn_xfrm_trial trial_no_esp6 = {
+	.gcm4 = { .tried = true },
+	.esp6 = { true, -EPROTONOSUPPORT, "Requested type not found" },
+};
+static const struct tsn_xfrm_trial trial_no_priv = {
+	.dump_err = -EPERM,
+	.netns_err = -EPERM,
+};
+static const struct tsn_xfrm_trial trial_no_xfrm = {
+	.dump_err = -EPROTONOSUPPORT,
+	.netns_err = -EPROTONOSUPPORT,
+};
+
+struct want {
+	const char *id;
+	const char *text;	/* in the detail or the fix */
+};
+
+struct host_case {
+	const char *name;
+	const char *overlay;	/* NULL: the clean tree */
+	const struct tsn_xfrm_trial *trial;	/* NULL: trial_ok */
+	const char *ifname;	/* NULL: eth0; "-": none */
+	unsigned mtu, payload_mtu;	/* mtu 0: 1500 */
+	const char *statuses;	/* "id=status ...", the rest must be ok */
+	struct want want[3];
+};
+
+static struct host_case cases[] = {
+	{ "clean", NULL, NULL, NULL, 0, 1400, "", {
+		{ "strongswan.installed", "strongSwan 5.9.8" },
+		{ "ports.ike", "UDP 500: charon (pid 1234)" },
+		{ "mtu", "1463 bytes left for payload in ESP" } } },
+	{ "strict rp_filter", "strict-rpfilter", NULL, NULL, 0, 0,
+	  "sysctl.rp_filter=warn", {
+		{ "sysctl.rp_filter", "sysctl -w net.ipv4.conf.eth0.rp_filter=2" },
+		{ "sysctl.rp_filter", "on the cluster interface" } } },
+	{ "all=1 beats eth0=0", "rpfilter-all-strict", NULL, NULL, 0, 0,
+	  "sysctl.rp_filter=warn", {
+		{ "sysctl.rp_filter", "sysctl -w net.ipv4.conf.all.rp_filter=2" } } },
+	{ "eth0=2 beats all=1", "rpfilter-loose-wins", NULL, NULL, 0, 0, "", {
+		{ "sysctl.rp_filter", "rp_filter 2 on eth0" } } },
+	{ "all=2 beats eth0=1", "rpfilter-all-loose", NULL, NULL, 0, 0, "", {
+		{ "sysctl.rp_filter", "rp_filter 2 on eth0 (all 2, eth0 1)" } } },
+	{ "pluto holds 500", "pluto-500", NULL, NULL, 0, 0, "ports.ike=fail", {
+		{ "ports.ike", "UDP 500: pluto (pid 4242), Libreswan's IKE daemon" },
+		{ "ports.ike", "systemctl disable --now ipsec" },
+		{ "strongswan.running", "charon not running" } } },
+	{ "nc holds 4500", "nc-4500", NULL, NULL, 0, 0, "ports.ike=fail", {
+		{ "ports.ike", "UDP 4500: nc (pid 999)" },
+		{ "ports.ike", "UDP 500: charon (pid 1234)" } } },
+	{ "owner not visible", "hidden-owner", NULL, NULL, 0, 0,
+	  "ports.ike=warn", {
+		{ "ports.ike", "cannot see (socket inode 77777)" } } },
+	{ "no strongswan", "no-strongswan", NULL, NULL, 0, 0,
+	  "strongswan.installed=fail strongswan.plugins=skip", {
+		{ "strongswan.installed", "not installed: no swanctl, no charon" },
+		{ "strongswan.installed", "apt-get install strongswan-swanctl" },
+		{ "ports.ike", "are free" } } },
+	{ "missing kdf plugin", "missing-kdf", NULL, NULL, 0, 0,
+	  "strongswan.plugins=fail", {
+		{ "strongswan.plugins", "will not load kdf (strongSwan 5.9.8" } } },
+	{ "5.9.5 needs no kdf", "old-no-kdf", NULL, NULL, 0, 0, "", {
+		{ "strongswan.installed", "strongSwan 5.9.5" } } },
+	{ "kdf not in load list", "kdf-not-loaded", NULL, NULL, 0, 0,
+	  "strongswan.plugins=fail", {
+		{ "strongswan.plugins", "kdf" },
+		{ "strongswan.plugins", "the explicit load list" } } },
+	{ "load_modular, kdf load = no", "modular", NULL, NULL, 0, 0,
+	  "strongswan.plugins=fail", {
+		{ "strongswan.plugins", "will not load kdf" },
+		{ "strongswan.plugins", "load_modular" } } },
+	{ "load_modular, kdf load = 2", "modular-ok", NULL, NULL, 0, 0, "", {
+		{ "strongswan.plugins", "load_modular" } } },
+	{ "no AES-GCM provider", "no-gcm-provider", NULL, NULL, 0, 0,
+	  "strongswan.plugins=fail", {
+		{ "strongswan.plugins", "an AES-GCM provider" } } },
+	{ "tiny MTU", NULL, NULL, NULL, 576, 1400, "mtu=warn", {
+		{ "mtu", "MTU 576 leaves 539 bytes" },
+		{ "mtu", "ip link set dev eth0 mtu 1445" } } },
+	{ "MTU enough only without NAT-T", NULL, NULL, NULL, 1440, 1400,
+	  "mtu=warn", { { "mtu", "only 1395 with UDP encapsulation" } } },
+	{ "MTU exactly enough", NULL, NULL, NULL, 1445, 1400, "", { { 0 } } },
+	{ "no interface", NULL, NULL, "-", 0, 0, "mtu=skip", {
+		{ "sysctl.rp_filter", "rp_filter 2 on every interface" } } },
+	{ "firewalld", "firewalld", NULL, NULL, 0, 0, "firewalld=warn", {
+		{ "firewalld", "firewall-cmd --permanent --add-service=ipsec && "
+			       "firewall-cmd --reload" } } },
+	{ "iptables-legacy", "iptables-legacy", NULL, NULL, 0, 0,
+	  "iptables-legacy=warn", {
+		{ "iptables-legacy", "tables filter nat (IPv4); filter (IPv6)" } } },
+	{ "redirects", "redirects", NULL, NULL, 0, 0, "sysctl.redirects=warn", {
+		{ "sysctl.redirects", "sysctl -w net.ipv4.conf.all.send_redirects=0 "
+		  "net.ipv4.conf.eth0.send_redirects=0 "
+		  "net.ipv6.conf.eth0.accept_redirects=0" } } },
+	{ "larval drop off", "larval-off", NULL, NULL, 0, 0,
+	  "sysctl.larval_drop=warn", {
+		{ "sysctl.larval_drop", "net.core.xfrm_larval_drop=1" } } },
+	{ "no XFRM", "no-xfrm", &trial_no_xfrm, NULL, 0, 0,
+	  "kernel.xfrm=fail kernel.esp=fail kernel.gcm=warn "
+	  "sysctl.larval_drop=fail", {
+		{ "kernel.xfrm", "EPROTONOSUPPORT" },
+		{ "kernel.esp", "no ESP trial: EPROTONOSUPPORT" } } },
+	{ "stale pid file", "stale-pid", NULL, NULL, 0, 0,
+	  "strongswan.running=warn", {
+		{ "strongswan.running", "pid 1, which is 'systemd'" } } },
+	{ "charon, no pid file", "charon-no-pidfile", NULL, NULL, 0, 0, "", {
+		{ "strongswan.running", "charon running (pid 1234, no" } } },
+	{ "charon of another netns", "charon-other-netns", NULL, NULL, 0, 0,
+	  "", { { "strongswan.running", "charon not running" } } },
+	{ "no AES-NI", "no-aesni", NULL, NULL, 0, 0, "cpu.aesni=warn", {
+		{ "cpu.aesni", "no aes CPU flag" } } },
+	{ "no ESP, like the dev box", "no-esp", &trial_no_esp, NULL, 0, 0,
+	  "kernel.esp=fail kernel.gcm=fail", {
+		{ "kernel.esp", "EPROTONOSUPPORT (Protocol not supported), "
+		  "kernel says \"Requested type not found\"" },
+		{ "kernel.esp", "no module under /lib/modules/6.18.44-fc-v782" },
+		{ "kernel.gcm", "ENOSYS" } } },
+	{ "ESP loadable, trial failed", "esp-loadable", &trial_gcm_no_esp,
+	  NULL, 0, 0, "kernel.esp=fail", {
+		{ "kernel.esp", "modprobe esp4 esp6" },
+		{ "kernel.gcm", "see kernel.esp" } } },
+	{ "no esp6", NULL, &trial_no_esp6, NULL, 0, 0, "kernel.esp=warn", {
+		{ "kernel.esp", "over IPv6 the kernel refused it" } } },
+	{ "not root: files decide", "esp-loadable", &trial_no_priv, NULL, 0,
+	  0, "kernel.xfrm=skip", {
+		{ "kernel.esp", "esp4 not loaded but loadable" },
+		{ "kernel.gcm", "rfc4106(gcm(aes)) in /proc/crypto" } } },
+};
+
+/* ---- temporary roots ---- */
+
+static int rm_cb(const char *p, const struct stat *st, int flag,
+		 struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static void rm_tree(const char *path)
+{
+	nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void copy_tree(const char *src, const char *dst)
+{
+	struct dirent *de;
+	DIR *d = opendir(src);
+
+	cr_assert(d, "opendir %s: %s", src, strerror(errno));
+	mkdir(dst, 0755);
+	while ((de = readdir(d))) {
+		char s[4096], t[4096], link[256];
+		struct stat st;
+		ssize_t n;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, ".remove"))
+			continue;
+		snprintf(s, sizeof(s), "%s/%s", src, de->d_name);
+		snprintf(t, sizeof(t), "%s/%s", dst, de->d_name);
+		cr_assert(lstat(s, &st) == 0);
+		if (S_ISDIR(st.st_mode)) {
+			copy_tree(s, t);
+		} else if (S_ISLNK(st.st_mode)) {
+			n = readlink(s, link, sizeof(link) - 1);
+			cr_assert(n > 0);
+			link[n] = '\0';
+			unlink(t);
+			cr_assert(symlink(link, t) == 0, "symlink %s", t);
+		} else {
+			char *text = NULL;
+			size_t len = 0;
+			int fd;
+
+			cr_assert(tsn_read_file(s, 1 << 20, &text, &len) == 0);
+			unlink(t);
+			fd = open(t, O_WRONLY | O_CREAT | O_TRUNC, st.st_mode);
+			cr_assert(fd >= 0);
+			cr_assert(write(fd, text, len) == (ssize_t)len);
+			close(fd);
+			free(text);
+		}
+	}
+	closedir(d);
+}
+
+static void make_root(const char *overlay, char *root, size_t len)
+{
+	char path[4096], *list = NULL, *line, *save = NULL;
+
+	snprintf(root, len, "/tmp/th-host-XXXXXX");
+	cr_assert(mkdtemp(root));
+	copy_tree(DATA "clean", root);
+	if (!overlay)
+		return;
+	snprintf(path, sizeof(path), DATA "%s/.remove", overlay);
+	if (tsn_read_file(path, 1 << 16, &list, NULL) == 0) {
+		for (line = strtok_r(list, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			snprintf(path, sizeof(path), "%s/%s", root, line);
+			rm_tree(path);
+		}
+		free(list);
+	}
+	snprintf(path, sizeof(path), DATA "%s", overlay);
+	copy_tree(path, root);
+}
+
+/* ---- the table ---- */
+
+static enum tsn_status expected(const char *statuses, const char *id)
+{
+	char key[64];
+	const char *p;
+	enum tsn_status st = TSN_ST_OK;
+
+	snprintf(key, sizeof(key), "%s=", id);
+	for (p = strstr(statuses, key); p; p = strstr(p + 1, key)) {
+		char word[16];
+
+		if (p != statuses && p[-1] != ' ')
+			continue;	/* "ports.ike=" inside another id */
+		sscanf(p + strlen(key), "%15s", word);
+		cr_assert(tsn_status_parse(word, &st) == 0, "bad %s", word);
+		break;
+	}
+	return st;
+}
+
+static const struct tsn_check *find(const struct tsn_node_report *n,
+				    const char *id)
+{
+	for (size_t i = 0; i < n->n_checks; i++)
+		if (!strcmp(n->checks[i].id, id))
+			return &n->checks[i];
+	return NULL;
+}
+
+/* The parameter is an index: a test may run in a fresh exec of this
+ * binary, where pointers inside a copied struct would be stale. */
+static int case_idx[ARRAY_SIZE(cases)];
+
+ParameterizedTestParameters(host, table)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		case_idx[i] = (int)i;
+	return cr_make_param_array(int, case_idx, ARRAY_SIZE(case_idx));
+}
+
+ParameterizedTest(int *idx, host, table)
+{
+	const struct host_case *c = &cases[*idx];
+	struct tsn_report r;
+	struct tsn_node_report *n;
+	struct tsn_host_opts o = { 0 };
+	char root[64];
+
+	make_root(c->overlay, root, sizeof(root));
+	o.root = root;
+	o.ifname = !c->ifname ? "eth0" : strcmp(c->ifname, "-") ?
+		   c->ifname : NULL;
+	o.mtu = c->mtu ? c->mtu : 1500;
+	o.payload_mtu = c->payload_mtu;
+	o.trial = c->trial ? c->trial : &trial_ok;
+	tsn_report_init(&r, "test");
+	n = tsn_report_node(&r, "n1");
+	cr_assert(tsn_host_checks(&o, n) == 0, "%s", c->name);
+	cr_assert_eq(n->n_checks, ARRAY_SIZE(all_ids), "%s: %zu checks",
+		     c->name, n->n_checks);
+	for (size_t i = 0; i < ARRAY_SIZE(all_ids); i++) {
+		const struct tsn_check *k = &n->checks[i];
+		enum tsn_status want = expected(c->statuses, all_ids[i]);
+
+		cr_expect_str_eq(k->id, all_ids[i], "%s: check %zu", c->name,
+				 i);
+		cr_expect_eq(k->status, want, "%s: %s is %s, want %s: %s",
+			     c->name, k->id, tsn_status_name(k->status),
+			     tsn_status_name(want), k->detail);
+		/* anything not ok says what to do, unless it cannot know */
+		if (k->status == TSN_ST_FAIL || k->status == TSN_ST_WARN)
+			cr_expect(k->fix || !strcmp(k->id, "kernel.xfrm") ||
+				  !strcmp(k->id, "sysctl.larval_drop") ||
+				  !strcmp(k->id, "cpu.aesni"),
+				  "%s: %s has no fix", c->name, k->id);
+	}
+	for (size_t w = 0; w < ARRAY_SIZE(c->want) && c->want[w].id; w++) {
+		const struct tsn_check *k = find(n, c->want[w].id);
+
+		cr_assert(k, "%s: no %s", c->name, c->want[w].id);
+		cr_expect(strstr(k->detail, c->want[w].text) ||
+			  (k->fix && strstr(k->fix, c->want[w].text)),
+			  "%s: %s: '%s' not in '%s' / '%s'", c->name, k->id,
+			  c->want[w].text, k->detail, k->fix ? k->fix : "");
+	}
+	tsn_report_free(&r);
+	rm_tree(root);
+}
+
+/* ---- pieces ---- */
+
+Test(host, esp_payload_mtu)
+{
+	/* 1500 - (8 ESP + 8 IV + 3 pad + 2 trailer + 16 ICV) [- 8 UDP] */
+	cr_expect_eq(tsn_esp_payload_mtu(1500, false), 1463);
+	cr_expect_eq(tsn_esp_payload_mtu(1500, true), 1455);
+	cr_expect_eq(tsn_esp_payload_mtu(9000, false), 8963);
+	cr_expect_eq(tsn_esp_payload_mtu(45, true), 0);
+	cr_expect_eq(tsn_esp_payload_mtu(37, false), 0);
+	cr_expect_eq(tsn_esp_payload_mtu(38, false), 1);
+}
+
+Test(host, swan_version)
+{
+	static const struct {
+		const char *s;
+		unsigned v;
+	} ok[] = {
+		{ "Linux strongSwan 5.9.8\n", TSN_SWAN_VER(5, 9, 8) },
+		{ "strongSwan swanctl 5.9.14", TSN_SWAN_VER(5, 9, 14) },
+		{ "strongSwan 6.0.1 swanctl\nusage:", TSN_SWAN_VER(6, 0, 1) },
+		{ "Linux strongSwan U5.9.5/K6.1.0", TSN_SWAN_VER(5, 9, 5) },
+		{ "strongSwan 5.9", TSN_SWAN_VER(5, 9, 0) },
+	};
+	static const char *const bad[] = {
+		"", "Linux strongSwan", "libreswan 4.12", "strongSwan x.y",
+		"strongSwan\n5.9.8", "strongSwan 300.1.1",
+	};
+	unsigned v;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		cr_expect(tsn_swan_version_parse(ok[i].s, &v) == 0, "%s",
+			  ok[i].s);
+		cr_expect_eq(v, ok[i].v, "%s: %x", ok[i].s, v);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		cr_expect(tsn_swan_version_parse(bad[i], &v) == -EINVAL, "%s",
+			  bad[i]);
+	cr_expect(TSN_SWAN_VER(5, 9, 6) > TSN_SWAN_VER(5, 9, 5));
+	cr_expect(TSN_SWAN_VER(5, 10, 0) > TSN_SWAN_VER(5, 9, 14));
+}
+
+static void write_file(const char *root, const char *name, const char *text)
+{
+	char p[4096];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", root, name);
+	f = fopen(p, "w");
+	cr_assert(f, "%s", p);
+	fputs(text, f);
+	fclose(f);
+}
+
+Test(host, swconf_syntax)
+{
+	char root[] = "/tmp/th-swconf-XXXXXX", d[128];
+	struct tsn_host_opts o = { 0 };
+	struct tsn_swconf c;
+
+	cr_assert(mkdtemp(root));
+	snprintf(d, sizeof(d), "%s/etc", root);
+	mkdir(d, 0755);
+	snprintf(d, sizeof(d), "%s/etc/sw.d", root);
+	mkdir(d, 0755);
+	write_file(root, "etc/sw.conf",
+		   "# comment\n"
+		   "charon { # trailing comment\n"
+		   "  load = a b  # after value\n"
+		   "  quoted = \"x # not a comment\"\n"
+		   "  plugins {\n"
+		   "    include sw.d/*.conf\n"
+		   "    vici : base {\n"
+		   "      socket = unix:///run/x.vici\n"
+		   "    }\n"
+		   "  }\n"
+		   "  load = c d\n"
+		   "}\n"
+		   "charon\n{\n  empty =\n}\n"
+		   "include /etc/sw.d/top.inc\n"
+		   "}\n"
+		   "other { deep { deeper { k = v } } }\n");
+	write_file(root, "etc/sw.d/kdf.conf", "kdf {\n  load = no\n}\n");
+	write_file(root, "etc/sw.d/top.inc", "top = 1\n");
+	o.root = root;
+	cr_assert(tsn_swconf_load(&o, "/etc/sw.conf", &c) == 0);
+	cr_expect_str_eq(tsn_swconf_get(&c, "charon.load"), "c d");
+	cr_expect_str_eq(tsn_swconf_get(&c, "charon.quoted"),
+			 "x # not a comment");
+	cr_expect_str_eq(tsn_swconf_get(&c, "charon.plugins.kdf.load"), "no");
+	cr_expect_str_eq(tsn_swconf_get(&c, "charon.plugins.vici.socket"),
+			 "unix:///run/x.vici");
+	cr_expect_str_eq(tsn_swconf_get(&c, "charon.empty"), "");
+	/* an include at file level lands at the top */
+	cr_expect_str_eq(tsn_swconf_get(&c, "top"), "1");
+	cr_expect_null(tsn_swconf_get(&c, "charon.plugins.kdf"));
+	cr_expect_null(tsn_swconf_get(&c, "nope"));
+	tsn_swconf_free(&c);
+	cr_expect(tsn_swconf_load(&o, "/etc/missing.conf", &c) == -ENOENT);
+	/* a file that includes itself ends, with an error */
+	write_file(root, "etc/loop.conf", "a = 1\ninclude loop.conf\n");
+	cr_expect(tsn_swconf_load(&o, "/etc/loop.conf", &c) == -ELOOP);
+	rm_tree(root);
+}
+
+/* Load text as a strongswan.conf under a fresh temporary root. */
+static void swconf_text(const char *text, struct tsn_swconf *c)
+{
+	char root[] = "/tmp/th-swconf-XXXXXX";
+	struct tsn_host_opts o = { .root = root };
+
+	cr_assert(mkdtemp(root));
+	write_file(root, "s.conf", text);
+	cr_assert(tsn_swconf_load(&o, "/s.conf", c) == 0);
+	rm_tree(root);
+}
+
+Test(host, swconf_plugin_rules)
+{
+	struct tsn_swconf c = { 0 };
+	const char *how;
+
+	/* no file at all: every installed plugin */
+	cr_expect(tsn_swconf_plugin_wanted(&c, "charon", "vici", &how));
+	cr_expect(strstr(how, "every installed"));
+	swconf_text("charon {\n load = kernel-netlink! vici kdf\n"
+		    " plugins { kdf { load = no } }\n}\n", &c);
+	cr_expect(tsn_swconf_plugin_wanted(&c, "charon", "kernel-netlink",
+					   &how), "critical '!' suffix");
+	cr_expect(tsn_swconf_plugin_wanted(&c, "charon", "vici", &how));
+	cr_expect(!tsn_swconf_plugin_wanted(&c, "charon", "kdf", &how),
+		  "load = no drops it from the list");
+	cr_expect(!tsn_swconf_plugin_wanted(&c, "charon", "kernel", &how));
+	cr_expect(!tsn_swconf_plugin_wanted(&c, "charon", "openssl", &how));
+	tsn_swconf_free(&c);
+	swconf_text("charon {\n load_modular = yes\n plugins {\n"
+		    "  vici { load = yes }\n  kdf { load = 5 }\n"
+		    "  gcm { load = 0 }\n }\n}\n"
+		    "charon-systemd.plugins.aes.load = true\n", &c);
+	cr_expect(tsn_swconf_plugin_wanted(&c, "charon", "vici", &how));
+	cr_expect(tsn_swconf_plugin_wanted(&c, "charon", "kdf", &how));
+	cr_expect(!tsn_swconf_plugin_wanted(&c, "charon", "gcm", &how));
+	cr_expect(!tsn_swconf_plugin_wanted(&c, "charon", "openssl", &how),
+		  "modular: no load option, not loaded");
+	cr_expect(!tsn_swconf_plugin_wanted(&c, "charon", "aes", &how));
+	/* charon-systemd reads its own section, falling back to charon */
+	cr_expect(tsn_swconf_plugin_wanted(&c, "charon-systemd", "aes", &how));
+	cr_expect(tsn_swconf_plugin_wanted(&c, "charon-systemd", "kdf", &how));
+	tsn_swconf_free(&c);
+}
+
+Test(host, errno_names)
+{
+	char b[96];
+
+	cr_expect_str_eq(tsn_errno_str(-EPROTONOSUPPORT, b, sizeof(b)),
+			 "EPROTONOSUPPORT (Protocol not supported)");
+	cr_expect_str_eq(tsn_errno_str(ENOSYS, b, sizeof(b)),
+			 "ENOSYS (Function not implemented)");
+}
