@@ -130,7 +130,7 @@ struct tsn_nft_ruleset {
 	char **dormant;		/* "FAMILY TABLE" of dormant tables */
 	size_t n_dormant;
 	bool sorted;
-	bool writes_mark;	/* something sets meta/ct mark: not 0 */
+	bool writes_ct_mark;	/* some rule sets ct mark: not 0 */
 };
 
 /* Building (the reader and the unit tests).  Strings are copied. */
@@ -168,6 +168,11 @@ int tsn_nft_finish(struct tsn_nft_ruleset *rs);
 /* Set lookup on a fully known key: the element, or NULL. */
 const struct tsn_nft_elem *tsn_nft_set_lookup(const struct tsn_nft_set *s,
 					      const uint8_t *key);
+/* With only the bits in known[] known: can an element match the key?
+ * 0 no, 1 maybe, -1 cannot tell (ranges, or too many to scan). */
+#define TSN_NFT_SCAN_MAX 2000000
+int tsn_nft_set_maybe(const struct tsn_nft_set *s, const uint8_t *key,
+		      const uint8_t *known);
 /* Register number as the kernel dumps it -> byte offset, -1 if invalid. */
 int tsn_nft_reg_offset(uint32_t reg);
 

@@ -69,8 +69,6 @@ static int conv_meta(struct tsn_nft_conv *cv, const struct nftnl_expr *ne,
 	e->key = key;
 	if (nftnl_expr_is_set(ne, NFTNL_EXPR_META_SREG)) {
 		e->op = TSN_NFT_META_SET;
-		if (key == NFT_META_MARK)
-			cv->writes_mark = true;
 		return reg(ne, NFTNL_EXPR_META_SREG, &e->sreg);
 	}
 	e->op = TSN_NFT_META;
@@ -89,7 +87,7 @@ static int conv_ct(struct tsn_nft_conv *cv, const struct nftnl_expr *ne,
 	if (nftnl_expr_is_set(ne, NFTNL_EXPR_CT_SREG)) {
 		e->op = TSN_NFT_NOP;	/* ct mark set, ct helper set... */
 		if (key == NFT_CT_MARK)
-			cv->writes_mark = true;
+			cv->writes_ct_mark = true;
 		return 0;
 	}
 	e->op = TSN_NFT_CT;
@@ -227,8 +225,12 @@ static int conv_xt(struct tsn_nft_conv *cv, const struct nftnl_expr *ne,
 	else if (!strcmp(n, "LOG") || !strcmp(n, "NFLOG"))
 		e->op = TSN_NFT_NOP;
 	else if (!strcmp(n, "MARK") || !strcmp(n, "CONNMARK")) {
-		cv->writes_mark = true;
-		e->op = TSN_NFT_NOP;
+		/* Sets the mark to something we do not decode: from here on
+		 * the mark is unknown (sreg 0 is no data register). */
+		cv->writes_ct_mark |= n[0] == 'C';
+		e->op = TSN_NFT_META_SET;
+		e->key = NFT_META_MARK;
+		e->sreg = 0;
 	} else
 		e->op = TSN_NFT_TERM_UNKNOWN;
 	return 0;

@@ -9,7 +9,7 @@
 struct nftnl_expr;
 
 struct tsn_nft_conv {
-	bool writes_mark;	/* some rule sets meta or ct mark */
+	bool writes_ct_mark;	/* some rule sets ct mark */
 };
 
 /* Append the model of ne to r: 0, -EINVAL (malformed) or -ENOMEM. */

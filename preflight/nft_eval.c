@@ -45,13 +45,17 @@ struct outcome {
 	unsigned mask;
 	struct site drop;
 	char why[200];
-	uint32_t mark;		/* the mark on the O_NEXT path */
+	uint32_t mark;		/* the mark on paths that go on */
 	bool mark_known;
 };
+
+#define O_GOES_ON (O_ACCEPT | O_RETURN | O_NEXT)
 
 struct ev {
 	const struct tsn_nft_pkt *p;
 	unsigned long steps;
+	uint32_t mark;		/* carried from one base chain to the next */
+	bool mark_known;
 };
 
 static struct outcome *eval_chain(struct ev *ev, const struct tsn_nft_chain *c,
@@ -75,8 +79,8 @@ static void merge(struct outcome *a, const struct outcome *b)
 		a->drop = b->drop;
 	if (!a->why[0] && b->why[0])
 		memcpy(a->why, b->why, sizeof(a->why));
-	if (b->mask & O_NEXT) {
-		if (!(a->mask & O_NEXT)) {
+	if (b->mask & O_GOES_ON) {
+		if (!(a->mask & O_GOES_ON)) {
 			a->mark = b->mark;
 			a->mark_known = b->mark_known;
 		} else if (a->mark_known != b->mark_known ||
@@ -95,6 +99,8 @@ static void verdict_outcome(struct ev *ev, const struct tsn_nft_chain *c,
 	struct outcome sub;
 	int v = r->verdict;
 
+	o->mark = r->mark;
+	o->mark_known = r->mark_known;
 	switch (v) {
 	case NF_ACCEPT:
 		o->mask = O_ACCEPT;
@@ -118,11 +124,8 @@ static void verdict_outcome(struct ev *ev, const struct tsn_nft_chain *c,
 		eval_chain(ev, r->chain, r, depth + 1, &sub);
 		*o = sub;
 		/* After a jump returns, the next rule runs. */
-		if (v == NFT_JUMP && (o->mask & O_RETURN)) {
+		if (v == NFT_JUMP && (o->mask & O_RETURN))
 			o->mask = (o->mask & ~O_RETURN) | O_NEXT;
-			o->mark = r->mark;
-			o->mark_known = r->mark_known;
-		}
 		return;
 	default:
 		o->mask = O_UNKNOWN;
@@ -188,20 +191,27 @@ static struct outcome *eval_chain(struct ev *ev, const struct tsn_nft_chain *c,
 				  struct tsn_nft_regs *r, unsigned depth,
 				  struct outcome *o)
 {
-	struct outcome ro;
+	struct outcome ro, exits;
 
 	o->mask = 0;
 	for (size_t i = 0; i < c->n_rules; i++) {
 		memset(&ro, 0, sizeof(ro));
 		eval_rule(ev, c, &c->rules[i], 0, r, depth, &ro);
-		merge(o, &ro);
-		o->mask &= ~O_NEXT;
+		/* Paths that go on to the next rule are not alternatives
+		 * to the chain's exits: keep their mark out of the merge. */
+		exits = ro;
+		exits.mask &= ~O_NEXT;
+		merge(o, &exits);
 		if (!(ro.mask & O_NEXT))
 			return o;
 		r->mark = ro.mark;
 		r->mark_known = ro.mark_known;
 	}
-	o->mask |= O_RETURN;
+	memset(&exits, 0, sizeof(exits));
+	exits.mask = O_RETURN;
+	exits.mark = r->mark;
+	exits.mark_known = r->mark_known;
+	merge(o, &exits);
 	return o;
 }
 
@@ -281,7 +291,11 @@ static int eval_base(struct ev *ev, const struct tsn_nft_chain *c,
 
 	memset(&o, 0, sizeof(o));
 	tsn_nft_regs_init(&r, ev->p);
+	r.mark = ev->mark;
+	r.mark_known = ev->mark_known;
 	eval_chain(ev, c, &r, 0, &o);
+	ev->mark = o.mark;
+	ev->mark_known = o.mark_known;
 	if (o.mask & O_RETURN) {
 		o.mask &= ~O_RETURN;
 		if (c->policy == NF_DROP) {
@@ -319,14 +333,14 @@ int tsn_nft_eval(const struct tsn_nft_ruleset *rs,
 					       ARRAY_SIZE(out_path);
 	struct tsn_nft_chain **cand = NULL;
 	struct tsn_nft_pkt p;
-	struct ev ev = { .p = &p };
+	struct ev ev = { .p = &p, .mark_known = true };
 	bool unsure = false;
 	int ret = 0;
 
 	memset(v, 0, sizeof(*v));
 	if (f->family != AF_INET && f->family != AF_INET6)
 		return -EAFNOSUPPORT;
-	tsn_nft_pkt_build(&p, f, rs->writes_mark);
+	tsn_nft_pkt_build(&p, f, rs->writes_ct_mark);
 	cand = calloc(rs->n_chains + 1, sizeof(*cand));
 	if (!cand)
 		return -ENOMEM;

@@ -6,8 +6,11 @@
  * flow cannot decide stays unknown, and a comparison on unknown bits asks
  * the caller to fork rather than guess.  Modelled, and why:
  *   - ct state is NEW (or ESTABLISHED when the flow says so);
- *   - meta mark and ct mark are 0 unless some rule in the ruleset sets a
- *     mark (then unknown): a fresh skb has mark 0;
+ *   - meta mark starts at 0 (a fresh skb) and follows meta mark set on
+ *     the path; an xt MARK target makes it unknown.  ct mark is 0 unless
+ *     some rule sets a ct mark (then unknown);
+ *   - ct status of a new connection is 0 (no NAT has run: NAT itself is
+ *     undecidable), of an established one seen-reply|assured|confirmed;
  *   - fib: address type of the local address is local, of the peer
  *     unicast; fib saddr . iif oif is the arrival interface (symmetric
  *     routing, which strict rp_filter needs anyway); anything else unknown;
@@ -25,11 +28,12 @@
 
 #define CT_NEW		8	/* NF_CT_STATE_BIT(IP_CT_NEW) */
 #define CT_ESTABLISHED	2	/* NF_CT_STATE_BIT(IP_CT_ESTABLISHED) */
+#define CT_STATUS_EST	(2 | 4 | 8) /* IPS_SEEN_REPLY | ASSURED | CONFIRMED */
 #define CT_DIR_ORIGINAL	0	/* IP_CT_DIR_ORIGINAL */
 #define CT_DIR_REPLY	1
 
 void tsn_nft_pkt_build(struct tsn_nft_pkt *p, const struct tsn_nft_flow *f,
-		       bool mark_written)
+		       bool ct_mark_written)
 {
 	const uint8_t *src = f->dir == TSN_NFT_IN ? f->peer : f->local;
 	const uint8_t *dst = f->dir == TSN_NFT_IN ? f->local : f->peer;
@@ -38,7 +42,7 @@ void tsn_nft_pkt_build(struct tsn_nft_pkt *p, const struct tsn_nft_flow *f,
 	memset(p, 0, sizeof(*p));
 	p->f = f;
 	p->in = f->dir == TSN_NFT_IN;
-	p->mark_written = mark_written;
+	p->ct_mark_written = ct_mark_written;
 	h = p->nh;
 	k = p->nh_known;
 	if (f->family == AF_INET) {
@@ -75,7 +79,7 @@ void tsn_nft_pkt_build(struct tsn_nft_pkt *p, const struct tsn_nft_flow *f,
 void tsn_nft_regs_init(struct tsn_nft_regs *r, const struct tsn_nft_pkt *p)
 {
 	memset(r, 0, sizeof(*r));
-	r->mark_known = !p->mark_written;
+	r->mark_known = true;	/* a fresh skb has mark 0 */
 }
 
 static bool in_regs(unsigned off, unsigned len)
@@ -243,9 +247,11 @@ static int ct_value(const struct tsn_nft_pkt *p, struct tsn_nft_regs *r,
 	case NFT_CT_DIRECTION:
 		return load_u8(r, e, CT_DIR_ORIGINAL);
 	case NFT_CT_MARK:
-		if (!r->mark_known)
+		if (p->ct_mark_written)
 			return load_unknown(r, e, 4) ? 1 : -1;
 		return load_u32(r, e, 0);
+	case NFT_CT_STATUS:
+		return load_u32(r, e, f->established ? CT_STATUS_EST : 0);
 	case NFT_CT_L3PROTOCOL:
 		return load_u8(r, e, v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
 	case NFT_CT_PROTOCOL:
@@ -420,11 +426,16 @@ static enum tsn_nft_step exec_lookup(struct tsn_nft_regs *r,
 	if (s->undecidable || unknown_src(r, e->sreg, s->key_len)) {
 		*why = s->undecidable ? e : unknown_src(r, e->sreg,
 							s->key_len);
-		/* A plain set only matches or not; a map's outcome is
-		 * whatever its element says. */
-		return map ? TSN_NFT_STEP_UNKNOWN : TSN_NFT_STEP_FORK;
+		/* No element agrees with the known bits (ESP's "port" is
+		 * its SPI, but no element has protocol esp): a miss. */
+		if (!s->undecidable &&
+		    tsn_nft_set_maybe(s, r->v + e->sreg, r->k + e->sreg) == 0)
+			el = s->has_catchall ? &s->catchall : NULL;
+		else	/* a set matches or not; a map says what it says */
+			return map ? TSN_NFT_STEP_UNKNOWN : TSN_NFT_STEP_FORK;
+	} else {
+		el = tsn_nft_set_lookup(s, r->v + e->sreg);
 	}
-	el = tsn_nft_set_lookup(s, r->v + e->sreg);
 	if (!el != e->inv)
 		return TSN_NFT_STEP_BREAK;
 	if (!map || !el)

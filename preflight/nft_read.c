@@ -184,7 +184,7 @@ static int parse_rule(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh)
 		goto out;
 	ret = nftnl_expr_foreach(r, expr_cb, &rc) < 0 ?
 		      (rc.err ? rc.err : -EINVAL) : 0;
-	rs->writes_mark |= rc.cv.writes_mark;
+	rs->writes_ct_mark |= rc.cv.writes_ct_mark;
 out:
 	nftnl_rule_free(r);
 	return ret;
@@ -217,6 +217,18 @@ out:
 	return ret;
 }
 
+/* nftnl_set_elem_get_u32() reads through NULL when the attribute is
+ * missing: go through the checked getter. */
+static uint32_t elem_u32(struct nftnl_set_elem *e, uint16_t attr)
+{
+	uint32_t len = 0, v = 0;
+	const void *p = nftnl_set_elem_get(e, attr, &len);
+
+	if (p && len == sizeof(v))
+		memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 static int elem_cb(struct nftnl_set_elem *e, void *data)
 {
 	struct tsn_nft_set *s = data;
@@ -233,7 +245,7 @@ static int elem_cb(struct nftnl_set_elem *e, void *data)
 	kend = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &kelen);
 	d = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &dlen);
 	/* The catch-all element has no key. */
-	if (!key && (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) &
+	if (!key && (elem_u32(e, NFTNL_SET_ELEM_FLAGS) &
 		     NFT_SET_ELEM_CATCHALL)) {
 		static const uint8_t zero[TSN_NFT_DATA_MAX];
 
@@ -244,12 +256,13 @@ static int elem_cb(struct nftnl_set_elem *e, void *data)
 	    (d && dlen > TSN_NFT_DATA_MAX))
 		return -1;
 	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT)) {
-		verdict = (int)nftnl_set_elem_get_u32(e,
-						NFTNL_SET_ELEM_VERDICT);
-		chain = nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN);
+		verdict = (int)elem_u32(e, NFTNL_SET_ELEM_VERDICT);
+		if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN))
+			chain = nftnl_set_elem_get_str(e,
+						       NFTNL_SET_ELEM_CHAIN);
 	}
 	return tsn_nft_elem_add(s, key, kend,
-		nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS), verdict,
+		elem_u32(e, NFTNL_SET_ELEM_FLAGS), verdict,
 		chain, d, d ? dlen : 0) ? -1 : 0;
 }
 

@@ -195,3 +195,25 @@ int tsn_nft_finish(struct tsn_nft_ruleset *rs)
 	}
 	return 0;
 }
+
+int tsn_nft_set_maybe(const struct tsn_nft_set *s, const uint8_t *key,
+		      const uint8_t *known)
+{
+	size_t klen = s->key_len;
+
+	/* Bounded like the sets we accept; beyond, do not scan. */
+	if (s->n_elems > TSN_NFT_SCAN_MAX)
+		return -1;
+	for (size_t i = 0; i < s->n_elems; i++) {
+		const struct tsn_nft_elem *el = &s->elems[i];
+		bool may = true;
+
+		if (memcmp(el->lo, el->hi, klen))
+			return -1;	/* a range: not worth the bit games */
+		for (size_t b = 0; b < klen && may; b++)
+			may = !((el->lo[b] ^ key[b]) & known[b]);
+		if (may)
+			return 1;
+	}
+	return 0;
+}

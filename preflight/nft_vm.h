@@ -17,7 +17,7 @@ struct tsn_nft_pkt {
 	size_t nh_len;
 	uint8_t th[8], th_known[8];	/* UDP or ESP header */
 	bool in;			/* ingress/prerouting/input path */
-	bool mark_written;		/* ruleset may set the mark */
+	bool ct_mark_written;		/* some rule sets ct mark */
 };
 
 struct tsn_nft_regs {
@@ -39,7 +39,7 @@ enum tsn_nft_step {
 };
 
 void tsn_nft_pkt_build(struct tsn_nft_pkt *p, const struct tsn_nft_flow *f,
-		       bool mark_written);
+		       bool ct_mark_written);
 void tsn_nft_regs_init(struct tsn_nft_regs *r, const struct tsn_nft_pkt *p);
 enum tsn_nft_step tsn_nft_exec(const struct tsn_nft_pkt *p,
 			       struct tsn_nft_regs *r,
