@@ -1,0 +1,251 @@
+#!/bin/bash
+# test_host.sh - `tsnet agent preflight-host` on real namespaces of this
+# machine: the real kernel's XFRM answers (compared with what `ip xfrm`
+# gets from the same kernel), sysctls set with sysctl -w, UDP 500/4500
+# held by a real process named pluto, and a real charon in a lab node.
+. "$(dirname "$0")/lib.sh"
+
+A=th-host-a B=th-host-b LABNAME=th1
+TMPD=$(mktemp -d /tmp/th-host.XXXXXX)
+PIDS=()
+
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	ip netns del $A 2>/dev/null
+	ip netns del $B 2>/dev/null
+	"$LAB" down --name $LABNAME >/dev/null 2>&1
+	rm -rf "$TMPD"
+	true
+}
+trap cleanup EXIT
+
+[ -x "$TSNET" ] || skip_all "no $TSNET (run make)"
+command -v python3 >/dev/null || skip_all "python3 is needed to read the JSON"
+command -v cc >/dev/null || skip_all "cc is needed to build the fake pluto"
+
+# field JSON ID KEY: a check's status, detail or fix
+field() {
+	python3 -c 'import json, sys
+d = json.loads(sys.argv[1])
+c = [c for c in d["checks"] if c["id"] == sys.argv[2]]
+print(c[0][sys.argv[3]] if c else "NO-SUCH-CHECK")' "$1" "$2" "$3"
+}
+agent() {	# agent NS ARGS...: the action in a namespace, JSON on stdout
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$TSNET" agent preflight-host "$@"
+}
+# wait_udp NS PORT: until something is bound there (2 s at most)
+wait_udp() {
+	for _ in $(seq 40); do
+		ip netns exec "$1" ss -Huln "sport = :$2" | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# A tiny UDP holder: its comm is whatever the binary is called.
+cat >"$TMPD/holder.c" <<'EOF'
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(500) };
+	struct sockaddr_in6 b = { .sin6_family = AF_INET6,
+				  .sin6_port = htons(4500) };
+	int s = socket(AF_INET, SOCK_DGRAM, 0), t = socket(AF_INET6, SOCK_DGRAM, 0);
+
+	if (bind(s, (struct sockaddr *)&a, sizeof(a)) ||
+	    bind(t, (struct sockaddr *)&b, sizeof(b)))
+		return 1;
+	pause();
+	return 0;
+}
+EOF
+cc -o "$TMPD/pluto" "$TMPD/holder.c" || skip_all "cannot build the fake pluto"
+cp "$TMPD/pluto" "$TMPD/udpkeeper"
+cp "$TMPD/pluto" "$TMPD/firewalld"
+
+ip netns add $A && ip netns add $B &&
+ip -n $A link add eth0 type veth peer name eth0 netns $B &&
+ip -n $A addr add 198.18.7.1/24 dev eth0 &&
+ip -n $B addr add 198.18.7.2/24 dev eth0 &&
+ip -n $A link set eth0 mtu 1400 up && ip -n $B link set eth0 up &&
+ip -n $A link set lo up
+assert_eq "two namespaces with eth0" 0 $?
+
+echo "-- the kernel, asked for real"
+before=$(date +%s.%N)
+out=$(agent $A --interface eth0 --payload-mtu 1400)
+rc=$?
+after=$(date +%s.%N)
+printf '%s\n' "$out" | python3 -m json.tool >/dev/null
+assert_eq "output is JSON" 0 $?
+assert_eq "kernel.xfrm" ok "$(field "$out" kernel.xfrm status)"
+assert_match "kernel.xfrm did a real dump" 'answers an SA dump \([0-9]+ SAs\)' \
+	"$(field "$out" kernel.xfrm detail)"
+# The oracle: what `ip xfrm` gets from the same kernel for the same state.
+ipout=$(unshare --net -- ip xfrm state add src 198.18.0.1 dst 198.18.0.2 \
+	proto esp spi 0x100 mode transport enc 'cbc(aes)' \
+	0x0102030405060708090a0b0c0d0e0f10 2>&1)
+iprc=$?
+esp=$(field "$out" kernel.esp detail)
+if [ $iprc -eq 0 ]; then
+	assert_eq "kernel.esp (this kernel has ESP)" ok "$(field "$out" kernel.esp status)"
+else
+	assert_eq "kernel.esp (no ESP here: $ipout)" fail "$(field "$out" kernel.esp status)"
+	assert_match "kernel.esp names the errno" \
+		'XFRM_MSG_NEWSA: E[A-Z]+ \([A-Za-z ]+\)' "$esp"
+	why=$(printf '%s' "$ipout" | sed -n 's/^Error: \(.*\)\.$/\1/p')
+	assert_match "kernel.esp gives the kernel's own words, as ip does" \
+		"kernel says \"$why\"" "$esp"
+	assert_eq "exit 1: a check failed" 1 "$rc"
+fi
+ipout=$(unshare --net -- ip xfrm state add src 198.18.0.1 dst 198.18.0.2 \
+	proto esp spi 0x100 mode transport aead 'rfc4106(gcm(aes))' \
+	0x0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324 128 2>&1)
+if [ $? -eq 0 ] || printf '%s' "$ipout" | grep -q 'type not found'; then
+	assert_eq "kernel.gcm (XFRM knows the AEAD)" ok "$(field "$out" kernel.gcm status)"
+else
+	assert_eq "kernel.gcm ($ipout)" fail "$(field "$out" kernel.gcm status)"
+	assert_match "kernel.gcm names ENOSYS" 'ENOSYS' "$(field "$out" kernel.gcm detail)"
+fi
+if grep -qw aes /proc/cpuinfo; then w=ok; else w=warn; fi
+assert_eq "cpu.aesni matches /proc/cpuinfo" $w "$(field "$out" cpu.aesni status)"
+host=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["hostname"])' "$out")
+assert_eq "hostname" "$(uname -n)" "$host"
+t=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["time"])' "$out")
+inwin=$(python3 -c 'import sys; b,t,a = map(float, sys.argv[1:]); print(b <= t <= a)' \
+	"$before" "$t" "$after")
+assert_eq "time is the node's wall clock ($before <= $t <= $after)" True "$inwin"
+
+echo "-- MTU of the real interface"
+assert_eq "mtu 1400 < 1400 + 37: warn" warn "$(field "$out" mtu status)"
+assert_match "mtu arithmetic" 'eth0 MTU 1400 leaves 1363 bytes' "$(field "$out" mtu detail)"
+ip -n $A link set eth0 mtu 1500
+out=$(agent $A --interface eth0 --payload-mtu 1400)
+assert_eq "mtu 1500 is enough for 1400" ok "$(field "$out" mtu status)"
+assert_match "mtu with UDP encapsulation" '1463 bytes .* 1455 with UDP' "$(field "$out" mtu detail)"
+out=$(agent $A --interface th-nope0)
+assert_eq "a missing interface fails mtu" fail "$(field "$out" mtu status)"
+assert_match "and says why" 'ENODEV' "$(field "$out" mtu detail)"
+
+echo "-- sysctls, set with sysctl -w in the namespace"
+ip netns exec $A sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.eth0.rp_filter=1
+out=$(agent $A --interface eth0)
+assert_eq "strict rp_filter on eth0" warn "$(field "$out" sysctl.rp_filter status)"
+fix=$(field "$out" sysctl.rp_filter fix)
+assert_eq "rp_filter fix" "sysctl -w net.ipv4.conf.eth0.rp_filter=2" "$fix"
+ip netns exec $A $fix >/dev/null
+out=$(agent $A --interface eth0)
+assert_eq "after the fix: ok" ok "$(field "$out" sysctl.rp_filter status)"
+ip netns exec $A sysctl -qw net.ipv4.conf.all.rp_filter=1
+out=$(agent $A --interface eth0)
+assert_eq "all=1, eth0=2: the maximum (2) applies" ok "$(field "$out" sysctl.rp_filter status)"
+ip netns exec $A sysctl -qw net.ipv4.conf.eth0.rp_filter=0
+out=$(agent $A --interface eth0)
+assert_eq "all=1, eth0=0: strict" warn "$(field "$out" sysctl.rp_filter status)"
+
+for k in net.ipv4.conf.all.send_redirects net.ipv4.conf.eth0.send_redirects \
+	net.ipv4.conf.all.accept_redirects net.ipv4.conf.eth0.accept_redirects \
+	net.ipv6.conf.eth0.accept_redirects; do
+	ip netns exec $A sysctl -qw $k=0
+done
+out=$(agent $A --interface eth0)
+assert_eq "redirects all off" ok "$(field "$out" sysctl.redirects status)"
+ip netns exec $A sysctl -qw net.ipv4.conf.eth0.send_redirects=1
+out=$(agent $A --interface eth0)
+assert_eq "eth0 send_redirects=1" warn "$(field "$out" sysctl.redirects status)"
+fix=$(field "$out" sysctl.redirects fix)
+assert_eq "redirects fix" "sysctl -w net.ipv4.conf.eth0.send_redirects=0" "$fix"
+ip netns exec $A $fix >/dev/null
+out=$(agent $A --interface eth0)
+assert_eq "after the fix: ok" ok "$(field "$out" sysctl.redirects status)"
+ip netns exec $A sysctl -qw net.core.xfrm_larval_drop=0
+out=$(agent $A --interface eth0)
+assert_eq "xfrm_larval_drop=0" warn "$(field "$out" sysctl.larval_drop status)"
+ip netns exec $A sysctl -qw net.core.xfrm_larval_drop=1
+
+echo "-- UDP 500/4500 held by a process named pluto"
+out=$(agent $A --interface eth0)
+assert_eq "ports free" ok "$(field "$out" ports.ike status)"
+ip netns exec $A "$TMPD/pluto" &
+PIDS+=($!)
+pluto=$!
+wait_udp $A 500 && wait_udp $A 4500
+assert_eq "pluto bound 500 and 4500" 0 $?
+out=$(agent $A --interface eth0)
+assert_eq "pluto holding IKE ports fails" fail "$(field "$out" ports.ike status)"
+d=$(field "$out" ports.ike detail)
+assert_match "names pluto on 500" "UDP 500: pluto \\(pid $pluto\\), Libreswan's IKE daemon" "$d"
+assert_match "names pluto on 4500 (udp6)" "UDP 4500: pluto \\(pid $pluto\\)" "$d"
+assert_eq "pluto fix" "systemctl disable --now ipsec" "$(field "$out" ports.ike fix)"
+out=$(agent $B --interface eth0)
+assert_eq "the other namespace's ports are free" ok "$(field "$out" ports.ike status)"
+ip netns exec $B "$TMPD/udpkeeper" &
+PIDS+=($!)
+keeper=$!
+wait_udp $B 500
+out=$(agent $B --interface eth0)
+assert_eq "any other holder fails too" fail "$(field "$out" ports.ike status)"
+assert_match "and is named" "UDP 500: udpkeeper \\(pid $keeper\\)" "$(field "$out" ports.ike detail)"
+kill "$pluto" "$keeper"
+
+echo "-- firewalld"
+ip netns exec $B "$TMPD/firewalld" &
+PIDS+=($!)
+fw=$!
+wait_udp $B 500
+out=$(agent $B --interface eth0)
+assert_eq "firewalld running: warn" warn "$(field "$out" firewalld status)"
+assert_match "its ipsec service" 'firewall-cmd --permanent --add-service=ipsec' \
+	"$(field "$out" firewalld fix)"
+kill "$fw"
+wait 2>/dev/null
+
+echo "-- bad input"
+assert_exit "--interface with a slash" 2 "$TSNET" agent preflight-host --interface ../x
+assert_exit "--payload-mtu not a number" 2 "$TSNET" agent preflight-host --payload-mtu 1e3
+assert_exit "stray argument" 2 "$TSNET" agent preflight-host eth0
+err=$("$TSNET" agent preflight-host --payload-mtu 70000 2>&1 >/dev/null)
+assert_match "one-line error" '^tsnet: agent preflight-host: --payload-mtu .70000.: not a number from 68 to 65535$' "$err"
+
+echo "-- a real charon in a lab node"
+if ! out=$("$LAB" up 2 --name $LABNAME 2>&1); then
+	not_ok "lab up 2 --name $LABNAME: $out"
+	finish
+	exit
+fi
+"$LAB" exec --name $LABNAME n1 sh -c \
+	'setsid /usr/lib/ipsec/charon </dev/null >/dev/null 2>&1 &'
+for _ in $(seq 100); do
+	"$LAB" exec --name $LABNAME n1 ss -Huln 'sport = :4500' | grep -q . && break
+	sleep 0.1
+done
+cpid=$("$LAB" exec --name $LABNAME n1 cat /run/charon.pid 2>/dev/null)
+assert_match "charon wrote /run/charon.pid in n1" '^[0-9]+$' "$cpid"
+out=$("$LAB" exec --name $LABNAME n1 "$TSNET" agent preflight-host --interface eth0)
+assert_eq "strongswan.installed" ok "$(field "$out" strongswan.installed status)"
+assert_match "version from charon --version" "strongSwan [0-9]+\\.[0-9]+" \
+	"$(field "$out" strongswan.installed detail)"
+assert_eq "strongswan.plugins (the lab's load list)" ok "$(field "$out" strongswan.plugins status)"
+assert_match "from the explicit load list" 'explicit load list' \
+	"$(field "$out" strongswan.plugins detail)"
+assert_eq "strongswan.running" ok "$(field "$out" strongswan.running status)"
+assert_eq "charon running with its pid" "charon running (pid $cpid)" \
+	"$(field "$out" strongswan.running detail)"
+assert_eq "ports held by charon are ours" ok "$(field "$out" ports.ike status)"
+d=$(field "$out" ports.ike detail)
+assert_match "charon holds 500" "UDP 500: charon \\(pid $cpid\\)" "$d"
+assert_match "charon holds 4500" "UDP 4500: charon \\(pid $cpid\\)" "$d"
+out=$("$LAB" exec --name $LABNAME n2 "$TSNET" agent preflight-host --interface eth0)
+assert_eq "n1's charon is not n2's" "charon not running (tsnet enable-ipsec starts it)" \
+	"$(field "$out" strongswan.running detail)"
+assert_eq "n2's ports are free" ok "$(field "$out" ports.ike status)"
+"$LAB" exec --name $LABNAME n1 sh -c 'echo 1 > /run/charon.pid'
+out=$("$LAB" exec --name $LABNAME n1 "$TSNET" agent preflight-host --interface eth0)
+assert_eq "a pid file naming another process" warn "$(field "$out" strongswan.running status)"
+kill "$cpid" 2>/dev/null
+finish
