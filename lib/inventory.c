@@ -123,16 +123,17 @@ static int bad_char(struct parser *ps, const char *what, unsigned char c,
 	char desc[48];
 
 	if (c == ' ')
-		snprintf(desc, sizeof(desc), "space");
+		snprintf(desc, sizeof(desc), "a space");
 	else if (c == '\t')
-		snprintf(desc, sizeof(desc), "tab");
+		snprintf(desc, sizeof(desc), "a tab");
+	else if (c == '\'')
+		snprintf(desc, sizeof(desc), "a quote (')");
 	else if (c >= 0x80)
 		snprintf(desc, sizeof(desc), "non-ASCII byte 0x%02x", c);
 	else
-		snprintf(desc, sizeof(desc), "'%c'", c);
-	return perr(ps, "character %s is not allowed in %s (allowed: %s%s%s%s)%s",
-		    desc, what,
-		    (classes & C_UPPER) ? "letters" :
+		snprintf(desc, sizeof(desc), "character '%c'", c);
+	return perr(ps, "%s is not allowed in %s (allowed: %s%s%s%s)%s", desc,
+		    what, (classes & C_UPPER) ? "letters" :
 		    (classes & C_LOWER) ? "lowercase letters" : "",
 		    (classes & C_DIGIT) ? ", digits" : "",
 		    *punct ? " and " : "", punct,
@@ -222,12 +223,10 @@ static int check_command(struct parser *ps, const struct key *k,
 {
 	if (v[0] == '/')
 		return check_path(ps, k, v);
-	if (check_str(ps, k->name, v, C_ALNUM, "._+-", 255))
-		return -EINVAL;
-	if (v[0] == '.')
+	if (v[0] == '.' || strchr(v, '/'))
 		return perr(ps, "%s must be a command name or an absolute path",
 			    k->name);
-	return 0;
+	return check_str(ps, k->name, v, C_ALNUM, "._+-", 255);
 }
 
 /* Comma-separated items, none empty, each checked by one_item. */
