@@ -50,9 +50,10 @@ static void job_done(void *arg, const struct tsn_job *job, size_t ndone,
 		     total);
 }
 
-/* The node read its clock somewhere between the start and the end of the
- * job: the offset is known to within that window, so judge the smallest
- * offset the window allows, not a guess inside it. */
+/* The node read its clock at some moment of the job, late in it (after
+ * the connection and exec): so node_time - end is the lowest the offset
+ * can be, and the job's length bounds it from above.  Judge the smallest
+ * offset the window allows, so a slow link never fakes a clock skew. */
 static int check_clock(struct tsn_node_report *n, double node_time,
 		       double end, double elapsed)
 {
@@ -60,15 +61,13 @@ static int check_clock(struct tsn_node_report *n, double node_time,
 				  "systemd-timesyncd): IKE and certificates "
 				  "need clocks that agree";
 	double lo = node_time - end, hi = lo + elapsed;
-	double mid = (lo + hi) / 2, half = (hi - lo) / 2;
-	double dist = mid < 0 ? -mid : mid;
-	double least = dist > half ? dist - half : 0;
+	double least = lo > 0 ? lo : hi < 0 ? -hi : 0;
 	enum tsn_status st = least > CLOCK_FAIL ? TSN_ST_FAIL :
 			     least > CLOCK_WARN ? TSN_ST_WARN : TSN_ST_OK;
 
 	return tsn_node_check(n, "clock", st, st == TSN_ST_OK ? NULL : fix,
-			      "offset %+.0f ms (+/- %.0f ms)", mid * 1000,
-			      half * 1000);
+			      "offset %+.0f ms (measured to within %.0f ms)",
+			      lo * 1000, elapsed * 1000);
 }
 
 static int check_reply(struct tsn_node_report *n, const struct tsn_jv *v,

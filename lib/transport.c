@@ -28,6 +28,7 @@
 #include "transport.h"
 
 #define KILL_GRACE 2.0		/* seconds between SIGTERM and SIGKILL */
+#define EOF_GRACE 2.0		/* seconds for output after the exit */
 #define CHUNK 65536
 #define DEFAULT_CONCURRENCY 32
 #define DEFAULT_TIMEOUT 60
@@ -280,8 +281,9 @@ struct proc {
 	pid_t pid;		/* 0: slot free */
 	int fd[NFD];		/* our ends of stdin/stdout/stderr, pidfd */
 	size_t in_off;
-	double start, deadline, kill_at;
-	bool killed;
+	double start, deadline, kill_at, eof_by;
+	bool killed, exited;
+	int status;		/* from waitpid, once exited */
 	int why;		/* 0, TSN_JOB_TIMEOUT or -EFBIG: we ended it */
 	int start_error;	/* -errno the child reported before exec */
 };
@@ -410,7 +412,8 @@ static void terminate(struct proc *p, int why, double now)
 		return;
 	p->why = why;
 	p->kill_at = now + KILL_GRACE;
-	kill(-p->pid, SIGTERM);
+	if (!p->exited)		/* once reaped, the pid may be another's */
+		kill(-p->pid, SIGTERM);
 }
 
 static void feed(struct proc *p)
@@ -429,8 +432,8 @@ static void feed(struct proc *p)
 		close_fd(&p->fd[IN]);
 }
 
-/* Read what is there; false when nothing more will come on this fd. */
-static bool collect(struct proc *p, int which, double now)
+/* Read what is there: 1 got some, 0 none yet, -1 none will come. */
+static int collect(struct proc *p, int which, double now)
 {
 	struct tsn_buf *b = which == OUT ? &p->job->out : &p->job->err;
 	char chunk[CHUNK];
@@ -439,7 +442,7 @@ static bool collect(struct proc *p, int which, double now)
 
 	r = read(p->fd[which], chunk, sizeof(chunk));
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
-		return true;
+		return 0;
 	if (r > 0 && (size_t)r > room) {
 		/* Past the cap: keep what fits, stop reading, end it.  A
 		 * node cannot make the coordinator eat its memory. */
@@ -453,17 +456,17 @@ static bool collect(struct proc *p, int which, double now)
 	}
 	if (r <= 0)
 		close_fd(&p->fd[which]);
-	return r > 0;
+	return r > 0 ? 1 : -1;
 }
 
-static void finish(struct proc *p, int status, double now)
+static void finish(struct proc *p, double now)
 {
 	struct tsn_job *job = p->job;
+	int status = p->status;
 
-	/* The child is gone: what it wrote is in the pipes already. */
-	while (p->fd[OUT] >= 0 && collect(p, OUT, now))
+	while (p->fd[OUT] >= 0 && collect(p, OUT, now) > 0)
 		;
-	while (p->fd[ERR] >= 0 && collect(p, ERR, now))
+	while (p->fd[ERR] >= 0 && collect(p, ERR, now) > 0)
 		;
 	for (int i = 0; i < NFD; i++)
 		close_fd(&p->fd[i]);
@@ -485,31 +488,51 @@ static void finish(struct proc *p, int status, double now)
 	p->pid = 0;
 }
 
+static void reap(struct proc *p, double now)
+{
+	pid_t r;
+
+	do
+		r = waitpid(p->pid, &p->status, WNOHANG);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return;
+	if (r < 0) {	/* reaped elsewhere (SIGCHLD ignored?) */
+		p->status = 0;
+		p->start_error = p->start_error ? p->start_error : -errno;
+	}
+	p->exited = true;
+	p->eof_by = now + EOF_GRACE;
+	close_fd(&p->fd[PID]);
+	close_fd(&p->fd[IN]);
+}
+
 /* Timers, then a non-blocking reap.  True when the job is finished. */
 static bool tick(struct proc *p, double now)
 {
-	int status;
-	pid_t r;
-
-	if (!p->kill_at && now >= p->deadline) {
-		p->job->elapsed = now - p->start;
-		terminate(p, TSN_JOB_TIMEOUT, now);
+	if (!p->exited) {
+		if (!p->kill_at && now >= p->deadline) {
+			p->job->elapsed = now - p->start;
+			terminate(p, TSN_JOB_TIMEOUT, now);
+		}
+		if (p->kill_at && !p->killed && now >= p->kill_at) {
+			kill(-p->pid, SIGKILL);
+			p->killed = true;
+		}
+		reap(p, now);
+		if (!p->exited)
+			return false;
 	}
-	if (p->kill_at && !p->killed && now >= p->kill_at) {
-		kill(-p->pid, SIGKILL);
-		p->killed = true;
+	/* The exit does not mean the output is all there: an ssh master
+	 * holds the pipes it was passed and writes the session's last
+	 * bytes after the client exited.  Wait for EOF, but only a little:
+	 * a daemon the action started may hold them forever.  When we
+	 * ended the job there is nothing more to wait for. */
+	if (p->why || (p->fd[OUT] < 0 && p->fd[ERR] < 0) || now >= p->eof_by) {
+		finish(p, now);
+		return true;
 	}
-	do
-		r = waitpid(p->pid, &status, WNOHANG);
-	while (r < 0 && errno == EINTR);
-	if (r == 0)
-		return false;
-	if (r < 0) {	/* reaped elsewhere (SIGCHLD ignored?) */
-		status = 0;
-		p->start_error = p->start_error ? p->start_error : -errno;
-	}
-	finish(p, status, now);
-	return true;
+	return false;
 }
 
 static int wait_ms(const struct proc *procs, size_t nslots, double now)
@@ -523,15 +546,15 @@ static int wait_ms(const struct proc *procs, size_t nslots, double now)
 
 		if (!p->pid)
 			continue;
-		t = p->killed ? -1 : p->kill_at ? p->kill_at : p->deadline;
+		t = p->exited ? p->eof_by : p->killed ? -1 :
+		    p->kill_at ? p->kill_at : p->deadline;
 		if (t >= 0 && (next < 0 || t < next))
 			next = t;
-		if (p->fd[PID] < 0 || p->killed)
+		if (!p->exited && p->fd[PID] < 0)
 			poll_pid = true;
 	}
-	if (poll_pid)	/* no pidfd to wake us: look again soon */
-		return next < 0 || next - now > 0.02 ? 20 :
-		       next <= now ? 0 : (int)((next - now) * 1000) + 1;
+	if (poll_pid && (next < 0 || next - now > 0.02))
+		return 20;	/* no pidfd to wake us: look again soon */
 	if (next < 0)
 		return -1;
 	return next <= now ? 0 : (int)((next - now) * 1000) + 1;

@@ -215,6 +215,31 @@ Test(engine, timeout_kills_the_hanging_one_only)
 	assert_no_children();
 }
 
+/* An ssh master writes the session's last bytes into the pipes it was
+ * passed after the client exited: output that follows the exit is
+ * still collected, and a daemon that keeps the pipes open delays the
+ * result by the grace only. */
+Test(engine, output_after_exit)
+{
+	const char *s[] = {
+		"(sleep 0.3; echo late) & echo early",
+		"sleep 30 & echo $!",
+	};
+	struct tsn_job jobs[2] = { 0 };
+	double took = run_sh(jobs, s, 2, 0, 20);
+	pid_t daemon;
+
+	cr_assert_eq(jobs[0].state, TSN_JOB_DONE);
+	cr_assert_str_eq(jobs[0].out.p, "early\nlate\n");
+	cr_assert_eq(jobs[1].state, TSN_JOB_DONE);
+	cr_assert_eq(jobs[1].exit_status, 0);
+	cr_assert(took > 1.9 && took < 3.5, "took %.2f s", took);
+	daemon = (pid_t)atoi(jobs[1].out.p);
+	cr_assert_gt(daemon, 1);
+	kill(daemon, SIGKILL);
+	free_jobs(jobs, 2);
+}
+
 Test(engine, sigterm_ignored_gets_sigkill)
 {
 	const char *s[] = { "trap '' TERM; while :; do sleep 0.1; done" };
