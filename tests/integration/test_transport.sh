@@ -111,7 +111,9 @@ else
 fi
 
 # --- netns, network-only nodes; local -----------------------------------
-ip netns add tt-plain1 && ip netns add tt-plain2 || not_ok "ip netns add"
+if ! { ip netns add tt-plain1 && ip netns add tt-plain2; }; then
+	not_ok "ip netns add"
+fi
 sed 's/^netns = tt1-n\([12]\)$/netns = tt-plain\1/; /^\[node n3\]/,$d' \
 	"$INV" >"$TMP/plain.conf"
 out=$("$TSNET" -c "$TMP/plain.conf" nodes --json)
