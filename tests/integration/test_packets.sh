@@ -23,7 +23,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip netns add "$A" && ip netns add "$B" || skip_all "cannot create namespaces"
+if ! ip netns add "$A" || ! ip netns add "$B"; then
+	skip_all "cannot create namespaces"
+fi
 ip -n "$A" link add va type veth peer name vb netns "$B"
 ip -n "$A" addr add $A4/24 dev va
 ip -n "$B" addr add $B4/24 dev vb
