@@ -1,7 +1,11 @@
 /* nft_probe.c - send and receive the three IPsec flows, for test_nft.sh.
  *
- *   nft_probe listen 4|6 READYFILE MS   print udp500/udp4500/esp for each
- *                                       flow that reached a socket
+ *   nft_probe listen 4|6 READY DONE     print udp500/udp4500/esp for each
+ *                                       flow that reached a socket; READY
+ *                                       is created once listening, and the
+ *                                       listener ends 200 ms after DONE
+ *                                       appears (what was sent has landed
+ *                                       by then on a veth), or after 10 s
  *   nft_probe send SRC DST              send one of each from SRC to DST
  *
  * A bound UDP socket and a raw IPPROTO_ESP socket only see a packet after
@@ -66,8 +70,17 @@ static int udp_sock(int fam, const char *ip, int port)
 	return fd;
 }
 
-static int do_listen(int fam, const char *ready, int ms)
+static double now(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int do_listen(int fam, const char *ready, const char *done)
+{
+	double start = now(), done_at = 0;
 	const char *names[3] = { "udp500", "udp4500", "esp" };
 	struct pollfd pfd[3];
 	int seen[3] = { 0 }, n_seen = 0;
@@ -88,7 +101,13 @@ static int do_listen(int fam, const char *ready, int ms)
 	if (!f)
 		return 2;
 	fclose(f);
-	while (n_seen < 3 && poll(pfd, 3, ms) > 0) {
+	while (n_seen < 3 && now() - start < 10) {
+		if (!done_at && access(done, F_OK) == 0)
+			done_at = now();
+		if (done_at && now() - done_at > 0.2)
+			break;
+		if (poll(pfd, 3, 20) <= 0)
+			continue;
 		for (int i = 0; i < 3; i++) {
 			if (!(pfd[i].revents & POLLIN))
 				continue;
@@ -144,10 +163,10 @@ int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "listen"))
 		return do_listen(argv[2][0] == '6' ? AF_INET6 : AF_INET,
-				 argv[3], atoi(argv[4]));
+				 argv[3], argv[4]);
 	if (argc == 4 && !strcmp(argv[1], "send"))
 		return do_send(argv[2], argv[3]);
-	fprintf(stderr, "usage: nft_probe listen 4|6 READY MS | "
+	fprintf(stderr, "usage: nft_probe listen 4|6 READY DONE | "
 			"send SRC DST\n");
 	return 2;
 }
