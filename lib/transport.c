@@ -20,6 +20,7 @@
 #include <string.h>
 #include <linux/close_range.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -298,15 +299,18 @@ static void close_fd(int *fd)
 /* Between fork and exec: only async-signal-safe calls.  Failures go
  * back as errno through the close-on-exec pipe. */
 static void __attribute__((noreturn))
-child(const struct spawn *sp, int fds[3], int errfd, char nspath[3][PATH_MAX])
+child(const struct spawn *sp, int fds[3], int errfd, char nspath[3][PATH_MAX],
+      const sigset_t *mask)
 {
 	static const int nstype[3] = { CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWNS };
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	int nsfd[3], e;
 
 	setpgid(0, 0);
-	/* An ignored signal stays ignored across exec. */
+	/* An ignored signal stays ignored across exec, a blocked one
+	 * blocked. */
 	sigaction(SIGPIPE, &dfl, NULL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
 	/* Move the pipes above 2 first: one of them may itself be 0-2 when
 	 * our caller runs with a standard descriptor closed. */
 	for (int i = 0; i < 3; i++)
@@ -338,7 +342,8 @@ fail:
 }
 
 static int proc_start(struct proc *p, struct tsn_job *job,
-		      const struct spawn *sp, unsigned timeout)
+		      const struct spawn *sp, unsigned timeout,
+		      const sigset_t *mask)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	int ep[2] = { -1, -1 }, fds[3], e = 0;
@@ -375,7 +380,7 @@ static int proc_start(struct proc *p, struct tsn_job *job,
 		fds[0] = in[0];
 		fds[1] = out[1];
 		fds[2] = err[1];
-		child(sp, fds, ep[1], nspath);
+		child(sp, fds, ep[1], nspath, mask);
 	}
 	/* Both sides set the group, so a kill() right after fork works. */
 	setpgid(p->pid, p->pid);
@@ -592,6 +597,9 @@ struct run {
 	struct proc *procs;
 	struct pollfd *pfd;
 	int error;		/* the first local failure */
+	int sigfd;		/* SIGINT, SIGTERM, SIGHUP arrive here */
+	sigset_t mask;		/* the caller's signal mask, for children */
+	int stop;		/* the signal that stops the run, or 0 */
 };
 
 static void job_done(struct run *run, const struct tsn_job *job)
@@ -609,13 +617,17 @@ static void start_more(struct run *run)
 		struct proc *p = run->procs;
 		int r;
 
+		if (run->stop && job->state == TSN_JOB_PENDING) {
+			job->state = TSN_JOB_ERROR;
+			job->error = -EINTR;
+		}
 		if (job->state != TSN_JOB_PENDING) {	/* decided already */
 			job_done(run, job);
 			continue;
 		}
 		while (p->pid)
 			p++;
-		r = proc_start(p, job, sp, run->timeout);
+		r = proc_start(p, job, sp, run->timeout, &run->mask);
 		if (r < 0) {
 			job->state = TSN_JOB_ERROR;
 			job->error = r;
@@ -627,10 +639,26 @@ static void start_more(struct run *run)
 	}
 }
 
+/* Interrupted: children run in their own process groups, so the
+ * terminal's SIGINT never reached them.  End them all before we go. */
+static void interrupted(struct run *run, double now)
+{
+	struct signalfd_siginfo si;
+
+	if (run->sigfd < 0 || run->pfd[run->nslots * NFD].revents == 0 ||
+	    read(run->sigfd, &si, sizeof(si)) != sizeof(si))
+		return;
+	run->stop = (int)si.ssi_signo;
+	for (size_t s = 0; s < run->nslots; s++)
+		if (run->procs[s].pid)
+			terminate(&run->procs[s], -EINTR, now);
+}
+
 static void service(struct run *run)
 {
 	double now = tsn_now();
 
+	interrupted(run, now);
 	for (size_t s = 0; s < run->nslots; s++) {
 		struct proc *p = &run->procs[s];
 		struct pollfd *f = &run->pfd[s * NFD];
@@ -650,6 +678,34 @@ static void service(struct run *run)
 	}
 }
 
+/* SIGINT and friends arrive on a descriptor while we run, and are
+ * raised again once every child is gone. */
+static void signals_begin(struct run *run)
+{
+	sigset_t stop;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, &run->mask);
+	run->sigfd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (run->sigfd < 0)
+		sigprocmask(SIG_SETMASK, &run->mask, NULL);
+}
+
+static void signals_end(struct run *run)
+{
+	if (run->sigfd < 0)
+		return;
+	close(run->sigfd);
+	sigprocmask(SIG_SETMASK, &run->mask, NULL);
+	if (run->stop) {
+		raise(run->stop);
+		run->error = -EINTR;	/* the caller handles the signal */
+	}
+}
+
 static int engine(struct tsn_job *jobs, const struct spawn *sp, size_t n,
 		  unsigned conc, unsigned timeout,
 		  const struct tsn_run_opts *opts)
@@ -657,8 +713,9 @@ static int engine(struct tsn_job *jobs, const struct spawn *sp, size_t n,
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
 	struct run run = {
 		.jobs = jobs, .sp = sp, .n = n, .timeout = timeout,
-		.opts = opts,
+		.opts = opts, .sigfd = -1,
 	};
+	struct pollfd *sig;
 
 	conc = fd_bound(conc ? conc : DEFAULT_CONCURRENCY);
 	run.nslots = n < conc ? n : conc;
@@ -668,15 +725,18 @@ static int engine(struct tsn_job *jobs, const struct spawn *sp, size_t n,
 		run.error = -ENOMEM;
 		goto out;
 	}
+	sig = &run.pfd[run.nslots * NFD];
 	/* A child that exits before reading its stdin must not kill us. */
 	sigaction(SIGPIPE, &ign, &old);
+	signals_begin(&run);
 	while (run.ndone < n) {
 		start_more(&run);
 		if (!run.running)
 			continue;
 		for (size_t s = 0; s < run.nslots; s++)
 			set_polls(&run.procs[s], &run.pfd[s * NFD]);
-		if (poll(run.pfd, run.nslots * NFD,
+		*sig = (struct pollfd){ .fd = run.sigfd, .events = POLLIN };
+		if (poll(run.pfd, run.nslots * NFD + 1,
 			 wait_ms(run.procs, run.nslots, tsn_now())) < 0 &&
 		    errno != EINTR) {
 			run.error = run.error ? run.error : -errno;
@@ -684,6 +744,7 @@ static int engine(struct tsn_job *jobs, const struct spawn *sp, size_t n,
 		}
 		service(&run);
 	}
+	signals_end(&run);
 	sigaction(SIGPIPE, &old, NULL);
 out:
 	free(run.procs);
@@ -832,6 +893,8 @@ const char *tsn_job_reason(const struct tsn_job *job, char *buf, size_t len)
 		if (job->error == -EFBIG)
 			snprintf(buf, len, "output over %u MiB, killed",
 				 TSN_OUTPUT_MAX >> 20);
+		else if (job->error == -EINTR)
+			snprintf(buf, len, "interrupted");
 		else
 			snprintf(buf, len, "cannot run: %s",
 				 strerror(-job->error));

@@ -168,18 +168,21 @@ Test(engine, no_input_means_eof_and_closed_stdin_is_fine)
 	free_jobs(jobs, 2);
 }
 
-Test(engine, the_child_sees_sigpipe_default)
+Test(engine, the_child_sees_default_signals)
 {
-	/* We ignore SIGPIPE while writing; the child must not inherit it,
-	 * or `yes | head` style pipelines on the node would never end. */
-	const char *s[] = { "grep SigIgn /proc/self/status" };
+	/* We ignore SIGPIPE and block SIGINT/SIGTERM while we run; the
+	 * child must inherit neither, or pipelines on the node would never
+	 * end and the timeout's SIGTERM would not land. */
+	const char *s[] = { "grep -E '^Sig(Ign|Blk)' /proc/self/status" };
 	struct tsn_job jobs[1] = { 0 };
-	unsigned long mask;
+	unsigned long blk, ign;
 
 	run_sh(jobs, s, 1, 0, 10);
 	cr_assert_eq(jobs[0].state, TSN_JOB_DONE);
-	cr_assert_eq(sscanf(jobs[0].out.p, "SigIgn: %lx", &mask), 1);
-	cr_assert_eq(mask & (1ul << (SIGPIPE - 1)), 0, "SIGPIPE ignored");
+	cr_assert_eq(sscanf(jobs[0].out.p, "SigBlk: %lx SigIgn: %lx", &blk,
+			    &ign), 2, "%s", jobs[0].out.p);
+	cr_assert_eq(ign & (1ul << (SIGPIPE - 1)), 0, "SIGPIPE ignored");
+	cr_assert_eq(blk, 0, "signals blocked: %lx", blk);
 	free_jobs(jobs, 1);
 }
 
@@ -238,6 +241,59 @@ Test(engine, output_after_exit)
 	cr_assert_gt(daemon, 1);
 	kill(daemon, SIGKILL);
 	free_jobs(jobs, 2);
+}
+
+/* Ctrl-C reaches only our process group: the engine must end its
+ * children (each in a group of its own), start no more, and then die
+ * of the same signal. */
+Test(engine, interrupt_ends_children_then_us)
+{
+	char dir[] = "/tmp/tt-int-XXXXXX", script[512], path[300];
+	const char *s[3];
+	struct tsn_job jobs[3] = { 0 };
+	int status, n = 0;
+	pid_t pid, kids[2];
+	char *text = NULL;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(script, sizeof(script), "echo $$ >> %s/pids; sleep 30", dir);
+	s[0] = s[1] = s[2] = script;
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		run_sh(jobs, s, 3, 2, 60);
+		_exit(0);
+	}
+	snprintf(path, sizeof(path), "%s/pids", dir);
+	for (int i = 0; i < 500 && n < 2; i++) {
+		usleep(10000);
+		n = 0;
+		if ((f = fopen(path, "r"))) {
+			while (n < 2 && fscanf(f, "%d", &kids[n]) == 1)
+				n++;
+			fclose(f);
+		}
+	}
+	cr_assert_eq(n, 2, "the children did not start");
+	kill(pid, SIGINT);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT,
+		  "status %#x", status);
+	for (int i = 0; i < 2; i++) {
+		for (int k = 0; k < 100 && alive(kids[i]); k++)
+			usleep(10000);
+		cr_assert_not(alive(kids[i]), "child %d survived", kids[i]);
+	}
+	/* The third job was never started. */
+	cr_assert_eq(tsn_read_file(path, 4096, &text, NULL), 0);
+	n = 0;
+	for (char *c = text; *c; c++)
+		n += *c == '\n';
+	cr_assert_eq(n, 2, "started after the interrupt: %s", text);
+	free(text);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	cr_assert_eq(system(path), 0);
 }
 
 Test(engine, sigterm_ignored_gets_sigkill)
