@@ -224,8 +224,8 @@ static void az_powershell(struct az *a)
 		az_ps_list(g, "IPv6", CLOUD_V6);
 	cloud_puts(g, "\n");
 	if (g->res->n_missing)
-		cloud_puts(g, "# A name the inventory did not give is still "
-			   "<LIKE_THIS>: stop here.\n"
+		cloud_puts(g, "# Stop while a name the inventory did not give "
+			   "is still a placeholder.\n"
 			   "foreach ($value in @($ResourceGroup, $NsgName)) {\n"
 			   "    if ($value -like '<*>') {\n"
 			   "        throw \"tsnet: $value is a placeholder: set "

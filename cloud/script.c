@@ -613,19 +613,20 @@ void cloud_sh_guard(struct cloud_gen *g, const char *const vars[], size_t n)
 {
 	if (!n)
 		return;
-	cloud_puts(g, "# A name the inventory did not give is still <LIKE_THIS>: "
-		   "stop here.\nfor value in");
-	for (size_t i = 0; i < n; i++)
-		cloud_printf(g, " \"$%s\"", vars[i]);
-	cloud_puts(g, "; do\n"
-		   "\tcase $value in\n"
+	cloud_puts(g, "# Stop while a name the inventory did not give is still "
+		   "a placeholder.\n"
+		   "placeholder() {\n"
+		   "\tcase $1 in\n"
 		   "\t'<'*'>')\n"
-		   "\t\techo \"tsnet: $value is a placeholder: set its key "
-		   "in the inventory and run tsnet cloud again\" >&2\n"
+		   "\t\techo \"tsnet: $1 is a placeholder: set its key in the "
+		   "inventory and run tsnet cloud again\" >&2\n"
 		   "\t\texit 1\n"
 		   "\t\t;;\n"
 		   "\tesac\n"
-		   "done\n\n");
+		   "}\n");
+	for (size_t i = 0; i < n; i++)
+		cloud_printf(g, "placeholder \"$%s\"\n", vars[i]);
+	cloud_puts(g, "\n");
 }
 
 void cloud_sh_array(struct cloud_gen *g, const char *var, int fam)

@@ -293,7 +293,9 @@ Test(script, missing_names_become_placeholders_with_a_guard)
 	cr_assert(strstr(out.p, "NSG='<AZURE_NSG>'"));
 	cr_assert(strstr(out.p, "'<'*'>')"), "the bash guard is there");
 	/* The guard comes before the first az command. */
-	cr_assert(strstr(out.p, "'<'*'>')") < strstr(out.p, "\naz "));
+	cr_assert(strstr(out.p, "placeholder \"$NSG\"\n"));
+	cr_assert(strstr(out.p, "placeholder \"$NSG\"\n") <
+		  strstr(out.p, "\naz "));
 	cr_assert(strstr(out.p, "PLACEHOLDER <AZURE_NSG>"));
 	tsn_buf_reset(&out);
 

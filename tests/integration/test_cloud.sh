@@ -1,0 +1,185 @@
+#!/bin/bash
+# test_cloud.sh - `tsnet cloud` through the real binary: golden scripts for
+# every provider, format and --undo; bash -n and shellcheck on every bash
+# script; tests/cloud-lint on every script; placeholders, hostile
+# inventories, usage errors, DMI detection (auto and the agent action).
+# Needs no network and no namespace.  REGEN=1 rewrites the golden files.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+D=$TOP/tests/data/cloud
+G=$D/golden
+LINT=$TOP/tests/cloud-lint
+TMP=$(mktemp -d /tmp/tc-cloud.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+cd "$TOP" || exit 1
+[ -x "$TSNET" ] || skip_all "no ./tsnet (run make)"
+command -v shellcheck >/dev/null || skip_all "no shellcheck"
+command -v python3 >/dev/null || skip_all "no python3 for tests/cloud-lint"
+
+# name inventory expected-exit language args...
+CASES=(
+	"azure-cli full 0 bash azure"
+	"azure-cli-undo full 0 bash azure --undo"
+	"azure-powershell full 0 powershell azure --format powershell"
+	"azure-powershell-undo full 0 powershell azure --format powershell --undo"
+	"azure-terraform full 0 terraform azure --format terraform"
+	"azure-terraform-undo full 0 terraform azure --format terraform --undo"
+	"aws-cli full 0 bash aws"
+	"aws-cli-undo full 0 bash aws --undo"
+	"aws-terraform full 0 terraform aws --format terraform"
+	"aws-terraform-undo full 0 terraform aws --format terraform --undo"
+	"aws-cli-source-group full 0 bash aws --source-group"
+	"aws-terraform-source-group full 0 terraform aws --format terraform --source-group"
+	"gcp-cli full 0 bash gcp"
+	"gcp-cli-undo full 0 bash gcp --undo"
+	"gcp-terraform full 0 terraform gcp --format terraform"
+	"gcp-terraform-undo full 0 terraform gcp --format terraform --undo"
+	"azure-cli-missing missing 1 bash azure"
+	"azure-powershell-missing missing 1 powershell azure --format powershell"
+	"aws-cli-missing missing 1 bash aws"
+	"gcp-cli-missing missing 1 bash gcp"
+	"gcp-terraform-missing missing 1 terraform gcp --format terraform"
+	"azure-cli-subnets subnets 0 bash azure"
+	"aws-terraform-subnets subnets 0 terraform aws --format terraform"
+	"gcp-cli-subnets subnets 0 bash gcp"
+)
+
+ext() { case $1 in bash) echo sh ;; powershell) echo ps1 ;; *) echo tf ;; esac; }
+
+mkdir -p "$G"
+for c in "${CASES[@]}"; do
+	read -r name inv want lang args <<<"$c"
+	out=$TMP/$name.$(ext "$lang")
+	# shellcheck disable=SC2086 # args is a list of words
+	"$TSNET" -c "tests/data/cloud/$inv.conf" cloud $args >"$out" 2>"$TMP/err"
+	rc=$?
+	assert_eq "$name: exit" "$want" "$rc"
+	if [ "${REGEN:-0}" = 1 ]; then
+		cp "$out" "$G/$name.$(ext "$lang")"
+	fi
+	if cmp -s "$out" "$G/$name.$(ext "$lang")"; then
+		ok "$name: matches golden"
+	else
+		not_ok "$name: differs from golden: $(diff "$G/$name.$(ext "$lang")" "$out" | head -5)"
+	fi
+	if [ "$want" = 1 ]; then
+		# One warning per missing key, naming it; nothing else.
+		n=$(grep -c 'warning: the inventory has no [a-z_]*: the script holds <[A-Z_]*>' "$TMP/err")
+		assert_eq "$name: one warning per missing key" \
+			"$(grep -o '<[A-Z_]*>' "$out" | sort -u | wc -l)" "$n"
+	else
+		assert_eq "$name: nothing on stderr" "" "$(cat "$TMP/err")"
+	fi
+	if [ "$lang" = bash ]; then
+		assert_exit "$name: bash -n" 0 bash -n "$out"
+		sc=$(shellcheck -s bash "$out" 2>&1)
+		assert_eq "$name: shellcheck" "" "$sc"
+	fi
+	lint=$("$LINT" --lang "$lang" "$out" 2>&1)
+	assert_eq "$name: cloud-lint" "" "$lint"
+	if [ "$lang" = terraform ] && command -v terraform >/dev/null; then
+		assert_exit "$name: terraform fmt -check" 0 \
+			terraform fmt -check -no-color "$out"
+	fi
+	assert_nomatch "$name: no carriage returns" $'\r' "$(cat "$out")"
+done
+
+# The linter itself must fail on broken scripts, or it proves nothing.
+mutate() {	# name lang golden sed-expression
+	sed -e "$4" "$G/$3" >"$TMP/mut"
+	if cmp -s "$TMP/mut" "$G/$3"; then
+		not_ok "lint catches $1: the mutation changed nothing"
+		return
+	fi
+	assert_exit "lint catches $1" 1 "$LINT" --lang "$2" "$TMP/mut"
+}
+mutate "lower-case az --protocol esp" bash azure-cli.sh 's/--protocol Esp/--protocol esp/'
+mutate "an unknown az option" bash azure-cli.sh 's/--nsg-name/--nsg/'
+mutate "an unknown aws command" bash aws-cli.sh 's/authorize-security-group-egress/authorise-security-group-egress/'
+mutate "a gcloud extra argument" bash gcp-cli.sh "s/describe 'tsnet-prod-in4'/describe 'tsnet-prod-in4' extra/"
+mutate "an unknown cmdlet" powershell azure-powershell.ps1 's/Set-AzNetworkSecurityGroup/Set-AzNetworkSecurityGroups/'
+mutate "an unknown cmdlet parameter" powershell azure-powershell.ps1 's/-SourcePortRange/-SourcePort/'
+mutate "an unbalanced PowerShell brace" powershell azure-powershell.ps1 '0,/^}/s/^}//'
+mutate "an unterminated PowerShell string" powershell azure-powershell.ps1 "0,/-Name 'tsnet-prod-in4-ike'/s/-Name 'tsnet-prod-in4-ike'/-Name 'tsnet-prod-in4-ike/"
+mutate "a Terraform protocol in the wrong case" terraform azure-terraform.tf 's/"Esp"/"esp"/'
+mutate "an unknown Terraform attribute" terraform gcp-terraform.tf 's/target_tags  /target_tag   /'
+mutate "an unknown resource type" terraform aws-terraform.tf 's/aws_vpc_security_group_egress_rule/aws_security_group_egress_rule/'
+mutate "an unbalanced Terraform brace" terraform aws-terraform.tf '0,/^}/s/^}//'
+mutate "an undefined local" terraform gcp-terraform.tf 's/local.tsnet_prod_network/local.tsnet_prod_net/'
+mutate "interpolation in a string" terraform gcp-terraform.tf 's/"INGRESS"/"${var.x}"/'
+
+# A placeholder stops the bash script before its first cloud command.  No
+# az/aws/gcloud is installed, so without the guard these would exit 127.
+for p in azure aws gcp; do
+	err=$(bash "$G/$p-cli-missing.sh" 2>&1 >/dev/null)
+	assert_exit "$p: a script with a placeholder refuses to run" 1 \
+		bash "$G/$p-cli-missing.sh"
+	assert_match "$p: and says which" 'is a placeholder: set its key' "$err"
+done
+out=$("$TSNET" -q -c tests/data/cloud/missing.conf cloud azure 2>&1 >/dev/null)
+assert_eq "-q: no warnings" "" "$out"
+
+# Hostile inventory values never reach a script: exit 2, one line naming
+# file:line, nothing on stdout, no file created.
+rm -f /tmp/tsnet-pwned
+for f in "$D"/hostile/*.conf; do
+	n=$(basename "$f" .conf)
+	for p in azure aws gcp; do
+		"$TSNET" -c "$f" cloud "$p" >"$TMP/out" 2>"$TMP/err"
+		rc=$?
+		if [ "$n" = priority-overflow ] && [ "$p" != azure ]; then
+			continue	# only Azure has priorities
+		fi
+		assert_eq "hostile $n ($p): exit" 2 "$rc"
+		assert_eq "hostile $n ($p): no script" 0 "$(wc -c <"$TMP/out")"
+		assert_eq "hostile $n ($p): one error line" 1 "$(wc -l <"$TMP/err")"
+		assert_match "hostile $n ($p): says where" "$n.conf(:[0-9]+)?: " \
+			"$(cat "$TMP/err")"
+	done
+done
+assert_exit "nothing ran from a hostile value" 1 test -e /tmp/tsnet-pwned
+
+# Usage.
+assert_exit "no provider" 2 "$TSNET" -c "$D/full.conf" cloud
+assert_exit "unknown provider" 2 "$TSNET" -c "$D/full.conf" cloud azur
+assert_exit "two providers" 2 "$TSNET" -c "$D/full.conf" cloud aws gcp
+assert_exit "aws has no powershell" 2 "$TSNET" -c "$D/full.conf" cloud aws --format powershell
+assert_exit "unknown format" 2 "$TSNET" -c "$D/full.conf" cloud azure --format yaml
+assert_exit "--source-group is aws only" 2 "$TSNET" -c "$D/full.conf" cloud gcp --source-group
+assert_exit "--help" 0 "$TSNET" cloud --help
+assert_exit "missing inventory" 2 "$TSNET" -c "$TMP/nope.conf" cloud azure
+err=$("$TSNET" -c "$D/full.conf" cloud 2>&1)
+assert_match "no provider: usage" '^usage: tsnet cloud azure\|aws\|gcp\|auto' "$(printf '%s\n' "$err" | grep usage)"
+
+# auto: DMI decides; on-premises is exit 1 with the evidence.
+out=$("$TSNET" -c tests/data/cloud/full.conf cloud auto --dmi-root "$D/dmi/azure" 2>"$TMP/err")
+assert_eq "auto on azure DMI prints the azure script" "$(cat "$G/azure-cli.sh")" "$out"
+assert_match "auto says why" 'auto: azure \(chassis_asset_tag' "$(cat "$TMP/err")"
+out=$("$TSNET" -c tests/data/cloud/full.conf cloud auto --format terraform --dmi-root "$D/dmi/gcp" 2>/dev/null)
+assert_eq "auto on GCP DMI, terraform" "$(cat "$G/gcp-terraform.tf")" "$out"
+out=$("$TSNET" -c tests/data/cloud/full.conf cloud auto --dmi-root "$D/dmi/aws-xen" 2>/dev/null)
+assert_eq "auto on EC2 Xen DMI" "$(cat "$G/aws-cli.sh")" "$out"
+for d in qemu hyperv empty; do
+	"$TSNET" -c "$D/full.conf" cloud auto --dmi-root "$D/dmi/$d" >"$TMP/out" 2>"$TMP/err"
+	assert_eq "auto on $d: exit 1" 1 "$?"
+	assert_eq "auto on $d: no script" 0 "$(wc -c <"$TMP/out")"
+	assert_match "auto on $d: clear error" 'not in a cloud tsnet knows' "$(cat "$TMP/err")"
+done
+
+# The agent action preflight runs on every node.
+for d in azure:azure aws-nitro:aws aws-xen:aws gcp:gcp qemu:none hyperv:none empty:none hostile:none; do
+	out=$("$TSNET" agent cloud-detect --dmi-root "$D/dmi/${d%%:*}")
+	assert_eq "agent cloud-detect ${d%%:*}: exit" 0 "$?"
+	got=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["cloud"])')
+	assert_eq "agent cloud-detect ${d%%:*}" "${d##*:}" "$got"
+done
+assert_exit "agent cloud-detect: stray argument" 2 "$TSNET" agent cloud-detect x
+
+# --json carries the same script and the missing keys.
+got=$("$TSNET" --json -c tests/data/cloud/missing.conf cloud gcp 2>/dev/null |
+	python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["provider"], j["format"], ",".join(j["missing"])); sys.stdout.write(j["script"])')
+assert_eq "--json: provider, format, missing" "gcp cli gcp_project,gcp_network,gcp_target_tags" "$(printf '%s\n' "$got" | head -1)"
+assert_eq "--json: the script" "$(cat "$G/gcp-cli-missing.sh")" "$(printf '%s\n' "$got" | tail -n +2)"
+
+finish
