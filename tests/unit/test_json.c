@@ -547,3 +547,30 @@ Test(json_reader, long_number_and_big_object)
 	tsn_jv_free(&v);
 	tsn_buf_free(&b);
 }
+
+Test(json_reader, escapes_decode)
+{
+	const char *t = "\"\\/\\b\\f\\n\\r\\t\\\"\\\\\\u0041\\u00e9\\u20ac"
+			"\\uD834\\uDD1E\"";
+	struct tsn_jv v;
+
+	cr_assert_eq(tsn_json_parse(t, strlen(t), &v, NULL, 0), 0);
+	cr_assert_str_eq(v.str, "/\b\f\n\r\t\"\\A\xc3\xa9\xe2\x82\xac"
+			 "\xf0\x9d\x84\x9e");
+	tsn_jv_free(&v);
+}
+
+/* A short error buffer is truncated, never overrun; none at all is fine. */
+Test(json_reader, error_buffer_sizes)
+{
+	char err[9];
+	struct tsn_jv v;
+
+	memset(err, 'x', sizeof(err));
+	cr_assert_eq(tsn_json_parse("[1,]", 4, &v, err, 8), -EINVAL);
+	cr_assert_str_eq(err, "offset ");
+	cr_assert_eq(err[8], 'x');
+	cr_assert_eq(tsn_json_parse("[1,]", 4, &v, NULL, 0), -EINVAL);
+	cr_assert_eq(tsn_json_parse(NULL, 10, &v, err, 1), -EINVAL);
+	cr_assert_str_eq(err, "");
+}
