@@ -1029,7 +1029,7 @@ Test(tq_pcap, testlist)
 	}
 	fclose(f);
 	tsn_buf_free(&got);
-	cr_expect_eq(cases, 18);
+	cr_expect_eq(cases, 22);
 }
 
 /* The UDP payload of the first packet of a pcap, as the classifier
@@ -1166,6 +1166,63 @@ Test(tq_pcap, captured_esp_probes_verify)
 		cr_expect_eq(seen.node, 3);
 		cr_expect_eq(tsn_esp_probe_check(data + off, n, &other, NULL),
 			     TSN_ESP_PROBE_FORGED, "%s", files[i]);
+		pcap_close(p);
+	}
+}
+
+/* Real answers from strongSwan's charon to our golden request (captured
+ * by make-pcaps.sh): each is parsed and named as `tsnet probe` reports
+ * it. */
+Test(tq_pcap, charon_answers_parsed)
+{
+	static const struct {
+		const char *file, *summary;
+		uint16_t notify, want_group;
+	} v[] = {
+		{ DATA "ike_charon_invalid_ke.pcap",
+		  "INVALID_KE_PAYLOAD (wants ECP_256)", 17, 19 },
+		{ DATA "ike_charon_no_proposal.pcap", "NO_PROPOSAL_CHOSEN", 14, 0 },
+		{ DATA "ike_charon_response.pcap",
+		  "IKE_SA_INIT response: AES_GCM_16-256/PRF_HMAC_SHA2_384/CURVE_25519",
+		  16388, 0 },
+		{ DATA "ike_charon_cookie.pcap", "COOKIE", 16390, 0 },
+	};
+	static const uint8_t zero[8];
+	char err[PCAP_ERRBUF_SIZE], line[160];
+	struct tsn_ike_info info;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct tsn_pkt pkt;
+	unsigned i;
+	size_t off;
+	pcap_t *p;
+
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		p = pcap_open_offline(v[i].file, err);
+		cr_assert_not_null(p, "%s: %s", v[i].file, err);
+		cr_assert_eq(pcap_next_ex(p, &h, &data), 1);	/* our request */
+		cr_assert_eq(pcap_next_ex(p, &h, &data), 1);	/* the answer */
+		tsn_classify_frame(pcap_datalink(p), data, h->caplen, &pkt);
+		cr_assert_eq(pkt.cls, TSN_PKT_IKE, "%s", v[i].file);
+		cr_assert_eq(pkt.sport, 500);
+		off = pkt.l4_off + 8;
+		cr_assert_eq(tsn_ike_parse(data + off, h->caplen - off, &info), 0,
+			     "%s: %s", v[i].file, info.why);
+		cr_expect(info.response, "%s", v[i].file);
+		cr_expect_eq(info.exchange, TSN_IKE_SA_INIT);
+		cr_expect_eq(memcmp(info.spi_i, "\x01\x02\x03\x04\x05\x06\x07\x08", 8),
+			     0, "our SPI echoed");
+		cr_expect(tsn_ike_has_notify(&info, v[i].notify), "%s", v[i].file);
+		cr_expect_eq(info.want_group, v[i].want_group);
+		cr_expect_str_eq(tsn_ike_summary(&info, line, sizeof(line)),
+				 v[i].summary);
+		if (v[i].notify == 16388) {	/* the accepted proposal */
+			cr_expect_neq(memcmp(info.spi_r, zero, 8), 0);
+			cr_expect(info.has_ke && info.has_nonce);
+			cr_expect_eq(info.ke_group, 31);
+			cr_expect_eq(info.encr_keylen, 256);
+			cr_expect_eq(info.prf, 6);
+		}
 		pcap_close(p);
 	}
 }

@@ -6,7 +6,10 @@
 # says what each holds.  Run as root from the top of the tree, then
 # review `tcpdump -nn -r` of every file before committing:
 #
-#	tests/data/packets/make-pcaps.sh
+#	tests/data/packets/make-pcaps.sh [SECTION...]
+#
+# SECTIONs (default: all): basic, tun, charon.  Re-capturing changes
+# random ports and SPIs that the .out files and test_packet.c name.
 #
 # Addresses: 198.18.71.0/24 and fd00:7473:71::/64 (test ranges), inside
 # namespaces named tq-pa and tq-pb, removed on exit.
@@ -14,10 +17,13 @@ set -eu
 cd "$(dirname "$0")"
 A=tq-pa B=tq-pb
 A4=198.18.71.1 B4=198.18.71.2 A6=fd00:7473:71::1 B6=fd00:7473:71::2
-TUNPID=
+TUNPID='' CHARONPID=''
+SW=$(mktemp -d /tmp/tq-sw.XXXXXX)
 
 cleanup() {
 	[ -n "$TUNPID" ] && kill "$TUNPID" 2>/dev/null
+	[ -n "$CHARONPID" ] && kill "$CHARONPID" 2>/dev/null
+	rm -rf "$SW"
 	ip netns del $A 2>/dev/null || true
 	ip netns del $B 2>/dev/null || true
 }
@@ -95,6 +101,7 @@ capture() {
 }
 
 I=-ivb
+basic() {
 capture icmp_echo_v4.pcap 4 icmp $I -- ip netns exec $A ping -c 2 -i 0.2 -q $B4
 capture icmp_echo_v6.pcap 2 'icmp6 and (ip6[40] == 128 or ip6[40] == 129)' \
 	$I -- ip netns exec $A ping -6 -c 1 -q $B6
@@ -127,8 +134,11 @@ capture ikescan_v2.pcap 1 'udp port 500' $I -- \
 capture ikescan_v2_natt.pcap 1 'udp port 4500' $I -- \
 	ip netns exec $A ike-scan -q --ikev2 --nat-t $B4
 
+}
+
 # DLT_RAW: a tun device in B, held open by a process that never reads,
 # and pings routed into it (the kernel hands them to the tun).
+tun() {
 ip -n $B tuntap add tqtun0 mode tun
 ip -n $B addr add 198.18.72.1/24 dev tqtun0
 ip -n $B link set tqtun0 up
@@ -144,3 +154,75 @@ for _ in $(seq 100); do	# carrier comes up once the fd is attached
 done
 capture tun_raw_icmp_v4.pcap 2 icmp -itqtun0 -- \
 	ip netns exec $B ping -c 2 -i 0.2 -q -W 1 198.18.72.2
+}
+
+# A real IKE responder: strongSwan's charon in B (private /run, its own
+# strongswan.conf and VICI socket), answering the golden IKE_SA_INIT
+# request with each of the answers tsnet must name.  198.18.71.2 has a
+# connection that accepts our offer, .3 one that wants ecp256 (so
+# INVALID_KE_PAYLOAD), .4 none (NO_PROPOSAL_CHOSEN); cookie_threshold 1
+# makes the next request after one half-open SA get a COOKIE.
+charon() {
+cat >"$SW/strongswan.conf" <<EOF
+charon {
+	load = random nonce openssl pem pkcs1 x509 pubkey kernel-netlink socket-default vici kdf hmac sha2 aes gcm
+	cookie_threshold = 1
+	plugins {
+		vici {
+			socket = unix://$SW/charon.vici
+		}
+	}
+}
+EOF
+cat >"$SW/swanctl.conf" <<EOF
+connections {
+	x25519 {
+		local_addrs = 198.18.71.2
+		proposals = aes256gcm16-prfsha384-x25519
+		local {
+			auth = psk
+		}
+		remote {
+			auth = psk
+		}
+	}
+	ecp {
+		local_addrs = 198.18.71.3
+		proposals = aes128gcm16-prfsha256-ecp256
+		local {
+			auth = psk
+		}
+		remote {
+			auth = psk
+		}
+	}
+}
+EOF
+ip -n $B addr add 198.18.71.3/24 dev vb
+ip -n $B addr add 198.18.71.4/24 dev vb
+ip netns exec $B env STRONGSWAN_CONF="$SW/strongswan.conf" sh -c \
+	'mount -t tmpfs tmpfs /run && exec /usr/lib/ipsec/charon' \
+	>"$SW/charon.out" 2>&1 &
+CHARONPID=$!
+for _ in $(seq 100); do
+	[ -S "$SW/charon.vici" ] && break
+	sleep 0.1
+done
+ip netns exec $B env STRONGSWAN_CONF="$SW/strongswan.conf" swanctl \
+	--load-conns --file "$SW/swanctl.conf" --uri "unix://$SW/charon.vici"
+capture ike_charon_invalid_ke.pcap 2 'udp port 500' $I -- \
+	pysend $A udp4 198.18.71.3 500 500 ike_sa_init_v4.bin
+capture ike_charon_no_proposal.pcap 2 'udp port 500' $I -- \
+	pysend $A udp4 198.18.71.4 500 500 ike_sa_init_v4.bin
+capture ike_charon_response.pcap 2 'udp port 500' $I -- \
+	pysend $A udp4 $B4 500 500 ike_sa_init_v4.bin
+capture ike_charon_cookie.pcap 2 'udp port 500' $I -- \
+	pysend $A udp4 $B4 500 500 ike_sa_init_v4.bin
+}
+
+for section in "${@:-basic tun charon}"; do
+	case $section in
+	basic|tun|charon) $section ;;
+	*) echo "make-pcaps.sh: unknown section '$section'" >&2; exit 2 ;;
+	esac
+done
