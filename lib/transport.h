@@ -26,6 +26,8 @@
 
 #define TSN_LAB_RUN "/run/tsnet-lab"	/* host-like lab nodes' namespaces */
 #define TSN_OUTPUT_MAX (16u << 20)	/* cap on a node's stdout/stderr */
+#define TSN_RUN_TIMEOUT_DEFAULT 60	/* seconds, when nothing says */
+#define TSN_RUN_CONCURRENCY_DEFAULT 32
 
 enum tsn_job_state {
 	TSN_JOB_PENDING,
@@ -84,6 +86,22 @@ void tsn_argv_free(char **argv);
 int tsn_run_argv(struct tsn_job *jobs, char **const *argvs, size_t n,
 		 unsigned concurrency, unsigned timeout,
 		 const struct tsn_run_opts *opts);
+
+/* What the engine (transport_engine.c) starts for one job; tsn_run()
+ * builds these from the nodes. */
+struct tsn_spawn {
+	char **argv;		/* argv[0]: a path, or a name found in PATH */
+	char *host_ns;		/* setns() into this host-like lab node first */
+	bool ssh;		/* exit 255 means "unreachable" */
+};
+
+/* Run sp[i] for jobs[i]; a job whose state is not TSN_JOB_PENDING was
+ * decided already and is only counted.  `timeout` in seconds (> 0). */
+int tsn_run_spawn(struct tsn_job *jobs, const struct tsn_spawn *sp, size_t n,
+		  unsigned concurrency, unsigned timeout,
+		  const struct tsn_run_opts *opts);
+/* Back to TSN_JOB_PENDING with empty output, keeping the inputs. */
+void tsn_job_reset(struct tsn_job *job);
 
 /* Append s single-quoted for a POSIX shell ('it'\''s'): how every
  * remote argument of the ssh transport is passed. */
