@@ -95,8 +95,12 @@ static int classify_l4(struct cur *c, size_t payload, struct tsn_pkt *pkt)
 {
 	uint32_t spi;
 
-	if (pkt->fragment)	/* no L4 header in a non-first fragment */
-		return verdict(pkt, TSN_PKT_CLEARTEXT, NULL);
+	/* A non-first fragment has no L4 header.  Fragments of ESP are as
+	 * encrypted as the rest of the packet (SPI unknown here); any other
+	 * fragment is cleartext of its protocol. */
+	if (pkt->fragment)
+		return verdict(pkt, pkt->l4proto == IPPROTO_ESP ?
+			       TSN_PKT_ESP : TSN_PKT_CLEARTEXT, NULL);
 	switch (pkt->l4proto) {
 	case IPPROTO_ESP:
 		if (cur_u32(c, &spi))
@@ -313,6 +317,17 @@ int tsn_classify_frame(int dlt, const uint8_t *frame, size_t caplen,
 	return classify_ip(frame + off, caplen - off, pkt);
 }
 
+size_t tsn_pkt_l4_len(const struct tsn_pkt *pkt, size_t caplen)
+{
+	size_t end = pkt->ip_off + pkt->ip_len;
+
+	if (!pkt->l4_off || pkt->l4_off > caplen)
+		return 0;
+	if (end > caplen)	/* snapped: only what was captured */
+		end = caplen;
+	return end > pkt->l4_off ? end - pkt->l4_off : 0;
+}
+
 const char *tsn_pkt_class_name(enum tsn_pkt_class cls)
 {
 	static const char *const names[] = {
@@ -411,7 +426,10 @@ const char *tsn_pkt_str(const struct tsn_pkt *pkt, char *buf, size_t size)
 		snprintf(proto, sizeof(proto), "proto %u", pkt->l4proto);
 		l4 = proto;
 	}
-	if (pkt->cls == TSN_PKT_ESP || pkt->cls == TSN_PKT_ESP_IN_UDP)
+	if ((pkt->cls == TSN_PKT_ESP || pkt->cls == TSN_PKT_ESP_IN_UDP) &&
+	    pkt->fragment)
+		snprintf(buf, size, "%s %s > %s (fragment)", cls, s, d);
+	else if (pkt->cls == TSN_PKT_ESP || pkt->cls == TSN_PKT_ESP_IN_UDP)
 		snprintf(buf, size, "%s %s > %s spi 0x%08x", cls, s, d,
 			 pkt->spi);
 	else if (pkt->why && !pkt->l4_off)	/* stopped before L4 */

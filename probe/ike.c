@@ -41,6 +41,8 @@ enum {
 _Static_assert(TSN_IKE_HDR_LEN == 2 * TSN_IKE_SPI_LEN + 4 + 4 + 4,
 	       "IKE header is 28 bytes (RFC 7296 3.1)");
 _Static_assert(TSN_NON_ESP_MARKER_LEN == 4, "non-ESP marker (RFC 3948 2.2)");
+_Static_assert(KE_HDR_LEN == GEN_HDR_LEN + 4 && NOTIFY_HDR_LEN == GEN_HDR_LEN + 4,
+	       "KE and Notify headers (RFC 7296 3.4, 3.10)");
 
 /* What we offer: one IKE proposal, AEAD only (so no INTEG transform, RFC
  * 5282 8), preferred first within each type. */
@@ -57,6 +59,15 @@ static const struct {
 	{ TSN_IKE_TRANS_DH, 19, 0 },		/* ecp256 */
 };
 #define KE_GROUP 31
+
+/* marker + header + SA (one proposal, 6 transforms, 2 with a key length
+ * attribute) + KE + Nonce + two NAT-D notifies */
+#define INIT_LEN (TSN_NON_ESP_MARKER_LEN + TSN_IKE_HDR_LEN + GEN_HDR_LEN + \
+		  PROP_HDR_LEN + 6 * TRANS_HDR_LEN + 2 * 4 + \
+		  KE_HDR_LEN + TSN_IKE_KE_LEN + GEN_HDR_LEN + TSN_IKE_NONCE_LEN + \
+		  2 * (NOTIFY_HDR_LEN + NATD_LEN))
+_Static_assert(INIT_LEN == 232, "IKE_SA_INIT request with marker");
+_Static_assert(INIT_LEN <= TSN_IKE_INIT_MAX, "TSN_IKE_INIT_MAX fits it");
 
 /* A writer that remembers it ran out of room instead of checking at
  * every call; the builder checks once at the end. */

@@ -260,7 +260,8 @@ struct tsn_pkt {
 	uint8_t l4proto;	/* after IPv6 extension headers */
 	bool has_ports;		/* TCP, UDP, SCTP, first fragment */
 	uint16_t sport, dport;
-	bool fragment;		/* a non-first fragment: no L4 header */
+	bool fragment;		/* a non-first fragment: no L4 header (a
+				 * fragment of ESP is esp with spi 0) */
 	uint32_t spi;		/* ESP and ESP-in-UDP */
 	size_t ip_off;		/* offset of the IP header in the frame */
 	size_t l4_off;		/* offset of the L4 header in the frame */
@@ -285,6 +286,11 @@ int tsn_classify_frame(int dlt, const uint8_t *frame, size_t caplen,
 		       struct tsn_pkt *pkt);
 /* The same for bytes that start at an IPv4 or IPv6 header (raw sockets). */
 int tsn_classify_ip(const uint8_t *ip, size_t caplen, struct tsn_pkt *pkt);
+/* How many bytes from pkt->l4_off to the end of the IP packet were
+ * captured: the length to hand tsn_esp_probe_check() (after adding 8 for
+ * ESP-in-UDP), bounded by both caplen and the IP header's length, so
+ * Ethernet padding never counts.  0 when there is no L4 header. */
+size_t tsn_pkt_l4_len(const struct tsn_pkt *pkt, size_t caplen);
 const char *tsn_pkt_class_name(enum tsn_pkt_class cls);
 /* "tcp", "udp", "icmp", ... or NULL. */
 const char *tsn_l4_name(uint8_t proto);

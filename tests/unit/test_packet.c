@@ -908,6 +908,13 @@ static int crafted(unsigned i, struct frame *f, enum tsn_pkt_class *cls,
 		*cls = TSN_PKT_MALFORMED;
 		*str = "malformed udp 198.18.0.1:1 > 198.18.0.2:2: UDP length outside the IP payload";
 		return 1;
+	case 18: /* a non-first fragment of ESP is still ESP */
+		f_eth(f, 0x0800);
+		f_ip4(f, 50, sizeof(esp_hdr), 0x0010);
+		f_add(f, esp_hdr, sizeof(esp_hdr));
+		*cls = TSN_PKT_ESP;
+		*str = "esp 198.18.0.1 > 198.18.0.2 (fragment)";
+		return 1;
 	case 17:
 		f_add(f, "\x45\x00", 2);
 		*cls = TSN_PKT_NOT_IP;
@@ -952,7 +959,7 @@ Test(tq_classify, crafted_table_and_every_prefix)
 				cr_assert_eq(pkt.cls, TSN_PKT_TRUNCATED);
 		}
 	}
-	cr_expect_eq(i, 18);
+	cr_expect_eq(i, 19);
 }
 
 Test(tq_classify, raw_socket_start)
@@ -971,6 +978,12 @@ Test(tq_classify, raw_socket_start)
 	cr_assert_eq(tsn_classify_frame(1, f.b, f.len, &pkt), 0);
 	cr_expect_eq(pkt.ip_off, 14);
 	cr_expect_eq(pkt.l4_off, 34);
+	cr_expect_eq(tsn_pkt_l4_len(&pkt, f.len), sizeof(esp_hdr));
+	crafted(1, &f, &want, &str);	/* padded to 60 bytes */
+	tsn_classify_frame(1, f.b, f.len, &pkt);
+	cr_expect_eq(tsn_pkt_l4_len(&pkt, f.len), 9, "padding not counted");
+	cr_expect_eq(tsn_pkt_l4_len(&pkt, 40), 6, "snapped");
+	crafted(0, &f, &want, &str);
 	f.b[14] = 0x55;
 	tsn_classify_ip(f.b + 14, f.len - 14, &pkt);
 	cr_expect_eq(pkt.cls, TSN_PKT_NOT_IP);
@@ -1160,7 +1173,7 @@ Test(tq_pcap, captured_esp_probes_verify)
 		tsn_classify_frame(pcap_datalink(p), data, h->caplen, &pkt);
 		cr_assert(pkt.cls == TSN_PKT_ESP || pkt.cls == TSN_PKT_ESP_IN_UDP);
 		off = pkt.l4_off + (pkt.cls == TSN_PKT_ESP_IN_UDP ? 8 : 0);
-		n = h->caplen - off;
+		n = tsn_pkt_l4_len(&pkt, h->caplen) - (off - pkt.l4_off);
 		cr_expect_eq(tsn_esp_probe_check(data + off, n, &run, &seen),
 			     TSN_ESP_PROBE_OK, "%s", files[i]);
 		cr_expect_eq(seen.node, 3);
