@@ -117,11 +117,17 @@ static int report_job(struct tsn_report *r, const struct tsn_job *job,
 
 	if (!n)
 		return -ENOMEM;
-	if (job->state != TSN_JOB_DONE || job->exit_status != 0)
+	if (job->state != TSN_JOB_DONE || job->exit_status != 0) {
+		const char *reason = tsn_job_reason(job, why, sizeof(why));
+		static const char pre[] = "unreachable: ";
+
+		/* The status says "unreachable" already. */
+		if (!strncmp(reason, pre, sizeof(pre) - 1))
+			reason += sizeof(pre) - 1;
 		return tsn_node_error(n, job->state == TSN_JOB_UNREACHABLE ||
 					 job->state == TSN_JOB_TIMEOUT,
-				      "%s", tsn_job_reason(job, why,
-							   sizeof(why)));
+				      "%s", reason);
+	}
 	if (tsn_json_parse(job->out.p ? job->out.p : "", job->out.len, &v,
 			   err, sizeof(err)) < 0)
 		return tsn_node_error(n, false, "bad reply from the agent: %s",

@@ -96,7 +96,7 @@ assert_eq "netns: the others still answer" "n1=n1 n2=- n3=n3 n4=-" \
 assert_eq "netns: hanging node times out" "timed out after 2 s" \
 	"$(node_error "$out" n2)"
 assert_eq "netns: missing namespace is unreachable" \
-	"unreachable: network namespace 'tt1-n9' does not exist (no /run/netns/tt1-n9)" \
+	"network namespace 'tt1-n9' does not exist (no /run/netns/tt1-n9)" \
 	"$(node_error "$out" n4)"
 assert_eq "netns: both flagged unreachable" "n2 n4" \
 	"$(jq -r '[.nodes[] | select(.unreachable) | .node] | join(" ")' \
@@ -185,7 +185,7 @@ sleep 0.5
 out=$(ctl -c "$INV" nodes --json --timeout 20)
 assert_eq "ssh: dead sshd gives exit 3" 3 $?
 assert_match "ssh: dead sshd is unreachable, with ssh's reason" \
-	"^unreachable: ssh: connect to host 198\.18\.1\.2 port 22: Connection refused$" \
+	"^ssh: connect to host 198\.18\.1\.2 port 22: Connection refused$" \
 	"$(node_error "$out" n2)"
 assert_eq "ssh: the others still answer" "n1=n1 n2=- n3=n3" \
 	"$(hostnames "$out")"
