@@ -115,6 +115,11 @@ static void verdict_outcome(struct ev *ev, const struct tsn_nft_chain *c,
 		return;
 	case NFT_JUMP:
 	case NFT_GOTO:
+		if (!r->chain) {	/* unresolved: never trust it */
+			o->mask = O_UNKNOWN;
+			say_why(o, c, rule, "jump to an unknown chain");
+			return;
+		}
 		if (depth + 1 >= TSN_NFT_JUMP_MAX) {
 			o->mask = O_UNKNOWN;
 			say_why(o, c, rule, "jumps nested deeper than 16");

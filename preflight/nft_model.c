@@ -282,7 +282,7 @@ static int set_cmp(const void *a, const void *b)
 			 y->name);
 }
 
-static void sort_all(struct tsn_nft_ruleset *rs)
+void tsn_nft_sort(struct tsn_nft_ruleset *rs)
 {
 	if (rs->sorted)
 		return;
@@ -301,7 +301,7 @@ struct tsn_nft_chain *tsn_nft_chain_find(struct tsn_nft_ruleset *rs,
 {
 	size_t lo = 0, hi;
 
-	sort_all(rs);
+	tsn_nft_sort(rs);
 	hi = rs->n_chains;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -324,7 +324,7 @@ struct tsn_nft_set *tsn_nft_set_find(struct tsn_nft_ruleset *rs, int family,
 {
 	size_t lo = 0, hi;
 
-	sort_all(rs);
+	tsn_nft_sort(rs);
 	hi = rs->n_sets;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;

@@ -168,6 +168,7 @@ static void resolve_expr(struct tsn_nft_ruleset *rs, struct tsn_nft_chain *c,
 
 int tsn_nft_finish(struct tsn_nft_ruleset *rs)
 {
+	tsn_nft_sort(rs);	/* before walking the arrays, not during */
 	for (size_t i = 0; i < rs->n_sets; i++) {
 		struct tsn_nft_set *s = rs->sets[i];
 
