@@ -20,6 +20,8 @@ cleanup() {
 trap cleanup EXIT
 
 [ -x "$TSNET" ] || skip_all "no $TSNET (run make)"
+cp "$TSNET" "$TMPD/tsnet"	# others may rebuild ./tsnet while we run
+TSNET=$TMPD/tsnet
 command -v jq >/dev/null || skip_all "jq is needed to read the JSON (package jq)"
 command -v cc >/dev/null || skip_all "cc is needed to build the fake pluto"
 
