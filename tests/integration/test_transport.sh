@@ -122,6 +122,44 @@ assert_eq "netonly: exit" 0 $?
 assert_eq "netonly: both answer" "n1=$(hostname) n2=$(hostname)" \
 	"$(hostnames "$out")"
 
+# Stand-in agents (per-node remote_tsnet) judge the nodes command's
+# reading of a reply: a clock 5 s ahead and a non-root uid warn, a clock
+# a minute behind fails, garbage is an error.
+fake() {	# fake NAME UID OFFSET
+	cat >"$TMP/$1" <<-EOF
+	#!/bin/sh
+	printf '{"hostname":"fake","kernel":"k","uid":$2,"time":%s}' \\
+		"\$((\$(date +%s) + $3))"
+	EOF
+	chmod 0755 "$TMP/$1"
+}
+fake ahead 1000 5
+fake behind 0 -60
+printf '#!/bin/sh\necho "not json"\n' >"$TMP/garbage"
+chmod 0755 "$TMP/garbage"
+{
+	printf '[cluster]\nname = tt\ntransport = netns\n'
+	for n in ahead behind garbage; do
+		printf '[node %s]\naddress = 198.18.9.%s\nnetns = tt-plain1\n' \
+			"$n" "${#n}"
+		printf 'remote_tsnet = %s/%s\n' "$TMP" "$n"
+	done
+} >"$TMP/fake.conf"
+out=$("$TSNET" -c "$TMP/fake.conf" nodes --json ahead)
+assert_eq "replies: warnings only is exit 0" 0 $?
+assert_eq "replies: uid and clock warn" "uid=warn clock=warn" \
+	"$(jq -r '[.nodes[0].checks[] | select(.status != "ok") |
+		"\(.id)=\(.status)"] | join(" ")' <<<"$out")"
+out=$("$TSNET" -c "$TMP/fake.conf" nodes --json behind)
+assert_eq "replies: a failed check is exit 1" 1 $?
+assert_match "replies: a minute behind fails" '^fail offset -6[0-9]{4} ms' \
+	"$(jq -r '.nodes[0].checks[] | select(.id == "clock") |
+		"\(.status) \(.detail)"' <<<"$out")"
+out=$("$TSNET" -c "$TMP/fake.conf" nodes --json garbage)
+assert_eq "replies: garbage is exit 3" 3 $?
+assert_match "replies: garbage is an error" '^bad reply from the agent: ' \
+	"$(node_error "$out" garbage)"
+
 printf '[cluster]\nname = tt\ntransport = local\n[node l1]\naddress = 198.18.9.1\n' \
 	>"$TMP/local.conf"
 out=$("$TSNET" -c "$TMP/local.conf" nodes --json)
