@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "transport.h"
@@ -110,6 +111,19 @@ static const char *control_dir(void)
 	return x && *x == '/' ? x : "/run/tsnet/ssh";
 }
 
+/* Anyone who can write to the directory could plant a socket there and
+ * receive our sessions: multiplex only in a directory that is ours
+ * alone (a missing one tsn_run() creates with mode 0700). */
+static bool control_dir_safe(void)
+{
+	struct stat st;
+
+	if (stat(control_dir(), &st) < 0)
+		return errno == ENOENT;
+	return S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+	       !(st.st_mode & 0022);
+}
+
 static void build_ssh(struct argv_b *a, const struct tsn_inventory *inv,
 		      const struct tsn_node *node, const char *const *args,
 		      unsigned timeout)
@@ -125,12 +139,19 @@ static void build_ssh(struct argv_b *a, const struct tsn_inventory *inv,
 	push(a, "-o");
 	pushf(a, "ConnectTimeout=%u",
 	      timeout < SSH_CONNECT_MAX ? timeout : SSH_CONNECT_MAX);
-	push(a, "-o");
-	push(a, "ControlMaster=auto");
-	push(a, "-o");
-	pushf(a, "ControlPath=%s/tsnet-ssh-%%C", control_dir());
-	push(a, "-o");
-	push(a, "ControlPersist=60");
+	if (control_dir_safe()) {
+		push(a, "-o");
+		push(a, "ControlMaster=auto");
+		push(a, "-o");
+		pushf(a, "ControlPath=%s/tsnet-ssh-%%C", control_dir());
+		push(a, "-o");
+		push(a, "ControlPersist=60");
+	} else {
+		push(a, "-o");
+		push(a, "ControlMaster=no");
+		push(a, "-o");
+		push(a, "ControlPath=none");
+	}
 	push(a, "-o");
 	push(a, "ServerAliveInterval=5");
 	if (port && port != 22) {

@@ -520,20 +520,32 @@ static const char *const ping[] = { "agent", "ping", NULL };
 Test(argv, ssh_defaults)
 {
 	struct tsn_inventory inv = { 0 };
-	char **argv, *s;
+	char dir[] = "/tmp/tt-xdg-XXXXXX", want[512], **argv, *s;
 
-	setenv("XDG_RUNTIME_DIR", "/run/user/0", 1);
+	cr_assert_not_null(mkdtemp(dir));	/* mode 0700 */
+	setenv("XDG_RUNTIME_DIR", dir, 1);
 	load(&inv, "[cluster]\nname = tt\ntransport = ssh\n"
 		   "[node n1]\naddress = 198.18.7.1\n");
 	cr_assert_eq(tsn_transport_argv(&inv, &inv.nodes[0], ping, &argv), 0);
 	s = joined(argv);
-	cr_assert_str_eq(s, "ssh -o BatchMode=yes -o ConnectTimeout=10 "
-			 "-o ControlMaster=auto "
-			 "-o ControlPath=/run/user/0/tsnet-ssh-%C "
-			 "-o ControlPersist=60 -o ServerAliveInterval=5 "
-			 "-l root -- 198.18.7.1 'tsnet' 'agent' 'ping'");
+	snprintf(want, sizeof(want),
+		 "ssh -o BatchMode=yes -o ConnectTimeout=10 "
+		 "-o ControlMaster=auto -o ControlPath=%s/tsnet-ssh-%%C "
+		 "-o ControlPersist=60 -o ServerAliveInterval=5 "
+		 "-l root -- 198.18.7.1 'tsnet' 'agent' 'ping'", dir);
+	cr_assert_str_eq(s, want);
 	free(s);
 	tsn_argv_free(argv);
+	/* A directory others can write to: no multiplexing at all. */
+	cr_assert_eq(chmod(dir, 0777), 0);
+	cr_assert_eq(tsn_transport_argv(&inv, &inv.nodes[0], ping, &argv), 0);
+	s = joined(argv);
+	cr_assert(strstr(s, " -o ControlMaster=no -o ControlPath=none "),
+		  "%s", s);
+	cr_assert_null(strstr(s, dir), "%s", s);
+	free(s);
+	tsn_argv_free(argv);
+	rmdir(dir);
 	unsetenv("XDG_RUNTIME_DIR");
 	cr_assert_eq(tsn_transport_argv(&inv, &inv.nodes[0], ping, &argv), 0);
 	cr_assert_str_eq(argv[8], "ControlPath=/run/tsnet/ssh/tsnet-ssh-%C");
@@ -544,9 +556,10 @@ Test(argv, ssh_defaults)
 Test(argv, ssh_overrides)
 {
 	struct tsn_inventory inv = { 0 };
-	char **argv, *s;
+	char dir[] = "/tmp/tt-xdg-XXXXXX", want[600], **argv, *s;
 
-	setenv("XDG_RUNTIME_DIR", "/run/user/0", 1);
+	cr_assert_not_null(mkdtemp(dir));
+	setenv("XDG_RUNTIME_DIR", dir, 1);
 	load(&inv, "[cluster]\nname = tt\ntransport = ssh\ntimeout = 4\n"
 		   "ssh_user = ops\nssh_port = 2222\n"
 		   "ssh_identity = /etc/tsnet/id_ed25519\n"
@@ -559,14 +572,15 @@ Test(argv, ssh_overrides)
 		   "remote_tsnet = tsnet-dev\n");
 	cr_assert_eq(tsn_transport_argv(&inv, &inv.nodes[0], ping, &argv), 0);
 	s = joined(argv);
-	cr_assert_str_eq(s, "ssh -o BatchMode=yes -o ConnectTimeout=4 "
-			 "-o ControlMaster=auto "
-			 "-o ControlPath=/run/user/0/tsnet-ssh-%C "
-			 "-o ControlPersist=60 -o ServerAliveInterval=5 "
-			 "-p 2222 -i /etc/tsnet/id_ed25519 -l ops "
-			 "-o StrictHostKeyChecking=yes "
-			 "-o UserKnownHostsFile=/etc/tsnet/known_hosts "
-			 "-- 198.18.7.1 '/usr/local/sbin/tsnet' 'agent' 'ping'");
+	snprintf(want, sizeof(want),
+		 "ssh -o BatchMode=yes -o ConnectTimeout=4 "
+		 "-o ControlMaster=auto -o ControlPath=%s/tsnet-ssh-%%C "
+		 "-o ControlPersist=60 -o ServerAliveInterval=5 "
+		 "-p 2222 -i /etc/tsnet/id_ed25519 -l ops "
+		 "-o StrictHostKeyChecking=yes "
+		 "-o UserKnownHostsFile=/etc/tsnet/known_hosts "
+		 "-- 198.18.7.1 '/usr/local/sbin/tsnet' 'agent' 'ping'", dir);
+	cr_assert_str_eq(s, want);
 	free(s);
 	tsn_argv_free(argv);
 	cr_assert_eq(tsn_transport_argv(&inv, &inv.nodes[1], ping, &argv), 0);
@@ -577,6 +591,7 @@ Test(argv, ssh_overrides)
 	free(s);
 	tsn_argv_free(argv);
 	tsn_inventory_free(&inv);
+	rmdir(dir);
 }
 
 Test(argv, ssh_ipv6_literal)
