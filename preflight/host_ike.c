@@ -341,19 +341,20 @@ out:
 	return ret;
 }
 
-/* Same network namespace as us?  Unknown counts as yes. */
-static bool same_netns(const struct tsn_host_opts *o, pid_t pid)
+/* 1 same network namespace as us, 0 another, -1 cannot tell (not
+ * root: /proc/PID/ns of others is closed). */
+static int same_netns(const struct tsn_host_opts *o, pid_t pid)
 {
 	char a[4096], b[4096], la[64], lb[64];
 	ssize_t na, nb;
 
 	if (tsn_host_path(o, a, sizeof(a), "/proc/self/ns/net") < 0 ||
 	    tsn_host_path(o, b, sizeof(b), "/proc/%d/ns/net", (int)pid) < 0)
-		return true;
+		return -1;
 	na = readlink(a, la, sizeof(la));
 	nb = readlink(b, lb, sizeof(lb));
 	if (na <= 0 || nb <= 0)
-		return true;
+		return -1;
 	return na == nb && !memcmp(la, lb, (size_t)na);
 }
 
@@ -386,11 +387,20 @@ static int check_running(const struct tsn_host_opts *o,
 	}
 	/* Without a pid file, a charon in another namespace (a lab node, a
 	 * container) is not ours. */
-	if (tsn_host_find_process(o, our_daemons, &pid, &which) == 0 &&
-	    same_netns(o, pid))
-		return tsn_node_check(n, id, TSN_ST_OK, NULL, "%s running "
-				      "(pid %d, no /run/charon.pid)", which,
-				      (int)pid);
+	if (tsn_host_find_process(o, our_daemons, &pid, &which) == 0) {
+		int same = same_netns(o, pid);
+
+		if (same == 1)
+			return tsn_node_check(n, id, TSN_ST_OK, NULL, "%s "
+					      "running (pid %d, no /run/"
+					      "charon.pid)", which, (int)pid);
+		if (same < 0)
+			return tsn_node_check(n, id, TSN_ST_OK, NULL, "no "
+					      "/run/charon.pid; a %s runs (pid "
+					      "%d), in this network namespace "
+					      "or not (run as root to tell)",
+					      which, (int)pid);
+	}
 	return tsn_node_check(n, id, TSN_ST_OK, NULL, "charon not running "
 			      "(tsnet enable-ipsec starts it)");
 }

@@ -332,6 +332,7 @@ struct kmod {
 	const char *name;
 	bool loaded;		/* /proc/modules or /sys/module/NAME */
 	bool builtin;		/* listed in modules.builtin */
+	bool builtin_known;	/* modules.builtin was readable */
 	bool file;		/* a .ko* to load under /lib/modules/REL */
 	bool no_modules;	/* no /proc/modules: no module support */
 	bool no_dir;		/* no /lib/modules/REL */
@@ -391,6 +392,7 @@ static void kmod_facts(const struct tsn_host_opts *o, const char *name,
 	if (tsn_host_read(o, path, &text) == 0) {
 		snprintf(want, sizeof(want), "/%s.ko", name);
 		m->builtin = list_has_line(text, NULL, want);
+		m->builtin_known = true;
 		free(text);
 	}
 	if (tsn_host_path(o, path, sizeof(path), "/lib/modules/%s/%s/%s.ko*",
@@ -468,6 +470,8 @@ static const struct tsn_xfrm_try *esp_answer(const struct tsn_xfrm_trial *t)
 	return NULL;
 }
 
+/* Without a trial only a modular kernel can prove ESP absent: not loaded,
+ * not in modules.builtin, no file to load.  Anything less is a guess. */
 static int esp_by_files(const struct kmod *m4, const char *why,
 			struct tsn_node_report *n)
 {
@@ -477,14 +481,14 @@ static int esp_by_files(const struct kmod *m4, const char *why,
 	if (m4->loaded || m4->builtin || m4->file)
 		return tsn_node_check(n, "kernel.esp", TSN_ST_OK, NULL,
 				      "%s (%s)", k, why);
-	if (m4->no_dir && !m4->no_modules)
+	if (m4->no_modules || m4->no_dir || !m4->builtin_known)
 		return tsn_node_check(n, "kernel.esp", TSN_ST_WARN,
 				      "run tsnet as root so it can try an ESP "
 				      "state", "cannot tell: %s (%s)", k, why);
 	return tsn_node_check(n, "kernel.esp", TSN_ST_FAIL,
-			      "boot a kernel with CONFIG_INET_ESP (the "
-			      "distribution's kernel has it as esp4.ko)",
-			      "no ESP: %s (%s)", k, why);
+			      "install the distribution's kernel modules "
+			      "(esp4.ko), or boot a kernel with "
+			      "CONFIG_INET_ESP", "no ESP: %s (%s)", k, why);
 }
 
 static int check_esp(const struct tsn_host_opts *o,

@@ -142,9 +142,10 @@ static struct host_case cases[] = {
 	  "sysctl.larval_drop=warn", {
 		{ "sysctl.larval_drop", "net.core.xfrm_larval_drop=1" } } },
 	{ "no XFRM", "no-xfrm", &trial_no_xfrm, NULL, 0, 0,
-	  "kernel.xfrm=fail kernel.esp=fail kernel.gcm=warn "
+	  "kernel.xfrm=fail kernel.esp=warn kernel.gcm=warn "
 	  "sysctl.larval_drop=fail", {
 		{ "kernel.xfrm", "EPROTONOSUPPORT" },
+		{ "kernel.esp", "cannot tell" },
 		{ "kernel.esp", "no ESP trial: EPROTONOSUPPORT" } } },
 	{ "stale pid file", "stale-pid", NULL, NULL, 0, 0,
 	  "strongswan.running=warn", {
@@ -167,6 +168,13 @@ static struct host_case cases[] = {
 		{ "kernel.gcm", "see kernel.esp" } } },
 	{ "no esp6", NULL, &trial_no_esp6, NULL, 0, 0, "kernel.esp=warn", {
 		{ "kernel.esp", "over IPv6 the kernel refused it" } } },
+	{ "not root, modular kernel without esp4", "esp-absent",
+	  &trial_no_priv, NULL, 0, 0, "kernel.xfrm=skip kernel.esp=fail", {
+		{ "kernel.esp", "esp4 not loaded, not built in, no module "
+		  "under /lib/modules/6.1.0-56-amd64 (no ESP trial: EPERM" } } },
+	{ "not root, no module support: cannot tell", "no-esp",
+	  &trial_no_priv, NULL, 0, 0, "kernel.xfrm=skip kernel.esp=warn", {
+		{ "kernel.esp", "cannot tell: esp4 not loaded (no /proc/modules" } } },
 	{ "not root: files decide", "esp-loadable", &trial_no_priv, NULL, 0,
 	  0, "kernel.xfrm=skip", {
 		{ "kernel.esp", "esp4 not loaded but loadable" },
