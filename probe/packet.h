@@ -35,6 +35,19 @@
  *	tsn_classify_frame(pcap_datalink(p), frame, hdr->caplen, &pkt);
  *	tsn_classify_ip(raw_socket_buf, n, &pkt);	// starts at the IP header
  *	pkt.cls == TSN_PKT_ESP, pkt.spi, pkt.src, pkt.dst, ...
+ *	if (pkt.cls == TSN_PKT_ESP)	// a listener: is it our probe?
+ *		tsn_esp_probe_check(frame + pkt.l4_off,
+ *				    tsn_pkt_l4_len(&pkt, caplen), &run, &seen);
+ *	if (pkt.cls == TSN_PKT_IKE)	// an IKE daemon's answer
+ *		tsn_ike_parse(frame + pkt.l4_off + 8, ...)	// or _natt on 4500
+ *
+ * Errors: builders return -ENOSPC/-EINVAL; tsn_ike_parse returns a
+ * negative errno and sets info->why (a phrase for "tsnet: probe: n2:
+ * IKE answer: <why>") and info->err_off; the classifier never fails on
+ * bytes, it says not-ip, truncated or malformed (with pkt->why).
+ *
+ * The golden bytes of every builder, the pcaps the classifier is tested
+ * on and how they were captured are in tests/data/packets/ (TESTLIST).
  *
  * Nothing here opens a socket or a capture; the listener and the sender
  * do that and hand the bytes over.
