@@ -56,6 +56,8 @@ struct parser {
 	unsigned cseen[KEYS_MAX];	/* line each [cluster] key was set on */
 	unsigned nseen[KEYS_MAX];	/* the same for the current node */
 	size_t cap;		/* nodes allocated */
+	uint32_t *slots;	/* index of names and addresses, see below */
+	size_t mask;
 	char buf[TSN_LINE_MAX + 1];
 };
 
@@ -600,6 +602,79 @@ static const char *addr_unusable(const struct tsn_addr *a)
 	return NULL;
 }
 
+/* An open-addressing index of node names and addresses, so duplicates
+ * are found without pairwise scans (those took 2.7 s for 4096 nodes under
+ * ASan).  A slot holds 1 + (node << 2 | what), what being 0 for the name,
+ * 1 for address and 2 for address6; 0 is empty.  It has 8 slots per
+ * allocated node, so it is at most 3/8 full, and is rebuilt when the
+ * nodes array grows. */
+static uint32_t fnv(const void *p, size_t n, uint32_t h)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+static uint32_t slot_value(size_t node, unsigned what)
+{
+	return (uint32_t)(1 + (node << 2 | what));
+}
+
+/* The slot holding name (or, when name is NULL, address a), or the empty
+ * slot where it would go. */
+static uint32_t *find_slot(struct parser *ps, const char *name,
+			   const struct tsn_addr *a)
+{
+	uint32_t h = name ? fnv(name, strlen(name), 2166136261u) :
+		fnv(&a->v4, addr_len(a), 2166136261u ^ (uint32_t)a->family);
+
+	for (size_t i = h & ps->mask;; i = (i + 1) & ps->mask) {
+		uint32_t v = ps->slots[i];
+		const struct tsn_node *n;
+
+		if (!v)
+			return &ps->slots[i];
+		n = &ps->inv->nodes[(v - 1) >> 2];
+		switch ((v - 1) & 3) {
+		case 0:
+			if (name && !strcmp(n->name, name))
+				return &ps->slots[i];
+			break;
+		case 1:
+			if (!name && tsn_addr_equal(&n->addr, a))
+				return &ps->slots[i];
+			break;
+		default:
+			if (!name && tsn_addr_equal(&n->addr6, a))
+				return &ps->slots[i];
+		}
+	}
+}
+
+static int index_rebuild(struct parser *ps, size_t cap)
+{
+	const struct tsn_inventory *inv = ps->inv;
+	uint32_t *slots = calloc(cap * 8, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	free(ps->slots);
+	ps->slots = slots;
+	ps->mask = cap * 8 - 1;
+	for (size_t i = 0; i < inv->n_nodes; i++) {
+		const struct tsn_node *n = &inv->nodes[i];
+
+		*find_slot(ps, n->name, NULL) = slot_value(i, 0);
+		if (n->addr.family)
+			*find_slot(ps, NULL, &n->addr) = slot_value(i, 1);
+		if (n->addr6.family)
+			*find_slot(ps, NULL, &n->addr6) = slot_value(i, 2);
+	}
+	return 0;
+}
+
 /* Setting values */
 
 static int nomem(struct parser *ps)
@@ -665,6 +740,7 @@ static int set_addr(struct parser *ps, const struct key *k, void *base,
 	char b[96], s[INET6_ADDRSTRLEN];
 	struct tsn_addr a;
 	const char *why;
+	uint32_t *slot;
 
 	if (tsn_addr_parse(v, &a) < 0)
 		return perr(ps, "%s '%s' is not an IPv4 or IPv6 address%s",
@@ -677,17 +753,16 @@ static int set_addr(struct parser *ps, const struct key *k, void *base,
 	why = addr_unusable(&a);
 	if (why)
 		return perr(ps, "%s %s is %s", k->name, s, why);
-	/* At most 2 * TSN_NODES_MAX addresses: a scan stays in the
-	 * milliseconds even for the largest inventory. */
-	for (size_t i = 0; i < inv->n_nodes; i++) {
-		const struct tsn_node *n = &inv->nodes[i];
+	slot = find_slot(ps, NULL, &a);
+	if (*slot) {
+		const struct tsn_node *n = &inv->nodes[(*slot - 1) >> 2];
 
-		if (tsn_addr_equal(&n->addr, &a) ||
-		    tsn_addr_equal(&n->addr6, &a))
-			return perr(ps, "duplicate address %s (node '%s' at "
-				    "line %u has it)", s, n->name, n->line);
+		return perr(ps, "duplicate address %s (node '%s' at line %u "
+			    "has it)", s, n->name, n->line);
 	}
 	*FIELD(base, k, struct tsn_addr) = a;
+	*slot = slot_value(inv->n_nodes - 1,
+			   k->off == offsetof(struct tsn_node, addr) ? 1 : 2);
 	return 0;
 }
 
@@ -913,12 +988,13 @@ static int add_node(struct parser *ps, const char *name)
 	struct tsn_inventory *inv = ps->inv;
 	struct tsn_node *n;
 
+	uint32_t *slot;
+
 	if (check_name_str(ps, "a node name", name))
 		return -EINVAL;
-	for (size_t i = 0; i < inv->n_nodes; i++)
-		if (!strcmp(inv->nodes[i].name, name))
-			return perr(ps, "duplicate node '%s' (first at line "
-				    "%u)", name, inv->nodes[i].line);
+	if (inv->n_nodes && *(slot = find_slot(ps, name, NULL)))
+		return perr(ps, "duplicate node '%s' (first at line %u)", name,
+			    inv->nodes[(*slot - 1) >> 2].line);
 	if (inv->n_nodes >= TSN_NODES_MAX)
 		return perr(ps, "more than %d nodes", TSN_NODES_MAX);
 	if (inv->n_nodes == ps->cap) {
@@ -929,11 +1005,14 @@ static int add_node(struct parser *ps, const char *name)
 			return nomem(ps);
 		inv->nodes = grown;
 		ps->cap = cap;
+		if (index_rebuild(ps, cap))
+			return nomem(ps);
 	}
-	n = &inv->nodes[inv->n_nodes++];
+	n = &inv->nodes[inv->n_nodes];
 	memset(n, 0, sizeof(*n));
 	strcpy(n->name, name);	/* checked: at most TSN_NAME_MAX */
 	n->line = ps->line;
+	*find_slot(ps, name, NULL) = slot_value(inv->n_nodes++, 0);
 	memset(ps->nseen, 0, sizeof(ps->nseen));
 	ps->sect = SECT_NODE;
 	return 0;
@@ -1101,6 +1180,7 @@ int tsn_inventory_parse(const char *name, const char *text, size_t len,
 	}
 	ret = finish(&ps);
 out:
+	free(ps.slots);
 	if (ret)
 		tsn_inventory_free(inv);
 	return ret;
@@ -1159,6 +1239,7 @@ int tsn_inventory_load(const char *path, struct tsn_inventory *inv,
 		diag->warn(diag->warn_arg, msg);
 	}
 	ret = read_lines(&ps, f);
+	free(ps.slots);
 	fclose(f);
 	if (ret)
 		tsn_inventory_free(inv);

@@ -40,7 +40,7 @@ for f in "$DATA"/bad-*.conf; do
 			"^tsnet: inventory: $f:[0-9]+: [^ ]" "$ERR"
 	fi
 done
-[ "$n" -ge 40 ] && ok "$n malformed files" || not_ok "only $n bad-*.conf"
+if [ "$n" -ge 40 ]; then ok "$n malformed files"; else not_ok "only $n bad-*.conf"; fi
 
 echo "# valid inventories: exit 0, and the output checks to itself"
 for f in "$DATA"/good-*.conf "$DATA"/example.conf; do
@@ -142,7 +142,6 @@ assert_eq "world-writable: warning" "tsnet: inventory: $TMP/ww.conf: warning: wo
 run -q -c "$TMP/ww.conf" inventory check
 assert_eq "world-writable: -q silences" "" "$ERR"
 if [ -w /dev/full ]; then
-	run -c "$DATA/good-minimal.conf" inventory check
 	"$TSNET" -c "$DATA/good-minimal.conf" inventory check >/dev/full 2>"$TMP/err"
 	assert_eq "stdout full: exit 3" 3 "$?"
 	assert_match "stdout full: says so" "cannot print the inventory" "$(cat "$TMP/err")"
