@@ -312,11 +312,7 @@ static void node_json(const struct tsn_node_report *n, struct tsn_json *j)
 	tsn_json_kstr(j, "node", n->node);
 	tsn_json_kstr(j, "error", n->error);
 	tsn_json_kbool(j, "unreachable", n->unreachable);
-	tsn_json_key(j, "checks");
-	tsn_json_arr_begin(j);
-	for (size_t c = 0; c < n->n_checks; c++)
-		check_json(&n->checks[c], j);
-	tsn_json_arr_end(j);
+	tsn_checks_json_member(n, j);
 	tsn_json_obj_end(j);
 }
 
@@ -380,14 +376,20 @@ out:
 	return ret;
 }
 
-void tsn_checks_json(const struct tsn_node_report *n, struct tsn_json *j)
+void tsn_checks_json_member(const struct tsn_node_report *n,
+			    struct tsn_json *j)
 {
-	tsn_json_obj_begin(j);
 	tsn_json_key(j, "checks");
 	tsn_json_arr_begin(j);
 	for (size_t c = 0; c < n->n_checks; c++)
 		check_json(&n->checks[c], j);
 	tsn_json_arr_end(j);
+}
+
+void tsn_checks_json(const struct tsn_node_report *n, struct tsn_json *j)
+{
+	tsn_json_obj_begin(j);
+	tsn_checks_json_member(n, j);
 	tsn_json_obj_end(j);
 }
 

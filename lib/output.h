@@ -105,6 +105,10 @@ int tsn_report_print_json(const struct tsn_report *r, FILE *f);
 /* Agent side: a node's checks as JSON ({"checks":[...]}) and back. */
 void tsn_checks_json(const struct tsn_node_report *n, struct tsn_json *j);
 int tsn_checks_from_json(struct tsn_node_report *n, const struct tsn_jv *v);
+/* Only the "checks":[...] member, inside an object the caller opened, for
+ * replies that carry more than the checks. */
+void tsn_checks_json_member(const struct tsn_node_report *n,
+			    struct tsn_json *j);
 
 /* Aligned text table, reusable by any command. */
 struct tsn_table {

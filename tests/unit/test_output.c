@@ -492,3 +492,35 @@ Test(output, progress_fits_the_line, .init = cr_redirect_stderr)
 	snprintf(want, sizeof(want), "\r%079d\033[K", 0);
 	cr_assert_stderr_eq_str(want);
 }
+
+/* An agent reply with more than checks, written in one document. */
+Test(output, checks_member_in_a_larger_reply)
+{
+	struct tsn_report a, b;
+	struct tsn_buf buf = { 0 };
+	struct tsn_json j;
+	struct tsn_jv v;
+
+	sample(&a);
+	tsn_json_init(&j, &buf, false);
+	tsn_json_obj_begin(&j);
+	tsn_json_kstr(&j, "hostname", "n1");
+	tsn_checks_json_member(&a.nodes[1], &j);
+	tsn_json_kdouble(&j, "time", 1764290000.25);
+	tsn_json_obj_end(&j);
+	cr_assert_eq(tsn_json_finish(&j), 0);
+	cr_assert_str_eq(buf.p, "{\"hostname\":\"n1\",\"checks\":["
+			 "{\"id\":\"kernel.esp\",\"status\":\"warn\","
+			 "\"detail\":\"\xc3\xa9t\xc3\xa9\",\"fix\":null},"
+			 "{\"id\":\"x\",\"status\":\"skip\",\"detail\":"
+			 "\"skipped\",\"fix\":null}],\"time\":1764290000.25}");
+	cr_assert_eq(tsn_json_parse(buf.p, buf.len, &v, NULL, 0), 0);
+	tsn_report_init(&b, "x");
+	cr_assert_eq(tsn_checks_from_json(tsn_report_node(&b, "n1"), &v), 0);
+	cr_assert_eq(b.nodes[0].n_checks, 2);
+	cr_assert_eq(b.nodes[0].checks[1].status, TSN_ST_SKIP);
+	tsn_jv_free(&v);
+	tsn_buf_free(&buf);
+	tsn_report_free(&a);
+	tsn_report_free(&b);
+}
