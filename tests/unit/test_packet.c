@@ -1239,3 +1239,27 @@ Test(tq_pcap, charon_answers_parsed)
 		pcap_close(p);
 	}
 }
+
+Test(tq_ike_parse, notify_cap_and_trailing_capture)
+{
+	struct tsn_ike_info info;
+	struct msg m;
+	unsigned i;
+	size_t n;
+
+	/* 20 notifies: 16 kept in order, all counted */
+	m_begin(&m, 34, 0x20, 0x20);
+	for (i = 0; i < 20; i++)
+		m_notify(&m, (uint16_t)(16384 + i), NULL, 0);
+	n = m_end(&m);
+	cr_assert_eq(parse_exact(m.b, n, &info), 0);
+	cr_expect_eq(info.n_notify, TSN_IKE_MAX_NOTIFY);
+	cr_expect_eq(info.notify_total, 20);
+	cr_expect_eq(info.notify[15], 16384 + 15);
+
+	/* captured bytes past the IKE length (padding) are not read */
+	n = resp_ok(&m);
+	memset(m.b + n, 0xee, 10);
+	cr_expect_eq(parse_exact(m.b, n + 10, &info), 0);
+	cr_expect_eq(info.length, n);
+}
