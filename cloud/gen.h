@@ -68,6 +68,13 @@ void cloud_hcl(struct cloud_gen *g, const char *s);
 const char *cloud_field(struct cloud_gen *g, enum cloud_field f,
 			bool required);
 const char *cloud_field_key(enum cloud_field f);
+const char *cloud_field_placeholder(enum cloud_field f);
+const char *cloud_field_allowed(enum cloud_field f);
+const char *cloud_field_value(const struct tsn_cluster *c,
+			      enum cloud_field f);
+/* "" when v passes f's character set, else why not (into buf). */
+const char *cloud_field_problem(enum cloud_field f, const char *v,
+				char *buf, size_t len);
 /* Whether a value passes the character set of its field (for tests). */
 bool cloud_field_valid(enum cloud_field f, const char *v);
 
