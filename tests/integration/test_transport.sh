@@ -33,6 +33,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The lab part of the unit tests: 1 MiB of stdin through tsn_run() to
+# every node of $TSN_TEST_INVENTORY.  lab_stdin WHAT [RUNNER...]
+UNIT=$TOP/build/tests/test_transport
+lab_stdin() {
+	local what=$1 out
+	shift
+	if [ ! -x "$UNIT" ]; then
+		not_ok "$what: no $UNIT (make unit)"
+		return
+	fi
+	out=$("$@" "$UNIT" --filter 'lab/*' --jobs 1 2>&1)
+	assert_match "$what" \
+		'Synthesis: Tested: 1 \| Passing: 1 \| Failing: 0' "$out"
+}
+
 # "n1=host1 n2=host2 ..." from a `tsnet nodes --json` report ("-" when
 # the node gave no hostname)
 hostnames() {
@@ -66,6 +81,9 @@ assert_eq "netns: every node answers with its own hostname" \
 assert_eq "netns: uid root on every node" "root root root" \
 	"$(jq -r '[.nodes[].checks[] | select(.id == "uid") | .detail] |
 		join(" ")' <<<"$out")"
+
+lab_stdin "netns: 1 MiB of stdin reaches every node" \
+	env TSN_TEST_INVENTORY="$INV"
 
 table=$("$TSNET" -c "$INV" nodes n2)
 assert_match "netns: table names n2's hostname" '^n2 +hostname +ok +n2$' \
@@ -192,8 +210,11 @@ sed 's/^ssh_host = 198\.18\.1\.\([0-9]*\)$/ssh_host = fd00:7473:1::\1/' \
 	"$INV" >"$TMP/v6.conf"
 out=$(ctl -c "$TMP/v6.conf" nodes --json --timeout 20)
 assert_eq "ssh: IPv6 literal hosts" "n1=n1 n2=n2 n3=n3" "$(hostnames "$out")"
+assert_eq "ssh: IPv6 is a connection of its own" $((logins + 1)) \
+	"$(accepted n1)"
+lab_stdin "ssh: 1 MiB of stdin reaches every node" "$LAB" exec --name tt1 \
+	ctl env XDG_RUNTIME_DIR="$TMP/xdg" TSN_TEST_INVENTORY="$INV"
 logins6=$(accepted n1)
-assert_eq "ssh: IPv6 is a connection of its own" $((logins + 1)) "$logins6"
 
 # n2 stops answering mid-session: its sshd (and the session behind our
 # master connection) frozen

@@ -769,3 +769,56 @@ Test(run, missing_netns)
 	tsn_inventory_free(&inv);
 	assert_no_children();
 }
+
+/* ---- against a lab (run by tests/integration/test_transport.sh) ------- */
+
+/* 1 MiB of stdin, NULs and quotes included, through the real transport
+ * of a lab inventory (ssh with its multiplexing, or netns): every node
+ * hashes exactly what we hashed here. */
+Test(lab, stdin_reaches_every_node)
+{
+	static const char *const dash[] = { "-", NULL };
+	const char *path = getenv("TSN_TEST_INVENTORY");
+	char *local[] = { (char *)"sha256sum", NULL };
+	char **argvs[] = { local };
+	struct tsn_inv_diag diag = { 0 };
+	struct tsn_inventory inv;
+	struct tsn_job want = { 0 }, *jobs;
+	size_t len = 1 << 20;
+	char *in;
+
+	if (!path)
+		cr_skip_test("TSN_TEST_INVENTORY names a lab's inventory");
+	cr_assert_eq(tsn_inventory_load(path, &inv, &diag), 0, "%s",
+		     diag.error);
+	in = malloc(len);
+	jobs = calloc(inv.n_nodes, sizeof(*jobs));
+	cr_assert(in && jobs);
+	for (size_t i = 0; i < len; i++)
+		in[i] = "\0'\"\n$x"[i % 6] ^ (char)(i >> 9);
+	want.input = in;
+	want.input_len = len;
+	cr_assert_eq(tsn_run_argv(&want, argvs, 1, 1, 20, NULL), 0);
+	cr_assert_eq(want.state, TSN_JOB_DONE);
+	for (size_t i = 0; i < inv.n_nodes; i++) {
+		free(inv.nodes[i].remote_tsnet);
+		inv.nodes[i].remote_tsnet = strdup("/usr/bin/sha256sum");
+		jobs[i].node = &inv.nodes[i];
+		jobs[i].argv = dash;
+		jobs[i].input = in;
+		jobs[i].input_len = len;
+	}
+	cr_assert_eq(tsn_run(&inv, jobs, inv.n_nodes, NULL), 0);
+	for (size_t i = 0; i < inv.n_nodes; i++) {
+		cr_assert_eq(jobs[i].state, TSN_JOB_DONE, "%s: %s",
+			     inv.nodes[i].name, jobs[i].err.p);
+		cr_assert_eq(jobs[i].exit_status, 0, "%s", jobs[i].err.p);
+		cr_assert_str_eq(jobs[i].out.p, want.out.p, "%s",
+				 inv.nodes[i].name);
+	}
+	free_jobs(jobs, inv.n_nodes);
+	tsn_job_free(&want);
+	free(jobs);
+	free(in);
+	tsn_inventory_free(&inv);
+}
