@@ -13,7 +13,8 @@
 #           times out, a dead sshd is unreachable
 # One lab (tt1, with sshd) serves both the netns and the ssh transport:
 # bringing labs up is what takes the time here.
-# stdin delivery is covered by tests/unit/test_transport.c (the engine).
+#   stdin   1 MiB through tsn_run() to every node over ssh and netns (the
+#           lab part of tests/unit/test_transport.c)
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
