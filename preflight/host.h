@@ -101,6 +101,9 @@ struct tsn_swconf {
  * the file is missing, -ELOOP for includes nested too deep). */
 int tsn_swconf_load(const struct tsn_host_opts *o, const char *path,
 		    struct tsn_swconf *c);
+/* The same for text already in memory, read as if it were at path. */
+int tsn_swconf_parse(const struct tsn_host_opts *o, const char *path,
+		     const char *text, struct tsn_swconf *c);
 /* Only the exact key; NULL when unset. */
 const char *tsn_swconf_get(const struct tsn_swconf *c, const char *key);
 void tsn_swconf_free(struct tsn_swconf *c);

@@ -170,44 +170,42 @@ static int read_ack(struct mnl_socket *nl, unsigned seq,
 	return -EBADMSG;
 }
 
-static void put_algs(struct nlmsghdr *nlh, bool aead)
+/* An algorithm attribute: its header struct, then the key bytes. */
+static void put_alg(struct nlmsghdr *nlh, uint16_t type, const void *hdr,
+		    size_t hlen, size_t keylen)
 {
-	struct {
-		struct xfrm_algo_aead a;
-		unsigned char key[36];	/* AES-256 key + 4-byte salt */
-	} g;
-	struct {
-		struct xfrm_algo a;
-		unsigned char key[16];
-	} c;
-	struct {
-		struct xfrm_algo_auth a;
-		unsigned char key[32];
-	} h;
+	unsigned char buf[sizeof(struct xfrm_algo_aead) + 64];
 
 	/* Fixed keys are fine: the state lives and dies in a scratch
 	 * namespace and never protects a packet. */
+	memcpy(buf, hdr, hlen);
+	memset(buf + hlen, 0x5a, keylen);
+	mnl_attr_put(nlh, type, hlen + keylen, buf);
+}
+
+static void put_algs(struct nlmsghdr *nlh, bool aead)
+{
+	struct xfrm_algo_aead g;
+	struct xfrm_algo c;
+	struct xfrm_algo_auth h;
+
 	if (aead) {
-		memset(&g, 0x5a, sizeof(g));
-		snprintf(g.a.alg_name, sizeof(g.a.alg_name),
-			 "rfc4106(gcm(aes))");
-		g.a.alg_key_len = sizeof(g.key) * 8;
-		g.a.alg_icv_len = 128;
-		mnl_attr_put(nlh, XFRMA_ALG_AEAD,
-			     offsetof(typeof(g), key) + sizeof(g.key), &g);
+		memset(&g, 0, sizeof(g));
+		snprintf(g.alg_name, sizeof(g.alg_name), "rfc4106(gcm(aes))");
+		g.alg_key_len = 36 * 8;	/* AES-256 key + 4-byte salt */
+		g.alg_icv_len = 128;
+		put_alg(nlh, XFRMA_ALG_AEAD, &g, sizeof(g), 36);
 		return;
 	}
-	memset(&c, 0x5a, sizeof(c));
-	snprintf(c.a.alg_name, sizeof(c.a.alg_name), "cbc(aes)");
-	c.a.alg_key_len = sizeof(c.key) * 8;
-	mnl_attr_put(nlh, XFRMA_ALG_CRYPT, offsetof(typeof(c), key) +
-		     sizeof(c.key), &c);
-	memset(&h, 0x5a, sizeof(h));
-	snprintf(h.a.alg_name, sizeof(h.a.alg_name), "hmac(sha256)");
-	h.a.alg_key_len = sizeof(h.key) * 8;
-	h.a.alg_trunc_len = 128;
-	mnl_attr_put(nlh, XFRMA_ALG_AUTH_TRUNC, offsetof(typeof(h), key) +
-		     sizeof(h.key), &h);
+	memset(&c, 0, sizeof(c));
+	snprintf(c.alg_name, sizeof(c.alg_name), "cbc(aes)");
+	c.alg_key_len = 16 * 8;
+	put_alg(nlh, XFRMA_ALG_CRYPT, &c, sizeof(c), 16);
+	memset(&h, 0, sizeof(h));
+	snprintf(h.alg_name, sizeof(h.alg_name), "hmac(sha256)");
+	h.alg_key_len = 32 * 8;
+	h.alg_trunc_len = 128;
+	put_alg(nlh, XFRMA_ALG_AUTH_TRUNC, &h, sizeof(h), 32);
 }
 
 /* XFRM_MSG_NEWSA: an ESP transport state between two test addresses. */

@@ -190,23 +190,17 @@ static int parse_block(struct swp *p, const char *prefix, int depth)
 	}
 }
 
-static int parse_file(struct swp *parent, const char *path,
+/* Text of a file whose host path is path (includes are relative to it). */
+static int parse_text(struct swp *parent, const char *path, const char *text,
 		      const char *prefix)
 {
 	struct swp p = *parent;
-	char *text = NULL, *dup = NULL;
+	char *dup;
 	int ret;
 
-	if (parent->incl_depth >= SWCONF_INCLUDE_DEPTH)
-		return -ELOOP;
-	ret = tsn_host_read(parent->o, path, &text);
-	if (ret < 0)
-		return parent->incl_depth ? 0 : ret;	/* vanished include */
 	dup = strdup(path);
-	if (!dup) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	if (!dup)
+		return -ENOMEM;
 	p.dir = dirname(dup);
 	p.s = text;
 	p.incl_depth = parent->incl_depth + 1;
@@ -216,8 +210,22 @@ static int parse_file(struct swp *parent, const char *path,
 		if (*p.s == '}')
 			p.s++;
 	} while (ret == 0 && *p.s);
-out:
 	free(dup);
+	return ret;
+}
+
+static int parse_file(struct swp *parent, const char *path,
+		      const char *prefix)
+{
+	char *text = NULL;
+	int ret;
+
+	if (parent->incl_depth >= SWCONF_INCLUDE_DEPTH)
+		return -ELOOP;
+	ret = tsn_host_read(parent->o, path, &text);
+	if (ret < 0)
+		return parent->incl_depth ? 0 : ret;	/* vanished include */
+	ret = parse_text(parent, path, text, prefix);
 	free(text);
 	return ret;
 }
@@ -230,6 +238,19 @@ int tsn_swconf_load(const struct tsn_host_opts *o, const char *path,
 
 	memset(c, 0, sizeof(*c));
 	ret = parse_file(&top, path, "");
+	if (ret < 0)
+		tsn_swconf_free(c);
+	return ret;
+}
+
+int tsn_swconf_parse(const struct tsn_host_opts *o, const char *path,
+		     const char *text, struct tsn_swconf *c)
+{
+	struct swp top = { .o = o, .c = c, .dir = "/", .incl_depth = 0 };
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	ret = parse_text(&top, path, text, "");
 	if (ret < 0)
 		tsn_swconf_free(c);
 	return ret;
