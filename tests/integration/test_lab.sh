@@ -155,6 +155,7 @@ assert_eq "a network-only node has no mount namespace" "no" \
 assert_match "netonly n2 -> n1 IPv6" ' 0% packet loss' "$(lx tl2 n2 ping -c 1 -W 2 fd00:7473:1::1)"
 lab down --name tl2 >/dev/null
 nothing_left tl2
+assert_eq "down removed the --inventory file" absent "$([ -e "$TMP/tl2.conf" ] && echo present || echo absent)"
 
 echo "# two subnets and the router"
 out=$(lab up 4 --name tl3 --subnets 2 --router drop-esp 2>&1)
