@@ -4,8 +4,8 @@
  *
  *   rp_filter          max(all, IF)                  (1 = strict)
  *   send_redirects     all || IF
- *   accept_redirects   IPv4: all && IF when forwarding, else all || IF
- *                      IPv6: IF, ignored when forwarding
+ *   accept_redirects   IPv4: all && IF when IF forwards, else all || IF
+ *                      IPv6: IF, ignored when IF forwards
  *   xfrm_larval_drop   net.core, 1 wanted
  *
  * All of them live under /proc/sys/net and are per network namespace, so
@@ -127,8 +127,9 @@ static int check_redirects(const struct tsn_host_opts *o,
 		acc_d = conf4(o, dev, "accept_redirects");
 		acc6 = conf6(o, dev, "accept_redirects");
 	}
-	fwd = conf4(o, "all", "forwarding");
-	fwd6 = conf6(o, "all", "forwarding");
+	/* the kernel asks the interface's own forwarding flag */
+	fwd = conf4(o, dev ? dev : "all", "forwarding");
+	fwd6 = conf6(o, dev ? dev : "all", "forwarding");
 	send_on = send_a == 1 || send_d == 1;
 	acc_on = fwd == 1 ? acc_a == 1 && acc_d == 1 : acc_a == 1 || acc_d == 1;
 	acc6_on = fwd6 != 1 && acc6 == 1;
