@@ -138,6 +138,11 @@ static struct host_case cases[] = {
 		{ "sysctl.redirects", "sysctl -w net.ipv4.conf.all.send_redirects=0 "
 		  "net.ipv4.conf.eth0.send_redirects=0 "
 		  "net.ipv6.conf.eth0.accept_redirects=0" } } },
+	{ "a host accepts redirects if all says so", "host-accept", NULL,
+	  NULL, 0, 0, "sysctl.redirects=warn", {
+		{ "sysctl.redirects", "sysctl -w net.ipv4.conf.all.accept_redirects=0" } } },
+	{ "a router needs all and eth0 to accept", "router", NULL, NULL, 0, 0,
+	  "", { { "sysctl.redirects", "neither sent nor accepted on eth0" } } },
 	{ "larval drop off", "larval-off", NULL, NULL, 0, 0,
 	  "sysctl.larval_drop=warn", {
 		{ "sysctl.larval_drop", "net.core.xfrm_larval_drop=1" } } },
