@@ -68,7 +68,7 @@ int tsn_host_ike_checks(const struct tsn_host_opts *o,
 int tsn_host_misc_checks(const struct tsn_host_opts *o,
 			 struct tsn_node_report *n);
 
-/* Live XFRM probes (host_kernel.c): the dump here, then the ESP trial in
+/* Live XFRM probes (host_xfrm.c): the dump here, then the ESP trial in
  * a scratch namespace.  Needs CAP_NET_ADMIN and CAP_SYS_ADMIN; without
  * them the errors say so.  Always fills t; returns 0. */
 int tsn_xfrm_trial_run(struct tsn_xfrm_trial *t);
