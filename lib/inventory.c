@@ -119,8 +119,14 @@ static bool in_set(unsigned char c, unsigned classes, const char *punct)
 	return c && c < 0x80 && strchr(punct, c);
 }
 
+static bool trailing_comment(const char *v)
+{
+	return strstr(v, " #") || strstr(v, "\t#");
+}
+
+/* hint: the value looks like it ends in a comment. */
 static int bad_char(struct parser *ps, const char *what, unsigned char c,
-		    unsigned classes, const char *punct)
+		    unsigned classes, const char *punct, bool hint)
 {
 	char desc[48];
 
@@ -139,8 +145,7 @@ static int bad_char(struct parser *ps, const char *what, unsigned char c,
 		    (classes & C_LOWER) ? "lowercase letters" : "",
 		    (classes & C_DIGIT) ? ", digits" : "",
 		    *punct ? " and " : "", punct,
-		    (c == '#' || c == ';') ?
-		    "; comments go on a line of their own" : "");
+		    hint ? "; comments go on a line of their own" : "");
 }
 
 static int check_chars(struct parser *ps, const char *what, const char *v,
@@ -149,7 +154,7 @@ static int check_chars(struct parser *ps, const char *what, const char *v,
 	for (const char *p = v; *p; p++)
 		if (!in_set((unsigned char)*p, classes, punct))
 			return bad_char(ps, what, (unsigned char)*p, classes,
-					punct);
+					punct, trailing_comment(v));
 	return 0;
 }
 
@@ -744,7 +749,9 @@ static int set_addr(struct parser *ps, const struct key *k, void *base,
 
 	if (tsn_addr_parse(v, &a) < 0)
 		return perr(ps, "%s '%s' is not an IPv4 or IPv6 address%s",
-			    k->name, q(b, sizeof(b), v), strchr(v, '/') ?
+			    k->name, q(b, sizeof(b), v), trailing_comment(v) ?
+			    " (comments go on a line of their own)" :
+			    strchr(v, '/') ?
 			    " (give the node's own address, no prefix length)"
 			    : "");
 	if ((k->flags & F_V6ONLY) && a.family != AF_INET6)

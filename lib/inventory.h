@@ -161,7 +161,8 @@ int tsn_prefix_parse(const char *s, struct tsn_prefix *p);
 /* No bits set past the prefix length (198.18.0.0/15, not 198.18.0.1/15). */
 bool tsn_prefix_is_network(const struct tsn_prefix *p);
 bool tsn_prefix_contains(const struct tsn_prefix *p, const struct tsn_addr *a);
-bool tsn_name_valid(const char *s);	/* [a-z0-9-]{1,63} */
+/* [a-z0-9-]{1,63}, not starting with '-' (it would read as an option) */
+bool tsn_name_valid(const char *s);
 
 const char *tsn_transport_name(enum tsn_transport_kind k);
 const char *tsn_cloud_name(enum tsn_cloud c);

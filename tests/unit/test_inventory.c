@@ -116,7 +116,8 @@ ParameterizedTestParameters(inventory, rejects)
 		  "'198.18.0.2/24' is not an IPv4 or IPv6 address (give the "
 		  "node's own address, no prefix length)" },
 		{ T(NODE "[node b]\naddress = 198.18.0.2 # db\n"), 6, "address "
-		  "'198.18.0.2 # db' is not an IPv4 or IPv6 address" },
+		  "'198.18.0.2 # db' is not an IPv4 or IPv6 address (comments "
+		  "go on a line of their own)" },
 		{ T(NODE "[node b]\naddress = db1.example.com\n"), 6, "address "
 		  "'db1.example.com' is not an IPv4 or IPv6 address" },
 		/* bytes */
@@ -185,7 +186,8 @@ ParameterizedTestParameters(inventory, rejects)
 		{ T(CLUS "ssh_user = 1abc\n"), 5, "ssh_user must start with a "
 		  "lowercase letter or '_'" },
 		{ T(CLUS "ssh_user = root # admin\n"), 5, "a space is not "
-		  "allowed in ssh_user " CHARS_USER },
+		  "allowed in ssh_user " CHARS_USER "; comments go on a line "
+		  "of their own" },
 		{ T(CLUS "ssh_identity = id_ed25519\n"), 5, "ssh_identity must "
 		  "be an absolute path" },
 		{ T(CLUS "ssh_identity = /root/.ssh/id\"x\n"), 5, "character "
@@ -211,10 +213,9 @@ ParameterizedTestParameters(inventory, rejects)
 		  "a command name or an absolute path" },
 		{ T(CLUS "remote_tsnet = tsnet;reboot\n"), 5, "character ';' is "
 		  "not allowed in remote_tsnet (allowed: letters, digits and "
-		  "._+-); comments go on a line of their own" },
+		  "._+-)" },
 		{ T(CLUS "interface = eth0;reboot\n"), 5, "character ';' is not "
-		  "allowed in interface (allowed: letters, digits and ._-); "
-		  "comments go on a line of their own" },
+		  "allowed in interface (allowed: letters, digits and ._-)" },
 		{ T(CLUS "interface = abcdefghijklmnop\n"), 5, "interface is "
 		  "longer than 15 characters" },
 		{ T(CLUS "interface = ..\n"), 5, "interface '..' is not an "
