@@ -8,6 +8,10 @@
  *   strongswan.installed  .plugins  .running  ports.ike     host_ike.c
  *   mtu  firewalld  iptables-legacy                         host_misc.c
  *
+ * with host_xfrm.c (the XFRM netlink trial), host_swconf.c (reading
+ * strongswan.conf), host_proc.c (files, processes, socket owners) and
+ * host_agent.c (`tsnet agent preflight-host`, JSON for the coordinator).
+ *
  * The checks read the host through o->root ("" or NULL is the real one),
  * so unit tests point them at a fake /proc, /sys, /etc, /usr, /run tree
  * (tests/data/host/).  The three things a file cannot show - XFRM netlink
