@@ -341,6 +341,14 @@ out:
 	return ret;
 }
 
+static bool is_ours(const char *comm)
+{
+	for (size_t i = 0; our_daemons[i]; i++)
+		if (!strcmp(comm, our_daemons[i]))
+			return true;
+	return false;
+}
+
 /* 1 same network namespace as us, 0 another, -1 cannot tell (not
  * root: /proc/PID/ns of others is closed). */
 static int same_netns(const struct tsn_host_opts *o, pid_t pid)
@@ -373,11 +381,19 @@ static int check_running(const struct tsn_host_opts *o,
 			return tsn_node_check(n, id, TSN_ST_OK, NULL,
 					      "charon not running (stale "
 					      "/run/charon.pid %d)", (int)pid);
-		for (size_t i = 0; our_daemons[i]; i++)
-			if (!strcmp(comm, our_daemons[i]))
-				return tsn_node_check(n, id, TSN_ST_OK, NULL,
-						      "%s running (pid %d)",
-						      comm, (int)pid);
+		/* a /run shared with other network namespaces: their
+		 * charon's pid file stops ours from starting */
+		if (is_ours(comm) && same_netns(o, pid) == 0)
+			return tsn_node_check(n, id, TSN_ST_WARN, "give each "
+					      "network namespace its own /run",
+					      "/run/charon.pid names %s (pid %d)"
+					      " of another network namespace: a "
+					      "charon started here would refuse "
+					      "to run", comm, (int)pid);
+		if (is_ours(comm))
+			return tsn_node_check(n, id, TSN_ST_OK, NULL,
+					      "%s running (pid %d)", comm,
+					      (int)pid);
 		/* charon refuses to start while that pid is alive */
 		return tsn_node_check(n, id, TSN_ST_WARN,
 				      "rm /run/charon.pid",
@@ -455,14 +471,6 @@ static void udp_holders(const struct tsn_host_opts *o, const char *file,
 		(*n)++;
 	}
 	free(text);
-}
-
-static bool is_ours(const char *comm)
-{
-	for (size_t i = 0; our_daemons[i]; i++)
-		if (!strcmp(comm, our_daemons[i]))
-			return true;
-	return false;
 }
 
 static int foreign_idx(const char *comm)

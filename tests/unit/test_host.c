@@ -159,6 +159,10 @@ static struct host_case cases[] = {
 		{ "strongswan.running", "charon running (pid 1234, no" } } },
 	{ "charon of another netns", "charon-other-netns", NULL, NULL, 0, 0,
 	  "", { { "strongswan.running", "charon not running" } } },
+	{ "pid file of another netns's charon", "pidfile-other-netns", NULL,
+	  NULL, 0, 0, "strongswan.running=warn", {
+		{ "strongswan.running", "charon (pid 1234) of another network "
+		  "namespace" } } },
 	{ "no AES-NI", "no-aesni", NULL, NULL, 0, 0, "cpu.aesni=warn", {
 		{ "cpu.aesni", "no aes CPU flag" } } },
 	{ "no ESP, like the dev box", "no-esp", &trial_no_esp, NULL, 0, 0,
