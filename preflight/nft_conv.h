@@ -16,4 +16,9 @@ struct tsn_nft_conv {
 int tsn_nft_conv_expr(struct tsn_nft_conv *cv, struct tsn_nft_rule *r,
 		      const struct nftnl_expr *ne);
 
+/* Check every attribute of an nf_tables dump message that libnftnl will
+ * read (which exits on a malformed one): 0 or -EINVAL. */
+struct nlmsghdr;
+int tsn_nft_validate_msg(const struct nlmsghdr *nlh);
+
 #endif

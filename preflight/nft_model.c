@@ -51,6 +51,11 @@ static void free_set(struct tsn_nft_set *s)
 		free(s->elems[i].chain_name);
 		free(s->elems[i].data);
 	}
+	if (s->has_catchall) {
+		free(s->catchall.lo);
+		free(s->catchall.chain_name);
+		free(s->catchall.data);
+	}
 	free(s->elems);
 	free(s->table);
 	free(s->name);

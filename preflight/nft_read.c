@@ -27,6 +27,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include "lib/cur.h"
 #include "lib/util.h"
 #include "preflight/nft_conv.h"
 
@@ -125,17 +126,23 @@ out:
 	return ret;
 }
 
-static int comment_cb(const struct nftnl_udata *attr, void *data)
+/* The rule comment from userdata (type-length-value, one byte each).
+ * Read with a cursor: libnftnl's udata walk trusts the length bytes. */
+static const char *rule_comment(const void *ud, uint32_t len)
 {
-	const char **comment = data;
-	const char *s = nftnl_udata_get(attr);
-	uint8_t len = nftnl_udata_len(attr);
+	struct cur c = cur_make(ud, len), v;
+	const char *comment = NULL;
+	uint8_t type, vlen;
 
-	/* Only a NUL-terminated string is a comment. */
-	if (nftnl_udata_type(attr) == NFTNL_UDATA_RULE_COMMENT && len > 0 &&
-	    s[len - 1] == '\0')
-		*comment = s;
-	return 0;
+	while (cur_u8(&c, &type) == 0 && cur_u8(&c, &vlen) == 0) {
+		if (cur_sub(&c, vlen, &v) < 0)
+			break;	/* a length past the end ends the walk */
+		/* Only a NUL-terminated string is a comment. */
+		if (type == NFTNL_UDATA_RULE_COMMENT && vlen > 0 &&
+		    v.p[vlen - 1] == '\0')
+			comment = (const char *)v.p;
+	}
+	return comment;
 }
 
 struct rule_ctx {
@@ -176,7 +183,7 @@ static int parse_rule(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh)
 		goto out;	/* a rule of a chain the dump did not have */
 	ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &udlen);
 	if (ud && udlen)
-		nftnl_udata_parse(ud, udlen, comment_cb, &comment);
+		comment = rule_comment(ud, udlen);
 	ret = -ENOMEM;
 	rc.r = tsn_nft_rule_add(c, nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE),
 				comment);
@@ -295,7 +302,8 @@ out:
 int tsn_nft_parse_msg(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh)
 {
 	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nfgenmsg) ||
-	    (nlh->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES)
+	    (nlh->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES ||
+	    tsn_nft_validate_msg(nlh))
 		return -EINVAL;
 	switch (NFNL_MSG_TYPE(nlh->nlmsg_type)) {
 	case NFT_MSG_NEWTABLE:
