@@ -8,6 +8,7 @@
  * again.  Reading needs CAP_NET_ADMIN; without it nfnetlink answers
  * -EPERM, which is passed up as is so the caller can say so.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +160,55 @@ static int expr_cb(struct nftnl_expr *ne, void *data)
 	return rc->err ? -1 : 0;
 }
 
+/* A rule whose expressions cannot be modelled stays in its chain as one
+ * expression of unknown outcome, so the verdict says where it is. */
+static int unknown_rule(struct tsn_nft_chain *c, struct tsn_nft_rule *r,
+			uint64_t handle, const char *what)
+{
+	if (!r)
+		r = tsn_nft_rule_add(c, handle, NULL);
+	if (!r)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_exprs; i++) {
+		free(r->exprs[i].target);
+		free(r->exprs[i].set_name);
+	}
+	r->n_exprs = 0;
+	return tsn_nft_expr_add(r, TSN_NFT_TERM_UNKNOWN, what) ? 0 : -ENOMEM;
+}
+
+static int rule_attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+
+	if (mnl_attr_get_type(a) <= NFTA_RULE_HANDLE)
+		tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+/* libnftnl refused the rule (an expression it does not know): find its
+ * chain from the attributes, already validated, and keep a placeholder. */
+static int parse_rule_raw(struct tsn_nft_ruleset *rs,
+			  const struct nlmsghdr *nlh)
+{
+	const struct nlattr *tb[NFTA_RULE_HANDLE + 1] = { 0 };
+	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
+	struct tsn_nft_chain *c;
+
+	if (mnl_attr_parse(nlh, sizeof(*g), rule_attr_cb, tb) < 0 ||
+	    !tb[NFTA_RULE_TABLE] || !tb[NFTA_RULE_CHAIN] ||
+	    !tb[NFTA_RULE_HANDLE])
+		return -EINVAL;
+	c = tsn_nft_chain_find(rs, g->nfgen_family,
+			       mnl_attr_get_str(tb[NFTA_RULE_TABLE]),
+			       mnl_attr_get_str(tb[NFTA_RULE_CHAIN]));
+	if (!c)
+		return -EINVAL;
+	return unknown_rule(c, NULL,
+			    be64toh(mnl_attr_get_u64(tb[NFTA_RULE_HANDLE])),
+			    "an expression libnftnl cannot parse");
+}
+
 static int parse_rule(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
@@ -171,8 +221,11 @@ static int parse_rule(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh)
 
 	if (!r)
 		return -ENOMEM;
-	if (nftnl_rule_nlmsg_parse(nlh, r) < 0 ||
-	    !nftnl_rule_get_str(r, NFTNL_RULE_TABLE) ||
+	if (nftnl_rule_nlmsg_parse(nlh, r) < 0) {
+		ret = parse_rule_raw(rs, nlh);
+		goto out;
+	}
+	if (!nftnl_rule_get_str(r, NFTNL_RULE_TABLE) ||
 	    !nftnl_rule_get_str(r, NFTNL_RULE_CHAIN))
 		goto out;
 	c = tsn_nft_chain_find(rs, (int)nftnl_rule_get_u32(r,
@@ -189,8 +242,10 @@ static int parse_rule(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh)
 				comment);
 	if (!rc.r)
 		goto out;
-	ret = nftnl_expr_foreach(r, expr_cb, &rc) < 0 ?
-		      (rc.err ? rc.err : -EINVAL) : 0;
+	ret = 0;
+	if (nftnl_expr_foreach(r, expr_cb, &rc) < 0)
+		ret = rc.err == -ENOMEM ? -ENOMEM :
+			unknown_rule(c, rc.r, 0, "a malformed expression");
 	rs->writes_ct_mark |= rc.cv.writes_ct_mark;
 out:
 	nftnl_rule_free(r);
