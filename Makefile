@@ -11,9 +11,9 @@ WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-align -Wwrite-strings \
 	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wundef \
 	-Wno-unused-parameter -Werror
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -I. \
+override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -I. \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+override LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 B ?= build
 # Every source of the program but main.c goes into one archive that the
