@@ -66,6 +66,24 @@ int main(void)
 }
 EOF
 cc -o "$TMPD/pluto" "$TMPD/holder.c" || skip_all "cannot build the fake pluto"
+# What iptables-legacy does first: ask x_tables for a table, which makes
+# the kernel instantiate it in this namespace (/proc/net/ip_tables_names).
+cat >"$TMPD/xt.c" <<'EOF'
+#include <linux/netfilter_ipv4/ip_tables.h>
+#include <string.h>
+#include <sys/socket.h>
+int main(void)
+{
+	struct ipt_getinfo info;
+	socklen_t len = sizeof(info);
+	int s = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+
+	memset(&info, 0, sizeof(info));
+	strcpy(info.name, "filter");
+	return getsockopt(s, IPPROTO_IP, IPT_SO_GET_INFO, &info, &len) != 0;
+}
+EOF
+cc -o "$TMPD/xt" "$TMPD/xt.c" || skip_all "cannot build the x_tables probe"
 cp "$TMPD/pluto" "$TMPD/udpkeeper"
 cp "$TMPD/pluto" "$TMPD/firewalld"
 
@@ -205,6 +223,18 @@ assert_match "its ipsec service" 'firewall-cmd --permanent --add-service=ipsec' 
 	"$(field "$out" firewalld fix)"
 kill "$fw"
 wait 2>/dev/null
+
+echo "-- iptables-legacy tables, made by the kernel on request"
+out=$(agent $B --interface eth0)
+assert_eq "no legacy tables yet" ok "$(field "$out" iptables-legacy status)"
+if ip netns exec $B "$TMPD/xt"; then
+	out=$(agent $B --interface eth0)
+	assert_eq "a legacy filter table: warn" warn "$(field "$out" iptables-legacy status)"
+	assert_match "names it" 'tables filter \(IPv4\): nftables cannot see them' \
+		"$(field "$out" iptables-legacy detail)"
+else
+	echo "  (this kernel has no legacy x_tables: not tested)"
+fi
 
 echo "-- bad input"
 assert_exit "--interface with a slash" 2 "$TSNET" agent preflight-host --interface ../x
