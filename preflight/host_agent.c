@@ -93,10 +93,12 @@ int tsn_preflight_host_action(int argc, char **argv, struct tsn_ctx *ctx)
 			}
 			o.ifname = optarg;
 		} else if (opt == 'm') {
-			if (tsn_parse_uint(optarg, 68, 65535,
-					   &o.payload_mtu) < 0) {
-				tsn_err(ACTION, "--payload-mtu '%s': not a "
-					"number from 68 to 65535", optarg);
+			/* 0 is the inventory's "no requirement" */
+			if (tsn_parse_uint(optarg, 0, 65535,
+					   &o.payload_mtu) < 0 ||
+			    (o.payload_mtu && o.payload_mtu < 68)) {
+				tsn_err(ACTION, "--payload-mtu '%s': not 0 or "
+					"a number from 68 to 65535", optarg);
 				return TSN_EXIT_USAGE;
 			}
 		} else if (opt == 'h') {

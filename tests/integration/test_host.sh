@@ -241,7 +241,10 @@ assert_exit "--interface with a slash" 2 "$TSNET" agent preflight-host --interfa
 assert_exit "--payload-mtu not a number" 2 "$TSNET" agent preflight-host --payload-mtu 1e3
 assert_exit "stray argument" 2 "$TSNET" agent preflight-host eth0
 err=$("$TSNET" agent preflight-host --payload-mtu 70000 2>&1 >/dev/null)
-assert_match "one-line error" '^tsnet: agent preflight-host: --payload-mtu .70000.: not a number from 68 to 65535$' "$err"
+assert_match "one-line error" '^tsnet: agent preflight-host: --payload-mtu .70000.: not 0 or a number from 68 to 65535$' "$err"
+assert_exit "--payload-mtu 67" 2 "$TSNET" agent preflight-host --payload-mtu 67
+out=$(agent $A --interface eth0 --payload-mtu 0)
+assert_match "--payload-mtu 0: no requirement" 'no payload_mtu to compare' "$(field "$out" mtu detail)"
 
 echo "-- a real charon in a lab node"
 if ! out=$("$LAB" up 2 --name $LABNAME 2>&1); then
