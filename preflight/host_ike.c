@@ -253,32 +253,39 @@ static const struct need needs[] = {
 	{ "kdf", { "kdf" }, TSN_SWAN_VER(5, 9, 6) },
 };
 
-static bool plugin_loads(const struct tsn_swconf *c, char **names, size_t n,
-			 const char *name, const char **how)
+/* What charon would load: the installed plugins and its settings. */
+struct plugset {
+	const struct tsn_swconf *c;
+	char **names;		/* installed */
+	size_t n;
+	const char *ns;		/* "charon" or "charon-systemd" */
+	const char *how;	/* the rule that decided */
+};
+
+static bool plugin_loads(struct plugset *p, const char *name)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(names[i], name))
-			return tsn_swconf_plugin_wanted(c, "charon", name, how);
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->names[i], name))
+			return tsn_swconf_plugin_wanted(p->c, p->ns, name,
+							&p->how);
 	return false;
 }
 
-static bool need_met(const struct tsn_swconf *c, char **names, size_t n,
-		     const struct need *nd, const char **how)
+static bool need_met(struct plugset *p, const struct need *nd)
 {
 	for (size_t a = 0; a < ARRAY_SIZE(nd->alts) && nd->alts[a]; a++) {
 		const char *alt = nd->alts[a], *plus = strchr(alt, '+');
 		char first[32];
 
 		if (!plus) {
-			if (plugin_loads(c, names, n, alt, how))
+			if (plugin_loads(p, alt))
 				return true;
 			continue;
 		}
 		/* "gcm+aes": gcm with aes or aesni */
 		snprintf(first, sizeof(first), "%.*s", (int)(plus - alt), alt);
-		if (plugin_loads(c, names, n, first, how) &&
-		    (plugin_loads(c, names, n, plus + 1, how) ||
-		     plugin_loads(c, names, n, "aesni", how)))
+		if (plugin_loads(p, first) &&
+		    (plugin_loads(p, plus + 1) || plugin_loads(p, "aesni")))
 			return true;
 	}
 	return false;
@@ -287,11 +294,12 @@ static bool need_met(const struct tsn_swconf *c, char **names, size_t n,
 static int check_plugins(const struct tsn_host_opts *o, const struct swan *s,
 			 struct tsn_node_report *n)
 {
-	const char *id = "strongswan.plugins", *how = "";
+	const char *id = "strongswan.plugins";
 	const char *conf = o->swan_conf ? o->swan_conf : "/etc/strongswan.conf";
 	char *names[PLUGINS_MAX], dir[512];
 	struct tsn_buf miss = { 0 };
 	struct tsn_swconf c = { 0 };
+	struct plugset p = { .c = &c, .names = names, .how = "" };
 	size_t nn = 0;
 	int ret;
 
@@ -311,19 +319,22 @@ static int check_plugins(const struct tsn_host_opts *o, const struct swan *s,
 								sizeof(e)));
 		goto out;
 	}
+	p.n = nn;
+	/* charon-systemd reads its own section (falling back to charon's) */
+	p.ns = strstr(s->charon, "charon-systemd") ? "charon-systemd" : "charon";
 	for (size_t i = 0; i < ARRAY_SIZE(needs); i++) {
 		if (needs[i].min_ver && s->ver && s->ver < needs[i].min_ver)
 			continue;
-		if (!need_met(&c, names, nn, &needs[i], &how))
+		if (!need_met(&p, &needs[i]))
 			tsn_buf_printf(&miss, "%s%s", miss.len ? ", " : "",
 				       needs[i].what);
 	}
 	/* how names the rule charon follows; ask it once more for vici */
-	tsn_swconf_plugin_wanted(&c, "charon", "vici", &how);
+	tsn_swconf_plugin_wanted(&c, p.ns, "vici", &p.how);
 	if (!miss.len)
 		ret = tsn_node_check(n, id, TSN_ST_OK, NULL, "charon loads "
 				     "what transport mode AES-GCM needs (%s; "
-				     "%zu plugins in %s)", how, nn, dir);
+				     "%zu plugins in %s)", p.how, nn, dir);
 	else
 		ret = tsn_node_check(n, id, TSN_ST_FAIL, "install the missing "
 				     "plugins and have charon load them (its "
@@ -332,7 +343,7 @@ static int check_plugins(const struct tsn_host_opts *o, const struct swan *s,
 				     "load %s (strongSwan %s, %s in %s; plugins"
 				     " in %s)", miss.p ? miss.p : "?",
 				     s->ver ? s->ver_str : "of unknown version",
-				     how, conf, dir);
+				     p.how, conf, dir);
 out:
 	tsn_swconf_free(&c);
 	tsn_buf_free(&miss);
