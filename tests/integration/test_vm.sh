@@ -5,7 +5,7 @@
 # Inside (--inside): esp4 loads; two namespaces with a hand-made ESP
 # transport-mode SA pair (AES-GCM, rfc4106) ping each other, the SA
 # counters count the packets and tcpdump sees ESP, not ICMP, on the wire;
-# then `lab up 2` works there too.  Outside: run that, count its results
+# then `lab up 2 --ssh` works there too (host-like nodes, sshd).  Outside: run that, count its results
 # and report how long it took.
 . "$(dirname "$0")/lib.sh"
 
@@ -26,11 +26,11 @@ sa() {
 	ip -n "$ns" xfrm state add src "$A" dst "$B" proto esp spi 0x1001 \
 		reqid 1 mode transport aead 'rfc4106(gcm(aes))' "$KEY_AB" 128 &&
 	ip -n "$ns" xfrm state add src "$B" dst "$A" proto esp spi 0x1002 \
-		reqid 2 mode transport aead 'rfc4106(gcm(aes))' "$KEY_BA" 128 &&
+		reqid 1 mode transport aead 'rfc4106(gcm(aes))' "$KEY_BA" 128 &&
 	ip -n "$ns" xfrm policy add src "$me" dst "$peer" dir out \
-		tmpl src "$me" dst "$peer" proto esp mode transport &&
+		tmpl src "$me" dst "$peer" proto esp reqid 1 mode transport &&
 	ip -n "$ns" xfrm policy add src "$peer" dst "$me" dir in \
-		tmpl src "$peer" dst "$me" proto esp mode transport
+		tmpl src "$peer" dst "$me" proto esp reqid 1 mode transport
 }
 
 inside() {
@@ -69,9 +69,19 @@ inside() {
 	else not_ok "SA A->B decrypted ${n:-no} packets on B: $out"; fi
 	ip netns del tlva && ip netns del tlvb
 
-	out=$("$LAB" up 2 --name tlv 2>&1)
-	assert_eq "lab up 2 in the VM: $out" 0 $?
+	out=$("$LAB" up 2 --name tlv --ssh 2>&1)
+	assert_eq "lab up 2 --ssh in the VM: $out" 0 $?
 	assert_eq "lab node n1 hostname" n1 "$("$LAB" exec --name tlv n1 hostname)"
+	# Entering a node's mount namespace must land in the host's tree (with
+	# a chroot'ed VM it would land in the initramfs).
+	assert_eq "lab node n1 sees the repository" yes \
+		"$("$LAB" exec --name tlv n1 sh -c "[ -f '$TOP/tests/lab/lab' ] && echo yes")"
+	assert_match "lab node n1 has the lab's strongswan.conf" 'charon.vici' \
+		"$("$LAB" exec --name tlv n1 cat /etc/strongswan.conf)"
+	assert_eq "ssh from ctl into n2" n2 \
+		"$("$LAB" exec --name tlv ctl ssh -o BatchMode=yes -o StrictHostKeyChecking=no \
+			-o UserKnownHostsFile=/dev/null -i /run/tsnet-lab/tlv/id_ed25519 \
+			root@198.18.1.2 hostname 2>/dev/null)"
 	out=$("$LAB" exec --name tlv n1 ping -c 2 -i 0.3 -W 3 198.18.1.2 2>&1)
 	assert_match "lab n1 -> n2 ping (IPv4)" ' 0% packet loss' "$out"
 	out=$("$LAB" exec --name tlv n2 ping -c 2 -i 0.3 -W 3 fd00:7473:1::1 2>&1)
