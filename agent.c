@@ -14,6 +14,7 @@
 
 #include "cloud/cloud.h"
 #include "commands.h"
+#include "enable/status.h"
 #include "lib/cmd.h"
 #include "lib/json.h"
 #include "lib/util.h"
@@ -27,6 +28,9 @@ const struct tsn_cmd tsn_agent_actions[] = {
 	{ "cloud-detect", tsn_cloud_detect_action, "which cloud this host is in (DMI)" },
 	{ "preflight-host", tsn_preflight_host_action, "host checks for preflight (JSON)" },
 	{ "nft-eval", tsn_nft_eval_action, "nftables verdicts for IPsec flows (JSON)" },
+	{ "ipsec-state", tsn_ipsec_state_action, "tsnet's IPsec record, drift, charon (JSON)" },
+	{ "ipsec-export", tsn_ipsec_export_action, "tsnet's IPsec files for a backup (JSON, holds keys)" },
+	{ "ipsec-import", tsn_ipsec_import_action, "restore tsnet's IPsec files from stdin" },
 	{ NULL, NULL, NULL },
 };
 
