@@ -14,6 +14,8 @@ TMP=$(mktemp -d /tmp/tc-cloud.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 cd "$TOP" || exit 1
 [ -x "$TSNET" ] || skip_all "no ./tsnet (run make)"
+# A copy: others may relink ./tsnet while this runs.
+cp "$TSNET" "$TMP/tsnet" && TSNET=$TMP/tsnet
 command -v shellcheck >/dev/null || skip_all "no shellcheck"
 command -v python3 >/dev/null || skip_all "no python3 for tests/cloud-lint"
 
@@ -71,28 +73,38 @@ for c in "${CASES[@]}"; do
 	else
 		assert_eq "$name: nothing on stderr" "" "$(cat "$TMP/err")"
 	fi
-	if [ "$lang" = bash ]; then
-		assert_exit "$name: bash -n" 0 bash -n "$out"
-		sc=$(shellcheck -s bash "$out" 2>&1)
-		assert_eq "$name: shellcheck" "" "$sc"
-	fi
-	lint=$("$LINT" --lang "$lang" "$out" 2>&1)
-	assert_eq "$name: cloud-lint" "" "$lint"
-	if [ "$lang" = terraform ] && command -v terraform >/dev/null; then
-		assert_exit "$name: terraform fmt -check" 0 \
-			terraform fmt -check -no-color "$out"
-	fi
+	[ "$lang" = bash ] && assert_exit "$name: bash -n" 0 bash -n "$out"
 	assert_nomatch "$name: no carriage returns" $'\r' "$(cat "$out")"
+	mkdir -p "$TMP/$lang"
+	cp "$out" "$TMP/$lang/"
 done
+# One process per tool over all files: the machine is shared.
+assert_eq "shellcheck on every bash script ($(ls "$TMP/bash" | wc -l))" "" \
+	"$(shellcheck -s bash "$TMP"/bash/* 2>&1)"
+for lang in bash powershell terraform; do
+	assert_eq "cloud-lint on every $lang script ($(ls "$TMP/$lang" | wc -l))" "" \
+		"$("$LINT" --lang "$lang" "$TMP/$lang"/* 2>&1)"
+done
+if command -v terraform >/dev/null; then
+	assert_eq "terraform fmt -check on every terraform file" "" \
+		"$(terraform fmt -check -no-color "$TMP/terraform" 2>/dev/null)"
+fi
 
 # The linter itself must fail on broken scripts, or it proves nothing.
+# Each mutation is written first; one cloud-lint run per language then
+# must name every mutated file.
+MUTS=()
 mutate() {	# name lang golden sed-expression
-	sed -e "$4" "$G/$3" >"$TMP/mut"
-	if cmp -s "$TMP/mut" "$G/$3"; then
+	local f
+	f=$TMP/mut/$2/${#MUTS[@]}
+	mkdir -p "$TMP/mut/$2"
+	sed -e "$4" "$G/$3" >"$f"
+	if cmp -s "$f" "$G/$3"; then
 		not_ok "lint catches $1: the mutation changed nothing"
+		rm -f "$f"
 		return
 	fi
-	assert_exit "lint catches $1" 1 "$LINT" --lang "$2" "$TMP/mut"
+	MUTS+=("$f:$1")
 }
 mutate "lower-case az --protocol esp" bash azure-cli.sh 's/--protocol Esp/--protocol esp/'
 mutate "an unknown az option" bash azure-cli.sh 's/--nsg-name/--nsg/'
@@ -108,14 +120,93 @@ mutate "an unknown resource type" terraform aws-terraform.tf 's/aws_vpc_security
 mutate "an unbalanced Terraform brace" terraform aws-terraform.tf '0,/^}/s/^}//'
 mutate "an undefined local" terraform gcp-terraform.tf 's/local.tsnet_prod_network/local.tsnet_prod_net/'
 mutate "interpolation in a string" terraform gcp-terraform.tf 's/"INGRESS"/"${var.x}"/'
+for lang in bash powershell terraform; do
+	"$LINT" --lang "$lang" "$TMP/mut/$lang"/* >"$TMP/mut/$lang.out" 2>&1
+	assert_eq "cloud-lint fails on broken $lang" 1 "$?"
+done
+for m in "${MUTS[@]}"; do
+	f=${m%%:*}
+	lang=${f%/*}
+	lang=${lang##*/}
+	assert_match "lint catches ${m#*:}" "^$f:[0-9]+: " "$(cat "$TMP/mut/$lang.out")"
+done
 
-# A placeholder stops the bash script before its first cloud command.  No
-# az/aws/gcloud is installed, so without the guard these would exit 127.
+# Run every complete bash script for real, with az, aws and gcloud
+# recording their command lines instead of calling a cloud: the scripts
+# must run to the end under set -euo pipefail, and each recorded line then
+# goes to the real aws and gcloud parsers (when installed), offline.
+mkdir -p "$TMP/bin"
+for t in aws gcloud az; do
+	cat >"$TMP/bin/$t" <<'EOF'
+#!/bin/bash
+# Records its command line for test_cloud.sh instead of running it.
+{ printf '%s\0' "${0##*/}" "$@"; printf '\0'; } >>"$TC_REC"
+case "$*" in
+*describe-security-groups*--query*) printf '%s\n' "$TC_VPC" ;;
+*"firewall-rules describe"*) exit "$TC_DESCRIBE_RC" ;;
+esac
+exit 0
+EOF
+	chmod +x "$TMP/bin/$t"
+done
+runrec() {	# name golden describe-rc: run it, recording; print the count
+	TC_REC=$TMP/rec-$1 TC_VPC=vpc-0123456789abcdef0 TC_DESCRIBE_RC=$3 \
+		PATH="$TMP/bin:$PATH" bash "$G/$2" >"$TMP/run-$1.out" 2>&1
+	echo "$?" >"$TMP/run-$1.rc"
+	tr '\0' '\n' <"$TMP/rec-$1" | grep -cxE 'az|aws|gcloud'
+}
+rec() {		# what name golden describe-rc expected-count
+	local n
+	n=$(runrec "$2" "$3" "$4")
+	assert_eq "$1: runs to the end" 0 "$(cat "$TMP/run-$2.rc")"
+	assert_eq "$1: cloud commands" "$5" "$n"
+}
+rec "azure-cli: show + 8 creates" azure azure-cli.sh 0 9
+rec "azure-cli-undo: show + 8 deletes" azure-undo azure-cli-undo.sh 0 9
+rec "aws-cli: describe + 4 CIDRs x 3 x 2" aws aws-cli.sh 0 25
+rec "aws-cli-undo: describe + 24 revokes" aws-undo aws-cli-undo.sh 0 25
+rec "aws-cli-source-group: describe + 3 x 2" aws-sg aws-cli-source-group.sh 0 7
+rec "gcp-cli, rules there: network + 4 x (describe, update)" gcp-update gcp-cli.sh 0 9
+rec "gcp-cli, no rules yet: network + 4 x (describe, create)" gcp-create gcp-cli.sh 1 9
+rec "gcp-cli-undo: 4 x (describe, delete)" gcp-undo gcp-cli-undo.sh 0 8
+rec "gcp-cli-subnets: network + 4 x (describe, create)" gcp-subnets gcp-cli-subnets.sh 1 9
+assert_eq "aws-cli-source-group: the group is its own peer" 6 \
+	"$(tr '\0' '\n' <"$TMP/rec-aws-sg" | grep -c 'UserIdGroupPairs=\[{GroupId=sg-0123456789abcdef0,')"
+assert_eq "gcp-cli: updates when the rule is there" 4 \
+	"$(tr '\0' '\n' <"$TMP/rec-gcp-update" | grep -cx update)"
+assert_eq "gcp-cli: creates when it is not" 4 \
+	"$(tr '\0' '\n' <"$TMP/rec-gcp-create" | grep -cx create)"
+cat "$TMP"/rec-* >"$TMP/rec-all"
+if python3 -c 'import awscli' 2>/dev/null; then
+	out=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
+		-u AWS_PROFILE AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+		AWS_EC2_METADATA_DISABLED=true AWS_DEFAULT_REGION=eu-west-1 HOME="$TMP" \
+		unshare -n python3 "$TOP/tests/cloud-cli-check" aws "$TMP/rec-all" 2>&1)
+	assert_match "the real aws CLI accepts every recorded command" \
+		'^aws: [0-9]+ command lines, 0 rejected$' "$out"
+else
+	echo "  (no aws CLI here: its parser check skipped)"
+fi
+GPY=/usr/lib/google-cloud-sdk/platform/bundledpythonunix/bin/python3
+if [ -x "$GPY" ] && [ -d /usr/lib/google-cloud-sdk/lib/googlecloudsdk ]; then
+	out=$(CLOUDSDK_CONFIG=$TMP/gcloud CLOUDSDK_CORE_DISABLE_PROMPTS=1 \
+		CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK=true \
+		CLOUDSDK_CORE_DISABLE_USAGE_REPORTING=true \
+		unshare -n "$GPY" "$TOP/tests/cloud-cli-check" gcloud "$TMP/rec-all" 2>&1)
+	assert_match "the real gcloud accepts every recorded command" \
+		'^gcloud: [0-9]+ command lines, 0 rejected$' "$out"
+else
+	echo "  (no gcloud here: its parser check skipped)"
+fi
+
+# A placeholder stops the bash script before its first cloud command.
 for p in azure aws gcp; do
-	err=$(bash "$G/$p-cli-missing.sh" 2>&1 >/dev/null)
-	assert_exit "$p: a script with a placeholder refuses to run" 1 \
-		bash "$G/$p-cli-missing.sh"
+	rm -f "$TMP/rec-missing"
+	err=$(TC_REC=$TMP/rec-missing TC_VPC='' TC_DESCRIBE_RC=1 \
+		PATH="$TMP/bin:$PATH" bash "$G/$p-cli-missing.sh" 2>&1 >/dev/null)
+	assert_eq "$p: a script with a placeholder refuses to run" 1 "$?"
 	assert_match "$p: and says which" 'is a placeholder: set its key' "$err"
+	assert_exit "$p: before any cloud command" 1 test -e "$TMP/rec-missing"
 done
 out=$("$TSNET" -q -c tests/data/cloud/missing.conf cloud azure 2>&1 >/dev/null)
 assert_eq "-q: no warnings" "" "$out"
@@ -171,8 +262,8 @@ done
 for d in azure:azure aws-nitro:aws aws-xen:aws gcp:gcp qemu:none hyperv:none empty:none hostile:none; do
 	out=$("$TSNET" agent cloud-detect --dmi-root "$D/dmi/${d%%:*}")
 	assert_eq "agent cloud-detect ${d%%:*}: exit" 0 "$?"
-	got=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["cloud"])')
-	assert_eq "agent cloud-detect ${d%%:*}" "${d##*:}" "$got"
+	assert_match "agent cloud-detect ${d%%:*}" \
+		"^\\{\"cloud\":\"${d##*:}\",\"evidence\":\"[^\"]" "$out"
 done
 assert_exit "agent cloud-detect: stray argument" 2 "$TSNET" agent cloud-detect x
 
