@@ -8,5 +8,6 @@
 int inventory_main(int argc, char **argv, struct tsn_ctx *ctx);
 int nodes_main(int argc, char **argv, struct tsn_ctx *ctx);
 int cloud_main(int argc, char **argv, struct tsn_ctx *ctx);
+int status_main(int argc, char **argv, struct tsn_ctx *ctx);
 
 #endif

@@ -17,9 +17,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "lib/cmd.h"
+#include "lib/inventory.h"
 #include "lib/json.h"
 
 #define TSN_IPSEC_STATE TSN_STATE_DIR "/ipsec.json"
@@ -39,6 +41,48 @@ bool tsn_state_path_ok(const char *path);
 void tsn_jv_wipe_free(struct tsn_jv *v);
 /* Lower-case hex SHA-256 of data. */
 void tsn_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* The coordinator's view (status_cmd.c gathers, status_print.c shows). */
+struct tsn_st_node {
+	const struct tsn_node *node;
+	bool reachable;		/* both actions answered */
+	char *error;		/* why not, or a bad reply */
+	struct tsn_jv st;	/* ipsec-state's reply */
+	struct tsn_jv sas;	/* ipsec-sas's reply */
+	const struct tsn_jv *rec;	/* st.state when enabled, else NULL */
+};
+
+enum tsn_st_pair_state {
+	TSN_PAIR_OK,		/* INSTALLED, TRANSPORT, AES-GCM both sides */
+	TSN_PAIR_MISSING,	/* neither side has it */
+	TSN_PAIR_ONE_SIDED,	/* one side only */
+	TSN_PAIR_WRONG,		/* installed, but not transport / AES-GCM */
+	TSN_PAIR_DISABLED,	/* a node is not enabled */
+	TSN_PAIR_UNKNOWN,	/* a node did not answer */
+};
+
+struct tsn_st_pair {
+	size_t a, b;		/* node indexes, a < b */
+	enum tsn_st_pair_state state;
+	char detail[160];
+};
+
+struct tsn_st {
+	const struct tsn_inventory *inv;
+	struct tsn_st_node *nodes;
+	struct tsn_st_pair *pairs;
+	size_t n_pairs;
+	bool plan_consistent;	/* every enabled node, one plan hash */
+	char **problems;	/* one line each */
+	size_t n_problems;
+	int exit;
+};
+
+/* The SA node a reports for peer b, or NULL. */
+const struct tsn_jv *tsn_st_sa(const struct tsn_st_node *a, const char *peer);
+const char *tsn_st_pair_name(enum tsn_st_pair_state s);
+void tsn_status_table(const struct tsn_st *s, FILE *f, bool colour);
+int tsn_status_json(const struct tsn_st *s, FILE *f);
 
 int tsn_ipsec_state_action(int argc, char **argv, struct tsn_ctx *ctx);
 int tsn_ipsec_export_action(int argc, char **argv, struct tsn_ctx *ctx);

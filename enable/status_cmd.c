@@ -1,0 +1,371 @@
+/* status_cmd.c - `tsnet status`: where IPsec stands on every node.
+ *
+ * Runs `agent ipsec-state` (tsnet's record, drift, what charon holds) and
+ * `agent ipsec-sas` (the SAs) on every node in parallel, then judges the
+ * cluster: every node holds the same plan hash (the check operators do by
+ * hand on ipsec.conf and ipsec.secrets), no file changed since tsnet
+ * wrote it, and every inventory pair has an INSTALLED transport-mode
+ * AES-GCM CHILD_SA on both sides.  A node that does not answer is
+ * reported and the others complete.  status_print.c renders the result.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "enable/status.h"
+#include "lib/cmd.h"
+#include "lib/inventory.h"
+#include "lib/json.h"
+#include "lib/transport.h"
+#include "lib/util.h"
+
+static const char synopsis[] = "[--timeout SECONDS]";
+
+static int problem(struct tsn_st *s, const char *fmt, ...)
+	TSN_PRINTF(2, 3);
+
+static int problem(struct tsn_st *s, const char *fmt, ...)
+{
+	struct tsn_buf b = { 0 };
+	char **p;
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = tsn_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	p = realloc(s->problems, (s->n_problems + 1) * sizeof(*p));
+	if (ret < 0 || !p) {
+		tsn_buf_free(&b);
+		if (p)
+			s->problems = p;
+		return -ENOMEM;
+	}
+	s->problems = p;
+	p[s->n_problems++] = b.p;
+	return 0;
+}
+
+const struct tsn_jv *tsn_st_sa(const struct tsn_st_node *a, const char *peer)
+{
+	const struct tsn_jv *sas = tsn_jv_get(&a->sas, "sas");
+	const struct tsn_jv *best = NULL;
+
+	/* Prefer an INSTALLED child: charon may list a rekeyed or
+	 * half-open SA of the same connection next to it. */
+	for (size_t i = 0; sas && sas->type == TSN_JARR && i < sas->n; i++) {
+		const struct tsn_jv *sa = &sas->items[i];
+
+		if (!tsn_streq(tsn_jv_getstr(sa, "peer"), peer))
+			continue;
+		if (tsn_streq(tsn_jv_getstr(sa, "child_state"), "INSTALLED"))
+			return sa;
+		if (!best)
+			best = sa;
+	}
+	return best;
+}
+
+const char *tsn_st_pair_name(enum tsn_st_pair_state s)
+{
+	static const char *const names[] = {
+		[TSN_PAIR_OK] = "ok",
+		[TSN_PAIR_MISSING] = "missing",
+		[TSN_PAIR_ONE_SIDED] = "one-sided",
+		[TSN_PAIR_WRONG] = "wrong",
+		[TSN_PAIR_DISABLED] = "not-enabled",
+		[TSN_PAIR_UNKNOWN] = "unknown",
+	};
+
+	return names[s];
+}
+
+/* Parse one job's reply into v; an error string on failure. */
+static int take_reply(struct tsn_st_node *n, const struct tsn_job *job,
+		      struct tsn_jv *v, const char *action)
+{
+	char why[512], err[160];
+
+	if (job->state != TSN_JOB_DONE || job->exit_status != 0) {
+		n->reachable = job->state != TSN_JOB_UNREACHABLE &&
+			       job->state != TSN_JOB_TIMEOUT;
+		tsn_job_reason(job, why, sizeof(why));
+		free(n->error);
+		n->error = tsn_strdup(why);
+		return n->error ? 1 : -ENOMEM;
+	}
+	if (tsn_json_parse(job->out.p ? job->out.p : "", job->out.len, v,
+			   err, sizeof(err)) < 0 || v->type != TSN_JOBJ) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "bad reply from agent %s: %s",
+			 action, v->type != TSN_JOBJ ? "not an object" : err);
+		free(n->error);
+		n->error = tsn_strdup(msg);
+		return n->error ? 1 : -ENOMEM;
+	}
+	return 0;
+}
+
+static int gather(struct tsn_st *s, unsigned timeout)
+{
+	static const char *const state[] = { "agent", "ipsec-state", NULL };
+	static const char *const sas[] = { "agent", "ipsec-sas", NULL };
+	const struct tsn_inventory *inv = s->inv;
+	struct tsn_run_opts opts = { .timeout = timeout };
+	struct tsn_job *jobs;
+	size_t n = inv->n_nodes;
+	int ret;
+
+	jobs = calloc(2 * n + 1, sizeof(*jobs));
+	if (!jobs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		jobs[2 * i].node = jobs[2 * i + 1].node = &inv->nodes[i];
+		jobs[2 * i].argv = state;
+		jobs[2 * i + 1].argv = sas;
+	}
+	ret = tsn_run(inv, jobs, 2 * n, &opts);
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		struct tsn_st_node *sn = &s->nodes[i];
+
+		sn->node = &inv->nodes[i];
+		sn->reachable = true;
+		ret = take_reply(sn, &jobs[2 * i], &sn->st, "ipsec-state");
+		if (ret == 0)
+			ret = take_reply(sn, &jobs[2 * i + 1], &sn->sas,
+					 "ipsec-sas");
+		if (ret > 0)
+			ret = 0;
+		if (!sn->error) {
+			sn->rec = tsn_jv_get(&sn->st, "state");
+			if (sn->rec && sn->rec->type != TSN_JOBJ)
+				sn->rec = NULL;
+		}
+	}
+	for (size_t i = 0; i < 2 * n; i++)
+		tsn_job_free(&jobs[i]);
+	free(jobs);
+	return ret;
+}
+
+/* Installed, transport mode, AES-GCM: what enable-ipsec promises. */
+static bool sa_good(const struct tsn_jv *sa, char *why, size_t len)
+{
+	const char *mode = tsn_jv_getstr(sa, "mode");
+	const char *alg = tsn_jv_getstr(sa, "encr_alg");
+
+	if (!tsn_streq(mode, "TRANSPORT")) {
+		snprintf(why, len, "mode %s, not TRANSPORT", mode ? mode : "?");
+		return false;
+	}
+	if (!alg || strncmp(alg, "AES_GCM", 7)) {
+		snprintf(why, len, "cipher %s, not AES_GCM", alg ? alg : "?");
+		return false;
+	}
+	return true;
+}
+
+static bool installed(const struct tsn_jv *sa)
+{
+	return sa && tsn_streq(tsn_jv_getstr(sa, "child_state"), "INSTALLED");
+}
+
+static void judge_pair(const struct tsn_st *s, struct tsn_st_pair *p)
+{
+	const struct tsn_st_node *a = &s->nodes[p->a], *b = &s->nodes[p->b];
+	const struct tsn_jv *sa_ab, *sa_ba;
+	char why[96];
+
+	if (a->error || b->error) {
+		p->state = TSN_PAIR_UNKNOWN;
+		snprintf(p->detail, sizeof(p->detail), "%s did not answer",
+			 a->error ? a->node->name : b->node->name);
+		return;
+	}
+	if (!a->rec || !b->rec) {
+		p->state = TSN_PAIR_DISABLED;
+		snprintf(p->detail, sizeof(p->detail), "%s is not enabled",
+			 !a->rec ? a->node->name : b->node->name);
+		return;
+	}
+	sa_ab = tsn_st_sa(a, b->node->name);
+	sa_ba = tsn_st_sa(b, a->node->name);
+	if (!installed(sa_ab) && !installed(sa_ba)) {
+		p->state = TSN_PAIR_MISSING;
+		snprintf(p->detail, sizeof(p->detail), "no INSTALLED CHILD_SA "
+			 "on either side");
+	} else if (!installed(sa_ab) || !installed(sa_ba)) {
+		p->state = TSN_PAIR_ONE_SIDED;
+		snprintf(p->detail, sizeof(p->detail), "INSTALLED only on %s",
+			 installed(sa_ab) ? a->node->name : b->node->name);
+	} else if (!sa_good(sa_ab, why, sizeof(why)) ||
+		   !sa_good(sa_ba, why, sizeof(why))) {
+		p->state = TSN_PAIR_WRONG;
+		snprintf(p->detail, sizeof(p->detail), "%s", why);
+	} else {
+		p->state = TSN_PAIR_OK;
+	}
+}
+
+static int judge_nodes(struct tsn_st *s)
+{
+	const char *first = NULL;
+	int ret = 0;
+
+	s->plan_consistent = true;
+	for (size_t i = 0; i < s->inv->n_nodes && ret == 0; i++) {
+		const struct tsn_st_node *n = &s->nodes[i];
+		const struct tsn_jv *drift = tsn_jv_get(&n->st, "drift");
+		const char *hash = tsn_jv_getstr(n->rec, "plan_hash");
+
+		if (n->error) {
+			ret = problem(s, "%s: %s%s", n->node->name,
+				      n->reachable ? "" : "unreachable: ",
+				      n->error);
+			continue;
+		}
+		if (!n->rec) {
+			ret = problem(s, "%s: IPsec not enabled by tsnet "
+				      "(tsnet enable-ipsec)", n->node->name);
+			continue;
+		}
+		if (hash && first && strcmp(hash, first))
+			s->plan_consistent = false;
+		if (hash && !first)
+			first = hash;
+		for (size_t k = 0; drift && drift->type == TSN_JARR &&
+				   k < drift->n && ret == 0; k++)
+			ret = problem(s, "%s: %s %s since tsnet wrote it "
+				      "(repair: tsnet enable-ipsec --node %s)",
+				      n->node->name,
+				      tsn_jv_getstr(&drift->items[k], "path"),
+				      tsn_jv_getstr(&drift->items[k],
+						    "reason"),
+				      n->node->name);
+	}
+	if (ret == 0 && !s->plan_consistent)
+		ret = problem(s, "the nodes hold different plans (plan hash "
+			      "differs; re-run tsnet enable-ipsec)");
+	return ret;
+}
+
+static int judge(struct tsn_st *s)
+{
+	size_t n = s->inv->n_nodes, k = 0;
+	int ret;
+
+	s->n_pairs = n * (n - 1) / 2;
+	s->pairs = calloc(s->n_pairs + 1, sizeof(*s->pairs));
+	if (!s->pairs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++) {
+			s->pairs[k].a = i;
+			s->pairs[k].b = j;
+			judge_pair(s, &s->pairs[k++]);
+		}
+	ret = judge_nodes(s);
+	for (size_t i = 0; ret == 0 && i < s->n_pairs; i++) {
+		const struct tsn_st_pair *p = &s->pairs[i];
+
+		if (p->state == TSN_PAIR_MISSING ||
+		    p->state == TSN_PAIR_ONE_SIDED ||
+		    p->state == TSN_PAIR_WRONG)
+			ret = problem(s, "pair %s-%s: %s: %s",
+				      s->inv->nodes[p->a].name,
+				      s->inv->nodes[p->b].name,
+				      tsn_st_pair_name(p->state), p->detail);
+	}
+	s->exit = TSN_EXIT_OK;
+	for (size_t i = 0; i < n; i++)
+		if (s->nodes[i].error)
+			s->exit = TSN_EXIT_RUNTIME;
+	if (s->exit == TSN_EXIT_OK && s->n_problems)
+		s->exit = TSN_EXIT_PROBLEM;
+	return ret;
+}
+
+static void status_free(struct tsn_st *s)
+{
+	for (size_t i = 0; s->nodes && i < s->inv->n_nodes; i++) {
+		tsn_jv_free(&s->nodes[i].st);
+		tsn_jv_free(&s->nodes[i].sas);
+		free(s->nodes[i].error);
+	}
+	for (size_t i = 0; i < s->n_problems; i++)
+		free(s->problems[i]);
+	free(s->problems);
+	free(s->nodes);
+	free(s->pairs);
+}
+
+static int run_status(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
+		      unsigned timeout)
+{
+	struct tsn_st s = { .inv = inv };
+	int ret, rc = TSN_EXIT_RUNTIME;
+
+	s.nodes = calloc(inv->n_nodes + 1, sizeof(*s.nodes));
+	ret = s.nodes ? gather(&s, timeout) : -ENOMEM;
+	if (ret == 0)
+		ret = judge(&s);
+	if (ret == 0 && ctx->json)
+		ret = tsn_status_json(&s, stdout);
+	else if (ret == 0)
+		tsn_status_table(&s, stdout, ctx->tty);
+	if (ret == 0 && fflush(stdout) == EOF)
+		ret = -errno;
+	if (ret == 0)
+		rc = s.exit;
+	else
+		tsn_err(ctx->cmd, "%s", strerror(-ret));
+	status_free(&s);
+	return rc;
+}
+
+int status_main(int argc, char **argv, struct tsn_ctx *ctx)
+{
+	enum { OPT_TIMEOUT = 0x2000 };
+	static const struct option longopts[] = {
+		TSN_GLOBAL_LONGOPTS,
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tsn_inv_diag diag = {
+		.warn = tsn_inventory_warn_stderr,
+		.warn_arg = (void *)ctx->cmd,
+	};
+	struct tsn_inventory inv;
+	unsigned timeout = 0;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, TSN_GLOBAL_SHORTOPTS, longopts,
+				  NULL)) != -1) {
+		if (opt == 'h')
+			return tsn_usage(ctx, synopsis, false);
+		if (opt == OPT_TIMEOUT) {
+			if (tsn_parse_uint(optarg, 1, 86400, &timeout) < 0) {
+				tsn_err(ctx->cmd, "--timeout '%s': a number of "
+					"seconds from 1 to 86400", optarg);
+				return TSN_EXIT_USAGE;
+			}
+		} else if (tsn_global_opt(ctx, opt, optarg) < 0) {
+			return tsn_usage(ctx, synopsis, true);
+		}
+	}
+	if (optind < argc) {
+		tsn_err(ctx->cmd, "unexpected argument '%s'", argv[optind]);
+		return TSN_EXIT_USAGE;
+	}
+	if (tsn_inventory_load(ctx->config, &inv, &diag) < 0) {
+		tsn_err(ctx->cmd, "%s", diag.error);
+		return TSN_EXIT_USAGE;
+	}
+	rc = run_status(ctx, &inv, timeout);
+	tsn_inventory_free(&inv);
+	return rc;
+}
