@@ -1,0 +1,282 @@
+/* agent_undo.c - `tsnet agent ipsec-rollback` and `ipsec-remove`: undo
+ * exactly what ipsec-apply did on this node, and nothing else.
+ *
+ * ipsec-apply keeps the files it is about to replace under
+ * /var/lib/tsnet/rollback/ with a manifest of which existed; rollback
+ * puts them back (or removes ours where nothing was), reloads charon
+ * and stops it if this rollout started it.  remove deletes only the
+ * files /var/lib/tsnet/ipsec.json records, tsnet-* connections and their
+ * keys, and stops the service only when tsnet started it.  Both are
+ * idempotent.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "enable/conf.h"
+#include "enable/ipsec.h"
+#include "lib/json.h"
+
+#define MANIFEST TSN_IPSEC_ROLLBACK "/manifest"
+
+static void rmdir_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[512];
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+			unlink(p);
+		}
+	closedir(d);
+	rmdir(dir);
+}
+
+static int copy_file(const char *from, const char *to, mode_t mode)
+{
+	char *txt = NULL;
+	size_t len;
+	int ret;
+
+	if ((ret = tsn_read_file(from, 16u << 20, &txt, &len)) < 0)
+		return ret;
+	ret = tsn_write_file_atomic(to, txt, len, mode);
+	tsn_memzero(txt, len);
+	free(txt);
+	return ret;
+}
+
+/* Manifest lines: "MODE EXISTED PATH"; copies are named by index. */
+int tsn_ipsec_snapshot(const char *const *paths, size_t n)
+{
+	struct tsn_buf m = { 0 };
+	struct stat st;
+	char copy[300];
+	int ret = 0;
+
+	rmdir_files(TSN_IPSEC_ROLLBACK);
+	if ((ret = tsn_mkdir_p(TSN_IPSEC_ROLLBACK, 0700)) < 0)
+		return ret;
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		bool have = stat(paths[i], &st) == 0 && S_ISREG(st.st_mode);
+
+		snprintf(copy, sizeof(copy), TSN_IPSEC_ROLLBACK "/%zu", i);
+		if (have)
+			ret = copy_file(paths[i], copy, 0600);
+		if (ret == 0)
+			ret = tsn_buf_printf(&m, "%04o %d %s\n",
+					     have ? st.st_mode & 07777 : 0,
+					     have, paths[i]);
+	}
+	if (ret == 0)
+		ret = tsn_write_file_atomic(MANIFEST, m.p, m.len, 0600);
+	tsn_buf_free(&m);
+	return ret;
+}
+
+int tsn_ipsec_read_state(struct tsn_jv *out)
+{
+	char *txt = NULL, e[128];
+	size_t len;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if ((ret = tsn_read_file(TSN_IPSEC_STATE, 1 << 20, &txt, &len)) < 0)
+		return ret == -ENOENT ? 0 : ret;
+	ret = tsn_json_parse(txt, len, out, e, sizeof(e));
+	free(txt);
+	return ret;
+}
+
+/* Terminate and unload every tsnet-* connection charon holds. */
+static int unload_all(struct tsn_buf *names)
+{
+	struct tsn_vici v;
+	int ret;
+
+	if (tsn_vici_connect(&v, NULL) < 0)
+		return 0;	/* charon is not running: nothing loaded */
+	ret = tsn_list_tsnet_conns(&v, names);
+	for (size_t off = 0; ret == 0 && names->p && off < names->len;
+	     off += strlen(names->p + off) + 1)
+		ret = tsn_unload_conn(&v, names->p + off);
+	tsn_vici_close(&v);
+	return ret;
+}
+
+/* Put the manifest's files back; returns which swanctl files exist now
+ * in conf/secrets (empty when none). */
+static int restore_files(char *conf, char *secrets, size_t len)
+{
+	char *m = NULL, *line, *save, copy[300];
+	size_t mlen, i = 0;
+	int ret;
+
+	conf[0] = secrets[0] = '\0';
+	if ((ret = tsn_read_file(MANIFEST, 1 << 16, &m, &mlen)) < 0)
+		return ret;
+	for (line = strtok_r(m, "\n", &save); line && ret == 0;
+	     line = strtok_r(NULL, "\n", &save), i++) {
+		unsigned mode;
+		int have;
+		char path[256];
+
+		if (sscanf(line, "%o %d %255s", &mode, &have, path) != 3) {
+			ret = -EBADMSG;
+			break;
+		}
+		snprintf(copy, sizeof(copy), TSN_IPSEC_ROLLBACK "/%zu", i);
+		if (have)
+			ret = copy_file(copy, path, (mode_t)mode);
+		else if (unlink(path) < 0 && errno != ENOENT)
+			ret = -errno;
+		if (have && strstr(path, "/" TSN_CONF_FILE))
+			snprintf(conf, len, "%s", path);
+		if (have && strstr(path, "/" TSN_SECRETS_FILE))
+			snprintf(secrets, len, "%s", path);
+	}
+	free(m);
+	return ret;
+}
+
+static int reload(const char *conf, const char *secrets, char *err,
+		  size_t errlen)
+{
+	struct tsn_vici v;
+	char *c = NULL, *s = NULL;
+	size_t cl = 0, sl = 0;
+	int ret;
+
+	if (!conf[0] || !secrets[0] || tsn_vici_connect(&v, NULL) < 0)
+		return 0;
+	if ((ret = tsn_read_file(conf, 1 << 20, &c, &cl)) == 0 &&
+	    (ret = tsn_read_file(secrets, 1 << 20, &s, &sl)) == 0 &&
+	    (ret = tsn_load_secrets(&v, s, err, errlen)) == 0)
+		ret = tsn_load_conns(&v, c, NULL, err, errlen);
+	if (s)
+		tsn_memzero(s, sl);
+	free(s);
+	free(c);
+	tsn_vici_close(&v);
+	return ret;
+}
+
+static int print_reply(bool ok, const char *err, const struct tsn_buf *names,
+		       const char *stopped)
+{
+	struct tsn_buf b = { 0 };
+	struct tsn_json j;
+	int ret;
+
+	tsn_json_init(&j, &b, false);
+	tsn_json_obj_begin(&j);
+	tsn_json_kbool(&j, "ok", ok);
+	tsn_json_kstr(&j, "error", ok ? NULL : err);
+	tsn_json_key(&j, "unloaded");
+	tsn_json_arr_begin(&j);
+	for (size_t off = 0; names->p && off < names->len;
+	     off += strlen(names->p + off) + 1)
+		tsn_json_str(&j, names->p + off);
+	tsn_json_arr_end(&j);
+	tsn_json_kstr(&j, "stopped", stopped);
+	tsn_json_obj_end(&j);
+	if ((ret = tsn_json_finish(&j)) == 0)
+		printf("%s\n", b.p);
+	tsn_buf_free(&b);
+	return ok ? TSN_EXIT_OK : TSN_EXIT_RUNTIME;
+}
+
+int tsn_ipsec_rollback_action(int argc, char **argv, struct tsn_ctx *ctx)
+{
+	struct tsn_jv now = { 0 }, before = { 0 };
+	struct tsn_buf names = { 0 };
+	char conf[256], secrets[256], err[512] = "";
+	const char *stopped = NULL;
+	enum tsn_svc svc;
+	bool legacy = false;
+	int ret, rc;
+
+	(void)argc;
+	(void)argv;
+	(void)ctx;
+	tsn_ipsec_read_state(&now);
+	svc = tsn_svc_parse(tsn_jv_getstr(&now, "service"));
+	tsn_jv_getbool(&now, "legacy", &legacy);
+	ret = unload_all(&names);
+	if (ret == 0 && (ret = restore_files(conf, secrets, sizeof(conf))) ==
+	    -ENOENT)
+		ret = 0;	/* no snapshot: nothing was applied */
+	if (ret < 0)
+		snprintf(err, sizeof(err), "restoring files: %s",
+			 strerror(-ret));
+	tsn_ipsec_read_state(&before);
+	if (ret == 0 && svc != TSN_SVC_NONE &&
+	    tsn_svc_parse(tsn_jv_getstr(&before, "service")) == TSN_SVC_NONE &&
+	    before.type != TSN_JOBJ) {
+		/* this rollout started charon: leave it as it was, stopped */
+		tsn_svc_stop(svc, legacy);
+		stopped = tsn_svc_name(svc);
+	} else if (ret == 0) {
+		ret = reload(conf, secrets, err, sizeof(err));
+	}
+	if (ret == 0)
+		rmdir_files(TSN_IPSEC_ROLLBACK);
+	rc = print_reply(ret == 0, err, &names, stopped);
+	tsn_jv_free(&now);
+	tsn_jv_free(&before);
+	tsn_buf_free(&names);
+	return rc;
+}
+
+int tsn_ipsec_remove_action(int argc, char **argv, struct tsn_ctx *ctx)
+{
+	struct tsn_jv st = { 0 };
+	struct tsn_buf names = { 0 };
+	const struct tsn_jv *files;
+	const char *stopped = NULL;
+	char err[512] = "";
+	bool legacy = false;
+	enum tsn_svc svc;
+	int ret;
+
+	(void)argc;
+	(void)argv;
+	(void)ctx;
+	if ((ret = tsn_ipsec_read_state(&st)) < 0)
+		snprintf(err, sizeof(err), TSN_IPSEC_STATE ": %s",
+			 strerror(-ret));
+	if (ret == 0 && (ret = unload_all(&names)) < 0)
+		snprintf(err, sizeof(err), "unloading: %s", strerror(-ret));
+	files = tsn_jv_get(&st, "files");
+	for (size_t i = 0; ret == 0 && files && files->type == TSN_JARR &&
+	     i < files->n; i++) {
+		const char *p = tsn_jv_getstr(&files->items[i], "path");
+
+		if (p && unlink(p) < 0 && errno != ENOENT) {
+			ret = -errno;
+			snprintf(err, sizeof(err), "%s: %s", p, strerror(errno));
+		}
+	}
+	svc = tsn_svc_parse(tsn_jv_getstr(&st, "service"));
+	tsn_jv_getbool(&st, "legacy", &legacy);
+	if (ret == 0 && svc != TSN_SVC_NONE) {
+		tsn_svc_stop(svc, legacy);
+		stopped = tsn_svc_name(svc);
+	}
+	if (ret == 0) {
+		unlink(TSN_IPSEC_STATE);
+		rmdir_files(TSN_IPSEC_ROLLBACK);
+	}
+	ret = print_reply(ret == 0, err, &names, stopped);
+	tsn_jv_free(&st);
+	tsn_buf_free(&names);
+	return ret;
+}
