@@ -20,6 +20,7 @@
 #include "lib/util.h"
 #include "preflight/host.h"
 #include "preflight/nft.h"
+#include "probe/probe.h"
 
 static int ping_action(int argc, char **argv, struct tsn_ctx *ctx);
 
@@ -28,6 +29,7 @@ const struct tsn_cmd tsn_agent_actions[] = {
 	{ "cloud-detect", tsn_cloud_detect_action, "which cloud this host is in (DMI)" },
 	{ "preflight-host", tsn_preflight_host_action, "host checks for preflight (JSON)" },
 	{ "nft-eval", tsn_nft_eval_action, "nftables verdicts for IPsec flows (JSON)" },
+	{ "probe-window", tsn_probe_window_action, "send and listen for one probe window (JSON)" },
 	{ "ipsec-state", tsn_ipsec_state_action, "tsnet's IPsec record, drift, charon (JSON)" },
 	{ "ipsec-export", tsn_ipsec_export_action, "tsnet's IPsec files for a backup (JSON, holds keys)" },
 	{ "ipsec-import", tsn_ipsec_import_action, "restore tsnet's IPsec files from stdin" },

@@ -25,6 +25,7 @@ static const struct tsn_cmd commands[] = {
 	{ "inventory", inventory_main, "check and print the cluster inventory" },
 	{ "nodes", nodes_main, "reach every node and show who answers" },
 	{ "cloud", cloud_main, "print the cloud CLI script that allows IPsec" },
+	{ "probe", probe_main, "send IKE, NAT-T and ESP probes between every pair" },
 	{ "status", status_main, "IPsec SAs, plan consistency and drift, per node" },
 	{ "help", help_main, "show this help, or a command's" },
 	{ "version", version_main, "print the version" },

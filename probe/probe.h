@@ -1,0 +1,139 @@
+/* probe.h - one node's side of `tsnet probe`: the listener (listen.c),
+ * the sender (send.c) and the agent action that runs both for one probe
+ * window (agent_probe.c).  The coordinator (probe_cmd.c) only reads the
+ * JSON the action prints.
+ *
+ * Who sent a probe is read from the probe itself, never from the source
+ * address (a NAT rewrites that): the ESP probe carries the sender's index
+ * (and its SPI's low 16 bits repeat it, for the trace), and the IKE
+ * initiator SPI is  tag(4) | sender index(2) | receiver index(2).
+ */
+#ifndef TSN_PROBE_H
+#define TSN_PROBE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/cmd.h"
+#include "probe/packet.h"
+#include "probe/trace.h"
+
+enum tsn_probe_proto { TSN_PP_500, TSN_PP_4500, TSN_PP_ESP, TSN_PP_N };
+
+/* What one node learned about one protocol with one peer: the incoming
+ * half (the peer's probes to us) and the outgoing half (ours to it). */
+struct tsn_probe_seen {
+	/* incoming */
+	bool wire;			/* libpcap saw it on the interface */
+	bool socket;			/* a socket got it: passed input */
+	struct tsn_ip_addr src;		/* the source address we saw */
+	bool in_drop;			/* our input firewall dropped it */
+	struct tsn_trace_verdict in_v;
+	/* outgoing */
+	unsigned sent;
+	int send_err;			/* first -errno of sendto */
+	bool out_drop;			/* our output firewall dropped it */
+	struct tsn_trace_verdict out_v;
+	bool answer;			/* an IKE daemon answered */
+	char summary[128];		/* tsn_ike_summary() of the answer */
+	char notify[64];		/* first notify's name, if any */
+};
+
+struct tsn_probe_peer {
+	char name[64];
+	uint32_t index;
+	struct tsn_ip_addr addr;
+	struct tsn_ike_init ike[2];	/* the IKE_SA_INIT sent on 500, 4500 */
+	struct tsn_probe_seen p[TSN_PP_N];
+};
+
+/* One port of ours: the socket we listen and send on, or who holds it. */
+struct tsn_probe_port {
+	uint16_t port;
+	int fd;				/* bound to port, or -1 */
+	int eph_fd;			/* ephemeral, when port is held */
+	uint16_t eph_port;
+	char holder[64];		/* "charon (pid 42)" when held */
+};
+
+struct tsn_probe_node {
+	/* the request */
+	char self[64];
+	uint32_t index;
+	struct tsn_ip_addr addr;
+	char ifname[64];
+	struct tsn_esp_run run;
+	uint32_t tag;
+	double start, window;
+	struct tsn_probe_peer *peers;
+	size_t n_peers;
+	/* what we opened */
+	void *pcap;			/* pcap_t */
+	int pcap_fd;
+	int pcap_dlt;
+	struct tsn_probe_port ports[2];	/* 500, 4500 */
+	int raw4, raw6;			/* IPPROTO_ESP */
+	struct tsn_trace *trace;
+	char pcap_err[256];
+	unsigned foreign;		/* packets that were not our probes */
+};
+
+void tsn_probe_node_init(struct tsn_probe_node *pn);
+/* Open libpcap, the UDP sockets (or ephemeral ones where the port is
+ * held) and the raw ESP sockets.  0 or -errno; why says which and why. */
+int tsn_probe_listen_open(struct tsn_probe_node *pn, char *why, size_t len);
+void tsn_probe_listen_close(struct tsn_probe_node *pn);
+/* Drain what is queued on fd (one of pn's); never blocks. */
+void tsn_probe_listen_read(struct tsn_probe_node *pn, int fd);
+/* Fill fds with every fd to poll; returns how many (at most 8). */
+int tsn_probe_listen_fds(const struct tsn_probe_node *pn, int *fds);
+/* The interface that routes to addr ("eth0"), for a node without one. */
+int tsn_probe_route_ifname(const struct tsn_ip_addr *addr, char *ifname,
+			   size_t len);
+/* Who holds UDP port on this host, e.g. "charon (pid 42)". */
+void tsn_probe_port_holder(uint16_t port, char *buf, size_t len);
+
+struct tsn_probe_peer *tsn_probe_peer_by_index(struct tsn_probe_node *pn,
+					       uint32_t index);
+struct tsn_probe_peer *tsn_probe_peer_by_addr(struct tsn_probe_node *pn,
+					      int family, const uint8_t *a);
+
+/* Sender: build every probe (once), then send round k of the schedule
+ * (k = 0..TSN_PROBE_ROUNDS-1) to every peer. */
+#define TSN_PROBE_ROUNDS 4
+extern const double tsn_probe_schedule[TSN_PROBE_ROUNDS];
+int tsn_probe_send_prepare(struct tsn_probe_node *pn);
+void tsn_probe_send_round(struct tsn_probe_node *pn);
+/* A parsed IKE answer received on the 500 or 4500 socket. */
+void tsn_probe_answer(struct tsn_probe_node *pn, enum tsn_probe_proto pp,
+		      const struct tsn_ike_info *info);
+
+/* `tsnet agent probe-window`: request on stdin, one JSON object out. */
+int tsn_probe_window_action(int argc, char **argv, struct tsn_ctx *ctx);
+
+const char *tsn_probe_proto_name(enum tsn_probe_proto pp);
+
+/* ---- the coordinator (probe_cmd.c, probe_merge.c) ---- */
+
+struct tsn_report;
+struct tsn_jv;
+
+/* One node of the run and what its probe-window action printed. */
+struct tsn_probe_result {
+	const char *name;
+	struct tsn_ip_addr addr;	/* the address probed */
+	const struct tsn_jv *reply;	/* NULL when the node failed */
+	const char *why;		/* why it failed */
+};
+
+/* One verdict per directed pair (all pairs, or only from -> to when both
+ * are set) and protocol, into r->pairs. */
+int tsn_probe_merge(struct tsn_report *r, const struct tsn_probe_result *res,
+		    size_t n, const char *from, const char *to);
+/* The problems the verdicts in r show, with what to do; cloud_advice is
+ * the `tsnet cloud` command for this cluster. */
+int tsn_probe_problems(struct tsn_report *r, const char *cloud_advice);
+/* Whether some ESP is not-arrived where UDP arrives (cloud filtering). */
+bool tsn_probe_esp_filtered(const struct tsn_report *r);
+
+#endif

@@ -1,0 +1,343 @@
+/* probe_merge.c - from what each node saw to one verdict per directed
+ * pair and protocol, and from the verdicts to problems with advice.
+ *
+ * A verdict for a -> b needs both ends: b knows whether a's probe reached
+ * its interface, its socket and which of its rules dropped it; a knows
+ * whether its own output chain dropped it and what an IKE daemon on b
+ * answered.  The order of the tests below is the order of the evidence's
+ * strength: an answer proves reachability, a traced drop names the rule.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/json.h"
+#include "lib/output.h"
+#include "lib/util.h"
+#include "probe/probe.h"
+
+static const struct tsn_jv *peer_seen(const struct tsn_jv *reply,
+				      const char *peer, const char *proto)
+{
+	const struct tsn_jv *peers = tsn_jv_get(reply, "peers");
+
+	if (!peers || peers->type != TSN_JARR)
+		return NULL;
+	for (size_t i = 0; i < peers->n; i++)
+		if (tsn_streq(tsn_jv_getstr(&peers->items[i], "name"), peer))
+			return tsn_jv_get(&peers->items[i], proto);
+	return NULL;
+}
+
+static bool jbool(const struct tsn_jv *v, const char *key)
+{
+	bool b = false;
+
+	return tsn_jv_getbool(v, key, &b) && b;
+}
+
+/* "inet filter input handle 7" or "inet filter input policy" */
+static bool where(const struct tsn_jv *v, const char *key, char *buf,
+		  size_t len)
+{
+	const struct tsn_jv *d = tsn_jv_get(v, key);
+	const char *table = tsn_jv_getstr(d, "table");
+	const char *chain = tsn_jv_getstr(d, "chain");
+	double handle = 0;
+
+	if (!d || !table || !chain)
+		return false;
+	tsn_jv_getnum(d, "handle", &handle);
+	if (jbool(d, "policy"))
+		snprintf(buf, len, "%s %s policy", table, chain);
+	else
+		snprintf(buf, len, "%s %s handle %.0f", table, chain, handle);
+	return true;
+}
+
+/* Who holds the port the probe went to on the receiver, or NULL. */
+static const char *port_holder(const struct tsn_jv *reply,
+			       enum tsn_probe_proto pp)
+{
+	const struct tsn_jv *ports = tsn_jv_get(reply, "ports");
+	double port;
+
+	if (pp == TSN_PP_ESP || !ports || ports->type != TSN_JARR)
+		return NULL;
+	for (size_t i = 0; i < ports->n; i++)
+		if (tsn_jv_getnum(&ports->items[i], "port", &port) &&
+		    port == (pp == TSN_PP_500 ? 500 : 4500) &&
+		    !jbool(&ports->items[i], "bound"))
+			return tsn_jv_getstr(&ports->items[i], "holder");
+	return NULL;
+}
+
+struct judged {
+	const char *verdict;
+	char detail[256];
+	bool good;
+};
+
+static void judge_in(const struct tsn_jv *in, const struct tsn_jv *to_reply,
+		     const struct tsn_ip_addr *from, enum tsn_probe_proto pp,
+		     struct judged *j)
+{
+	const char *src = tsn_jv_getstr(in, "src"), *holder;
+	struct tsn_ip_addr seen;
+	char a[64];
+
+	if (where(in, "in_drop", j->detail, sizeof(j->detail))) {
+		j->verdict = "dropped-by-peer-firewall";
+		return;
+	}
+	if (src && tsn_ip_addr_parse(src, &seen) == 0 &&
+	    (seen.family != from->family ||
+	     memcmp(seen.a, from->a, from->family == AF_INET ? 4 : 16))) {
+		j->verdict = "nat";
+		j->good = true;
+		snprintf(j->detail, sizeof(j->detail), "seen from %s, sent "
+			 "from %s", src, tsn_ip_addr_str(from, a, sizeof(a)));
+		return;
+	}
+	if (jbool(in, "socket")) {
+		j->verdict = "ok";
+		j->good = true;
+		return;
+	}
+	holder = port_holder(to_reply, pp);
+	if (holder) {
+		/* No drop was traced: the input hook let it through to a
+		 * daemon that did not answer. */
+		j->verdict = "ok";
+		j->good = true;
+		snprintf(j->detail, sizeof(j->detail), "arrived; the port "
+			 "is held by %s, which did not answer", holder);
+		return;
+	}
+	j->verdict = "dropped-by-peer-firewall";
+	snprintf(j->detail, sizeof(j->detail), "seen on the interface, not "
+		 "by the socket%s", tsn_jv_getstr(to_reply, "trace_error") ?
+		 " (no trace: the rule is unknown)" : "");
+}
+
+/* One protocol of a -> b, from a's record of b (out) and b's of a (in). */
+static void judge(const struct tsn_jv *out, const struct tsn_jv *in,
+		  const struct tsn_jv *to_reply, const struct tsn_ip_addr *from,
+		  enum tsn_probe_proto pp, struct judged *j)
+{
+	const char *answer = tsn_jv_getstr(out, "answer");
+	const char *err = tsn_jv_getstr(out, "send_error");
+	double sent = 0;
+
+	memset(j, 0, sizeof(*j));
+	tsn_jv_getnum(out, "sent", &sent);
+	if (answer) {
+		j->verdict = "ike-responder";
+		j->good = true;
+		snprintf(j->detail, sizeof(j->detail), "%s", answer);
+	} else if (jbool(in, "wire") || jbool(in, "socket") ||
+		   tsn_jv_get(in, "in_drop")) {
+		judge_in(in, to_reply, from, pp, j);
+	} else if (where(out, "out_drop", j->detail, sizeof(j->detail))) {
+		j->verdict = "dropped-by-sender-firewall";
+	} else if (err && sent == 0 && !strcmp(err, strerror(EPERM))) {
+		j->verdict = "dropped-by-sender-firewall";
+		snprintf(j->detail, sizeof(j->detail), "sendto: %s (no trace: "
+			 "the rule is unknown)", err);
+	} else if (err && sent == 0) {
+		j->verdict = "error";
+		snprintf(j->detail, sizeof(j->detail), "sendto: %s", err);
+	} else {
+		j->verdict = "not-arrived";
+		snprintf(j->detail, sizeof(j->detail), "sent %.0f times, never "
+			 "seen on the peer's interface", sent);
+	}
+}
+
+static int merge_pair(struct tsn_report *r, const struct tsn_probe_result *a,
+		      const struct tsn_probe_result *b)
+{
+	struct tsn_pair_report *p = tsn_report_pair(r, a->name, b->name);
+	struct judged j;
+	int ret = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (int k = 0; k < TSN_PP_N && !ret; k++) {
+		const char *proto = tsn_probe_proto_name(k);
+
+		if (!a->reply || !b->reply) {
+			const struct tsn_probe_result *bad = a->reply ? b : a;
+
+			snprintf(j.detail, sizeof(j.detail), "%s could not run "
+				 "the probe: %s", bad->name, bad->why);
+			ret = tsn_pair_verdict(p, proto, "error", false,
+					       j.detail);
+			continue;
+		}
+		judge(peer_seen(a->reply, b->name, proto),
+		      peer_seen(b->reply, a->name, proto), b->reply, &a->addr,
+		      k, &j);
+		ret = tsn_pair_verdict(p, proto, j.verdict, j.good,
+				       j.detail[0] ? j.detail : NULL);
+	}
+	return ret;
+}
+
+int tsn_probe_merge(struct tsn_report *r, const struct tsn_probe_result *res,
+		    size_t n, const char *from, const char *to)
+{
+	int ret = 0;
+
+	for (size_t a = 0; a < n && !ret; a++)
+		for (size_t b = 0; b < n && !ret; b++) {
+			if (a == b || (from && !tsn_streq(res[a].name, from)) ||
+			    (to && !tsn_streq(res[b].name, to)))
+				continue;
+			ret = merge_pair(r, &res[a], &res[b]);
+		}
+	return ret;
+}
+
+static const struct tsn_verdict *verdict_of(const struct tsn_pair_report *p,
+					    const char *proto)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->v[i].proto, proto))
+			return &p->v[i];
+	return NULL;
+}
+
+static bool udp_arrives(const struct tsn_pair_report *p)
+{
+	for (int k = 0; k < 2; k++) {
+		const struct tsn_verdict *v = verdict_of(p, tsn_probe_proto_name(k));
+
+		if (v && v->good)
+			return true;
+	}
+	return false;
+}
+
+static bool esp_filtered(const struct tsn_pair_report *p)
+{
+	const struct tsn_verdict *v = verdict_of(p, "esp");
+
+	return v && !strcmp(v->verdict, "not-arrived") && udp_arrives(p);
+}
+
+bool tsn_probe_esp_filtered(const struct tsn_report *r)
+{
+	for (size_t i = 0; i < r->n_pairs; i++)
+		if (esp_filtered(&r->pairs[i]))
+			return true;
+	return false;
+}
+
+/* Problems are grouped, so 31 peers blocked by one rule are one line. */
+struct group {
+	char key[400];
+	char what[400];
+	char fix[512];
+	struct tsn_buf who;
+	const struct tsn_pair_report *last;
+};
+
+struct groups {
+	struct group *g;
+	size_t n;
+};
+
+static int add_to_group(struct groups *gs, const struct tsn_pair_report *p,
+			const char *key, const char *what, const char *fix)
+{
+	struct group *g = NULL, *ng;
+
+	for (size_t i = 0; i < gs->n && !g; i++)
+		if (!strcmp(gs->g[i].key, key))
+			g = &gs->g[i];
+	if (!g) {
+		ng = realloc(gs->g, (gs->n + 1) * sizeof(*gs->g));
+		if (!ng)
+			return -ENOMEM;
+		gs->g = ng;
+		g = &gs->g[gs->n++];
+		memset(g, 0, sizeof(*g));
+		snprintf(g->key, sizeof(g->key), "%s", key);
+		snprintf(g->what, sizeof(g->what), "%s", what);
+		snprintf(g->fix, sizeof(g->fix), "%s", fix ? fix : "");
+	}
+	if (g->last == p)
+		return 0;
+	g->last = p;
+	return tsn_buf_printf(&g->who, "%s%s -> %s", g->who.len ? ", " : "",
+			      p->from, p->to);
+}
+
+static int classify(struct groups *gs, const struct tsn_pair_report *p,
+		    const struct tsn_verdict *v, const char *advice)
+{
+	const char *d = v->detail ? v->detail : "";
+	char key[400], what[400], fix[512];
+
+	if (!strcmp(v->verdict, "not-arrived") && !strcmp(v->proto, "esp") &&
+	    udp_arrives(p)) {
+		snprintf(key, sizeof(key), "espf|%s", p->to);
+		snprintf(what, sizeof(what), "ESP (IP protocol 50) does not "
+			 "arrive at %s while UDP does: something between the "
+			 "nodes filters it (a cloud security group or a "
+			 "network firewall)", p->to);
+		snprintf(fix, sizeof(fix), "%s; or enable-ipsec --encap (UDP "
+			 "encapsulation over 4500)", advice);
+	} else if (!strcmp(v->verdict, "not-arrived")) {
+		snprintf(key, sizeof(key), "na|%s|%s", v->proto, p->to);
+		snprintf(what, sizeof(what), "%s does not arrive at %s",
+			 v->proto, p->to);
+		snprintf(fix, sizeof(fix), "%s", advice);
+	} else if (!strcmp(v->verdict, "dropped-by-peer-firewall")) {
+		snprintf(key, sizeof(key), "pf|%s|%s|%s", v->proto, p->to, d);
+		snprintf(what, sizeof(what), "%s's firewall drops incoming %s "
+			 "(%s)", p->to, v->proto, d);
+		snprintf(fix, sizeof(fix), "tsnet preflight --fix");
+	} else if (!strcmp(v->verdict, "dropped-by-sender-firewall")) {
+		snprintf(key, sizeof(key), "sf|%s|%s|%s", v->proto, p->from, d);
+		snprintf(what, sizeof(what), "%s's own firewall drops outgoing "
+			 "%s (%s)", p->from, v->proto, d);
+		snprintf(fix, sizeof(fix), "tsnet preflight --fix");
+	} else if (!strcmp(v->verdict, "nat")) {
+		snprintf(key, sizeof(key), "nat");
+		snprintf(what, sizeof(what), "a NAT rewrites the source "
+			 "address between these nodes");
+		snprintf(fix, sizeof(fix), "IPsec needs UDP encapsulation "
+			 "there: keep encap = auto (strongSwan detects the "
+			 "NAT) or enable-ipsec --encap");
+	} else if (!strcmp(v->verdict, "error")) {
+		snprintf(key, sizeof(key), "err|%s", d);
+		snprintf(what, sizeof(what), "the probe failed: %s", d);
+		fix[0] = 0;
+	} else {
+		return 0;
+	}
+	return add_to_group(gs, p, key, what, fix);
+}
+
+int tsn_probe_problems(struct tsn_report *r, const char *cloud_advice)
+{
+	struct groups gs = { 0 };
+	int ret = 0;
+
+	for (size_t i = 0; i < r->n_pairs && !ret; i++)
+		for (size_t k = 0; k < r->pairs[i].n && !ret; k++)
+			ret = classify(&gs, &r->pairs[i], &r->pairs[i].v[k],
+				       cloud_advice);
+	for (size_t i = 0; i < gs.n && !ret; i++)
+		ret = tsn_report_problem(r, gs.g[i].fix[0] ? gs.g[i].fix :
+					 NULL, "%s: %s", gs.g[i].what,
+					 gs.g[i].who.p ? gs.g[i].who.p : "");
+	for (size_t i = 0; i < gs.n; i++)
+		tsn_buf_free(&gs.g[i].who);
+	free(gs.g);
+	return ret;
+}

@@ -1,0 +1,179 @@
+/* send.c - the sender of one probe window: to every peer a genuine IKEv2
+ * IKE_SA_INIT on UDP 500, the same behind the non-ESP marker on 4500, and
+ * an authenticated ESP probe as IP protocol 50, each repeated on a
+ * schedule with backoff so that a lossy path does not read as blocked.
+ *
+ * The IKE initiator SPI is tag | our index | the peer's index: the tag
+ * lets the kernel trace only our probes, the indexes let the peer tell
+ * who sent it through a NAT, and an answer tell us whom it came from.
+ * We send from the bound 500/4500 socket when we hold the port, so a
+ * responder answers to a socket we read.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "lib/util.h"
+#include "probe/probe.h"
+
+/* Seconds after the common start: four tries over 1.5 s.  A path that
+ * loses 20% of packets loses all four with probability 0.0016. */
+const double tsn_probe_schedule[TSN_PROBE_ROUNDS] = { 0, 0.25, 0.75, 1.5 };
+
+const char *tsn_probe_proto_name(enum tsn_probe_proto pp)
+{
+	static const char *const names[] = { "udp500", "udp4500", "esp" };
+
+	return pp < TSN_PP_N ? names[pp] : "?";
+}
+
+static void put16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+int tsn_probe_send_prepare(struct tsn_probe_node *pn)
+{
+	int ret;
+
+	for (size_t i = 0; i < pn->n_peers; i++) {
+		struct tsn_probe_peer *peer = &pn->peers[i];
+
+		for (int k = 0; k < 2; k++) {
+			struct tsn_ike_init *ini = &peer->ike[k];
+			const struct tsn_probe_port *pt = &pn->ports[k];
+
+			ret = tsn_ike_init_random(ini);
+			if (ret < 0)
+				return ret;
+			ini->spi_i[0] = (uint8_t)(pn->tag >> 24);
+			ini->spi_i[1] = (uint8_t)(pn->tag >> 16);
+			ini->spi_i[2] = (uint8_t)(pn->tag >> 8);
+			ini->spi_i[3] = (uint8_t)pn->tag;
+			put16(ini->spi_i + 4, pn->index);
+			put16(ini->spi_i + 6, peer->index);
+			ini->src = pn->addr;
+			ini->dst = peer->addr;
+			ini->sport = pt->fd >= 0 ? pt->port : pt->eph_port;
+			ini->dport = pt->port;
+		}
+	}
+	return 0;
+}
+
+static socklen_t peer_sa(const struct tsn_ip_addr *ip, uint16_t port,
+			 struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	ss->ss_family = (sa_family_t)ip->family;
+	if (ip->family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		memcpy(&s4->sin_addr, ip->a, 4);
+		s4->sin_port = htons(port);
+		return sizeof(*s4);
+	}
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memcpy(&s6->sin6_addr, ip->a, 16);
+	s6->sin6_port = htons(port);
+	return sizeof(*s6);
+}
+
+static void send_one(struct tsn_probe_seen *s, int fd, const uint8_t *buf,
+		     int n, const struct tsn_ip_addr *dst, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = peer_sa(dst, port, &ss);
+
+	if (n < 0) {
+		if (!s->send_err)
+			s->send_err = n;
+		return;
+	}
+	if (sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&ss, sl) < 0) {
+		/* EPERM: our own output chain dropped it (the trace says
+		 * which rule); keep the first error. */
+		if (!s->send_err)
+			s->send_err = -errno;
+		return;
+	}
+	s->sent++;
+}
+
+static int build_esp(struct tsn_probe_node *pn, uint8_t *buf, size_t size)
+{
+	struct tsn_esp_probe pr = { .node = pn->index };
+	struct timespec ts;
+	int ret;
+
+	ret = tsn_esp_probe_random(&pr);
+	if (ret < 0)
+		return ret;
+	/* The SPI's low half names the sender, for the trace, which sees
+	 * the SPI but not the authenticated payload. */
+	pr.spi = TSN_ESP_PROBE_SPI_BASE | (pn->index & 0xffff);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	pr.sent_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return tsn_esp_probe_build(buf, size, &pr, &pn->run);
+}
+
+void tsn_probe_send_round(struct tsn_probe_node *pn)
+{
+	uint8_t buf[TSN_IKE_INIT_MAX];
+	int n, fd;
+
+	for (size_t i = 0; i < pn->n_peers; i++) {
+		struct tsn_probe_peer *peer = &pn->peers[i];
+
+		for (int k = 0; k < 2; k++) {
+			const struct tsn_probe_port *pt = &pn->ports[k];
+
+			fd = pt->fd >= 0 ? pt->fd : pt->eph_fd;
+			n = k ? tsn_ike_build_sa_init_natt(buf, sizeof(buf),
+							   &peer->ike[k]) :
+				tsn_ike_build_sa_init(buf, sizeof(buf),
+						      &peer->ike[k]);
+			send_one(&peer->p[k], fd, buf, n, &peer->addr,
+				 pt->port);
+		}
+		fd = peer->addr.family == AF_INET ? pn->raw4 : pn->raw6;
+		n = build_esp(pn, buf, sizeof(buf));
+		send_one(&peer->p[TSN_PP_ESP], fd, buf, n, &peer->addr, 0);
+	}
+}
+
+/* An answer to one of our requests names us first and the peer second
+ * in the initiator SPI it echoes. */
+void tsn_probe_answer(struct tsn_probe_node *pn, enum tsn_probe_proto pp,
+		      const struct tsn_ike_info *info)
+{
+	const uint8_t *s = info->spi_i;
+	struct tsn_probe_peer *peer;
+	struct tsn_probe_seen *seen;
+	const char *name;
+
+	if ((uint32_t)(s[0] << 24 | s[1] << 16 | s[2] << 8 | s[3]) != pn->tag ||
+	    (uint32_t)(s[4] << 8 | s[5]) != (pn->index & 0xffff)) {
+		pn->foreign++;
+		return;
+	}
+	peer = tsn_probe_peer_by_index(pn, (uint32_t)(s[6] << 8 | s[7]));
+	if (!peer) {
+		pn->foreign++;
+		return;
+	}
+	seen = &peer->p[pp];
+	if (seen->answer)
+		return;
+	seen->answer = true;
+	tsn_ike_summary(info, seen->summary, sizeof(seen->summary));
+	if (info->n_notify &&
+	    (name = tsn_ike_notify_name(info->notify[0])))
+		snprintf(seen->notify, sizeof(seen->notify), "%s", name);
+}
