@@ -538,6 +538,8 @@ int tsn_nft_read(struct tsn_nft_ruleset **out, char *err, size_t errlen)
 	what = "ruleset";
 	ret = moved ? -EAGAIN : tsn_nft_finish(rs);
 out:
+	if (ret == -EPERM)
+		what = "ruleset";	/* whichever dump asked first */
 	if (ret && err)
 		snprintf(err, errlen, "cannot read %s", what);
 	if (ret)

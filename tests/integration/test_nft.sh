@@ -278,7 +278,7 @@ out=$(ip netns exec "$A" setpriv --reuid=65534 --regid=65534 --clear-groups \
 rc=$?
 assert_eq "unprivileged: exit 3" 3 "$rc"
 assert_match "unprivileged: names CAP_NET_ADMIN" \
-	"^tsnet: agent nft-eval: cannot read [a-z ]+: Operation not permitted \(run as root or with CAP_NET_ADMIN\)$" \
+	"^tsnet: agent nft-eval: cannot read ruleset: Operation not permitted \(run as root or with CAP_NET_ADMIN\)$" \
 	"$out"
 assert_exit "bad peer is a usage error" 2 \
 	ip netns exec "$A" "$TSNET" agent nft-eval not-an-address
