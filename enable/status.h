@@ -46,7 +46,8 @@ void tsn_sha256_hex(const void *data, size_t len, char out[65]);
 struct tsn_st_node {
 	const struct tsn_node *node;
 	bool reachable;		/* both actions answered */
-	char *error;		/* why not, or a bad reply */
+	char *error;		/* ipsec-state failed: why */
+	char *sas_error;	/* ipsec-sas failed: why (SAs unknown) */
 	struct tsn_jv st;	/* ipsec-state's reply */
 	struct tsn_jv sas;	/* ipsec-sas's reply */
 	const struct tsn_jv *rec;	/* st.state when enabled, else NULL */
@@ -73,6 +74,7 @@ struct tsn_st {
 	struct tsn_st_pair *pairs;
 	size_t n_pairs;
 	bool plan_consistent;	/* every enabled node, one plan hash */
+	size_t n_enabled;
 	char **problems;	/* one line each */
 	size_t n_problems;
 	int exit;

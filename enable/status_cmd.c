@@ -83,31 +83,28 @@ const char *tsn_st_pair_name(enum tsn_st_pair_state s)
 	return names[s];
 }
 
-/* Parse one job's reply into v; an error string on failure. */
+/* Parse one job's reply into v; on failure *error says why and the
+ * return is 1. */
 static int take_reply(struct tsn_st_node *n, const struct tsn_job *job,
-		      struct tsn_jv *v, const char *action)
+		      struct tsn_jv *v, const char *action, char **error)
 {
 	char why[512], err[160];
 
 	if (job->state != TSN_JOB_DONE || job->exit_status != 0) {
-		n->reachable = job->state != TSN_JOB_UNREACHABLE &&
-			       job->state != TSN_JOB_TIMEOUT;
+		if (job->state == TSN_JOB_UNREACHABLE ||
+		    job->state == TSN_JOB_TIMEOUT)
+			n->reachable = false;
 		tsn_job_reason(job, why, sizeof(why));
-		free(n->error);
-		n->error = tsn_strdup(why);
-		return n->error ? 1 : -ENOMEM;
-	}
-	if (tsn_json_parse(job->out.p ? job->out.p : "", job->out.len, v,
-			   err, sizeof(err)) < 0 || v->type != TSN_JOBJ) {
-		char msg[256];
-
-		snprintf(msg, sizeof(msg), "bad reply from agent %s: %s",
+	} else if (tsn_json_parse(job->out.p ? job->out.p : "", job->out.len,
+				  v, err, sizeof(err)) < 0 ||
+		   v->type != TSN_JOBJ) {
+		snprintf(why, sizeof(why), "bad reply from agent %s: %s",
 			 action, v->type != TSN_JOBJ ? "not an object" : err);
-		free(n->error);
-		n->error = tsn_strdup(msg);
-		return n->error ? 1 : -ENOMEM;
+	} else {
+		return 0;
 	}
-	return 0;
+	*error = tsn_strdup(why);
+	return *error ? 1 : -ENOMEM;
 }
 
 static int gather(struct tsn_st *s, unsigned timeout)
@@ -134,10 +131,11 @@ static int gather(struct tsn_st *s, unsigned timeout)
 
 		sn->node = &inv->nodes[i];
 		sn->reachable = true;
-		ret = take_reply(sn, &jobs[2 * i], &sn->st, "ipsec-state");
-		if (ret == 0)
+		ret = take_reply(sn, &jobs[2 * i], &sn->st, "ipsec-state",
+				 &sn->error);
+		if (ret == 0 && sn->reachable)
 			ret = take_reply(sn, &jobs[2 * i + 1], &sn->sas,
-					 "ipsec-sas");
+					 "ipsec-sas", &sn->sas_error);
 		if (ret > 0)
 			ret = 0;
 		if (!sn->error) {
@@ -192,6 +190,13 @@ static void judge_pair(const struct tsn_st *s, struct tsn_st_pair *p)
 			 !a->rec ? a->node->name : b->node->name);
 		return;
 	}
+	if (a->sas_error || b->sas_error) {
+		p->state = TSN_PAIR_UNKNOWN;
+		snprintf(p->detail, sizeof(p->detail), "%s's SAs could not "
+			 "be read", a->sas_error ? a->node->name :
+			 b->node->name);
+		return;
+	}
 	sa_ab = tsn_st_sa(a, b->node->name);
 	sa_ba = tsn_st_sa(b, a->node->name);
 	if (!installed(sa_ab) && !installed(sa_ba)) {
@@ -233,6 +238,10 @@ static int judge_nodes(struct tsn_st *s)
 				      "(tsnet enable-ipsec)", n->node->name);
 			continue;
 		}
+		if (n->sas_error)
+			ret = problem(s, "%s: cannot read SAs: %s",
+				      n->node->name, n->sas_error);
+		s->n_enabled++;
 		if (hash && first && strcmp(hash, first))
 			s->plan_consistent = false;
 		if (hash && !first)
@@ -282,7 +291,8 @@ static int judge(struct tsn_st *s)
 	}
 	s->exit = TSN_EXIT_OK;
 	for (size_t i = 0; i < n; i++)
-		if (s->nodes[i].error)
+		if (s->nodes[i].error ||
+		    (s->nodes[i].rec && s->nodes[i].sas_error))
 			s->exit = TSN_EXIT_RUNTIME;
 	if (s->exit == TSN_EXIT_OK && s->n_problems)
 		s->exit = TSN_EXIT_PROBLEM;
@@ -295,6 +305,7 @@ static void status_free(struct tsn_st *s)
 		tsn_jv_free(&s->nodes[i].st);
 		tsn_jv_free(&s->nodes[i].sas);
 		free(s->nodes[i].error);
+		free(s->nodes[i].sas_error);
 	}
 	for (size_t i = 0; i < s->n_problems; i++)
 		free(s->problems[i]);

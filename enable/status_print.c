@@ -63,7 +63,8 @@ static void node_row(struct tsn_table *t, const struct tsn_st_node *n)
 			n->rec ? plan : "not enabled",
 			n->rec ? loaded : "-",
 			!n->rec ? "-" : jarr_len(tsn_jv_get(&n->st, "drift")) ?
-			drift : "none", "",
+			drift : "none",
+			n->rec && n->sas_error ? n->sas_error : "",
 		};
 
 		tsn_table_row(t, cells);
@@ -126,7 +127,7 @@ static void print_sas(const struct tsn_st *s, FILE *f, bool colour)
 	for (size_t i = 0; i < s->inv->n_nodes; i++) {
 		const struct tsn_st_node *n = &s->nodes[i];
 
-		for (size_t k = 0; !n->error && n->rec &&
+		for (size_t k = 0; !n->error && !n->sas_error && n->rec &&
 				   k < s->inv->n_nodes; k++)
 			if (k != i)
 				sa_row(&t, n, s->inv->nodes[k].name);
@@ -176,8 +177,8 @@ void tsn_status_table(const struct tsn_st *s, FILE *f, bool colour)
 	print_sas(s, f, colour);
 	if (s->n_pairs)
 		print_pairs(s, f, colour);
-	fprintf(f, "\nplan: %s\n", s->plan_consistent ?
-		"every enabled node holds the same plan" :
+	fprintf(f, "\nplan: %s\n", !s->n_enabled ? "no node is enabled" :
+		s->plan_consistent ? "every enabled node holds the same plan" :
 		"DIFFERENT plans on the nodes");
 	if (s->n_problems)
 		fprintf(f, "\nproblems:\n");
@@ -194,6 +195,7 @@ static void json_node(struct tsn_json *j, const struct tsn_st_node *n)
 	tsn_json_kstr(j, "node", n->node->name);
 	tsn_json_kbool(j, "reachable", n->reachable);
 	tsn_json_kstr(j, "error", n->error);
+	tsn_json_kstr(j, "sas_error", n->sas_error);
 	tsn_json_kbool(j, "enabled", n->rec != NULL);
 	tsn_json_kbool(j, "running", tsn_jv_getbool(&n->st, "running", &b) &&
 		       b);
