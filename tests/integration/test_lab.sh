@@ -207,6 +207,12 @@ lx tl3 n1 ping -c 1 -W 2 198.18.2.3 >/dev/null
 stop_captures
 assert_match "none: n3 sees n1's own address" '198.18.1.1 > 198.18.2.3: ICMP echo request' "$(cat "$TMP/cap.n3")"
 assert_match "list shows the router mode" '^tl3 +4 +2 +none ' "$(lab list)"
+assert_exit "router drop-500" 0 lab router --name tl3 drop-500
+capture tl3 n3 eth0 'udp port 500 or udp port 4500'
+lx tl3 n1 bash -c 'echo probe >/dev/udp/198.18.2.3/500; echo probe >/dev/udp/198.18.2.3/4500'
+stop_captures
+assert_match "drop-500: UDP 4500 passes" '\.4500: UDP' "$(cat "$TMP/cap.n3")"
+assert_nomatch "drop-500: UDP 500 dropped" '\.500: ' "$(cat "$TMP/cap.n3")"
 assert_exit "router on a lab without one" 2 lab router --name tl2 drop-esp
 lab down --name tl3 >/dev/null
 nothing_left tl3
