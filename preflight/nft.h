@@ -8,6 +8,17 @@
  * every base chain on its path and says accept, drop (where) or
  * undecidable (which expression).  Unit tests build rulesets in memory
  * through the same functions the reader uses.
+ *
+ * Decisions where a single flow cannot know (details where they are
+ * implemented): the flow is the first packet of a connection (ct state
+ * new), evaluated again as established so a difference can be reported;
+ * counter, log, notrack and dynset without expressions are no-ops; limit,
+ * quota and ct count are never exceeded by one packet (their "over" form
+ * never matches); reject is a drop; queue, NAT and tproxy are undecidable;
+ * numgen, random, socket, osf and anything unknown fork: the verdict is
+ * decided only when both outcomes agree; meta mark starts at 0 and
+ * follows "meta mark set" on the path; iif/oif indexes are compared with
+ * the interface's index read when the flow is built (unknown: undecidable).
  */
 #ifndef TSN_NFT_H
 #define TSN_NFT_H

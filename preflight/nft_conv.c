@@ -319,6 +319,9 @@ int tsn_nft_conv_expr(struct tsn_nft_conv *cv, struct tsn_nft_rule *r,
 		e->op = TSN_NFT_BYTEORDER;
 		e->key = nftnl_expr_get_u32(ne, NFTNL_EXPR_BYTEORDER_OP);
 		e->flags = nftnl_expr_get_u32(ne, NFTNL_EXPR_BYTEORDER_SIZE);
+		if (nftnl_expr_get_u32(ne, NFTNL_EXPR_BYTEORDER_LEN) >
+		    TSN_NFT_DATA_MAX)
+			return -EINVAL;
 		e->len = (uint8_t)nftnl_expr_get_u32(ne,
 						NFTNL_EXPR_BYTEORDER_LEN);
 		if (reg(ne, NFTNL_EXPR_BYTEORDER_SREG, &e->sreg) ||
