@@ -75,6 +75,9 @@ int tsn_cloud_detect(const char *dmi_root, enum tsn_cloud *out, char *why,
  * Never NULL; for NONE it says to open the same protocols on the
  * network's own firewalls, for AUTO it names `tsnet cloud auto`. */
 const char *tsn_cloud_advice(enum tsn_cloud c);
+/* The way around a network that cannot pass ESP at all (a provider or
+ * appliance without protocol 50): encapsulate it in UDP 4500. */
+const char *tsn_cloud_encap_advice(void);
 
 /* `tsnet agent cloud-detect [--dmi-root DIR]`: prints
  * {"cloud":"azure","evidence":"..."} for preflight's per-node column. */

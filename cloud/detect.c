@@ -170,6 +170,13 @@ const char *tsn_cloud_advice(enum tsn_cloud c)
 	       "nodes on the firewalls and routers between them";
 }
 
+const char *tsn_cloud_encap_advice(void)
+{
+	return "where ESP cannot be allowed at all, encapsulate it in UDP "
+	       "4500: set encap = yes in the inventory and run tsnet "
+	       "enable-ipsec";
+}
+
 int tsn_cloud_detect_action(int argc, char **argv, struct tsn_ctx *ctx)
 {
 	static const struct option longopts[] = {

@@ -612,4 +612,6 @@ Test(detect, advice_names_the_command)
 	cr_assert_str_eq(tsn_cloud_advice(TSN_CLOUD_AUTO),
 			 "tsnet cloud auto > allow-ipsec.sh");
 	cr_assert(strstr(tsn_cloud_advice(TSN_CLOUD_NONE), "protocol 50"));
+	cr_assert(strstr(tsn_cloud_encap_advice(), "encap = yes"));
+	cr_assert(strstr(tsn_cloud_encap_advice(), "UDP 4500"));
 }
