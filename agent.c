@@ -14,6 +14,7 @@
 
 #include "cloud/cloud.h"
 #include "commands.h"
+#include "enable/ipsec.h"
 #include "enable/status.h"
 #include "lib/cmd.h"
 #include "lib/json.h"
@@ -30,6 +31,11 @@ const struct tsn_cmd tsn_agent_actions[] = {
 	{ "preflight-host", tsn_preflight_host_action, "host checks for preflight (JSON)" },
 	{ "nft-eval", tsn_nft_eval_action, "nftables verdicts for IPsec flows (JSON)" },
 	{ "probe-window", tsn_probe_window_action, "send and listen for one probe window (JSON)" },
+	{ "ipsec-apply", tsn_ipsec_apply_action, "write, load and initiate tsnet's IPsec (keys on stdin)" },
+	{ "ipsec-sas", tsn_ipsec_sas_action, "tsnet's SAs as charon reports them (JSON)" },
+	{ "ipsec-rollback", tsn_ipsec_rollback_action, "undo the last ipsec-apply" },
+	{ "ipsec-remove", tsn_ipsec_remove_action, "remove everything tsnet's IPsec made" },
+	{ "ipsec-prove", tsn_ipsec_prove_action, "capture: ESP or cleartext between peers (JSON)" },
 	{ "ipsec-state", tsn_ipsec_state_action, "tsnet's IPsec record, drift, charon (JSON)" },
 	{ "ipsec-export", tsn_ipsec_export_action, "tsnet's IPsec files for a backup (JSON, holds keys)" },
 	{ "ipsec-import", tsn_ipsec_import_action, "restore tsnet's IPsec files from stdin" },

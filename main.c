@@ -26,6 +26,8 @@ static const struct tsn_cmd commands[] = {
 	{ "nodes", nodes_main, "reach every node and show who answers" },
 	{ "cloud", cloud_main, "print the cloud CLI script that allows IPsec" },
 	{ "probe", probe_main, "send IKE, NAT-T and ESP probes between every pair" },
+	{ "enable-ipsec", enable_ipsec_main, "turn on IPsec between every pair, and prove it" },
+	{ "disable-ipsec", disable_ipsec_main, "turn tsnet's IPsec off again, exactly" },
 	{ "status", status_main, "IPsec SAs, plan consistency and drift, per node" },
 	{ "help", help_main, "show this help, or a command's" },
 	{ "version", version_main, "print the version" },

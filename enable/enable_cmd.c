@@ -1,0 +1,300 @@
+/* enable_cmd.c - `tsnet enable-ipsec` and `tsnet disable-ipsec`.
+ *
+ * enable-ipsec plans a key per pair, rolls the configuration out without
+ * an outage (rollout.c), proves ESP is on the wire and prints one line
+ * per pair.  On any failure every node is rolled back and one line says
+ * which pair failed and why.  disable-ipsec runs ipsec-remove on every
+ * node: connections, SAs, keys and files go, traffic flows in clear.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "enable/rollout.h"
+#include "lib/inventory.h"
+#include "lib/output.h"
+
+static const char enable_synopsis[] =
+	"[--encap] [--legacy] [--auth psk|x509] [--node NAME] [--no-verify] "
+	"[--timeout SECONDS]";
+
+struct enable_opts {
+	bool encap, legacy, no_verify;
+	const char *node;
+	unsigned timeout;
+};
+
+static void print_pairs(const struct tsn_rollout *ro, bool verify, FILE *f,
+			bool colour)
+{
+	struct tsn_table t;
+	char pair[2 * TSN_NAME_MAX + 8], wire[700];
+
+	tsn_table_init(&t, 6);
+	tsn_table_row(&t, (const char *const[]){ "PAIR", "STATE", "MODE",
+		      "CIPHER", "ENCAP", "WIRE" });
+	for (size_t k = 0; k < ro->plan.n_pairs; k++) {
+		const struct tsn_plan_pair *p = &ro->plan.pairs[k];
+		const struct tsn_pair_result *r = &ro->res[k];
+
+		if (!tsn_rollout_pair_in(ro, k))
+			continue;
+		snprintf(pair, sizeof(pair), "%s <-> %s",
+			 ro->inv->nodes[p->a].name, ro->inv->nodes[p->b].name);
+		if (!verify)
+			snprintf(wire, sizeof(wire), "not checked (--no-verify)");
+		else if (r->leaks[0])
+			snprintf(wire, sizeof(wire), "CLEARTEXT: %s", r->leaks);
+		else if (!r->esp)
+			snprintf(wire, sizeof(wire), "no ESP seen");
+		else
+			snprintf(wire, sizeof(wire), "esp on the wire (%u "
+				 "packets), no cleartext", r->esp);
+		tsn_table_row(&t, (const char *const[]){ pair, r->state,
+			      r->mode, r->cipher, r->encap ? "yes" : "no",
+			      wire });
+	}
+	tsn_table_print(&t, f, colour);
+	tsn_table_free(&t);
+}
+
+static int print_json(const struct tsn_rollout *ro, bool verify, int rc)
+{
+	struct tsn_buf b = { 0 };
+	struct tsn_json j;
+	int ret;
+
+	tsn_json_init(&j, &b, true);
+	tsn_json_obj_begin(&j);
+	tsn_json_kstr(&j, "command", "enable-ipsec");
+	tsn_json_kstr(&j, "plan_hash", ro->plan.hash);
+	tsn_json_kstr(&j, "error", ro->error[0] ? ro->error : NULL);
+	tsn_json_key(&j, "pairs");
+	tsn_json_arr_begin(&j);
+	for (size_t k = 0; k < ro->plan.n_pairs; k++) {
+		const struct tsn_pair_result *r = &ro->res[k];
+
+		if (!tsn_rollout_pair_in(ro, k))
+			continue;
+		tsn_json_obj_begin(&j);
+		tsn_json_kstr(&j, "a", ro->inv->nodes[ro->plan.pairs[k].a].name);
+		tsn_json_kstr(&j, "b", ro->inv->nodes[ro->plan.pairs[k].b].name);
+		tsn_json_kstr(&j, "state", r->state);
+		tsn_json_kstr(&j, "mode", r->mode);
+		tsn_json_kstr(&j, "cipher", r->cipher);
+		tsn_json_kbool(&j, "encap", r->encap);
+		tsn_json_kbool(&j, "ok", r->ok);
+		tsn_json_kstr(&j, "why", r->why[0] ? r->why : NULL);
+		tsn_json_key(&j, "wire");
+		if (!verify || !r->proved) {
+			tsn_json_null(&j);
+		} else {
+			tsn_json_obj_begin(&j);
+			tsn_json_kuint(&j, "esp", r->esp);
+			tsn_json_kuint(&j, "cleartext", r->cleartext);
+			tsn_json_kstr(&j, "leaks", r->leaks[0] ? r->leaks : NULL);
+			tsn_json_kbool(&j, "ok", r->esp && !r->leaks[0]);
+			tsn_json_obj_end(&j);
+		}
+		tsn_json_obj_end(&j);
+	}
+	tsn_json_arr_end(&j);
+	tsn_json_kint(&j, "exit", rc);
+	tsn_json_obj_end(&j);
+	if ((ret = tsn_json_finish(&j)) == 0)
+		printf("%s\n", b.p);
+	tsn_buf_free(&b);
+	return ret;
+}
+
+/* 0 all good, 1 the proof found cleartext or no ESP. */
+static int proof_rc(const struct tsn_rollout *ro)
+{
+	for (size_t k = 0; k < ro->plan.n_pairs; k++)
+		if (tsn_rollout_pair_in(ro, k) &&
+		    (ro->res[k].leaks[0] || !ro->res[k].esp))
+			return TSN_EXIT_PROBLEM;
+	return TSN_EXIT_OK;
+}
+
+static int rollout(struct tsn_rollout *ro, const struct enable_opts *o)
+{
+	int ret, rc;
+
+	tsn_progress_begin(&ro->progress, ro->ctx->err_tty && !tsn_quiet);
+	ret = tsn_rollout_apply(ro, false);
+	if (ret == 0)
+		ret = tsn_rollout_wait(ro);
+	if (ret == 0)
+		ret = tsn_rollout_apply(ro, true);
+	if (ret == -EPROTO) {
+		tsn_rollout_rollback(ro);
+		rc = TSN_EXIT_PROBLEM;
+	} else if (ret < 0) {
+		snprintf(ro->error, sizeof(ro->error), "%s", strerror(-ret));
+		tsn_rollout_rollback(ro);
+		rc = TSN_EXIT_RUNTIME;
+	} else {
+		rc = TSN_EXIT_OK;
+		if (!o->no_verify && (ret = tsn_rollout_prove(ro)) == 0)
+			rc = proof_rc(ro);
+		if (ret < 0) {
+			snprintf(ro->error, sizeof(ro->error), "proof: %s",
+				 strerror(-ret));
+			rc = TSN_EXIT_RUNTIME;
+		}
+	}
+	tsn_progress_end(&ro->progress);
+	if (ro->ctx->json)
+		print_json(ro, !o->no_verify, rc);
+	else if (rc != TSN_EXIT_PROBLEM || !ro->error[0])
+		print_pairs(ro, !o->no_verify, stdout, ro->ctx->tty);
+	if (ro->error[0])
+		tsn_err(ro->ctx->cmd, "%s", ro->error);
+	else if (rc == TSN_EXIT_PROBLEM)
+		tsn_err(ro->ctx->cmd, "IPsec is on, but the proof capture did "
+			"not see only ESP between every pair (see WIRE)");
+	return rc;
+}
+
+static int setup(struct tsn_rollout *ro, struct tsn_inventory *inv,
+		 const struct enable_opts *o)
+{
+	const struct tsn_node *only = NULL;
+	int ret;
+
+	ro->inv = inv;
+	ro->legacy = o->legacy;
+	ro->timeout = o->timeout;
+	ro->only = -1;
+	if (o->node) {
+		if (!(only = tsn_inventory_find(inv, o->node))) {
+			tsn_err(ro->ctx->cmd, "--node '%s': no such node in %s",
+				o->node, inv->path);
+			return -ENOENT;
+		}
+		ro->only = only - inv->nodes;
+	}
+	if (inv->n_nodes < 2) {
+		tsn_err(ro->ctx->cmd, "%s: IPsec needs at least two nodes",
+			inv->path);
+		return -EINVAL;
+	}
+	ro->in = calloc(inv->n_nodes, sizeof(*ro->in));
+	ro->jobs = calloc(inv->n_nodes, sizeof(*ro->jobs));
+	if (!ro->in || !ro->jobs ||
+	    (ret = tsn_inventory_format(inv, &ro->inv_text)) < 0 ||
+	    (ret = tsn_plan_build(&ro->plan, inv, o->encap, ro->only)) < 0)
+		return -ENOMEM;
+	ro->res = calloc(ro->plan.n_pairs + 1, sizeof(*ro->res));
+	if (!ro->res)
+		return -ENOMEM;
+	for (size_t i = 0; i < inv->n_nodes; i++)
+		ro->in[i] = ro->only < 0 || (size_t)ro->only == i ||
+			    tsn_plan_find(&ro->plan, i, (size_t)ro->only);
+	return 0;
+}
+
+static void rollout_free(struct tsn_rollout *ro)
+{
+	tsn_plan_free(&ro->plan);
+	tsn_buf_free(&ro->inv_text);
+	free(ro->in);
+	free(ro->jobs);
+	free(ro->res);
+}
+
+static int parse_timeout(struct tsn_ctx *ctx, const char *arg, unsigned *out)
+{
+	if (tsn_parse_uint(arg, 1, 3600, out) == 0)
+		return 0;
+	tsn_err(ctx->cmd, "--timeout '%s': a number of seconds from 1 to "
+		"3600", arg);
+	return -EINVAL;
+}
+
+static int enable_opts(int argc, char **argv, struct tsn_ctx *ctx,
+		       struct enable_opts *o)
+{
+	enum { O_ENCAP = 0x2000, O_LEGACY, O_AUTH, O_NODE, O_NOVERIFY,
+	       O_TIMEOUT };
+	static const struct option longopts[] = {
+		TSN_GLOBAL_LONGOPTS,
+		{ "encap", no_argument, NULL, O_ENCAP },
+		{ "legacy", no_argument, NULL, O_LEGACY },
+		{ "auth", required_argument, NULL, O_AUTH },
+		{ "node", required_argument, NULL, O_NODE },
+		{ "no-verify", no_argument, NULL, O_NOVERIFY },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	o->timeout = 60;
+	while ((opt = getopt_long(argc, argv, TSN_GLOBAL_SHORTOPTS, longopts,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			tsn_usage(ctx, enable_synopsis, false);
+			return 1;
+		case O_ENCAP: o->encap = true; break;
+		case O_LEGACY: o->legacy = true; break;
+		case O_NOVERIFY: o->no_verify = true; break;
+		case O_NODE: o->node = optarg; break;
+		case O_TIMEOUT:
+			if (parse_timeout(ctx, optarg, &o->timeout) < 0)
+				return -EINVAL;
+			break;
+		case O_AUTH:
+			if (!strcmp(optarg, "psk"))
+				break;
+			tsn_err(ctx->cmd, "--auth '%s': %s", optarg,
+				!strcmp(optarg, "x509") ? "x509 is not "
+				"supported yet (use psk)" : "psk or x509");
+			return -EINVAL;
+		default:
+			if (tsn_global_opt(ctx, opt, optarg) < 0) {
+				tsn_usage(ctx, enable_synopsis, true);
+				return -EINVAL;
+			}
+		}
+	}
+	if (optind < argc) {
+		tsn_err(ctx->cmd, "unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
+{
+	struct tsn_inv_diag diag = { .warn = tsn_inventory_warn_stderr,
+				     .warn_arg = (void *)ctx->cmd };
+	struct enable_opts o = { 0 };
+	struct tsn_rollout ro = { .ctx = ctx };
+	struct tsn_inventory inv;
+	int ret, rc;
+
+	if ((ret = enable_opts(argc, argv, ctx, &o)) != 0)
+		return ret > 0 ? TSN_EXIT_OK : TSN_EXIT_USAGE;
+	if (tsn_inventory_load(ctx->config, &inv, &diag) < 0) {
+		tsn_err(ctx->cmd, "%s", diag.error);
+		return TSN_EXIT_USAGE;
+	}
+	if (inv.cluster.auth == TSN_AUTH_X509) {
+		tsn_err(ctx->cmd, "%s: auth = x509 is not supported yet (use "
+			"psk)", inv.path);
+		rc = TSN_EXIT_USAGE;
+	} else if ((ret = setup(&ro, &inv, &o)) < 0) {
+		if (ret == -ENOMEM)
+			tsn_err(ctx->cmd, "%s", strerror(-ret));
+		rc = ret == -ENOMEM ? TSN_EXIT_RUNTIME : TSN_EXIT_USAGE;
+	} else {
+		rc = rollout(&ro, &o);
+	}
+	rollout_free(&ro);
+	tsn_inventory_free(&inv);
+	return rc;
+}

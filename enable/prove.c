@@ -1,0 +1,280 @@
+/* prove.c - `tsnet agent ipsec-prove`: what is on the wire between this
+ * node and its peers once IPsec is on.
+ *
+ * A short libpcap capture on the cluster interface while this node sends
+ * a few UDP datagrams to every peer (and the peers, running the same
+ * action at the same time, send to it).  Every frame is classified by
+ * probe/'s tsn_classify_frame: ESP, ESP in UDP, IKE, NAT keepalive or
+ * cleartext.  Per peer the reply counts each class and names every
+ * cleartext packet between the two (protocol, ports, direction): any
+ * such packet is a leak.  Captures both directions, so traffic that
+ * leaves this node in clear is seen even if the peer drops it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pcap/pcap.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "enable/ipsec.h"
+#include "lib/inventory.h"
+#include "lib/json.h"
+#include "probe/packet.h"
+
+#define SNAPLEN 256
+#define PROVE_PORT 7473		/* nothing listens: the datagrams only
+				 * need to cross the wire */
+#define DATAGRAMS 5
+#define LEAKS_MAX 8
+#define DEFAULT_MS 3000
+
+struct peer_count {
+	const struct tsn_node *node;
+	struct tsn_ip_addr ip;
+	unsigned cls[TSN_PKT_CLEARTEXT + 1];
+	char leaks[LEAKS_MAX][160];
+	unsigned n_leaks;
+};
+
+struct prove {
+	const struct tsn_node *self;
+	struct tsn_ip_addr self_ip;
+	struct peer_count *peers;
+	size_t n_peers;
+	int dlt;
+	unsigned total;
+};
+
+static void to_ip(const struct tsn_addr *a, struct tsn_ip_addr *ip)
+{
+	memset(ip, 0, sizeof(*ip));
+	ip->family = a->family;
+	if (a->family == AF_INET)
+		memcpy(ip->a, &a->v4, 4);
+	else if (a->family == AF_INET6)
+		memcpy(ip->a, &a->v6, 16);
+}
+
+static bool ip_eq(const struct tsn_ip_addr *a, const struct tsn_ip_addr *b)
+{
+	return a->family == b->family &&
+	       !memcmp(a->a, b->a, a->family == AF_INET ? 4 : 16);
+}
+
+static void on_frame(u_char *arg, const struct pcap_pkthdr *h,
+		     const u_char *frame)
+{
+	struct prove *pv = (struct prove *)arg;
+	struct tsn_pkt pkt;
+	char line[140];
+
+	if (tsn_classify_frame(pv->dlt, frame, h->caplen, &pkt) < 0 ||
+	    pkt.cls < TSN_PKT_ESP)
+		return;
+	pv->total++;
+	for (size_t i = 0; i < pv->n_peers; i++) {
+		struct peer_count *pc = &pv->peers[i];
+		bool out = ip_eq(&pkt.src, &pv->self_ip) &&
+			   ip_eq(&pkt.dst, &pc->ip);
+		bool in = ip_eq(&pkt.dst, &pv->self_ip) &&
+			  ip_eq(&pkt.src, &pc->ip);
+
+		if (!out && !in)
+			continue;
+		pc->cls[pkt.cls]++;
+		if (pkt.cls == TSN_PKT_CLEARTEXT && pc->n_leaks < LEAKS_MAX) {
+			tsn_pkt_str(&pkt, line, sizeof(line));
+			snprintf(pc->leaks[pc->n_leaks++], sizeof(pc->leaks[0]),
+				 "%s (%s)", line, out ? "out" : "in");
+		}
+	}
+}
+
+static pcap_t *open_capture(const char *ifname, char *err)
+{
+	pcap_t *p = pcap_create(ifname, err);
+
+	if (!p)
+		return NULL;
+	if (pcap_set_snaplen(p, SNAPLEN) || pcap_set_immediate_mode(p, 1) ||
+	    pcap_set_timeout(p, 10) || pcap_activate(p) < 0 ||
+	    pcap_setnonblock(p, 1, err) < 0) {
+		snprintf(err, PCAP_ERRBUF_SIZE, "%s", pcap_geterr(p));
+		pcap_close(p);
+		return NULL;
+	}
+	return p;
+}
+
+static void send_datagrams(const struct prove *pv)
+{
+	static const char msg[] = "tsnet ipsec-prove";
+
+	for (size_t i = 0; i < pv->n_peers; i++) {
+		const struct tsn_addr *a = &pv->peers[i].node->addr;
+		struct sockaddr_in6 s6 = { .sin6_family = AF_INET6,
+					   .sin6_port = htons(PROVE_PORT) };
+		struct sockaddr_in s4 = { .sin_family = AF_INET,
+					  .sin_port = htons(PROVE_PORT) };
+		int fd = socket(a->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			continue;
+		s4.sin_addr = a->v4;
+		s6.sin6_addr = a->v6;
+		for (int k = 0; k < DATAGRAMS; k++)
+			sendto(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT,
+			       a->family == AF_INET ? (void *)&s4 : (void *)&s6,
+			       a->family == AF_INET ? sizeof(s4) : sizeof(s6));
+		close(fd);
+	}
+}
+
+/* Capture for ms milliseconds, sending our datagrams after a third of
+ * it (the peers start at about the same time and do the same). */
+static int capture(struct prove *pv, pcap_t *p, unsigned ms)
+{
+	double start = tsn_now(), end = start + ms / 1000.0;
+	bool sent = false;
+	struct pollfd pfd = { .fd = pcap_get_selectable_fd(p),
+			      .events = POLLIN };
+
+	if (pfd.fd < 0)
+		return -ENOTSUP;
+	while (tsn_now() < end) {
+		if (!sent && tsn_now() > start + ms / 3000.0) {
+			send_datagrams(pv);
+			sent = true;
+		}
+		poll(&pfd, 1, 50);
+		if (pcap_dispatch(p, 256, on_frame, (u_char *)pv) < 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+static void reply(const struct prove *pv, const char *ifname,
+		  const char *err)
+{
+	struct tsn_buf b = { 0 };
+	struct tsn_json j;
+
+	tsn_json_init(&j, &b, false);
+	tsn_json_obj_begin(&j);
+	tsn_json_kstr(&j, "node", pv->self ? pv->self->name : NULL);
+	tsn_json_kstr(&j, "interface", ifname);
+	tsn_json_kuint(&j, "packets", pv->total);
+	tsn_json_key(&j, "peers");
+	tsn_json_arr_begin(&j);
+	for (size_t i = 0; i < pv->n_peers; i++) {
+		const struct peer_count *pc = &pv->peers[i];
+
+		tsn_json_obj_begin(&j);
+		tsn_json_kstr(&j, "peer", pc->node->name);
+		tsn_json_kuint(&j, "esp", pc->cls[TSN_PKT_ESP]);
+		tsn_json_kuint(&j, "esp_in_udp", pc->cls[TSN_PKT_ESP_IN_UDP]);
+		tsn_json_kuint(&j, "ike", pc->cls[TSN_PKT_IKE]);
+		tsn_json_kuint(&j, "nat_keepalive",
+			       pc->cls[TSN_PKT_NAT_KEEPALIVE]);
+		tsn_json_kuint(&j, "cleartext", pc->cls[TSN_PKT_CLEARTEXT]);
+		tsn_json_key(&j, "leaks");
+		tsn_json_arr_begin(&j);
+		for (unsigned k = 0; k < pc->n_leaks; k++)
+			tsn_json_str(&j, pc->leaks[k]);
+		tsn_json_arr_end(&j);
+		tsn_json_obj_end(&j);
+	}
+	tsn_json_arr_end(&j);
+	tsn_json_kstr(&j, "error", err);
+	tsn_json_obj_end(&j);
+	if (tsn_json_finish(&j) == 0)
+		printf("%s\n", b.p);
+	tsn_buf_free(&b);
+}
+
+static int setup(struct prove *pv, const struct tsn_inventory *inv,
+		 const char *node, char *err, size_t errlen)
+{
+	if (!(pv->self = tsn_inventory_find(inv, node ? node : ""))) {
+		snprintf(err, errlen, "node '%s' is not in the inventory",
+			 node ? node : "");
+		return -EINVAL;
+	}
+	to_ip(&pv->self->addr, &pv->self_ip);
+	pv->peers = calloc(inv->n_nodes, sizeof(*pv->peers));
+	if (!pv->peers)
+		return -ENOMEM;
+	for (size_t i = 0; i < inv->n_nodes; i++) {
+		if (&inv->nodes[i] == pv->self)
+			continue;
+		pv->peers[pv->n_peers].node = &inv->nodes[i];
+		to_ip(&inv->nodes[i].addr, &pv->peers[pv->n_peers++].ip);
+	}
+	return 0;
+}
+
+int tsn_ipsec_prove_action(int argc, char **argv, struct tsn_ctx *ctx)
+{
+	struct tsn_inv_diag diag = { 0 };
+	struct tsn_inventory inv;
+	struct tsn_jv req = { 0 };
+	struct prove pv = { 0 };
+	char *txt = NULL, err[600] = "";
+	const char *ifname = NULL, *itext;
+	bool inv_ok = false;
+	double ms = DEFAULT_MS;
+	pcap_t *p = NULL;
+	size_t len;
+	int ret;
+
+	(void)argc;
+	(void)argv;
+	(void)ctx;
+	if ((ret = tsn_read_file("/dev/stdin", 16u << 20, &txt, &len)) < 0 ||
+	    (ret = tsn_json_parse(txt, len, &req, err, sizeof(err))) < 0) {
+		if (!err[0])
+			snprintf(err, sizeof(err), "request: %s",
+				 strerror(-ret));
+		goto out;
+	}
+	itext = tsn_jv_getstr(&req, "inventory");
+	if ((ret = tsn_inventory_parse("request", itext ? itext : "",
+				       itext ? strlen(itext) : 0, &inv,
+				       &diag)) < 0) {
+		snprintf(err, sizeof(err), "%s", diag.error);
+		goto out;
+	}
+	inv_ok = true;
+	if ((ret = setup(&pv, &inv, tsn_jv_getstr(&req, "node"), err,
+			 sizeof(err))) < 0)
+		goto out;
+	ifname = tsn_node_interface(&inv, pv.self);
+	if (!ifname)
+		ifname = "any";
+	tsn_jv_getnum(&req, "ms", &ms);
+	if (ms < 500 || ms > 60000)
+		ms = DEFAULT_MS;
+	if (!(p = open_capture(ifname, err))) {
+		ret = -EIO;
+		goto out;
+	}
+	pv.dlt = pcap_datalink(p);
+	if ((ret = capture(&pv, p, (unsigned)ms)) < 0)
+		snprintf(err, sizeof(err), "capture on %s: %s", ifname,
+			 strerror(-ret));
+out:
+	reply(&pv, ifname, ret < 0 ? err : NULL);
+	if (p)
+		pcap_close(p);
+	free(pv.peers);
+	if (inv_ok)
+		tsn_inventory_free(&inv);
+	tsn_jv_free(&req);
+	free(txt);
+	return ret < 0 ? TSN_EXIT_RUNTIME : TSN_EXIT_OK;
+}

@@ -1,0 +1,65 @@
+/* rollout.h - the coordinator's side of enable-ipsec and disable-ipsec:
+ * running the ipsec-* agent actions on the nodes and judging the pairs.
+ */
+#ifndef TSN_ROLLOUT_H
+#define TSN_ROLLOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "enable/plan.h"
+#include "lib/cmd.h"
+#include "lib/json.h"
+#include "lib/output.h"
+#include "lib/transport.h"
+
+/* What one pair came to. */
+struct tsn_pair_result {
+	char state[32];		/* INSTALLED, or what it was stuck at */
+	char mode[16];
+	char cipher[48];	/* AES_GCM_16-256 */
+	bool encap;
+	bool ok;		/* INSTALLED, TRANSPORT, AES_GCM on both */
+	char why[400];		/* when !ok: what went wrong */
+	/* the proof */
+	bool proved;
+	unsigned esp, cleartext;
+	char leaks[600];
+};
+
+struct tsn_rollout {
+	struct tsn_ctx *ctx;
+	struct tsn_inventory *inv;
+	struct tsn_plan plan;
+	struct tsn_buf inv_text;	/* normalised, sent to every node */
+	bool legacy;
+	long only;			/* --node: index, or -1 */
+	unsigned timeout;		/* seconds for the SAs to come up */
+	bool *in;			/* nodes taking part */
+	struct tsn_job *jobs;		/* one per node, by index */
+	struct tsn_pair_result *res;	/* one per plan pair */
+	char error[700];		/* the one line on failure */
+	struct tsn_progress progress;
+};
+
+/* Does pair k concern this run (every pair, or those of --node)? */
+bool tsn_rollout_pair_in(const struct tsn_rollout *ro, size_t k);
+/* Run `agent ACTION` on the nodes taking part; inputs[i] (may be NULL)
+ * is node i's stdin.  Replies parsed into replies[i] (TSN_JNULL when the
+ * node failed; then why[i] says why).  0 or -errno. */
+int tsn_rollout_run(struct tsn_rollout *ro, const char *action,
+		    struct tsn_buf *inputs, struct tsn_jv *replies,
+		    char (*why)[300]);
+/* Phases.  0 when every pair came through, -EPROTO for a pair or node
+ * that failed (ro->error says which and why), other -errno. */
+int tsn_rollout_apply(struct tsn_rollout *ro, bool trap);
+int tsn_rollout_wait(struct tsn_rollout *ro);
+int tsn_rollout_prove(struct tsn_rollout *ro);
+/* Record pair k as failed: "A <-> B: PREFIXDETAIL" (the first one
+ * becomes ro->error). */
+void tsn_rollout_fail_pair(struct tsn_rollout *ro, size_t k,
+			   const char *prefix, const char *detail);
+/* ipsec-rollback on every node taking part; appends to ro->error. */
+void tsn_rollout_rollback(struct tsn_rollout *ro);
+
+#endif

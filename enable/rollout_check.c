@@ -1,0 +1,235 @@
+/* rollout_check.c - judging the pairs: the SAs both nodes report
+ * (ipsec-sas) and what the proof capture saw on the wire (ipsec-prove).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "enable/rollout.h"
+
+/* The installed CHILD_SA node i holds with peer, or the entry that
+ * says how far it got. */
+static const struct tsn_jv *find_sa(const struct tsn_jv *rep, const char *peer,
+				    bool *installed)
+{
+	const struct tsn_jv *sas = tsn_jv_get(rep, "sas"), *best = NULL;
+
+	*installed = false;
+	for (size_t k = 0; sas && sas->type == TSN_JARR && k < sas->n; k++) {
+		const struct tsn_jv *e = &sas->items[k];
+
+		if (!tsn_streq(tsn_jv_getstr(e, "peer"), peer))
+			continue;
+		if (tsn_streq(tsn_jv_getstr(e, "child_state"), "INSTALLED")) {
+			*installed = true;
+			return e;
+		}
+		best = e;
+	}
+	return best;
+}
+
+/* 1: pair k is up and right, 0: not yet, -1: wrong for good. */
+static int judge_side(struct tsn_rollout *ro, size_t k, size_t i, size_t o,
+		      const struct tsn_jv *rep, char *why, size_t len)
+{
+	const char *peer = ro->inv->nodes[o].name, *s;
+	struct tsn_pair_result *res = &ro->res[k];
+	const struct tsn_jv *e;
+	bool inst;
+	double ks = 0;
+
+	e = find_sa(rep, peer, &inst);
+	if (!inst) {
+		s = e ? tsn_jv_getstr(e, "child_state") : NULL;
+		snprintf(why, len, "%s sees %s", ro->inv->nodes[i].name,
+			 !e ? "no SA" : s ? s : "an IKE_SA without CHILD_SA");
+		snprintf(res->state, sizeof(res->state), "%s",
+			 e && s ? s : e ? "NO-CHILD" : "NONE");
+		return 0;
+	}
+	snprintf(res->state, sizeof(res->state), "INSTALLED");
+	snprintf(res->mode, sizeof(res->mode), "%s",
+		 (s = tsn_jv_getstr(e, "mode")) ? s : "?");
+	tsn_jv_getnum(e, "encr_keysize", &ks);
+	snprintf(res->cipher, sizeof(res->cipher), "%s-%.0f",
+		 (s = tsn_jv_getstr(e, "encr_alg")) ? s : "?", ks);
+	tsn_jv_getbool(e, "encap", &res->encap);
+	if (strcmp(res->mode, "TRANSPORT")) {
+		snprintf(why, len, "CHILD_SA in %s mode on %s (transport "
+			 "refused)", res->mode, ro->inv->nodes[i].name);
+		return -1;
+	}
+	if (!tsn_streq(tsn_jv_getstr(e, "protocol"), "ESP") ||
+	    strncmp(res->cipher, "AES_GCM", 7)) {
+		snprintf(why, len, "CHILD_SA uses %s %s on %s, not ESP "
+			 "AES_GCM", tsn_jv_getstr(e, "protocol"), res->cipher,
+			 ro->inv->nodes[i].name);
+		return -1;
+	}
+	return 1;
+}
+
+/* 1 when every pair is done, 0 to poll again, -EPROTO on a bad pair. */
+static int judge_sas(struct tsn_rollout *ro, struct tsn_jv *rep,
+		     char (*why)[300], bool last)
+{
+	char w[300];
+	bool all = true;
+
+	for (size_t k = 0; k < ro->plan.n_pairs; k++) {
+		const struct tsn_plan_pair *p = &ro->plan.pairs[k];
+		int a, b = 0;
+
+		if (!tsn_rollout_pair_in(ro, k))
+			continue;
+		if (rep[p->a].type != TSN_JOBJ || rep[p->b].type != TSN_JOBJ) {
+			size_t bad = rep[p->a].type != TSN_JOBJ ? p->a : p->b;
+
+			snprintf(w, sizeof(w), "%s: %s",
+				 ro->inv->nodes[bad].name, why[bad]);
+			if (last)
+				tsn_rollout_fail_pair(ro, k, "", w);
+			all = false;
+			continue;
+		}
+		a = judge_side(ro, k, p->a, p->b, &rep[p->a], w, sizeof(w));
+		if (a == 1)
+			b = judge_side(ro, k, p->b, p->a, &rep[p->b], w,
+				       sizeof(w));
+		if (a < 0 || b < 0) {
+			tsn_rollout_fail_pair(ro, k, "", w);
+			return -EPROTO;
+		}
+		ro->res[k].ok = a == 1 && b == 1;
+		if (!ro->res[k].ok && last)
+			tsn_rollout_fail_pair(ro, k, "CHILD_SA not installed: ",
+					      w);
+		all = all && ro->res[k].ok;
+	}
+	if (last && !all)
+		return -EPROTO;
+	return all;
+}
+
+int tsn_rollout_wait(struct tsn_rollout *ro)
+{
+	size_t n = ro->inv->n_nodes;
+	struct tsn_jv *rep = calloc(n, sizeof(*rep));
+	char (*why)[300] = calloc(n, sizeof(*why));
+	struct timespec ts = { 0, 300 * 1000 * 1000 };
+	double end = tsn_now() + ro->timeout;
+	int ret = 0;
+
+	if (!rep || !why) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		bool last = tsn_now() >= end;
+
+		if ((ret = tsn_rollout_run(ro, "ipsec-sas", NULL, rep,
+					   why)) < 0)
+			break;
+		ret = judge_sas(ro, rep, why, last);
+		for (size_t i = 0; i < n; i++)
+			tsn_jv_free(&rep[i]);
+		if (ret != 0)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	ret = ret < 0 ? ret : 0;
+out:
+	free(rep);
+	free(why);
+	return ret;
+}
+
+static void judge_proof(struct tsn_rollout *ro, size_t k, size_t i,
+			size_t o, const struct tsn_jv *rep, const char *why)
+{
+	struct tsn_pair_result *res = &ro->res[k];
+	const struct tsn_jv *peers = tsn_jv_get(rep, "peers"), *e = NULL;
+	const struct tsn_jv *leaks;
+	const char *err = tsn_jv_getstr(rep, "error");
+	double esp = 0, udp = 0, clear = 0;
+	size_t len;
+
+	if (rep->type != TSN_JOBJ || err) {
+		len = strlen(res->leaks);
+		snprintf(res->leaks + len, sizeof(res->leaks) - len,
+			 "%sno capture on %s: %s", len ? "; " : "",
+			 ro->inv->nodes[i].name, err ? err : why);
+		return;
+	}
+	for (size_t p = 0; peers && peers->type == TSN_JARR && p < peers->n;
+	     p++)
+		if (tsn_streq(tsn_jv_getstr(&peers->items[p], "peer"),
+			      ro->inv->nodes[o].name))
+			e = &peers->items[p];
+	tsn_jv_getnum(e, "esp", &esp);
+	tsn_jv_getnum(e, "esp_in_udp", &udp);
+	tsn_jv_getnum(e, "cleartext", &clear);
+	res->esp += (unsigned)(esp + udp);
+	res->cleartext += (unsigned)clear;
+	leaks = tsn_jv_get(e, "leaks");
+	for (size_t l = 0; leaks && leaks->type == TSN_JARR && l < leaks->n;
+	     l++) {
+		len = strlen(res->leaks);
+		snprintf(res->leaks + len, sizeof(res->leaks) - len,
+			 "%s%s: %s", len ? "; " : "", ro->inv->nodes[i].name,
+			 leaks->items[l].type == TSN_JSTR ?
+			 leaks->items[l].str : "?");
+	}
+}
+
+int tsn_rollout_prove(struct tsn_rollout *ro)
+{
+	size_t n = ro->inv->n_nodes;
+	struct tsn_buf *in = calloc(n, sizeof(*in));
+	struct tsn_jv *rep = calloc(n, sizeof(*rep));
+	char (*why)[300] = calloc(n, sizeof(*why));
+	int ret = 0;
+
+	if (!in || !rep || !why) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		struct tsn_json j;
+
+		if (!ro->in[i])
+			continue;
+		tsn_json_init(&j, &in[i], false);
+		tsn_json_obj_begin(&j);
+		tsn_json_kstr(&j, "inventory", ro->inv_text.p);
+		tsn_json_kstr(&j, "node", ro->inv->nodes[i].name);
+		tsn_json_kuint(&j, "ms", 3000);
+		tsn_json_obj_end(&j);
+		ret = tsn_json_finish(&j);
+	}
+	if (ret == 0)
+		ret = tsn_rollout_run(ro, "ipsec-prove", in, rep, why);
+	for (size_t k = 0; ret == 0 && k < ro->plan.n_pairs; k++) {
+		const struct tsn_plan_pair *p = &ro->plan.pairs[k];
+
+		if (!tsn_rollout_pair_in(ro, k))
+			continue;
+		ro->res[k].proved = true;
+		judge_proof(ro, k, p->a, p->b, &rep[p->a], why[p->a]);
+		judge_proof(ro, k, p->b, p->a, &rep[p->b], why[p->b]);
+	}
+out:
+	for (size_t i = 0; i < n; i++) {
+		if (in)
+			tsn_buf_free(&in[i]);
+		if (rep)
+			tsn_jv_free(&rep[i]);
+	}
+	free(in);
+	free(rep);
+	free(why);
+	return ret;
+}
