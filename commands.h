@@ -10,6 +10,7 @@ int nodes_main(int argc, char **argv, struct tsn_ctx *ctx);
 int cloud_main(int argc, char **argv, struct tsn_ctx *ctx);
 int probe_main(int argc, char **argv, struct tsn_ctx *ctx);
 int status_main(int argc, char **argv, struct tsn_ctx *ctx);
+int state_main(int argc, char **argv, struct tsn_ctx *ctx);
 int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx);
 int disable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx);
 

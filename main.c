@@ -29,6 +29,7 @@ static const struct tsn_cmd commands[] = {
 	{ "enable-ipsec", enable_ipsec_main, "turn on IPsec between every pair, and prove it" },
 	{ "disable-ipsec", disable_ipsec_main, "turn tsnet's IPsec off again, exactly" },
 	{ "status", status_main, "IPsec SAs, plan consistency and drift, per node" },
+	{ "state", state_main, "export or import the cluster's IPsec settings" },
 	{ "help", help_main, "show this help, or a command's" },
 	{ "version", version_main, "print the version" },
 	/* internal: run by the transports on each node */

@@ -216,6 +216,17 @@ static void judge_pair(const struct tsn_st *s, struct tsn_st_pair *p)
 	}
 }
 
+static const char *drift_words(const char *reason)
+{
+	if (tsn_streq(reason, "modified"))
+		return "changed";
+	if (tsn_streq(reason, "missing"))
+		return "removed";
+	if (tsn_streq(reason, "mode"))
+		return "has another mode";
+	return reason ? reason : "changed";
+}
+
 static int judge_nodes(struct tsn_st *s)
 {
 	const char *first = NULL;
@@ -248,12 +259,12 @@ static int judge_nodes(struct tsn_st *s)
 			first = hash;
 		for (size_t k = 0; drift && drift->type == TSN_JARR &&
 				   k < drift->n && ret == 0; k++)
-			ret = problem(s, "%s: %s %s since tsnet wrote it "
-				      "(repair: tsnet enable-ipsec --node %s)",
-				      n->node->name,
+			ret = problem(s, "%s: drift: %s %s since tsnet wrote "
+				      "it (repair: tsnet enable-ipsec --node "
+				      "%s)", n->node->name,
 				      tsn_jv_getstr(&drift->items[k], "path"),
-				      tsn_jv_getstr(&drift->items[k],
-						    "reason"),
+				      drift_words(tsn_jv_getstr(
+					      &drift->items[k], "reason")),
 				      n->node->name);
 	}
 	if (ret == 0 && !s->plan_consistent)
