@@ -134,9 +134,13 @@ static void judge(const struct tsn_jv *out, const struct tsn_jv *in,
 	memset(j, 0, sizeof(*j));
 	tsn_jv_getnum(out, "sent", &sent);
 	if (answer) {
+		const char *holder = port_holder(to_reply, pp);
+
 		j->verdict = "ike-responder";
 		j->good = true;
-		snprintf(j->detail, sizeof(j->detail), "%s", answer);
+		snprintf(j->detail, sizeof(j->detail), "%s%s%s%s", answer,
+			 holder ? " (from " : "", holder ? holder : "",
+			 holder ? ")" : "");
 	} else if (jbool(in, "wire") || jbool(in, "socket") ||
 		   tsn_jv_get(in, "in_drop")) {
 		judge_in(in, to_reply, from, pp, j);
@@ -210,12 +214,13 @@ static const struct tsn_verdict *verdict_of(const struct tsn_pair_report *p,
 	return NULL;
 }
 
-static bool udp_arrives(const struct tsn_pair_report *p)
+/* UDP arrives: as itself (nat: false) or through a NAT (nat: true). */
+static bool udp_arrives(const struct tsn_pair_report *p, bool nat)
 {
 	for (int k = 0; k < 2; k++) {
 		const struct tsn_verdict *v = verdict_of(p, tsn_probe_proto_name(k));
 
-		if (v && v->good)
+		if (v && v->good && !strcmp(v->verdict, "nat") == nat)
 			return true;
 	}
 	return false;
@@ -225,7 +230,7 @@ static bool esp_filtered(const struct tsn_pair_report *p)
 {
 	const struct tsn_verdict *v = verdict_of(p, "esp");
 
-	return v && !strcmp(v->verdict, "not-arrived") && udp_arrives(p);
+	return v && !strcmp(v->verdict, "not-arrived") && udp_arrives(p, false);
 }
 
 bool tsn_probe_esp_filtered(const struct tsn_report *r)
@@ -282,8 +287,10 @@ static int classify(struct groups *gs, const struct tsn_pair_report *p,
 	const char *d = v->detail ? v->detail : "";
 	char key[400], what[400], fix[512];
 
-	if (!strcmp(v->verdict, "not-arrived") && !strcmp(v->proto, "esp") &&
-	    udp_arrives(p)) {
+	bool esp_na = !strcmp(v->verdict, "not-arrived") &&
+		      !strcmp(v->proto, "esp");
+
+	if (esp_na && udp_arrives(p, false)) {
 		snprintf(key, sizeof(key), "espf|%s", p->to);
 		snprintf(what, sizeof(what), "ESP (IP protocol 50) does not "
 			 "arrive at %s while UDP does: something between the "
@@ -291,7 +298,8 @@ static int classify(struct groups *gs, const struct tsn_pair_report *p,
 			 "network firewall)", p->to);
 		snprintf(fix, sizeof(fix), "%s; or enable-ipsec --encap (UDP "
 			 "encapsulation over 4500)", advice);
-	} else if (!strcmp(v->verdict, "not-arrived")) {
+	} else if (!strcmp(v->verdict, "not-arrived") &&
+		   !(esp_na && udp_arrives(p, true))) {
 		snprintf(key, sizeof(key), "na|%s|%s", v->proto, p->to);
 		snprintf(what, sizeof(what), "%s does not arrive at %s",
 			 v->proto, p->to);
@@ -306,10 +314,14 @@ static int classify(struct groups *gs, const struct tsn_pair_report *p,
 		snprintf(what, sizeof(what), "%s's own firewall drops outgoing "
 			 "%s (%s)", p->from, v->proto, d);
 		snprintf(fix, sizeof(fix), "tsnet preflight --fix");
-	} else if (!strcmp(v->verdict, "nat")) {
+	} else if (!strcmp(v->verdict, "nat") ||
+		   (esp_na && udp_arrives(p, true))) {
+		/* ESP has no ports: a NAT passes it for one host per
+		 * destination at most, so it is lost with the others. */
 		snprintf(key, sizeof(key), "nat");
 		snprintf(what, sizeof(what), "a NAT rewrites the source "
-			 "address between these nodes");
+			 "address between these nodes (and ESP, which has no "
+			 "ports, cannot pass it for more than one host)");
 		snprintf(fix, sizeof(fix), "IPsec needs UDP encapsulation "
 			 "there: keep encap = auto (strongSwan detects the "
 			 "NAT) or enable-ipsec --encap");
