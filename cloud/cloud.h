@@ -34,9 +34,10 @@ struct tsn_cloud_req {
 
 /* What the generator could not fill in.  missing[] holds inventory keys
  * ("azure_nsg") whose value was absent and became a placeholder such as
- * <AZURE_NSG> in the script; the caller warns once per key.  notes[]
- * holds other warnings (quota limits).  error says which key is bad and
- * why when the generator returns -EINVAL. */
+ * <AZURE_NSG> in the script; the caller warns once per key.  note
+ * holds another warning when there is one (a quota the rules exceed).
+ * error says which key is bad and why when the generator returns
+ * -EINVAL. */
 struct tsn_cloud_result {
 	const char *missing[TSN_CLOUD_MISSING_MAX];
 	size_t n_missing;
