@@ -303,7 +303,9 @@ int tsn_nft_eval_action(int argc, char **argv, struct tsn_ctx *ctx)
 	tsn_json_kuint(&j, "rules", rs->n_rules);
 	tsn_json_kuint(&j, "sets", rs->n_sets);
 	tsn_json_kdouble(&j, "read_ms", (tsn_now() - t0) * 1e3);
+	tsn_json_kdouble(&j, "read_cpu_ms", cpu_ms() - c0);
 	t0 = tsn_now();
+	c0 = cpu_ms();
 	tsn_json_key(&j, "flows");
 	tsn_json_arr_begin(&j);
 	for (int i = optind; i < argc && !ret; i++) {
@@ -316,7 +318,7 @@ int tsn_nft_eval_action(int argc, char **argv, struct tsn_ctx *ctx)
 	}
 	tsn_json_arr_end(&j);
 	tsn_json_kdouble(&j, "eval_ms", (tsn_now() - t0) * 1e3);
-	tsn_json_kdouble(&j, "cpu_ms", cpu_ms() - c0);
+	tsn_json_kdouble(&j, "eval_cpu_ms", cpu_ms() - c0);
 	tsn_json_obj_end(&j);
 	if (!ret)
 		ret = tsn_json_finish(&j);

@@ -222,15 +222,22 @@ big_set() {
 	echo "}"
 }
 
-# fast NAME JSON: reading plus evaluating every flow takes well under a
-# second of CPU (kernel side of the dump included).  CPU, not wall time:
-# this machine is shared, and wall time measures the neighbours.
+# fast NAME JSON: evaluating all 12 flows (6 new, 6 established) takes
+# milliseconds, and reading the ruleset well under a second, in CPU time
+# with the kernel's side of the dump included (a 100,000-element hash set
+# costs the kernel most of it: its dump walk restarts for every batch).
+# CPU, not wall time: this machine is shared, and wall time measures the
+# neighbours.
 fast() {
-	local ms
-	ms=$(printf '%s' "$2" | sed -nE 's/.*"cpu_ms":([0-9.e+-]+).*/\1/p' |
+	local r e
+	r=$(printf '%s' "$2" | sed -nE 's/.*"read_cpu_ms":([0-9.e+-]+).*/\1/p' |
 		awk '{ printf "%d", $1 }')
-	if [ -n "$ms" ] && [ "$ms" -lt 500 ]; then ok "$1: read+eval in ${ms} ms of CPU"
-	else not_ok "$1: read+eval took '${ms}' ms of CPU (want < 500)"; fi
+	e=$(printf '%s' "$2" | sed -nE 's/.*"eval_cpu_ms":([0-9.e+-]+).*/\1/p' |
+		awk '{ printf "%d", $1 }')
+	if [ -n "$e" ] && [ "$e" -lt 100 ]; then ok "$1: evaluated in ${e} ms of CPU"
+	else not_ok "$1: evaluation took '${e}' ms of CPU (want < 100)"; fi
+	if [ -n "$r" ] && [ "$r" -lt 800 ]; then ok "$1: read in ${r} ms of CPU"
+	else not_ok "$1: reading took '${r}' ms of CPU (want < 800)"; fi
 }
 
 echo "# 10,000 rules (at ${SECONDS}s)"
