@@ -11,6 +11,7 @@ int cloud_main(int argc, char **argv, struct tsn_ctx *ctx);
 int probe_main(int argc, char **argv, struct tsn_ctx *ctx);
 int status_main(int argc, char **argv, struct tsn_ctx *ctx);
 int state_main(int argc, char **argv, struct tsn_ctx *ctx);
+int node_main(int argc, char **argv, struct tsn_ctx *ctx);
 int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx);
 int disable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx);
 

@@ -1,0 +1,264 @@
+/* node_cmd.c - `tsnet node add NAME ADDRESS` and `tsnet node remove NAME`:
+ * change the cluster's membership.
+ *
+ * The inventory is rewritten in its normalised form (tsn_inventory_format)
+ * after the new one parsed with the inventory's own rules, so a duplicate
+ * name or address is refused exactly as `tsnet inventory check` would;
+ * the previous file is kept as FILE.bak and the new one replaces it
+ * atomically.  Then node_apply.c configures IPsec on the nodes concerned.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "commands.h"
+#include "enable/node.h"
+#include "lib/cmd.h"
+#include "lib/inventory.h"
+#include "lib/util.h"
+
+static const char synopsis[] =
+	"add NAME ADDRESS [--address6 ADDR] [--netns NS] [--ssh-host HOST] "
+	"[--inventory-only]\n"
+	"       tsnet node remove NAME [--inventory-only]";
+
+struct node_opts {
+	const char *address6, *netns, *ssh_host;
+	bool inventory_only;
+	unsigned timeout;
+};
+
+/* A value that goes into the inventory text: nothing that could end its
+ * line or start another key; the parser judges the rest. */
+static bool value_ok(const char *s)
+{
+	return s && *s && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.:-_") ==
+	       strlen(s);
+}
+
+/* Keep the old file as PATH.bak, then put the new text in place; both
+ * atomically and with the old file's mode. */
+static int write_inventory(const char *path, const char *text, char *err,
+			   size_t errlen)
+{
+	char bak[4096], *old = NULL;
+	struct stat st;
+	size_t len = 0;
+	int ret;
+
+	if (stat(path, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	snprintf(bak, sizeof(bak), "%s.bak", path);
+	ret = tsn_read_file(path, 16u << 20, &old, &len);
+	if (ret == 0)
+		ret = tsn_write_file_atomic(bak, old, len, st.st_mode & 0777);
+	if (ret < 0) {
+		snprintf(err, errlen, "%s: %s", bak, strerror(-ret));
+		goto out;
+	}
+	ret = tsn_write_file_atomic(path, text, strlen(text),
+				    st.st_mode & 0777);
+	if (ret < 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+out:
+	free(old);
+	return ret;
+}
+
+/* Parse text as an inventory named like the file; its normalised text
+ * in out.  Exit code 2 with the parser's "file:line: reason" on error. */
+static int reparse(struct tsn_ctx *ctx, const char *text, const char *label,
+		   struct tsn_inventory *inv, struct tsn_buf *out)
+{
+	struct tsn_inv_diag diag = { 0 };
+
+	if (tsn_inventory_parse(label, text, strlen(text), inv, &diag) < 0) {
+		tsn_err(ctx->cmd, "%s", diag.error);
+		return TSN_EXIT_USAGE;
+	}
+	if (tsn_inventory_format(inv, out) < 0) {
+		tsn_inventory_free(inv);
+		tsn_err(ctx->cmd, "%s", strerror(ENOMEM));
+		return TSN_EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+static int new_text_add(struct tsn_ctx *ctx, const struct tsn_inventory *old,
+			char **argv, const struct node_opts *o,
+			struct tsn_buf *b)
+{
+	struct tsn_addr a;
+
+	if (!tsn_name_valid(argv[0])) {
+		tsn_err(ctx->cmd, "node name '%s': 1 to 63 of a-z, 0-9 and "
+			"'-', not starting with '-'", argv[0]);
+		return TSN_EXIT_USAGE;
+	}
+	if (tsn_addr_parse(argv[1], &a) < 0 ||
+	    (o->address6 && tsn_addr_parse(o->address6, &a) < 0)) {
+		tsn_err(ctx->cmd, "'%s': not an IPv4 or IPv6 address",
+			tsn_addr_parse(argv[1], &a) < 0 ? argv[1] :
+			o->address6);
+		return TSN_EXIT_USAGE;
+	}
+	if ((o->netns && !value_ok(o->netns)) ||
+	    (o->ssh_host && !value_ok(o->ssh_host))) {
+		tsn_err(ctx->cmd, "--netns/--ssh-host: letters, digits and "
+			"'.:-_' only");
+		return TSN_EXIT_USAGE;
+	}
+	if (tsn_inventory_format(old, b) < 0 ||
+	    tsn_buf_printf(b, "\n[node %s]\naddress = %s\n", argv[0],
+			   argv[1]) < 0 ||
+	    (o->address6 && tsn_buf_printf(b, "address6 = %s\n",
+					   o->address6) < 0) ||
+	    (o->netns && tsn_buf_printf(b, "netns = %s\n", o->netns) < 0) ||
+	    (o->ssh_host && tsn_buf_printf(b, "ssh_host = %s\n",
+					   o->ssh_host) < 0)) {
+		tsn_err(ctx->cmd, "%s", strerror(ENOMEM));
+		return TSN_EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+static int new_text_remove(struct tsn_ctx *ctx,
+			   const struct tsn_inventory *old, const char *name,
+			   struct tsn_buf *b)
+{
+	const struct tsn_node *gone = tsn_inventory_find(old, name);
+	struct tsn_inventory copy = *old;
+	size_t k = 0;
+	int ret;
+
+	if (!gone) {
+		tsn_err(ctx->cmd, "%s: no node '%s' in the inventory",
+			old->path ? old->path : ctx->config, name);
+		return TSN_EXIT_USAGE;
+	}
+	/* A shallow copy without the node: the strings stay the old's. */
+	copy.nodes = calloc(old->n_nodes, sizeof(*copy.nodes));
+	if (!copy.nodes) {
+		tsn_err(ctx->cmd, "%s", strerror(ENOMEM));
+		return TSN_EXIT_RUNTIME;
+	}
+	for (size_t i = 0; i < old->n_nodes; i++)
+		if (&old->nodes[i] != gone)
+			copy.nodes[k++] = old->nodes[i];
+	copy.n_nodes = k;
+	ret = tsn_inventory_format(&copy, b);
+	free(copy.nodes);
+	if (ret < 0) {
+		tsn_err(ctx->cmd, "%s", strerror(-ret));
+		return TSN_EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+static int change(struct tsn_ctx *ctx, bool add, char **argv,
+		  const struct node_opts *o)
+{
+	struct tsn_inv_diag diag = {
+		.warn = tsn_inventory_warn_stderr,
+		.warn_arg = (void *)ctx->cmd,
+	};
+	struct tsn_inventory old, inv = { 0 };
+	struct tsn_buf draft = { 0 }, text = { 0 };
+	struct tsn_node_change c = { .name = argv[0], .add = add };
+	char err[4400], label[4200];
+	int rc;
+
+	if (tsn_inventory_load(ctx->config, &old, &diag) < 0) {
+		tsn_err(ctx->cmd, "%s", diag.error);
+		return TSN_EXIT_USAGE;
+	}
+	rc = add ? new_text_add(ctx, &old, argv, o, &draft) :
+		   new_text_remove(ctx, &old, argv[0], &draft);
+	/* Errors point into the normalised text, so say which. */
+	snprintf(label, sizeof(label), "%s (normalised, node %s %s)",
+		 ctx->config, argv[0], add ? "added" : "removed");
+	if (rc == 0)
+		rc = reparse(ctx, draft.p, label, &inv, &text);
+	if (rc)
+		goto out;
+	if (write_inventory(ctx->config, text.p, err, sizeof(err)) < 0) {
+		tsn_err(ctx->cmd, "%s", err);
+		rc = TSN_EXIT_RUNTIME;
+		tsn_inventory_free(&inv);
+		goto out;
+	}
+	if (!ctx->json)
+		printf("%s: node %s %s (previous inventory kept as %s.bak)\n",
+		       ctx->config, argv[0], add ? "added" : "removed",
+		       ctx->config);
+	/* preflight --fix's member set follows the inventory. */
+	if (tsn_node_member_set(&inv, argv[0], add) < 0)
+		tsn_warn(ctx->cmd, "could not update the nftables member set "
+			 "(run tsnet preflight --fix)");
+	c.inv = &inv;
+	c.text = text.p;
+	c.old = &old;
+	c.timeout = o->timeout;
+	if (!o->inventory_only)
+		rc = tsn_node_apply(ctx, &c);
+	tsn_inventory_free(&inv);
+out:
+	tsn_buf_free(&draft);
+	tsn_buf_free(&text);
+	tsn_inventory_free(&old);
+	return rc;
+}
+
+int node_main(int argc, char **argv, struct tsn_ctx *ctx)
+{
+	enum { OPT_ADDR6 = 0x2000, OPT_NETNS, OPT_SSH, OPT_INV, OPT_TIMEOUT };
+	static const struct option longopts[] = {
+		TSN_GLOBAL_LONGOPTS,
+		{ "address6", required_argument, NULL, OPT_ADDR6 },
+		{ "netns", required_argument, NULL, OPT_NETNS },
+		{ "ssh-host", required_argument, NULL, OPT_SSH },
+		{ "inventory-only", no_argument, NULL, OPT_INV },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct node_opts o = { 0 };
+	bool add;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, TSN_GLOBAL_SHORTOPTS, longopts,
+				  NULL)) != -1) {
+		if (opt == 'h')
+			return tsn_usage(ctx, synopsis, false);
+		else if (opt == OPT_ADDR6)
+			o.address6 = optarg;
+		else if (opt == OPT_NETNS)
+			o.netns = optarg;
+		else if (opt == OPT_SSH)
+			o.ssh_host = optarg;
+		else if (opt == OPT_INV)
+			o.inventory_only = true;
+		else if (opt == OPT_TIMEOUT &&
+			 tsn_parse_uint(optarg, 1, 86400, &o.timeout) < 0) {
+			tsn_err(ctx->cmd, "--timeout '%s': a number of seconds "
+				"from 1 to 86400", optarg);
+			return TSN_EXIT_USAGE;
+		} else if (opt != OPT_TIMEOUT &&
+			   tsn_global_opt(ctx, opt, optarg) < 0) {
+			return tsn_usage(ctx, synopsis, true);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1 || (strcmp(argv[0], "add") && strcmp(argv[0], "remove")))
+		return tsn_usage(ctx, synopsis, true);
+	add = !strcmp(argv[0], "add");
+	if (argc != (add ? 3 : 2) || (!add && (o.address6 || o.netns ||
+					       o.ssh_host)))
+		return tsn_usage(ctx, synopsis, true);
+	return change(ctx, add, argv + 1, &o);
+}
