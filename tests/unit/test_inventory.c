@@ -937,3 +937,19 @@ Test(inventory, free_twice_and_empty)
 	tsn_inventory_free(&inv);
 	tsn_inventory_free(NULL);
 }
+
+/* Which node is this host: 127.0.0.1 is on every host's lo, 192.0.2.0/24
+ * (TEST-NET-1) on none. */
+Test(inventory, self)
+{
+	struct tsn_inventory inv;
+
+	parse_ok(T("[cluster]\nname = c\n[node far]\naddress = 192.0.2.1\n"
+		   "[node me]\naddress = 127.0.0.1\n"), &inv);
+	cr_assert_eq(tsn_inventory_self(&inv), tsn_inventory_find(&inv, "me"));
+	tsn_inventory_free(&inv);
+	parse_ok(T("[cluster]\nname = c\n[node far]\naddress = 192.0.2.1\n"),
+		 &inv);
+	cr_assert_null(tsn_inventory_self(&inv));
+	tsn_inventory_free(&inv);
+}
