@@ -1,0 +1,134 @@
+/* fix.h - `tsnet preflight --fix` / `--unfix`: open UDP 500, UDP 4500 and
+ * ESP between cluster members in nftables, and take it back exactly.
+ *
+ *   fix.c        plan (which base chains would drop, by the evaluator),
+ *                apply in one netlink batch, verify, unfix
+ *   fix_rules.c  the netlink messages (libnftnl): table inet tsnet with
+ *                the member sets, its chains and rules, the tagged
+ *                accepts inserted at the head of other base chains
+ *   fix_state.c  /var/lib/tsnet/nftables.json, the snapshot of the
+ *                ruleset before, and the files that survive a reboot
+ *   agent_fix.c  `tsnet agent nft-fix` and `nft-unfix`
+ *
+ * The rule count does not depend on the cluster's size: addresses live
+ * in the named sets of our table, and inline (anonymous sets) in the few
+ * accepts inserted elsewhere, since a rule cannot reference another
+ * table's set.
+ */
+#ifndef TSN_PREFLIGHT_FIX_H
+#define TSN_PREFLIGHT_FIX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/cmd.h"
+#include "lib/inventory.h"
+#include "lib/util.h"
+
+#define TSN_FIX_TABLE "tsnet"
+#define TSN_FIX_TABLE_TAG "tsnet"	/* the table's comment (userdata) */
+#define TSN_FIX_TAG "tsnet: allow IPsec between cluster members"
+#define TSN_FIX_DIR "/var/lib/tsnet"
+#define TSN_FIX_STATE TSN_FIX_DIR "/nftables.json"
+#define TSN_FIX_BEFORE TSN_FIX_DIR "/nftables-before.txt"
+#define TSN_FIX_NFT "/etc/tsnet/nftables.nft"
+#define TSN_FIX_UNIT_NAME "tsnet-nftables.service"
+#define TSN_FIX_UNIT "/etc/systemd/system/" TSN_FIX_UNIT_NAME
+#define TSN_FIX_ELEMS_MAX 65536		/* members per family */
+
+/* One accept pair tsnet inserted into a chain that is not its own. */
+struct tsn_fix_insert {
+	int family;		/* NFPROTO_IPV4, _IPV6, _INET */
+	char table[64];
+	char chain[64];
+	bool input;		/* prerouting/input: match the source */
+	uint64_t handles[4];	/* the rules, as the kernel numbered them */
+	size_t n_handles;
+};
+
+/* What /var/lib/tsnet/nftables.json records. */
+struct tsn_fix_state {
+	bool present;
+	struct tsn_addr *members;
+	size_t n_members;
+	struct tsn_fix_insert *ins;
+	size_t n_ins;
+	char persist[32];	/* "systemd" or "files" */
+};
+
+struct tsn_fix_req {
+	const struct tsn_addr *members;	/* every cluster member */
+	size_t n_members;
+	const char *ifname;		/* cluster interface, may be NULL */
+	bool update_only;		/* only when a fix is in place */
+	bool no_persist;		/* bench: skip the reboot files */
+};
+
+struct tsn_fix_result {
+	bool changed;		/* a batch was committed */
+	bool refused;		/* a table tsnet did not create */
+	size_t rules_added;	/* rules tsnet has in the ruleset now */
+	size_t table_rules;	/* of which in table inet tsnet */
+	size_t rules_removed;	/* --unfix */
+	struct tsn_fix_insert *ins;	/* inserted accepts, now */
+	size_t n_ins;
+	size_t flows, still_bad;	/* flows checked after the change */
+	char bad[512];		/* the first ones still not accepted */
+	char persist[160];	/* "persistent: ..." / "not persistent: ..." */
+	char err[256];		/* why it failed, with the errno text */
+};
+
+void tsn_fix_result_free(struct tsn_fix_result *res);
+void tsn_fix_state_free(struct tsn_fix_state *st);
+
+/* Node-local.  0 (res says what happened), -EEXIST when a foreign
+ * table inet tsnet exists (res->refused), -EPERM without CAP_NET_ADMIN,
+ * other -errno; res->err says what failed. */
+int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_fix_result *res);
+/* Remove exactly what the state file records, in one batch. */
+int tsn_fix_unfix(struct tsn_fix_result *res);
+/* For `tsnet node add|remove`, run on each node (through `agent
+ * nft-fix` with "update_only"): new member sets and inline addresses
+ * when a fix is in place, else nothing.  Same returns as apply. */
+int tsn_fix_update_members(const struct tsn_addr *members, size_t n,
+			   const char *ifname, struct tsn_fix_result *res);
+
+/* fix_state.c */
+struct tsn_nft_ruleset;
+int tsn_fix_state_load(struct tsn_fix_state *st, char *err, size_t errlen);
+int tsn_fix_state_save(const struct tsn_fix_state *st);
+int tsn_fix_state_remove(void);
+/* The ruleset as readable text, for nftables-before.txt. */
+int tsn_fix_ruleset_text(const struct tsn_nft_ruleset *rs, struct tsn_buf *b);
+/* /etc/tsnet/nftables.nft and the unit; persist says which was done. */
+int tsn_fix_persist(const struct tsn_fix_req *req,
+		    const struct tsn_fix_insert *ins, size_t n_ins,
+		    char *persist, size_t len, char *kind, size_t kind_len);
+int tsn_fix_unpersist(char *persist, size_t len);
+bool tsn_fix_addr_list_equal(const struct tsn_addr *a, size_t na,
+			     const struct tsn_addr *b, size_t nb);
+
+/* fix_rules.c */
+struct tsn_nfnl;
+/* Does table inet tsnet exist, and does it carry our comment? */
+int tsn_fix_table_owner(struct tsn_nfnl *nl, bool *exists, bool *ours);
+int tsn_fix_put_table(struct tsn_nfnl *nl, const struct tsn_addr *m,
+		      size_t n, uint32_t *set_id);
+int tsn_fix_put_accepts(struct tsn_nfnl *nl, int family, const char *table,
+			const char *chain, bool input,
+			const struct tsn_addr *m, size_t n, uint32_t *set_id,
+			size_t *n_rules);
+int tsn_fix_del_table(struct tsn_nfnl *nl);
+int tsn_fix_del_rule(struct tsn_nfnl *nl, int family, const char *table,
+		     const char *chain, uint64_t handle);
+/* The same change as nft syntax (the reboot file and the bench). */
+int tsn_fix_nft_text(const struct tsn_addr *m, size_t n,
+		     const struct tsn_fix_insert *ins, size_t n_ins,
+		     struct tsn_buf *b);
+
+/* agent_fix.c */
+int tsn_nft_fix_action(int argc, char **argv, struct tsn_ctx *ctx);
+int tsn_nft_unfix_action(int argc, char **argv, struct tsn_ctx *ctx);
+
+#endif
