@@ -19,6 +19,7 @@
 #include "lib/cmd.h"
 #include "lib/json.h"
 #include "lib/util.h"
+#include "preflight/fix.h"
 #include "preflight/host.h"
 #include "preflight/nft.h"
 #include "probe/probe.h"
@@ -30,6 +31,8 @@ const struct tsn_cmd tsn_agent_actions[] = {
 	{ "cloud-detect", tsn_cloud_detect_action, "which cloud this host is in (DMI)" },
 	{ "preflight-host", tsn_preflight_host_action, "host checks for preflight (JSON)" },
 	{ "nft-eval", tsn_nft_eval_action, "nftables verdicts for IPsec flows (JSON)" },
+	{ "nft-fix", tsn_nft_fix_action, "open IPsec between members in nftables (JSON)" },
+	{ "nft-unfix", tsn_nft_unfix_action, "remove what nft-fix added (JSON)" },
 	{ "probe-window", tsn_probe_window_action, "send and listen for one probe window (JSON)" },
 	{ "ipsec-apply", tsn_ipsec_apply_action, "write, load and initiate tsnet's IPsec (keys on stdin)" },
 	{ "ipsec-sas", tsn_ipsec_sas_action, "tsnet's SAs as charon reports them (JSON)" },
