@@ -128,10 +128,12 @@ static int rollout(struct tsn_rollout *ro, const struct enable_opts *o)
 	if (ret == 0)
 		ret = tsn_rollout_wait(ro);
 	if (ret == 0)
+		ret = tsn_rollout_flow(ro);
+	if (ret == 0)
 		ret = tsn_rollout_apply(ro, true);
 	if (ret == -EPROTO) {
 		tsn_rollout_rollback(ro);
-		rc = TSN_EXIT_PROBLEM;
+		rc = ro->unreachable ? TSN_EXIT_RUNTIME : TSN_EXIT_PROBLEM;
 	} else if (ret < 0) {
 		snprintf(ro->error, sizeof(ro->error), "%s", strerror(-ret));
 		tsn_rollout_rollback(ro);
@@ -149,7 +151,7 @@ static int rollout(struct tsn_rollout *ro, const struct enable_opts *o)
 	tsn_progress_end(&ro->progress);
 	if (ro->ctx->json)
 		print_json(ro, !o->no_verify, rc);
-	else if (rc != TSN_EXIT_PROBLEM || !ro->error[0])
+	else if (!ro->error[0])
 		print_pairs(ro, !o->no_verify, stdout, ro->ctx->tty);
 	if (ro->error[0])
 		tsn_err(ro->ctx->cmd, "%s", ro->error);

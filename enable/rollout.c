@@ -168,19 +168,23 @@ void tsn_rollout_fail_pair(struct tsn_rollout *ro, size_t k, const char *fmt,
 }
 
 static void judge_apply(struct tsn_rollout *ro, size_t i,
-			const struct tsn_jv *r, const char *why)
+			const struct tsn_jv *r, const char *why, int pass)
 {
 	const struct tsn_jv *init = tsn_jv_get(r, "initiated");
 	const char *err = tsn_jv_getstr(r, "error");
 	const char *name = ro->inv->nodes[i].name;
 
 	if (r->type != TSN_JOBJ || err) {
+		if (pass == 1)
+			return;
+		ro->unreachable |= r->type != TSN_JOBJ;
 		if (!ro->error[0])
 			snprintf(ro->error, sizeof(ro->error), "%s: %s", name,
 				 r->type != TSN_JOBJ ? why : err);
 		return;
 	}
-	for (size_t k = 0; init && init->type == TSN_JOBJ && k < init->n; k++) {
+	for (size_t k = 0; pass == 1 && init && init->type == TSN_JOBJ &&
+	     k < init->n; k++) {
 		long pk = pair_of(ro, i, init->keys[k]);
 
 		if (pk >= 0 && init->items[k].type == TSN_JSTR &&
@@ -208,9 +212,11 @@ int tsn_rollout_apply(struct tsn_rollout *ro, bool trap)
 			ret = apply_request(ro, i, trap, &in[i]);
 	if (ret == 0)
 		ret = tsn_rollout_run(ro, "ipsec-apply", in, rep, why);
-	for (size_t i = 0; ret == 0 && i < n; i++)
-		if (ro->in[i])
-			judge_apply(ro, i, &rep[i], why[i]);
+	/* a node's own failure explains its pairs' failures: name it first */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; ret == 0 && i < n; i++)
+			if (ro->in[i])
+				judge_apply(ro, i, &rep[i], why[i], pass);
 	if (ret == 0 && ro->error[0])
 		ret = -EPROTO;
 out:
@@ -234,29 +240,30 @@ void tsn_rollout_rollback(struct tsn_rollout *ro)
 
 	if (!rep || !why || tsn_rollout_run(ro, "ipsec-rollback", NULL, rep,
 					    why) < 0) {
-		all = false;
-	} else {
-		for (size_t i = 0; i < n; i++) {
-			bool ok = false;
+		len = strlen(ro->error);
+		snprintf(ro->error + len, sizeof(ro->error) - len,
+			 " (rollback could not run)");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool ok = false;
 
-			if (!ro->in[i])
-				continue;
-			tsn_jv_getbool(&rep[i], "ok", &ok);
-			if (ok)
-				continue;
-			len = strlen(ro->error);
-			snprintf(ro->error + len, sizeof(ro->error) - len,
-				 " (rollback failed on %s: %s)",
-				 ro->inv->nodes[i].name,
-				 rep[i].type == TSN_JOBJ ?
-				 tsn_jv_getstr(&rep[i], "error") : why[i]);
-			all = false;
-		}
+		if (!ro->in[i])
+			continue;
+		tsn_jv_getbool(&rep[i], "ok", &ok);
+		if (ok)
+			continue;
+		len = strlen(ro->error);
+		snprintf(ro->error + len, sizeof(ro->error) - len,
+			 "%s %s: %s", all ? " (rolled back except on" : ";",
+			 ro->inv->nodes[i].name, rep[i].type == TSN_JOBJ ?
+			 tsn_jv_getstr(&rep[i], "error") : why[i]);
+		all = false;
 	}
 	len = strlen(ro->error);
-	if (all)
-		snprintf(ro->error + len, sizeof(ro->error) - len,
-			 " (rolled back on all nodes)");
+	snprintf(ro->error + len, sizeof(ro->error) - len, "%s",
+		 all ? " (rolled back on all nodes)" : ")");
+out:
 	for (size_t i = 0; rep && i < n; i++)
 		tsn_jv_free(&rep[i]);
 	free(rep);

@@ -39,6 +39,7 @@ struct tsn_rollout {
 	struct tsn_job *jobs;		/* one per node, by index */
 	struct tsn_pair_result *res;	/* one per plan pair */
 	char error[700];		/* the one line on failure */
+	bool unreachable;		/* a node could not be reached */
 	struct tsn_progress progress;
 };
 
@@ -55,6 +56,10 @@ int tsn_rollout_run(struct tsn_rollout *ro, const char *action,
 int tsn_rollout_apply(struct tsn_rollout *ro, bool trap);
 int tsn_rollout_wait(struct tsn_rollout *ro);
 int tsn_rollout_prove(struct tsn_rollout *ro);
+/* Before trapping: a little traffic both ways over every pair's SA, and
+ * the SA counters must show each side decrypted some (an SA can be
+ * INSTALLED while a firewall drops every ESP packet). */
+int tsn_rollout_flow(struct tsn_rollout *ro);
 /* Record pair k as failed: "A <-> B: PREFIXDETAIL" (the first one
  * becomes ro->error). */
 void tsn_rollout_fail_pair(struct tsn_rollout *ro, size_t k,

@@ -185,7 +185,7 @@ static void judge_proof(struct tsn_rollout *ro, size_t k, size_t i,
 	}
 }
 
-int tsn_rollout_prove(struct tsn_rollout *ro)
+static int prove_ms(struct tsn_rollout *ro, unsigned ms, bool judge)
 {
 	size_t n = ro->inv->n_nodes;
 	struct tsn_buf *in = calloc(n, sizeof(*in));
@@ -206,13 +206,13 @@ int tsn_rollout_prove(struct tsn_rollout *ro)
 		tsn_json_obj_begin(&j);
 		tsn_json_kstr(&j, "inventory", ro->inv_text.p);
 		tsn_json_kstr(&j, "node", ro->inv->nodes[i].name);
-		tsn_json_kuint(&j, "ms", 3000);
+		tsn_json_kuint(&j, "ms", ms);
 		tsn_json_obj_end(&j);
 		ret = tsn_json_finish(&j);
 	}
 	if (ret == 0)
 		ret = tsn_rollout_run(ro, "ipsec-prove", in, rep, why);
-	for (size_t k = 0; ret == 0 && k < ro->plan.n_pairs; k++) {
+	for (size_t k = 0; judge && ret == 0 && k < ro->plan.n_pairs; k++) {
 		const struct tsn_plan_pair *p = &ro->plan.pairs[k];
 
 		if (!tsn_rollout_pair_in(ro, k))
@@ -229,6 +229,65 @@ out:
 			tsn_jv_free(&rep[i]);
 	}
 	free(in);
+	free(rep);
+	free(why);
+	return ret;
+}
+
+int tsn_rollout_prove(struct tsn_rollout *ro)
+{
+	return prove_ms(ro, 3000, true);
+}
+
+/* Did node i decrypt anything from peer o? */
+static bool flowed(const struct tsn_jv *rep, const char *peer)
+{
+	const struct tsn_jv *sas = tsn_jv_get(rep, "sas");
+	double n;
+
+	for (size_t k = 0; sas && sas->type == TSN_JARR && k < sas->n; k++)
+		if (tsn_streq(tsn_jv_getstr(&sas->items[k], "peer"), peer) &&
+		    tsn_jv_getnum(&sas->items[k], "packets_in", &n) && n > 0)
+			return true;
+	return false;
+}
+
+int tsn_rollout_flow(struct tsn_rollout *ro)
+{
+	size_t n = ro->inv->n_nodes;
+	struct tsn_jv *rep = calloc(n, sizeof(*rep));
+	char (*why)[300] = calloc(n, sizeof(*why)), w[300];
+	int ret;
+
+	if (!rep || !why) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if ((ret = prove_ms(ro, 1500, false)) < 0 ||
+	    (ret = tsn_rollout_run(ro, "ipsec-sas", NULL, rep, why)) < 0)
+		goto out;
+	for (size_t k = 0; k < ro->plan.n_pairs; k++) {
+		const struct tsn_plan_pair *p = &ro->plan.pairs[k];
+		size_t i = p->a, o = p->b;
+
+		if (!tsn_rollout_pair_in(ro, k))
+			continue;
+		if (flowed(&rep[i], ro->inv->nodes[o].name)) {
+			i = p->b;
+			o = p->a;
+			if (flowed(&rep[i], ro->inv->nodes[o].name))
+				continue;
+		}
+		snprintf(w, sizeof(w), "%s decrypted no ESP from %s (a "
+			 "firewall dropping ESP, IP protocol 50?)",
+			 ro->inv->nodes[i].name, ro->inv->nodes[o].name);
+		ro->res[k].ok = false;
+		tsn_rollout_fail_pair(ro, k, "ESP does not flow: ", w);
+	}
+	ret = ro->error[0] ? -EPROTO : 0;
+out:
+	for (size_t i = 0; rep && i < n; i++)
+		tsn_jv_free(&rep[i]);
 	free(rep);
 	free(why);
 	return ret;

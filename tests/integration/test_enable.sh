@@ -1,0 +1,160 @@
+#!/bin/bash
+# test_enable.sh - enable-ipsec / disable-ipsec on a host lab (no kernel
+# ESP here: IKE completes, CHILD_SAs cannot install; the VM part is
+# test_enable_vm.sh).  Real charon in every lab node, real VICI.
+#
+#   - ipsec-apply with known keys: the connections file (transport,
+#     AES-GCM, start_action), the secrets file 0600 with only the node's
+#     own pairs, ipsec.json 0600 without keys; charon started and the
+#     tsnet-* connections loaded; no key in any output, JSON or log;
+#   - ipsec-rollback puts the node back (files gone, charon stopped);
+#   - enable-ipsec where CHILD_SAs cannot install: exit 1, one line naming
+#     the pair and why, "rolled back on all nodes", nothing left anywhere;
+#   - an unreachable node: exit 3, rollback on the others;
+#   - a node whose charon cannot start: rollback, the node named;
+#   - disable-ipsec twice: exit 0 both times, nothing left;
+#   - usage errors: --auth x509 (not supported yet), --node unknown.
+. "$(dirname "$0")/lib.sh"
+
+NAME=te1
+WORK=$(mktemp -d /tmp/te-enable.XXXXXX)
+cleanup() { "$LAB" down --name $NAME >/dev/null 2>&1; rm -rf "$WORK"; }
+trap cleanup EXIT
+[ -x /usr/lib/ipsec/charon ] || skip_all "no charon"
+command -v nsenter >/dev/null || skip_all "no nsenter"
+# Other engineers rebuild ./tsnet at any time: run a private copy.
+cp "$TSNET" "$WORK/tsnet" || exit 1
+T=$WORK/tsnet
+LAB_QUIET=1 "$LAB" up 3 --name $NAME >/dev/null || skip_all "lab up failed"
+INV=$WORK/cluster.conf
+sed "s|^remote_tsnet = .*|remote_tsnet = $T|" \
+	"$("$LAB" inventory --name $NAME)" >"$INV"
+x() { "$LAB" exec --name $NAME "$@"; }
+K12=$(printf '12%.0s' $(seq 32)) K13=$(printf '13%.0s' $(seq 32))
+K23=$(printf '23%.0s' $(seq 32))
+ALL_OUT=$WORK/all-output
+
+req() {	# req NODE KEYS_JSON INITIATE_JSON TRAP [SNAPSHOT]
+	python3 -c 'import json,sys
+print(json.dumps({"inventory": open(sys.argv[1]).read(), "node": sys.argv[2],
+  "keys": json.loads(sys.argv[3]), "encap": [], "trap": sys.argv[5] == "1",
+  "legacy": False, "initiate": json.loads(sys.argv[4]),
+  "plan_hash": "0"*64, "timeout_ms": 5000,
+  "snapshot": len(sys.argv) < 7 or sys.argv[6] == "1"}))' "$INV" "$@"
+}
+
+echo "# ipsec-apply on n1 with known keys"
+out=$(req n1 "{\"n2\":\"$K12\",\"n3\":\"$K13\"}" '[]' 1 |
+	x n1 "$T" agent ipsec-apply 2>&1)
+rc=$?
+echo "$out" >>"$ALL_OUT"
+assert_eq "apply exit" 0 "$rc"
+assert_match "apply ok" '"ok":true' "$out"
+assert_match "loaded both peers" '"loaded":\["tsnet-n2","tsnet-n3"\]' "$out"
+assert_match "charon started directly" '"service":"charon"' "$out"
+conf=$(x n1 cat /etc/swanctl/conf.d/tsnet.conf)
+assert_match "transport mode" 'mode = transport' "$conf"
+assert_match "AES-GCM ESP" 'esp_proposals = aes256gcm16' "$conf"
+assert_match "trap policies" 'start_action = trap' "$conf"
+assert_nomatch "no key in the connections file" "$K12|$K13|secret" "$conf"
+assert_eq "secrets mode" 600 "$(x n1 stat -c %a /etc/swanctl/conf.d/tsnet-secrets.conf)"
+sec=$(x n1 cat /etc/swanctl/conf.d/tsnet-secrets.conf)
+assert_match "secrets hold n1-n2" "$K12" "$sec"
+assert_match "secrets hold n1-n3" "$K13" "$sec"
+assert_nomatch "secrets lack n2-n3" "$K23" "$sec"
+assert_eq "state mode" 600 "$(x n1 stat -c %a /var/lib/tsnet/ipsec.json)"
+st=$(x n1 cat /var/lib/tsnet/ipsec.json)
+echo "$st" >>"$ALL_OUT"
+assert_match "state records both files" 'tsnet.conf.*tsnet-secrets.conf' "$st"
+assert_match "state records the service" '"service":"charon"' "$st"
+conns=$(x n1 swanctl --list-conns 2>&1)
+assert_match "charon holds tsnet-n2" 'tsnet-n2:.*IKEv2' "$conns"
+sas=$(x n1 "$T" agent ipsec-sas)
+echo "$sas" >>"$ALL_OUT"
+assert_match "ipsec-sas: running" '"running":true' "$sas"
+
+echo "# ipsec-apply again without n3's key keeps the n1-n3 key (--node)"
+out=$(req n1 "{\"n2\":\"$K12\"}" '[]' 1 0 | x n1 "$T" agent ipsec-apply 2>&1)
+echo "$out" >>"$ALL_OUT"
+assert_match "re-apply ok" '"ok":true' "$out"
+assert_match "kept n1-n3 key" "$K13" \
+	"$(x n1 cat /etc/swanctl/conf.d/tsnet-secrets.conf)"
+assert_match "re-apply remembers tsnet started charon" '"service":"charon"' \
+	"$(x n1 cat /var/lib/tsnet/ipsec.json)"
+
+echo "# ipsec-rollback on n1: back to nothing"
+out=$(x n1 "$T" agent ipsec-rollback 2>&1)
+echo "$out" >>"$ALL_OUT"
+assert_match "rollback ok" '"ok":true' "$out"
+assert_match "rollback stopped charon" '"stopped":"charon"' "$out"
+assert_eq "no files after rollback" "" \
+	"$(x n1 find /etc/swanctl/conf.d /var/lib/tsnet -mindepth 1)"
+assert_exit "charon stopped" 1 x n1 test -e /run/charon.pid
+x n1 cat /run/charon.log >>"$ALL_OUT" 2>/dev/null
+
+echo "# enable-ipsec where CHILD_SAs cannot install (no ESP in this kernel)"
+"$T" -c "$INV" enable-ipsec --timeout 10 >"$WORK/out" 2>"$WORK/err"
+rc=$?
+cat "$WORK/out" "$WORK/err" >>"$ALL_OUT"
+assert_eq "enable exit" 1 "$rc"
+err=$(cat "$WORK/err")
+assert_match "one line naming a pair" \
+	'^tsnet: enable-ipsec: n[12] <-> n[23]: CHILD_SA not (established|installed): .*\(rolled back on all nodes\)$' "$err"
+assert_eq "exactly one line" 1 "$(wc -l <"$WORK/err")"
+for n in n1 n2 n3; do
+	assert_eq "$n: no tsnet file left" "" \
+		"$(x $n find /etc/swanctl/conf.d /var/lib/tsnet -mindepth 1)"
+	assert_exit "$n: charon stopped again" 1 x $n test -e /run/charon.pid
+	assert_eq "$n: no xfrm policy left" "" "$(x $n ip xfrm policy)"
+	x $n cat /run/charon.log >>"$ALL_OUT" 2>/dev/null
+done
+out=$("$T" -c "$INV" --json enable-ipsec --timeout 10 2>&1)
+echo "$out" >>"$ALL_OUT"
+assert_match "--json says why" '"error": "n[12] <-> n[23]: ' "$out"
+
+echo "# an unreachable node"
+sed 's/^netns = te1-n3$/netns = te1-gone/' "$INV" >"$WORK/gone.conf"
+"$T" -c "$WORK/gone.conf" enable-ipsec --timeout 5 >/dev/null 2>"$WORK/err"
+rc=$?
+assert_eq "unreachable: exit 3" 3 "$rc"
+assert_match "unreachable: names the node" '^tsnet: enable-ipsec: n3: .*rolled back' \
+	"$(cat "$WORK/err")"
+assert_eq "unreachable: n1 rolled back" "" \
+	"$(x n1 find /etc/swanctl/conf.d /var/lib/tsnet -mindepth 1)"
+
+echo "# a node whose charon cannot start"
+x n2 sh -c 'printf "charon {\n load = nonexistent\n}\n" >/etc/strongswan.conf'
+"$T" -c "$INV" enable-ipsec --timeout 5 >/dev/null 2>"$WORK/err"
+rc=$?
+cat "$WORK/err" >>"$ALL_OUT"
+assert_eq "charon fails: exit 1" 1 "$rc"
+assert_match "charon fails: names n2 and charon" \
+	'^tsnet: enable-ipsec: n2: .*charon.*rolled back on all nodes' \
+	"$(cat "$WORK/err")"
+for n in n1 n3; do
+	assert_eq "$n rolled back" "" \
+		"$(x $n find /etc/swanctl/conf.d /var/lib/tsnet -mindepth 1)"
+	assert_exit "$n: charon stopped" 1 x $n test -e /run/charon.pid
+done
+
+echo "# disable-ipsec twice"
+for i in 1 2; do
+	out=$("$T" -c "$INV" disable-ipsec 2>&1)
+	rc=$?
+	echo "$out" >>"$ALL_OUT"
+	assert_eq "disable #$i exit" 0 "$rc"
+	assert_match "disable #$i: every node" 'n1 .*ok.*n2 .*ok.*n3 .*ok' \
+		"$(echo "$out" | tr '\n' ' ')"
+done
+
+echo "# usage"
+assert_exit "--auth x509 not supported yet" 2 "$T" -c "$INV" enable-ipsec --auth x509
+assert_exit "--node unknown" 2 "$T" -c "$INV" enable-ipsec --node n9
+assert_exit "--timeout 0" 2 "$T" -c "$INV" enable-ipsec --timeout 0
+
+echo "# no key anywhere"
+for k in $K12 $K13 $K23; do
+	assert_eq "key ${k:0:4}... in no output, JSON or log" 0 \
+		"$(grep -c "$k" "$ALL_OUT")"
+done
+finish
