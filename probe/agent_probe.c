@@ -311,6 +311,7 @@ static int probe_reply(const struct tsn_probe_node *pn, double late,
 	tsn_json_obj_begin(&j);
 	tsn_json_kstr(&j, "self", pn->self);
 	tsn_json_kstr(&j, "interface", pn->ifname);
+	/* negative: ready that long before the start */
 	tsn_json_kdouble(&j, "late", late);
 	tsn_json_kuint(&j, "foreign", pn->foreign);
 	if (trace_err[0])
@@ -372,7 +373,7 @@ int tsn_probe_window_action(int argc, char **argv, struct tsn_ctx *ctx)
 		ret = -EINTR;
 		goto out;
 	}
-	ret = probe_reply(&pn, late > 0 ? late : 0, trace_err, &out);
+	ret = probe_reply(&pn, late, trace_err, &out);
 	if (ret == 0) {
 		fputs(out.p, stdout);
 		rc = fflush(stdout) == EOF ? TSN_EXIT_RUNTIME : TSN_EXIT_OK;
