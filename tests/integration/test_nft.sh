@@ -23,6 +23,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A private copy: a rebuild of ./tsnet by someone else mid-run must not
+# turn into "exec failed" here.
+cp "$TSNET" "$BIN/tsnet" || skip_all "cannot copy $TSNET"
+TSNET=$BIN/tsnet
 cc -O1 -o "$BIN/nft_probe" "$TOP/tests/integration/nft_probe.c" ||
 	skip_all "cannot build nft_probe"
 # shellcheck disable=SC2046
