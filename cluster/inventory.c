@@ -176,12 +176,22 @@ int inventory_main(int argc, char **argv, struct tsn_ctx *ctx)
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, TSN_GLOBAL_SHORTOPTS, longopts,
-				  NULL)) != -1) {
+	/* Our own messages, in tsnet's format, instead of getopt's. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":" TSN_GLOBAL_SHORTOPTS,
+				  longopts, NULL)) != -1) {
 		if (opt == 'h')
 			return usage(ctx, false);
-		if (tsn_global_opt(ctx, opt, optarg) < 0)
+		if (opt == ':') {
+			tsn_err(ctx->cmd, "option '%s' needs an argument",
+				argv[optind - 1]);
 			return usage(ctx, true);
+		}
+		if (opt == '?' || tsn_global_opt(ctx, opt, optarg) < 0) {
+			tsn_err(ctx->cmd, "invalid option '%s'",
+				argv[optind - 1]);
+			return usage(ctx, true);
+		}
 	}
 	if (optind >= argc)
 		return usage(ctx, true);

@@ -163,7 +163,11 @@ run -c "$DATA/good-minimal.conf" inventory check extra
 assert_eq "extra argument: exit" 2 "$RC"
 run inventory check --frob
 assert_eq "unknown option: exit" 2 "$RC"
+assert_eq "unknown option: says so" "tsnet: inventory: invalid option '--frob'" \
+	"$(head -n 1 "$TMP/err")"
 run inventory check -c
 assert_eq "-c without FILE: exit" 2 "$RC"
+assert_eq "-c without FILE: says so" \
+	"tsnet: inventory: option '-c' needs an argument" "$(head -n 1 "$TMP/err")"
 
 finish
