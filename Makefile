@@ -71,14 +71,23 @@ helpers: $(HELPERS)
 integration: tsnet helpers
 	@tests/run-integration
 
-# libFuzzer targets: one per parser (tests/fuzz/fuzz_*.c).
+# libFuzzer targets: one per parser (tests/fuzz/fuzz_*.c).  The library
+# is compiled once with coverage instrumentation, then each target links
+# against it.
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -I. -g -O1 \
+	-fsanitize=address,undefined $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_OBJS := $(filter-out build-fuzz/obj/agent.o,$(LIB_SRCS:%.c=build-fuzz/obj/%.o))
 fuzz: $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
-build-fuzz/%: tests/fuzz/%.c
-	@mkdir -p build-fuzz
-	clang -std=gnu11 -D_GNU_SOURCE -I. -g -O1 \
-		-fsanitize=fuzzer,address,undefined -o $@ $< \
-		$(filter-out agent.c,$(LIB_SRCS)) $(LDLIBS)
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+build-fuzz/libtsnet.a: $(FUZZ_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+build-fuzz/%: tests/fuzz/%.c build-fuzz/libtsnet.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build-fuzz/libtsnet.a \
+		$(LDLIBS)
 fuzz-run: fuzz
 	@tests/run-fuzz $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
 
