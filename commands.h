@@ -9,6 +9,7 @@ int inventory_main(int argc, char **argv, struct tsn_ctx *ctx);
 int nodes_main(int argc, char **argv, struct tsn_ctx *ctx);
 int cloud_main(int argc, char **argv, struct tsn_ctx *ctx);
 int probe_main(int argc, char **argv, struct tsn_ctx *ctx);
+int preflight_main(int argc, char **argv, struct tsn_ctx *ctx);
 int status_main(int argc, char **argv, struct tsn_ctx *ctx);
 int state_main(int argc, char **argv, struct tsn_ctx *ctx);
 int node_main(int argc, char **argv, struct tsn_ctx *ctx);

@@ -25,6 +25,7 @@ static const struct tsn_cmd commands[] = {
 	{ "inventory", inventory_main, "check and print the cluster inventory" },
 	{ "nodes", nodes_main, "reach every node and show who answers" },
 	{ "cloud", cloud_main, "print the cloud CLI script that allows IPsec" },
+	{ "preflight", preflight_main, "is the cluster ready for IPsec, and what stops it" },
 	{ "probe", probe_main, "send IKE, NAT-T and ESP probes between every pair" },
 	{ "enable-ipsec", enable_ipsec_main, "turn on IPsec between every pair, and prove it" },
 	{ "disable-ipsec", disable_ipsec_main, "turn tsnet's IPsec off again, exactly" },

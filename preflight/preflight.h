@@ -1,0 +1,37 @@
+/* preflight.h - the coordinator of `tsnet preflight`: what
+ * preflight_cmd.c (running the agents) hands to preflight_merge.c
+ * (turning their replies into one report).
+ */
+#ifndef TSN_PREFLIGHT_H
+#define TSN_PREFLIGHT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/inventory.h"
+#include "lib/output.h"
+#include "lib/transport.h"
+
+/* Agent jobs per node, in this order. */
+enum tsn_pf_job { TSN_PF_HOST, TSN_PF_NFT, TSN_PF_CLOUD, TSN_PF_JOBS };
+
+#define TSN_PF_CLOCK_WARN 1.0	/* seconds, as `tsnet nodes` */
+#define TSN_PF_CLOCK_FAIL 30.0
+
+/* One node's finished job and our wall clock when it ended. */
+struct tsn_pf_done {
+	const struct tsn_job *job;
+	double end;
+};
+
+/* Merge a node's replies (any may have failed) into its row.  inv names
+ * the peers in the firewall checks. */
+int tsn_pf_merge_node(struct tsn_report *r, const struct tsn_inventory *inv,
+		      const struct tsn_node *node,
+		      const struct tsn_pf_done *done);
+/* A node's nft-fix / nft-unfix reply as checks "nft.fix" or "nft.unfix"
+ * (and "nft.persist"). */
+int tsn_pf_merge_fix(struct tsn_report *r, const struct tsn_node *node,
+		     const struct tsn_job *job, bool unfix);
+
+#endif

@@ -1,0 +1,304 @@
+/* preflight_merge.c - the agents' replies on one node into its row of the
+ * preflight report: host checks as they come, the firewall verdicts
+ * grouped per direction and protocol ("nft.in.esp": "dropped by inet
+ * filter input policy drop (input hook) (from n2, n3)"), the cloud, and
+ * the clock offset judged as `tsnet nodes` judges it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/json.h"
+#include "lib/util.h"
+#include "preflight/preflight.h"
+
+#define GROUPS_MAX 8
+
+struct group {
+	const char *detail;
+	const char *verdict;
+	struct tsn_buf names;
+};
+
+static const char *peer_name(const struct tsn_inventory *inv, const char *a)
+{
+	struct tsn_addr x;
+
+	if (!a || tsn_addr_parse(a, &x) < 0)
+		return a ? a : "?";
+	for (size_t i = 0; i < inv->n_nodes; i++)
+		if (tsn_addr_equal(&inv->nodes[i].addr, &x) ||
+		    tsn_addr_equal(&inv->nodes[i].addr6, &x))
+			return inv->nodes[i].name;
+	return a;
+}
+
+static int add_to_group(struct group *g, size_t *n, const char *verdict,
+			const char *detail, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (!strcmp(g[i].detail, detail))
+			break;
+	if (i == *n) {
+		if (*n == GROUPS_MAX)
+			i = *n - 1;	/* the rest share the last line */
+		else
+			g[(*n)++] = (struct group){ detail, verdict, { 0 } };
+	}
+	if (g[i].names.len && strstr(g[i].names.p, name))
+		return 0;	/* IPv4 and IPv6 of one peer */
+	return tsn_buf_printf(&g[i].names, "%s%s", g[i].names.len ? ", " : "",
+			      name);
+}
+
+/* One check per direction and protocol, from the first-packet verdicts. */
+static int nft_check(struct tsn_node_report *nr,
+		     const struct tsn_inventory *inv, const struct tsn_jv *fl,
+		     const char *dir, const char *proto)
+{
+	struct group g[GROUPS_MAX];
+	struct tsn_buf d = { 0 };
+	enum tsn_status st = TSN_ST_OK;
+	size_t n = 0;
+	char id[32];
+	int ret = 0;
+
+	for (size_t i = 0; i < fl->n && !ret; i++) {
+		const struct tsn_jv *f = &fl->items[i];
+		const struct tsn_jv *v = tsn_jv_get(f, "new");
+		const char *verdict = tsn_jv_getstr(v, "verdict");
+		const char *detail = tsn_jv_getstr(v, "detail");
+
+		if (!tsn_streq(tsn_jv_getstr(f, "dir"), dir) ||
+		    !tsn_streq(tsn_jv_getstr(f, "proto"), proto) ||
+		    !verdict || !detail)
+			continue;
+		if (!strcmp(verdict, "drop"))
+			st = TSN_ST_FAIL;
+		else if (strcmp(verdict, "accept") && st == TSN_ST_OK)
+			st = TSN_ST_WARN;
+		ret = add_to_group(g, &n, verdict, detail,
+				   peer_name(inv, tsn_jv_getstr(f, "peer")));
+	}
+	for (size_t i = 0; i < n && !ret; i++)
+		ret = tsn_buf_printf(&d, "%s%s (%s %s)", i ? "; " : "",
+				     g[i].detail, strcmp(dir, "in") ? "to" :
+				     "from", g[i].names.p);
+	snprintf(id, sizeof(id), "nft.%s.%s", dir, proto);
+	if (!ret)
+		ret = tsn_node_check(nr, id, n ? st : TSN_ST_SKIP,
+			st == TSN_ST_FAIL ? "tsnet preflight --fix inserts "
+			"tagged accepts for the cluster members (or allow UDP "
+			"500, 4500 and ESP from them in that chain)" :
+			st == TSN_ST_WARN ? "check the rule named by hand: "
+			"tsnet cannot tell what it does" : NULL,
+			"%s", n ? d.p : "no peers");
+	for (size_t i = 0; i < n; i++)
+		tsn_buf_free(&g[i].names);
+	tsn_buf_free(&d);
+	return ret;
+}
+
+static int merge_nft(struct tsn_node_report *nr,
+		     const struct tsn_inventory *inv, const struct tsn_jv *v)
+{
+	static const char *const protos[] = { "udp500", "udp4500", "esp" };
+	const struct tsn_jv *fl = tsn_jv_get(v, "flows");
+	int ret = 0;
+
+	if (!fl || fl->type != TSN_JARR)
+		return tsn_node_error(nr, false, "nft-eval: reply without "
+				      "flows");
+	for (int d = 0; d < 2 && !ret; d++)
+		for (size_t p = 0; p < ARRAY_SIZE(protos) && !ret; p++)
+			ret = nft_check(nr, inv, fl, d ? "out" : "in",
+					protos[p]);
+	return ret;
+}
+
+/* As cluster/nodes.c: the node read its clock during the job, so the
+ * offset lies between node_time - end and that plus the job's length;
+ * judge the smallest the window allows. */
+static int merge_clock(struct tsn_node_report *nr, double t, double end,
+		       double elapsed)
+{
+	double lo = t - end, hi = lo + elapsed;
+	double least = lo > 0 ? lo : hi < 0 ? -hi : 0;
+	enum tsn_status st = least > TSN_PF_CLOCK_FAIL ? TSN_ST_FAIL :
+			     least > TSN_PF_CLOCK_WARN ? TSN_ST_WARN :
+							 TSN_ST_OK;
+
+	return tsn_node_check(nr, "clock", st, st == TSN_ST_OK ? NULL :
+			      "synchronise the node's clock (chrony or "
+			      "systemd-timesyncd): IKE and certificates need "
+			      "clocks that agree",
+			      "offset %+.0f ms from the coordinator (measured "
+			      "to within %.0f ms)", lo * 1000, elapsed * 1000);
+}
+
+static int merge_cloud(struct tsn_node_report *nr, const struct tsn_jv *v)
+{
+	const char *c = tsn_jv_getstr(v, "cloud");
+	const char *why = tsn_jv_getstr(v, "evidence");
+	bool none = !c || !strcmp(c, "none");
+	char fix[96];
+
+	snprintf(fix, sizeof(fix), "tsnet cloud %s prints what to allow in "
+		 "the cloud's firewall", c ? c : "");
+	return tsn_node_check(nr, "cloud", TSN_ST_OK, none ? NULL : fix,
+			      "%s%s%s%s", none ? "none (on-premises)" : c,
+			      why ? " (" : "", why ? why : "", why ? ")" : "");
+}
+
+/* The first line of a failed job's stderr, or the transport's reason. */
+static const char *job_why(const struct tsn_job *job, char *buf, size_t len)
+{
+	if (job->state == TSN_JOB_DONE && job->err.len) {
+		const char *s = job->err.p, *pre = "tsnet: ";
+		size_t n = strcspn(s, "\n");
+
+		if (!strncmp(s, pre, strlen(pre)))
+			s += strlen(pre), n -= strlen(pre);
+		snprintf(buf, len, "%.*s", (int)n, s);
+		return buf;
+	}
+	return tsn_job_reason(job, buf, len);
+}
+
+static int merge_reply(struct tsn_node_report *nr,
+		       const struct tsn_inventory *inv, int kind,
+		       const struct tsn_pf_done *d, const struct tsn_jv *v)
+{
+	double t;
+	int ret;
+
+	switch (kind) {
+	case TSN_PF_HOST:
+		ret = tsn_checks_from_json(nr, v);
+		if (!ret && tsn_jv_getnum(v, "time", &t))
+			ret = merge_clock(nr, t, d->end, d->job->elapsed);
+		return ret;
+	case TSN_PF_NFT:
+		return merge_nft(nr, inv, v);
+	default:
+		return merge_cloud(nr, v);
+	}
+}
+
+int tsn_pf_merge_node(struct tsn_report *r, const struct tsn_inventory *inv,
+		      const struct tsn_node *node,
+		      const struct tsn_pf_done *done)
+{
+	struct tsn_node_report *nr = tsn_report_node(r, node->name);
+	char why[512], err[128];
+	int ret = 0;
+
+	if (!nr)
+		return -ENOMEM;
+	for (int k = 0; k < TSN_PF_JOBS && !ret; k++) {
+		const struct tsn_job *job = done[k].job;
+		struct tsn_jv v = { 0 };
+
+		if (job->state == TSN_JOB_UNREACHABLE ||
+		    job->state == TSN_JOB_TIMEOUT)
+			return tsn_node_error(nr, true, "%s",
+					      job_why(job, why, sizeof(why)));
+		/* preflight-host exits 1 when a check fails: still a reply */
+		if (job->state != TSN_JOB_DONE || job->exit_status > 1 ||
+		    tsn_json_parse(job->out.p ? job->out.p : "", job->out.len,
+				   &v, err, sizeof(err)) < 0) {
+			ret = tsn_node_error(nr, false, "%s",
+					     job_why(job, why, sizeof(why)));
+			tsn_jv_free(&v);
+			continue;
+		}
+		ret = merge_reply(nr, inv, k, &done[k], &v);
+		tsn_jv_free(&v);
+	}
+	return ret;
+}
+
+static int fix_detail(struct tsn_buf *b, const struct tsn_jv *v, bool unfix)
+{
+	const struct tsn_jv *ins = tsn_jv_get(v, "inserted");
+	bool changed = false;
+	double added = 0, removed = 0;
+	int ret;
+
+	tsn_jv_getbool(v, "changed", &changed);
+	tsn_jv_getnum(v, "rules_added", &added);
+	tsn_jv_getnum(v, "rules_removed", &removed);
+	if (unfix)
+		return tsn_buf_printf(b, "%s", changed ? "removed" :
+				      "nothing to remove");
+	ret = tsn_buf_printf(b, "%s: table inet tsnet, %.0f rules",
+			     changed ? "applied" : "already in place, nothing "
+			     "changed", added);
+	for (size_t i = 0; ins && ins->type == TSN_JARR && i < ins->n && !ret;
+	     i++)
+		ret = tsn_buf_printf(b, "%s%s %s %s", i ? ", " :
+				     "; accepts inserted in ",
+				     tsn_jv_getstr(&ins->items[i], "family"),
+				     tsn_jv_getstr(&ins->items[i], "table"),
+				     tsn_jv_getstr(&ins->items[i], "chain"));
+	return ret;
+}
+
+int tsn_pf_merge_fix(struct tsn_report *r, const struct tsn_node *node,
+		     const struct tsn_job *job, bool unfix)
+{
+	struct tsn_node_report *nr = tsn_report_node(r, node->name);
+	const char *id = unfix ? "nft.unfix" : "nft.fix";
+	const char *e, *bad, *persist;
+	struct tsn_jv v = { 0 };
+	struct tsn_buf b = { 0 };
+	char why[512], err[128];
+	double still = 0, removed = 0;
+	int ret;
+
+	if (!nr)
+		return -ENOMEM;
+	if (job->state != TSN_JOB_DONE)
+		return tsn_node_error(nr, job->state == TSN_JOB_UNREACHABLE ||
+				      job->state == TSN_JOB_TIMEOUT, "%s",
+				      job_why(job, why, sizeof(why)));
+	if (tsn_json_parse(job->out.p ? job->out.p : "", job->out.len, &v,
+			   err, sizeof(err)) < 0)
+		return tsn_node_error(nr, false, "%s",
+				      job_why(job, why, sizeof(why)));
+	e = tsn_jv_getstr(&v, "error");
+	bad = tsn_jv_getstr(&v, "bad");
+	persist = tsn_jv_getstr(&v, "persist");
+	tsn_jv_getnum(&v, "still_bad", &still);
+	tsn_jv_getnum(&v, "rules_removed", &removed);
+	if (e && job->exit_status == TSN_EXIT_PROBLEM)
+		ret = tsn_node_check(nr, id, TSN_ST_FAIL, "rename or remove "
+				     "that table, then run --fix again", "%s",
+				     e);
+	else if (e)
+		ret = tsn_node_error(nr, false, "%s", e);
+	else if ((ret = fix_detail(&b, &v, unfix)) == 0 && unfix)
+		ret = tsn_node_check(nr, id, TSN_ST_OK, NULL, "%s (%.0f rules)",
+				     b.p, removed);
+	else if (!ret && still)
+		ret = tsn_node_check(nr, id, TSN_ST_FAIL, "see the rule named: "
+				     "tsnet could not open it", "%s; %.0f flows "
+				     "still not accepted: %s", b.p, still,
+				     bad ? bad : "?");
+	else if (!ret)
+		ret = tsn_node_check(nr, id, TSN_ST_OK, NULL, "%s; verified: "
+				     "every flow accepted", b.p);
+	if (!ret && persist && !e)
+		ret = tsn_node_check(nr, unfix ? "nft.unpersist" :
+				     "nft.persist", TSN_ST_OK, NULL, "%s",
+				     persist);
+	if (!ret && bad && unfix)
+		ret = tsn_node_check(nr, "nft.table", TSN_ST_WARN, NULL, "%s",
+				     bad);
+	tsn_buf_free(&b);
+	tsn_jv_free(&v);
+	return ret;
+}
