@@ -107,6 +107,7 @@ assert_eq "atomic rewrite of /etc/strongswan.conf in a node (rename works)" "0 r
 	"$(lx tl1 n3 sh -c 'echo "# renamed" >/etc/.sw.tmp && mv -f /etc/.sw.tmp /etc/strongswan.conf; echo "$? $(sed "s/# //" /etc/strongswan.conf)"')"
 assert_match "n2 still has the lab's strongswan.conf" 'vici' "$(lx tl1 n2 cat /etc/strongswan.conf)"
 assert_eq "the host's files are untouched" "$HOST_BEFORE" "$(host_state)"
+assert_eq "exec shorthand: lab exec LAB NODE CMD" n2 "$(lab exec tl1 n2 hostname)"
 assert_exit "exec passes the exit code" 7 lab exec --name tl1 n2 sh -c 'exit 7'
 assert_exit "exec on a missing node" 2 lab exec --name tl1 n9 true
 assert_eq "exec keeps the working directory" "$PWD" "$(lx tl1 n1 pwd)"
