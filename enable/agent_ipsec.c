@@ -9,10 +9,12 @@
  * or a log; every buffer that held one is wiped.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -300,33 +302,75 @@ out:
 	return ret;
 }
 
-static void initiate_all(struct apply *a, struct tsn_vici *v,
-			 struct tsn_json *j, bool *ok)
+/* One child per pair, each with its own VICI connection: charon works
+ * on them in parallel, as a script backgrounding `swanctl --initiate`
+ * would.  The child writes "ok" or why not into its pipe. */
+static pid_t initiate_child(const char *peer, unsigned ms, int *rfd)
+{
+	char name[96], err[300] = "ok";
+	struct tsn_vici v;
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	if ((pid = fork()) != 0) {
+		close(p[1]);
+		if (pid < 0)
+			close(p[0]);
+		*rfd = p[0];
+		return pid;
+	}
+	close(p[0]);
+	snprintf(name, sizeof(name), TSN_CONN_PREFIX "%s", peer);
+	if (tsn_vici_connect(&v, NULL) < 0)
+		snprintf(err, sizeof(err), "cannot connect to charon");
+	else if (tsn_initiate(&v, name, ms, err, sizeof(err)) == 0)
+		snprintf(err, sizeof(err), "ok");
+	if (write(p[1], err, strlen(err)) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+static void initiate_all(struct apply *a, struct tsn_json *j, bool *ok)
 {
 	const struct tsn_jv *init = tsn_jv_get(&a->req, "initiate");
-	double t = 0;
+	size_t n = init && init->type == TSN_JARR ? init->n : 0;
+	pid_t *pid = calloc(n + 1, sizeof(*pid));
+	int *fd = calloc(n + 1, sizeof(*fd));
 	unsigned ms = INIT_TIMEOUT_MS;
-	char name[96], err[300];
+	char msg[300];
+	double t = 0;
 
 	if (tsn_jv_getnum(&a->req, "timeout_ms", &t) && t >= 1000 &&
 	    t <= 600000)
 		ms = (unsigned)t;
+	for (size_t i = 0; pid && fd && i < n; i++)
+		pid[i] = init->items[i].type == TSN_JSTR ?
+			 initiate_child(init->items[i].str, ms, &fd[i]) : -1;
 	tsn_json_key(j, "initiated");
 	tsn_json_obj_begin(j);
-	for (size_t i = 0; init && init->type == TSN_JARR && i < init->n; i++) {
-		const char *peer = init->items[i].str;
+	for (size_t i = 0; pid && fd && i < n; i++) {
+		ssize_t got = 0, r;
 
-		if (init->items[i].type != TSN_JSTR)
-			continue;
-		snprintf(name, sizeof(name), TSN_CONN_PREFIX "%s", peer);
-		if (tsn_initiate(v, name, ms, err, sizeof(err)) == 0) {
-			tsn_json_kstr(j, peer, "ok");
-		} else {
-			tsn_json_kstr(j, peer, err);
+		if (pid[i] < 0) {
 			*ok = false;
+			continue;
 		}
+		while ((r = read(fd[i], msg + got, sizeof(msg) - 1 - got)) > 0)
+			got += r;
+		msg[got] = '\0';
+		close(fd[i]);
+		waitpid(pid[i], NULL, 0);
+		tsn_json_kstr(j, init->items[i].str, got ? msg : "no answer");
+		if (strcmp(msg, "ok"))
+			*ok = false;
 	}
 	tsn_json_obj_end(j);
+	if (!pid || !fd)
+		*ok = false;
+	free(pid);
+	free(fd);
 }
 
 static void names_json(struct tsn_json *j, const char *key,
@@ -370,7 +414,7 @@ static int apply_run(struct apply *a, struct tsn_json *j, bool *ok)
 	}
 	if ((ret = load_all(a, &v)) < 0)
 		goto out;
-	initiate_all(a, &v, j, ok);
+	initiate_all(a, j, ok);
 out:
 	if (v.fd >= 0)
 		tsn_vici_close(&v);

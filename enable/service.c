@@ -221,12 +221,15 @@ static int stop_charon(void)
 	free(txt);
 	if (ret < 0)
 		return ret;
+	/* a charon that died left its pid file: remove it, or the next
+	 * charon refuses to start */
 	if (kill((pid_t)pid, SIGTERM) < 0)
-		return errno == ESRCH ? 0 : -errno;
+		return errno == ESRCH ? unlink(CHARON_PID), 0 : -errno;
 	for (end = tsn_now() + 10; tsn_now() < end; nanosleep(&ts, NULL))
 		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
 			return 0;
 	kill((pid_t)pid, SIGKILL);
+	unlink(CHARON_PID);
 	return 0;
 }
 

@@ -1,0 +1,59 @@
+#!/bin/bash
+# enable_failure.sh - enable-ipsec failing mid-rollout on 3 lab nodes:
+#   1. n3's nft input drops ESP: the SAs install but nothing decrypts;
+#      enable-ipsec must say which pair and why, roll every node back,
+#      and traffic must still flow (in clear);
+#   2. n3's charon killed while the rollout runs: the same promises.
+NAME=te3
+. "$(dirname "$0")/enable_lib.sh"
+trap '"$LAB" down --name $NAME >/dev/null 2>&1' EXIT
+T0=$(date +%s)
+LAB_QUIET=1 "$LAB" up 3 --name $NAME >/dev/null || { not_ok "lab up"; finish; exit 1; }
+ERR=$(mktemp)
+stamp "lab up"
+
+x n3 nft -f - <<'NFT'
+table inet te_drop {
+	chain input {
+		type filter hook input priority 0;
+		meta l4proto esp drop
+	}
+}
+NFT
+"$T" -c "$(inv)" enable-ipsec --timeout 300 >/dev/null 2>"$ERR"
+rc=$?
+stamp "enable-ipsec (ESP dropped on n3) done"
+cat "$ERR"
+assert_eq "ESP dropped: exit 1" 1 "$rc"
+assert_eq "ESP dropped: one line" 1 "$(wc -l <"$ERR")"
+assert_match "ESP dropped: names a pair with n3, why, and the rollback" \
+	'^tsnet: enable-ipsec: n[12] <-> n3: ESP does not flow: n3 decrypted no ESP from n[12] .*\(rolled back on all nodes\)$' \
+	"$(cat "$ERR")"
+nothing_left n1 n2 n3
+cleartext_ok n1 198.18.1.3
+cleartext_ok n3 198.18.1.2
+x n3 nft delete table inet te_drop
+
+"$T" -c "$(inv)" enable-ipsec --timeout 300 >/dev/null 2>"$ERR" &
+epid=$!
+for _ in $(seq 600); do
+	x n3 test -e /run/charon.pid && break
+	sleep 0.1
+done
+x n3 sh -c 'kill -9 "$(cat /run/charon.pid)"'
+assert_eq "killed n3's charon during the rollout" 0 $?
+wait $epid
+rc=$?
+stamp "enable-ipsec (n3's charon killed) done"
+cat "$ERR"
+assert_match "charon killed: exit 1 or 3" '^[13]$' "$rc"
+assert_match "charon killed: names n3 and the rollback" \
+	'^tsnet: enable-ipsec: (n3: |n[12] <-> n3: ).*rolled back' "$(cat "$ERR")"
+nothing_left n1 n2
+assert_eq "n3: no tsnet file" "" \
+	"$(x n3 find /etc/swanctl/conf.d /var/lib/tsnet -mindepth 1)"
+cleartext_ok n1 198.18.1.3
+cleartext_ok n2 198.18.1.1
+rm -f "$ERR"
+stamp "scenario done"
+finish

@@ -1,0 +1,29 @@
+# shellcheck shell=bash
+# enable_lib.sh - sourced by the enable_*.sh scenarios (run where kernel
+# ESP works: tests/lab/esp-run, from tests/integration/test_enable_vm.sh).
+. "$(dirname "${BASH_SOURCE[0]}")/../../integration/lib.sh"
+T=${TSNET_BIN:-$TOP/tsnet}
+x() { "$LAB" exec --name "$NAME" "$@"; }
+inv() { "$LAB" inventory --name "$NAME"; }
+stamp() { echo "# timing: $* at +$(($(date +%s) - ${T0:-$(date +%s)})) s"; }
+
+# nothing_left NODE...: no tsnet file, SA, policy or connection remains
+nothing_left() {
+	local n
+	for n in "$@"; do
+		assert_eq "$n: no tsnet file" "" \
+			"$(x "$n" find /etc/swanctl/conf.d /var/lib/tsnet -mindepth 1)"
+		assert_eq "$n: no xfrm state" "" "$(x "$n" ip xfrm state)"
+		assert_eq "$n: no xfrm policy but charon's socket bypass" "" \
+			"$(x "$n" ip xfrm policy | grep -E '^src [0-9]' | grep -v '0.0.0.0/0')"
+		assert_exit "$n: charon not running (tsnet started it)" 1 \
+			x "$n" test -e /run/charon.pid
+	done
+}
+
+# cleartext_ok FROM TO_ADDR: ping works and the wire shows ICMP in clear
+cleartext_ok() {
+	local out
+	out=$(x "$1" ping -c 2 -i 0.3 -W 3 "$2" 2>&1)
+	assert_match "$1 -> $2: ping in clear" ' 0% packet loss' "$out"
+}
