@@ -35,6 +35,7 @@ const struct tsn_cmd tsn_agent_actions[] = {
 	{ "nft-unfix", tsn_nft_unfix_action, "remove what nft-fix added (JSON)" },
 	{ "probe-window", tsn_probe_window_action, "send and listen for one probe window (JSON)" },
 	{ "ipsec-apply", tsn_ipsec_apply_action, "write, load and initiate tsnet's IPsec (keys on stdin)" },
+	{ "ipsec-initiate", tsn_ipsec_initiate_action, "initiate tsnet's pairs (JSON)" },
 	{ "ipsec-sas", tsn_ipsec_sas_action, "tsnet's SAs as charon reports them (JSON)" },
 	{ "ipsec-rollback", tsn_ipsec_rollback_action, "undo the last ipsec-apply" },
 	{ "ipsec-remove", tsn_ipsec_remove_action, "remove everything tsnet's IPsec made" },

@@ -480,3 +480,38 @@ int tsn_ipsec_apply_action(int argc, char **argv, struct tsn_ctx *ctx)
 	tsn_buf_free(&b);
 	return ret < 0 ? TSN_EXIT_RUNTIME : ok ? TSN_EXIT_OK : TSN_EXIT_PROBLEM;
 }
+
+/* ipsec-initiate: {"initiate":[PEER...],"timeout_ms":N} once every node
+ * has loaded its connections. */
+int tsn_ipsec_initiate_action(int argc, char **argv, struct tsn_ctx *ctx)
+{
+	struct apply a = { 0 };
+	struct tsn_buf b = { 0 };
+	struct tsn_json j;
+	char *txt = NULL, err[128] = "";
+	size_t len;
+	bool ok = true;
+	int ret;
+
+	(void)argc;
+	(void)argv;
+	(void)ctx;
+	if ((ret = tsn_read_file("/dev/stdin", REQ_MAX, &txt, &len)) < 0)
+		snprintf(err, sizeof(err), "reading the request: %s",
+			 strerror(-ret));
+	else
+		ret = tsn_json_parse(txt, len, &a.req, err, sizeof(err));
+	free(txt);
+	tsn_json_init(&j, &b, false);
+	tsn_json_obj_begin(&j);
+	if (ret == 0)
+		initiate_all(&a, &j, &ok);
+	tsn_json_kbool(&j, "ok", ret == 0 && ok);
+	tsn_json_kstr(&j, "error", ret < 0 ? err : NULL);
+	tsn_json_obj_end(&j);
+	tsn_jv_free(&a.req);
+	if (tsn_json_finish(&j) == 0)
+		printf("%s\n", b.p);
+	tsn_buf_free(&b);
+	return ret < 0 ? TSN_EXIT_RUNTIME : ok ? TSN_EXIT_OK : TSN_EXIT_PROBLEM;
+}

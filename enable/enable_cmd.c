@@ -126,6 +126,8 @@ static int rollout(struct tsn_rollout *ro, const struct enable_opts *o)
 	tsn_progress_begin(&ro->progress, ro->ctx->err_tty && !tsn_quiet);
 	ret = tsn_rollout_apply(ro, false);
 	if (ret == 0)
+		ret = tsn_rollout_initiate(ro);
+	if (ret == 0)
 		ret = tsn_rollout_wait(ro);
 	if (ret == 0)
 		ret = tsn_rollout_flow(ro);

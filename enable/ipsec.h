@@ -63,6 +63,7 @@ int tsn_ipsec_read_state(struct tsn_jv *out);
 
 /* Agent actions. */
 int tsn_ipsec_apply_action(int argc, char **argv, struct tsn_ctx *ctx);
+int tsn_ipsec_initiate_action(int argc, char **argv, struct tsn_ctx *ctx);
 int tsn_ipsec_sas_action(int argc, char **argv, struct tsn_ctx *ctx);
 int tsn_ipsec_rollback_action(int argc, char **argv, struct tsn_ctx *ctx);
 int tsn_ipsec_remove_action(int argc, char **argv, struct tsn_ctx *ctx);

@@ -91,7 +91,7 @@ int tsn_rollout_run(struct tsn_rollout *ro, const char *action,
 }
 
 static int apply_request(struct tsn_rollout *ro, size_t i, bool trap,
-			 struct tsn_buf *b)
+			 bool initiate, struct tsn_buf *b)
 {
 	const struct tsn_inventory *inv = ro->inv;
 	struct tsn_json j;
@@ -99,6 +99,11 @@ static int apply_request(struct tsn_rollout *ro, size_t i, bool trap,
 
 	tsn_json_init(&j, b, false);
 	tsn_json_obj_begin(&j);
+	if (initiate) {
+		/* ipsec-initiate needs only the list and the timeout */
+		tsn_json_kuint(&j, "timeout_ms", ro->timeout * 1000u);
+		goto list;
+	}
 	tsn_json_kstr(&j, "inventory", ro->inv_text.p);
 	tsn_json_kstr(&j, "node", inv->nodes[i].name);
 	tsn_json_kstr(&j, "plan_hash", ro->plan.hash);
@@ -119,7 +124,10 @@ static int apply_request(struct tsn_rollout *ro, size_t i, bool trap,
 	}
 	tsn_memzero(hex, sizeof(hex));
 	tsn_json_obj_end(&j);
+list:
 	for (int pass = 0; pass < 2; pass++) {
+		/* initiation waits for ipsec-initiate, when every node has
+		 * loaded: a peer without its config yet would fail the pair */
 		tsn_json_key(&j, pass ? "initiate" : "encap");
 		tsn_json_arr_begin(&j);
 		for (size_t k = 0; k < ro->plan.n_pairs; k++) {
@@ -131,7 +139,7 @@ static int apply_request(struct tsn_rollout *ro, size_t i, bool trap,
 				tsn_json_str(&j, inv->nodes[p->a == i ? p->b :
 						 p->a].name);
 			/* the lower name opens the pair, once */
-			if (pass && !trap && p->a == i &&
+			if (pass && initiate && p->a == i &&
 			    tsn_rollout_pair_in(ro, k))
 				tsn_json_str(&j, inv->nodes[p->b].name);
 		}
@@ -195,7 +203,7 @@ static void judge_apply(struct tsn_rollout *ro, size_t i,
 	}
 }
 
-int tsn_rollout_apply(struct tsn_rollout *ro, bool trap)
+static int phase(struct tsn_rollout *ro, bool trap, bool initiate)
 {
 	size_t n = ro->inv->n_nodes;
 	struct tsn_buf *in = calloc(n, sizeof(*in));
@@ -209,9 +217,10 @@ int tsn_rollout_apply(struct tsn_rollout *ro, bool trap)
 	}
 	for (size_t i = 0; i < n && ret == 0; i++)
 		if (ro->in[i])
-			ret = apply_request(ro, i, trap, &in[i]);
+			ret = apply_request(ro, i, trap, initiate, &in[i]);
 	if (ret == 0)
-		ret = tsn_rollout_run(ro, "ipsec-apply", in, rep, why);
+		ret = tsn_rollout_run(ro, initiate ? "ipsec-initiate" :
+				      "ipsec-apply", in, rep, why);
 	/* a node's own failure explains its pairs' failures: name it first */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; ret == 0 && i < n; i++)
@@ -229,6 +238,16 @@ out:
 	free(rep);
 	free(why);
 	return ret;
+}
+
+int tsn_rollout_apply(struct tsn_rollout *ro, bool trap)
+{
+	return phase(ro, trap, false);
+}
+
+int tsn_rollout_initiate(struct tsn_rollout *ro)
+{
+	return phase(ro, false, true);
 }
 
 void tsn_rollout_rollback(struct tsn_rollout *ro)

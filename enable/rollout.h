@@ -54,6 +54,8 @@ int tsn_rollout_run(struct tsn_rollout *ro, const char *action,
 /* Phases.  0 when every pair came through, -EPROTO for a pair or node
  * that failed (ro->error says which and why), other -errno. */
 int tsn_rollout_apply(struct tsn_rollout *ro, bool trap);
+/* ipsec-initiate: the lower-named node of each pair opens it. */
+int tsn_rollout_initiate(struct tsn_rollout *ro);
 int tsn_rollout_wait(struct tsn_rollout *ro);
 int tsn_rollout_prove(struct tsn_rollout *ro);
 /* Before trapping: a little traffic both ways over every pair's SA, and
