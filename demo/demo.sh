@@ -45,6 +45,21 @@ step "Reaching every node" \
 	"a transport (ssh on real clusters; here the lab's namespaces)."
 run nodes
 
+step "Probing every pair: one blocked path found" \
+	"n3's input chain drops ESP here.  Every node sends IKE (500), NAT-T" \
+	"(4500) and an authenticated ESP probe to every other, all at once;" \
+	"the kernel's nftables trace names the exact rule that dropped one."
+"$LAB" exec --name $NAME n3 nft -f - <<'NFT'
+table inet filter {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		meta l4proto esp drop comment "a forgotten rule"
+	}
+}
+NFT
+run probe
+"$LAB" exec --name $NAME n3 nft delete table inet filter
+
 step "What to run in the cloud" \
 	"In Azure the portal cannot add IP protocol 50 (ESP) to a security" \
 	"group; tsnet writes the Azure CLI script from the inventory.  Names" \

@@ -188,22 +188,21 @@ static void window_loop(struct tsn_probe_node *pn)
 {
 	struct pollfd pfd[8];
 	int fds[8], nfd = tsn_probe_listen_fds(pn, fds);
-	unsigned round = 0;
+	unsigned round = 0, rounds = tsn_probe_rounds(pn->window);
 	double now, next;
 
 	for (int i = 0; i < nfd; i++)
 		pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
 	while (!stop_signal) {
 		now = wall();
-		while (round < TSN_PROBE_ROUNDS &&
-		       now >= pn->start + tsn_probe_schedule[round]) {
+		while (round < rounds &&
+		       now >= pn->start + tsn_probe_round_at(round)) {
 			tsn_probe_send_round(pn);
 			round++;
 		}
-		if (round == TSN_PROBE_ROUNDS && now >= pn->start + pn->window)
+		if (round == rounds && now >= pn->start + pn->window)
 			break;
-		next = round < TSN_PROBE_ROUNDS ?
-		       pn->start + tsn_probe_schedule[round] :
+		next = round < rounds ? pn->start + tsn_probe_round_at(round) :
 		       pn->start + pn->window;
 		next = next - now;
 		if (poll(pfd, (nfds_t)nfd, next > 1 ? 1000 :

@@ -254,7 +254,11 @@ void tsn_probe_listen_read(struct tsn_probe_node *pn, int fd)
 	if (fd < 0)
 		return;
 	if (fd == pn->pcap_fd) {
-		pcap_dispatch(pn->pcap, 256, on_frame, (u_char *)pn);
+		/* Bounded, like the sockets: at most 16 batches a call. */
+		for (int i = 0; i < 16; i++)
+			if (pcap_dispatch(pn->pcap, 256, on_frame,
+					  (u_char *)pn) <= 0)
+				break;
 	} else if (fd == pn->raw4 || fd == pn->raw6) {
 		on_esp(pn, fd);
 	} else if (pn->trace && fd == tsn_trace_fd(pn->trace)) {

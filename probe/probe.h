@@ -99,9 +99,11 @@ struct tsn_probe_peer *tsn_probe_peer_by_addr(struct tsn_probe_node *pn,
 					      int family, const uint8_t *a);
 
 /* Sender: build every probe (once), then send round k of the schedule
- * (k = 0..TSN_PROBE_ROUNDS-1) to every peer. */
-#define TSN_PROBE_ROUNDS 4
-extern const double tsn_probe_schedule[TSN_PROBE_ROUNDS];
+ * (k < tsn_probe_rounds(window)) to every peer. */
+#define TSN_PROBE_ROUNDS_MAX 12
+unsigned tsn_probe_rounds(double window);
+/* Seconds after the common start that round k is sent. */
+double tsn_probe_round_at(unsigned k);
 int tsn_probe_send_prepare(struct tsn_probe_node *pn);
 void tsn_probe_send_round(struct tsn_probe_node *pn);
 /* A parsed IKE answer received on the 500 or 4500 socket. */

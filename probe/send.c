@@ -20,9 +20,28 @@
 #include "lib/util.h"
 #include "probe/probe.h"
 
-/* Seconds after the common start: four tries over 1.5 s.  A path that
- * loses 20% of packets loses all four with probability 0.0016. */
-const double tsn_probe_schedule[TSN_PROBE_ROUNDS] = { 0, 0.25, 0.75, 1.5 };
+/* Seconds after the common start: four tries over 1.5 s (a path that
+ * loses 20% of packets loses all four with probability 0.0016), then one
+ * every half second until just before the window closes, so a node that
+ * started listening late (a loaded machine starting 32 agents) still
+ * gets some. */
+double tsn_probe_round_at(unsigned k)
+{
+	static const double at[] = { 0, 0.25, 0.75, 1.5 };
+
+	if (k < ARRAY_SIZE(at))
+		return at[k];
+	return 1.5 + 0.5 * (k - 3);
+}
+
+unsigned tsn_probe_rounds(double window)
+{
+	unsigned k = 4;
+
+	while (k < TSN_PROBE_ROUNDS_MAX && tsn_probe_round_at(k) <= window - 0.4)
+		k++;
+	return k;
+}
 
 const char *tsn_probe_proto_name(enum tsn_probe_proto pp)
 {
