@@ -66,4 +66,10 @@ step "What to run in the cloud" \
 	"the inventory does not give become placeholders, with a warning."
 run cloud azure
 
+step "Turning IPsec on, proving it, and off again (in a VM)" \
+	"This machine's kernel has no ESP, so this part runs through" \
+	"tests/lab/esp-run: directly where the kernel has ESP, else in a QEMU VM" \
+	"booting Debian's kernel, with its own 3-node lab (a few minutes)."
+"$TOP/demo/demo_ipsec.sh"
+
 step "Done" "The lab is removed on exit.  man tsnet for more."
