@@ -1,0 +1,202 @@
+/* test_probe_merge.c - from two nodes' probe-window replies to the verdict
+ * of each directed pair and protocol (a table of cases, one per verdict
+ * and per order of evidence), and from verdicts to grouped problems. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/json.h"
+#include "lib/output.h"
+#include "probe/probe.h"
+
+/* b's reply about a (incoming) and a's reply about b (outgoing), for
+ * udp500 only; the other protocols are plain ok. */
+struct merge_case {
+	const char *name;
+	const char *a_out;	/* a's record of b, udp500 */
+	const char *b_in;	/* b's record of a, udp500 */
+	const char *b_ports;	/* b's "ports" array */
+	const char *verdict;
+	const char *detail;	/* NULL: none */
+	bool good;
+};
+
+#define OKP "{\"wire\":true,\"socket\":true,\"src\":\"%s\",\"sent\":4}"
+#define FREE "[{\"port\":500,\"bound\":true},{\"port\":4500,\"bound\":true}]"
+#define HELD "[{\"port\":500,\"bound\":false,\"holder\":\"charon (pid 7)\"}]"
+
+static const struct merge_case cases[] = {
+	{ "ok", "{\"sent\":4}", "{\"wire\":true,\"socket\":true,\"src\":"
+	  "\"198.18.1.1\"}", FREE, "ok", NULL, true },
+	{ "answer wins", "{\"sent\":4,\"answer\":\"COOKIE\"}",
+	  "{\"wire\":true}", HELD, "ike-responder",
+	  "COOKIE (from charon (pid 7))", true },
+	{ "traced drop", "{\"sent\":4}", "{\"wire\":true,\"in_drop\":{"
+	  "\"table\":\"inet filter\",\"chain\":\"input\",\"handle\":7,"
+	  "\"policy\":false}}", FREE, "dropped-by-peer-firewall",
+	  "inet filter input handle 7", false },
+	{ "policy drop", "{\"sent\":4}", "{\"wire\":true,\"in_drop\":{"
+	  "\"table\":\"inet filter\",\"chain\":\"input\",\"handle\":0,"
+	  "\"policy\":true}}", FREE, "dropped-by-peer-firewall",
+	  "inet filter input policy", false },
+	{ "nat", "{\"sent\":4}", "{\"wire\":true,\"socket\":true,\"src\":"
+	  "\"198.18.2.254\"}", FREE, "nat",
+	  "seen from 198.18.2.254, sent from 198.18.1.1", true },
+	{ "held, no answer", "{\"sent\":4}", "{\"wire\":true}", HELD, "ok",
+	  "arrived; the port is held by charon (pid 7), which did not "
+	  "answer", true },
+	{ "wire only", "{\"sent\":4}", "{\"wire\":true}", FREE,
+	  "dropped-by-peer-firewall", "seen on the interface, not by the "
+	  "socket", false },
+	{ "sender drop", "{\"sent\":0,\"send_error\":\"Operation not "
+	  "permitted\",\"out_drop\":{\"table\":\"inet filter\",\"chain\":"
+	  "\"output\",\"handle\":4,\"policy\":false}}", "{\"wire\":false}",
+	  FREE, "dropped-by-sender-firewall", "inet filter output handle 4",
+	  false },
+	{ "EPERM, no trace", "{\"sent\":0,\"send_error\":\"Operation not "
+	  "permitted\"}", "{}", FREE, "dropped-by-sender-firewall",
+	  "sendto: Operation not permitted (no trace: the rule is unknown)",
+	  false },
+	{ "send error", "{\"sent\":0,\"send_error\":\"Network is "
+	  "unreachable\"}", "{}", FREE, "error",
+	  "sendto: Network is unreachable", false },
+	{ "nothing", "{\"sent\":4}", "{\"wire\":false,\"socket\":false}",
+	  FREE, "not-arrived", "sent 4 times, never seen on the peer's "
+	  "interface", false },
+};
+
+static void parse(struct tsn_jv *v, const char *text)
+{
+	char err[128];
+
+	cr_assert_eq(tsn_json_parse(text, strlen(text), v, err, sizeof(err)),
+		     0, "%s: %s", err, text);
+}
+
+static char *reply(const char *peer, const char *peer_addr,
+		   const char *udp500, const char *ports)
+{
+	char *s = NULL, ok[128];
+
+	snprintf(ok, sizeof(ok), OKP, peer_addr);
+	cr_assert(asprintf(&s, "{\"self\":\"x\",\"ports\":%s,\"peers\":[{"
+			   "\"name\":\"%s\",\"udp500\":%s,\"udp4500\":%s,"
+			   "\"esp\":%s}]}", ports, peer, udp500, ok, ok) > 0);
+	return s;
+}
+
+static void setup_pair(struct tsn_probe_result *res, struct tsn_jv *va,
+		       struct tsn_jv *vb, const struct merge_case *c)
+{
+	char *ta = reply("b", "198.18.1.2", c->a_out, FREE);
+	char *tb = reply("a", "198.18.1.1", c->b_in, c->b_ports);
+
+	parse(va, ta);
+	parse(vb, tb);
+	free(ta);
+	free(tb);
+	res[0] = (struct tsn_probe_result){ .name = "a", .reply = va };
+	res[1] = (struct tsn_probe_result){ .name = "b", .reply = vb };
+	cr_assert_eq(tsn_ip_addr_parse("198.18.1.1", &res[0].addr), 0);
+	cr_assert_eq(tsn_ip_addr_parse("198.18.1.2", &res[1].addr), 0);
+}
+
+Test(probe_merge, every_verdict)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct merge_case *c = &cases[i];
+		struct tsn_probe_result res[2];
+		struct tsn_jv va = { 0 }, vb = { 0 };
+		struct tsn_report r;
+		const struct tsn_verdict *v;
+
+		setup_pair(res, &va, &vb, c);
+		tsn_report_init(&r, "probe");
+		cr_assert_eq(tsn_probe_merge(&r, res, 2, "a", "b"), 0);
+		cr_assert_eq(r.n_pairs, 1, "%s: only a -> b", c->name);
+		cr_assert_eq(r.pairs[0].n, 3);
+		v = &r.pairs[0].v[0];
+		cr_assert_str_eq(v->proto, "udp500");
+		cr_assert_str_eq(v->verdict, c->verdict, "%s", c->name);
+		if (c->detail)
+			cr_assert_str_eq(v->detail ? v->detail : "(null)",
+					 c->detail, "%s", c->name);
+		else
+			cr_assert_null(v->detail, "%s: %s", c->name, v->detail);
+		cr_assert_eq(v->good, c->good, "%s", c->name);
+		cr_assert_str_eq(r.pairs[0].v[2].verdict, "ok");
+		tsn_report_free(&r);
+		tsn_jv_free(&va);
+		tsn_jv_free(&vb);
+	}
+}
+
+Test(probe_merge, failed_node_gives_error_both_ways)
+{
+	struct tsn_probe_result res[2];
+	struct tsn_jv va = { 0 }, vb = { 0 };
+	struct tsn_report r;
+
+	setup_pair(res, &va, &vb, &cases[0]);
+	res[1].reply = NULL;
+	res[1].why = "unreachable: no such namespace";
+	tsn_report_init(&r, "probe");
+	cr_assert_eq(tsn_probe_merge(&r, res, 2, NULL, NULL), 0);
+	cr_assert_eq(r.n_pairs, 2);
+	for (size_t i = 0; i < 2; i++)
+		for (size_t k = 0; k < 3; k++) {
+			cr_assert_str_eq(r.pairs[i].v[k].verdict, "error");
+			cr_assert_str_eq(r.pairs[i].v[k].detail, "b could not run "
+					 "the probe: unreachable: no such "
+					 "namespace");
+		}
+	tsn_report_free(&r);
+	tsn_jv_free(&va);
+	tsn_jv_free(&vb);
+}
+
+static void add(struct tsn_report *r, const char *from, const char *to,
+		const char *u500, const char *u4500, const char *esp,
+		const char *esp_detail)
+{
+	struct tsn_pair_report *p = tsn_report_pair(r, from, to);
+
+	cr_assert_not_null(p);
+	tsn_pair_verdict(p, "udp500", u500, !strcmp(u500, "ok") ||
+			 !strcmp(u500, "nat"), NULL);
+	tsn_pair_verdict(p, "udp4500", u4500, !strcmp(u4500, "ok") ||
+			 !strcmp(u4500, "nat"), NULL);
+	tsn_pair_verdict(p, "esp", esp, !strcmp(esp, "ok"), esp_detail);
+}
+
+Test(probe_merge, problems_are_grouped_with_advice)
+{
+	struct tsn_report r;
+
+	tsn_report_init(&r, "probe");
+	add(&r, "n1", "n3", "ok", "ok", "not-arrived", NULL);
+	add(&r, "n2", "n3", "ok", "ok", "not-arrived", NULL);
+	add(&r, "n1", "n2", "ok", "ok", "dropped-by-peer-firewall",
+	    "inet filter input handle 3");
+	add(&r, "n3", "n2", "ok", "ok", "dropped-by-peer-firewall",
+	    "inet filter input handle 3");
+	add(&r, "n4", "n1", "nat", "nat", "not-arrived", NULL);
+	cr_assert(tsn_probe_esp_filtered(&r));
+	cr_assert_eq(tsn_probe_problems(&r, "tsnet cloud aws > allow-ipsec.sh"), 0);
+	cr_assert_eq(r.n_problems, 3);
+	cr_assert(strstr(r.problems[0].what, "does not arrive at n3 while "
+			 "UDP does") && strstr(r.problems[0].what,
+					      ": n1 -> n3, n2 -> n3"));
+	cr_assert_str_eq(r.problems[0].fix, "tsnet cloud aws > allow-ipsec.sh; "
+			 "or enable-ipsec --encap (UDP encapsulation over "
+			 "4500)");
+	cr_assert_str_eq(r.problems[1].what, "n2's firewall drops incoming esp "
+			 "(inet filter input handle 3): n1 -> n2, n3 -> n2");
+	cr_assert_str_eq(r.problems[1].fix, "tsnet preflight --fix");
+	cr_assert(strstr(r.problems[2].what, "a NAT rewrites") &&
+		  strstr(r.problems[2].what, ": n4 -> n1") &&
+		  !strstr(r.problems[2].what, "n4 -> n1, n4 -> n1"),
+		  "%s", r.problems[2].what);
+	tsn_report_free(&r);
+}
