@@ -43,7 +43,9 @@ void tsn_fix_result_free(struct tsn_fix_result *res)
 	res->n_ins = 0;
 }
 
-static bool is_local(const struct ifaddrs *ifa, const struct tsn_addr *a)
+/* The interface holding address a, or NULL. */
+static const char *local_if(const struct ifaddrs *ifa,
+			    const struct tsn_addr *a)
 {
 	for (; ifa; ifa = ifa->ifa_next) {
 		const struct sockaddr *sa = ifa->ifa_addr;
@@ -53,13 +55,18 @@ static bool is_local(const struct ifaddrs *ifa, const struct tsn_addr *a)
 		if (a->family == AF_INET &&
 		    !memcmp(&((const struct sockaddr_in *)(const void *)sa)
 				     ->sin_addr, &a->v4, 4))
-			return true;
+			return ifa->ifa_name;
 		if (a->family == AF_INET6 &&
 		    !memcmp(&((const struct sockaddr_in6 *)(const void *)sa)
 				     ->sin6_addr, &a->v6, 16))
-			return true;
+			return ifa->ifa_name;
 	}
-	return false;
+	return NULL;
+}
+
+static bool is_local(const struct ifaddrs *ifa, const struct tsn_addr *a)
+{
+	return local_if(ifa, a) != NULL;
 }
 
 static void addr_bytes(const struct tsn_addr *a, uint8_t *out)
@@ -76,14 +83,21 @@ static int build_flows(const struct tsn_fix_req *req, struct plan *p)
 	static const char *const protos[] = { "udp500", "udp4500", "esp" };
 	struct tsn_addr self[2] = { { 0 }, { 0 } };
 	struct ifaddrs *ifa = NULL;
-	unsigned idx = req->ifname ? if_nametoindex(req->ifname) : 0;
+	const char *ifname = req->ifname;
+	unsigned idx;
 
 	if (getifaddrs(&ifa) < 0)
 		return -errno;
-	for (size_t i = 0; i < req->n_members; i++)
-		if (is_local(ifa, &req->members[i]))
-			self[req->members[i].family == AF_INET6] =
-				req->members[i];
+	for (size_t i = 0; i < req->n_members; i++) {
+		const char *at = local_if(ifa, &req->members[i]);
+
+		if (!at)
+			continue;
+		self[req->members[i].family == AF_INET6] = req->members[i];
+		if (!ifname)	/* the cluster interface: where we are */
+			ifname = at;
+	}
+	idx = ifname ? if_nametoindex(ifname) : 0;
 	p->flows = calloc(req->n_members * 6 + 1, sizeof(*p->flows));
 	if (!p->flows) {
 		freeifaddrs(ifa);
@@ -106,7 +120,7 @@ static int build_flows(const struct tsn_fix_req *req, struct plan *p)
 				if (s->family)
 					addr_bytes(s, f->local);
 				snprintf(f->ifname, sizeof(f->ifname), "%s",
-					 req->ifname ? req->ifname : "");
+					 ifname ? ifname : "");
 				f->ifindex = idx;
 			}
 		}

@@ -19,7 +19,19 @@ struct group {
 	const char *detail;
 	const char *verdict;
 	struct tsn_buf names;
+	unsigned fams;		/* 1: an IPv4 peer address, 2: IPv6 */
 };
+
+/* name is already in the comma-separated list (whole names only). */
+static bool listed(const struct tsn_buf *b, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = b->p; p && (p = strstr(p, name)); p += n)
+		if ((p == b->p || p[-1] == ' ') && (!p[n] || p[n] == ','))
+			return true;
+	return false;
+}
 
 static const char *peer_name(const struct tsn_inventory *inv, const char *a)
 {
@@ -35,7 +47,7 @@ static const char *peer_name(const struct tsn_inventory *inv, const char *a)
 }
 
 static int add_to_group(struct group *g, size_t *n, const char *verdict,
-			const char *detail, const char *name)
+			const char *detail, const char *name, bool v6)
 {
 	size_t i;
 
@@ -46,9 +58,10 @@ static int add_to_group(struct group *g, size_t *n, const char *verdict,
 		if (*n == GROUPS_MAX)
 			i = *n - 1;	/* the rest share the last line */
 		else
-			g[(*n)++] = (struct group){ detail, verdict, { 0 } };
+			g[(*n)++] = (struct group){ detail, verdict, { 0 }, 0 };
 	}
-	if (g[i].names.len && strstr(g[i].names.p, name))
+	g[i].fams |= v6 ? 2 : 1;
+	if (listed(&g[i].names, name))
 		return 0;	/* IPv4 and IPv6 of one peer */
 	return tsn_buf_printf(&g[i].names, "%s%s", g[i].names.len ? ", " : "",
 			      name);
@@ -81,12 +94,16 @@ static int nft_check(struct tsn_node_report *nr,
 		else if (strcmp(verdict, "accept") && st == TSN_ST_OK)
 			st = TSN_ST_WARN;
 		ret = add_to_group(g, &n, verdict, detail,
-				   peer_name(inv, tsn_jv_getstr(f, "peer")));
+				   peer_name(inv, tsn_jv_getstr(f, "peer")),
+				   strchr(tsn_jv_getstr(f, "peer") ?
+					  tsn_jv_getstr(f, "peer") : "", ':'));
 	}
 	for (size_t i = 0; i < n && !ret; i++)
-		ret = tsn_buf_printf(&d, "%s%s (%s %s)", i ? "; " : "",
+		ret = tsn_buf_printf(&d, "%s%s (%s %s%s)", i ? "; " : "",
 				     g[i].detail, strcmp(dir, "in") ? "to" :
-				     "from", g[i].names.p);
+				     "from", g[i].names.p, n < 2 ||
+				     g[i].fams == 3 ? "" : g[i].fams == 1 ?
+				     " over IPv4" : " over IPv6");
 	snprintf(id, sizeof(id), "nft.%s.%s", dir, proto);
 	if (!ret)
 		ret = tsn_node_check(nr, id, n ? st : TSN_ST_SKIP,
