@@ -7,7 +7,7 @@
  * it).  Import takes the same object on stdin, checks every file against
  * the record's SHA-256 and a path rule (absolute, under /etc, no ".."),
  * writes them atomically with their recorded modes, then the record, and
- * reloads charon with swanctl, which speaks VICI.
+ * loads them into charon over VICI (starting it if it does not run).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,10 +17,34 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "enable/conf.h"
+#include "enable/ipsec.h"
 #include "enable/status.h"
 #include "enable/vici.h"
 #include "lib/json.h"
 #include "lib/util.h"
+
+static int run_quiet(char *const *argv, char *err, size_t errlen)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	snprintf(err, errlen, "%s %s failed", argv[0], argv[1]);
+	return -EIO;
+}
 
 static void wipe_free(char *s, size_t len)
 {
@@ -247,31 +271,51 @@ static int import_write(const struct tsn_jv *req, struct tsn_json *j,
 	return ret;
 }
 
-/* swanctl reads the files we wrote and loads them over VICI; legacy
- * setups are reread by the starter.  Output goes to our stderr, which the
- * coordinator shows only on failure. */
-static int reload(bool legacy)
+/* Load what was written into charon over VICI with ipsec-apply's own
+ * loaders (only tsnet's connections and keys, never the host's other
+ * configuration), starting charon the way ipsec-apply would when it does
+ * not run.  Legacy setups are reread by the starter. */
+static int reload(const struct tsn_jv *req, bool legacy, char *err,
+		  size_t errlen)
 {
-	static char sw[] = "swanctl", all[] = "--load-all",
-		    noprompt[] = "--noprompt", ip[] = "ipsec", rl[] = "reload";
-	char *const swanctl[] = { sw, all, noprompt, NULL };
-	char *const ipsec[] = { ip, rl, NULL };
-	char *const *argv = legacy ? ipsec : swanctl;
-	int status;
-	pid_t pid;
+	const struct tsn_jv *files = tsn_jv_get(req, "files");
+	struct tsn_vici v = { 0 };
+	struct tsn_buf names = { 0 };
+	enum tsn_svc how;
+	int ret;
 
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		dup2(STDERR_FILENO, STDOUT_FILENO);
-		execvp(argv[0], argv);
-		_exit(127);
+	if (legacy) {
+		static char ip[] = "ipsec", rl[] = "reload";
+		char *const argv[] = { ip, rl, NULL };
+
+		return run_quiet(argv, err, errlen);
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+	if ((ret = tsn_svc_start(false, &how, err, errlen)) < 0)
+		return ret;
+	if ((ret = tsn_vici_connect(&v, NULL)) < 0) {
+		snprintf(err, errlen, "%s: %s", TSN_VICI_SOCKET,
+			 strerror(-ret));
+		return ret;
+	}
+	/* Keys first: a connection loaded before its key cannot start. */
+	for (int pass = 0; pass < 2 && ret == 0; pass++) {
+		for (size_t i = 0; i < files->n && ret == 0; i++) {
+			const char *path = tsn_jv_getstr(&files->items[i],
+							 "path");
+			const char *text = tsn_jv_getstr(&files->items[i],
+							 "content");
+			const char *base = strrchr(path, '/') + 1;
+
+			if (pass == 0 && !strcmp(base, TSN_SECRETS_FILE))
+				ret = tsn_load_secrets(&v, text, err, errlen);
+			else if (pass == 1 && !strcmp(base, TSN_CONF_FILE))
+				ret = tsn_load_conns(&v, text, &names, err,
+						     errlen);
+		}
+	}
+	tsn_buf_free(&names);
+	tsn_vici_close(&v);
+	return ret;
 }
 
 int tsn_ipsec_import_action(int argc, char **argv, struct tsn_ctx *ctx)
@@ -280,9 +324,8 @@ int tsn_ipsec_import_action(int argc, char **argv, struct tsn_ctx *ctx)
 	struct tsn_buf b = { 0 };
 	struct tsn_jv req = { 0 };
 	struct tsn_json j;
-	struct tsn_vici v = { 0 };
 	char err[512] = "", *text = NULL;
-	bool legacy = false, running;
+	bool legacy = false;
 	size_t len = 0;
 	int ret;
 
@@ -309,11 +352,11 @@ int tsn_ipsec_import_action(int argc, char **argv, struct tsn_ctx *ctx)
 	tsn_json_obj_begin(&j);
 	ret = import_write(&req, &j, err, sizeof(err));
 	tsn_jv_getbool(tsn_jv_get(&req, "state"), "legacy", &legacy);
-	running = ret == 0 && tsn_vici_connect(&v, NULL) == 0;
-	tsn_vici_close(&v);
-	tsn_json_kbool(&j, "running", running);
-	tsn_json_kbool(&j, "loaded", running && reload(legacy) == 0);
+	if (ret == 0)
+		ret = reload(&req, legacy, err, sizeof(err));
+	tsn_json_kbool(&j, "loaded", ret == 0);
 	tsn_json_kbool(&j, "ok", ret == 0);
+	tsn_json_kstr(&j, "error", ret < 0 ? err : NULL);
 	tsn_json_obj_end(&j);
 	if (tsn_json_finish(&j) == 0)
 		printf("%s\n", b.p);

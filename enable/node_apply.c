@@ -175,22 +175,26 @@ static int request(struct napply *na, size_t to, struct tsn_buf *b)
 	return tsn_json_finish(&j);
 }
 
+/* ipsec-apply exits 1 when it configured the node but a pair it
+ * initiated did not come up: the pairs say which and why. */
 static void report_apply(struct napply *na, const struct tsn_job *job)
 {
-	const char *name = job->node->name;
+	const char *name = job->node->name, *error;
 	const struct tsn_jv *init;
 	struct tsn_jv v = { 0 };
 	char why[512], err[128];
-	bool ok = false;
+	bool parsed;
 
-	if (!job_ok(job, why, sizeof(why)) ||
-	    tsn_json_parse(job->out.p ? job->out.p : "", job->out.len, &v,
-			   err, sizeof(err)) < 0
-	    || !tsn_jv_getbool(&v, "ok", &ok) || !ok) {
+	parsed = job->state == TSN_JOB_DONE && job->out.len &&
+		 tsn_json_parse(job->out.p, job->out.len, &v, err,
+				sizeof(err)) == 0;
+	error = tsn_jv_getstr(&v, "error");
+	if (!parsed || error || (job->exit_status != 0 &&
+				 job->exit_status != TSN_EXIT_PROBLEM)) {
+		if (!error)
+			tsn_job_reason(job, why, sizeof(why));
 		printf("%s: not configured: %s (repair: tsnet enable-ipsec "
-		       "--node %s)\n", name, job->out.len && !ok &&
-		       tsn_jv_getstr(&v, "error") ? tsn_jv_getstr(&v, "error") :
-		       why, name);
+		       "--node %s)\n", name, error ? error : why, name);
 		bump(na, TSN_EXIT_RUNTIME);
 		tsn_jv_free(&v);
 		return;
@@ -205,6 +209,8 @@ static void report_apply(struct napply *na, const struct tsn_job *job)
 		if (!tsn_streq(r, "ok"))
 			bump(na, TSN_EXIT_PROBLEM);
 	}
+	if (job->exit_status == TSN_EXIT_PROBLEM)
+		bump(na, TSN_EXIT_PROBLEM);
 	tsn_jv_free(&v);
 }
 

@@ -256,9 +256,8 @@ static int import_report(struct tsn_ctx *ctx, struct tsn_job *jobs, size_t n)
 			tsn_jv_getbool(&v, "loaded", &loaded);
 		printf("%s: restored %zu files; %s\n", jobs[i].node->name,
 		       tsn_jv_get(&v, "files") ? tsn_jv_get(&v, "files")->n : 0,
-		       loaded ? "loaded into charon" :
-		       "charon not running: start strongSwan, or run tsnet "
-		       "enable-ipsec --node");
+		       loaded ? "loaded into charon" : "not loaded into "
+		       "charon (repair: tsnet enable-ipsec --node)");
 		if (!loaded && rc == TSN_EXIT_OK)
 			rc = TSN_EXIT_PROBLEM;
 		tsn_jv_free(&v);

@@ -10,7 +10,8 @@
  *   ipsec-export  {"state":REC|null,"files":[{"path","mode","content"}]}
  *                 (holds keys: only the coordinator's pipe reads it)
  *   ipsec-import  stdin as ipsec-export printed it; writes the files and
- *                 the record back, reloads charon; {"ok","files","loaded"}
+ *                 the record back, loads them over VICI;
+ *                 {"files":[...],"loaded","ok","error"}
  */
 #ifndef TSN_STATUS_H
 #define TSN_STATUS_H
@@ -24,7 +25,9 @@
 #include "lib/inventory.h"
 #include "lib/json.h"
 
+#ifndef TSN_IPSEC_STATE	/* also in ipsec.h: the same record */
 #define TSN_IPSEC_STATE TSN_STATE_DIR "/ipsec.json"
+#endif
 #define TSN_STATE_FILE_MAX (4u << 20)	/* a record or a recorded file */
 
 /* Read and parse the record: 0, -ENOENT when there is none, -EINVAL with
