@@ -241,9 +241,12 @@ static int check_items(struct parser *ps, const struct key *k, const char *v,
 		       int (*one)(struct parser *ps, const struct key *k,
 				  const char *item))
 {
-	char item[TSN_LINE_MAX + 1];
+	char item[TSN_LINE_MAX + 1], what[64];
+	struct key ik = *k;	/* messages say "an item of KEY" */
 	unsigned n = 0;
 
+	snprintf(what, sizeof(what), "an item of %s", k->name);
+	ik.name = what;
 	for (const char *p = v;; n++) {
 		size_t len = strcspn(p, ",");
 
@@ -254,7 +257,7 @@ static int check_items(struct parser *ps, const struct key *k, const char *v,
 				    LIST_MAX);
 		memcpy(item, p, len);
 		item[len] = '\0';
-		if (one(ps, k, item))
+		if (one(ps, &ik, item))
 			return -EINVAL;
 		if (!p[len])
 			return 0;

@@ -283,6 +283,13 @@ ParameterizedTestParameters(inventory, rejects)
 		  "start with a lowercase letter and not end with '-'" },
 		{ T(CLUS "gcp_target_tags = ipsec,,db\n"), 5, "gcp_target_tags "
 		  "has an empty item" },
+		{ T(CLUS "gcp_target_tags = web,-db\n"), 5, "an item of "
+		  "gcp_target_tags must not start with '-'" },
+		{ T(CLUS "gcp_target_tags = web,1db\n"), 5, "an item of "
+		  "gcp_target_tags must start with a lowercase letter and not "
+		  "end with '-'" },
+		{ T(CLUS "esp_proposals = aes128gcm16,-aes\n"), 5, "an item of "
+		  "esp_proposals must not start with '-'" },
 		{ T(CLUS "gcp_target_tags = ipsec, db\n"), 5, "a space is not "
 		  "allowed in gcp_target_tags (allowed: lowercase letters, "
 		  "digits and ,-)" },
