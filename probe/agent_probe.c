@@ -312,6 +312,10 @@ static int probe_reply(const struct tsn_probe_node *pn, double late,
 	tsn_json_kstr(&j, "interface", pn->ifname);
 	/* negative: ready that long before the start */
 	tsn_json_kdouble(&j, "late", late);
+	/* Ready after the peers' last round, or sending after their window
+	 * closed: a not-arrived involving this node proves nothing. */
+	tsn_json_kbool(&j, "missed", late > tsn_probe_round_at(
+			       tsn_probe_rounds(pn->window) - 1));
 	tsn_json_kuint(&j, "foreign", pn->foreign);
 	if (trace_err[0])
 		tsn_json_kstr(&j, "trace_error", trace_err);

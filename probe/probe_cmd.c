@@ -291,7 +291,7 @@ static int start_all(struct probe_run *pr, const struct probe_opts *o,
 	static const char *const args[] = { "agent", "probe-window", NULL };
 	struct tsn_run_opts ro = { .done = job_done, .done_arg = pr };
 	struct tsn_esp_run run;
-	double margin = 0.3 + 0.05 * (double)pr->n, start;
+	double margin = 0.4 + 0.06 * (double)pr->n, start;
 	uint32_t tag;
 	int ret;
 

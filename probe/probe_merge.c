@@ -160,6 +160,24 @@ static void judge(const struct tsn_jv *out, const struct tsn_jv *in,
 	}
 }
 
+/* A node that started its window too late (a loaded host) may have
+ * missed the probe, so its absence is no evidence. */
+static void late_node(const struct tsn_probe_result *a,
+		      const struct tsn_probe_result *b, struct judged *j)
+{
+	const struct tsn_probe_result *n = jbool(a->reply, "missed") ? a :
+					   jbool(b->reply, "missed") ? b : NULL;
+	double late = 0;
+
+	if (!n)
+		return;
+	tsn_jv_getnum(n->reply, "late", &late);
+	j->verdict = "error";
+	snprintf(j->detail, sizeof(j->detail), "%s started its probe window "
+		 "%.1f s late (a loaded host?): run again, or with a longer "
+		 "--timeout", n->name, late);
+}
+
 static int merge_pair(struct tsn_report *r, const struct tsn_probe_result *a,
 		      const struct tsn_probe_result *b)
 {
@@ -184,6 +202,8 @@ static int merge_pair(struct tsn_report *r, const struct tsn_probe_result *a,
 		judge(peer_seen(a->reply, b->name, proto),
 		      peer_seen(b->reply, a->name, proto), b->reply, &a->addr,
 		      k, &j);
+		if (!strcmp(j.verdict, "not-arrived"))
+			late_node(a, b, &j);
 		ret = tsn_pair_verdict(p, proto, j.verdict, j.good,
 				       j.detail[0] ? j.detail : NULL);
 	}

@@ -200,3 +200,28 @@ Test(probe_merge, problems_are_grouped_with_advice)
 		  "%s", r.problems[2].what);
 	tsn_report_free(&r);
 }
+
+Test(probe_merge, late_node_makes_not_arrived_an_error)
+{
+	struct tsn_probe_result res[2];
+	struct tsn_jv va = { 0 }, vb = { 0 };
+	struct tsn_report r;
+	char *tb = reply("a", "198.18.1.1", "{\"wire\":false}", FREE), *late;
+
+	setup_pair(res, &va, &vb, &cases[10]);	/* not-arrived */
+	tsn_jv_free(&vb);
+	cr_assert(asprintf(&late, "{\"missed\":true,\"late\":4.2,%s", tb + 1) > 0);
+	parse(&vb, late);
+	tsn_report_init(&r, "probe");
+	cr_assert_eq(tsn_probe_merge(&r, res, 2, "a", "b"), 0);
+	cr_assert_str_eq(r.pairs[0].v[0].verdict, "error");
+	cr_assert_str_eq(r.pairs[0].v[0].detail, "b started its probe window "
+			 "4.2 s late (a loaded host?): run again, or with a "
+			 "longer --timeout");
+	cr_assert_str_eq(r.pairs[0].v[2].verdict, "ok", "evidence still counts");
+	free(tb);
+	free(late);
+	tsn_report_free(&r);
+	tsn_jv_free(&va);
+	tsn_jv_free(&vb);
+}
