@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 A=tp3 B=tp4 C=tp5
 
-cleanup() { for l in $A $B $C; do "$LAB" down --name $l >/dev/null 2>&1; done; }
+cleanup() { for l in $A $B $C; do "$LAB" down --name "$l" >/dev/null 2>&1; done; }
 trap cleanup EXIT
 command -v jq >/dev/null || skip_all "needs jq"
 "$LAB" up 3 --name $A >/dev/null 2>&1 || skip_all "cannot start the lab"
@@ -45,7 +45,7 @@ assert_eq "(i) exit 0" 0 "$(jq .exit <<<"$out")"
 assert_eq "(i) the trace tables are gone (n3's leftover too)" "" \
 	"$(for n in n1 n2 n3; do in_node $A $n nft list tables; done | grep tsnet-probe)"
 assert_eq "(i) cross-check: nmap -sO sees ESP reach n2 and n3 (closed: the kernel answered)" \
-	"closed closed" "$(echo $(nmap_esp $A n1 198.18.1.2; nmap_esp $A n1 198.18.1.3))"
+	"closed closed" "$({ nmap_esp $A n1 198.18.1.2; nmap_esp $A n1 198.18.1.3; } | paste -sd' ')"
 assert_eq "(i) cross-check: ike-scan --ikev2 gets nothing back (no responder: it cannot tell)" \
 	0 "$(ike_scan $A n1 198.18.1.2 --ikev2)"
 assert_eq "(i) --ipv6 over address6: every pair ok" "$OPEN3" "$(matrix "$IA" --ipv6)"
@@ -139,6 +139,7 @@ assert_eq "(v) cross-check: ike-scan --nat-t too" 1 \
 	"$(ike_scan $A n1 198.18.1.2 --ikev2 --nat-t)"
 
 echo "# trace table cleanup, usage, a node that cannot run"
+# shellcheck disable=SC2016  # expands inside the node
 in_node $A n2 sh -c 'kill $(cat /run/charon.pid)'
 req='{"run":"0011223344556677","key":"'$(printf '%064d' 0)'","tag":1,"start":'$(($(date +%s) + 30))',"window":20,"self":"n1","index":0,"address":"198.18.1.1","peers":[{"name":"n2","index":1,"address":"198.18.1.2"}]}'
 "$LAB" exec --name $A n1 "$TSNET" agent probe-window <<<"$req" >/dev/null 2>&1 &
