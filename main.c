@@ -83,6 +83,18 @@ static int help_main(int argc, char **argv, struct tsn_ctx *ctx)
 		print_help(stdout);
 		return TSN_EXIT_OK;
 	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		printf("usage: tsnet help [COMMAND]\n");
+		return TSN_EXIT_OK;
+	}
+	if (argc > 2) {
+		tsn_err("help", "unexpected argument '%s'", argv[2]);
+		return TSN_EXIT_USAGE;
+	}
+	if (argv[1][0] == '-') {
+		tsn_err("help", "unknown option '%s'", argv[1]);
+		return TSN_EXIT_USAGE;
+	}
 	cmd = find_cmd(argv[1]);
 	if (!cmd || !cmd->help) {
 		tsn_err(NULL, "help: unknown command '%s'", argv[1]);
@@ -96,8 +108,11 @@ static int help_main(int argc, char **argv, struct tsn_ctx *ctx)
 
 static int version_main(int argc, char **argv, struct tsn_ctx *ctx)
 {
-	(void)argv;
 	(void)ctx;
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: tsnet version\n");
+		return TSN_EXIT_OK;
+	}
 	if (argc > 1) {
 		tsn_err("version", "unexpected argument '%s'", argv[1]);
 		return TSN_EXIT_USAGE;
