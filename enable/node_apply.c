@@ -128,6 +128,18 @@ static int survey(struct napply *na)
 	return ret;
 }
 
+/* A third of the node's time for the pairs to come up, within what
+ * ipsec-apply accepts: the rest is for starting charon and loading. */
+static unsigned initiate_ms(const struct napply *na)
+{
+	unsigned t = na->c->timeout ? na->c->timeout :
+		     na->c->inv->cluster.timeout ? na->c->inv->cluster.timeout :
+		     TSN_RUN_TIMEOUT_DEFAULT;
+	unsigned ms = t * 1000 / 3;
+
+	return ms < 1000 ? 1000 : ms > 20000 ? 20000 : ms;
+}
+
 /* keys: the new node's pair keys (for node `to`, or all for the new
  * node itself); none on remove. */
 static int request(struct napply *na, size_t to, struct tsn_buf *b)
@@ -165,6 +177,7 @@ static int request(struct napply *na, size_t to, struct tsn_buf *b)
 	tsn_json_arr_end(&j);
 	tsn_json_kbool(&j, "trap", na->trap);
 	tsn_json_kbool(&j, "legacy", na->legacy);
+	tsn_json_kuint(&j, "timeout_ms", initiate_ms(na));
 	tsn_json_key(&j, "initiate");
 	tsn_json_arr_begin(&j);
 	for (size_t i = 0; is_new && i < inv->n_nodes; i++)

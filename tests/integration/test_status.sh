@@ -184,7 +184,9 @@ address = 198.18.1.4
 address6 = fd00:7473:1::4
 netns = tb1-n4
 EOF
-run ts node add n4 198.18.1.4 --address6 fd00:7473:1::4 --netns tb1-n4
+# --timeout 6: 2 s for the pairs, which cannot install here anyway
+run ts node add n4 198.18.1.4 --address6 fd00:7473:1::4 --netns tb1-n4 \
+	--timeout 6
 assert_eq "node add: exit (no ESP)" 1 "$rc"
 assert_eq "inventory rewritten exactly" "" "$(diff "$WORK/expect.conf" "$INV")"
 assert_eq "previous kept as .bak" "" "$(cmp "$WORK/before.conf" "$INV.bak" 2>&1)"
