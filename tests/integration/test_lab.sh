@@ -31,13 +31,15 @@ nothing_left() {
 }
 
 # capture LAB NODE IFACE FILTER: tcpdump in the background until ready;
-# stop_capture prints what it saw (after at most 3 s).
+# stop_captures stops them (by pid) once the packets had time to arrive.
 capture() {
 	local i
-	"$LAB" exec --name "$1" "$2" timeout 4 tcpdump -n -l -i "$3" "$4" \
-		>"$TMP/cap.$2" 2>"$TMP/cap.$2.err" &
+	rm -f "$TMP/cap.$2.pid"
+	# shellcheck disable=SC2016  # expanded by the node's sh
+	"$LAB" exec --name "$1" "$2" sh -c 'echo $$ >"$1"; exec timeout 30 tcpdump -n -l -i "$2" "$3"' \
+		sh "$TMP/cap.$2.pid" "$3" "$4" >"$TMP/cap.$2" 2>"$TMP/cap.$2.err" &
 	CAPS+=("$!:$2")
-	for i in $(seq 50); do
+	for i in $(seq 100); do
 		grep -q 'listening on' "$TMP/cap.$2.err" 2>/dev/null && return
 		sleep 0.1
 		: "$i"
@@ -45,7 +47,11 @@ capture() {
 }
 stop_captures() {
 	local c
-	for c in "${CAPS[@]}"; do wait "${c%%:*}" 2>/dev/null; done
+	sleep 1
+	for c in "${CAPS[@]}"; do
+		kill -TERM "$(cat "$TMP/cap.${c#*:}.pid")" 2>/dev/null
+		wait "${c%%:*}" 2>/dev/null
+	done
 	CAPS=()
 }
 CAPS=()
