@@ -21,6 +21,7 @@ struct tsn_json {
 	int depth;
 	bool pretty;
 	bool first[TSN_JSON_DEPTH_MAX + 1];	/* no comma needed yet */
+	bool in_obj[TSN_JSON_DEPTH_MAX + 1];	/* object, not array */
 	bool after_key;
 	int error;				/* first -errno, sticky */
 };
@@ -43,7 +44,9 @@ void tsn_json_kint(struct tsn_json *j, const char *key, long long v);
 void tsn_json_kuint(struct tsn_json *j, const char *key, unsigned long long v);
 void tsn_json_kbool(struct tsn_json *j, const char *key, bool v);
 void tsn_json_kdouble(struct tsn_json *j, const char *key, double v);
-/* 0, or the first error (-ENOMEM, -EINVAL for unbalanced nesting). */
+/* 0, or the first error: -ENOMEM, or -EINVAL for misuse (unbalanced or
+ * mismatched nesting, a key inside an array, a value without a key inside
+ * an object, nothing or more than one value at the top level). */
 int tsn_json_finish(struct tsn_json *j);
 
 enum tsn_jtype {

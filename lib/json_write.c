@@ -3,8 +3,12 @@
  *
  * The writer always produces valid JSON, whatever bytes it is given:
  * invalid UTF-8 becomes \ufffd, control characters are escaped, and
- * non-finite numbers become null.  Misuse (unbalanced nesting, a value
- * where a key belongs) is a sticky -EINVAL that tsn_json_finish reports.
+ * non-finite numbers become null.  Misuse is a sticky -EINVAL that
+ * tsn_json_finish reports: unbalanced nesting, a container closed with
+ * the other kind of bracket, a key inside an array, a value without a
+ * key inside an object, or a second top-level value.  The container
+ * type is recorded per depth so every one of these is caught where it
+ * happens instead of producing a document another reader rejects.
  */
 #include <errno.h>
 #include <math.h>
@@ -80,8 +84,9 @@ static void newline(struct tsn_json *j, int depth)
 }
 
 /* Comma and indentation before a value or a key.  After a key the value
- * follows directly.  A second top-level value would make the output two
- * documents, so it is misuse like unbalanced nesting. */
+ * follows directly.  Inside an object only a key may come next, inside
+ * an array never a key.  A second top-level value would make the output
+ * two documents, so it is misuse like unbalanced nesting. */
 static bool sep(struct tsn_json *j, bool is_key)
 {
 	if (j->error)
@@ -94,6 +99,8 @@ static bool sep(struct tsn_json *j, bool is_key)
 	}
 	if (j->depth == 0 && (is_key || !j->first[0]))
 		goto bad;
+	if (j->depth > 0 && is_key != j->in_obj[j->depth])
+		goto bad;
 	if (!j->first[j->depth])
 		puts_j(j, ",");
 	j->first[j->depth] = false;
@@ -105,7 +112,7 @@ bad:
 	return false;
 }
 
-static void open_c(struct tsn_json *j, const char *c)
+static void open_c(struct tsn_json *j, const char *c, bool obj)
 {
 	if (!sep(j, false))
 		return;
@@ -116,13 +123,14 @@ static void open_c(struct tsn_json *j, const char *c)
 	puts_j(j, c);
 	j->depth++;
 	j->first[j->depth] = true;
+	j->in_obj[j->depth] = obj;
 }
 
-static void close_c(struct tsn_json *j, const char *c)
+static void close_c(struct tsn_json *j, const char *c, bool obj)
 {
 	if (j->error)
 		return;
-	if (j->depth == 0 || j->after_key) {
+	if (j->depth == 0 || j->after_key || j->in_obj[j->depth] != obj) {
 		j->error = -EINVAL;
 		return;
 	}
@@ -134,22 +142,22 @@ static void close_c(struct tsn_json *j, const char *c)
 
 void tsn_json_obj_begin(struct tsn_json *j)
 {
-	open_c(j, "{");
+	open_c(j, "{", true);
 }
 
 void tsn_json_obj_end(struct tsn_json *j)
 {
-	close_c(j, "}");
+	close_c(j, "}", true);
 }
 
 void tsn_json_arr_begin(struct tsn_json *j)
 {
-	open_c(j, "[");
+	open_c(j, "[", false);
 }
 
 void tsn_json_arr_end(struct tsn_json *j)
 {
-	close_c(j, "]");
+	close_c(j, "]", false);
 }
 
 static void put_string(struct tsn_json *j, const char *str)

@@ -232,6 +232,114 @@ Test(json_writer, misuse_is_sticky_einval)
 	tsn_buf_free(&b);
 }
 
+/* The writer knows which kind of container it is in at every depth: a key
+ * inside an array is misuse at once, and nothing more is written after
+ * it, even calls that would be valid on their own. */
+Test(json_writer, key_inside_array_is_einval)
+{
+	struct tsn_buf b = { 0 };
+	struct tsn_json j;
+
+	for (int pretty = 0; pretty < 2; pretty++) {
+		tsn_buf_reset(&b);
+		tsn_json_init(&j, &b, pretty);
+		tsn_json_obj_begin(&j);
+		tsn_json_key(&j, "list");
+		tsn_json_arr_begin(&j);
+		tsn_json_int(&j, 1);
+		cr_assert_eq(j.error, 0);
+		tsn_json_kint(&j, "k", 2);	/* key inside the array */
+		cr_expect_eq(j.error, -EINVAL);
+		tsn_json_arr_end(&j);
+		tsn_json_obj_end(&j);
+		cr_expect_eq(tsn_json_finish(&j), -EINVAL);
+		cr_expect_null(strstr(b.p, "\"k\""), "key written: %s", b.p);
+
+		/* First thing in an array, and in a nested array. */
+		tsn_buf_reset(&b);
+		tsn_json_init(&j, &b, pretty);
+		tsn_json_arr_begin(&j);
+		tsn_json_arr_begin(&j);
+		tsn_json_key(&j, "k");
+		tsn_json_int(&j, 1);
+		tsn_json_arr_end(&j);
+		tsn_json_arr_end(&j);
+		cr_expect_eq(tsn_json_finish(&j), -EINVAL);
+	}
+	tsn_buf_free(&b);
+}
+
+Test(json_writer, value_without_key_in_object_is_einval)
+{
+	struct tsn_buf b = { 0 };
+	struct tsn_json j;
+
+	for (int c = 0; c < 6; c++) {
+		tsn_buf_reset(&b);
+		tsn_json_init(&j, &b, c & 1);
+		tsn_json_obj_begin(&j);
+		if (c >= 2) {		/* after a complete member */
+			tsn_json_kint(&j, "a", 1);
+			cr_assert_eq(j.error, 0);
+		}
+		if (c >= 4) {		/* inside an object in an array */
+			tsn_json_key(&j, "o");
+			tsn_json_arr_begin(&j);
+			tsn_json_obj_begin(&j);
+		}
+		tsn_json_str(&j, "v");	/* no key */
+		cr_expect_eq(j.error, -EINVAL, "case %d", c);
+		if (c >= 4) {
+			tsn_json_obj_end(&j);
+			tsn_json_arr_end(&j);
+		}
+		tsn_json_obj_end(&j);
+		cr_expect_eq(tsn_json_finish(&j), -EINVAL, "case %d", c);
+		cr_expect_null(strstr(b.p, "\"v\""), "value written: %s", b.p);
+	}
+	/* Containers need a key in an object too. */
+	tsn_buf_reset(&b);
+	tsn_json_init(&j, &b, false);
+	tsn_json_obj_begin(&j);
+	tsn_json_arr_begin(&j);
+	tsn_json_arr_end(&j);
+	tsn_json_obj_end(&j);
+	cr_expect_eq(tsn_json_finish(&j), -EINVAL);
+	tsn_buf_free(&b);
+}
+
+/* Closing with the other kind of bracket is unbalanced nesting too. */
+Test(json_writer, mismatched_close_is_einval)
+{
+	struct tsn_buf b = { 0 };
+	struct tsn_json j;
+
+	tsn_json_init(&j, &b, false);
+	tsn_json_obj_begin(&j);
+	tsn_json_arr_end(&j);
+	cr_expect_eq(tsn_json_finish(&j), -EINVAL);
+
+	tsn_buf_reset(&b);
+	tsn_json_init(&j, &b, false);
+	tsn_json_arr_begin(&j);
+	tsn_json_obj_end(&j);
+	cr_expect_eq(tsn_json_finish(&j), -EINVAL);
+
+	/* The same shapes closed properly are fine. */
+	tsn_buf_reset(&b);
+	tsn_json_init(&j, &b, false);
+	tsn_json_arr_begin(&j);
+	tsn_json_obj_begin(&j);
+	tsn_json_key(&j, "a");
+	tsn_json_arr_begin(&j);
+	tsn_json_arr_end(&j);
+	tsn_json_obj_end(&j);
+	tsn_json_arr_end(&j);
+	cr_assert_eq(tsn_json_finish(&j), 0);
+	cr_expect_str_eq(b.p, "[{\"a\":[]}]");
+	tsn_buf_free(&b);
+}
+
 Test(json_writer, depth_limit)
 {
 	struct tsn_buf b = { 0 };
