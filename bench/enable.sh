@@ -67,9 +67,10 @@ if [ "${1:-}" = --inside ]; then
 	inside
 	exit
 fi
-mkdir -p "$TOP/build/te-vm" && cp "$TOP/tsnet" "$TOP/build/te-vm/tsnet" || exit 3
+mkdir -p "$TOP/build/te-bench" && cp "$TOP/tsnet" "$TOP/build/te-bench/tsnet" || exit 3
 start=$(date +%s)
-TSNET_BIN=$TOP/build/te-vm/tsnet TSNET_SIZES=${SIZES:-2 4 8} \
+TSNET_BIN=$TOP/build/te-bench/tsnet TSNET_SIZES=${SIZES:-2 4 8} \
+	TSNET_VM_TIMEOUT=${TSNET_VM_TIMEOUT:-2400} \
 	"$TOP/tests/lab/esp-run" "$TOP/bench/enable.sh" --inside 2>&1 |
 	grep -E '^(enable-|# anchor|bench:)'
 rc=${PIPESTATUS[0]}

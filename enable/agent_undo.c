@@ -19,6 +19,7 @@
 
 #include "enable/conf.h"
 #include "enable/ipsec.h"
+#include "lib/inventory.h"
 #include "lib/json.h"
 
 #define MANIFEST TSN_IPSEC_ROLLBACK "/manifest"
@@ -97,13 +98,42 @@ int tsn_ipsec_read_state(struct tsn_jv *out)
 }
 
 /* Terminate and unload every tsnet-* connection charon holds. */
-static int unload_all(struct tsn_buf *names)
+/* charon died (killed, crashed) and left its SAs and policies in the
+ * kernel: with nobody to rekey or remove them, traffic to those peers
+ * would stay black-holed.  Remove what concerns the peers tsnet
+ * configured, and only those. */
+static void flush_dead(const struct tsn_jv *state)
+{
+	const struct tsn_jv *peers = tsn_jv_get(state, "peers");
+	static char ip[] = "ip", xfrm[] = "xfrm", pol[] = "policy",
+		    sta[] = "state", del[] = "deleteall", src[] = "src",
+		    dst[] = "dst";
+
+	for (size_t i = 0; peers && peers->type == TSN_JARR && i < peers->n;
+	     i++) {
+		char *a = (char *)tsn_jv_getstr(&peers->items[i], "address");
+		struct tsn_addr chk;
+
+		if (!a || tsn_addr_parse(a, &chk) < 0)
+			continue;	/* only ever an address to `ip` */
+		for (int k = 0; k < 4; k++) {
+			char *argv[] = { ip, xfrm, k < 2 ? pol : sta, del,
+					 k % 2 ? src : dst, a, NULL };
+
+			tsn_svc_run(argv);
+		}
+	}
+}
+
+static int unload_all(struct tsn_buf *names, const struct tsn_jv *state)
 {
 	struct tsn_vici v;
 	int ret;
 
-	if (tsn_vici_connect(&v, NULL) < 0)
+	if (tsn_vici_connect(&v, NULL) < 0) {
+		flush_dead(state);
 		return 0;	/* charon is not running: nothing loaded */
+	}
 	ret = tsn_list_tsnet_conns(&v, names);
 	for (size_t off = 0; ret == 0 && names->p && off < names->len;
 	     off += strlen(names->p + off) + 1)
@@ -210,7 +240,7 @@ int tsn_ipsec_rollback_action(int argc, char **argv, struct tsn_ctx *ctx)
 	tsn_ipsec_read_state(&now);
 	svc = tsn_svc_parse(tsn_jv_getstr(&now, "service"));
 	tsn_jv_getbool(&now, "legacy", &legacy);
-	ret = unload_all(&names);
+	ret = unload_all(&names, &now);
 	if (ret == 0 && (ret = restore_files(conf, secrets, sizeof(conf))) ==
 	    -ENOENT)
 		ret = 0;	/* no snapshot: nothing was applied */
@@ -253,7 +283,7 @@ int tsn_ipsec_remove_action(int argc, char **argv, struct tsn_ctx *ctx)
 	if ((ret = tsn_ipsec_read_state(&st)) < 0)
 		snprintf(err, sizeof(err), TSN_IPSEC_STATE ": %s",
 			 strerror(-ret));
-	if (ret == 0 && (ret = unload_all(&names)) < 0)
+	if (ret == 0 && (ret = unload_all(&names, &st)) < 0)
 		snprintf(err, sizeof(err), "unloading: %s", strerror(-ret));
 	files = tsn_jv_get(&st, "files");
 	for (size_t i = 0; ret == 0 && files && files->type == TSN_JARR &&

@@ -33,6 +33,10 @@ int tsn_svc_start(bool legacy, enum tsn_svc *how, char *err, size_t errlen);
 /* Stop (and disable) what tsn_svc_start started, the same way. */
 int tsn_svc_stop(enum tsn_svc how, bool legacy);
 
+/* Run argv (found in PATH, no shell) with stdio on /dev/null: its exit
+ * status, or -errno when it could not start. */
+int tsn_svc_run(char *const argv[]);
+
 /* Load every connection of a swanctl-format connections text (what
  * conf.c renders) through VICI load-conn, exactly as swanctl would; the
  * names loaded are appended to names as "a\0b\0...".  0 or -errno with

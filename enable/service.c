@@ -87,8 +87,7 @@ static int wait_vici(void)
 	return ret;
 }
 
-/* Run argv (found in PATH) with stdio on /dev/null; its exit status. */
-static int run_quiet(char *const argv[])
+int tsn_svc_run(char *const argv[])
 {
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
@@ -175,7 +174,7 @@ int tsn_svc_start(bool legacy, enum tsn_svc *how, char *err, size_t errlen)
 				 NULL };
 
 		*how = TSN_SVC_SYSTEMD;
-		if ((ret = run_quiet(argv)) != 0) {
+		if ((ret = tsn_svc_run(argv)) != 0) {
 			snprintf(err, errlen, "systemctl enable --now %s: %s",
 				 argv[3], ret < 0 ? strerror(-ret) :
 				 "failed (see journalctl)");
@@ -239,7 +238,7 @@ int tsn_svc_stop(enum tsn_svc how, bool legacy)
 	char *argv[] = { sc, dis, now, (char *)unit_name(legacy), NULL };
 
 	if (how == TSN_SVC_SYSTEMD)
-		return run_quiet(argv) == 0 ? 0 : -EIO;
+		return tsn_svc_run(argv) == 0 ? 0 : -EIO;
 	if (how == TSN_SVC_CHARON)
 		return stop_charon();
 	return 0;

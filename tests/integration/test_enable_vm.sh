@@ -24,9 +24,11 @@ echo "$why"
 # inside the repository (which the VM sees).
 mkdir -p "$TOP/build/te-vm" && cp "$TSNET" "$TOP/build/te-vm/tsnet" || exit 1
 start=$(date +%s)
+# (the log streams to build/te-vm/last.log while it runs)
 out=$(TSNET_BIN=$TOP/build/te-vm/tsnet TSNET_SCENARIOS=${SCENARIOS:-} \
+	TSNET_VM_TIMEOUT=${TSNET_VM_TIMEOUT:-1500} \
 	"$TOP/tests/lab/esp-run" "$TOP/tests/integration/test_enable_vm.sh" \
-	--inside 2>&1)
+	--inside 2>&1 | tee "$TOP/build/te-vm/last.log"; exit "${PIPESTATUS[0]}")
 rc=$?
 took=$(($(date +%s) - start))
 printf '%s\n' "$out" | sed 's/^/  vm| /'

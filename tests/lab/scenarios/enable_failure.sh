@@ -33,6 +33,7 @@ nothing_left n1 n2 n3
 cleartext_ok n1 198.18.1.3
 cleartext_ok n3 198.18.1.2
 x n3 nft delete table inet te_drop
+assert_eq "n3 accepts ESP again" "" "$(x n3 nft list ruleset)"
 
 "$T" -c "$(inv)" enable-ipsec --timeout 300 >/dev/null 2>"$ERR" &
 epid=$!

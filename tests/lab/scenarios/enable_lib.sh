@@ -4,7 +4,15 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../../integration/lib.sh"
 T=${TSNET_BIN:-$TOP/tsnet}
 x() { "$LAB" exec --name "$NAME" "$@"; }
-inv() { "$LAB" inventory --name "$NAME"; }
+# The lab's inventory names ./tsnet, which others may be relinking right
+# now (the VM sees the host's tree live): point it at our copy.
+inv() {
+	local f=/tmp/te-$NAME.conf
+	[ -e "$f" ] || sed "s|^remote_tsnet = .*|remote_tsnet = $T|" \
+		"$("$LAB" inventory --name "$NAME")" >"$f"
+	echo "$f"
+}
+rm -f "/tmp/te-$NAME.conf"
 stamp() { echo "# timing: $* at +$(($(date +%s) - ${T0:-$(date +%s)})) s"; }
 
 # nothing_left NODE...: no tsnet file, SA, policy or connection remains
