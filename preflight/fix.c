@@ -239,31 +239,36 @@ static int model_insert(struct tsn_nft_ruleset *rs,
 	return 0;
 }
 
-/* Evaluate every flow; 0 when nothing new must be inserted. */
+/* Evaluate every flow; note the chains that drop. */
 static int plan_round(struct plan *p, struct tsn_nft_ruleset *rs,
 		      bool *added)
 {
-	struct tsn_nft_verdict v;
+	struct tsn_nft_verdict *v = calloc(p->n_flows + 1, sizeof(*v));
 	int ret;
 
+	if (!v)
+		return -ENOMEM;
 	p->n_bad = 0;
 	p->bad[0] = '\0';
-	for (size_t i = 0; i < p->n_flows; i++) {
-		ret = tsn_nft_eval(rs, &p->flows[i], &v);
-		if (ret)
-			return ret;
-		if (v.result == TSN_NFT_ACCEPT)
+	ret = tsn_fix_eval_flows(rs, p->flows, p->n_flows, v);
+	for (size_t i = 0; i < p->n_flows && !ret; i++) {
+		if (v[i].result == TSN_NFT_ACCEPT)
 			continue;
-		if (v.result == TSN_NFT_DROP) {
-			ret = targets_of(p, rs, &v, added);
+		if (v[i].result == TSN_NFT_DROP) {
+			bool mine = false;
+
+			ret = targets_of(p, rs, &v[i], &mine);
+			*added |= mine;
 			if (ret < 0)
-				return ret;
-			if (ret == 0 && *added)
+				break;
+			if (ret == 0 && mine)
 				continue;
+			ret = 0;
 		}
-		note_bad(p, &v);
+		note_bad(p, &v[i]);
 	}
-	return 0;
+	free(v);
+	return ret;
 }
 
 /* Our previous accepts are planned afresh: in the model they become
@@ -426,22 +431,22 @@ static int commit(struct tsn_nfnl *nl, struct tsn_nft_ruleset *rs,
 static int verify(struct plan *p, struct tsn_nft_ruleset *rs,
 		  struct tsn_fix_result *res)
 {
-	struct tsn_nft_verdict v;
+	struct tsn_nft_verdict *v = calloc(p->n_flows + 1, sizeof(*v));
 	int ret;
 
+	if (!v)
+		return -ENOMEM;
 	p->n_bad = 0;
 	p->bad[0] = '\0';
-	for (size_t i = 0; i < p->n_flows; i++) {
-		ret = tsn_nft_eval(rs, &p->flows[i], &v);
-		if (ret)
-			return ret;
-		if (v.result != TSN_NFT_ACCEPT)
-			note_bad(p, &v);
-	}
+	ret = tsn_fix_eval_flows(rs, p->flows, p->n_flows, v);
+	for (size_t i = 0; i < p->n_flows && !ret; i++)
+		if (v[i].result != TSN_NFT_ACCEPT)
+			note_bad(p, &v[i]);
+	free(v);
 	res->flows = p->n_flows;
 	res->still_bad = p->n_bad;
 	snprintf(res->bad, sizeof(res->bad), "%s", p->bad);
-	return 0;
+	return ret;
 }
 
 static int snapshot(const struct tsn_nft_ruleset *rs)

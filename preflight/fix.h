@@ -127,6 +127,14 @@ int tsn_fix_nft_text(const struct tsn_addr *m, size_t n,
 		     const struct tsn_fix_insert *ins, size_t n_ins,
 		     struct tsn_buf *b);
 
+/* fix_equiv.c: tsn_nft_eval() of every flow into v[i], evaluating once
+ * for peers the ruleset cannot tell apart. */
+struct tsn_nft_flow;
+struct tsn_nft_verdict;
+int tsn_fix_eval_flows(const struct tsn_nft_ruleset *rs,
+		       const struct tsn_nft_flow *f, size_t n,
+		       struct tsn_nft_verdict *v);
+
 /* agent_fix.c */
 int tsn_nft_fix_action(int argc, char **argv, struct tsn_ctx *ctx);
 int tsn_nft_unfix_action(int argc, char **argv, struct tsn_ctx *ctx);
