@@ -1,0 +1,108 @@
+#!/bin/bash
+# fix.sh - `tsnet agent nft-fix` (what `preflight --fix` runs on each
+# node: read the ruleset, evaluate every flow to every peer, plan, one
+# batch, read back, verify) on a namespace whose ruleset holds 10,000
+# rules, for a 1,000-node inventory, against the anchor: `nft -f`
+# applying the same change (table inet tsnet with the 1,000-address set,
+# and the two accepts inserted into the chain that drops).  Best of 3
+# each, alternating, same run.  Also prints the rules tsnet adds for 10
+# and for 1,000 members, which must be equal.
+set -eu
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+NS=tfb1
+W=$(mktemp -d /tmp/tfb.XXXXXX)
+chmod 755 "$W"
+trap 'ip netns del $NS 2>/dev/null; rm -rf "$W"' EXIT
+ip netns add $NS
+ip -n $NS link set lo up
+ip -n $NS link add v0 type veth peer name v1
+ip -n $NS link set v0 up
+ip -n $NS addr add 198.18.0.1/15 dev v0
+cp "$TOP/tsnet" "$W/tsnet"
+
+# 10,000 rules in a default-drop input chain that never allows ESP
+{
+	echo "table inet filter {"
+	echo " chain input {"
+	echo "  type filter hook input priority 0; policy drop;"
+	for i in $(seq 0 9999); do
+		echo "  ip saddr 10.$((i / 250)).$((i % 250)).1 tcp dport 22 accept"
+	done
+	echo " }"
+	echo "}"
+} >"$W/base.nft"
+
+member() {	# i -> the address of member i (member 0 is this node)
+	echo "198.18.$((1 + $1 / 250)).$(($1 % 250 + 1))"
+}
+request() {	# N -> an nft-fix request for N members
+	{
+		printf '{"no_persist":true,"members":["198.18.0.1"'
+		for i in $(seq 1 $(($1 - 1))); do printf ',"%s"' "$(member "$i")"; done
+		printf ']}\n'
+	} >"$W/req$1.json"
+}
+request 10
+request 1000
+addrs=$(for i in $(seq 1 999); do printf '%s, ' "$(member "$i")"; done)
+addrs="198.18.0.1, ${addrs%, }"
+cat >"$W/anchor.nft" <<EOF
+table inet tsnet {
+	comment "tsnet"
+	set members4 { type ipv4_addr; elements = { $addrs }; }
+	set members6 { type ipv6_addr; }
+	chain input {
+		type filter hook input priority 0; policy accept;
+		ip saddr @members4 udp dport { 500, 4500 } accept
+		ip saddr @members4 meta l4proto esp accept
+		ip6 saddr @members6 udp dport { 500, 4500 } accept
+		ip6 saddr @members6 meta l4proto esp accept
+	}
+	chain output {
+		type filter hook output priority 0; policy accept;
+		ip daddr @members4 udp dport { 500, 4500 } accept
+		ip daddr @members4 meta l4proto esp accept
+		ip6 daddr @members6 udp dport { 500, 4500 } accept
+		ip6 daddr @members6 meta l4proto esp accept
+	}
+}
+insert rule inet filter input ip saddr { $addrs } meta l4proto esp accept comment "tsnet: allow IPsec between cluster members"
+insert rule inet filter input ip saddr { $addrs } udp dport { 500, 4500 } accept comment "tsnet: allow IPsec between cluster members"
+EOF
+
+# in NS, with a private /var/lib/tsnet: reset the ruleset, then time CMD
+# (its stdin is ours)
+timed() {
+	ip netns exec $NS sh -c '
+		mount -t tmpfs tfb /var/lib/tsnet || exit 3
+		nft flush ruleset && nft -f "$1" || exit 3
+		shift
+		t0=$(date +%s%N)
+		"$@" >/dev/null || exit 3
+		t1=$(date +%s%N)
+		echo $(((t1 - t0) / 1000))' sh "$W/base.nft" "$@"
+}
+
+tb=999999999 ab=999999999
+for _ in 1 2 3; do
+	t=$(timed "$W/tsnet" agent nft-fix <"$W/req1000.json")
+	a=$(timed nft -f "$W/anchor.nft" </dev/null)
+	[ "$t" -lt "$tb" ] && tb=$t
+	[ "$a" -lt "$ab" ] && ab=$a
+done
+printf 'fix-10k-rules-1000-nodes: tsnet %.1f ms, anchor %.1f ms, ratio %.2f\n' \
+	"$(echo "$tb / 1000" | bc -l)" "$(echo "$ab / 1000" | bc -l)" \
+	"$(echo "$tb / $ab" | bc -l)"
+
+added() {	# N -> rules tsnet added for N members
+	ip netns exec $NS sh -c '
+		mount -t tmpfs tfb /var/lib/tsnet || exit 3
+		nft flush ruleset && nft -f "$1" || exit 3
+		"$2" agent nft-fix <"$3"' sh "$W/base.nft" "$W/tsnet" \
+		"$W/req$1.json" | sed -E 's/.*"rules_added":([0-9]+).*/\1/'
+}
+r10=$(added 10)
+r1000=$(added 1000)
+printf 'fix-rules-added: 10 nodes %s, 1000 nodes %s (%s)\n' "$r10" "$r1000" \
+	"$([ "$r10" = "$r1000" ] && echo equal || echo DIFFERENT)"
+[ "$r10" = "$r1000" ]
