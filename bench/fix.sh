@@ -73,6 +73,7 @@ EOF
 # in NS, with a private /var/lib/tsnet: reset the ruleset, then time CMD
 # (its stdin is ours)
 timed() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	ip netns exec $NS sh -c '
 		mount -t tmpfs tfb /var/lib/tsnet || exit 3
 		nft flush ruleset && nft -f "$1" || exit 3
@@ -95,6 +96,7 @@ printf 'fix-10k-rules-1000-nodes: tsnet %.1f ms, anchor %.1f ms, ratio %.2f\n' \
 	"$(echo "$tb / $ab" | bc -l)"
 
 added() {	# N -> rules tsnet added for N members
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	ip netns exec $NS sh -c '
 		mount -t tmpfs tfb /var/lib/tsnet || exit 3
 		nft flush ruleset && nft -f "$1" || exit 3

@@ -45,6 +45,28 @@ step "Reaching every node" \
 	"a transport (ssh on real clusters; here the lab's namespaces)."
 run nodes
 
+step "Preflight: one firewall that drops ESP, found and fixed" \
+	"n2 runs a default-drop host firewall that forgot ESP.  preflight reads" \
+	"every node's ruleset (libnftnl, no nft), names the chain and policy that" \
+	"drop it, then --fix opens IKE, NAT-T and ESP between members only, in" \
+	"one batch, and checks again; --unfix takes exactly that back."
+"$LAB" exec --name $NAME n2 nft -f - <<'NFT'
+table inet filter {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		ct state established,related accept
+		iif lo accept
+		udp dport { 500, 4500 } accept
+	}
+}
+NFT
+printf '$ tsnet preflight --no-probe --node n2 | grep nft\n'
+tsnet preflight --no-probe --node n2 | grep -E 'CHECK|nft\.'
+printf '$ tsnet preflight --no-probe --fix --node n2 | grep nft\n'
+tsnet preflight --no-probe --fix --node n2 | grep -E 'CHECK|nft\.'
+run preflight --unfix --node n2
+"$LAB" exec --name $NAME n2 nft delete table inet filter
+
 step "Probing every pair: one blocked path found" \
 	"n3's input chain drops ESP here.  Every node sends IKE (500), NAT-T" \
 	"(4500) and an authenticated ESP probe to every other, all at once;" \

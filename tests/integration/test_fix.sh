@@ -22,7 +22,7 @@ cleanup() {
 	rm -rf "$BIN"
 }
 trap cleanup EXIT
-cp "$TSNET" "$BIN/tsnet" && cp "$SENDPKT" "$BIN/sendpkt" ||
+{ cp "$TSNET" "$BIN/tsnet" && cp "$SENDPKT" "$BIN/sendpkt"; } ||
 	skip_all "cannot copy the binaries"
 cc -O1 -o "$BIN/nft_probe" "$TOP/tests/integration/nft_probe.c" ||
 	skip_all "cannot build nft_probe"
@@ -30,7 +30,7 @@ cc -O1 -o "$BIN/nft_probe" "$TOP/tests/integration/nft_probe.c" ||
 INV=$BIN/cluster.conf
 sed "s|^remote_tsnet = .*|remote_tsnet = $BIN/tsnet|" \
 	"$("$LAB" inventory --name $L)" >"$INV"
-T="$BIN/tsnet -c $INV"
+tf() { "$BIN/tsnet" -c "$INV" "$@"; }
 x() { "$LAB" exec --name $L "$@"; }
 check() {
 	printf '%s' "$1" | jq -r --arg n "$2" --arg id "$3" \
@@ -81,7 +81,7 @@ table ip raw {
 EOF
 before=$(x n2 nft list ruleset)
 
-out=$($T --json preflight --no-probe)
+out=$(tf --json preflight --no-probe)
 assert_eq "before: preflight fails" 1 "$?"
 assert_match "before: n2 ESP in dropped, named" \
 	'^fail\|dropped by ip raw pre handle [0-9]+ "no esp" \(prerouting hook\) \(from n1, n3 over IPv4\); dropped by inet filter input policy drop \(input hook\) \(from n1, n3 over IPv6\)$' \
@@ -89,7 +89,7 @@ assert_match "before: n2 ESP in dropped, named" \
 assert_eq "before: a real ESP packet n1 -> n2 is dropped" "udp4500 udp500 " \
 	"$(got n1 n2)"
 
-out=$($T --json preflight --no-probe --fix)
+out=$(tf --json preflight --no-probe --fix)
 assert_match "fix: n2 applied and verified" \
 	'^ok\|applied: table inet tsnet, 14 rules; accepts inserted in ip raw pre, inet filter input; verified: every flow accepted$' \
 	"$(check "$out" n2 nft.fix)"
@@ -125,7 +125,7 @@ assert_match "snapshot: the rule with its comment" 'handle [0-9]+: meta l4proto,
 	"$(x n2 cat /var/lib/tsnet/nftables-before.txt)"
 assert_exit "the reboot file is valid nft" 0 x n2 nft -c -f /etc/tsnet/nftables.nft
 
-out=$($T --json preflight --no-probe --fix)
+out=$(tf --json preflight --no-probe --fix)
 assert_match "fix twice: nothing changed" '^ok\|already in place, nothing changed' \
 	"$(check "$out" n2 nft.fix)"
 assert_eq "fix twice: identical ruleset" "$fixed" "$(x n2 nft list ruleset)"
@@ -146,7 +146,7 @@ assert_eq "update without a fix in place: nothing" false \
 assert_eq "update without a fix in place: no table" "" \
 	"$(x n1 nft list tables | grep tsnet)"
 
-out=$($T --json preflight --unfix)
+out=$(tf --json preflight --unfix)
 assert_eq "unfix: exit 0" 0 "$?"
 assert_match "unfix: n2 removed" '^ok\|removed \(14 rules\)' \
 	"$(check "$out" n2 nft.unfix)"
@@ -157,7 +157,7 @@ assert_eq "unfix: state file gone" no \
 assert_eq "unfix: reboot file gone" no \
 	"$(x n2 sh -c 'test -e /etc/tsnet/nftables.nft && echo yes || echo no')"
 assert_eq "unfix: ESP is dropped again" "udp4500 udp500 " "$(got n1 n2)"
-out=$($T --json preflight --unfix)
+out=$(tf --json preflight --unfix)
 assert_match "unfix twice: nothing to remove" '^ok\|nothing to remove' \
 	"$(check "$out" n2 nft.unfix)"
 
@@ -165,13 +165,13 @@ assert_match "unfix twice: nothing to remove" '^ok\|nothing to remove' \
 x n3 nft add table inet tsnet
 x n3 nft add chain inet tsnet mine
 foreign=$(x n3 nft list ruleset)
-out=$($T --json preflight --no-probe --fix 2>/dev/null)
+out=$(tf --json preflight --no-probe --fix 2>/dev/null)
 assert_eq "foreign table: exit 1" 1 "$?"
 assert_match "foreign table: refused with why" \
 	'^fail\|table inet tsnet exists and tsnet did not create it' \
 	"$(check "$out" n3 nft.fix)"
 assert_eq "foreign table: untouched" "$foreign" "$(x n3 nft list ruleset)"
-out=$($T --json preflight --unfix --node n3)
+out=$(tf --json preflight --unfix --node n3)
 assert_eq "foreign table: unfix leaves it" "$foreign" "$(x n3 nft list ruleset)"
 assert_match "foreign table: unfix says so" 'left alone' \
 	"$(check "$out" n3 nft.table)"

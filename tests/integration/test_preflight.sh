@@ -28,7 +28,7 @@ cc -O1 -o "$BIN/nft_xt" "$TOP/tests/integration/nft_xt.c" \
 INV=$BIN/cluster.conf
 sed "s|^remote_tsnet = .*|remote_tsnet = $BIN/tsnet|" \
 	"$("$LAB" inventory --name $L)" >"$INV"
-T="$BIN/tsnet -c $INV"
+tf() { "$BIN/tsnet" -c "$INV" "$@"; }
 x() { "$LAB" exec --name $L "$@"; }
 
 # check JSON NODE ID -> "status|detail"
@@ -76,7 +76,7 @@ x n3 "$BIN/nft_xt" || not_ok "nft_xt in n3"
 x n4 nft -f "$BIN/n4.nft" 2>"$BIN/n4.err" ||
 	not_ok "loading n4's ruleset: $(head -c 300 "$BIN/n4.err")"
 
-out=$($T --json preflight --no-probe 2>"$BIN/err")
+out=$(tf --json preflight --no-probe 2>"$BIN/err")
 rc=$?
 assert_eq "a dropped flow makes preflight fail" 1 "$rc"
 assert_eq "n2 input ESP: names the policy" \
@@ -106,7 +106,7 @@ assert_match "cloud detected" '^ok\|none' "$(check "$out" n1 cloud)"
 assert_eq "four rows" 4 "$(printf '%s' "$out" | jq '.nodes|length')"
 
 # the table form names the same thing
-txt=$($T preflight --no-probe --node n2)
+txt=$(tf preflight --no-probe --node n2)
 assert_match "table: n2 ESP row" \
 	'n2 +nft.in.esp +fail +dropped by inet filter input policy drop' "$txt"
 assert_eq "--node: one node only" 0 \
@@ -140,9 +140,9 @@ err=$(noprv "$BIN/tsnet" agent nft-unfix 2>&1 >/dev/null)
 assert_eq "nft-unfix as nobody: exit 3" 3 "$?"
 
 # usage errors
-assert_exit "--fix with --unfix" 2 $T preflight --fix --unfix
-assert_exit "--node unknown" 2 $T preflight --node n7
-assert_exit "stray argument" 2 $T preflight extra
+assert_exit "--fix with --unfix" 2 tf preflight --fix --unfix
+assert_exit "--node unknown" 2 tf preflight --node n7
+assert_exit "stray argument" 2 tf preflight extra
 assert_exit "nft-fix: bad member" 2 sh -c \
 	"echo '{\"members\":[\"300.1.1.1\"]}' | $BIN/tsnet agent nft-fix"
 assert_exit "nft-fix: no members" 2 sh -c \
