@@ -1,0 +1,166 @@
+/* test_fix.c - preflight --fix without a kernel: the shortcut that lets
+ * peers share one evaluation must give exactly what evaluating each peer
+ * gives (exact compares, sets, maps, and the shapes that turn it off),
+ * and the reboot file says the same change in nft syntax.
+ */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "preflight/fix.h"
+#include "preflight/nft.h"
+#include "nft_build.h"
+
+#define NPEERS 40
+
+static struct tsn_nft_flow flows[NPEERS * 6];
+static size_t n_flows;
+
+/* NPEERS peers 198.18.30.1..NPEERS, in and out, the three protocols. */
+static void make_flows(void)
+{
+	static const char *const protos[] = { "udp500", "udp4500", "esp" };
+
+	n_flows = 0;
+	for (int i = 1; i <= NPEERS; i++)
+		for (int d = 0; d < 2; d++)
+			for (int p = 0; p < 3; p++) {
+				struct tsn_nft_flow *f = &flows[n_flows++];
+				char a[32];
+
+				*f = fl;
+				f->dir = d ? TSN_NFT_OUT : TSN_NFT_IN;
+				snprintf(a, sizeof(a), "198.18.30.%d", i);
+				inet_pton(AF_INET, a, f->peer);
+				tsn_nft_flow_proto(f, protos[p]);
+			}
+}
+
+/* The shortcut against one evaluation per flow. */
+static void same_as_each(void)
+{
+	static struct tsn_nft_verdict got[NPEERS * 6];
+
+	cr_assert_eq(tsn_nft_finish(rs), 0);
+	make_flows();
+	cr_assert_eq(tsn_fix_eval_flows(rs, flows, n_flows, got), 0);
+	for (size_t i = 0; i < n_flows; i++) {
+		cr_assert_eq(tsn_nft_eval(rs, &flows[i], &v), 0);
+		cr_assert_eq(got[i].result, v.result, "flow %zu", i);
+		cr_assert_eq(got[i].where.handle, v.where.handle, "flow %zu", i);
+		cr_assert_str_eq(got[i].where.chain, v.where.chain);
+	}
+}
+
+static void saddr_is(struct tsn_nft_chain *c, uint64_t h, const char *a,
+		     int code)
+{
+	struct tsn_nft_rule *r = rule(c, h, NULL);
+	uint8_t b[4];
+
+	inet_pton(AF_INET, a, b);
+	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R1);
+	cmp(r, R1, NFT_CMP_EQ, b, 4);
+	verdict(r, code, NULL);
+}
+
+TestSuite(fix, .init = setup, .fini = teardown);
+
+Test(fix, exact_compares_single_out_their_peer)
+{
+	struct tsn_nft_chain *c = input(NF_DROP);
+	struct tsn_nft_rule *r;
+
+	saddr_is(c, 2, "198.18.30.7", NF_ACCEPT);
+	saddr_is(c, 3, "198.18.30.9", NF_DROP);
+	r = rule(c, 4, NULL);
+	udp_dport(r, 500);
+	verdict(r, NF_ACCEPT, NULL);
+	same_as_each();
+}
+
+Test(fix, set_membership_and_maps)
+{
+	struct tsn_nft_chain *c = input(NF_ACCEPT);
+	struct tsn_nft_set *s = set("bad", 0, 4, 0, 0);
+	struct tsn_nft_set *m = set("vm", NFT_SET_MAP, 4, TSN_NFT_VERDICT_DATA,
+				    0);
+	struct tsn_nft_rule *r;
+	uint8_t a[4];
+
+	inet_pton(AF_INET, "198.18.30.3", a);
+	elem(s, a, 0, 0, NULL);
+	inet_pton(AF_INET, "198.18.30.5", a);
+	elem(m, a, 0, NF_DROP, NULL);
+	inet_pton(AF_INET, "198.18.30.6", a);
+	elem(m, a, 0, NF_ACCEPT, NULL);
+	r = rule(c, 2, "set");
+	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R1);
+	lookup(r, R1, "bad", false, false);
+	verdict(r, NF_DROP, NULL);
+	r = rule(c, 3, "vmap");
+	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, R1);
+	lookup(r, R1, "vm", false, false);
+	same_as_each();
+}
+
+Test(fix, prefixes_turn_the_shortcut_off)
+{
+	struct tsn_nft_chain *c = input(NF_ACCEPT);
+	struct tsn_nft_rule *r = rule(c, 2, "a /24");
+	uint8_t mask[4] = { 255, 255, 255, 0 }, zero[4] = { 0 };
+	uint8_t net[4] = { 198, 18, 30, 0 }, one[2] = { 198, 18 };
+
+	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R1);
+	bitwise(r, R1, mask, zero, 4);
+	cmp(r, R1, NFT_CMP_EQ, net, 4);
+	verdict(r, NF_DROP, NULL);
+	r = rule(c, 3, "a /16 as nft emits it");
+	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 2, R1);
+	cmp(r, R1, NFT_CMP_NEQ, one, 2);
+	verdict(r, NF_DROP, NULL);
+	same_as_each();
+}
+
+Test(fix, ct_addresses_and_registers_read_twice)
+{
+	struct tsn_nft_chain *c = input(NF_ACCEPT);
+	struct tsn_nft_rule *r = rule(c, 2, "ct original saddr");
+	uint8_t a[4] = { 198, 18, 30, 4 };
+
+	ct(r, NFT_CT_SRC_IP, R1);
+	cmp(r, R1, NFT_CMP_EQ, a, 4);
+	verdict(r, NF_DROP, NULL);
+	r = rule(c, 3, "read twice");
+	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R1);
+	cmp(r, R1, NFT_CMP_NEQ, a, 4);
+	cmp(r, R1, NFT_CMP_EQ, a, 4);
+	verdict(r, NF_DROP, NULL);
+	same_as_each();
+}
+
+Test(fix, nft_text_says_the_same_change)
+{
+	struct tsn_addr m[3];
+	struct tsn_fix_insert ins = { .family = NFPROTO_IPV4, .input = true };
+	struct tsn_buf b = { 0 };
+
+	cr_assert_eq(tsn_addr_parse("198.18.1.1", &m[0]), 0);
+	cr_assert_eq(tsn_addr_parse("198.18.1.2", &m[1]), 0);
+	cr_assert_eq(tsn_addr_parse("fd00:7473::2", &m[2]), 0);
+	strcpy(ins.table, "filter");
+	strcpy(ins.chain, "INPUT");
+	cr_assert_eq(tsn_fix_nft_text(m, 3, &ins, 1, &b), 0);
+	cr_assert(strstr(b.p, "table inet tsnet\ndelete table inet tsnet\n"));
+	cr_assert(strstr(b.p, "elements = { 198.18.1.1, 198.18.1.2 }"));
+	cr_assert(strstr(b.p, "elements = { fd00:7473::2 }"));
+	cr_assert(strstr(b.p, "ip daddr @members4 meta l4proto esp accept"));
+	cr_assert(strstr(b.p, "insert rule ip filter INPUT ip saddr { "
+			      "198.18.1.1, 198.18.1.2 } meta l4proto esp "
+			      "accept comment \"" TSN_FIX_TAG "\"\n"));
+	/* an ip table sees IPv4 only: no ip6 accept inserted there */
+	cr_assert_null(strstr(b.p, "insert rule ip filter INPUT ip6"));
+	tsn_buf_free(&b);
+}
