@@ -10,6 +10,7 @@
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TSNET=${TSNET:-$TOP/tsnet}
+# shellcheck disable=SC2034 # used by the scripts that source this
 LAB=$TOP/tests/lab/lab
 T_PASS=0
 T_FAIL=0
