@@ -27,8 +27,11 @@ struct tsn_node_change {
  * its connection and key.  Prints what happened; returns an exit code. */
 int tsn_node_apply(struct tsn_ctx *ctx, const struct tsn_node_change *c);
 
-/* The nftables member set of preflight --fix, when it exists. */
-int tsn_node_member_set(const struct tsn_inventory *inv, const char *name,
+/* preflight --fix's nftables member sets follow the new inventory on
+ * every node (where a fix is in place); a leaving node's fix is undone.
+ * Prints what changed, warns about what failed; 0 or -errno. */
+int tsn_node_member_set(const struct tsn_inventory *inv,
+			const struct tsn_inventory *old, const char *name,
 			bool add);
 
 #endif

@@ -41,17 +41,6 @@ struct napply {
 	int rc;
 };
 
-int tsn_node_member_set(const struct tsn_inventory *inv, const char *name,
-			bool add)
-{
-	/* Call site for preflight --fix's nftables member set (another
-	 * engineer's): nothing to update until that API exists. */
-	(void)inv;
-	(void)name;
-	(void)add;
-	return 0;
-}
-
 static void bump(struct napply *na, int rc)
 {
 	if (rc > na->rc)

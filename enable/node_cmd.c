@@ -196,10 +196,10 @@ static int change(struct tsn_ctx *ctx, bool add, char **argv,
 		printf("%s: node %s %s (previous inventory kept as %s.bak)\n",
 		       ctx->config, argv[0], add ? "added" : "removed",
 		       ctx->config);
-	/* preflight --fix's member set follows the inventory. */
-	if (tsn_node_member_set(&inv, argv[0], add) < 0)
-		tsn_warn(ctx->cmd, "could not update the nftables member set "
-			 "(run tsnet preflight --fix)");
+	/* preflight --fix's member sets follow the inventory (warnings
+	 * are printed per node). */
+	if (!o->inventory_only)
+		tsn_node_member_set(&inv, &old, argv[0], add);
 	c.inv = &inv;
 	c.text = text.p;
 	c.old = &old;
