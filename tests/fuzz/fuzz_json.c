@@ -3,8 +3,10 @@
  * Arbitrary bytes go to the reader; whatever it accepts is written back
  * (compact and pretty) and must parse again to the same value, and the
  * agent-reply reader (tsn_checks_from_json) and the table and JSON
- * renderers get the parsed value too.  Crashes and leaks are caught by
- * ASan; a round-trip mismatch aborts.
+ * renderers get the parsed value too.  The same bytes also drive the
+ * writer as a sequence of calls, misuse included: whenever
+ * tsn_json_finish accepts the result, the reader must accept it too.
+ * Crashes and leaks are caught by ASan; a mismatch aborts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,11 +88,68 @@ static void as_agent_reply(const struct tsn_jv *v)
 	tsn_report_free(&r);
 }
 
+/* One writer call per input byte.  Keys are unique so the reader's
+ * duplicate-key rule cannot reject what the writer rightly accepted. */
+static void writer_calls(const uint8_t *data, size_t size)
+{
+	struct tsn_buf b = { 0 };
+	struct tsn_json j;
+	struct tsn_jv v;
+	char key[32], err[128];
+
+	tsn_json_init(&j, &b, size && (data[0] & 0x80));
+	for (size_t i = 0; i < size && i < 256; i++) {
+		snprintf(key, sizeof(key), "k%zu", i);
+		switch (data[i] % 10) {
+		case 0:
+			tsn_json_obj_begin(&j);
+			break;
+		case 1:
+			tsn_json_obj_end(&j);
+			break;
+		case 2:
+			tsn_json_arr_begin(&j);
+			break;
+		case 3:
+			tsn_json_arr_end(&j);
+			break;
+		case 4:
+			tsn_json_key(&j, key);
+			break;
+		case 5:
+			tsn_json_str(&j, "s");
+			break;
+		case 6:
+			tsn_json_int(&j, (long long)i - 128);
+			break;
+		case 7:
+			tsn_json_null(&j);
+			break;
+		case 8:
+			tsn_json_kint(&j, key, 1);
+			break;
+		default:
+			tsn_json_bool(&j, data[i] & 1);
+			break;
+		}
+	}
+	if (tsn_json_finish(&j) == 0) {
+		if (tsn_json_parse(b.p, b.len, &v, err, sizeof(err)) < 0) {
+			fprintf(stderr, "writer accepted, reader did not: "
+				"%s\n%s\n", err, b.p);
+			abort();
+		}
+		tsn_jv_free(&v);
+	}
+	tsn_buf_free(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tsn_jv v;
 	char err[128];
 
+	writer_calls(data, size);
 	if (tsn_json_parse((const char *)data, size, &v, err, sizeof(err)) < 0) {
 		if (strncmp(err, "offset ", 7))
 			abort();	/* every error says where */
