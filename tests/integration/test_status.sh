@@ -17,7 +17,8 @@
 #   - node add/remove: the inventory rewritten exactly (normalised text,
 #     .bak kept), duplicates refused with exit 2 and the file untouched;
 #     the peers keep their other pairs' keys, the new pair's key is on
-#     both sides only, remove leaves nothing of tsnet's on the node.
+#     both sides only, remove leaves nothing of tsnet's on the node;
+#     preflight --fix's nftables member sets follow the membership.
 . "$(dirname "$0")/lib.sh"
 
 NAME=tb1
@@ -176,6 +177,12 @@ assert_eq "bad name: exit" 2 "$rc"
 assert_eq "inventory untouched" "" "$(cmp "$WORK/before.conf" "$INV" 2>&1)"
 
 echo "# node add n4 (its pairs cannot install here: exit 1)"
+# preflight --fix's table on n1..n3 (not on n4): add must extend its sets
+for n in n1 n2 n3; do
+	echo '{"members":["198.18.1.1","198.18.1.2","198.18.1.3"],"interface":"eth0","no_persist":true}' |
+		x $n "$T" agent nft-fix >/dev/null 2>&1
+	assert_eq "$n: preflight fix in place" 0 $?
+done
 ts inventory check >"$WORK/norm.conf"
 cat "$WORK/norm.conf" - >"$WORK/expect.conf" <<EOF
 
@@ -191,6 +198,9 @@ assert_eq "node add: exit (no ESP)" 1 "$rc"
 assert_eq "inventory rewritten exactly" "" "$(diff "$WORK/expect.conf" "$INV")"
 assert_eq "previous kept as .bak" "" "$(cmp "$WORK/before.conf" "$INV.bak" 2>&1)"
 assert_match "n1 configured" 'n1: configured' "$out"
+assert_match "n1's member set updated" 'n1: nftables member set updated' "$out"
+assert_match "n1's nft set holds n4" '198\.18\.1\.4' "$(x n1 nft list table inet tsnet 2>&1)"
+assert_eq "n4 got no table of preflight's" "" "$(x n4 nft list ruleset 2>&1)"
 assert_match "n4 configured, pairs tried" 'pair n4-n1: ' "$out"
 sec1=$(x n1 cat /etc/swanctl/conf.d/tsnet-secrets.conf)
 assert_match "n1 keeps n1-n2's key" "$K12" "$sec1"
@@ -209,6 +219,8 @@ echo "# node remove n4"
 run ts node remove n4
 assert_eq "node remove: exit" 0 "$rc"
 assert_eq "inventory back to the three nodes" "" "$(diff "$WORK/norm.conf" "$INV")"
+assert_nomatch "n1's nft set no longer holds n4" '198\.18\.1\.4' "$(x n1 nft list table inet tsnet 2>&1)"
+assert_match "n1's nft set still holds n2" '198\.18\.1\.2' "$(x n1 nft list table inet tsnet 2>&1)"
 assert_eq "n4: no tsnet file left" "" \
 	"$(x n4 sh -c 'ls -A /etc/swanctl/conf.d/; ls -A /var/lib/tsnet/')"
 assert_nomatch "n1 lost n4's key" 'ike-tsnet-n4' "$(x n1 cat /etc/swanctl/conf.d/tsnet-secrets.conf)"
