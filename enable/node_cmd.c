@@ -21,8 +21,8 @@
 
 static const char synopsis[] =
 	"add NAME ADDRESS [--address6 ADDR] [--netns NS] [--ssh-host HOST] "
-	"[--inventory-only]\n"
-	"       tsnet node remove NAME [--inventory-only]";
+	"[--inventory-only] [--timeout SECONDS]\n"
+	"       tsnet node remove NAME [--inventory-only] [--timeout SECONDS]";
 
 struct node_opts {
 	const char *address6, *netns, *ssh_host;
