@@ -34,4 +34,8 @@ int tsn_pf_merge_node(struct tsn_report *r, const struct tsn_inventory *inv,
 int tsn_pf_merge_fix(struct tsn_report *r, const struct tsn_node *node,
 		     const struct tsn_job *job, bool unfix);
 
+/* Run `tsnet --json probe` with this inventory and merge its pairs and
+ * problems into r (preflight_probe.c). */
+int tsn_pf_probe(struct tsn_report *r, const char *config);
+
 #endif

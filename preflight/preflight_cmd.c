@@ -6,8 +6,9 @@
  * verdict on UDP 500, UDP 4500 and ESP from and to every peer) and
  * cloud-detect.  With --fix every node first runs nft-fix (the member
  * addresses on its stdin), so the checks that follow show the result;
- * --unfix runs only nft-unfix.  One report; a node that cannot be
- * reached gets a row saying so and the others complete.
+ * --unfix runs only nft-unfix.  Then the probe matrix (unless
+ * --no-probe).  One report; a node that cannot be reached gets a row
+ * saying so and the others complete.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -293,14 +294,9 @@ static int run_preflight(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 		ret = fix_round(inv, nodes, n, o->unfix, &r, ctx->err_tty);
 	if (!ret && !o->unfix)
 		ret = check_round(inv, nodes, n, &r, ctx->err_tty);
-	/* TODO(probe): probe_cmd.c exports no function that runs the mesh
-	 * into a report yet; until it does, `tsnet probe` runs it. */
-	if (!ret && !o->unfix && !o->no_probe && n == inv->n_nodes &&
-	    n > 1)
-		ret = tsn_report_problem(&r, "run: tsnet probe", "the probe "
-					 "matrix is not part of preflight yet: "
-					 "run 'tsnet probe' for the packets "
-					 "themselves");
+	/* The packets themselves: every pair, so not with --node. */
+	if (!ret && !o->unfix && !o->no_probe && !o->node && n > 1)
+		ret = tsn_pf_probe(&r, ctx->config);
 	if (!ret)
 		rc = print_report(ctx, &r);
 out:

@@ -81,8 +81,16 @@ table ip raw {
 EOF
 before=$(x n2 nft list ruleset)
 
-out=$(tf --json preflight --no-probe)
+pair() {	# JSON FROM TO PROTO -> the probe's verdict
+	printf '%s' "$1" | jq -r --arg f "$2" --arg t "$3" --arg p "$4" \
+		'.pairs[]|select(.from==$f and .to==$t)|.[$p].verdict'
+}
+out=$(tf --json preflight)
 assert_eq "before: preflight fails" 1 "$?"
+assert_eq "before: the probe sees ESP n1 -> n2 dropped" \
+	dropped-by-peer-firewall "$(pair "$out" n1 n2 esp)"
+assert_eq "before: the probe sees IKE n1 -> n2 pass" ok \
+	"$(pair "$out" n1 n2 udp500)"
 assert_match "before: n2 ESP in dropped, named" \
 	'^fail\|dropped by ip raw pre handle [0-9]+ "no esp" \(prerouting hook\) \(from n1, n3 over IPv4\); dropped by inet filter input policy drop \(input hook\) \(from n1, n3 over IPv6\)$' \
 	"$(check "$out" n2 nft.in.esp)"
@@ -103,6 +111,12 @@ assert_eq "fix: every firewall check passes on n2" "ok,ok,ok,ok,ok,ok" \
 	"$(nft_checks "$out" n2)"
 assert_eq "fix: every firewall check passes on n1" "ok,ok,ok,ok,ok,ok" \
 	"$(nft_checks "$out" n1)"
+out=$(tf --json preflight)
+assert_eq "fix: the probe sees ESP n1 -> n2 arrive" ok "$(pair "$out" n1 n2 esp)"
+assert_eq "fix: and n3 -> n2" ok "$(pair "$out" n3 n2 esp)"
+assert_eq "fix: nothing fails but the kernel's missing ESP" \
+	"kernel.esp kernel.gcm" "$(printf '%s' "$out" | jq -r \
+	'[.nodes[].checks[]|select(.status=="fail")|.id]|unique|join(" ")')"
 assert_eq "fix: a real ESP packet n1 -> n2 gets through" \
 	"esp udp4500 udp500 " "$(got n1 n2)"
 fixed=$(x n2 nft list ruleset)
