@@ -227,6 +227,33 @@ static const char *drift_words(const char *reason)
 	return reason ? reason : "changed";
 }
 
+/* Enabled, so charon should run and hold one tsnet connection per
+ * recorded peer. */
+static int judge_charon(struct tsn_st *s, const struct tsn_st_node *n)
+{
+	const struct tsn_jv *loaded = tsn_jv_get(&n->st, "loaded");
+	const struct tsn_jv *peers = tsn_jv_get(n->rec, "peers");
+	size_t have = 0, want = peers && peers->type == TSN_JARR ? peers->n : 0;
+	bool running = false;
+
+	tsn_jv_getbool(&n->st, "running", &running);
+	if (!running)
+		return problem(s, "%s: charon is not running (repair: tsnet "
+			       "enable-ipsec --node %s)", n->node->name,
+			       n->node->name);
+	for (size_t i = 0; loaded && loaded->type == TSN_JARR &&
+			   i < loaded->n; i++)
+		if (loaded->items[i].str &&
+		    !strncmp(loaded->items[i].str, "tsnet-", 6))
+			have++;
+	if (have < want)
+		return problem(s, "%s: charon holds %zu of its %zu tsnet "
+			       "connections (repair: tsnet enable-ipsec "
+			       "--node %s)", n->node->name, have, want,
+			       n->node->name);
+	return 0;
+}
+
 static int judge_nodes(struct tsn_st *s)
 {
 	const char *first = NULL;
@@ -252,6 +279,8 @@ static int judge_nodes(struct tsn_st *s)
 		if (n->sas_error)
 			ret = problem(s, "%s: cannot read SAs: %s",
 				      n->node->name, n->sas_error);
+		else
+			ret = judge_charon(s, n);
 		s->n_enabled++;
 		if (hash && first && strcmp(hash, first))
 			s->plan_consistent = false;

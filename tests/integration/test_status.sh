@@ -231,6 +231,13 @@ assert_match "one plan again" 'every enabled node holds the same plan' "$out"
 run ts node remove n4
 assert_eq "remove an unknown node: exit" 2 "$rc"
 
+echo "# charon stopped on n3"
+x n3 sh -c 'kill "$(cat /run/charon.pid)"; sleep 1'
+run ts status
+assert_eq "charon stopped: exit" 1 "$rc"
+assert_match "n3: charon not running, the fix" 'n3: charon is not running \(repair: tsnet enable-ipsec --node n3\)' "$out"
+assert_match "n3 row says stopped" 'n3 +stopped' "$out"
+
 echo "# no key in any output"
 for k in "$K12" "$K13" "$K23" "$k14"; do
 	[ -n "$k" ] || continue
