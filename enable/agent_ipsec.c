@@ -305,7 +305,8 @@ out:
 /* One child per pair, each with its own VICI connection: charon works
  * on them in parallel, as a script backgrounding `swanctl --initiate`
  * would.  The child writes "ok" or why not into its pipe. */
-static pid_t initiate_child(const char *peer, unsigned ms, int *rfd)
+static pid_t initiate_child(const char *peer, unsigned ms, bool replace,
+			    int *rfd)
 {
 	char name[96], err[300] = "ok";
 	struct tsn_vici v;
@@ -325,6 +326,8 @@ static pid_t initiate_child(const char *peer, unsigned ms, int *rfd)
 	snprintf(name, sizeof(name), TSN_CONN_PREFIX "%s", peer);
 	if (tsn_vici_connect(&v, NULL) < 0)
 		snprintf(err, sizeof(err), "cannot connect to charon");
+	else if (replace && tsn_terminate(&v, name) < 0)
+		snprintf(err, sizeof(err), "cannot terminate the old SAs");
 	else if (tsn_initiate(&v, name, ms, err, sizeof(err)) == 0)
 		snprintf(err, sizeof(err), "ok");
 	if (write(p[1], err, strlen(err)) < 0)
@@ -341,13 +344,18 @@ static void initiate_all(struct apply *a, struct tsn_json *j, bool *ok)
 	unsigned ms = INIT_TIMEOUT_MS;
 	char msg[300];
 	double t = 0;
+	bool replace = false;
 
 	if (tsn_jv_getnum(&a->req, "timeout_ms", &t) && t >= 1000 &&
 	    t <= 600000)
 		ms = (unsigned)t;
+	/* re-keying a pair that is up (--node, or enabling again): charon
+	 * refuses a duplicate CHILD_SA, so the old SAs go first */
+	tsn_jv_getbool(&a->req, "replace", &replace);
 	for (size_t i = 0; pid && fd && i < n; i++)
 		pid[i] = init->items[i].type == TSN_JSTR ?
-			 initiate_child(init->items[i].str, ms, &fd[i]) : -1;
+			 initiate_child(init->items[i].str, ms, replace,
+					&fd[i]) : -1;
 	tsn_json_key(j, "initiated");
 	tsn_json_obj_begin(j);
 	for (size_t i = 0; pid && fd && i < n; i++) {

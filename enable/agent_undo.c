@@ -125,8 +125,12 @@ static void flush_dead(const struct tsn_jv *state)
 	}
 }
 
-static int unload_all(struct tsn_buf *names, const struct tsn_jv *state)
+/* Terminate and unload the tsnet-* connections charon holds, but those
+ * in keep (may be NULL); their names go to names. */
+static int unload_except(struct tsn_buf *names, const struct tsn_buf *keep,
+			 const struct tsn_jv *state)
 {
+	struct tsn_buf have = { 0 };
 	struct tsn_vici v;
 	int ret;
 
@@ -134,12 +138,24 @@ static int unload_all(struct tsn_buf *names, const struct tsn_jv *state)
 		flush_dead(state);
 		return 0;	/* charon is not running: nothing loaded */
 	}
-	ret = tsn_list_tsnet_conns(&v, names);
-	for (size_t off = 0; ret == 0 && names->p && off < names->len;
-	     off += strlen(names->p + off) + 1)
-		ret = tsn_unload_conn(&v, names->p + off);
+	ret = tsn_list_tsnet_conns(&v, &have);
+	for (size_t off = 0; ret == 0 && have.p && off < have.len;
+	     off += strlen(have.p + off) + 1) {
+		const char *n = have.p + off;
+
+		if (keep && tsn_names_has(keep, n))
+			continue;
+		if ((ret = tsn_unload_conn(&v, n)) == 0)
+			ret = tsn_buf_add(names, n, strlen(n) + 1);
+	}
 	tsn_vici_close(&v);
+	tsn_buf_free(&have);
 	return ret;
+}
+
+static int unload_all(struct tsn_buf *names, const struct tsn_jv *state)
+{
+	return unload_except(names, NULL, state);
 }
 
 /* Put the manifest's files back; returns which swanctl files exist now
@@ -177,8 +193,10 @@ static int restore_files(char *conf, char *secrets, size_t len)
 	return ret;
 }
 
-static int reload(const char *conf, const char *secrets, char *err,
-		  size_t errlen)
+/* Load the restored files (replacing what charon holds, so SAs of
+ * unchanged pairs stay up); the names loaded go to kept. */
+static int reload(const char *conf, const char *secrets, struct tsn_buf *kept,
+		  char *err, size_t errlen)
 {
 	struct tsn_vici v;
 	char *c = NULL, *s = NULL;
@@ -190,7 +208,7 @@ static int reload(const char *conf, const char *secrets, char *err,
 	if ((ret = tsn_read_file(conf, 1 << 20, &c, &cl)) == 0 &&
 	    (ret = tsn_read_file(secrets, 1 << 20, &s, &sl)) == 0 &&
 	    (ret = tsn_load_secrets(&v, s, err, errlen)) == 0)
-		ret = tsn_load_conns(&v, c, NULL, err, errlen);
+		ret = tsn_load_conns(&v, c, kept, err, errlen);
 	if (s)
 		tsn_memzero(s, sl);
 	free(s);
@@ -227,7 +245,7 @@ static int print_reply(bool ok, const char *err, const struct tsn_buf *names,
 int tsn_ipsec_rollback_action(int argc, char **argv, struct tsn_ctx *ctx)
 {
 	struct tsn_jv now = { 0 }, before = { 0 };
-	struct tsn_buf names = { 0 };
+	struct tsn_buf names = { 0 }, kept = { 0 };
 	char conf[256], secrets[256], err[512] = "";
 	const char *stopped = NULL;
 	enum tsn_svc svc;
@@ -240,22 +258,20 @@ int tsn_ipsec_rollback_action(int argc, char **argv, struct tsn_ctx *ctx)
 	tsn_ipsec_read_state(&now);
 	svc = tsn_svc_parse(tsn_jv_getstr(&now, "service"));
 	tsn_jv_getbool(&now, "legacy", &legacy);
-	ret = unload_all(&names, &now);
-	if (ret == 0 && (ret = restore_files(conf, secrets, sizeof(conf))) ==
-	    -ENOENT)
+	if ((ret = restore_files(conf, secrets, sizeof(conf))) == -ENOENT)
 		ret = 0;	/* no snapshot: nothing was applied */
 	if (ret < 0)
 		snprintf(err, sizeof(err), "restoring files: %s",
 			 strerror(-ret));
 	tsn_ipsec_read_state(&before);
-	if (ret == 0 && svc != TSN_SVC_NONE &&
-	    tsn_svc_parse(tsn_jv_getstr(&before, "service")) == TSN_SVC_NONE &&
-	    before.type != TSN_JOBJ) {
+	if (ret == 0 && svc != TSN_SVC_NONE && before.type != TSN_JOBJ) {
 		/* this rollout started charon: leave it as it was, stopped */
+		ret = unload_all(&names, &now);
 		tsn_svc_stop(svc, legacy);
 		stopped = tsn_svc_name(svc);
-	} else if (ret == 0) {
-		ret = reload(conf, secrets, err, sizeof(err));
+	} else if (ret == 0 &&
+		   (ret = reload(conf, secrets, &kept, err, sizeof(err))) == 0) {
+		ret = unload_except(&names, &kept, &now);
 	}
 	if (ret == 0)
 		rmdir_files(TSN_IPSEC_ROLLBACK);
@@ -263,6 +279,7 @@ int tsn_ipsec_rollback_action(int argc, char **argv, struct tsn_ctx *ctx)
 	tsn_jv_free(&now);
 	tsn_jv_free(&before);
 	tsn_buf_free(&names);
+	tsn_buf_free(&kept);
 	return rc;
 }
 

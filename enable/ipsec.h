@@ -52,6 +52,8 @@ int tsn_list_tsnet_conns(struct tsn_vici *v, struct tsn_buf *names);
 /* Terminate the SAs of connection name (without waiting for the peer),
  * unload it and its shared key. */
 int tsn_unload_conn(struct tsn_vici *v, const char *name);
+/* Terminate connection name's SAs without waiting for the peer. */
+int tsn_terminate(struct tsn_vici *v, const char *name);
 /* Initiate child and IKE SA `name`, waiting at most timeout_ms; on
  * failure err says why (charon's last log line). */
 int tsn_initiate(struct tsn_vici *v, const char *name, unsigned timeout_ms,

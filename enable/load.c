@@ -287,6 +287,13 @@ static int simple(struct tsn_vici *v, const char *cmd, const char *k1,
 	return ret;
 }
 
+int tsn_terminate(struct tsn_vici *v, const char *name)
+{
+	int ret = simple(v, "terminate", "ike", name, "force", "yes");
+
+	return ret == -ENOENT ? 0 : ret;
+}
+
 int tsn_unload_conn(struct tsn_vici *v, const char *name)
 {
 	char id[160];

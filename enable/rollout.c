@@ -102,6 +102,7 @@ static int apply_request(struct tsn_rollout *ro, size_t i, bool trap,
 	if (initiate) {
 		/* ipsec-initiate needs only the list and the timeout */
 		tsn_json_kuint(&j, "timeout_ms", ro->timeout * 1000u);
+		tsn_json_kbool(&j, "replace", true);
 		goto list;
 	}
 	tsn_json_kstr(&j, "inventory", ro->inv_text.p);
