@@ -38,7 +38,8 @@ int tsn_nfnl_open(struct tsn_nfnl *n)
 	}
 	n->seq = (uint32_t)time(NULL);
 	n->bufsize = BATCH_SIZE;
-	n->buf = malloc(n->bufsize);
+	/* zeroed: netlink attribute padding is sent as it is in the buffer */
+	n->buf = calloc(1, n->bufsize);
 	if (!n->buf) {
 		tsn_nfnl_close(n);
 		return -ENOMEM;
