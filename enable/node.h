@@ -34,4 +34,10 @@ int tsn_node_member_set(const struct tsn_inventory *inv,
 			const struct tsn_inventory *old, const char *name,
 			bool add);
 
+/* One thing node add|remove did: a line on stdout, or with --json an
+ * element of "events":[{"node","peer","result","message"}] printed by
+ * tsn_node_say_end() (node_cmd.c).  peer may be NULL. */
+void tsn_node_say(const char *node, const char *peer, const char *result,
+		  const char *fmt, ...) TSN_PRINTF(4, 5);
+
 #endif

@@ -195,19 +195,21 @@ static void report_apply(struct napply *na, const struct tsn_job *job)
 				 job->exit_status != TSN_EXIT_PROBLEM)) {
 		if (!error)
 			tsn_job_reason(job, why, sizeof(why));
-		printf("%s: not configured: %s (repair: tsnet enable-ipsec "
-		       "--node %s)\n", name, error ? error : why, name);
+		tsn_node_say(name, NULL, "not-configured", "%s: not "
+			     "configured: %s (repair: tsnet enable-ipsec "
+			     "--node %s)", name, error ? error : why, name);
 		bump(na, TSN_EXIT_RUNTIME);
 		tsn_jv_free(&v);
 		return;
 	}
-	printf("%s: configured\n", name);
+	tsn_node_say(name, NULL, "configured", "%s: configured", name);
 	init = tsn_jv_get(&v, "initiated");
 	for (size_t i = 0; init && init->type == TSN_JOBJ && i < init->n; i++) {
 		const char *r = init->items[i].str;
 
-		printf("  pair %s-%s: %s\n", name, init->keys[i],
-		       tsn_streq(r, "ok") ? "up" : r ? r : "?");
+		tsn_node_say(name, init->keys[i], tsn_streq(r, "ok") ? "up" :
+			     "down", "  pair %s-%s: %s", name, init->keys[i],
+			     tsn_streq(r, "ok") ? "up" : r ? r : "?");
 		if (!tsn_streq(r, "ok"))
 			bump(na, TSN_EXIT_PROBLEM);
 	}
@@ -262,11 +264,13 @@ static int remove_leaving(struct napply *na)
 
 	ret = tsn_run(na->c->old, &job, 1, &opts);
 	if (ret == 0 && job_ok(&job, why, sizeof(why))) {
-		printf("%s: tsnet's IPsec files, connections and keys "
-		       "removed\n", na->c->name);
+		tsn_node_say(na->c->name, NULL, "removed", "%s: tsnet's IPsec "
+			     "files, connections and keys removed",
+			     na->c->name);
 	} else if (ret == 0) {
-		printf("%s: not cleaned: %s (when it is back, run 'tsnet "
-		       "agent ipsec-remove' on it)\n", na->c->name, why);
+		tsn_node_say(na->c->name, NULL, "not-cleaned", "%s: not "
+			     "cleaned: %s (when it is back, run 'tsnet agent "
+			     "ipsec-remove' on it)", na->c->name, why);
 		bump(na, TSN_EXIT_RUNTIME);
 	}
 	tsn_job_free(&job);
@@ -282,9 +286,10 @@ static int run(struct napply *na)
 		struct peer *p = &na->peers[i];
 
 		if (p->why[0]) {
-			printf("%s: unreachable: %s (repair later: tsnet "
-			       "enable-ipsec --node %s)\n", p->node->name,
-			       p->why, p->node->name);
+			tsn_node_say(p->node->name, NULL, "unreachable",
+				     "%s: unreachable: %s (repair later: "
+				     "tsnet enable-ipsec --node %s)",
+				     p->node->name, p->why, p->node->name);
 			bump(na, TSN_EXIT_RUNTIME);
 		}
 		want[i] = p->rec != NULL;
@@ -294,9 +299,9 @@ static int run(struct napply *na)
 	if (!na->c->add && (ret = remove_leaving(na)) < 0)
 		goto out;
 	if (!na->any) {
-		printf("IPsec is not enabled by tsnet on the %s nodes: "
-		       "nothing to configure\n", na->c->add ? "other" :
-		       "remaining");
+		tsn_node_say(NULL, NULL, "not-enabled", "IPsec is not enabled "
+			     "by tsnet on the %s nodes: nothing to configure",
+			     na->c->add ? "other" : "remaining");
 		goto out;
 	}
 	/* add: every pair of the new node gets a key; remove: none. */

@@ -8,6 +8,7 @@
  * atomically.  Then node_apply.c configures IPsec on the nodes concerned.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +18,69 @@
 #include "enable/node.h"
 #include "lib/cmd.h"
 #include "lib/inventory.h"
+#include "lib/json.h"
 #include "lib/util.h"
 
 static const char synopsis[] =
 	"add NAME ADDRESS [--address6 ADDR] [--netns NS] [--ssh-host HOST] "
 	"[--inventory-only] [--timeout SECONDS]\n"
 	"       tsnet node remove NAME [--inventory-only] [--timeout SECONDS]";
+
+/* --json: the events, printed as one object at the end. */
+static struct {
+	bool json;
+	struct tsn_buf b;
+	struct tsn_json j;
+} say_out;
+
+void tsn_node_say(const char *node, const char *peer, const char *result,
+		  const char *fmt, ...)
+{
+	struct tsn_buf msg = { 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	tsn_buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (!say_out.json) {
+		printf("%s\n", msg.p ? msg.p : "");
+	} else {
+		tsn_json_obj_begin(&say_out.j);
+		tsn_json_kstr(&say_out.j, "node", node);
+		tsn_json_kstr(&say_out.j, "peer", peer);
+		tsn_json_kstr(&say_out.j, "result", result);
+		tsn_json_kstr(&say_out.j, "message", msg.p);
+		tsn_json_obj_end(&say_out.j);
+	}
+	tsn_buf_free(&msg);
+}
+
+static void say_begin(struct tsn_ctx *ctx, bool add, const char *name)
+{
+	say_out.json = ctx->json;
+	if (!say_out.json)
+		return;
+	tsn_json_init(&say_out.j, &say_out.b, true);
+	tsn_json_obj_begin(&say_out.j);
+	tsn_json_kstr(&say_out.j, "command", "node");
+	tsn_json_kstr(&say_out.j, "action", add ? "add" : "remove");
+	tsn_json_kstr(&say_out.j, "node", name);
+	tsn_json_kstr(&say_out.j, "inventory", ctx->config);
+	tsn_json_key(&say_out.j, "events");
+	tsn_json_arr_begin(&say_out.j);
+}
+
+static void say_end(int rc)
+{
+	if (!say_out.json)
+		return;
+	tsn_json_arr_end(&say_out.j);
+	tsn_json_kint(&say_out.j, "exit", rc);
+	tsn_json_obj_end(&say_out.j);
+	if (tsn_json_finish(&say_out.j) == 0)
+		printf("%s\n", say_out.b.p);
+	tsn_buf_free(&say_out.b);
+}
 
 struct node_opts {
 	const char *address6, *netns, *ssh_host;
@@ -192,10 +250,10 @@ static int change(struct tsn_ctx *ctx, bool add, char **argv,
 		tsn_inventory_free(&inv);
 		goto out;
 	}
-	if (!ctx->json)
-		printf("%s: node %s %s (previous inventory kept as %s.bak)\n",
-		       ctx->config, argv[0], add ? "added" : "removed",
-		       ctx->config);
+	say_begin(ctx, add, argv[0]);
+	tsn_node_say(argv[0], NULL, add ? "added" : "removed", "%s: node %s "
+		     "%s (previous inventory kept as %s.bak)", ctx->config,
+		     argv[0], add ? "added" : "removed", ctx->config);
 	/* preflight --fix's member sets follow the inventory (warnings
 	 * are printed per node). */
 	if (!o->inventory_only)
@@ -206,6 +264,7 @@ static int change(struct tsn_ctx *ctx, bool add, char **argv,
 	c.timeout = o->timeout;
 	if (!o->inventory_only)
 		rc = tsn_node_apply(ctx, &c);
+	say_end(rc);
 	tsn_inventory_free(&inv);
 out:
 	tsn_buf_free(&draft);

@@ -60,7 +60,8 @@ static void report(const struct tsn_job *job, const char *what, int *rc)
 	if (job->out.len && tsn_json_parse(job->out.p, job->out.len, &v, err,
 					   sizeof(err)) == 0 &&
 	    tsn_jv_getbool(&v, "changed", &changed) && changed)
-		printf("%s: nftables member set %s\n", job->node->name, what);
+		tsn_node_say(job->node->name, NULL, "nft", "%s: nftables "
+			     "member set %s", job->node->name, what);
 	tsn_jv_free(&v);
 }
 

@@ -133,6 +133,10 @@ static int do_export(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 		ret = tsn_write_file_atomic(file, b.p, b.len, 0600);
 		if (ret < 0)
 			tsn_err(ctx->cmd, "%s: %s", file, strerror(-ret));
+		else if (ctx->json)
+			printf("{\"command\":\"state\",\"action\":\"export\","
+			       "\"exported\":%zu,\"nodes\":%zu,\"exit\":0}\n",
+			       n_enabled, inv->n_nodes);
 		else
 			printf("exported %zu of %zu nodes to %s (mode 0600: "
 			       "it holds the pair keys)\n", n_enabled,
@@ -239,29 +243,52 @@ static int import_request(const struct tsn_jv *n, struct tsn_buf *b)
 
 static int import_report(struct tsn_ctx *ctx, struct tsn_job *jobs, size_t n)
 {
+	struct tsn_buf b = { 0 };
+	struct tsn_json j;
 	int rc = TSN_EXIT_OK;
 
+	tsn_json_init(&j, &b, true);
+	tsn_json_obj_begin(&j);
+	tsn_json_kstr(&j, "command", "state");
+	tsn_json_kstr(&j, "action", "import");
+	tsn_json_key(&j, "nodes");
+	tsn_json_arr_begin(&j);
 	for (size_t i = 0; i < n; i++) {
 		struct tsn_jv v = { 0 };
+		const struct tsn_jv *files;
 		char err[64];
 		bool loaded = false;
 		int r = job_failed(ctx, &jobs[i]);
 
-		if (r) {
-			rc = r > rc ? r : rc;
-			continue;
-		}
-		if (tsn_json_parse(jobs[i].out.p ? jobs[i].out.p : "",
-				   jobs[i].out.len, &v, err, sizeof(err)) == 0)
+		rc = r > rc ? r : rc;
+		if (!r && tsn_json_parse(jobs[i].out.p ? jobs[i].out.p : "",
+					 jobs[i].out.len, &v, err,
+					 sizeof(err)) == 0)
 			tsn_jv_getbool(&v, "loaded", &loaded);
-		printf("%s: restored %zu files; %s\n", jobs[i].node->name,
-		       tsn_jv_get(&v, "files") ? tsn_jv_get(&v, "files")->n : 0,
-		       loaded ? "loaded into charon" : "not loaded into "
-		       "charon (repair: tsnet enable-ipsec --node)");
-		if (!loaded && rc == TSN_EXIT_OK)
+		files = tsn_jv_get(&v, "files");
+		tsn_json_obj_begin(&j);
+		tsn_json_kstr(&j, "node", jobs[i].node->name);
+		tsn_json_kuint(&j, "restored", files && files->type == TSN_JARR ?
+			       files->n : 0);
+		tsn_json_kbool(&j, "loaded", loaded);
+		tsn_json_obj_end(&j);
+		if (!r && !ctx->json)
+			printf("%s: restored %zu files; %s\n",
+			       jobs[i].node->name, files &&
+			       files->type == TSN_JARR ? files->n : 0,
+			       loaded ? "loaded into charon" : "not loaded "
+			       "into charon (repair: tsnet enable-ipsec "
+			       "--node)");
+		if (!r && !loaded && rc == TSN_EXIT_OK)
 			rc = TSN_EXIT_PROBLEM;
 		tsn_jv_free(&v);
 	}
+	tsn_json_arr_end(&j);
+	tsn_json_kint(&j, "exit", rc);
+	tsn_json_obj_end(&j);
+	if (ctx->json && tsn_json_finish(&j) == 0)
+		printf("%s\n", b.p);
+	tsn_buf_free(&b);
 	return rc;
 }
 

@@ -216,8 +216,14 @@ assert_match "n4 loads 3 of 3" 'n4 +running +[0-9.]+ +[0-9a-f]{12} +3/3 +none' "
 assert_match "six pairs" 'n3-n4 ' "$out"
 
 echo "# node remove n4"
-run ts node remove n4
+run ts --json node remove n4
 assert_eq "node remove: exit" 0 "$rc"
+assert_eq "node remove --json: n4 cleaned, n1 configured, exit 0" "removed configured 0" \
+	"$(printf '%s' "$out" | python3 -c 'import json,sys
+o = json.load(sys.stdin)
+r = {(e["node"], e["result"]) for e in o["events"]}
+print("removed" if ("n4", "removed") in r else "-",
+      "configured" if ("n1", "configured") in r else "-", o["exit"])')"
 assert_eq "inventory back to the three nodes" "" "$(diff "$WORK/norm.conf" "$INV")"
 assert_nomatch "n1's nft set no longer holds n4" '198\.18\.1\.4' "$(x n1 nft list table inet tsnet 2>&1)"
 assert_match "n1's nft set still holds n2" '198\.18\.1\.2' "$(x n1 nft list table inet tsnet 2>&1)"
