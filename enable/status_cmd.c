@@ -88,7 +88,7 @@ const char *tsn_st_pair_name(enum tsn_st_pair_state s)
 static int take_reply(struct tsn_st_node *n, const struct tsn_job *job,
 		      struct tsn_jv *v, const char *action, char **error)
 {
-	char why[512], err[160];
+	char why[512], err[160] = "not an object";
 
 	if (job->state != TSN_JOB_DONE || job->exit_status != 0) {
 		if (job->state == TSN_JOB_UNREACHABLE ||
@@ -99,7 +99,7 @@ static int take_reply(struct tsn_st_node *n, const struct tsn_job *job,
 				  v, err, sizeof(err)) < 0 ||
 		   v->type != TSN_JOBJ) {
 		snprintf(why, sizeof(why), "bad reply from agent %s: %s",
-			 action, v->type != TSN_JOBJ ? "not an object" : err);
+			 action, err);
 	} else {
 		return 0;
 	}
