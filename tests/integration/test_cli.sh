@@ -19,8 +19,15 @@ man_synopsis() {
 	     /^\.br/ { print line; line = ""; next }
 	     /^\.(B|I|BR|RB|IR|RI|BI|IB) / {
 		m = $1; $1 = ""; sub(/^ /, "")
-		w = (m == ".B" || m == ".I") ? $0 : ""
-		if (w == "") { for (i = 1; i <= NF; i++) w = w $i }
+		if (m == ".B" || m == ".I") { w = $0; gsub(/"/, "", w) }
+		else {	# arguments joined; "quoted ones" kept whole
+			w = ""; n = split($0, part, "\"")
+			for (k = 1; k <= n; k++) {
+				if (k % 2 == 0) { w = w part[k]; continue }
+				c = split(part[k], a, " ")
+				for (i = 1; i <= c; i++) w = w a[i]
+			}
+		}
 		line = (line == "" ? w : line " " w); next }
 	     END { if (line != "") print line }' | sed 's/\\-/-/g'
 }
