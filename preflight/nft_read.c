@@ -152,6 +152,13 @@ struct rule_ctx {
 	int err;
 };
 
+static int count_cb(struct nftnl_expr *ne, void *data)
+{
+	(void)ne;
+	(*(size_t *)data)++;
+	return 0;
+}
+
 static int expr_cb(struct nftnl_expr *ne, void *data)
 {
 	struct rule_ctx *rc = data;
@@ -218,6 +225,7 @@ static int parse_rule(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh)
 	const void *ud;
 	uint32_t udlen = 0;
 	int ret = -EINVAL;
+	size_t n = 0;
 
 	if (!r)
 		return -ENOMEM;
@@ -242,6 +250,12 @@ static int parse_rule(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh)
 				comment);
 	if (!rc.r)
 		goto out;
+	/* One block sized for the whole rule (see tsn_nft_expr_add). */
+	if (nftnl_expr_foreach(r, count_cb, &n) == 0 && n) {
+		rc.r->exprs = malloc(n * sizeof(*rc.r->exprs));
+		if (!rc.r->exprs)
+			goto out;
+	}
 	ret = 0;
 	if (nftnl_expr_foreach(r, expr_cb, &rc) < 0)
 		ret = rc.err == -ENOMEM ? -ENOMEM :
