@@ -235,8 +235,6 @@ static int import_write(const struct tsn_jv *req, struct tsn_json *j,
 {
 	const struct tsn_jv *rec = tsn_jv_get(req, "state");
 	const struct tsn_jv *files = tsn_jv_get(req, "files");
-	struct tsn_buf b = { 0 };
-	struct tsn_json rj;
 	mode_t mode;
 	int ret = 0;
 
@@ -255,8 +253,29 @@ static int import_write(const struct tsn_jv *req, struct tsn_json *j,
 			tsn_json_str(j, path);
 	}
 	tsn_json_arr_end(j);
-	if (ret < 0)
-		return ret;
+	return ret;
+}
+
+/* The record goes last, naming how charon runs now: when the import
+ * had to start it, disable-ipsec must know that tsnet did. */
+static int write_record(struct tsn_jv *rec, enum tsn_svc how, char *err,
+			size_t errlen)
+{
+	struct tsn_buf b = { 0 };
+	struct tsn_json rj;
+	int ret;
+
+	for (size_t i = 0; how != TSN_SVC_NONE && i < rec->n; i++) {
+		if (strcmp(rec->keys[i], "service") ||
+		    rec->items[i].type != TSN_JSTR)
+			continue;
+		free(rec->items[i].str);
+		rec->items[i].str = tsn_strdup(tsn_svc_name(how));
+		if (!rec->items[i].str) {
+			rec->items[i].type = TSN_JNULL;
+			return -ENOMEM;
+		}
+	}
 	tsn_json_init(&rj, &b, false);
 	tsn_json_jv(&rj, rec);
 	ret = tsn_json_finish(&rj);
@@ -275,13 +294,12 @@ static int import_write(const struct tsn_jv *req, struct tsn_json *j,
  * loaders (only tsnet's connections and keys, never the host's other
  * configuration), starting charon the way ipsec-apply would when it does
  * not run.  Legacy setups are reread by the starter. */
-static int reload(const struct tsn_jv *req, bool legacy, char *err,
-		  size_t errlen)
+static int reload(const struct tsn_jv *req, bool legacy, enum tsn_svc *how,
+		  char *err, size_t errlen)
 {
 	const struct tsn_jv *files = tsn_jv_get(req, "files");
 	struct tsn_vici v = { 0 };
 	struct tsn_buf names = { 0 };
-	enum tsn_svc how;
 	int ret;
 
 	if (legacy) {
@@ -290,7 +308,7 @@ static int reload(const struct tsn_jv *req, bool legacy, char *err,
 
 		return run_quiet(argv, err, errlen);
 	}
-	if ((ret = tsn_svc_start(false, &how, err, errlen)) < 0)
+	if ((ret = tsn_svc_start(false, how, err, errlen)) < 0)
 		return ret;
 	if ((ret = tsn_vici_connect(&v, NULL)) < 0) {
 		snprintf(err, errlen, "%s: %s", TSN_VICI_SOCKET,
@@ -324,8 +342,10 @@ int tsn_ipsec_import_action(int argc, char **argv, struct tsn_ctx *ctx)
 	struct tsn_buf b = { 0 };
 	struct tsn_jv req = { 0 };
 	struct tsn_json j;
-	char err[512] = "", *text = NULL;
-	bool legacy = false;
+	char err[512] = "", rerr[512] = "", *text = NULL;
+	enum tsn_svc how = TSN_SVC_NONE;
+	bool legacy = false, written;
+	int r;
 	size_t len = 0;
 	int ret;
 
@@ -352,8 +372,16 @@ int tsn_ipsec_import_action(int argc, char **argv, struct tsn_ctx *ctx)
 	tsn_json_obj_begin(&j);
 	ret = import_write(&req, &j, err, sizeof(err));
 	tsn_jv_getbool(tsn_jv_get(&req, "state"), "legacy", &legacy);
+	written = ret == 0;
 	if (ret == 0)
-		ret = reload(&req, legacy, err, sizeof(err));
+		ret = reload(&req, legacy, &how, err, sizeof(err));
+	/* Written even when loading failed: the files are tsnet's. */
+	if (written && (r = write_record((struct tsn_jv *)tsn_jv_get(&req,
+					 "state"), how, rerr,
+					 sizeof(rerr))) < 0 && ret == 0) {
+		ret = r;
+		snprintf(err, sizeof(err), "%s", rerr);
+	}
 	tsn_json_kbool(&j, "loaded", ret == 0);
 	tsn_json_kbool(&j, "ok", ret == 0);
 	tsn_json_kstr(&j, "error", ret < 0 ? err : NULL);

@@ -243,6 +243,12 @@ run ts status
 assert_eq "charon stopped: exit" 1 "$rc"
 assert_match "n3: charon not running, the fix" 'n3: charon is not running \(repair: tsnet enable-ipsec --node n3\)' "$out"
 assert_match "n3 row says stopped" 'n3 +stopped' "$out"
+run ts state import "$WORK/backup.json"
+assert_eq "import starts charon where it is not running: exit" 0 "$rc"
+assert_match "n3 restored and loaded" 'n3: restored 2 files; loaded into charon' "$out"
+run ts status
+assert_match "n3 running again with its 2 connections" "n3 +running +[0-9.]+ +${PLAN:0:12} +2/2 +none" "$out"
+assert_match "the backup's plan on every node" 'every enabled node holds the same plan' "$out"
 
 echo "# no key in any output"
 for k in "$K12" "$K13" "$K23" "$k14"; do
