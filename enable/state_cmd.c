@@ -292,6 +292,23 @@ static int import_report(struct tsn_ctx *ctx, struct tsn_job *jobs, size_t n)
 	return rc;
 }
 
+/* The export carries the inventory it was made with; restoring that
+ * file is the operator's call, but a difference is worth a word. */
+static void warn_inventory(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
+			   const struct tsn_jv *v)
+{
+	const char *then = tsn_jv_getstr(v, "inventory");
+	struct tsn_buf now = { 0 };
+
+	if (then && tsn_inventory_format(inv, &now) == 0 &&
+	    strcmp(then, now.p))
+		tsn_warn(ctx->cmd, "the export was made with another "
+			 "inventory than %s (its copy is in the export's "
+			 "\"inventory\"); restoring the nodes as exported",
+			 ctx->config);
+	tsn_buf_free(&now);
+}
+
 static int do_import(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 		     const char *file)
 {
@@ -312,6 +329,7 @@ static int do_import(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 		rc = TSN_EXIT_USAGE;
 		goto out;
 	}
+	warn_inventory(ctx, inv, &v);
 	nodes = tsn_jv_get(&v, "nodes");
 	jobs = calloc(nodes->n + 1, sizeof(*jobs));
 	in = calloc(nodes->n + 1, sizeof(*in));

@@ -159,6 +159,9 @@ assert_match "n2 restored and loaded" 'n2: restored 2 files; loaded into charon'
 assert_eq "restored secrets mode" 600 "$(x n2 stat -c %a /etc/swanctl/conf.d/tsnet-secrets.conf)"
 run ts status
 assert_match "n2 back: 2/2, no drift" "n2 +running +[0-9.]+ +${PLAN:0:12} +2/2 +none" "$out"
+out=$("$T" -c "$WORK/gone.conf" state import "$WORK/backup.json" 2>&1)
+assert_match "import under another inventory warns" 'warning: .*another inventory' "$out"
+printf '%s\n' "$out" >>"$ALL_OUT"
 printf '{"tsnet_state":1,"cluster":"other","nodes":[]}' >"$WORK/other.json"
 chmod 600 "$WORK/other.json"
 run ts state import "$WORK/other.json"
