@@ -241,6 +241,7 @@ run ts node remove n4
 assert_eq "remove an unknown node: exit" 2 "$rc"
 
 echo "# charon stopped on n3"
+# shellcheck disable=SC2016 # expands inside n3
 x n3 sh -c 'kill "$(cat /run/charon.pid)"; sleep 1'
 run ts status
 assert_eq "charon stopped: exit" 1 "$rc"
