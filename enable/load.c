@@ -119,8 +119,11 @@ int tsn_load_conns(struct tsn_vici *v, const char *text, struct tsn_buf *names,
 			continue;
 		if (n > 2 && !strcmp(line + n - 2, " {")) {
 			line[n - 2] = '\0';
-			if (depth == 1) {
-				snprintf(conn, sizeof(conn), "%s", line);
+			if (depth == 1 && strlen(line) >= sizeof(conn)) {
+				snprintf(err, errlen, "connection name too long");
+				ret = -ENAMETOOLONG;
+			} else if (depth == 1) {
+				memcpy(conn, line, strlen(line) + 1);
 				tsn_vici_req_free(&r);
 				tsn_vici_req_init(&r);
 			}
@@ -209,7 +212,8 @@ int tsn_load_secrets(struct tsn_vici *v, const char *text, char *err,
 			line[n - 2] = '\0';
 			if (depth++ == 1) {
 				memset(&s, 0, sizeof(s));
-				snprintf(s.id, sizeof(s.id), "%s", line);
+				snprintf(s.id, sizeof(s.id), "%.*s",
+					 (int)sizeof(s.id) - 1, line);
 			}
 		} else if (!strcmp(line, "}")) {
 			if (--depth == 1)
