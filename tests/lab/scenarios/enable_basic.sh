@@ -57,13 +57,19 @@ assert_eq "n1 does not hold the n2-n3 key" 0 \
 cap=$(mktemp)
 x n3 timeout 12 tcpdump -n -l -i eth0 'host 198.18.1.1' >"$cap" 2>/dev/null &
 cpid=$!
-x n3 sh -c 'busybox nc -l -p 5001 >/tmp/te-recv' &
+x n3 /usr/bin/python3 -c 'import socket, sys
+s = socket.socket(); s.bind(("198.18.1.3", 5001)); s.listen(1)
+c, _ = s.accept(); f = open(sys.argv[1], "wb")
+for d in iter(lambda: c.recv(65536), b""): f.write(d)
+f.close()' /tmp/te-recv &
 spid=$!
 sleep 2
 out=$(x n1 ping -c 3 -i 0.3 -W 3 198.18.1.3 2>&1)
 assert_match "n1 -> n3 ping over IPsec" ' 0% packet loss' "$out"
 head -c 300000 /dev/urandom >/tmp/te-send
-x n1 sh -c 'busybox nc -w 3 198.18.1.3 5001 </tmp/te-send'
+x n1 /usr/bin/python3 -c 'import socket, sys
+s = socket.create_connection(("198.18.1.3", 5001), timeout=30)
+s.sendall(open(sys.argv[1], "rb").read()); s.close()' /tmp/te-send
 wait $spid
 assert_eq "TCP transfer n1 -> n3 over IPsec (300 kB, same bytes)" \
 	"$(sha256sum </tmp/te-send)" "$(sha256sum </tmp/te-recv)"
@@ -74,8 +80,8 @@ assert_nomatch "tcpdump on n3: no cleartext ICMP/TCP/UDP from n1" \
 stamp "wire checked"
 
 if "$T" help 2>/dev/null | grep -q '^  status '; then
-	"$T" -c "$(inv)" status >>"$OUT" 2>&1
-	assert_eq "status after enable (exit)" 0 $?
+	"$T" -c "$(inv)" status 2>&1 | tee -a "$OUT"
+	assert_eq "status after enable (exit)" 0 "${PIPESTATUS[0]}"
 	"$T" -c "$(inv)" --json status >>"$OUT" 2>&1
 fi
 "$T" -c "$(inv)" --json enable-ipsec --no-verify --node n1 >>"$OUT" 2>&1
