@@ -27,8 +27,8 @@ pings() {
 	local p a b
 	for p in "$@"; do
 		read -r a b <<<"$p"
-		x n$a ping -c 2 -i 0.3 -W 3 198.18.1.$b >/dev/null 2>&1
-		x n$b ping -c 2 -i 0.3 -W 3 198.18.1.$a >/dev/null 2>&1
+		x "n$a" ping -c 2 -i 0.3 -W 3 "198.18.1.$b" >/dev/null 2>&1
+		x "n$b" ping -c 2 -i 0.3 -W 3 "198.18.1.$a" >/dev/null 2>&1
 	done
 }
 
@@ -88,7 +88,7 @@ stamp "status done"
 
 ts node add n4 198.18.1.4 --netns $NAME-n4 --timeout 300 >>"$WORK/add" 2>&1
 rc=$?
-cat "$WORK/add" | tee -a "$OUT"
+tee -a "$OUT" <"$WORK/add"
 assert_eq "node add n4 exit" 0 "$rc"
 assert_match "n4 brought its 3 pairs up" 'pair n4-n1: up' "$(cat "$WORK/add")"
 stamp "node add done"
@@ -109,7 +109,7 @@ done)
 
 ts node remove n4 --timeout 300 >>"$WORK/rm" 2>&1
 rc=$?
-cat "$WORK/rm" | tee -a "$OUT"
+tee -a "$OUT" <"$WORK/rm"
 assert_eq "node remove n4 exit" 0 "$rc"
 stamp "node remove done"
 nothing_left n4
