@@ -102,4 +102,31 @@ for c in nodes preflight probe status enable-ipsec disable-ipsec; do
 	"$TSNET" -c "$TMP/typo.conf" "$c" >/dev/null 2>&1
 	assert_eq "$c on a bad inventory exits 2" 2 $?
 done
+# make install honours DESTDIR and PREFIX: binary, every man page, completion
+DEST=$TMP/dest
+make -s -C "$TOP" install DESTDIR="$DEST" PREFIX=/opt/tsn >/dev/null 2>&1
+assert_eq "make install exits 0" 0 $?
+assert_exit "installed binary runs" 0 "$DEST/opt/tsn/sbin/tsnet" version
+for c in $cmds; do
+	case $c in help | version) continue ;; esac
+	[ -f "$DEST/opt/tsn/share/man/man8/tsnet-$c.8" ] ||
+		not_ok "man page tsnet-$c.8 installed"
+done
+assert_exit "tsnet.8 installed" 0 test -f "$DEST/opt/tsn/share/man/man8/tsnet.8"
+out=$(PATH=$DEST/opt/tsn/sbin:$PATH bash -c '
+	. /usr/share/bash-completion/bash_completion 2>/dev/null || exit 77
+	. "$1"
+	COMP_WORDS=(tsnet pre); COMP_CWORD=1; COMP_LINE="tsnet pre"; COMP_POINT=9
+	_tsnet; printf "%s\n" "${COMPREPLY[@]}"
+	COMPREPLY=(); COMP_WORDS=(tsnet preflight --f); COMP_CWORD=2
+	COMP_LINE="tsnet preflight --f"; COMP_POINT=19
+	_tsnet; printf "%s\n" "${COMPREPLY[@]}"' _ \
+	"$DEST/opt/tsn/share/bash-completion/completions/tsnet")
+rc=$?
+if [ $rc -eq 77 ]; then
+	echo "  (bash-completion not installed: completion not exercised)"
+else
+	assert_match "completion completes a command" "^preflight$" "$out"
+	assert_match "completion completes a command's option" "^--fix$" "$out"
+fi
 finish
