@@ -143,9 +143,10 @@ assert_eq "nft-unfix as nobody: exit 3" 3 "$?"
 assert_exit "--fix with --unfix" 2 tf preflight --fix --unfix
 assert_exit "--node unknown" 2 tf preflight --node n7
 assert_exit "stray argument" 2 tf preflight extra
-assert_exit "nft-fix: bad member" 2 sh -c \
+# inside a lab node: a regression here must never reach the host's ruleset
+assert_exit "nft-fix: bad member" 2 x n1 sh -c \
 	"echo '{\"members\":[\"300.1.1.1\"]}' | $BIN/tsnet agent nft-fix"
-assert_exit "nft-fix: no members" 2 sh -c \
+assert_exit "nft-fix: no members" 2 x n1 sh -c \
 	"echo '{\"members\":[]}' | $BIN/tsnet agent nft-fix"
-assert_exit "nft-fix: not JSON" 2 sh -c "echo nope | $BIN/tsnet agent nft-fix"
+assert_exit "nft-fix: not JSON" 2 x n1 sh -c "echo nope | $BIN/tsnet agent nft-fix"
 finish
