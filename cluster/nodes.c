@@ -220,12 +220,7 @@ static int run_nodes(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 		ret = report_job(&r, &nr.jobs[i], nr.end[i], transport);
 	if (ret < 0)
 		goto out;
-	if (ctx->json)
-		ret = tsn_report_print_json(&r, stdout);
-	else
-		tsn_report_print_table(&r, stdout, ctx->tty);
-	if (ret == 0 && fflush(stdout) == EOF)
-		ret = -errno;
+	ret = tsn_report_print(&r, ctx->json, ctx->tty);
 	if (ret == 0)
 		rc = tsn_report_exit_code(&r);
 out:

@@ -451,3 +451,16 @@ int tsn_checks_from_json(struct tsn_node_report *n, const struct tsn_jv *v)
 	}
 	return 0;
 }
+
+int tsn_report_print(const struct tsn_report *r, bool json, bool tty)
+{
+	int ret = 0;
+
+	if (json)
+		ret = tsn_report_print_json(r, stdout);
+	else
+		tsn_report_print_table(r, stdout, tty);
+	if (ret == 0 && fflush(stdout) == EOF)
+		ret = -errno;
+	return ret;
+}

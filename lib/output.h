@@ -101,6 +101,9 @@ void tsn_report_print_table(const struct tsn_report *r, FILE *f, bool colour);
  *  "detail"}}],"problems":[{"what","fix"}],"exit":N} */
 void tsn_report_json(const struct tsn_report *r, struct tsn_json *j);
 int tsn_report_print_json(const struct tsn_report *r, FILE *f);
+/* The report on stdout, as JSON or as tables (colour when stdout is a
+ * tty), flushed: 0 or -errno (a full disk or closed pipe is an error). */
+int tsn_report_print(const struct tsn_report *r, bool json, bool tty);
 
 /* Agent side: a node's checks as JSON ({"checks":[...]}) and back. */
 void tsn_checks_json(const struct tsn_node_report *n, struct tsn_json *j);

@@ -233,12 +233,7 @@ static int report(struct tsn_ctx *ctx, struct probe_run *pr,
 					 tsn_cloud_advice(pr->inv->cluster.cloud));
 	if (ret < 0)
 		goto out;
-	if (ctx->json)
-		ret = tsn_report_print_json(&r, stdout);
-	else
-		tsn_report_print_table(&r, stdout, ctx->tty);
-	if (ret == 0 && fflush(stdout) == EOF)
-		ret = -errno;
+	ret = tsn_report_print(&r, ctx->json, ctx->tty);
 	if (ret == 0)
 		rc = tsn_report_exit_code(&r);
 out:
