@@ -20,6 +20,7 @@
 
 #include "enable/conf.h"
 #include "enable/ipsec.h"
+#include "enable/x509.h"
 #include "enable/plan.h"
 #include "lib/inventory.h"
 #include "lib/json.h"
@@ -35,6 +36,9 @@ struct apply {
 	struct tsn_node_conf nc;
 	bool legacy, snapshot;
 	char conf_path[256], secrets_path[256];
+	/* auth x509: private/, x509/, x509ca/ files and their PEM text */
+	char key_path[256], cert_path[256], ca_path[256];
+	const char *key, *cert, *ca;
 	struct tsn_buf conf, secrets, loaded;
 	enum tsn_svc svc;
 	char err[512];
@@ -86,6 +90,19 @@ static int build_conf(struct apply *a)
 		return -EINVAL;
 	}
 	a->nc.inv = &a->inv;
+	if ((a->nc.x509 = a->inv.cluster.auth == TSN_AUTH_X509)) {
+		a->key = tsn_jv_getstr(&a->req, "key");
+		a->cert = tsn_jv_getstr(&a->req, "cert");
+		a->ca = tsn_jv_getstr(&a->req, "cacert");
+		if (!a->key || !a->cert || !a->ca || a->legacy ||
+		    tsn_x509_paths(node, a->key_path, a->cert_path,
+				   a->ca_path) < 0) {
+			snprintf(a->err, sizeof(a->err), "auth x509: %s",
+				 a->legacy ? "not with --legacy" : "the "
+				 "request lacks the key or certificates");
+			return -EINVAL;
+		}
+	}
 	a->nc.peers = calloc(a->inv.n_nodes, sizeof(*a->nc.peers));
 	if (!a->nc.peers)
 		return -ENOMEM;
@@ -98,6 +115,10 @@ static int build_conf(struct apply *a)
 			continue;
 		pc->peer = p;
 		pc->encap = in_array(encap, p->name);
+		if (a->nc.x509) {
+			n++;
+			continue;
+		}
 		if (hex ? tsn_psk_unhex(hex, pc->psk) < 0 :
 		    kept_key(a->secrets_path, p->name, pc->psk) < 0) {
 			snprintf(a->err, sizeof(a->err), "no key for the pair "
@@ -202,6 +223,17 @@ static int write_state(struct apply *a, const struct tsn_buf *cf,
 		tsn_json_kstr(&j, "mode", i ? "0600" : "0644");
 		tsn_json_obj_end(&j);
 	}
+	for (int i = 0; a->nc.x509 && i < 3; i++) {
+		const char *t = i == 0 ? a->key : i == 1 ? a->cert : a->ca;
+
+		sha_hex(t, strlen(t), h);	/* a hash, not the key */
+		tsn_json_obj_begin(&j);
+		tsn_json_kstr(&j, "path", i == 0 ? a->key_path : i == 1 ?
+			      a->cert_path : a->ca_path);
+		tsn_json_kstr(&j, "sha256", h);
+		tsn_json_kstr(&j, "mode", i ? "0644" : "0600");
+		tsn_json_obj_end(&j);
+	}
 	tsn_json_arr_end(&j);
 	tsn_json_key(&j, "peers");
 	tsn_json_arr_begin(&j);
@@ -244,11 +276,37 @@ static enum tsn_svc previous_service(void)
 	return s;
 }
 
+/* The node's key 0600, its certificate and the CA's 0644, each written
+ * atomically (a reader never sees half a key). */
+static int write_creds(struct apply *a)
+{
+	const char *path[] = { a->key_path, a->cert_path, a->ca_path };
+	const char *text[] = { a->key, a->cert, a->ca };
+	int ret = 0;
+
+	for (int i = 0; ret == 0 && i < 3; i++) {
+		char *dir = strdup(path[i]);
+
+		if (!dir)
+			return -ENOMEM;
+		*strrchr(dir, '/') = '\0';
+		tsn_mkdir_p(dir, i ? 0755 : 0700);
+		free(dir);
+		if ((ret = tsn_write_file_atomic(path[i], text[i],
+						 strlen(text[i]),
+						 i ? 0644 : 0600)) < 0)
+			snprintf(a->err, sizeof(a->err), "writing %s: %s",
+				 path[i], strerror(-ret));
+	}
+	return ret;
+}
+
 static int write_files(struct apply *a, struct tsn_buf *lc,
 		       struct tsn_buf *ls)
 {
 	const char *paths[] = { a->conf_path, a->secrets_path,
-				TSN_IPSEC_STATE };
+				TSN_IPSEC_STATE, a->key_path, a->cert_path,
+				a->ca_path };
 	const struct tsn_buf *cf = a->legacy ? lc : &a->conf;
 	const struct tsn_buf *sf = a->legacy ? ls : &a->secrets;
 	char *dir;
@@ -259,7 +317,8 @@ static int write_files(struct apply *a, struct tsn_buf *lc,
 		return ret;
 	if (a->legacy && (ret = tsn_conf_legacy(&a->nc, lc, ls)) < 0)
 		return ret;
-	if (a->snapshot && (ret = tsn_ipsec_snapshot(paths, 3)) < 0) {
+	if (a->snapshot && (ret = tsn_ipsec_snapshot(paths, a->nc.x509 ?
+						     6 : 3)) < 0) {
 		snprintf(a->err, sizeof(a->err), "saving the previous files "
 			 "under " TSN_IPSEC_ROLLBACK ": %s", strerror(-ret));
 		return ret;
@@ -270,6 +329,8 @@ static int write_files(struct apply *a, struct tsn_buf *lc,
 		tsn_mkdir_p(dir, 0755);
 		free(dir);
 	}
+	if (a->nc.x509 && (ret = write_creds(a)) < 0)
+		return ret;
 	if ((ret = tsn_write_file_atomic(a->secrets_path, sf->p, sf->len,
 					 0600)) < 0 ||
 	    (ret = tsn_write_file_atomic(a->conf_path, cf->p, cf->len,
@@ -286,6 +347,9 @@ static int load_all(struct apply *a, struct tsn_vici *v)
 	struct tsn_buf have = { 0 };
 	int ret;
 
+	if (a->nc.x509 && (ret = tsn_load_x509(v, a->key, a->cert, a->ca,
+					       a->err, sizeof(a->err))) < 0)
+		goto out;
 	if ((ret = tsn_load_secrets(v, a->secrets.p, a->err,
 				    sizeof(a->err))) < 0 ||
 	    (ret = tsn_load_conns(v, a->conf.p, &a->loaded, a->err,
@@ -440,6 +504,8 @@ static void apply_free(struct apply *a)
 		if (keys->items[i].type == TSN_JSTR)
 			tsn_memzero(keys->items[i].str,
 				    strlen(keys->items[i].str));
+	if (a->key)	/* the node's private key, from the request */
+		tsn_memzero((char *)a->key, strlen(a->key));
 	tsn_jv_free(&a->req);
 	if (a->nc.peers)
 		tsn_memzero(a->nc.peers, a->inv.n_nodes * sizeof(*a->nc.peers));

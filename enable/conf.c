@@ -43,8 +43,15 @@ static int conn_section(const struct tsn_node_conf *c,
 	const struct tsn_cluster *cl = &c->inv->cluster;
 	char name[TSN_NAME_MAX + 8], local[64], remote[64];
 
+	const char *auth = c->x509 ? "pubkey" : "psk";
+	const char *cacerts = c->x509 ? "\t\t\tcacerts = " TSN_CA_CERT "\n" : "";
+	char certs[TSN_NAME_MAX + 40] = "";
+
 	if (tsn_conf_conn_name(p->peer, name, sizeof(name)) < 0)
 		return -ENAMETOOLONG;
+	if (c->x509)
+		snprintf(certs, sizeof(certs), "\t\t\tcerts = "
+			 TSN_CONN_PREFIX "%s.pem\n", c->self->name);
 	tsn_addr_str(&c->self->addr, local, sizeof(local));
 	tsn_addr_str(&p->peer->addr, remote, sizeof(remote));
 	return tsn_buf_printf(b,
@@ -58,12 +65,14 @@ static int conn_section(const struct tsn_node_conf *c,
 		"\t\tdpd_delay = 30s\n"
 		"\t\trekey_time = %us\n"
 		"\t\tlocal {\n"
-		"\t\t\tauth = psk\n"
+		"\t\t\tauth = %s\n"
+		"%s"
 		"\t\t\tid = %s\n"
 		"\t\t}\n"
 		"\t\tremote {\n"
-		"\t\t\tauth = psk\n"
+		"\t\t\tauth = %s\n"
 		"\t\t\tid = %s\n"
+		"%s"
 		"\t\t}\n"
 		"\t\tchildren {\n"
 		"\t\t\t%s {\n"
@@ -77,7 +86,8 @@ static int conn_section(const struct tsn_node_conf *c,
 		"\t\t}\n"
 		"\t}\n",
 		name, local, remote, cl->ike_proposals, encap_for(c, p),
-		cl->rekey_time, local, remote, name, cl->esp_proposals,
+		cl->rekey_time, auth, certs, local, auth, remote, cacerts,
+		name, cl->esp_proposals,
 		c->trap ? "trap" : "none", c->trap ? "trap" : "clear",
 		c->trap ? "trap" : "none", cl->rekey_time);
 }
@@ -119,7 +129,7 @@ int tsn_conf_swanctl_secrets(const struct tsn_node_conf *c,
 	if ((ret = tsn_buf_puts(out, HEADER "secrets {\n")) < 0)
 		return ret;
 	tsn_addr_str(&c->self->addr, local, sizeof(local));
-	for (size_t i = 0; i < c->n_peers; i++) {
+	for (size_t i = 0; !c->x509 && i < c->n_peers; i++) {
 		const struct tsn_peer_conf *p = &c->peers[i];
 
 		tsn_addr_str(&p->peer->addr, remote, sizeof(remote));

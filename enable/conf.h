@@ -21,6 +21,7 @@
 #define TSN_CONN_PREFIX "tsnet-"
 #define TSN_CONF_FILE "tsnet.conf"		/* connections */
 #define TSN_SECRETS_FILE "tsnet-secrets.conf"	/* secrets, 0600 */
+#define TSN_CA_CERT "tsnet-ca.pem"		/* in swanctl/x509ca */
 
 struct tsn_peer_conf {
 	const struct tsn_node *peer;
@@ -37,6 +38,10 @@ struct tsn_node_conf {
 	 * action none) so nothing is dropped before every SA is up; the
 	 * final configuration traps, so traffic fails closed. */
 	bool trap;
+	/* auth = x509: pubkey authentication with the node's certificate
+	 * (x509/tsnet-SELF.pem) and peers checked against the cluster CA
+	 * (x509ca/tsnet-ca.pem); the secrets file then holds no keys. */
+	bool x509;
 };
 
 /* The connections file: no secrets in it. */

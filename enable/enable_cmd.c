@@ -21,7 +21,7 @@ static const char enable_synopsis[] =
 	"[--timeout SECONDS]";
 
 struct enable_opts {
-	bool encap, legacy, no_verify;
+	bool encap, legacy, no_verify, x509;
 	const char *node;
 	unsigned timeout;
 };
@@ -204,10 +204,33 @@ static int setup(struct tsn_rollout *ro, struct tsn_inventory *inv,
 static void rollout_free(struct tsn_rollout *ro)
 {
 	tsn_plan_free(&ro->plan);
+	if (ro->creds)
+		tsn_x509_free(ro->creds, ro->inv->n_nodes);
+	free(ro->creds);
+	tsn_buf_free(&ro->ca);
 	tsn_buf_free(&ro->inv_text);
 	free(ro->in);
 	free(ro->jobs);
 	free(ro->res);
+}
+
+/* The CA (kept on this host only) and a certificate per node taking
+ * part; the keys travel in the ipsec-apply requests on stdin. */
+static int issue_certs(struct tsn_rollout *ro)
+{
+	char err[400];
+	int ret;
+
+	ro->x509 = true;
+	if (!(ro->creds = calloc(ro->inv->n_nodes, sizeof(*ro->creds)))) {
+		tsn_err(ro->ctx->cmd, "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	ret = tsn_x509_issue(ro->inv, ro->in, &ro->ca, ro->creds, err,
+			     sizeof(err));
+	if (ret < 0)
+		tsn_err(ro->ctx->cmd, "%s", err);
+	return ret;
 }
 
 static int parse_timeout(struct tsn_ctx *ctx, const char *arg, unsigned *out)
@@ -252,11 +275,11 @@ static int enable_opts(int argc, char **argv, struct tsn_ctx *ctx,
 				return -EINVAL;
 			break;
 		case O_AUTH:
-			if (!strcmp(optarg, "psk"))
+			if (!strcmp(optarg, "psk") || !strcmp(optarg, "x509")) {
+				o->x509 = !strcmp(optarg, "x509");
 				break;
-			tsn_err(ctx->cmd, "--auth '%s': %s", optarg,
-				!strcmp(optarg, "x509") ? "x509 is not "
-				"supported yet (use psk)" : "psk or x509");
+			}
+			tsn_err(ctx->cmd, "--auth '%s': psk or x509", optarg);
 			return -EINVAL;
 		default:
 			if (tsn_global_opt(ctx, opt, optarg) < 0) {
@@ -287,14 +310,19 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 		tsn_err(ctx->cmd, "%s", diag.error);
 		return TSN_EXIT_USAGE;
 	}
-	if (inv.cluster.auth == TSN_AUTH_X509) {
-		tsn_err(ctx->cmd, "%s: auth = x509 is not supported yet (use "
-			"psk)", inv.path);
+	if (o.x509)	/* before the plan: its hash and the nodes see it */
+		inv.cluster.auth = TSN_AUTH_X509;
+	if (inv.cluster.auth == TSN_AUTH_X509 && o.legacy) {
+		tsn_err(ctx->cmd, "--legacy: x509 authentication is for "
+			"swanctl only (use --auth psk with --legacy)");
 		rc = TSN_EXIT_USAGE;
 	} else if ((ret = setup(&ro, &inv, &o)) < 0) {
 		if (ret == -ENOMEM)
 			tsn_err(ctx->cmd, "%s", strerror(-ret));
 		rc = ret == -ENOMEM ? TSN_EXIT_RUNTIME : TSN_EXIT_USAGE;
+	} else if (inv.cluster.auth == TSN_AUTH_X509 &&
+		   issue_certs(&ro) < 0) {
+		rc = TSN_EXIT_RUNTIME;
 	} else {
 		rc = rollout(&ro, &o);
 	}

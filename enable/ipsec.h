@@ -47,6 +47,10 @@ int tsn_load_conns(struct tsn_vici *v, const char *text, struct tsn_buf *names,
  * the section name as the key's id. */
 int tsn_load_secrets(struct tsn_vici *v, const char *text, char *err,
 		     size_t errlen);
+/* --auth x509: the CA certificate, the node's certificate and its
+ * private key (ECDSA), all PEM, through load-cert and load-key. */
+int tsn_load_x509(struct tsn_vici *v, const char *key, const char *cert,
+		  const char *ca, char *err, size_t errlen);
 /* The tsnet-* connections charon holds, as "a\0b\0...". */
 int tsn_list_tsnet_conns(struct tsn_vici *v, struct tsn_buf *names);
 /* Terminate the SAs of connection name (without waiting for the peer),

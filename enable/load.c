@@ -60,6 +60,29 @@ static const char *next_line(const char **pos, char *buf, size_t len)
 	return buf;
 }
 
+/* certs = F and cacerts = F name files under swanctl's x509/ and
+ * x509ca/; like swanctl, send the certificate itself (PEM). */
+static void add_cert(struct tsn_vici_req *r, const char *key,
+		     const char *file)
+{
+	char dir[200], path[300], *slash, *txt = NULL;
+	size_t len;
+
+	tsn_conf_swanctl_dir("", dir, sizeof(dir));
+	if ((slash = strrchr(dir, '/')))
+		*slash = '\0';
+	snprintf(path, sizeof(path), "%s/%s/%s", dir,
+		 strcmp(key, "certs") ? "x509ca" : "x509", file);
+	if (strchr(file, '/') || tsn_read_file(path, 1 << 16, &txt, &len) < 0) {
+		r->error = -ENOENT;
+		return;
+	}
+	tsn_vici_list(r, key);
+	tsn_vici_item(r, txt);
+	tsn_vici_list_end(r);
+	free(txt);
+}
+
 static void add_kv(struct tsn_vici_req *r, char *line)
 {
 	char *eq = strstr(line, " = ");
@@ -71,6 +94,10 @@ static void add_kv(struct tsn_vici_req *r, char *line)
 	}
 	*eq = '\0';
 	val = eq + 3;
+	if (!strcmp(key, "certs") || !strcmp(key, "cacerts")) {
+		add_cert(r, key, val);
+		return;
+	}
 	if (!is_list_key(key)) {
 		tsn_vici_kvs(r, key, val);
 		return;
@@ -362,4 +389,35 @@ int tsn_initiate(struct tsn_vici *v, const char *name, unsigned timeout_ms,
 	}
 	tsn_vici_el_free(&resp);
 	return ret;
+}
+
+/* load-cert / load-key of one PEM text. */
+static int load_pem(struct tsn_vici *v, const char *cmd, const char *type,
+		    const char *flag, const char *pem, char *err,
+		    size_t errlen)
+{
+	struct tsn_vici_req r;
+	int ret;
+
+	tsn_vici_req_init(&r);
+	tsn_vici_kvs(&r, "type", type);
+	if (flag)
+		tsn_vici_kvs(&r, "flag", flag);
+	tsn_vici_kv(&r, "data", pem, strlen(pem));
+	ret = call_ok(v, cmd, &r, type, err, errlen);
+	tsn_vici_req_free(&r);	/* wipes: the key's PEM */
+	return ret;
+}
+
+int tsn_load_x509(struct tsn_vici *v, const char *key, const char *cert,
+		  const char *ca, char *err, size_t errlen)
+{
+	int ret;
+
+	if ((ret = load_pem(v, "load-cert", "X509", "CA", ca, err,
+			    errlen)) < 0 ||
+	    (ret = load_pem(v, "load-cert", "X509", "NONE", cert, err,
+			    errlen)) < 0)
+		return ret;
+	return load_pem(v, "load-key", "ecdsa", NULL, key, err, errlen);
 }

@@ -112,9 +112,16 @@ static int apply_request(struct tsn_rollout *ro, size_t i, bool trap,
 	tsn_json_kbool(&j, "snapshot", !trap);
 	tsn_json_kbool(&j, "legacy", ro->legacy);
 	tsn_json_kuint(&j, "timeout_ms", ro->timeout * 1000u);
+	if (ro->x509) {
+		/* the node's own key, never another's, and never the CA's */
+		tsn_json_kstr(&j, "auth", "x509");
+		tsn_json_kstr(&j, "cacert", ro->ca.p);
+		tsn_json_kstr(&j, "cert", ro->creds[i].cert.p);
+		tsn_json_kstr(&j, "key", ro->creds[i].key.p);
+	}
 	tsn_json_key(&j, "keys");
 	tsn_json_obj_begin(&j);
-	for (size_t k = 0; k < ro->plan.n_pairs; k++) {
+	for (size_t k = 0; !ro->x509 && k < ro->plan.n_pairs; k++) {
 		const struct tsn_plan_pair *p = &ro->plan.pairs[k];
 
 		if (!tsn_rollout_pair_in(ro, k) || (p->a != i && p->b != i))
@@ -231,7 +238,7 @@ static int phase(struct tsn_rollout *ro, bool trap, bool initiate)
 		ret = -EPROTO;
 out:
 	for (size_t i = 0; in && i < n; i++) {
-		tsn_buf_free(&in[i]);	/* wipes the keys */
+		tsn_buf_wipe(&in[i]);	/* it held keys */
 		if (rep)
 			tsn_jv_free(&rep[i]);
 	}

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "enable/plan.h"
+#include "enable/x509.h"
 #include "lib/cmd.h"
 #include "lib/json.h"
 #include "lib/output.h"
@@ -33,6 +34,9 @@ struct tsn_rollout {
 	struct tsn_plan plan;
 	struct tsn_buf inv_text;	/* normalised, sent to every node */
 	bool legacy;
+	bool x509;			/* --auth x509: certificates, no PSKs */
+	struct tsn_buf ca;		/* the CA certificate (PEM) */
+	struct tsn_x509_cred *creds;	/* one per node taking part */
 	long only;			/* --node: index, or -1 */
 	unsigned timeout;		/* seconds for the SAs to come up */
 	bool *in;			/* nodes taking part */

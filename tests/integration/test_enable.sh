@@ -13,7 +13,12 @@
 #   - an unreachable node: exit 3, rollback on the others;
 #   - a node whose charon cannot start: rollback, the node named;
 #   - disable-ipsec twice: exit 0 both times, nothing left;
-#   - usage errors: --auth x509 (not supported yet), --node unknown.
+#   - auth x509: ipsec-apply with a key and certificates from a test CA
+#     writes private/ 0600, x509/ and x509ca/ 0644, pubkey connections,
+#     no PSK; charon holds the key; rollback removes them; enable-ipsec
+#     --auth x509 makes the CA (0700 dir, 0600 key) and IKE authenticates
+#     with ECDSA certificates; no private key PEM in any output or log;
+#   - usage errors: --auth foo, --auth x509 --legacy, --node unknown.
 . "$(dirname "$0")/lib.sh"
 
 NAME=te1
@@ -123,6 +128,7 @@ assert_eq "unreachable: n1 rolled back" "" \
 	"$(x n1 find /etc/swanctl/conf.d /var/lib/tsnet -mindepth 1)"
 
 echo "# a node whose charon cannot start"
+SSCONF=$(x n2 cat /etc/strongswan.conf)
 x n2 sh -c 'printf "charon {\n load = nonexistent\n}\n" >/etc/strongswan.conf'
 "$T" -c "$INV" enable-ipsec --timeout 5 >/dev/null 2>"$WORK/err"
 rc=$?
@@ -147,12 +153,85 @@ for i in 1 2; do
 		"$(echo "$out" | tr '\n' ' ')"
 done
 
+echo "# auth x509: ipsec-apply with a test CA's key and certificates"
+printf '%s\n' "$SSCONF" | x n2 sh -c 'cat >/etc/strongswan.conf'
+mkdir -p "$WORK/tca"
+pki --gen --type ecdsa --size 256 --outform pem >"$WORK/tca/ca.key" 2>/dev/null
+pki --self --ca --in "$WORK/tca/ca.key" --type ecdsa --dn "CN=test CA" \
+	--outform pem >"$WORK/tca/ca.pem" 2>/dev/null
+pki --gen --type ecdsa --size 256 --outform pem >"$WORK/tca/n1.key" 2>/dev/null
+pki --issue --type priv --cacert "$WORK/tca/ca.pem" --cakey "$WORK/tca/ca.key" \
+	--dn "CN=n1" --san "$(x n1 sh -c "ip -o addr show scope global | awk '{print \$4}' | head -1 | cut -d/ -f1")" \
+	--outform pem <"$WORK/tca/n1.key" >"$WORK/tca/n1.pem" 2>/dev/null
+KEYBODY1=$(sed -n 2p "$WORK/tca/n1.key")
+sed 's/^auth = .*//; s/^\[cluster\]$/[cluster]\nauth = x509/' "$INV" >"$WORK/x509.conf"
+out=$(python3 -c 'import json,sys
+d=sys.argv[1]
+print(json.dumps({"inventory": open(sys.argv[2]).read(), "node": "n1",
+  "keys": {}, "encap": [], "trap": True, "legacy": False, "initiate": [],
+  "plan_hash": "0"*64, "timeout_ms": 5000, "snapshot": True,
+  "key": open(d+"/n1.key").read(), "cert": open(d+"/n1.pem").read(),
+  "cacert": open(d+"/ca.pem").read()}))' "$WORK/tca" "$WORK/x509.conf" |
+	x n1 "$T" agent ipsec-apply 2>&1)
+rc=$?
+echo "$out" >>"$ALL_OUT"
+assert_eq "x509 apply exit" 0 "$rc"
+assert_match "x509 apply loaded both peers" '"loaded":\["tsnet-n2","tsnet-n3"\]' "$out"
+conf=$(x n1 cat /etc/swanctl/conf.d/tsnet.conf)
+assert_match "x509: pubkey auth" 'auth = pubkey' "$conf"
+assert_match "x509: own certificate" 'certs = tsnet-n1.pem' "$conf"
+assert_match "x509: peers checked against the CA" 'cacerts = tsnet-ca.pem' "$conf"
+assert_nomatch "x509: no psk" 'auth = psk' "$conf"
+assert_nomatch "x509: no secret in the secrets file" 'secret =' \
+	"$(x n1 cat /etc/swanctl/conf.d/tsnet-secrets.conf)"
+assert_eq "x509: key 0600" 600 "$(x n1 stat -c %a /etc/swanctl/private/tsnet-n1.pem)"
+assert_eq "x509: cert 0644" 644 "$(x n1 stat -c %a /etc/swanctl/x509/tsnet-n1.pem)"
+assert_eq "x509: CA cert 0644" 644 "$(x n1 stat -c %a /etc/swanctl/x509ca/tsnet-ca.pem)"
+assert_eq "x509: the key as sent" "$(cat "$WORK/tca/n1.key")" \
+	"$(x n1 cat /etc/swanctl/private/tsnet-n1.pem)"
+assert_match "x509: charon holds the key" 'ECDSA' \
+	"$(x n1 swanctl --list-certs 2>&1; x n1 swanctl --list-keys 2>/dev/null)"
+st=$(x n1 cat /var/lib/tsnet/ipsec.json)
+assert_match "x509: state records the key file" 'private/tsnet-n1.pem' "$st"
+echo "$st" >>"$ALL_OUT"
+x n1 cat /run/charon.log >>"$ALL_OUT" 2>/dev/null
+out=$(x n1 "$T" agent ipsec-rollback 2>&1)
+echo "$out" >>"$ALL_OUT"
+assert_match "x509 rollback ok" '"ok":true' "$out"
+assert_eq "x509: no key or cert left" "" \
+	"$(x n1 find /etc/swanctl/private /etc/swanctl/x509 /etc/swanctl/x509ca /etc/swanctl/conf.d /var/lib/tsnet -mindepth 1)"
+
+echo "# enable-ipsec --auth x509 (IKE with certificates; CHILD_SAs cannot install here)"
+TSNET_CA_DIR=$WORK/ca "$T" -c "$INV" enable-ipsec --auth x509 --timeout 10 \
+	>"$WORK/out" 2>"$WORK/err"
+rc=$?
+cat "$WORK/out" "$WORK/err" >>"$ALL_OUT"
+assert_eq "x509 enable exit" 1 "$rc"
+assert_match "x509: one line naming a pair" \
+	'^tsnet: enable-ipsec: n[12] <-> n[23]: .*rolled back on all nodes' "$(cat "$WORK/err")"
+assert_eq "x509: CA dir 0700" 700 "$(stat -c %a "$WORK/ca")"
+assert_eq "x509: CA key 0600" 600 "$(stat -c %a "$WORK/ca/ca.key")"
+log=$(for n in n1 n2 n3; do x $n cat /run/charon.log 2>/dev/null; done)
+echo "$log" >>"$ALL_OUT"
+assert_match "x509: IKE authenticated with ECDSA certificates" \
+	"authentication of '198\.18\.[0-9.]+' with ECDSA.* successful" "$log"
+for n in n1 n2 n3; do
+	assert_eq "$n: x509 rolled back, no key or cert" "" \
+		"$(x $n find /etc/swanctl/private /etc/swanctl/x509 /etc/swanctl/x509ca /etc/swanctl/conf.d /var/lib/tsnet -mindepth 1)"
+done
+CABODY=$(sed -n 2p "$WORK/ca/ca.key")
+
 echo "# usage"
-assert_exit "--auth x509 not supported yet" 2 "$T" -c "$INV" enable-ipsec --auth x509
+assert_exit "--auth foo" 2 "$T" -c "$INV" enable-ipsec --auth foo
+assert_exit "--auth x509 --legacy" 2 "$T" -c "$INV" enable-ipsec --auth x509 --legacy
 assert_exit "--node unknown" 2 "$T" -c "$INV" enable-ipsec --node n9
 assert_exit "--timeout 0" 2 "$T" -c "$INV" enable-ipsec --timeout 0
 
 echo "# no key anywhere"
+for k in "$KEYBODY1" "$CABODY"; do
+	assert_eq "private key PEM ${k:0:8}... in no output, JSON or log" 0 \
+		"$(grep -cF -- "$k" "$ALL_OUT")"
+done
 for k in $K12 $K13 $K23; do
 	assert_eq "key ${k:0:4}... in no output, JSON or log" 0 \
 		"$(grep -c "$k" "$ALL_OUT")"

@@ -138,3 +138,37 @@ Test(plan, psk_hex_round_trip)
 	cr_assert_eq(tsn_psk_unhex("abcd", back), -EINVAL);
 	cr_assert_eq(tsn_psk_unhex(NULL, back), -EINVAL);
 }
+
+/* auth x509: pubkey both ways with the node's certificate and the
+ * cluster CA, and a secrets file without any key. */
+Test(plan, x509_conf_pubkey_no_secrets)
+{
+	struct tsn_inventory inv;
+	struct tsn_peer_conf peers[2] = { 0 };
+	struct tsn_node_conf c = { 0 };
+	struct tsn_buf conf = { 0 }, sec = { 0 };
+
+	load(&inv, inv3);
+	c.inv = &inv;
+	c.self = tsn_inventory_find(&inv, "n1");
+	peers[0].peer = tsn_inventory_find(&inv, "n2");
+	peers[1].peer = tsn_inventory_find(&inv, "n3");
+	memset(peers[0].psk, 0xab, TSN_PSK_LEN);
+	c.peers = peers;
+	c.n_peers = 2;
+	c.x509 = true;
+	cr_assert_eq(tsn_conf_swanctl(&c, &conf), 0);
+	cr_assert_eq(tsn_conf_swanctl_secrets(&c, &sec), 0);
+	cr_assert(strstr(conf.p, "\t\tlocal {\n\t\t\tauth = pubkey\n"
+			 "\t\t\tcerts = tsnet-n1.pem\n"
+			 "\t\t\tid = 198.18.0.1\n"), "%s", conf.p);
+	cr_assert(strstr(conf.p, "\t\tremote {\n\t\t\tauth = pubkey\n"
+			 "\t\t\tid = 198.18.0.3\n"
+			 "\t\t\tcacerts = tsnet-ca.pem\n"), "%s", conf.p);
+	cr_assert_null(strstr(conf.p, "psk"));
+	cr_assert_null(strstr(sec.p, "secret ="), "%s", sec.p);
+	cr_assert_null(strstr(sec.p, "abab"));
+	tsn_buf_free(&conf);
+	tsn_buf_free(&sec);
+	tsn_inventory_free(&inv);
+}
