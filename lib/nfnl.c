@@ -94,7 +94,7 @@ struct nlmsghdr *tsn_nfnl_msg(struct tsn_nfnl *n, uint16_t type,
 static int read_acks(struct tsn_nfnl *n, uint32_t first, uint32_t last)
 {
 	char rbuf[MNL_SOCKET_BUFFER_SIZE];
-	int err = 0;
+	int err = 0, cb_err = 0;
 
 	for (;;) {
 		ssize_t len = mnl_socket_recvfrom(n->nl, rbuf, sizeof(rbuf));
@@ -109,15 +109,22 @@ static int read_acks(struct tsn_nfnl *n, uint32_t first, uint32_t last)
 		     mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
 			const struct nlmsgerr *e;
 
-			if (nlh->nlmsg_type != NLMSG_ERROR)
+			if (nlh->nlmsg_type != NLMSG_ERROR) {
+				int r = n->echo_cb && nlh->nlmsg_type !=
+					NLMSG_DONE ? n->echo_cb(nlh,
+							n->echo_data) : 0;
+
+				if (r < 0 && !cb_err)
+					cb_err = r;
 				continue;
+			}
 			e = mnl_nlmsg_get_payload(nlh);
 			if (e->error && !err) {
 				err = e->error;
 				n->failed_at = (int)(nlh->nlmsg_seq - first);
 			}
 			if (nlh->nlmsg_seq == last)
-				return err;
+				return err ? err : cb_err;
 		}
 	}
 }

@@ -25,6 +25,12 @@ struct tsn_nfnl {
 	uint32_t first_seq;	/* of the current batch's first message */
 	int failed_at;		/* index of the message that failed, or -1 */
 	int pending;		/* a message is being built */
+	/* Optional: called with each message other than an ack that comes
+	 * back while a commit waits for its acks (the NLM_F_ECHO copies of
+	 * what the batch created); its first negative return is the
+	 * commit's result when the kernel reported no error. */
+	int (*echo_cb)(const struct nlmsghdr *nlh, void *data);
+	void *echo_data;
 };
 
 int tsn_nfnl_open(struct tsn_nfnl *n);

@@ -260,7 +260,9 @@ static int build_match(struct nftnl_rule *r, const struct match *m)
 }
 
 /* append: at the end of our own chains; else at the head (no position,
- * no NLM_F_APPEND), ahead of whatever would drop. */
+ * no NLM_F_APPEND), ahead of whatever would drop.  NLM_F_ECHO: the
+ * kernel sends the rule back with its handle, so --fix learns the
+ * handles without reading the ruleset again. */
 static int put_rule(struct tsn_nfnl *nl, const char *table,
 		    const char *chain, bool append, const struct match *m)
 {
@@ -280,7 +282,8 @@ static int put_rule(struct tsn_nfnl *nl, const char *table,
 	if (!ret) {
 		nlh = tsn_nfnl_msg(nl, NFT_MSG_NEWRULE,
 				   (uint16_t)m->table_family,
-				   NLM_F_CREATE | (append ? NLM_F_APPEND : 0));
+				   NLM_F_CREATE | NLM_F_ECHO |
+				   (append ? NLM_F_APPEND : 0));
 		if (nlh)
 			nftnl_rule_nlmsg_build_payload(nlh, r);
 		else
