@@ -15,11 +15,9 @@
  * accepts in place.
  */
 #include <errno.h>
-#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <net/if.h>
 #include <netinet/in.h>
 
 #include <linux/netfilter.h>
@@ -30,317 +28,14 @@
 
 #include "lib/nfnl.h"
 #include "preflight/fix.h"
+#include "preflight/fix_plan.h"
 #include "preflight/nft.h"
-
-#define PLAN_ROUNDS 8
-
-struct plan {
-	struct tsn_nft_flow *flows;
-	size_t n_flows;
-	struct tsn_fix_insert *t;	/* chains that need accepts */
-	size_t n_t;
-	char bad[512];			/* drops or unknowns left */
-	size_t n_bad;
-	bool settled;	/* the last round saw the model as it is now */
-};
 
 void tsn_fix_result_free(struct tsn_fix_result *res)
 {
 	free(res->ins);
 	res->ins = NULL;
 	res->n_ins = 0;
-}
-
-/* The interface holding address a, or NULL. */
-static const char *local_if(const struct ifaddrs *ifa,
-			    const struct tsn_addr *a)
-{
-	for (; ifa; ifa = ifa->ifa_next) {
-		const struct sockaddr *sa = ifa->ifa_addr;
-
-		if (!sa || sa->sa_family != a->family)
-			continue;
-		if (a->family == AF_INET &&
-		    !memcmp(&((const struct sockaddr_in *)(const void *)sa)
-				     ->sin_addr, &a->v4, 4))
-			return ifa->ifa_name;
-		if (a->family == AF_INET6 &&
-		    !memcmp(&((const struct sockaddr_in6 *)(const void *)sa)
-				     ->sin6_addr, &a->v6, 16))
-			return ifa->ifa_name;
-	}
-	return NULL;
-}
-
-static bool is_local(const struct ifaddrs *ifa, const struct tsn_addr *a)
-{
-	return local_if(ifa, a) != NULL;
-}
-
-static void addr_bytes(const struct tsn_addr *a, uint8_t *out)
-{
-	memset(out, 0, 16);
-	memcpy(out, a->family == AF_INET ? (const void *)&a->v4 :
-		    (const void *)&a->v6, a->family == AF_INET ? 4 : 16);
-}
-
-/* Six flows (in/out x three protocols) per peer, from the member
- * address of this node of the peer's family. */
-static int build_flows(const struct tsn_fix_req *req, struct plan *p)
-{
-	static const char *const protos[] = { "udp500", "udp4500", "esp" };
-	struct tsn_addr self[2] = { { 0 }, { 0 } };
-	struct ifaddrs *ifa = NULL;
-	const char *ifname = req->ifname;
-	unsigned idx;
-
-	if (getifaddrs(&ifa) < 0)
-		return -errno;
-	for (size_t i = 0; i < req->n_members; i++) {
-		const char *at = local_if(ifa, &req->members[i]);
-
-		if (!at)
-			continue;
-		self[req->members[i].family == AF_INET6] = req->members[i];
-		if (!ifname)	/* the cluster interface: where we are */
-			ifname = at;
-	}
-	idx = ifname ? if_nametoindex(ifname) : 0;
-	p->flows = calloc(req->n_members * 6 + 1, sizeof(*p->flows));
-	if (!p->flows) {
-		freeifaddrs(ifa);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < req->n_members; i++) {
-		const struct tsn_addr *m = &req->members[i];
-		const struct tsn_addr *s = &self[m->family == AF_INET6];
-
-		if (is_local(ifa, m))
-			continue;
-		for (int d = 0; d < 2; d++) {
-			for (int k = 0; k < 3; k++) {
-				struct tsn_nft_flow *f = &p->flows[p->n_flows++];
-
-				f->family = m->family;
-				f->dir = d ? TSN_NFT_OUT : TSN_NFT_IN;
-				tsn_nft_flow_proto(f, protos[k]);
-				addr_bytes(m, f->peer);
-				if (s->family)
-					addr_bytes(s, f->local);
-				snprintf(f->ifname, sizeof(f->ifname), "%s",
-					 ifname ? ifname : "");
-				f->ifindex = idx;
-			}
-		}
-	}
-	freeifaddrs(ifa);
-	return 0;
-}
-
-static bool hook_is_input(const char *hook)
-{
-	return !strcmp(hook, "input") || !strcmp(hook, "prerouting") ||
-	       !strcmp(hook, "ingress");
-}
-
-static uint32_t hook_num(const char *hook)
-{
-	static const char *const names[] = { "prerouting", "input", "forward",
-					     "output", "postrouting" };
-
-	for (uint32_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(hook, names[i]))
-			return i;
-	return 99;
-}
-
-static int add_target(struct plan *p, const struct tsn_nft_chain *c,
-		      bool input, bool *added)
-{
-	struct tsn_fix_insert *t;
-
-	for (size_t i = 0; i < p->n_t; i++)
-		if (p->t[i].family == c->family &&
-		    !strcmp(p->t[i].table, c->table) &&
-		    !strcmp(p->t[i].chain, c->name))
-			return 0;
-	if (strlen(c->table) >= 64 || strlen(c->name) >= 64)
-		return -ENAMETOOLONG;
-	t = realloc(p->t, (p->n_t + 1) * sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-	p->t = t;
-	t = &p->t[p->n_t++];
-	memset(t, 0, sizeof(*t));
-	t->family = c->family;
-	t->input = input;
-	snprintf(t->table, sizeof(t->table), "%s", c->table);
-	snprintf(t->chain, sizeof(t->chain), "%s", c->name);
-	*added = true;
-	return 0;
-}
-
-static void note_bad(struct plan *p, const struct tsn_nft_verdict *v)
-{
-	char text[400];
-	size_t used = strlen(p->bad);
-
-	if (p->n_bad++ || used)
-		return;		/* the first says enough; count the rest */
-	tsn_nft_verdict_text(v, text, sizeof(text));
-	snprintf(p->bad, sizeof(p->bad), "%s", text);
-}
-
-/* The base chains that produced a drop: the chain itself, or every
- * base chain of its table on that hook when the drop came from a
- * chain jumped to. */
-static int targets_of(struct plan *p, struct tsn_nft_ruleset *rs,
-		      const struct tsn_nft_verdict *v, bool *added)
-{
-	const struct tsn_nft_where *w = &v->where;
-	uint32_t hook = hook_num(w->hook);
-	int ret = 0;
-	bool any = false;
-
-	const struct tsn_nft_chain *at;
-
-	if (w->family == NFPROTO_NETDEV || hook == 99)
-		return 1;	/* not a family our rules can go into */
-	at = tsn_nft_chain_find(rs, w->family, w->table, w->chain);
-	tsn_nft_sort(rs);
-	for (size_t i = 0; i < rs->n_chains && !ret; i++) {
-		const struct tsn_nft_chain *c = rs->chains[i];
-
-		if (c->family != w->family || strcmp(c->table, w->table) ||
-		    !c->base || c->hook != hook)
-			continue;
-		if (strcmp(c->name, w->chain) && at && at->base)
-			continue;
-		any = true;
-		ret = add_target(p, c, hook_is_input(w->hook), added);
-	}
-	return ret ? ret : !any;
-}
-
-/* The same effect as our accepts, for the flows we evaluate: every one of
- * them matches, so an unconditional accept at the head stands in. */
-static int model_insert(struct tsn_nft_ruleset *rs,
-			const struct tsn_fix_insert *t)
-{
-	struct tsn_nft_chain *c = tsn_nft_chain_find(rs, t->family, t->table,
-						     t->chain);
-	struct tsn_nft_rule *r, tmp;
-	struct tsn_nft_expr *e;
-
-	if (!c)
-		return -ENOENT;
-	r = tsn_nft_rule_add(c, 0, TSN_FIX_TAG);
-	if (!r)
-		return -ENOMEM;
-	e = tsn_nft_expr_add(r, TSN_NFT_IMMEDIATE, "immediate accept");
-	if (!e)
-		return -ENOMEM;
-	e->verdict = NF_ACCEPT;
-	tmp = *r;
-	memmove(&c->rules[1], &c->rules[0], (c->n_rules - 1) * sizeof(tmp));
-	c->rules[0] = tmp;
-	return 0;
-}
-
-/* Evaluate every flow; note the chains that drop. */
-static int plan_round(struct plan *p, struct tsn_nft_ruleset *rs,
-		      bool *added)
-{
-	struct tsn_nft_verdict *v = calloc(p->n_flows + 1, sizeof(*v));
-	int ret;
-
-	if (!v)
-		return -ENOMEM;
-	p->n_bad = 0;
-	p->bad[0] = '\0';
-	ret = tsn_fix_eval_flows(rs, p->flows, p->n_flows, v);
-	for (size_t i = 0; i < p->n_flows && !ret; i++) {
-		if (v[i].result == TSN_NFT_ACCEPT)
-			continue;
-		if (v[i].result == TSN_NFT_DROP) {
-			bool mine = false;
-
-			ret = targets_of(p, rs, &v[i], &mine);
-			*added |= mine;
-			if (ret < 0)
-				break;
-			if (ret == 0 && mine)
-				continue;
-			ret = 0;
-		}
-		note_bad(p, &v[i]);
-	}
-	free(v);
-	return ret;
-}
-
-/* Our previous accepts are planned afresh: in the model they become
- * rules that match nothing. */
-static void model_forget_ours(struct tsn_nft_ruleset *rs)
-{
-	for (size_t i = 0; i < rs->n_chains; i++) {
-		struct tsn_nft_chain *c = rs->chains[i];
-
-		for (size_t k = 0; k < c->n_rules; k++)
-			if (tsn_streq(c->rules[k].comment, TSN_FIX_TAG))
-				for (size_t x = 0; x < c->rules[k].n_exprs; x++)
-					c->rules[k].exprs[x].op = TSN_NFT_BREAK;
-	}
-}
-
-static int plan_make(struct plan *p, struct tsn_nft_ruleset *rs)
-{
-	size_t done = 0;
-	int ret = 0;
-
-	model_forget_ours(rs);
-	for (int round = 0; round < PLAN_ROUNDS; round++) {
-		bool added = false;
-
-		ret = plan_round(p, rs, &added);
-		for (; !ret && done < p->n_t; done++)
-			ret = model_insert(rs, &p->t[done]);
-		p->settled = !ret && !added;
-		if (ret || !added)
-			break;
-	}
-	return ret;
-}
-
-/* Tagged rules per target chain, when the fix is already in place (the
- * stand-ins the planner added have no handle). */
-static int collect_inserted(struct tsn_nft_ruleset *rs, struct plan *p,
-			    struct tsn_fix_result *res)
-{
-	res->ins = calloc(p->n_t + 1, sizeof(*res->ins));
-	if (!res->ins)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->n_t; i++) {
-		struct tsn_fix_insert *in = &res->ins[res->n_ins++];
-		struct tsn_nft_chain *c;
-
-		*in = p->t[i];
-		in->n_handles = 0;
-		c = tsn_nft_chain_find(rs, in->family, in->table, in->chain);
-		for (size_t k = 0; c && k < c->n_rules; k++)
-			if (c->rules[k].handle &&
-			    tsn_streq(c->rules[k].comment, TSN_FIX_TAG) &&
-			    in->n_handles < ARRAY_SIZE(in->handles))
-				in->handles[in->n_handles++] =
-					c->rules[k].handle;
-		res->rules_added += in->n_handles;
-	}
-	for (size_t i = 0; i < rs->n_chains; i++)
-		if (rs->chains[i]->family == NFPROTO_INET &&
-		    !strcmp(rs->chains[i]->table, TSN_FIX_TABLE))
-			res->table_rules += rs->chains[i]->n_rules;
-	res->rules_added += res->table_rules;
-	return 0;
 }
 
 static int read_rs(struct tsn_nft_ruleset **rs, struct tsn_fix_result *res)
@@ -558,7 +253,7 @@ static int verify(struct plan *p, struct tsn_nft_ruleset *rs,
 	ret = tsn_fix_eval_flows(rs, p->flows, p->n_flows, v);
 	for (size_t i = 0; i < p->n_flows && !ret; i++)
 		if (v[i].result != TSN_NFT_ACCEPT)
-			note_bad(p, &v[i]);
+			fix_note_bad(p, &v[i]);
 	free(v);
 out:
 	res->flows = p->n_flows;
@@ -628,9 +323,9 @@ static int apply_planned(const struct tsn_fix_req *req,
 			 TSN_FIX_BEFORE, strerror(-ret));
 		goto out;
 	}
-	ret = build_flows(req, &p);
+	ret = fix_build_flows(req, &p);
 	if (!ret)
-		ret = plan_make(&p, rs);
+		ret = fix_plan_make(&p, rs);
 	if (!ret && !in_place(req, &st, rs, &p)) {
 		ret = commit_echo(nl, rs, req, &p, exists, res);
 		if (ret && !res->err[0])
@@ -639,7 +334,7 @@ static int apply_planned(const struct tsn_fix_req *req,
 				 nl->failed_at, strerror(-ret));
 		res->changed = !ret;
 	} else if (!ret) {
-		ret = collect_inserted(rs, &p, res);
+		ret = fix_collect_inserted(rs, &p, res);
 	}
 	/* The model already holds the planned accepts (stand-ins that
 	 * every flow matches, as the rules just inserted do for member
