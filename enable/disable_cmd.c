@@ -94,8 +94,6 @@ int disable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct tsn_inv_diag diag = { .warn = tsn_inventory_warn_stderr,
-				     .warn_arg = (void *)ctx->cmd };
 	struct tsn_inventory inv;
 	unsigned timeout = 30;
 	int opt, rc;
@@ -118,10 +116,8 @@ int disable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 		tsn_err(ctx->cmd, "unexpected argument '%s'", argv[optind]);
 		return TSN_EXIT_USAGE;
 	}
-	if (tsn_inventory_load(ctx->config, &inv, &diag) < 0) {
-		tsn_err(ctx->cmd, "%s", diag.error);
+	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
-	}
 	rc = run_disable(ctx, &inv, timeout);
 	tsn_inventory_free(&inv);
 	return rc;

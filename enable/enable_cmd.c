@@ -297,8 +297,6 @@ static int enable_opts(int argc, char **argv, struct tsn_ctx *ctx,
 
 int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 {
-	struct tsn_inv_diag diag = { .warn = tsn_inventory_warn_stderr,
-				     .warn_arg = (void *)ctx->cmd };
 	struct enable_opts o = { 0 };
 	struct tsn_rollout ro = { .ctx = ctx };
 	struct tsn_inventory inv;
@@ -306,10 +304,8 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 
 	if ((ret = enable_opts(argc, argv, ctx, &o)) != 0)
 		return ret > 0 ? TSN_EXIT_OK : TSN_EXIT_USAGE;
-	if (tsn_inventory_load(ctx->config, &inv, &diag) < 0) {
-		tsn_err(ctx->cmd, "%s", diag.error);
+	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
-	}
 	if (o.x509)	/* before the plan: its hash and the nodes see it */
 		inv.cluster.auth = TSN_AUTH_X509;
 	if (inv.cluster.auth == TSN_AUTH_X509 && o.legacy) {

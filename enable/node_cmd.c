@@ -221,20 +221,14 @@ static int new_text_remove(struct tsn_ctx *ctx,
 static int change(struct tsn_ctx *ctx, bool add, char **argv,
 		  const struct node_opts *o)
 {
-	struct tsn_inv_diag diag = {
-		.warn = tsn_inventory_warn_stderr,
-		.warn_arg = (void *)ctx->cmd,
-	};
 	struct tsn_inventory old, inv = { 0 };
 	struct tsn_buf draft = { 0 }, text = { 0 };
 	struct tsn_node_change c = { .name = argv[0], .add = add };
 	char err[4400], label[4200];
 	int rc;
 
-	if (tsn_inventory_load(ctx->config, &old, &diag) < 0) {
-		tsn_err(ctx->cmd, "%s", diag.error);
+	if (tsn_ctx_inventory(ctx, &old) < 0)
 		return TSN_EXIT_USAGE;
-	}
 	rc = add ? new_text_add(ctx, &old, argv, o, &draft) :
 		   new_text_remove(ctx, &old, argv[0], &draft);
 	/* Errors point into the normalised text, so say which. */

@@ -371,10 +371,6 @@ int state_main(int argc, char **argv, struct tsn_ctx *ctx)
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct tsn_inv_diag diag = {
-		.warn = tsn_inventory_warn_stderr,
-		.warn_arg = (void *)ctx->cmd,
-	};
 	struct tsn_inventory inv;
 	bool force = false, export;
 	struct stat st;
@@ -398,10 +394,8 @@ int state_main(int argc, char **argv, struct tsn_ctx *ctx)
 			argv[optind + 1]);
 		return TSN_EXIT_USAGE;
 	}
-	if (tsn_inventory_load(ctx->config, &inv, &diag) < 0) {
-		tsn_err(ctx->cmd, "%s", diag.error);
+	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
-	}
 	if (export) {
 		rc = do_export(ctx, &inv, argv[optind + 1]);
 		if (rc < 0) {

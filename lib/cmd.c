@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "inventory.h"
 #include "util.h"
 
 int tsn_global_opt(struct tsn_ctx *ctx, int opt, const char *arg)
@@ -32,4 +33,16 @@ int tsn_usage(const struct tsn_ctx *ctx, const char *synopsis, bool error)
 	fprintf(f, "global options: -c FILE, --json, -q, -v "
 		"(see 'man tsnet-%s')\n", ctx->cmd ? ctx->cmd : "");
 	return error ? TSN_EXIT_USAGE : TSN_EXIT_OK;
+}
+
+int tsn_ctx_inventory(const struct tsn_ctx *ctx, struct tsn_inventory *inv)
+{
+	struct tsn_inv_diag diag = { .warn = tsn_inventory_warn_stderr,
+				     .warn_arg = (void *)ctx->cmd };
+
+	if (tsn_inventory_load(ctx->config, inv, &diag) < 0) {
+		tsn_err(ctx->cmd, "%s", diag.error);
+		return -1;
+	}
+	return 0;
 }

@@ -47,6 +47,12 @@ int tsn_global_opt(struct tsn_ctx *ctx, int opt, const char *arg);
  * or stderr (a usage error, exit 2) and return the exit code. */
 int tsn_usage(const struct tsn_ctx *ctx, const char *synopsis, bool error);
 
+/* Load the inventory named by -c / TSNET_CONFIG / the default, warnings
+ * (a world-writable file) on stderr.  On error prints the one
+ * "file:line: reason" line and returns -1; the caller exits 2. */
+struct tsn_inventory;
+int tsn_ctx_inventory(const struct tsn_ctx *ctx, struct tsn_inventory *inv);
+
 /* Node-local actions (tsnet agent ACTION). */
 extern const struct tsn_cmd tsn_agent_actions[];
 int agent_main(int argc, char **argv, struct tsn_ctx *ctx);

@@ -347,10 +347,6 @@ static int parse_opts(int argc, char **argv, struct tsn_ctx *ctx,
 
 int preflight_main(int argc, char **argv, struct tsn_ctx *ctx)
 {
-	struct tsn_inv_diag diag = {
-		.warn = tsn_inventory_warn_stderr,
-		.warn_arg = (void *)ctx->cmd,
-	};
 	struct pf_opts o = { 0 };
 	struct tsn_inventory inv;
 	int rc;
@@ -358,10 +354,8 @@ int preflight_main(int argc, char **argv, struct tsn_ctx *ctx)
 	rc = parse_opts(argc, argv, ctx, &o);
 	if (rc)
 		return rc - 100;
-	if (tsn_inventory_load(ctx->config, &inv, &diag) < 0) {
-		tsn_err(ctx->cmd, "%s", diag.error);
+	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
-	}
 	if (o.node && !tsn_inventory_find(&inv, o.node)) {
 		tsn_err(ctx->cmd, "%s: --node: no node '%s' in the inventory",
 			inv.path, o.node);

@@ -377,10 +377,6 @@ int probe_main(int argc, char **argv, struct tsn_ctx *ctx)
 		{ "ipv6", no_argument, NULL, OPT_IPV6 },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct tsn_inv_diag diag = {
-		.warn = tsn_inventory_warn_stderr,
-		.warn_arg = (void *)ctx->cmd,
-	};
 	struct probe_opts o = { .window = WINDOW_DEFAULT };
 	struct tsn_inventory inv;
 	int opt, rc;
@@ -419,10 +415,8 @@ int probe_main(int argc, char **argv, struct tsn_ctx *ctx)
 			"different nodes");
 		return TSN_EXIT_USAGE;
 	}
-	if (tsn_inventory_load(ctx->config, &inv, &diag) < 0) {
-		tsn_err(ctx->cmd, "%s", diag.error);
+	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
-	}
 	if (inv.n_nodes < 2) {
 		tsn_err(ctx->cmd, "%s: probing needs at least two nodes",
 			inv.path);
