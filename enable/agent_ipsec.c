@@ -41,6 +41,7 @@ struct apply {
 	const char *key, *cert, *ca;
 	struct tsn_buf conf, secrets, loaded;
 	enum tsn_svc svc;
+	bool charon_up;		/* charon answered on VICI */
 	char err[512];
 };
 
@@ -473,6 +474,7 @@ static int apply_run(struct apply *a, struct tsn_json *j, bool *ok)
 		a->svc = prev;
 	if (ret < 0)
 		goto out;
+	a->charon_up = true;
 	if ((ret = write_state(a, a->legacy ? &lc : &a->conf,
 			       a->legacy ? &ls : &a->secrets)) < 0) {
 		snprintf(a->err, sizeof(a->err), "writing " TSN_IPSEC_STATE
@@ -547,6 +549,9 @@ int tsn_ipsec_apply_action(int argc, char **argv, struct tsn_ctx *ctx)
 	tsn_json_arr_end(&j);
 	names_json(&j, "loaded", &a.loaded);
 	tsn_json_kstr(&j, "service", tsn_svc_name(a.svc));
+	/* the coordinator tells a charon that stopped later from one that
+	 * never started */
+	tsn_json_kbool(&j, "charon_up", a.charon_up);
 	tsn_json_obj_end(&j);
 	apply_free(&a);
 	if (tsn_json_finish(&j) == 0)

@@ -183,6 +183,37 @@ void tsn_rollout_fail_pair(struct tsn_rollout *ro, size_t k, const char *fmt,
 	snprintf(ro->res[k].why, sizeof(ro->res[k].why), "%s%s", fmt, detail);
 }
 
+/* Node i's charon answered: remember it on each of its pairs. */
+static void mark_up(struct tsn_rollout *ro, size_t i, const struct tsn_jv *r)
+{
+	bool up = false;
+
+	tsn_jv_getbool(r, "charon_up", &up);
+	for (size_t k = 0; up && k < ro->plan.n_pairs; k++) {
+		const struct tsn_plan_pair *p = &ro->plan.pairs[k];
+
+		if (p->a == i || p->b == i)
+			ro->res[k].up[p->a == i ? 0 : 1] = true;
+	}
+}
+
+bool tsn_rollout_charon_down(const struct tsn_jv *rep)
+{
+	bool running = true;
+
+	return rep->type == TSN_JOBJ && tsn_jv_getbool(rep, "running",
+						       &running) && !running;
+}
+
+void tsn_rollout_fail_charon(struct tsn_rollout *ro, size_t k, size_t i)
+{
+	char w[160];
+
+	snprintf(w, sizeof(w), "%s: charon is not running (it stopped "
+		 "during the rollout)", ro->inv->nodes[i].name);
+	tsn_rollout_fail_pair(ro, k, "", w);
+}
+
 static void judge_apply(struct tsn_rollout *ro, size_t i,
 			const struct tsn_jv *r, const char *why, int pass)
 {
@@ -190,6 +221,8 @@ static void judge_apply(struct tsn_rollout *ro, size_t i,
 	const char *err = tsn_jv_getstr(r, "error");
 	const char *name = ro->inv->nodes[i].name;
 
+	if (pass == 0 && r->type == TSN_JOBJ)
+		mark_up(ro, i, r);
 	if (r->type != TSN_JOBJ || err) {
 		if (pass == 1)
 			return;
@@ -258,6 +291,53 @@ int tsn_rollout_initiate(struct tsn_rollout *ro)
 	return phase(ro, false, true);
 }
 
+/* The pair to blame for node i: the first failed one with i, else
+ * i's first pair in this run; -1 when none. */
+static long blame_pair(const struct tsn_rollout *ro, size_t i)
+{
+	long first = -1;
+
+	for (size_t k = 0; k < ro->plan.n_pairs; k++) {
+		const struct tsn_plan_pair *p = &ro->plan.pairs[k];
+
+		if (!tsn_rollout_pair_in(ro, k) || (p->a != i && p->b != i) ||
+		    !ro->res[k].up[p->a == i ? 0 : 1])
+			continue;
+		if (ro->res[k].why[0])
+			return (long)k;
+		if (first < 0)
+			first = (long)k;
+	}
+	return first;
+}
+
+/* Before rolling back (which stops the charons tsnet started): is a
+ * charon that was up gone?  Asked through the agent on each node. */
+static void diagnose(struct tsn_rollout *ro)
+{
+	size_t n = ro->inv->n_nodes;
+	struct tsn_jv *rep = calloc(n, sizeof(*rep));
+	char (*why)[300] = calloc(n, sizeof(*why));
+	long k;
+
+	if (!rep || !why || tsn_rollout_run(ro, "ipsec-sas", NULL, rep,
+					    why) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (!ro->in[i] || !tsn_rollout_charon_down(&rep[i]) ||
+		    (k = blame_pair(ro, i)) < 0)
+			continue;
+		ro->error[0] = '\0';	/* the cause, not its symptoms */
+		tsn_rollout_fail_charon(ro, (size_t)k, i);
+		break;
+	}
+out:
+	for (size_t i = 0; rep && i < n; i++)
+		tsn_jv_free(&rep[i]);
+	free(rep);
+	free(why);
+}
+
 void tsn_rollout_rollback(struct tsn_rollout *ro)
 {
 	size_t n = ro->inv->n_nodes, len;
@@ -265,6 +345,7 @@ void tsn_rollout_rollback(struct tsn_rollout *ro)
 	char (*why)[300] = calloc(n, sizeof(*why));
 	bool all = true;
 
+	diagnose(ro);
 	if (!rep || !why || tsn_rollout_run(ro, "ipsec-rollback", NULL, rep,
 					    why) < 0) {
 		len = strlen(ro->error);

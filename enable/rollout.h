@@ -22,6 +22,7 @@ struct tsn_pair_result {
 	bool encap;
 	bool ok;		/* INSTALLED, TRANSPORT, AES_GCM on both */
 	char why[400];		/* when !ok: what went wrong */
+	bool up[2];		/* charon answered on a, b in ipsec-apply */
 	/* the proof */
 	bool proved;
 	unsigned esp, cleartext;
@@ -70,7 +71,14 @@ int tsn_rollout_flow(struct tsn_rollout *ro);
  * becomes ro->error). */
 void tsn_rollout_fail_pair(struct tsn_rollout *ro, size_t k,
 			   const char *prefix, const char *detail);
-/* ipsec-rollback on every node taking part; appends to ro->error. */
+/* Does this ipsec-sas reply say charon is not running? */
+bool tsn_rollout_charon_down(const struct tsn_jv *rep);
+/* Record pair k as failed because node i's charon stopped. */
+void tsn_rollout_fail_charon(struct tsn_rollout *ro, size_t k, size_t i);
+/* ipsec-rollback on every node taking part; appends to ro->error.
+ * First, a node whose charon answered in ipsec-apply and no longer
+ * runs is named as the cause (a dead peer looks like any pair failure:
+ * no SA, no ESP decrypted), replacing the error found so far. */
 void tsn_rollout_rollback(struct tsn_rollout *ro);
 
 #endif

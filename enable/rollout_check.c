@@ -95,6 +95,13 @@ static int judge_sas(struct tsn_rollout *ro, struct tsn_jv *rep,
 			all = false;
 			continue;
 		}
+		if (tsn_rollout_charon_down(&rep[p->a]) ||
+		    tsn_rollout_charon_down(&rep[p->b])) {
+			/* no SA will come: say why now, not at the timeout */
+			tsn_rollout_fail_charon(ro, k, tsn_rollout_charon_down(
+						&rep[p->a]) ? p->a : p->b);
+			return -EPROTO;
+		}
 		a = judge_side(ro, k, p->a, p->b, &rep[p->a], w, sizeof(w));
 		if (a == 1)
 			b = judge_side(ro, k, p->b, p->a, &rep[p->b], w,
@@ -272,6 +279,13 @@ int tsn_rollout_flow(struct tsn_rollout *ro)
 
 		if (!tsn_rollout_pair_in(ro, k))
 			continue;
+		if (tsn_rollout_charon_down(&rep[i]) ||
+		    tsn_rollout_charon_down(&rep[o])) {
+			ro->res[k].ok = false;
+			tsn_rollout_fail_charon(ro, k, tsn_rollout_charon_down(
+						&rep[i]) ? i : o);
+			continue;
+		}
 		if (flowed(&rep[i], ro->inv->nodes[o].name)) {
 			i = p->b;
 			o = p->a;
