@@ -1,8 +1,11 @@
 /* enable_cmd.c - `tsnet enable-ipsec` and `tsnet disable-ipsec`.
  *
- * enable-ipsec plans a key per pair, rolls the configuration out without
- * an outage (rollout.c), proves ESP is on the wire and prints one line
- * per pair.  On any failure every node is rolled back and one line says
+ * enable-ipsec plans a key per pair, probes the pairs it enables for the
+ * first time to decide which need UDP encapsulation (encap.c), rolls the
+ * configuration out without an outage (rollout.c), proves ESP is on the
+ * wire and prints one line per pair.  A pair the probe shows cannot work
+ * (no UDP 500, or neither ESP nor UDP 4500) is refused before any node
+ * is touched.  On any failure every node is rolled back and one line says
  * which pair failed and why.  disable-ipsec runs ipsec-remove on every
  * node: connections, SAs, keys and files go, traffic flows in clear.
  */
@@ -12,25 +15,37 @@
 #include <string.h>
 
 #include "commands.h"
+#include "enable/encap.h"
 #include "enable/rollout.h"
 #include "lib/inventory.h"
 #include "lib/output.h"
 
 static const char enable_synopsis[] =
-	"[--encap] [--legacy] [--auth psk|x509] [--node NAME] [--no-verify] "
-	"[--timeout SECONDS]";
+	"[--encap] [--no-probe] [--legacy] [--auth psk|x509] [--node NAME] "
+	"[--no-verify] [--timeout SECONDS]";
 
 struct enable_opts {
-	bool encap, legacy, no_verify, x509;
+	bool encap, no_probe, legacy, no_verify, x509;
 	const char *node;
 	unsigned timeout;
 };
 
-static void print_pairs(const struct tsn_rollout *ro, bool verify, FILE *f,
-			bool colour)
+/* "yes (probe: ESP dropped n1 -> n3)": what the SA does, and why the
+ * plan chose it. */
+static void encap_cell(char *buf, size_t len, bool encap,
+		       const struct tsn_encap_choice *c)
+{
+	snprintf(buf, len, "%s%s%s%s", encap ? "yes" : "no",
+		 c && c->why[0] ? " (" : "", c ? c->why : "",
+		 c && c->why[0] ? ")" : "");
+}
+
+static void print_pairs(const struct tsn_rollout *ro,
+			const struct tsn_encap_choice *ch, bool verify,
+			FILE *f, bool colour)
 {
 	struct tsn_table t;
-	char pair[2 * TSN_NAME_MAX + 8], wire[700];
+	char pair[2 * TSN_NAME_MAX + 8], wire[700], encap[360];
 
 	tsn_table_init(&t, 6);
 	tsn_table_row(&t, (const char *const[]){ "PAIR", "STATE", "MODE",
@@ -52,15 +67,17 @@ static void print_pairs(const struct tsn_rollout *ro, bool verify, FILE *f,
 		else
 			snprintf(wire, sizeof(wire), "esp on the wire (%u "
 				 "packets), no cleartext", r->esp);
+		encap_cell(encap, sizeof(encap), r->encap || p->encap,
+			   ch ? &ch[k] : NULL);
 		tsn_table_row(&t, (const char *const[]){ pair, r->state,
-			      r->mode, r->cipher, r->encap ? "yes" : "no",
-			      wire });
+			      r->mode, r->cipher, encap, wire });
 	}
 	tsn_table_print(&t, f, colour);
 	tsn_table_free(&t);
 }
 
-static int print_json(const struct tsn_rollout *ro, bool verify, int rc)
+static int print_json(const struct tsn_rollout *ro,
+		      const struct tsn_encap_choice *ch, bool verify, int rc)
 {
 	struct tsn_buf b = { 0 };
 	struct tsn_json j;
@@ -81,10 +98,12 @@ static int print_json(const struct tsn_rollout *ro, bool verify, int rc)
 		tsn_json_obj_begin(&j);
 		tsn_json_kstr(&j, "a", ro->inv->nodes[ro->plan.pairs[k].a].name);
 		tsn_json_kstr(&j, "b", ro->inv->nodes[ro->plan.pairs[k].b].name);
-		tsn_json_kstr(&j, "state", r->state);
-		tsn_json_kstr(&j, "mode", r->mode);
-		tsn_json_kstr(&j, "cipher", r->cipher);
-		tsn_json_kbool(&j, "encap", r->encap);
+		tsn_json_kstr(&j, "state", r->state[0] ? r->state : NULL);
+		tsn_json_kstr(&j, "mode", r->mode[0] ? r->mode : NULL);
+		tsn_json_kstr(&j, "cipher", r->cipher[0] ? r->cipher : NULL);
+		tsn_json_kbool(&j, "encap", r->encap ||
+			       ro->plan.pairs[k].encap);
+		tsn_json_kstr(&j, "encap_reason", ch ? ch[k].why : NULL);
 		tsn_json_kbool(&j, "ok", r->ok);
 		tsn_json_kstr(&j, "why", r->why[0] ? r->why : NULL);
 		tsn_json_key(&j, "wire");
@@ -119,7 +138,8 @@ static int proof_rc(const struct tsn_rollout *ro)
 	return TSN_EXIT_OK;
 }
 
-static int rollout(struct tsn_rollout *ro, const struct enable_opts *o)
+static int rollout(struct tsn_rollout *ro, const struct enable_opts *o,
+		   const struct tsn_encap_choice *ch)
 {
 	int ret, rc;
 
@@ -152,9 +172,9 @@ static int rollout(struct tsn_rollout *ro, const struct enable_opts *o)
 	}
 	tsn_progress_end(&ro->progress);
 	if (ro->ctx->json)
-		print_json(ro, !o->no_verify, rc);
+		print_json(ro, ch, !o->no_verify, rc);
 	else if (!ro->error[0])
-		print_pairs(ro, !o->no_verify, stdout, ro->ctx->tty);
+		print_pairs(ro, ch, !o->no_verify, stdout, ro->ctx->tty);
 	if (ro->error[0])
 		tsn_err(ro->ctx->cmd, "%s", ro->error);
 	else if (rc == TSN_EXIT_PROBLEM)
@@ -246,10 +266,11 @@ static int enable_opts(int argc, char **argv, struct tsn_ctx *ctx,
 		       struct enable_opts *o)
 {
 	enum { O_ENCAP = 0x2000, O_LEGACY, O_AUTH, O_NODE, O_NOVERIFY,
-	       O_TIMEOUT };
+	       O_TIMEOUT, O_NOPROBE };
 	static const struct option longopts[] = {
 		TSN_GLOBAL_LONGOPTS,
 		{ "encap", no_argument, NULL, O_ENCAP },
+		{ "no-probe", no_argument, NULL, O_NOPROBE },
 		{ "legacy", no_argument, NULL, O_LEGACY },
 		{ "auth", required_argument, NULL, O_AUTH },
 		{ "node", required_argument, NULL, O_NODE },
@@ -267,6 +288,7 @@ static int enable_opts(int argc, char **argv, struct tsn_ctx *ctx,
 			tsn_usage(ctx, enable_synopsis, false);
 			return 1;
 		case O_ENCAP: o->encap = true; break;
+		case O_NOPROBE: o->no_probe = true; break;
 		case O_LEGACY: o->legacy = true; break;
 		case O_NOVERIFY: o->no_verify = true; break;
 		case O_NODE: o->node = optarg; break;
@@ -295,10 +317,63 @@ static int enable_opts(int argc, char **argv, struct tsn_ctx *ctx,
 	return 0;
 }
 
+/* Which pairs UDP-encapsulate: the nodes' records for pairs enabled
+ * before, the probe for the others of this run (unless --no-probe).
+ * Nothing is changed on any node here.  0, or an exit code. */
+static int choose_encap(struct tsn_rollout *ro, const struct enable_opts *o,
+			struct tsn_encap_choice **out)
+{
+	size_t n = ro->inv->n_nodes;
+	struct tsn_jv *states = calloc(n, sizeof(*states));
+	const struct tsn_jv **recs = calloc(n, sizeof(*recs));
+	bool *in = calloc(ro->plan.n_pairs + 1, sizeof(*in));
+	struct tsn_encap_run er = {
+		.ctx = ro->ctx, .plan = &ro->plan, .probe = !o->no_probe,
+		.recs = recs, .in = in,
+		.ch = calloc(ro->plan.n_pairs + 1, sizeof(*er.ch)),
+	};
+	int ret = states && recs && in && er.ch ? 0 : -ENOMEM, rc = 0;
+
+	if (ret == 0 && tsn_encap_want_of(o->encap, ro->inv->cluster.encap,
+					  &er.want, &er.label) < 0) {
+		tsn_err(ro->ctx->cmd, "--encap: %s says encap = no (set encap "
+			"= yes or auto there, or drop --encap)", ro->inv->path);
+		rc = TSN_EXIT_USAGE;
+		goto out;
+	}
+	for (size_t k = 0; ret == 0 && k < ro->plan.n_pairs; k++)
+		in[k] = tsn_rollout_pair_in(ro, k);
+	if (ret == 0 && !o->no_probe)
+		ret = tsn_encap_survey(ro->inv, states, recs);
+	if (ret == 0)
+		ret = tsn_encap_choose(&er);
+	if (ret == -EPROTO) {
+		tsn_encap_refusal(&ro->plan, er.ch, ro->error,
+				  sizeof(ro->error));
+		if (ro->ctx->json)
+			print_json(ro, er.ch, false, TSN_EXIT_PROBLEM);
+		tsn_err(ro->ctx->cmd, "%s", ro->error);
+		rc = TSN_EXIT_PROBLEM;
+	} else if (ret < 0) {
+		tsn_err(ro->ctx->cmd, "probe before enabling: %s",
+			strerror(-ret));
+		rc = TSN_EXIT_RUNTIME;
+	}
+out:
+	for (size_t i = 0; states && i < n; i++)
+		tsn_jv_free(&states[i]);
+	free(states);
+	free(recs);
+	free(in);
+	*out = er.ch;
+	return rc;
+}
+
 int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 {
 	struct enable_opts o = { 0 };
 	struct tsn_rollout ro = { .ctx = ctx };
+	struct tsn_encap_choice *ch = NULL;
 	struct tsn_inventory inv;
 	int ret, rc;
 
@@ -316,12 +391,15 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 		if (ret == -ENOMEM)
 			tsn_err(ctx->cmd, "%s", strerror(-ret));
 		rc = ret == -ENOMEM ? TSN_EXIT_RUNTIME : TSN_EXIT_USAGE;
+	} else if ((rc = choose_encap(&ro, &o, &ch)) != 0) {
+		/* refused or failed: nothing was changed */
 	} else if (inv.cluster.auth == TSN_AUTH_X509 &&
 		   issue_certs(&ro) < 0) {
 		rc = TSN_EXIT_RUNTIME;
 	} else {
-		rc = rollout(&ro, &o);
+		rc = rollout(&ro, &o, ch);
 	}
+	free(ch);
 	rollout_free(&ro);
 	tsn_inventory_free(&inv);
 	return rc;

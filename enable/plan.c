@@ -21,18 +21,14 @@ static int cmp_str(const void *a, const void *b)
 int tsn_plan_build(struct tsn_plan *p, const struct tsn_inventory *inv,
 		   bool encap_all, long only)
 {
-	size_t n = inv->n_nodes, k = 0, n_encap = 0;
-	char **encap = NULL;
+	size_t n = inv->n_nodes, k = 0;
 	int ret = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->inv = inv;
 	p->pairs = calloc(n * (n - (n > 0)) / 2 + 1, sizeof(*p->pairs));
-	encap = calloc(n * (n - (n > 0)) / 2 + 1, sizeof(*encap));
-	if (!p->pairs || !encap) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	if (!p->pairs)
+		return -ENOMEM;
 	encap_all = encap_all || inv->cluster.encap == TSN_ENCAP_YES;
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = i + 1; j < n; j++) {
@@ -47,24 +43,42 @@ int tsn_plan_build(struct tsn_plan *p, const struct tsn_inventory *inv,
 			     (size_t)only == j) &&
 			    (ret = tsn_psk_random(pp->psk)) < 0)
 				goto out;
-			if (pp->encap &&
-			    asprintf(&encap[n_encap++], "%s %s",
-				     inv->nodes[pp->a].name,
-				     inv->nodes[pp->b].name) < 0) {
-				encap[--n_encap] = NULL;
-				ret = -ENOMEM;
-				goto out;
-			}
 		}
 	}
 	p->n_pairs = k;
-	ret = tsn_plan_hash(inv, (const char *const *)encap, n_encap, p->hash);
+	ret = tsn_plan_rehash(p);
 out:
+	if (ret < 0)
+		tsn_plan_free(p);
+	return ret;
+}
+
+int tsn_plan_rehash(struct tsn_plan *p)
+{
+	const struct tsn_inventory *inv = p->inv;
+	char **encap = calloc(p->n_pairs + 1, sizeof(*encap));
+	size_t n_encap = 0;
+	int ret = encap ? 0 : -ENOMEM;
+
+	for (size_t k = 0; ret == 0 && k < p->n_pairs; k++) {
+		const struct tsn_plan_pair *pp = &p->pairs[k];
+
+		if (!pp->encap)
+			continue;
+		if (asprintf(&encap[n_encap], "%s %s", inv->nodes[pp->a].name,
+			     inv->nodes[pp->b].name) < 0) {
+			encap[n_encap] = NULL;
+			ret = -ENOMEM;
+			break;
+		}
+		n_encap++;
+	}
+	if (ret == 0)
+		ret = tsn_plan_hash(inv, (const char *const *)encap, n_encap,
+				    p->hash);
 	for (size_t i = 0; encap && i < n_encap; i++)
 		free(encap[i]);
 	free(encap);
-	if (ret < 0)
-		tsn_plan_free(p);
 	return ret;
 }
 

@@ -29,11 +29,16 @@ struct tsn_plan {
 };
 
 /* Every pair of the inventory, with new keys.  encap_all (--encap or the
- * inventory's encap = yes) encapsulates every pair.  With only >= 0,
+ * inventory's encap = yes) encapsulates every pair; otherwise none until
+ * the caller sets pairs[k].encap and calls tsn_plan_rehash().  With only >= 0,
  * only the pairs that include node index `only` (enable-ipsec --node)
  * get keys; the hash always covers the whole cluster.  0 or -errno. */
 int tsn_plan_build(struct tsn_plan *p, const struct tsn_inventory *inv,
 		   bool encap_all, long only);
+/* The hash again, after the caller changed pairs' encap (enable-ipsec
+ * and node add decide it per pair from the probe: encap.c).  0 or
+ * -errno. */
+int tsn_plan_rehash(struct tsn_plan *p);
 /* Wipes the keys. */
 void tsn_plan_free(struct tsn_plan *p);
 /* The pair of nodes i and j, or NULL. */
