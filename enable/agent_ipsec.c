@@ -39,6 +39,7 @@ struct apply {
 	/* auth x509: private/, x509/, x509ca/ files and their PEM text */
 	char key_path[256], cert_path[256], ca_path[256];
 	const char *key, *cert, *ca;
+	char *kept[3];		/* key, cert, CA kept from this node's disk */
 	struct tsn_buf conf, secrets, loaded;
 	enum tsn_svc svc;
 	bool charon_up;		/* charon answered on VICI */
@@ -78,6 +79,60 @@ static bool in_array(const struct tsn_jv *arr, const char *s)
 	return false;
 }
 
+/* This node's record says x509 (a PSK request cannot keep its keys). */
+static bool was_x509(void)
+{
+	struct tsn_jv st = { 0 };
+	bool yes = tsn_ipsec_read_state(&st) == 0 && tsn_x509_record(&st);
+
+	tsn_jv_free(&st);
+	return yes;
+}
+
+/* A request without credentials (node add|remove on an x509 cluster:
+ * the coordinator never holds a node's key) keeps the node's own. */
+static int keep_creds(struct apply *a)
+{
+	const char *path[] = { a->key_path, a->cert_path, a->ca_path };
+	size_t len;
+
+	for (int i = 0; i < 3; i++)
+		if (tsn_read_file(path[i], 1 << 16, &a->kept[i], &len) < 0)
+			return -ENOENT;
+	a->key = a->kept[0];
+	a->cert = a->kept[1];
+	a->ca = a->kept[2];
+	return 0;
+}
+
+static int x509_creds(struct apply *a, const char *node)
+{
+	a->key = tsn_jv_getstr(&a->req, "key");
+	a->cert = tsn_jv_getstr(&a->req, "cert");
+	a->ca = tsn_jv_getstr(&a->req, "cacert");
+	if (a->legacy || tsn_x509_paths(node, a->key_path, a->cert_path,
+					a->ca_path) < 0) {
+		snprintf(a->err, sizeof(a->err), "auth x509: %s", a->legacy ?
+			 "not with --legacy" : "path too long");
+		return -EINVAL;
+	}
+	if (a->key || a->cert || a->ca) {
+		if (a->key && a->cert && a->ca)
+			return 0;
+		snprintf(a->err, sizeof(a->err), "auth x509: the request "
+			 "lacks the key or certificates");
+		return -EINVAL;
+	}
+	if (keep_creds(a) < 0) {
+		snprintf(a->err, sizeof(a->err), "auth x509: no key or "
+			 "certificate in the request and none in %s (repair: "
+			 "tsnet enable-ipsec --auth x509 --node %s on the "
+			 "coordinator)", a->key_path, node);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int build_conf(struct apply *a)
 {
 	const struct tsn_jv *keys = tsn_jv_get(&a->req, "keys");
@@ -91,19 +146,9 @@ static int build_conf(struct apply *a)
 		return -EINVAL;
 	}
 	a->nc.inv = &a->inv;
-	if ((a->nc.x509 = a->inv.cluster.auth == TSN_AUTH_X509)) {
-		a->key = tsn_jv_getstr(&a->req, "key");
-		a->cert = tsn_jv_getstr(&a->req, "cert");
-		a->ca = tsn_jv_getstr(&a->req, "cacert");
-		if (!a->key || !a->cert || !a->ca || a->legacy ||
-		    tsn_x509_paths(node, a->key_path, a->cert_path,
-				   a->ca_path) < 0) {
-			snprintf(a->err, sizeof(a->err), "auth x509: %s",
-				 a->legacy ? "not with --legacy" : "the "
-				 "request lacks the key or certificates");
-			return -EINVAL;
-		}
-	}
+	if ((a->nc.x509 = a->inv.cluster.auth == TSN_AUTH_X509) &&
+	    x509_creds(a, node) < 0)
+		return -EINVAL;
 	a->nc.peers = calloc(a->inv.n_nodes, sizeof(*a->nc.peers));
 	if (!a->nc.peers)
 		return -ENOMEM;
@@ -124,7 +169,9 @@ static int build_conf(struct apply *a)
 		    kept_key(a->secrets_path, p->name, pc->psk) < 0) {
 			snprintf(a->err, sizeof(a->err), "no key for the pair "
 				 "%s <-> %s%s", a->nc.self->name, p->name,
-				 hex ? " (malformed)" : " (run enable-ipsec "
+				 hex ? " (malformed)" : was_x509() ? " (this "
+				 "node uses x509 certificates: run enable-ipsec "
+				 "with --auth x509)" : " (run enable-ipsec "
 				 "for the whole cluster)");
 			return -EINVAL;
 		}
@@ -212,6 +259,8 @@ static int write_state(struct apply *a, const struct tsn_buf *cf,
 	tsn_json_kstr(&j, "node", a->nc.self->name);
 	tsn_json_kstr(&j, "plan_hash", tsn_jv_getstr(&a->req, "plan_hash"));
 	tsn_json_kstr(&j, "service", tsn_svc_name(a->svc));
+	/* node add|remove learn the cluster's authentication here */
+	tsn_json_kstr(&j, "auth", a->nc.x509 ? "x509" : "psk");
 	tsn_json_key(&j, "files");
 	tsn_json_arr_begin(&j);
 	for (int i = 0; i < 2; i++) {
@@ -359,9 +408,15 @@ static int load_all(struct apply *a, struct tsn_vici *v)
 	if ((ret = tsn_list_tsnet_conns(v, &have)) < 0)
 		goto out;
 	for (size_t off = 0; have.p && off < have.len;
-	     off += strlen(have.p + off) + 1)
-		if (!tsn_names_has(&a->loaded, have.p + off))
-			tsn_unload_conn(v, have.p + off);
+	     off += strlen(have.p + off) + 1) {
+		if (tsn_names_has(&a->loaded, have.p + off))
+			continue;
+		tsn_unload_conn(v, have.p + off);
+		/* a removed peer's certificate, cached when it
+		 * authenticated, goes too */
+		if (a->nc.x509)
+			tsn_flush_certs(v);
+	}
 out:
 	tsn_buf_free(&have);
 	return ret;
@@ -508,6 +563,8 @@ static void apply_free(struct apply *a)
 				    strlen(keys->items[i].str));
 	if (a->key)	/* the node's private key, from the request */
 		tsn_memzero((char *)a->key, strlen(a->key));
+	for (int i = 0; i < 3; i++)
+		free(a->kept[i]);
 	tsn_jv_free(&a->req);
 	if (a->nc.peers)
 		tsn_memzero(a->nc.peers, a->inv.n_nodes * sizeof(*a->nc.peers));

@@ -56,6 +56,9 @@ int tsn_list_tsnet_conns(struct tsn_vici *v, struct tsn_buf *names);
 /* Terminate the SAs of connection name (without waiting for the peer),
  * unload it and its shared key. */
 int tsn_unload_conn(struct tsn_vici *v, const char *name);
+/* Empty charon's cache of certificates peers sent (VICI flush-certs);
+ * certificates loaded with load-cert stay. */
+int tsn_flush_certs(struct tsn_vici *v);
 /* Terminate connection name's SAs without waiting for the peer. */
 int tsn_terminate(struct tsn_vici *v, const char *name);
 /* Initiate child and IKE SA `name`, waiting at most timeout_ms; on

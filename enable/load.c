@@ -318,6 +318,21 @@ static int simple(struct tsn_vici *v, const char *cmd, const char *k1,
 	return ret;
 }
 
+int tsn_flush_certs(struct tsn_vici *v)
+{
+	struct tsn_vici_el resp;
+	int ret;
+
+	/* no argument: every type; only the cache, never loaded creds */
+	ret = tsn_vici_call(v, "flush-certs", NULL, NULL, NULL, NULL, &resp);
+	if (ret == 0) {
+		if (!tsn_vici_success(&resp, NULL))
+			ret = -EIO;
+		tsn_vici_el_free(&resp);
+	}
+	return ret;
+}
+
 int tsn_terminate(struct tsn_vici *v, const char *name)
 {
 	int ret = simple(v, "terminate", "ike", name, "force", "yes");

@@ -16,9 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "enable/encap.h"
 #include "enable/node.h"
 #include "enable/plan.h"
 #include "enable/status.h"
+#include "enable/x509.h"
 #include "lib/json.h"
 #include "lib/transport.h"
 #include "lib/util.h"
@@ -38,6 +40,13 @@ struct napply {
 	size_t self;			/* add: the new node's index */
 	bool encap_all, trap, legacy, any;
 	struct tsn_plan plan;
+	/* auth x509 (a record says so): the inventory and its text with
+	 * auth = x509, as enable-ipsec --auth x509 sent it; the new node's
+	 * key and certificate from the coordinator's CA */
+	bool x509;
+	struct tsn_inventory xinv;
+	struct tsn_buf xtext, ca;
+	struct tsn_x509_cred cred;
 	int rc;
 };
 
@@ -55,11 +64,10 @@ static bool job_ok(const struct tsn_job *job, char *why, size_t len)
 	return false;
 }
 
-/* What one node's ipsec-state says: its record, trap, legacy, encap. */
+/* What one node's ipsec-state says: its record, trap, legacy. */
 static void take_state(struct napply *na, struct peer *p,
 		       const struct tsn_job *job)
 {
-	const struct tsn_jv *peers;
 	char err[128];
 
 	if (!job_ok(job, p->why, sizeof(p->why)))
@@ -79,14 +87,7 @@ static void take_state(struct napply *na, struct peer *p,
 		tsn_jv_getbool(p->rec, "legacy", &na->legacy);
 	}
 	na->any = true;
-	peers = tsn_jv_get(p->rec, "peers");
-	for (size_t k = 0; peers && peers->type == TSN_JARR &&
-			   k < peers->n; k++) {
-		bool e = false;
-
-		tsn_jv_getbool(&peers->items[k], "encap", &e);
-		na->encap_all = na->encap_all || e;
-	}
+	na->x509 = na->x509 || tsn_x509_record(p->rec);
 }
 
 /* ipsec-state on every node of the new inventory (add: but the new). */
@@ -140,12 +141,12 @@ static int request(struct napply *na, size_t to, struct tsn_buf *b)
 
 	tsn_json_init(&j, b, false);
 	tsn_json_obj_begin(&j);
-	tsn_json_kstr(&j, "inventory", na->c->text);
+	tsn_json_kstr(&j, "inventory", na->x509 ? na->xtext.p : na->c->text);
 	tsn_json_kstr(&j, "node", inv->nodes[to].name);
 	tsn_json_kstr(&j, "plan_hash", na->plan.hash);
 	tsn_json_key(&j, "keys");
 	tsn_json_obj_begin(&j);
-	for (size_t i = 0; na->c->add && i < inv->n_nodes; i++) {
+	for (size_t i = 0; na->c->add && !na->x509 && i < inv->n_nodes; i++) {
 		struct tsn_plan_pair *pp;
 
 		if (i == to || (!is_new && i != na->self))
@@ -158,11 +159,20 @@ static int request(struct napply *na, size_t to, struct tsn_buf *b)
 	}
 	tsn_memzero(hex, sizeof(hex));
 	tsn_json_obj_end(&j);
+	if (na->x509 && is_new) {	/* peers keep their own */
+		tsn_json_kstr(&j, "cacert", na->ca.p);
+		tsn_json_kstr(&j, "cert", na->cred.cert.p);
+		tsn_json_kstr(&j, "key", na->cred.key.p);
+	}
 	tsn_json_key(&j, "encap");
 	tsn_json_arr_begin(&j);
-	for (size_t i = 0; na->encap_all && i < inv->n_nodes; i++)
-		if (i != to)
+	for (size_t i = 0; i < inv->n_nodes; i++) {
+		const struct tsn_plan_pair *ep = tsn_plan_find(&na->plan, to,
+							       i);
+
+		if (i != to && ep && ep->encap)
 			tsn_json_str(&j, inv->nodes[i].name);
+	}
 	tsn_json_arr_end(&j);
 	tsn_json_kbool(&j, "trap", na->trap);
 	tsn_json_kbool(&j, "legacy", na->legacy);
@@ -277,6 +287,52 @@ static int remove_leaving(struct napply *na)
 	return ret;
 }
 
+/* auth x509: the text the nodes get says so; the new node's key and
+ * certificate.  1 when the CA is missing (said, nothing applied). */
+static int x509_prepare(struct napply *na)
+{
+	char err[600];
+	int ret;
+
+	na->xinv = *na->c->inv;		/* shallow: the strings stay theirs */
+	na->xinv.cluster.auth = TSN_AUTH_X509;
+	if ((ret = tsn_inventory_format(&na->xinv, &na->xtext)) < 0 ||
+	    !na->c->add)
+		return ret;
+	if (tsn_x509_issue_node(&na->c->inv->nodes[na->self], &na->ca,
+				&na->cred, err, sizeof(err)) == 0)
+		return 0;
+	tsn_node_say(na->c->name, NULL, "not-configured", "%s: not "
+		     "configured: %s", na->c->name, err);
+	bump(na, TSN_EXIT_RUNTIME);
+	return 1;
+}
+
+/* Which pairs UDP-encapsulate (encap.c): the existing pairs as their
+ * records say, the new node's as the probe finds.  1 when a new pair is
+ * refused (said; nothing applied). */
+static int choose_encap(struct napply *na)
+{
+	const struct tsn_jv **recs = calloc(na->n + 1, sizeof(*recs));
+	char why[800];
+	int ret;
+
+	if (!recs)
+		return -ENOMEM;
+	for (size_t i = 0; i < na->n; i++)
+		recs[i] = na->peers[i].rec;
+	ret = tsn_encap_node_change(na->ctx, &na->plan, recs, na->c->add ?
+				    (long)na->self : -1, why, sizeof(why));
+	free(recs);
+	if (ret != -EPROTO)
+		return ret;
+	tsn_node_say(na->c->name, NULL, "not-configured", "%s: not "
+		     "configured: %s (then: tsnet enable-ipsec --node %s)",
+		     na->c->name, why, na->c->name);
+	bump(na, TSN_EXIT_PROBLEM);
+	return 1;
+}
+
 static int run(struct napply *na)
 {
 	bool *want = calloc(na->n + 1, sizeof(*want));
@@ -304,10 +360,15 @@ static int run(struct napply *na)
 			     na->c->add ? "other" : "remaining");
 		goto out;
 	}
+	if (na->x509 && (ret = x509_prepare(na)) != 0)
+		goto out;
 	/* add: every pair of the new node gets a key; remove: none. */
-	ret = tsn_plan_build(&na->plan, na->c->inv, na->encap_all,
+	ret = tsn_plan_build(&na->plan, na->x509 ? &na->xinv : na->c->inv,
+			     na->encap_all,
 			     na->c->add ? (long)na->self :
 			     (long)na->c->inv->n_nodes);
+	if (ret == 0)
+		ret = choose_encap(na);
 	if (ret == 0)
 		ret = apply(na, want);
 	if (ret == 0 && na->c->add) {
@@ -344,5 +405,8 @@ int tsn_node_apply(struct tsn_ctx *ctx, const struct tsn_node_change *c)
 	for (size_t i = 0; i < na.n; i++)
 		tsn_jv_free(&na.peers[i].st);
 	free(na.peers);
+	tsn_buf_free(&na.xtext);
+	tsn_buf_free(&na.ca);
+	tsn_x509_free(&na.cred, 1);
 	return na.rc;
 }

@@ -16,9 +16,11 @@
 
 #include "commands.h"
 #include "enable/node.h"
+#include "enable/x509.h"
 #include "lib/cmd.h"
 #include "lib/inventory.h"
 #include "lib/json.h"
+#include "lib/transport.h"
 #include "lib/util.h"
 
 static const char synopsis[] =
@@ -218,6 +220,63 @@ static int new_text_remove(struct tsn_ctx *ctx,
 	return 0;
 }
 
+/* Node i's record, when its ipsec-state answered with one. */
+static bool job_record(const struct tsn_job *job, struct tsn_jv *st,
+		       const struct tsn_jv **rec)
+{
+	char e[128];
+
+	if (job->state != TSN_JOB_DONE || job->exit_status != 0 ||
+	    tsn_json_parse(job->out.p ? job->out.p : "", job->out.len, st, e,
+			   sizeof(e)) < 0)
+		return false;
+	*rec = tsn_jv_get(st, "state");
+	return *rec && (*rec)->type == TSN_JOBJ;
+}
+
+/* node add on a cluster enabled with --auth x509: the new node's
+ * certificate must come from the CA the nodes trust, which lives on the
+ * coordinator only.  Refuse before anything changes when it is not on
+ * this host.  A node that does not answer is node_apply's to report. */
+static int x509_precheck(struct tsn_ctx *ctx, const struct tsn_inventory *old,
+			 unsigned timeout)
+{
+	static const char *const argv[] = { "agent", "ipsec-state", NULL };
+	struct tsn_run_opts opts = { .timeout = timeout };
+	struct tsn_job *jobs = calloc(old->n_nodes + 1, sizeof(*jobs));
+	char err[800];
+	int rc = 0, ret;
+
+	if (!jobs) {
+		tsn_err(ctx->cmd, "%s", strerror(ENOMEM));
+		return TSN_EXIT_RUNTIME;
+	}
+	for (size_t i = 0; i < old->n_nodes; i++) {
+		jobs[i].node = &old->nodes[i];
+		jobs[i].argv = argv;
+	}
+	ret = tsn_run(old, jobs, old->n_nodes, &opts);
+	for (size_t i = 0; ret == 0 && i < old->n_nodes; i++) {
+		struct tsn_jv st = { 0 };
+		const struct tsn_jv *rec = NULL;
+		bool x509 = job_record(&jobs[i], &st, &rec) &&
+			    tsn_x509_record(rec);
+
+		if (x509 && tsn_x509_ca_check(rec, old->nodes[i].name, err,
+					      sizeof(err)) < 0) {
+			tsn_err(ctx->cmd, "%s", err);
+			rc = TSN_EXIT_USAGE;
+		}
+		tsn_jv_free(&st);
+		if (x509)
+			break;	/* one record tells the cluster's auth */
+	}
+	for (size_t i = 0; i < old->n_nodes; i++)
+		tsn_job_free(&jobs[i]);
+	free(jobs);
+	return rc;
+}
+
 static int change(struct tsn_ctx *ctx, bool add, char **argv,
 		  const struct node_opts *o)
 {
@@ -236,8 +295,13 @@ static int change(struct tsn_ctx *ctx, bool add, char **argv,
 		 ctx->config, argv[0], add ? "added" : "removed");
 	if (rc == 0)
 		rc = reparse(ctx, draft.p, label, &inv, &text);
-	if (rc)
+	if (rc == 0 && add && !o->inventory_only)
+		rc = x509_precheck(ctx, &old, o->timeout);
+	if (rc) {
+		if (inv.nodes)
+			tsn_inventory_free(&inv);
 		goto out;
+	}
 	if (write_inventory(ctx->config, text.p, err, sizeof(err)) < 0) {
 		tsn_err(ctx->cmd, "%s", err);
 		rc = TSN_EXIT_RUNTIME;

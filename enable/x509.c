@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "enable/conf.h"
+#include "enable/status.h"
 #include "enable/x509.h"
 
 extern char **environ;
@@ -167,15 +168,111 @@ static int issue_one(const struct tsn_node *n, const char *dir,
 	return pki(argv, &c->key, &c->cert);
 }
 
+const char *tsn_x509_ca_dir(void)
+{
+	const char *dir = getenv("TSNET_CA_DIR");
+
+	return dir && *dir ? dir : TSN_X509_CA_DIR;
+}
+
+/* The existing CA certificate into ca (never a new CA: the nodes trust
+ * the one they hold). */
+static int read_ca(const char *dir, struct tsn_buf *ca, char *err,
+		   size_t errlen)
+{
+	char kpath[300], cpath[300], *txt = NULL;
+	size_t len;
+	int ret;
+
+	snprintf(kpath, sizeof(kpath), "%s/ca.key", dir);
+	snprintf(cpath, sizeof(cpath), "%s/ca.pem", dir);
+	if ((ret = tsn_read_file(cpath, PKI_OUT_MAX, &txt, &len)) < 0 ||
+	    (access(kpath, R_OK) < 0 && (ret = -errno))) {
+		snprintf(err, errlen, "the cluster's x509 CA is not on this "
+			 "host (looked for %s and %s: %s): run this on the "
+			 "coordinator that ran enable-ipsec --auth x509, or "
+			 "set TSNET_CA_DIR to a copy of its CA directory",
+			 kpath, cpath, strerror(-ret));
+		free(txt);
+		return ret;
+	}
+	ret = tsn_buf_add(ca, txt, len + 1) < 0 ? -ENOMEM : 0;
+	ca->len = len;
+	free(txt);
+	return ret;
+}
+
+bool tsn_x509_record(const struct tsn_jv *rec)
+{
+	const struct tsn_jv *files = tsn_jv_get(rec, "files");
+	const char *auth = tsn_jv_getstr(rec, "auth");
+
+	if (auth)
+		return !strcmp(auth, "x509");
+	/* a record older than "auth": it lists the CA certificate */
+	for (size_t i = 0; files && files->type == TSN_JARR && i < files->n;
+	     i++) {
+		const char *p = tsn_jv_getstr(&files->items[i], "path");
+
+		if (p && strstr(p, "/x509ca/" TSN_CA_CERT))
+			return true;
+	}
+	return false;
+}
+
+int tsn_x509_ca_check(const struct tsn_jv *rec, const char *node, char *err,
+		      size_t errlen)
+{
+	const struct tsn_jv *files = tsn_jv_get(rec, "files");
+	const char *dir = tsn_x509_ca_dir(), *want = NULL;
+	struct tsn_buf ca = { 0 };
+	char have[65];
+	int ret;
+
+	if ((ret = read_ca(dir, &ca, err, errlen)) < 0)
+		goto out;
+	for (size_t i = 0; files && files->type == TSN_JARR && i < files->n;
+	     i++) {
+		const struct tsn_jv *f = &files->items[i];
+		const char *p = tsn_jv_getstr(f, "path");
+
+		if (p && strstr(p, "/x509ca/" TSN_CA_CERT))
+			want = tsn_jv_getstr(f, "sha256");
+	}
+	tsn_sha256_hex(ca.p, ca.len, have);
+	if (want && strcmp(want, have)) {
+		snprintf(err, errlen, "%s/ca.pem is not the CA the cluster "
+			 "trusts (%s holds another): set TSNET_CA_DIR to the "
+			 "directory of the CA enable-ipsec --auth x509 made",
+			 dir, node);
+		ret = -EKEYREJECTED;
+	}
+out:
+	tsn_buf_free(&ca);
+	return ret;
+}
+
+int tsn_x509_issue_node(const struct tsn_node *n, struct tsn_buf *ca,
+			struct tsn_x509_cred *cred, char *err, size_t errlen)
+{
+	const char *dir = tsn_x509_ca_dir();
+	int ret;
+
+	if ((ret = read_ca(dir, ca, err, errlen)) < 0)
+		return ret;
+	if ((ret = issue_one(n, dir, cred)) < 0)
+		snprintf(err, errlen, "issuing %s's certificate with pki: %s",
+			 n->name, ret == -EIO ? "pki failed" : strerror(-ret));
+	return ret;
+}
+
 int tsn_x509_issue(const struct tsn_inventory *inv, const bool *want,
 		   struct tsn_buf *ca, struct tsn_x509_cred *creds,
 		   char *err, size_t errlen)
 {
-	const char *dir = getenv("TSNET_CA_DIR");
+	const char *dir = tsn_x509_ca_dir();
 	int ret;
 
-	if (!dir || !*dir)
-		dir = TSN_X509_CA_DIR;
 	if ((ret = make_ca(inv, dir, ca, err, errlen)) < 0)
 		return ret;
 	for (size_t i = 0; i < inv->n_nodes; i++) {

@@ -18,6 +18,11 @@
 #     no PSK; charon holds the key; rollback removes them; enable-ipsec
 #     --auth x509 makes the CA (0700 dir, 0600 key) and IKE authenticates
 #     with ECDSA certificates; no private key PEM in any output or log;
+#   - node add|remove where the records say x509: refused (exit 2, one
+#     line, inventory untouched) without the CA or with another; with it
+#     the new node gets a key and certificate from it, its peers keep
+#     theirs and get a pubkey connection to it; remove leaves the node no
+#     key, certificate or file and the others no connection to it;
 #   - usage errors: --auth foo, --auth x509 --legacy, --node unknown.
 . "$(dirname "$0")/lib.sh"
 
@@ -221,6 +226,104 @@ for n in n1 n2 n3; do
 done
 CABODY=$(sed -n 2p "$WORK/ca/ca.key")
 
+echo "# node add|remove on a cluster enabled with x509 (the records say so)"
+# n1 and n2 hold certificates from the test CA; the inventory file does
+# not say auth = x509 (enable-ipsec --auth x509 does not write it).
+X2=$WORK/x2.conf
+awk '/^\[node n3\]/ { skip = 1; next } /^\[/ { skip = 0 } !skip' "$INV" >"$X2"
+N3ADDR=$(awk '/^\[node n3\]/ { s = 1 } s && /^address = / { print $3; exit }' "$INV")
+awk '/^\[node n3\]/ { skip = 1; next } /^\[/ { skip = 0 } !skip' \
+	"$WORK/x509.conf" >"$WORK/x2-x509.conf"
+xissue() {	# xissue NODE: its key and certificate from the test CA
+	pki --gen --type ecdsa --size 256 --outform pem >"$WORK/tca/$1.key" 2>/dev/null
+	pki --issue --type priv --cacert "$WORK/tca/ca.pem" --cakey "$WORK/tca/ca.key" \
+		--dn "CN=$1" --san "$(awk -v n="[node $1]" '$0 == n { s = 1 }
+			s && /^address = / { print $3; exit }' "$INV")" \
+		--outform pem <"$WORK/tca/$1.key" >"$WORK/tca/$1.pem" 2>/dev/null
+}
+xissue n2
+for n in n1 n2; do
+	python3 -c 'import json,sys
+d=sys.argv[1]; n=sys.argv[3]
+print(json.dumps({"inventory": open(sys.argv[2]).read(), "node": n,
+  "keys": {}, "encap": [], "trap": True, "legacy": False, "initiate": [],
+  "plan_hash": "0"*64, "timeout_ms": 5000, "snapshot": True,
+  "key": open(d+"/"+n+".key").read(), "cert": open(d+"/"+n+".pem").read(),
+  "cacert": open(d+"/ca.pem").read()}))' "$WORK/tca" "$WORK/x2-x509.conf" $n |
+		x $n "$T" agent ipsec-apply >>"$ALL_OUT" 2>&1
+	assert_match "$n: record says auth x509" '"auth":"x509"' \
+		"$(x $n cat /var/lib/tsnet/ipsec.json)"
+done
+cp "$X2" "$WORK/x2.before"
+TSNET_CA_DIR=$WORK/noca "$T" -c "$X2" node add n3 "$N3ADDR" --netns te1-n3 \
+	>"$WORK/out" 2>"$WORK/err"
+rc=$?
+cat "$WORK/out" "$WORK/err" >>"$ALL_OUT"
+assert_eq "no CA here: node add refused, exit 2" 2 "$rc"
+assert_eq "no CA here: one line" 1 "$(wc -l <"$WORK/err")"
+assert_match "no CA here: says where it looked and what to do" \
+	"^tsnet: node: the cluster's x509 CA is not on this host \(looked for $WORK/noca/ca.key and $WORK/noca/ca.pem: .*\): run this on the coordinator that ran enable-ipsec --auth x509, or set TSNET_CA_DIR" \
+	"$(cat "$WORK/err")"
+assert_eq "no CA here: inventory untouched" "" "$(cmp "$X2" "$WORK/x2.before")"
+TSNET_CA_DIR=$WORK/ca "$T" -c "$X2" node add n3 "$N3ADDR" --netns te1-n3 \
+	>/dev/null 2>"$WORK/err"
+assert_eq "another CA: refused, exit 2" 2 "$?"
+assert_match "another CA: not the one the cluster trusts" \
+	"^tsnet: node: $WORK/ca/ca.pem is not the CA the cluster trusts \(n1 holds another\)" \
+	"$(cat "$WORK/err")"
+assert_eq "another CA: inventory untouched" "" "$(cmp "$X2" "$WORK/x2.before")"
+TSNET_CA_DIR=$WORK/tca "$T" -c "$X2" node add n3 "$N3ADDR" --netns te1-n3 \
+	--timeout 6 >"$WORK/out" 2>&1
+rc=$?
+cat "$WORK/out" >>"$ALL_OUT"
+# (no ESP in this kernel: IKE authenticates, the CHILD_SAs cannot install)
+assert_eq "node add n3 (x509): exit 1, the pairs cannot install here" 1 "$rc"
+for n in n1 n2 n3; do
+	assert_match "node add: $n configured" "^$n: configured" "$(cat "$WORK/out")"
+done
+assert_eq "n3: key 0600" 600 "$(x n3 stat -c %a /etc/swanctl/private/tsnet-n3.pem)"
+assert_eq "n3: cert 0644" 644 "$(x n3 stat -c %a /etc/swanctl/x509/tsnet-n3.pem)"
+assert_match "n3: certificate issued by the cluster's CA" 'issuer: +"CN=test CA"' \
+	"$(x n3 pki --print --in /etc/swanctl/x509/tsnet-n3.pem 2>&1)"
+assert_eq "n3: the cluster's CA certificate" "$(cat "$WORK/tca/ca.pem")" \
+	"$(x n3 cat /etc/swanctl/x509ca/tsnet-ca.pem)"
+conf=$(x n3 cat /etc/swanctl/conf.d/tsnet.conf)
+assert_match "n3: pubkey connections to n1 and n2" \
+	'tsnet-n1 \{.*auth = pubkey.*tsnet-n2 \{.*auth = pubkey' "$(tr '\n' ' ' <<<"$conf")"
+assert_nomatch "n3: no psk" 'auth = psk' "$conf"
+for n in n1 n2; do
+	assert_match "$n: a pubkey connection to n3" 'tsnet-n3 \{.*auth = pubkey' \
+		"$(x $n cat /etc/swanctl/conf.d/tsnet.conf | tr '\n' ' ')"
+	assert_eq "$n: kept its own key" "$(cat "$WORK/tca/$n.key")" \
+		"$(x $n cat /etc/swanctl/private/tsnet-$n.pem)"
+	assert_match "$n: charon holds tsnet-n3" '^tsnet-n3:' \
+		"$(x $n swanctl --list-conns 2>&1)"
+done
+log=$(for n in n1 n2 n3; do x $n cat /run/charon.log 2>/dev/null; done)
+echo "$log" >>"$ALL_OUT"
+assert_match "IKE authenticated n3 with its ECDSA certificate" \
+	"authentication of '${N3ADDR//./\\.}' with ECDSA.* successful" "$log"
+N3BODY=$(x n3 sed -n 2p /etc/swanctl/private/tsnet-n3.pem)
+"$T" -c "$X2" node remove n3 --timeout 6 >"$WORK/out" 2>&1
+rc=$?
+cat "$WORK/out" >>"$ALL_OUT"
+assert_eq "node remove n3 (x509) exit" 0 "$rc"
+assert_eq "n3: no key, certificate, CA or tsnet file left" "" \
+	"$(x n3 find /etc/swanctl/private /etc/swanctl/x509 /etc/swanctl/x509ca /etc/swanctl/conf.d /var/lib/tsnet -mindepth 1)"
+for n in n1 n2; do
+	assert_nomatch "$n: no connection to n3 in its file" 'tsnet-n3' \
+		"$(x $n cat /etc/swanctl/conf.d/tsnet.conf)"
+	assert_nomatch "$n: charon holds no tsnet-n3" '^tsnet-n3:' \
+		"$(x $n swanctl --list-conns 2>&1)"
+	assert_nomatch "$n: charon holds no certificate of n3" 'CN=n3' \
+		"$(x $n swanctl --list-certs 2>&1)"
+	assert_eq "$n: still its own key" "$(cat "$WORK/tca/$n.key")" \
+		"$(x $n cat /etc/swanctl/private/tsnet-$n.pem)"
+done
+"$T" -c "$X2" disable-ipsec >>"$ALL_OUT" 2>&1
+assert_eq "disable after the x509 node tests" 0 $?
+KEYBODY2=$(sed -n 2p "$WORK/tca/n2.key")
+
 echo "# usage"
 assert_exit "--auth foo" 2 "$T" -c "$INV" enable-ipsec --auth foo
 assert_exit "--auth x509 --legacy" 2 "$T" -c "$INV" enable-ipsec --auth x509 --legacy
@@ -228,7 +331,7 @@ assert_exit "--node unknown" 2 "$T" -c "$INV" enable-ipsec --node n9
 assert_exit "--timeout 0" 2 "$T" -c "$INV" enable-ipsec --timeout 0
 
 echo "# no key anywhere"
-for k in "$KEYBODY1" "$CABODY"; do
+for k in "$KEYBODY1" "$KEYBODY2" "$N3BODY" "$CABODY"; do
 	assert_eq "private key PEM ${k:0:8}... in no output, JSON or log" 0 \
 		"$(grep -cF -- "$k" "$ALL_OUT")"
 done
