@@ -239,6 +239,7 @@ static int verify(struct plan *p, struct tsn_nft_ruleset *rs,
 		  struct tsn_fix_result *res)
 {
 	struct tsn_nft_verdict *v;
+	uint32_t *at;
 	int ret = 0;
 
 	/* The planner's last round evaluated every flow on this very model
@@ -246,15 +247,20 @@ static int verify(struct plan *p, struct tsn_nft_ruleset *rs,
 	if (p->settled)
 		goto out;
 	v = calloc(p->n_flows + 1, sizeof(*v));
-	if (!v)
+	at = calloc(p->n_flows + 1, sizeof(*at));
+	if (!v || !at) {
+		free(v);
+		free(at);
 		return -ENOMEM;
+	}
 	p->n_bad = 0;
 	p->bad[0] = '\0';
-	ret = tsn_fix_eval_flows(rs, p->flows, p->n_flows, v);
+	ret = tsn_fix_eval_flows(rs, p->flows, p->n_flows, v, at);
 	for (size_t i = 0; i < p->n_flows && !ret; i++)
-		if (v[i].result != TSN_NFT_ACCEPT)
-			fix_note_bad(p, &v[i]);
+		if (v[at[i]].result != TSN_NFT_ACCEPT)
+			fix_note_bad(p, &v[at[i]]);
 	free(v);
+	free(at);
 out:
 	res->flows = p->n_flows;
 	res->still_bad = p->n_bad;

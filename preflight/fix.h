@@ -127,13 +127,18 @@ int tsn_fix_nft_text(const struct tsn_addr *m, size_t n,
 		     const struct tsn_fix_insert *ins, size_t n_ins,
 		     struct tsn_buf *b);
 
-/* fix_equiv.c: tsn_nft_eval() of every flow into v[i], evaluating once
- * for peers the ruleset cannot tell apart. */
+/* fix_equiv.c: tsn_nft_eval() of every flow, evaluating once for peers
+ * the ruleset cannot tell apart.  Flow i's verdict is v[at[i]]; the
+ * verdicts are numbered in the order of the flows that first had them,
+ * so at[i] is either below every earlier at[] maximum + 1 (seen) or
+ * exactly one more (new).  v has room for n, at holds n; only the
+ * distinct verdicts are written (a verdict is half a kilobyte: a copy
+ * per flow was megabytes of memory touched for a thousand peers). */
 struct tsn_nft_flow;
 struct tsn_nft_verdict;
 int tsn_fix_eval_flows(const struct tsn_nft_ruleset *rs,
 		       const struct tsn_nft_flow *f, size_t n,
-		       struct tsn_nft_verdict *v);
+		       struct tsn_nft_verdict *v, uint32_t *at);
 
 /* agent_fix.c */
 int tsn_nft_fix_action(int argc, char **argv, struct tsn_ctx *ctx);

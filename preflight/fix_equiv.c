@@ -233,7 +233,7 @@ static bool same(const struct sig *a, const struct sig *b)
 
 int tsn_fix_eval_flows(const struct tsn_nft_ruleset *rs,
 		       const struct tsn_nft_flow *f, size_t n,
-		       struct tsn_nft_verdict *v)
+		       struct tsn_nft_verdict *v, uint32_t *at)
 {
 	struct deps d[4];	/* [v6][dir] */
 	struct sig *reps = calloc(n + 1, sizeof(*reps)), s;
@@ -245,24 +245,23 @@ int tsn_fix_eval_flows(const struct tsn_nft_ruleset *rs,
 		return -ENOMEM;
 	for (size_t i = 0; i < n && !ret; i++) {
 		struct deps *dd = &d[(f[i].family == AF_INET6) * 2 + f[i].dir];
-		size_t k;
+		size_t k = n_reps;
 
 		if (!dd->done && (ret = scan(dd, rs, f[i].family, f[i].dir)))
 			break;
-		if (dd->complex) {
-			ret = tsn_nft_eval(rs, &f[i], &v[i]);
-			continue;
+		if (!dd->complex) {
+			signature(dd, &f[i], &s);
+			for (k = 0; k < n_reps && !same(&reps[k], &s); k++)
+				;
 		}
-		signature(dd, &f[i], &s);
-		for (k = 0; k < n_reps && !same(&reps[k], &s); k++)
-			;
-		if (k < n_reps) {
-			v[i] = v[reps[k].at];
+		at[i] = (uint32_t)k;
+		if (k < n_reps)
 			continue;
-		}
-		ret = tsn_nft_eval(rs, &f[i], &v[i]);
-		s.at = i;
-		reps[n_reps++] = s;
+		ret = tsn_nft_eval(rs, &f[i], &v[k]);
+		/* A complex family's flows each get their own, never shared
+		 * (cidx marks the signature unmatchable). */
+		reps[n_reps] = dd->complex ? (struct sig){ .cidx = 0 } : s;
+		reps[n_reps++].at = i;
 	}
 	for (int i = 0; i < 4; i++)
 		free(d[i].consts);

@@ -216,35 +216,46 @@ static int model_insert(struct tsn_nft_ruleset *rs,
 	return 0;
 }
 
-/* Evaluate every flow; note the chains that drop. */
+/* Evaluate every flow; note the chains that drop (once per distinct
+ * verdict: a thousand peers dropped by one rule are one target). */
 static int plan_round(struct plan *p, struct tsn_nft_ruleset *rs,
 		      bool *added)
 {
 	struct tsn_nft_verdict *v = calloc(p->n_flows + 1, sizeof(*v));
-	int ret;
+	uint32_t *at = calloc(p->n_flows + 1, sizeof(*at));
+	bool *ok = calloc(p->n_flows + 1, sizeof(*ok));
+	size_t seen = 0;
+	int ret = -ENOMEM;
 
-	if (!v)
-		return -ENOMEM;
+	if (!v || !at || !ok)
+		goto out;
 	p->n_bad = 0;
 	p->bad[0] = '\0';
-	ret = tsn_fix_eval_flows(rs, p->flows, p->n_flows, v);
+	ret = tsn_fix_eval_flows(rs, p->flows, p->n_flows, v, at);
 	for (size_t i = 0; i < p->n_flows && !ret; i++) {
-		if (v[i].result == TSN_NFT_ACCEPT)
-			continue;
-		if (v[i].result == TSN_NFT_DROP) {
-			bool mine = false;
+		const struct tsn_nft_verdict *vi = &v[at[i]];
 
-			ret = targets_of(p, rs, &v[i], &mine);
-			*added |= mine;
-			if (ret < 0)
-				break;
-			if (ret == 0 && mine)
-				continue;
-			ret = 0;
+		if (at[i] == seen) {	/* the first flow with this verdict */
+			seen++;
+			ok[at[i]] = vi->result == TSN_NFT_ACCEPT;
+			if (vi->result == TSN_NFT_DROP) {
+				bool mine = false;
+
+				ret = targets_of(p, rs, vi, &mine);
+				*added |= mine;
+				if (ret < 0)
+					break;
+				ok[at[i]] = ret == 0 && mine;
+				ret = 0;
+			}
 		}
-		fix_note_bad(p, &v[i]);
+		if (!ok[at[i]])
+			fix_note_bad(p, vi);
 	}
+out:
 	free(v);
+	free(at);
+	free(ok);
 	return ret;
 }
 

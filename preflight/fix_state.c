@@ -205,11 +205,15 @@ static int rule_text(const struct tsn_nft_rule *r, struct tsn_buf *b)
 {
 	int ret = tsn_buf_printf(b, "\t\thandle %llu:",
 				 (unsigned long long)r->handle);
+	char name[TSN_NFT_NAME_MAX];
 
-	for (size_t i = 0; i < r->n_exprs && !ret; i++)
-		ret = tsn_buf_printf(b, "%s %s", i ? "," : "",
-				     r->exprs[i].name[0] ? r->exprs[i].name :
-							   "?");
+	for (size_t i = 0; i < r->n_exprs && !ret; i++) {
+		ret = tsn_buf_puts(b, i ? ", " : " ");
+		if (!ret)
+			ret = tsn_buf_puts(b, tsn_nft_expr_name(&r->exprs[i],
+							name,
+							sizeof(name)));
+	}
 	if (!ret && r->comment)
 		ret = tsn_buf_printf(b, "  # \"%s\"", r->comment);
 	return ret ? ret : tsn_buf_puts(b, "\n");

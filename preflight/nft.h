@@ -59,13 +59,13 @@ enum tsn_nft_op {
 };
 
 struct tsn_nft_chain;
+struct tsn_nft_chunk;
 struct tsn_nft_set;
 
 #define TSN_NFT_LOOKUP_MAP 0x1	/* lookup writes dreg (0 = a vmap) */
 
 struct tsn_nft_expr {
 	enum tsn_nft_op op;
-	char name[64];		/* for reports: "meta mark", "xt match conntrack" */
 	uint8_t sreg, dreg;	/* byte offsets into the register file */
 	uint8_t len;
 	bool inv;
@@ -74,9 +74,14 @@ struct tsn_nft_expr {
 				 * byteorder op */
 	uint32_t flags;		/* fib flags, byteorder size, ct dir+1,
 				 * TSN_NFT_LOOKUP_MAP */
-	uint8_t data[TSN_NFT_DATA_MAX];	 /* cmp, range from, mask, imm */
-	uint8_t data2[TSN_NFT_DATA_MAX]; /* range to, xor */
 	int verdict;		/* immediate with dreg 0: NF_ACCEPT, NFT_JUMP */
+	/* len bytes each, in the ruleset's arena (tsn_nft_expr_set_data):
+	 * cmp, range from, mask, immediate data; range to, xor. */
+	const uint8_t *data, *data2;
+	/* For reports: a string that lives as long as the ruleset (a
+	 * literal or the arena), or NULL when tsn_nft_expr_name() makes it
+	 * from the fields ("meta mark", "payload @nh,96,32"). */
+	const char *label;
 	char *target;		/* jump/goto chain name */
 	char *set_name;		/* lookup */
 	struct tsn_nft_chain *chain;	/* resolved by tsn_nft_finish */
@@ -88,6 +93,7 @@ struct tsn_nft_rule {
 	char *comment;
 	struct tsn_nft_expr *exprs;
 	size_t n_exprs;
+	size_t cap_exprs;	/* malloc'd by tsn_nft_expr_add; 0: arena */
 };
 
 struct tsn_nft_chain {
@@ -142,6 +148,7 @@ struct tsn_nft_ruleset {
 	size_t n_dormant;
 	bool sorted;
 	bool writes_ct_mark;	/* some rule sets ct mark: not 0 */
+	struct tsn_nft_chunk *arena;	/* see tsn_nft_alloc */
 };
 
 /* Building (the reader and the unit tests).  Strings are copied. */
@@ -155,9 +162,30 @@ int tsn_nft_chain_set_base(struct tsn_nft_chain *c, uint32_t hook,
 			   const char *dev);
 struct tsn_nft_rule *tsn_nft_rule_add(struct tsn_nft_chain *c,
 				      uint64_t handle, const char *comment);
-/* A zeroed expression of op appended to r; NULL on ENOMEM. */
+/* A zeroed expression of op appended to r; NULL on ENOMEM.  label is
+ * kept as a pointer: a literal, or a string of the ruleset's arena. */
 struct tsn_nft_expr *tsn_nft_expr_add(struct tsn_nft_rule *r,
-				      enum tsn_nft_op op, const char *name);
+				      enum tsn_nft_op op, const char *label);
+/* n zeroed expressions for a rule that has none, from the arena: the
+ * reader knows a rule's length before converting it.  NULL on ENOMEM. */
+struct tsn_nft_expr *tsn_nft_rule_exprs(struct tsn_nft_ruleset *rs,
+					struct tsn_nft_rule *r, size_t n);
+/* Copy len bytes of d (and of d2, may be NULL) into the arena as e's
+ * data: 0 or -ENOMEM.  len <= TSN_NFT_DATA_MAX. */
+int tsn_nft_expr_set_data(struct tsn_nft_ruleset *rs, struct tsn_nft_expr *e,
+			  const void *d, const void *d2, uint8_t len);
+/* e's name for reports into buf ("meta mark", "lookup @allowed"). */
+const char *tsn_nft_expr_name(const struct tsn_nft_expr *e, char *buf,
+			      size_t len);
+/* The ruleset's arena: n bytes, 8-aligned, zeroed, freed with the
+ * ruleset.  Tens of thousands of rules arrive in one dump; one malloc
+ * per rule, interleaved with libnftnl's short-lived blocks, was most of
+ * reading them.  NULL on ENOMEM. */
+void *tsn_nft_alloc(struct tsn_nft_ruleset *rs, size_t n);
+/* A printf-formatted label in the arena; fallback when out of memory. */
+const char *tsn_nft_label(struct tsn_nft_ruleset *rs, const char *fallback,
+			  const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 int tsn_nft_expr_set_target(struct tsn_nft_expr *e, const char *chain);
 int tsn_nft_expr_set_set(struct tsn_nft_expr *e, const char *set);
 struct tsn_nft_set *tsn_nft_set_add(struct tsn_nft_ruleset *rs, int family,

@@ -1,21 +1,37 @@
-/* nft_conv.c - libnftnl expressions into the evaluator's model.
+/* nft_conv.c - kernel rule messages into the evaluator's model.
  *
- * Each kernel expression becomes one model expression.  Registers and
- * data lengths come from netlink, so they are checked here: a register
- * number the kernel cannot have, or data that would run past the
- * register file, makes the rule malformed (-EINVAL) rather than being
- * trusted by the evaluator.
+ * A rule message is read straight from its netlink attributes with
+ * libmnl, each attribute checked as it is read against the kernel's
+ * policy (integers of their size, strings NUL-terminated; libmnl keeps
+ * every walk inside the message).  Going through libnftnl objects, after
+ * a schema walk of the whole message, meant an allocation per expression
+ * and per attribute: for a ruleset of 10,000 rules that was most of
+ * `preflight --fix`.
+ *
+ * Each kernel expression becomes one model expression, its data copied
+ * into the ruleset's arena.  Registers and data lengths come from
+ * netlink, so they are checked here: a register number the kernel
+ * cannot have, or data that would run past the register file, makes the
+ * rule malformed (-EINVAL) rather than being trusted by the evaluator.
  */
+#include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include <libnftnl/expr.h>
-#include <libnftnl/rule.h>
+#include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nf_tables_compat.h>
+#include <linux/netfilter/nfnetlink.h>
 
+#include "lib/cur.h"
 #include "preflight/nft_conv.h"
+
+#define ATTRS_MAX 16	/* the largest expression attribute read here */
+#define ARRAY_LEN(a) (sizeof(a) / sizeof(*(a)))
 
 static const char *const meta_keys[] = {
 	"len", "protocol", "priority", "mark", "iif", "oif", "iifname",
@@ -33,189 +49,335 @@ static const char *const ct_keys[] = {
 	"event", "ip saddr", "ip daddr", "ip6 saddr", "ip6 daddr", "id",
 };
 
-static int reg(const struct nftnl_expr *ne, uint16_t attr, uint8_t *out)
+const char *tsn_nft_expr_name(const struct tsn_nft_expr *e, char *buf,
+			      size_t len)
 {
-	int off = tsn_nft_reg_offset(nftnl_expr_get_u32(ne, attr));
+	static const char *const bases[] = { "ll", "nh", "th", "ih" };
 
-	if (off < 0)
+	if (e->label)
+		return e->label;
+	switch (e->op) {
+	case TSN_NFT_META:
+	case TSN_NFT_META_SET:
+		snprintf(buf, len, "meta %s", e->key < ARRAY_LEN(meta_keys) ?
+					meta_keys[e->key] : "?");
+		break;
+	case TSN_NFT_CT:
+		snprintf(buf, len, "ct %s", e->key < ARRAY_LEN(ct_keys) ?
+					ct_keys[e->key] : "?");
+		break;
+	case TSN_NFT_PAYLOAD:
+		snprintf(buf, len, "payload @%s,%u,%u",
+			 e->base < 4 ? bases[e->base] : "?", e->offset * 8,
+			 e->len * 8u);
+		break;
+	case TSN_NFT_LOOKUP:
+		snprintf(buf, len, "lookup @%.40s",
+			 e->set_name ? e->set_name : "?");
+		break;
+	default:
+		snprintf(buf, len, "?");
+	}
+	return buf;
+}
+
+/* One expression's attributes, and where its strings go.  Attributes
+ * are checked as they are read (bad is then set): nothing before this
+ * code has looked at a rule message but libmnl's bounds checks. */
+struct ex {
+	const struct nlattr *tb[ATTRS_MAX + 1];
+	struct tsn_nft_ruleset *rs;
+	struct tsn_nft_conv *cv;
+	bool bad;
+};
+
+static bool has(struct ex *x, uint16_t a)
+{
+	return x->tb[a] != NULL;
+}
+
+static uint32_t u32(struct ex *x, uint16_t a)
+{
+	if (!x->tb[a])
+		return 0;
+	if (mnl_attr_validate(x->tb[a], MNL_TYPE_U32) < 0) {
+		x->bad = true;
+		return 0;
+	}
+	return ntohl(mnl_attr_get_u32(x->tb[a]));
+}
+
+/* A NUL-terminated string attribute, or NULL. */
+static const char *str(struct ex *x, const struct nlattr *a)
+{
+	if (!a)
+		return NULL;
+	if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0) {
+		x->bad = true;
+		return NULL;
+	}
+	return mnl_attr_get_str(a);
+}
+
+static int reg(struct ex *x, uint16_t a, uint8_t *out)
+{
+	int off = tsn_nft_reg_offset(u32(x, a));
+
+	if (off < 0 || x->bad)
 		return -EINVAL;	/* not a register the kernel has */
 	*out = (uint8_t)off;
 	return 0;
 }
 
-/* Copy a data attribute of at most TSN_NFT_DATA_MAX bytes. */
-static int data(const struct nftnl_expr *ne, uint16_t attr, uint8_t *dst,
-		uint8_t *len)
+/* The NFTA_DATA_VALUE (or _VERDICT) inside the NFTA_DATA nest a. */
+static const struct nlattr *nested(const struct nlattr *a, uint16_t type)
 {
-	uint32_t n = 0;
-	const void *p = nftnl_expr_get(ne, attr, &n);
+	const struct nlattr *i;
 
-	if (!p || n == 0 || n > TSN_NFT_DATA_MAX)
+	if (!a)
+		return NULL;
+	mnl_attr_for_each_nested(i, a)
+		if (mnl_attr_get_type(i) == type)
+			return i;
+	return NULL;
+}
+
+static int value(const struct nlattr *a, const uint8_t **p, uint16_t *len)
+{
+	const struct nlattr *v = nested(a, NFTA_DATA_VALUE);
+
+	if (!v || !mnl_attr_get_payload_len(v) ||
+	    mnl_attr_get_payload_len(v) > TSN_NFT_DATA_MAX)
 		return -EINVAL;
-	memcpy(dst, p, n);
-	if (len)
-		*len = (uint8_t)n;
+	*p = mnl_attr_get_payload(v);
+	*len = mnl_attr_get_payload_len(v);
 	return 0;
 }
 
-static int conv_meta(struct tsn_nft_conv *cv, const struct nftnl_expr *ne,
-		     struct tsn_nft_expr *e)
+/* Data, and for range/bitwise data2 of the same length (libnftnl read
+ * each separately: a shorter second value was read zero-padded). */
+static int data(struct ex *x, struct tsn_nft_expr *e, uint16_t a,
+		uint16_t a2, bool set_len)
 {
-	uint32_t key = nftnl_expr_get_u32(ne, NFTNL_EXPR_META_KEY);
+	uint8_t buf[TSN_NFT_DATA_MAX] = { 0 }, buf2[TSN_NFT_DATA_MAX] = { 0 };
+	const uint8_t *p, *p2;
+	uint16_t n, n2, len;
 
-	snprintf(e->name, sizeof(e->name), "meta %s",
-		 key < sizeof(meta_keys) / sizeof(*meta_keys) ?
-			 meta_keys[key] : "?");
-	e->key = key;
-	if (nftnl_expr_is_set(ne, NFTNL_EXPR_META_SREG)) {
-		e->op = TSN_NFT_META_SET;
-		return reg(ne, NFTNL_EXPR_META_SREG, &e->sreg);
-	}
-	e->op = TSN_NFT_META;
-	return reg(ne, NFTNL_EXPR_META_DREG, &e->dreg);
+	if (value(x->tb[a], &p, &n) ||
+	    (a2 && value(x->tb[a2], &p2, &n2)))
+		return -EINVAL;
+	len = set_len ? n : e->len;
+	memcpy(buf, p, n);
+	if (a2)
+		memcpy(buf2, p2, n2);
+	if (set_len)
+		e->len = (uint8_t)n;
+	return tsn_nft_expr_set_data(x->rs, e, buf, a2 ? buf2 : NULL,
+				     (uint8_t)(len ? len : n));
 }
 
-static int conv_ct(struct tsn_nft_conv *cv, const struct nftnl_expr *ne,
-		   struct tsn_nft_expr *e)
+static int conv_meta(struct ex *x, struct tsn_nft_expr *e)
 {
-	uint32_t key = nftnl_expr_get_u32(ne, NFTNL_EXPR_CT_KEY);
+	e->label = NULL;	/* "meta mark", from the key */
+	e->key = u32(x, NFTA_META_KEY);
+	if (has(x, NFTA_META_SREG)) {
+		e->op = TSN_NFT_META_SET;
+		return reg(x, NFTA_META_SREG, &e->sreg);
+	}
+	e->op = TSN_NFT_META;
+	return reg(x, NFTA_META_DREG, &e->dreg);
+}
 
-	snprintf(e->name, sizeof(e->name), "ct %s",
-		 key < sizeof(ct_keys) / sizeof(*ct_keys) ? ct_keys[key] :
-							    "?");
-	e->key = key;
-	if (nftnl_expr_is_set(ne, NFTNL_EXPR_CT_SREG)) {
+static int conv_ct(struct ex *x, struct tsn_nft_expr *e)
+{
+	e->label = NULL;	/* "ct state", from the key */
+	e->key = u32(x, NFTA_CT_KEY);
+	if (has(x, NFTA_CT_SREG)) {
 		e->op = TSN_NFT_NOP;	/* ct mark set, ct helper set... */
-		if (key == NFT_CT_MARK)
-			cv->writes_ct_mark = true;
+		e->label = tsn_nft_label(x->rs, "ct set", "ct %s set",
+					 e->key < ARRAY_LEN(ct_keys) ?
+						 ct_keys[e->key] : "?");
+		if (e->key == NFT_CT_MARK)
+			x->cv->writes_ct_mark = true;
 		return 0;
 	}
 	e->op = TSN_NFT_CT;
-	if (nftnl_expr_is_set(ne, NFTNL_EXPR_CT_DIR))
-		e->flags = 1 + nftnl_expr_get_u8(ne, NFTNL_EXPR_CT_DIR);
-	return reg(ne, NFTNL_EXPR_CT_DREG, &e->dreg);
+	if (has(x, NFTA_CT_DIRECTION)) {
+		if (mnl_attr_validate(x->tb[NFTA_CT_DIRECTION],
+				      MNL_TYPE_U8) < 0)
+			return -EINVAL;
+		e->flags = 1u + mnl_attr_get_u8(x->tb[NFTA_CT_DIRECTION]);
+	}
+	return reg(x, NFTA_CT_DREG, &e->dreg);
 }
 
-static int conv_payload(const struct nftnl_expr *ne, struct tsn_nft_expr *e)
+static int conv_payload(struct ex *x, struct tsn_nft_expr *e)
 {
-	static const char *const bases[] = { "ll", "nh", "th", "ih" };
+	uint32_t len = u32(x, NFTA_PAYLOAD_LEN);
 
-	e->base = nftnl_expr_get_u32(ne, NFTNL_EXPR_PAYLOAD_BASE);
-	e->offset = nftnl_expr_get_u32(ne, NFTNL_EXPR_PAYLOAD_OFFSET);
-	e->len = (uint8_t)nftnl_expr_get_u32(ne, NFTNL_EXPR_PAYLOAD_LEN);
-	snprintf(e->name, sizeof(e->name), "payload @%s,%u,%u",
-		 e->base < 4 ? bases[e->base] : "?", e->offset * 8,
-		 e->len * 8u);
-	if (nftnl_expr_is_set(ne, NFTNL_EXPR_PAYLOAD_SREG)) {
+	e->base = u32(x, NFTA_PAYLOAD_BASE);
+	e->offset = u32(x, NFTA_PAYLOAD_OFFSET);
+	e->len = (uint8_t)len;
+	e->label = NULL;	/* "payload @nh,96,32", from the fields */
+	if (has(x, NFTA_PAYLOAD_SREG)) {
 		e->op = TSN_NFT_NOP;	/* a rewrite, not a match */
+		e->label = "payload set";
 		return 0;
 	}
-	if (nftnl_expr_get_u32(ne, NFTNL_EXPR_PAYLOAD_LEN) > TSN_NFT_DATA_MAX)
+	if (len > TSN_NFT_DATA_MAX)
 		return -EINVAL;
 	e->op = TSN_NFT_PAYLOAD;
-	return reg(ne, NFTNL_EXPR_PAYLOAD_DREG, &e->dreg);
+	return reg(x, NFTA_PAYLOAD_DREG, &e->dreg);
 }
 
-static int conv_cmp(const struct nftnl_expr *ne, struct tsn_nft_expr *e,
-		    bool range)
+static int conv_cmp(struct ex *x, struct tsn_nft_expr *e)
 {
-	if (range) {
-		e->key = nftnl_expr_get_u32(ne, NFTNL_EXPR_RANGE_OP);
-		if (data(ne, NFTNL_EXPR_RANGE_FROM_DATA, e->data, &e->len) ||
-		    data(ne, NFTNL_EXPR_RANGE_TO_DATA, e->data2, NULL))
-			return -EINVAL;
-		return reg(ne, NFTNL_EXPR_RANGE_SREG, &e->sreg);
-	}
-	e->key = nftnl_expr_get_u32(ne, NFTNL_EXPR_CMP_OP);
-	if (data(ne, NFTNL_EXPR_CMP_DATA, e->data, &e->len))
+	e->op = TSN_NFT_CMP;
+	e->key = u32(x, NFTA_CMP_OP);
+	if (data(x, e, NFTA_CMP_DATA, 0, true))
 		return -EINVAL;
-	return reg(ne, NFTNL_EXPR_CMP_SREG, &e->sreg);
+	return reg(x, NFTA_CMP_SREG, &e->sreg);
 }
 
-static int conv_bitwise(const struct nftnl_expr *ne, struct tsn_nft_expr *e)
+static int conv_range(struct ex *x, struct tsn_nft_expr *e)
 {
-	uint32_t len = nftnl_expr_get_u32(ne, NFTNL_EXPR_BITWISE_LEN);
+	e->op = TSN_NFT_RANGE;
+	e->key = u32(x, NFTA_RANGE_OP);
+	if (data(x, e, NFTA_RANGE_FROM_DATA, NFTA_RANGE_TO_DATA, true))
+		return -EINVAL;
+	return reg(x, NFTA_RANGE_SREG, &e->sreg);
+}
+
+static int conv_bitwise(struct ex *x, struct tsn_nft_expr *e)
+{
+	uint32_t len = u32(x, NFTA_BITWISE_LEN);
 
 	if (len == 0 || len > TSN_NFT_DATA_MAX)
 		return -EINVAL;
+	e->op = TSN_NFT_BITWISE;
 	e->len = (uint8_t)len;
-	if (reg(ne, NFTNL_EXPR_BITWISE_SREG, &e->sreg) ||
-	    reg(ne, NFTNL_EXPR_BITWISE_DREG, &e->dreg))
+	if (reg(x, NFTA_BITWISE_SREG, &e->sreg) ||
+	    reg(x, NFTA_BITWISE_DREG, &e->dreg))
 		return -EINVAL;
-	if (nftnl_expr_is_set(ne, NFTNL_EXPR_BITWISE_OP) &&
-	    nftnl_expr_get_u32(ne, NFTNL_EXPR_BITWISE_OP) != NFT_BITWISE_BOOL) {
+	if (has(x, NFTA_BITWISE_OP) &&
+	    u32(x, NFTA_BITWISE_OP) != NFT_BITWISE_BOOL) {
 		/* Shifts (mark tricks) are not modelled: unknown result. */
 		e->op = TSN_NFT_LOAD_UNKNOWN;
-		snprintf(e->name, sizeof(e->name), "bitwise shift");
+		e->label = "bitwise shift";
 		return 0;
 	}
-	if (data(ne, NFTNL_EXPR_BITWISE_MASK, e->data, NULL) ||
-	    data(ne, NFTNL_EXPR_BITWISE_XOR, e->data2, NULL))
+	return data(x, e, NFTA_BITWISE_MASK, NFTA_BITWISE_XOR, false);
+}
+
+static int conv_byteorder(struct ex *x, struct tsn_nft_expr *e)
+{
+	e->op = TSN_NFT_BYTEORDER;
+	e->key = u32(x, NFTA_BYTEORDER_OP);
+	e->flags = u32(x, NFTA_BYTEORDER_SIZE);
+	if (u32(x, NFTA_BYTEORDER_LEN) > TSN_NFT_DATA_MAX)
+		return -EINVAL;
+	e->len = (uint8_t)u32(x, NFTA_BYTEORDER_LEN);
+	if (reg(x, NFTA_BYTEORDER_SREG, &e->sreg) ||
+	    reg(x, NFTA_BYTEORDER_DREG, &e->dreg))
 		return -EINVAL;
 	return 0;
 }
 
-static int conv_lookup(const struct nftnl_expr *ne, struct tsn_nft_expr *e)
+static int conv_lookup(struct ex *x, struct tsn_nft_expr *e)
 {
-	const char *set = nftnl_expr_get_str(ne, NFTNL_EXPR_LOOKUP_SET);
+	const char *set = str(x, x->tb[NFTA_LOOKUP_SET]);
 
 	if (!set)
 		return -EINVAL;
-	snprintf(e->name, sizeof(e->name), "lookup @%.40s", set);
-	e->inv = nftnl_expr_is_set(ne, NFTNL_EXPR_LOOKUP_FLAGS) &&
-		 (nftnl_expr_get_u32(ne, NFTNL_EXPR_LOOKUP_FLAGS) &
-		  NFT_LOOKUP_F_INV);
-	if (nftnl_expr_is_set(ne, NFTNL_EXPR_LOOKUP_DREG)) {
+	e->op = TSN_NFT_LOOKUP;
+	e->label = NULL;	/* "lookup @set", from the set's name */
+	e->inv = u32(x, NFTA_LOOKUP_FLAGS) & NFT_LOOKUP_F_INV;
+	if (has(x, NFTA_LOOKUP_DREG)) {
 		e->flags = TSN_NFT_LOOKUP_MAP;
-		if (reg(ne, NFTNL_EXPR_LOOKUP_DREG, &e->dreg))
+		if (reg(x, NFTA_LOOKUP_DREG, &e->dreg))
 			return -EINVAL;
 	}
-	if (reg(ne, NFTNL_EXPR_LOOKUP_SREG, &e->sreg))
+	if (reg(x, NFTA_LOOKUP_SREG, &e->sreg))
 		return -EINVAL;
 	return tsn_nft_expr_set_set(e, set);
 }
 
-static int conv_imm(const struct nftnl_expr *ne, struct tsn_nft_expr *e)
+static int conv_imm(struct ex *x, struct tsn_nft_expr *e)
 {
-	const char *chain;
+	const struct nlattr *v, *i;
+	const char *chain = NULL;
 
-	if (reg(ne, NFTNL_EXPR_IMM_DREG, &e->dreg))
+	e->op = TSN_NFT_IMMEDIATE;
+	if (reg(x, NFTA_IMMEDIATE_DREG, &e->dreg))
 		return -EINVAL;
 	if (e->dreg)
-		return data(ne, NFTNL_EXPR_IMM_DATA, e->data, &e->len);
-	if (!nftnl_expr_is_set(ne, NFTNL_EXPR_IMM_VERDICT))
+		return data(x, e, NFTA_IMMEDIATE_DATA, 0, true);
+	v = nested(x->tb[NFTA_IMMEDIATE_DATA], NFTA_DATA_VERDICT);
+	if (!v || !nested(v, NFTA_VERDICT_CODE))
 		return -EINVAL;
-	e->verdict = (int)nftnl_expr_get_u32(ne, NFTNL_EXPR_IMM_VERDICT);
+	mnl_attr_for_each_nested(i, v) {
+		if (mnl_attr_get_type(i) == NFTA_VERDICT_CODE) {
+			if (mnl_attr_validate(i, MNL_TYPE_U32) < 0)
+				return -EINVAL;
+			e->verdict = (int)ntohl(mnl_attr_get_u32(i));
+		} else if (mnl_attr_get_type(i) == NFTA_VERDICT_CHAIN) {
+			chain = str(x, i);
+		}
+	}
 	if (e->verdict != NFT_JUMP && e->verdict != NFT_GOTO)
 		return 0;
-	chain = nftnl_expr_get_str(ne, NFTNL_EXPR_IMM_CHAIN);
 	if (!chain)
 		return -EINVAL;
 	return tsn_nft_expr_set_target(e, chain);
 }
 
+static int conv_fib(struct ex *x, struct tsn_nft_expr *e)
+{
+	e->op = TSN_NFT_FIB;
+	e->key = u32(x, NFTA_FIB_RESULT);
+	e->flags = u32(x, NFTA_FIB_FLAGS);
+	return reg(x, NFTA_FIB_DREG, &e->dreg);
+}
+
 /* "may not pass" rate-style expressions: a single first packet is within
  * any rate, quota or connection count; the inverted ("over") form never
  * matches it. */
-static void conv_inv_flag(const struct nftnl_expr *ne, struct tsn_nft_expr *e,
-			  uint16_t attr, uint32_t inv)
+static void inv_flag(struct ex *x, struct tsn_nft_expr *e,
+		     uint16_t attr, uint32_t inv)
 {
-	bool over = nftnl_expr_is_set(ne, attr) &&
-		    (nftnl_expr_get_u32(ne, attr) & inv);
-
-	e->op = over ? TSN_NFT_BREAK : TSN_NFT_NOP;
+	e->op = u32(x, attr) & inv ? TSN_NFT_BREAK : TSN_NFT_NOP;
 }
 
-static int conv_xt(struct tsn_nft_conv *cv, const struct nftnl_expr *ne,
-		   struct tsn_nft_expr *e, bool target)
+static int conv_limit(struct ex *x, struct tsn_nft_expr *e)
 {
-	const char *n = nftnl_expr_get_str(ne, target ? NFTNL_EXPR_TG_NAME :
-							NFTNL_EXPR_MT_NAME);
+	inv_flag(x, e, NFTA_LIMIT_FLAGS, NFT_LIMIT_F_INV);
+	return 0;
+}
 
+static int conv_quota(struct ex *x, struct tsn_nft_expr *e)
+{
+	inv_flag(x, e, NFTA_QUOTA_FLAGS, NFT_QUOTA_F_INV);
+	return 0;
+}
+
+static int conv_connlimit(struct ex *x, struct tsn_nft_expr *e)
+{
+	inv_flag(x, e, NFTA_CONNLIMIT_FLAGS, NFT_CONNLIMIT_F_INV);
+	return 0;
+}
+
+static int conv_xt(struct ex *x, struct tsn_nft_expr *e, bool target)
+{
+	const char *n = str(x, x->tb[NFTA_MATCH_NAME]);
+
+	if (x->bad)
+		return -EINVAL;
 	if (!n)
 		n = "?";
-	snprintf(e->name, sizeof(e->name), "xt %s %.24s",
-		 target ? "target" : "match", n);
+
+	e->label = tsn_nft_label(x->rs, target ? "xt target" : "xt match",
+				 "xt %s %.24s", target ? "target" : "match",
+				 n);
 	if (!target) {
 		e->op = TSN_NFT_MATCH_UNKNOWN;
 		return 0;
@@ -227,147 +389,244 @@ static int conv_xt(struct tsn_nft_conv *cv, const struct nftnl_expr *ne,
 	else if (!strcmp(n, "MARK") || !strcmp(n, "CONNMARK")) {
 		/* Sets the mark to something we do not decode: from here on
 		 * the mark is unknown (sreg 0 is no data register). */
-		cv->writes_ct_mark |= n[0] == 'C';
+		x->cv->writes_ct_mark |= n[0] == 'C';
 		e->op = TSN_NFT_META_SET;
 		e->key = NFT_META_MARK;
 		e->sreg = 0;
-	} else
+	} else {
 		e->op = TSN_NFT_TERM_UNKNOWN;
+	}
 	return 0;
 }
 
-/* Expressions that load a value we cannot know into a register. */
+static int conv_match(struct ex *x, struct tsn_nft_expr *e)
+{
+	return conv_xt(x, e, false);
+}
+
+static int conv_target(struct ex *x, struct tsn_nft_expr *e)
+{
+	return conv_xt(x, e, true);
+}
+
+static int conv_objref(struct ex *x, struct tsn_nft_expr *e)
+{
+	e->op = u32(x, NFTA_OBJREF_IMM_TYPE) == NFT_OBJECT_COUNTER ?
+			TSN_NFT_NOP : TSN_NFT_MATCH_UNKNOWN;
+	return 0;
+}
+
+/* add/update @set is a no-op for the verdict unless the element carries
+ * its own expressions (a meter). */
+static int conv_dynset(struct ex *x, struct tsn_nft_expr *e)
+{
+	e->op = has(x, NFTA_DYNSET_EXPR) || has(x, NFTA_DYNSET_EXPRESSIONS) ?
+			TSN_NFT_MATCH_UNKNOWN : TSN_NFT_NOP;
+	return 0;
+}
+
+static int conv_reject(struct ex *x, struct tsn_nft_expr *e)
+{
+	(void)x;
+	e->op = TSN_NFT_REJECT;
+	return 0;
+}
+
+static int conv_nop(struct ex *x, struct tsn_nft_expr *e)
+{
+	(void)x;
+	e->op = TSN_NFT_NOP;
+	return 0;
+}
+
+static int conv_terminal(struct ex *x, struct tsn_nft_expr *e)
+{
+	(void)x;
+	e->op = TSN_NFT_TERM_UNKNOWN;	/* queue, nat, tproxy... */
+	return 0;
+}
+
+/* Loads of a value we cannot know into dreg (none: an exthdr write). */
+static int load_unknown(struct ex *x, struct tsn_nft_expr *e,
+			uint16_t dreg)
+{
+	if (!has(x, dreg))
+		return 0;
+	e->op = TSN_NFT_LOAD_UNKNOWN;
+	e->len = 16;
+	if (reg(x, dreg, &e->dreg))
+		return -EINVAL;
+	if (e->dreg + e->len > TSN_NFT_REGS_LEN)
+		e->len = (uint8_t)(TSN_NFT_REGS_LEN - e->dreg);
+	return 0;
+}
+
+#define LOAD(fn, attr) \
+	static int fn(struct ex *x, struct tsn_nft_expr *e) \
+	{ return load_unknown(x, e, attr); }
+LOAD(conv_socket, NFTA_SOCKET_DREG)
+LOAD(conv_osf, NFTA_OSF_DREG)
+LOAD(conv_numgen, NFTA_NG_DREG)
+LOAD(conv_hash, NFTA_HASH_DREG)
+LOAD(conv_rt, NFTA_RT_DREG)
+LOAD(conv_xfrm, NFTA_XFRM_DREG)
+LOAD(conv_exthdr, NFTA_EXTHDR_DREG)
+LOAD(conv_tunnel, NFTA_TUNNEL_DREG)
+#undef LOAD
+
+/* Every expression the kernel can dump, by name; the name string here is
+ * the model's label unless the converter makes a better one. */
 static const struct {
 	const char *name;
-	uint16_t dreg;
-} unknown_loads[] = {
-	{ "socket", NFTNL_EXPR_SOCKET_DREG },
-	{ "osf", NFTNL_EXPR_OSF_DREG },
-	{ "numgen", NFTNL_EXPR_NG_DREG },
-	{ "hash", NFTNL_EXPR_HASH_DREG },
-	{ "rt", NFTNL_EXPR_RT_DREG },
-	{ "xfrm", NFTNL_EXPR_XFRM_DREG },
-	{ "exthdr", NFTNL_EXPR_EXTHDR_DREG },
-	{ "tunnel", NFTNL_EXPR_TUNNEL_DREG },
+	int (*conv)(struct ex *x, struct tsn_nft_expr *e);
+} convs[] = {
+	{ "payload", conv_payload }, { "meta", conv_meta },
+	{ "cmp", conv_cmp }, { "immediate", conv_imm },
+	{ "lookup", conv_lookup }, { "ct", conv_ct },
+	{ "bitwise", conv_bitwise }, { "counter", conv_nop },
+	{ "range", conv_range }, { "byteorder", conv_byteorder },
+	{ "fib", conv_fib }, { "reject", conv_reject },
+	{ "limit", conv_limit }, { "quota", conv_quota },
+	{ "connlimit", conv_connlimit }, { "match", conv_match },
+	{ "target", conv_target }, { "objref", conv_objref },
+	{ "dynset", conv_dynset }, { "log", conv_nop },
+	{ "last", conv_nop }, { "notrack", conv_nop }, { "dup", conv_nop },
+	{ "flow_offload", conv_nop }, { "secmark", conv_nop },
+	{ "socket", conv_socket }, { "osf", conv_osf },
+	{ "numgen", conv_numgen }, { "hash", conv_hash }, { "rt", conv_rt },
+	{ "xfrm", conv_xfrm }, { "exthdr", conv_exthdr },
+	{ "tunnel", conv_tunnel }, { "queue", conv_terminal },
+	{ "nat", conv_terminal }, { "masq", conv_terminal },
+	{ "redir", conv_terminal }, { "tproxy", conv_terminal },
+	{ "fwd", conv_terminal }, { "synproxy", conv_terminal },
 };
 
-static const char *const terminal_unknown[] = {
-	"queue", "nat", "masq", "redir", "tproxy", "fwd", "synproxy",
-};
-
-static const char *const noops[] = {
-	"counter", "log", "last", "notrack", "dup", "flow_offload",
-	"secmark",
-};
-
-static int conv_other(const char *n, const struct nftnl_expr *ne,
-		      struct tsn_nft_expr *e)
+static int attr_cb(const struct nlattr *a, void *data)
 {
-	for (size_t i = 0; i < sizeof(noops) / sizeof(*noops); i++)
-		if (!strcmp(n, noops[i]))
-			return 0;
-	for (size_t i = 0; i < sizeof(unknown_loads) / sizeof(*unknown_loads);
-	     i++) {
-		if (strcmp(n, unknown_loads[i].name))
+	const struct nlattr **tb = data;
+
+	if (mnl_attr_get_type(a) <= ATTRS_MAX)
+		tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+/* One NFTA_LIST_ELEM of a rule into e. */
+static int conv_expr(struct ex *x, struct tsn_nft_expr *e,
+		     const struct nlattr *elem)
+{
+	const struct nlattr *tb[NFTA_EXPR_DATA + 1] = { 0 };
+	const char *n;
+	int ret;
+
+	memset(x->tb, 0, sizeof(x->tb));
+	x->bad = false;
+	if (mnl_attr_get_type(elem) != NFTA_LIST_ELEM ||
+	    mnl_attr_parse_nested(elem, attr_cb, tb) < 0 ||
+	    !(n = str(x, tb[NFTA_EXPR_NAME])) ||
+	    (tb[NFTA_EXPR_DATA] &&
+	     mnl_attr_parse_nested(tb[NFTA_EXPR_DATA], attr_cb, x->tb) < 0))
+		return -EINVAL;
+	for (size_t k = 0; k < ARRAY_LEN(convs); k++) {
+		if (strcmp(n, convs[k].name))
 			continue;
-		if (!nftnl_expr_is_set(ne, unknown_loads[i].dreg))
-			return 0;	/* exthdr write: not a match */
-		e->op = TSN_NFT_LOAD_UNKNOWN;
-		e->len = 16;
-		if (reg(ne, unknown_loads[i].dreg, &e->dreg))
-			return -EINVAL;
-		if (e->dreg + e->len > TSN_NFT_REGS_LEN)
-			e->len = (uint8_t)(TSN_NFT_REGS_LEN - e->dreg);
-		return 0;
+		e->label = convs[k].name;
+		ret = convs[k].conv(x, e);
+		return ret ? ret : x->bad ? -EINVAL : 0;
 	}
-	for (size_t i = 0;
-	     i < sizeof(terminal_unknown) / sizeof(*terminal_unknown); i++)
-		if (!strcmp(n, terminal_unknown[i])) {
-			e->op = TSN_NFT_TERM_UNKNOWN;
-			return 0;
-		}
-	e->op = TSN_NFT_MATCH_UNKNOWN;	/* may match, may not */
+	/* Newer than this code: it may decide anything. */
+	e->op = TSN_NFT_TERM_UNKNOWN;
+	e->label = tsn_nft_label(x->rs, "an unknown expression",
+				 "%.40s (an expression tsnet does not know)",
+				 n);
 	return 0;
 }
 
-int tsn_nft_conv_expr(struct tsn_nft_conv *cv, struct tsn_nft_rule *r,
-		      const struct nftnl_expr *ne)
+/* The rule comment from userdata (type-length-value, one byte each).
+ * Read with a cursor: nothing about the length bytes is trusted. */
+static const char *rule_comment(const struct nlattr *ud)
 {
-	const char *n = nftnl_expr_get_str(ne, NFTNL_EXPR_NAME);
-	struct tsn_nft_expr *e;
+	struct cur c, v;
+	const char *comment = NULL;
+	uint8_t type, vlen;
 
-	if (!n)
+	if (!ud)
+		return NULL;
+	c = cur_make(mnl_attr_get_payload(ud), mnl_attr_get_payload_len(ud));
+	while (cur_u8(&c, &type) == 0 && cur_u8(&c, &vlen) == 0) {
+		if (cur_sub(&c, vlen, &v) < 0)
+			break;	/* a length past the end ends the walk */
+		/* Only a NUL-terminated string is a comment. */
+		if (type == 0 /* NFTNL_UDATA_RULE_COMMENT */ && vlen > 0 &&
+		    v.p[vlen - 1] == '\0')
+			comment = (const char *)v.p;
+	}
+	return comment;
+}
+
+/* A rule whose expressions cannot be modelled stays in its chain as one
+ * expression of unknown outcome, so the verdict says where it is. */
+static int unknown_rule(struct tsn_nft_rule *r, const char *what)
+{
+	for (size_t i = 0; i < r->n_exprs; i++) {
+		free(r->exprs[i].target);
+		free(r->exprs[i].set_name);
+	}
+	r->exprs = NULL;	/* the arena's block is dropped */
+	r->n_exprs = 0;
+	return tsn_nft_expr_add(r, TSN_NFT_TERM_UNKNOWN, what) ? 0 : -ENOMEM;
+}
+
+static int rule_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+
+	if (mnl_attr_get_type(a) <= NFTA_RULE_USERDATA)
+		tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+int tsn_nft_parse_rule(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh,
+		       struct tsn_nft_conv *cv)
+{
+	const struct nlattr *tb[NFTA_RULE_USERDATA + 1] = { 0 }, *a;
+	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
+	struct ex x = { .rs = rs, .cv = cv };
+	const char *table, *chain;
+	const struct nlattr *exprs;
+	struct tsn_nft_chain *c;
+	struct tsn_nft_rule *r;
+	size_t n = 0;
+	int ret;
+
+	if (mnl_attr_parse(nlh, sizeof(*g), rule_cb, tb) < 0)
 		return -EINVAL;
-	e = tsn_nft_expr_add(r, TSN_NFT_NOP, n);
-	if (!e)
+	table = str(&x, tb[NFTA_RULE_TABLE]);
+	chain = str(&x, tb[NFTA_RULE_CHAIN]);
+	exprs = tb[NFTA_RULE_EXPRESSIONS];
+	if (!table || !chain || !tb[NFTA_RULE_HANDLE] ||
+	    mnl_attr_validate(tb[NFTA_RULE_HANDLE], MNL_TYPE_U64) < 0 ||
+	    (exprs && mnl_attr_validate(exprs, MNL_TYPE_NESTED) < 0))
+		return -EINVAL;
+	c = tsn_nft_chain_find(rs, g->nfgen_family, table, chain);
+	if (!c)
+		return -EINVAL;	/* a rule of a chain the dump did not have */
+	r = tsn_nft_rule_add(c, be64toh(mnl_attr_get_u64(tb[NFTA_RULE_HANDLE])),
+			     rule_comment(tb[NFTA_RULE_USERDATA]));
+	if (!r)
 		return -ENOMEM;
-	if (!strcmp(n, "meta"))
-		return conv_meta(cv, ne, e);
-	if (!strcmp(n, "ct"))
-		return conv_ct(cv, ne, e);
-	if (!strcmp(n, "payload"))
-		return conv_payload(ne, e);
-	if (!strcmp(n, "cmp") || !strcmp(n, "range")) {
-		e->op = n[0] == 'c' ? TSN_NFT_CMP : TSN_NFT_RANGE;
-		return conv_cmp(ne, e, e->op == TSN_NFT_RANGE);
-	}
-	if (!strcmp(n, "bitwise")) {
-		e->op = TSN_NFT_BITWISE;
-		return conv_bitwise(ne, e);
-	}
-	if (!strcmp(n, "byteorder")) {
-		e->op = TSN_NFT_BYTEORDER;
-		e->key = nftnl_expr_get_u32(ne, NFTNL_EXPR_BYTEORDER_OP);
-		e->flags = nftnl_expr_get_u32(ne, NFTNL_EXPR_BYTEORDER_SIZE);
-		if (nftnl_expr_get_u32(ne, NFTNL_EXPR_BYTEORDER_LEN) >
-		    TSN_NFT_DATA_MAX)
-			return -EINVAL;
-		e->len = (uint8_t)nftnl_expr_get_u32(ne,
-						NFTNL_EXPR_BYTEORDER_LEN);
-		if (reg(ne, NFTNL_EXPR_BYTEORDER_SREG, &e->sreg) ||
-		    reg(ne, NFTNL_EXPR_BYTEORDER_DREG, &e->dreg))
-			return -EINVAL;
+	if (exprs)
+		mnl_attr_for_each_nested(a, exprs)
+			n++;
+	if (!n)
 		return 0;
+	if (!tsn_nft_rule_exprs(rs, r, n))
+		return -ENOMEM;
+	mnl_attr_for_each_nested(a, exprs) {
+		ret = conv_expr(&x, &r->exprs[r->n_exprs++], a);
+		if (ret == -ENOMEM)
+			return ret;
+		if (ret)
+			return unknown_rule(r, "a malformed expression");
 	}
-	if (!strcmp(n, "lookup")) {
-		e->op = TSN_NFT_LOOKUP;
-		return conv_lookup(ne, e);
-	}
-	if (!strcmp(n, "immediate")) {
-		e->op = TSN_NFT_IMMEDIATE;
-		return conv_imm(ne, e);
-	}
-	if (!strcmp(n, "fib")) {
-		e->op = TSN_NFT_FIB;
-		e->key = nftnl_expr_get_u32(ne, NFTNL_EXPR_FIB_RESULT);
-		e->flags = nftnl_expr_get_u32(ne, NFTNL_EXPR_FIB_FLAGS);
-		return reg(ne, NFTNL_EXPR_FIB_DREG, &e->dreg);
-	}
-	if (!strcmp(n, "reject")) {
-		e->op = TSN_NFT_REJECT;
-		return 0;
-	}
-	if (!strcmp(n, "limit"))
-		conv_inv_flag(ne, e, NFTNL_EXPR_LIMIT_FLAGS, NFT_LIMIT_F_INV);
-	else if (!strcmp(n, "quota"))
-		conv_inv_flag(ne, e, NFTNL_EXPR_QUOTA_FLAGS, NFT_QUOTA_F_INV);
-	else if (!strcmp(n, "connlimit"))
-		conv_inv_flag(ne, e, NFTNL_EXPR_CONNLIMIT_FLAGS,
-			      NFT_CONNLIMIT_F_INV);
-	else if (!strcmp(n, "match") || !strcmp(n, "target"))
-		return conv_xt(cv, ne, e, n[0] == 't');
-	else if (!strcmp(n, "objref"))
-		e->op = nftnl_expr_get_u32(ne, NFTNL_EXPR_OBJREF_IMM_TYPE) ==
-				NFT_OBJECT_COUNTER ? TSN_NFT_NOP :
-						     TSN_NFT_MATCH_UNKNOWN;
-	else if (!strcmp(n, "dynset"))
-		/* add/update @set is a no-op for the verdict unless the
-		 * element carries its own expressions (a meter). */
-		e->op = nftnl_expr_is_set(ne, NFTNL_EXPR_DYNSET_EXPR) ||
-				nftnl_expr_is_set(ne,
-					NFTNL_EXPR_DYNSET_EXPRESSIONS) ?
-			TSN_NFT_MATCH_UNKNOWN : TSN_NFT_NOP;
-	else
-		return conv_other(n, ne, e);
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* nft_conv.h - libnftnl objects into the model (nft_conv.c, nft_read.c). */
+/* nft_conv.h - netlink messages into the model (nft_conv.c, nft_read.c). */
 #ifndef TSN_NFT_CONV_H
 #define TSN_NFT_CONV_H
 
@@ -6,19 +6,22 @@
 
 #include "preflight/nft.h"
 
-struct nftnl_expr;
+struct nlmsghdr;
 
 struct tsn_nft_conv {
 	bool writes_ct_mark;	/* some rule sets ct mark */
 };
 
-/* Append the model of ne to r: 0, -EINVAL (malformed) or -ENOMEM. */
-int tsn_nft_conv_expr(struct tsn_nft_conv *cv, struct tsn_nft_rule *r,
-		      const struct nftnl_expr *ne);
+/* One NFT_MSG_NEWRULE message (its attributes are checked here, not by
+ * tsn_nft_validate_msg) appended to its chain in rs: 0, -EINVAL (no such chain, malformed) or
+ * -ENOMEM.  A rule with a malformed expression is kept as one expression
+ * of unknown outcome. */
+int tsn_nft_parse_rule(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh,
+		       struct tsn_nft_conv *cv);
 
 /* Check every attribute of an nf_tables dump message that libnftnl will
- * read (which exits on a malformed one): 0 or -EINVAL. */
-struct nlmsghdr;
+ * read (which exits on a malformed one): 0 or -EINVAL.  Rules are not
+ * libnftnl's to read: they pass (tsn_nft_parse_rule checks them). */
 int tsn_nft_validate_msg(const struct nlmsghdr *nlh);
 
 #endif

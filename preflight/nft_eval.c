@@ -140,9 +140,17 @@ static void verdict_outcome(struct ev *ev, const struct tsn_nft_chain *c,
 	}
 }
 
-static const char *why_name(const struct tsn_nft_expr *e)
+/* say_why naming the expression that could not be decided. */
+static void say_why_expr(struct outcome *o, const struct tsn_nft_chain *c,
+			 const struct tsn_nft_rule *rule,
+			 const struct tsn_nft_expr *e)
 {
-	return e ? e->name : "an unset register";
+	char name[TSN_NFT_NAME_MAX];
+
+	if (!o->why[0])
+		say_why(o, c, rule, e ? tsn_nft_expr_name(e, name,
+							  sizeof(name)) :
+					"an unset register");
 }
 
 /* The rest of one rule from expression i on. */
@@ -171,7 +179,7 @@ static void eval_rule(struct ev *ev, const struct tsn_nft_chain *c,
 			return;
 		case TSN_NFT_STEP_UNKNOWN:
 			o->mask = O_UNKNOWN;
-			say_why(o, c, rule, why_name(why));
+			say_why_expr(o, c, rule, why);
 			return;
 		case TSN_NFT_STEP_FORK:
 			fork = *r;
@@ -181,7 +189,7 @@ static void eval_rule(struct ev *ev, const struct tsn_nft_chain *c,
 			o->mark = r->mark;
 			o->mark_known = r->mark_known;
 			if (a.mask != O_NEXT)
-				say_why(o, c, rule, why_name(why));
+				say_why_expr(o, c, rule, why);
 			merge(o, &a);
 			return;
 		}

@@ -7,10 +7,11 @@
  * in a 100,000-element set is one binary search whatever the set type.
  */
 #include <errno.h>
-#include <malloc.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -23,13 +24,104 @@ struct tsn_nft_ruleset *tsn_nft_ruleset_new(void)
 	return calloc(1, sizeof(struct tsn_nft_ruleset));
 }
 
+/* The arena: chunks mapped with MAP_POPULATE, each twice the last (up
+ * to CHUNK_MAX), so a big ruleset costs a few mmaps that fault their
+ * pages in at once rather than one page fault at a time. */
+struct tsn_nft_chunk {
+	struct tsn_nft_chunk *next;
+	size_t size, used;
+	unsigned char mem[];
+};
+
+#define CHUNK_MIN (64 * 1024)
+#define CHUNK_MAX (8 * 1024 * 1024)
+
+void *tsn_nft_alloc(struct tsn_nft_ruleset *rs, size_t n)
+{
+	struct tsn_nft_chunk *c = rs->arena;
+	size_t size;
+	void *p;
+
+	n = (n + 7) & ~(size_t)7;
+	if (!c || c->size - c->used < n) {
+		size = c ? c->size * 2 : CHUNK_MIN;
+		if (size > CHUNK_MAX)
+			size = CHUNK_MAX;
+		while (size - sizeof(*c) < n)
+			size *= 2;
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		c = p;
+		c->next = rs->arena;
+		c->size = size - sizeof(*c);
+		c->used = 0;
+		rs->arena = c;
+	}
+	p = c->mem + c->used;
+	c->used += n;
+	return p;
+}
+
+static void free_arena(struct tsn_nft_chunk *c)
+{
+	while (c) {
+		struct tsn_nft_chunk *next = c->next;
+
+		munmap(c, c->size + sizeof(*c));
+		c = next;
+	}
+}
+
+const char *tsn_nft_label(struct tsn_nft_ruleset *rs, const char *fallback,
+			  const char *fmt, ...)
+{
+	char buf[TSN_NFT_NAME_MAX];
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return fallback;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	p = tsn_nft_alloc(rs, (size_t)n + 1);
+	if (!p)
+		return fallback;
+	memcpy(p, buf, (size_t)n);
+	return p;
+}
+
+int tsn_nft_expr_set_data(struct tsn_nft_ruleset *rs, struct tsn_nft_expr *e,
+			  const void *d, const void *d2, uint8_t len)
+{
+	uint8_t *p;
+
+	if (len > TSN_NFT_DATA_MAX)
+		return -EINVAL;
+	p = tsn_nft_alloc(rs, 2 * (size_t)len);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, d, len);
+	if (d2)
+		memcpy(p + len, d2, len);
+	e->data = p;
+	e->data2 = p + len;
+	return 0;
+}
+
 static void free_rule(struct tsn_nft_rule *r)
 {
 	for (size_t i = 0; i < r->n_exprs; i++) {
 		free(r->exprs[i].target);
 		free(r->exprs[i].set_name);
 	}
-	free(r->exprs);
+	if (r->cap_exprs)
+		free(r->exprs);
 	free(r->comment);
 }
 
@@ -76,6 +168,7 @@ void tsn_nft_ruleset_free(struct tsn_nft_ruleset *rs)
 	free(rs->dormant);
 	free(rs->chains);
 	free(rs->sets);
+	free_arena(rs->arena);
 	free(rs);
 }
 
@@ -160,28 +253,35 @@ struct tsn_nft_rule *tsn_nft_rule_add(struct tsn_nft_chain *c,
 }
 
 struct tsn_nft_expr *tsn_nft_expr_add(struct tsn_nft_rule *r,
-				      enum tsn_nft_op op, const char *name)
+				      enum tsn_nft_op op, const char *label)
 {
 	struct tsn_nft_expr *p, *e;
 
-	/* The block's own size is the capacity, so a reader that sized it
-	 * for the whole rule up front pays no realloc per expression (one
-	 * realloc per expression of blocks past the tcache size was most
-	 * of reading 10,000 rules). */
-	if ((r->n_exprs + 1) * sizeof(*p) > malloc_usable_size(r->exprs)) {
-		size_t ncap = r->n_exprs < 4 ? 4 : r->n_exprs * 2;
+	if (r->n_exprs == r->cap_exprs) {
+		size_t ncap = r->cap_exprs < 4 ? 4 : r->cap_exprs * 2;
 
+		if (r->exprs && !r->cap_exprs)
+			return NULL;	/* sized once, from the arena */
 		p = realloc(r->exprs, ncap * sizeof(*p));
 		if (!p)
 			return NULL;
 		r->exprs = p;
+		r->cap_exprs = ncap;
 	}
-	p = r->exprs;
-	e = &p[r->n_exprs++];
+	e = &r->exprs[r->n_exprs++];
 	memset(e, 0, sizeof(*e));
 	e->op = op;
-	snprintf(e->name, sizeof(e->name), "%s", name ? name : "?");
+	e->label = label;
 	return e;
+}
+
+struct tsn_nft_expr *tsn_nft_rule_exprs(struct tsn_nft_ruleset *rs,
+					struct tsn_nft_rule *r, size_t n)
+{
+	if (r->exprs || !n || n > SIZE_MAX / sizeof(*r->exprs))
+		return NULL;
+	r->exprs = tsn_nft_alloc(rs, n * sizeof(*r->exprs));
+	return r->exprs;
 }
 
 int tsn_nft_expr_set_target(struct tsn_nft_expr *e, const char *chain)

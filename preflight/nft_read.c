@@ -1,9 +1,10 @@
 /* nft_read.c - dump the nf_tables ruleset of this network namespace.
  *
  * Tables, chains, sets, each set's elements, then rules, each with an
- * NLM_F_DUMP request over one NETLINK_NETFILTER socket, parsed by
- * libnftnl (which validates attribute types and lengths) and checked
- * again where the model relies on values.  The ruleset generation is read
+ * NLM_F_DUMP request over one NETLINK_NETFILTER socket.  Every message
+ * is validated first (nft_valid.c); tables, chains, sets and elements are
+ * then parsed by libnftnl, rules straight from their attributes
+ * (nft_conv.c), and checked again where the model relies on values.  The ruleset generation is read
  * before and after; if it moved, the dump is not one ruleset and is taken
  * again.  Reading needs CAP_NET_ADMIN; without it nfnetlink answers
  * -EPERM, which is passed up as is so the caller can say so.
@@ -127,142 +128,12 @@ out:
 	return ret;
 }
 
-/* The rule comment from userdata (type-length-value, one byte each).
- * Read with a cursor: libnftnl's udata walk trusts the length bytes. */
-static const char *rule_comment(const void *ud, uint32_t len)
-{
-	struct cur c = cur_make(ud, len), v;
-	const char *comment = NULL;
-	uint8_t type, vlen;
-
-	while (cur_u8(&c, &type) == 0 && cur_u8(&c, &vlen) == 0) {
-		if (cur_sub(&c, vlen, &v) < 0)
-			break;	/* a length past the end ends the walk */
-		/* Only a NUL-terminated string is a comment. */
-		if (type == NFTNL_UDATA_RULE_COMMENT && vlen > 0 &&
-		    v.p[vlen - 1] == '\0')
-			comment = (const char *)v.p;
-	}
-	return comment;
-}
-
-struct rule_ctx {
-	struct tsn_nft_conv cv;
-	struct tsn_nft_rule *r;
-	int err;
-};
-
-static int count_cb(struct nftnl_expr *ne, void *data)
-{
-	(void)ne;
-	(*(size_t *)data)++;
-	return 0;
-}
-
-static int expr_cb(struct nftnl_expr *ne, void *data)
-{
-	struct rule_ctx *rc = data;
-
-	rc->err = tsn_nft_conv_expr(&rc->cv, rc->r, ne);
-	return rc->err ? -1 : 0;
-}
-
-/* A rule whose expressions cannot be modelled stays in its chain as one
- * expression of unknown outcome, so the verdict says where it is. */
-static int unknown_rule(struct tsn_nft_chain *c, struct tsn_nft_rule *r,
-			uint64_t handle, const char *what)
-{
-	if (!r)
-		r = tsn_nft_rule_add(c, handle, NULL);
-	if (!r)
-		return -ENOMEM;
-	for (size_t i = 0; i < r->n_exprs; i++) {
-		free(r->exprs[i].target);
-		free(r->exprs[i].set_name);
-	}
-	r->n_exprs = 0;
-	return tsn_nft_expr_add(r, TSN_NFT_TERM_UNKNOWN, what) ? 0 : -ENOMEM;
-}
-
-static int rule_attr_cb(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-
-	if (mnl_attr_get_type(a) <= NFTA_RULE_HANDLE)
-		tb[mnl_attr_get_type(a)] = a;
-	return MNL_CB_OK;
-}
-
-/* libnftnl refused the rule (an expression it does not know): find its
- * chain from the attributes, already validated, and keep a placeholder. */
-static int parse_rule_raw(struct tsn_nft_ruleset *rs,
-			  const struct nlmsghdr *nlh)
-{
-	const struct nlattr *tb[NFTA_RULE_HANDLE + 1] = { 0 };
-	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
-	struct tsn_nft_chain *c;
-
-	if (mnl_attr_parse(nlh, sizeof(*g), rule_attr_cb, tb) < 0 ||
-	    !tb[NFTA_RULE_TABLE] || !tb[NFTA_RULE_CHAIN] ||
-	    !tb[NFTA_RULE_HANDLE])
-		return -EINVAL;
-	c = tsn_nft_chain_find(rs, g->nfgen_family,
-			       mnl_attr_get_str(tb[NFTA_RULE_TABLE]),
-			       mnl_attr_get_str(tb[NFTA_RULE_CHAIN]));
-	if (!c)
-		return -EINVAL;
-	return unknown_rule(c, NULL,
-			    be64toh(mnl_attr_get_u64(tb[NFTA_RULE_HANDLE])),
-			    "an expression libnftnl cannot parse");
-}
-
 static int parse_rule(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh)
 {
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct rule_ctx rc = { 0 };
-	const char *comment = NULL;
-	struct tsn_nft_chain *c;
-	const void *ud;
-	uint32_t udlen = 0;
-	int ret = -EINVAL;
-	size_t n = 0;
+	struct tsn_nft_conv cv = { 0 };
+	int ret = tsn_nft_parse_rule(rs, nlh, &cv);
 
-	if (!r)
-		return -ENOMEM;
-	if (nftnl_rule_nlmsg_parse(nlh, r) < 0) {
-		ret = parse_rule_raw(rs, nlh);
-		goto out;
-	}
-	if (!nftnl_rule_get_str(r, NFTNL_RULE_TABLE) ||
-	    !nftnl_rule_get_str(r, NFTNL_RULE_CHAIN))
-		goto out;
-	c = tsn_nft_chain_find(rs, (int)nftnl_rule_get_u32(r,
-				NFTNL_RULE_FAMILY),
-			       nftnl_rule_get_str(r, NFTNL_RULE_TABLE),
-			       nftnl_rule_get_str(r, NFTNL_RULE_CHAIN));
-	if (!c)
-		goto out;	/* a rule of a chain the dump did not have */
-	ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &udlen);
-	if (ud && udlen)
-		comment = rule_comment(ud, udlen);
-	ret = -ENOMEM;
-	rc.r = tsn_nft_rule_add(c, nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE),
-				comment);
-	if (!rc.r)
-		goto out;
-	/* One block sized for the whole rule (see tsn_nft_expr_add). */
-	if (nftnl_expr_foreach(r, count_cb, &n) == 0 && n) {
-		rc.r->exprs = malloc(n * sizeof(*rc.r->exprs));
-		if (!rc.r->exprs)
-			goto out;
-	}
-	ret = 0;
-	if (nftnl_expr_foreach(r, expr_cb, &rc) < 0)
-		ret = rc.err == -ENOMEM ? -ENOMEM :
-			unknown_rule(c, rc.r, 0, "a malformed expression");
-	rs->writes_ct_mark |= rc.cv.writes_ct_mark;
-out:
-	nftnl_rule_free(r);
+	rs->writes_ct_mark |= cv.writes_ct_mark;
 	return ret;
 }
 

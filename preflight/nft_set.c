@@ -144,9 +144,11 @@ static void resolve_expr(struct tsn_nft_ruleset *rs, struct tsn_nft_chain *c,
 		e->chain = tsn_nft_chain_find(rs, c->family, c->table,
 					      e->target);
 		if (!e->chain || e->chain->base) {
-			snprintf(e->name, sizeof(e->name), "jump to %s %.24s",
-				 e->chain ? "base chain" : "missing chain",
-				 e->target);
+			e->label = tsn_nft_label(rs, "jump to a missing chain",
+						 "jump to %s %.24s",
+						 e->chain ? "base chain" :
+							    "missing chain",
+						 e->target);
 			e->op = TSN_NFT_TERM_UNKNOWN;
 		}
 	}
@@ -157,8 +159,10 @@ static void resolve_expr(struct tsn_nft_ruleset *rs, struct tsn_nft_chain *c,
 					  e->set_name);
 		if (!e->set || e->sreg + e->set->key_len > TSN_NFT_REGS_LEN ||
 		    (map && e->dreg + e->set->data_len > TSN_NFT_REGS_LEN)) {
-			snprintf(e->name, sizeof(e->name), "lookup in %s%.24s",
-				 e->set ? "" : "missing set ", e->set_name);
+			e->label = tsn_nft_label(rs, "lookup in a missing set",
+						 "lookup in %s%.24s",
+						 e->set ? "" : "missing set ",
+						 e->set_name);
 			e->op = map || e->set ? TSN_NFT_TERM_UNKNOWN :
 						    TSN_NFT_MATCH_UNKNOWN;
 			e->set = NULL;

@@ -25,7 +25,7 @@ enum {
 	T_DATA,		/* NFTA_DATA_* nest */
 	T_EXPR,		/* one expression: name + data */
 	T_EXPRS,	/* a list of expressions */
-	T_HOOK, T_DEVS, T_COUNTERS, T_DESC, T_COMPAT, T_ELEMS, T_ELEM,
+	T_HOOK, T_DEVS, T_COUNTERS, T_DESC, T_ELEMS, T_ELEM,
 	T_VERDICT, T_CONCAT, T_FIELD,
 	T_VALUE,	/* NFTA_DATA_VALUE: at most NFT_DATA_VALUE_MAXLEN */
 	T_ANY,		/* a nest libnftnl does not look into */
@@ -48,10 +48,6 @@ static const struct schema s_hook = { NULL, 4,
 	{ 0, T_U32, T_U32, T_STR, T_DEVS } };
 static const struct schema s_devs = { NULL, 1, { 0, T_STR } };
 static const struct schema s_counters = { NULL, 2, { 0, T_U64, T_U64 } };
-static const struct schema s_rule = { NULL, 11,
-	{ 0, T_STR, T_STR, T_U64, T_EXPRS, T_COMPAT, T_U64, T_BIN, 0, T_U32,
-	  T_U32, T_U32 } };
-static const struct schema s_compat = { NULL, 2, { 0, T_U32, T_U32 } };
 static const struct schema s_set = { NULL, 18,
 	{ 0, T_STR, T_STR, T_U32, T_U32, T_U32, T_U32, T_U32, T_U32, T_DESC,
 	  T_U32, T_U64, T_U32, T_BIN, 0, T_U32, T_U64 } };
@@ -239,7 +235,6 @@ static int check_attr(const struct nlattr *a, unsigned t, unsigned depth)
 	case T_DEVS: return walk_nest(a, &s_devs, depth);
 	case T_COUNTERS: return walk_nest(a, &s_counters, depth);
 	case T_DESC: return walk_nest(a, &s_desc, depth);
-	case T_COMPAT: return walk_nest(a, &s_compat, depth);
 	case T_ELEMS: return check_list(a, T_ELEM, depth);
 	case T_ELEM: return walk_nest(a, &s_elem, depth);
 	case T_CONCAT: return check_list(a, T_FIELD, depth);
@@ -277,8 +272,6 @@ int tsn_nft_validate_msg(const struct nlmsghdr *nlh)
 		return walk_msg(nlh, &s_table);
 	case NFT_MSG_NEWCHAIN:
 		return walk_msg(nlh, &s_chain);
-	case NFT_MSG_NEWRULE:
-		return walk_msg(nlh, &s_rule);
 	case NFT_MSG_NEWSETELEM:
 		return walk_msg(nlh, &s_elems_msg);
 	case NFT_MSG_NEWSET:

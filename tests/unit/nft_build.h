@@ -112,7 +112,7 @@ static inline void cmp(struct tsn_nft_rule *r, uint8_t reg, uint32_t op,
 	e->sreg = reg;
 	e->key = op;
 	e->len = len;
-	memcpy(e->data, data, len);
+	cr_assert_eq(tsn_nft_expr_set_data(rs, e, data, NULL, len), 0);
 }
 
 static inline void cmp8(struct tsn_nft_rule *r, uint8_t reg, uint8_t val)
@@ -127,8 +127,7 @@ static inline void bitwise(struct tsn_nft_rule *r, uint8_t reg, const void *mask
 
 	e->sreg = e->dreg = reg;
 	e->len = len;
-	memcpy(e->data, mask, len);
-	memcpy(e->data2, xor, len);
+	cr_assert_eq(tsn_nft_expr_set_data(rs, e, mask, xor, len), 0);
 }
 
 static inline void verdict(struct tsn_nft_rule *r, int code, const char *chain)

@@ -220,7 +220,7 @@ Test(nft, mark_follows_the_path)
 	e = ex(r, TSN_NFT_IMMEDIATE, "immediate");
 	e->dreg = R1;
 	e->len = 4;
-	memcpy(e->data, &one, 4);
+	cr_assert_eq(tsn_nft_expr_set_data(rs, e, &one, NULL, 4), 0);
 	e = ex(r, TSN_NFT_META_SET, "meta mark");
 	e->key = NFT_META_MARK;
 	e->sreg = R1;
