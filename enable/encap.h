@@ -81,6 +81,14 @@ int tsn_encap_choose(struct tsn_encap_run *er);
 int tsn_encap_survey(const struct tsn_inventory *inv, struct tsn_jv *states,
 		     const struct tsn_jv **recs);
 
+/* node add|remove: the pairs the records hold keep their encap; with
+ * self >= 0 (add: the new node's index) its pairs are probed and each
+ * is said (tsn_node_say).  0, -EPROTO with the refusal line in refusal,
+ * or -errno. */
+int tsn_encap_node_change(struct tsn_ctx *ctx, struct tsn_plan *plan,
+			  const struct tsn_jv *const *recs, long self,
+			  char *refusal, size_t len);
+
 /* The refusal as one line: "A <-> B: WHAT; nothing was changed (FIX)". */
 void tsn_encap_refusal(const struct tsn_plan *plan,
 		       const struct tsn_encap_choice *ch, char *buf,

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "enable/encap.h"
+#include "enable/node.h"
 #include "lib/transport.h"
 #include "lib/util.h"
 #include "probe/probe.h"
@@ -347,5 +348,45 @@ int tsn_encap_survey(const struct tsn_inventory *inv, struct tsn_jv *states,
 		tsn_job_free(&jobs[i]);
 	}
 	free(jobs);
+	return ret;
+}
+
+int tsn_encap_node_change(struct tsn_ctx *ctx, struct tsn_plan *plan,
+			  const struct tsn_jv *const *recs, long self,
+			  char *refusal, size_t len)
+{
+	const struct tsn_inventory *inv = plan->inv;
+	bool *in = calloc(plan->n_pairs + 1, sizeof(*in));
+	struct tsn_encap_run er = {
+		.ctx = ctx, .plan = plan, .probe = self >= 0, .recs = recs,
+		.in = in, .ch = calloc(plan->n_pairs + 1, sizeof(*er.ch)),
+	};
+	int ret = in && er.ch ? 0 : -ENOMEM;
+
+	if (ret == 0)	/* node add has no --encap: the inventory's only */
+		tsn_encap_want_of(false, inv->cluster.encap, &er.want,
+				  &er.label);
+	for (size_t k = 0; ret == 0 && k < plan->n_pairs; k++)
+		in[k] = self >= 0 && (plan->pairs[k].a == (size_t)self ||
+				      plan->pairs[k].b == (size_t)self);
+	if (ret == 0)
+		ret = tsn_encap_choose(&er);
+	for (size_t k = 0; (ret == 0 || ret == -EPROTO) && k < plan->n_pairs;
+	     k++) {
+		const struct tsn_plan_pair *p = &plan->pairs[k];
+		const char *peer = inv->nodes[p->a == (size_t)self ? p->b :
+					      p->a].name;
+
+		if (!in[k] || er.ch[k].refuse)
+			continue;
+		tsn_node_say(inv->nodes[self].name, peer, "encap", "  pair "
+			     "%s-%s: encap %s (%s)", inv->nodes[self].name,
+			     peer, er.ch[k].encap ? "yes" : "no",
+			     er.ch[k].why);
+	}
+	if (ret == -EPROTO)
+		tsn_encap_refusal(plan, er.ch, refusal, len);
+	free(in);
+	free(er.ch);
 	return ret;
 }
