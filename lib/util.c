@@ -215,51 +215,85 @@ static int fsync_dir_of(const char *path)
 	return ret;
 }
 
-int tsn_write_file_atomic(const char *path, const void *data, size_t len,
-			  mode_t mode)
+int tsn_atomic_open(struct tsn_atomic *f, const char *path, mode_t mode)
 {
-	char tmp[PATH_MAX];
-	const char *p = data;
-	int fd, ret = 0;
-	size_t off = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
-	    (int)sizeof(tmp))
+	if (snprintf(f->tmp, sizeof(f->tmp), "%s.tmp.XXXXXX", path) >=
+	    (int)sizeof(f->tmp))
 		return -ENAMETOOLONG;
+	f->path = path;
 	/* mkstemp creates the file 0600: nobody else can open it, even
 	 * before the fchmod to the final mode. */
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
+	f->fd = mkostemp(f->tmp, O_CLOEXEC);
+	if (f->fd < 0)
 		return -errno;
-	if (fchmod(fd, mode) < 0) {
-		ret = -errno;
-		goto out;
+	if (fchmod(f->fd, mode) < 0) {
+		int ret = -errno;
+
+		tsn_atomic_abort(f);
+		return ret;
 	}
+	return 0;
+}
+
+int tsn_atomic_write(struct tsn_atomic *f, const void *data, size_t len)
+{
+	const char *p = data;
+	size_t off = 0;
+
 	while (off < len) {
-		ssize_t n = write(fd, p + off, len - off);
+		ssize_t n = write(f->fd, p + off, len - off);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			ret = -errno;
-			goto out;
+			return -errno;
 		}
 		off += (size_t)n;
 	}
-	if (fsync(fd) < 0) {
+	return 0;
+}
+
+void tsn_atomic_abort(struct tsn_atomic *f)
+{
+	if (f->fd < 0)
+		return;
+	close(f->fd);
+	unlink(f->tmp);
+	f->fd = -1;
+}
+
+int tsn_atomic_commit(struct tsn_atomic *f)
+{
+	int ret = 0;
+
+	if (fsync(f->fd) < 0)
 		ret = -errno;
-		goto out;
-	}
-out:
-	if (close(fd) < 0 && !ret)
+	if (close(f->fd) < 0 && !ret)
 		ret = -errno;
-	if (!ret && rename(tmp, path) < 0)
+	f->fd = -1;
+	if (!ret && rename(f->tmp, f->path) < 0)
 		ret = -errno;
 	if (ret) {
-		unlink(tmp);
+		unlink(f->tmp);
 		return ret;
 	}
-	return fsync_dir_of(path);
+	return fsync_dir_of(f->path);
+}
+
+int tsn_write_file_atomic(const char *path, const void *data, size_t len,
+			  mode_t mode)
+{
+	struct tsn_atomic f;
+	int ret = tsn_atomic_open(&f, path, mode);
+
+	if (ret)
+		return ret;
+	ret = tsn_atomic_write(&f, data, len);
+	if (ret) {
+		tsn_atomic_abort(&f);
+		return ret;
+	}
+	return tsn_atomic_commit(&f);
 }
 
 int tsn_read_file(const char *path, size_t max, char **out, size_t *len)

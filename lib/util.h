@@ -61,6 +61,19 @@ void tsn_buf_wipe(struct tsn_buf *b);
  * byte is written, so a secret is never readable by others. */
 int tsn_write_file_atomic(const char *path, const void *data, size_t len,
 			  mode_t mode);
+/* The same, written in pieces: open (the temp file, mode set), write any
+ * number of times, then commit (fsync, rename, fsync the directory) or
+ * abort (the temp file is removed).  For files too large to build in
+ * memory first. */
+struct tsn_atomic {
+	int fd;
+	const char *path;
+	char tmp[4096];
+};
+int tsn_atomic_open(struct tsn_atomic *f, const char *path, mode_t mode);
+int tsn_atomic_write(struct tsn_atomic *f, const void *data, size_t len);
+int tsn_atomic_commit(struct tsn_atomic *f);
+void tsn_atomic_abort(struct tsn_atomic *f);
 /* Read a whole file of at most max bytes into a NUL-terminated buffer. */
 int tsn_read_file(const char *path, size_t max, char **out, size_t *len);
 /* mkdir -p with mode for the directories it creates. */

@@ -13,6 +13,7 @@
  * 2 bad request, 3 runtime failure (netlink, privilege).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,42 @@
 #include "preflight/nft.h"
 
 #define REQ_MAX (8u << 20)
+
+/* Order of member indexes: by address, then by index. */
+static int by_addr(const void *x, const void *y, void *arg)
+{
+	const struct tsn_addr *m = arg;
+	size_t i = *(const size_t *)x, k = *(const size_t *)y;
+	int d = m[i].family - m[k].family;
+
+	if (!d)
+		d = memcmp(&m[i].v6, &m[k].v6, m[i].family == AF_INET6 ?
+			   sizeof(m[i].v6) : sizeof(m[i].v4));
+	return d ? d : (i > k) - (i < k);
+}
+
+/* The first member (in request order) equal to an earlier one, found by
+ * sorting: a thousand members checked pairwise was a million compares. */
+static int first_twice(const struct tsn_addr *a, const struct tsn_jv *m,
+		       char *err, size_t len)
+{
+	size_t *ix = calloc(m->n, sizeof(*ix)), dup = SIZE_MAX;
+
+	if (!ix)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->n; i++)
+		ix[i] = i;
+	qsort_r(ix, m->n, sizeof(*ix), by_addr, (void *)a);
+	for (size_t i = 1; i < m->n; i++)
+		if (tsn_addr_equal(&a[ix[i - 1]], &a[ix[i]]) && ix[i] < dup)
+			dup = ix[i];
+	free(ix);
+	if (dup == SIZE_MAX)
+		return 0;
+	snprintf(err, len, "\"members\"[%zu]: %s listed twice", dup,
+		 m->items[dup].str);
+	return -EINVAL;
+}
 
 static int parse_members(const struct tsn_jv *m, struct tsn_addr **out,
 			 size_t *n, char *err, size_t len)
@@ -51,16 +88,9 @@ static int parse_members(const struct tsn_jv *m, struct tsn_addr **out,
 				 "addresses of one family", TSN_FIX_ELEMS_MAX);
 			return -E2BIG;
 		}
-		for (size_t k = 0; k < i; k++) {
-			if (tsn_addr_equal(&(*out)[k], a)) {
-				snprintf(err, len, "\"members\"[%zu]: %s "
-					 "listed twice", i, m->items[i].str);
-				return -EINVAL;
-			}
-		}
 	}
 	*n = m->n;
-	return 0;
+	return first_twice(*out, m, err, len);
 }
 
 /* From fd 0 itself: reopening /dev/stdin fails for a pipe another user

@@ -271,12 +271,18 @@ out:
 static int snapshot(const struct tsn_nft_ruleset *rs)
 {
 	struct tsn_buf b = { 0 };
-	int ret = tsn_fix_ruleset_text(rs, &b);
+	struct tsn_atomic f;
+	int ret = tsn_mkdir_p(TSN_FIX_DIR, 0700);
 
 	if (!ret)
-		ret = tsn_mkdir_p(TSN_FIX_DIR, 0700);
-	if (!ret)
-		ret = tsn_write_file_atomic(TSN_FIX_BEFORE, b.p, b.len, 0600);
+		ret = tsn_atomic_open(&f, TSN_FIX_BEFORE, 0600);
+	if (ret)
+		return ret;
+	ret = tsn_fix_ruleset_text(rs, &b, &f);
+	if (ret)
+		tsn_atomic_abort(&f);
+	else
+		ret = tsn_atomic_commit(&f);
 	tsn_buf_free(&b);
 	return ret;
 }

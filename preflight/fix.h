@@ -100,7 +100,9 @@ int tsn_fix_state_load(struct tsn_fix_state *st, char *err, size_t errlen);
 int tsn_fix_state_save(const struct tsn_fix_state *st);
 int tsn_fix_state_remove(void);
 /* The ruleset as readable text, for nftables-before.txt. */
-int tsn_fix_ruleset_text(const struct tsn_nft_ruleset *rs, struct tsn_buf *b);
+struct tsn_atomic;
+int tsn_fix_ruleset_text(const struct tsn_nft_ruleset *rs, struct tsn_buf *b,
+			 struct tsn_atomic *out);
 /* /etc/tsnet/nftables.nft and the unit; persist says which was done. */
 int tsn_fix_persist(const struct tsn_fix_req *req,
 		    const struct tsn_fix_insert *ins, size_t n_ins,

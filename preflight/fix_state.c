@@ -219,9 +219,25 @@ static int rule_text(const struct tsn_nft_rule *r, struct tsn_buf *b)
 	return ret ? ret : tsn_buf_puts(b, "\n");
 }
 
+/* Hand what b holds to out once it is this big, and start again: ten
+ * thousand rules of text need not all be in memory at once. */
+#define TEXT_FLUSH (64 * 1024)
+
+static int flush(struct tsn_buf *b, struct tsn_atomic *out)
+{
+	int ret;
+
+	if (!out || b->len < TEXT_FLUSH)
+		return 0;
+	ret = tsn_atomic_write(out, b->p, b->len);
+	b->len = 0;
+	return ret;
+}
+
 /* Chains with their rules as the expressions the kernel runs, and sets
  * with their sizes: enough to see what was there, without running nft. */
-int tsn_fix_ruleset_text(const struct tsn_nft_ruleset *rs, struct tsn_buf *b)
+int tsn_fix_ruleset_text(const struct tsn_nft_ruleset *rs, struct tsn_buf *b,
+			 struct tsn_atomic *out)
 {
 	int ret = tsn_buf_printf(b, "# ruleset before tsnet preflight --fix: "
 				 "%zu tables, %zu chains, %zu rules, %zu sets\n",
@@ -244,13 +260,18 @@ int tsn_fix_ruleset_text(const struct tsn_nft_ruleset *rs, struct tsn_buf *b)
 		if (!ret)
 			ret = tsn_buf_puts(b, "\n");
 		for (size_t k = 0; k < c->n_rules && !ret; k++)
-			ret = rule_text(&c->rules[k], b);
+			if (!(ret = rule_text(&c->rules[k], b)))
+				ret = flush(b, out);
 	}
 	for (size_t i = 0; i < rs->n_sets && !ret; i++)
 		ret = tsn_buf_printf(b, "%s %s set %s: %zu elements\n",
 				     tsn_nft_family_name(rs->sets[i]->family),
 				     rs->sets[i]->table, rs->sets[i]->name,
 				     rs->sets[i]->n_elems);
+	if (!ret && out && b->len) {
+		ret = tsn_atomic_write(out, b->p, b->len);
+		b->len = 0;
+	}
 	return ret;
 }
 

@@ -154,26 +154,30 @@ static int value(const struct nlattr *a, const uint8_t **p, uint16_t *len)
 	return 0;
 }
 
-/* Data, and for range/bitwise data2 of the same length (libnftnl read
- * each separately: a shorter second value was read zero-padded). */
+/* Data, and for range/bitwise data2 of the same length, into the arena
+ * (zeroed: a shorter value reads zero-padded, as the kernel's own
+ * registers would hold it).  set_len: the value's length is e->len. */
 static int data(struct ex *x, struct tsn_nft_expr *e, uint16_t a,
 		uint16_t a2, bool set_len)
 {
-	uint8_t buf[TSN_NFT_DATA_MAX] = { 0 }, buf2[TSN_NFT_DATA_MAX] = { 0 };
-	const uint8_t *p, *p2;
-	uint16_t n, n2, len;
+	const uint8_t *v, *v2 = NULL;
+	uint16_t n, n2 = 0, len;
+	uint8_t *p;
 
-	if (value(x->tb[a], &p, &n) ||
-	    (a2 && value(x->tb[a2], &p2, &n2)))
+	if (value(x->tb[a], &v, &n) || (a2 && value(x->tb[a2], &v2, &n2)))
 		return -EINVAL;
-	len = set_len ? n : e->len;
-	memcpy(buf, p, n);
-	if (a2)
-		memcpy(buf2, p2, n2);
 	if (set_len)
 		e->len = (uint8_t)n;
-	return tsn_nft_expr_set_data(x->rs, e, buf, a2 ? buf2 : NULL,
-				     (uint8_t)(len ? len : n));
+	len = e->len;
+	p = tsn_nft_alloc(x->rs, 2 * (size_t)len);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, v, n < len ? n : len);
+	if (v2)
+		memcpy(p + len, v2, n2 < len ? n2 : len);
+	e->data = p;
+	e->data2 = p + len;
+	return 0;
 }
 
 static int conv_meta(struct ex *x, struct tsn_nft_expr *e)
@@ -501,13 +505,22 @@ static const struct {
 	{ "fwd", conv_terminal }, { "synproxy", conv_terminal },
 };
 
-static int attr_cb(const struct nlattr *a, void *data)
+/* The attributes of the nest a, by type, into tb[0..max]: -EINVAL when
+ * an attribute runs past the nest or leaves bytes after it unread.  A loop rather
+ * than mnl_attr_parse_nested's callback: this runs for every expression
+ * of every rule. */
+static int attrs(const struct nlattr *a, const struct nlattr **tb,
+		 unsigned max)
 {
-	const struct nlattr **tb = data;
+	const struct nlattr *i;
+	size_t seen = 0;
 
-	if (mnl_attr_get_type(a) <= ATTRS_MAX)
-		tb[mnl_attr_get_type(a)] = a;
-	return MNL_CB_OK;
+	mnl_attr_for_each_nested(i, a) {
+		if (mnl_attr_get_type(i) <= max)
+			tb[mnl_attr_get_type(i)] = i;
+		seen += MNL_ALIGN(i->nla_len);
+	}
+	return seen >= mnl_attr_get_payload_len(a) ? 0 : -EINVAL;
 }
 
 /* One NFTA_LIST_ELEM of a rule into e. */
@@ -521,10 +534,10 @@ static int conv_expr(struct ex *x, struct tsn_nft_expr *e,
 	memset(x->tb, 0, sizeof(x->tb));
 	x->bad = false;
 	if (mnl_attr_get_type(elem) != NFTA_LIST_ELEM ||
-	    mnl_attr_parse_nested(elem, attr_cb, tb) < 0 ||
+	    attrs(elem, tb, NFTA_EXPR_DATA) < 0 ||
 	    !(n = str(x, tb[NFTA_EXPR_NAME])) ||
 	    (tb[NFTA_EXPR_DATA] &&
-	     mnl_attr_parse_nested(tb[NFTA_EXPR_DATA], attr_cb, x->tb) < 0))
+	     attrs(tb[NFTA_EXPR_DATA], x->tb, ATTRS_MAX) < 0))
 		return -EINVAL;
 	for (size_t k = 0; k < ARRAY_LEN(convs); k++) {
 		if (strcmp(n, convs[k].name))
