@@ -247,6 +247,7 @@ void tsn_encap_refusal(const struct tsn_plan *plan,
 		       size_t len)
 {
 	size_t first = plan->n_pairs, more = 0;
+	char others[48] = "";
 
 	for (size_t k = 0; k < plan->n_pairs; k++)
 		if (ch[k].refuse && first == plan->n_pairs)
@@ -257,9 +258,11 @@ void tsn_encap_refusal(const struct tsn_plan *plan,
 		snprintf(buf, len, "no pair refused");
 		return;
 	}
-	snprintf(buf, len, "%s <-> %s: %s%s%.0zu%s; nothing was changed (%s)",
+	if (more)
+		snprintf(others, sizeof(others), " (and %zu more pair(s))",
+			 more);
+	snprintf(buf, len, "%s <-> %s: %s%s; nothing was changed (%s)",
 		 plan->inv->nodes[plan->pairs[first].a].name,
 		 plan->inv->nodes[plan->pairs[first].b].name, ch[first].why,
-		 more ? " (and " : "", more, more ? " more pair(s))" : "",
-		 ch[first].fix);
+		 others, ch[first].fix);
 }

@@ -58,11 +58,8 @@ void tsn_encap_decide(const struct tsn_pair_report *ab,
 int tsn_encap_recorded(const struct tsn_inventory *inv,
 		       const struct tsn_jv *const *recs, size_t i, size_t j);
 
-/* The whole choice for a plan.  recs: per node (NULL: no survey); in:
- * per plan pair, whether this run configures it (NULL: all).  Recorded
- * pairs keep their encap; the others of this run are probed (unless
- * !probe); then plan->pairs[k].encap and the hash follow ch[k].
- * 0, -EPROTO when a pair is refused (ch[k].refuse), or -errno. */
+/* The whole choice for a plan: recs per node (NULL: no survey); in per
+ * plan pair, whether this run configures it (NULL: all). */
 struct tsn_encap_run {
 	struct tsn_ctx *ctx;
 	struct tsn_plan *plan;
@@ -74,6 +71,10 @@ struct tsn_encap_run {
 	const bool *in;
 	struct tsn_encap_choice *ch;	/* out: one per plan pair */
 };
+/* Recorded pairs keep their encap; the others of this run are probed
+ * (unless !probe) and decided; then plan->pairs[k].encap and the hash
+ * follow ch[k].  0, -EPROTO when a pair is refused (ch[k].refuse), or
+ * -errno. */
 int tsn_encap_choose(struct tsn_encap_run *er);
 
 /* `agent ipsec-state` on every node: states[i] its reply, recs[i] its
