@@ -4,7 +4,8 @@
  * ipsec-apply keeps the files it is about to replace under
  * /var/lib/tsnet/rollback/ with a manifest of which existed; rollback
  * puts them back (or removes ours where nothing was), reloads charon
- * and stops it if this rollout started it.  remove deletes only the
+ * (--legacy's ipsec.conf/ipsec.secrets too, read back into the swanctl
+ * form apply loaded) and stops it if this rollout started it.  remove deletes only the
  * files /var/lib/tsnet/ipsec.json records, tsnet-* connections and their
  * keys, and stops the service only when tsnet started it.  Both are
  * idempotent.
@@ -23,6 +24,7 @@
 #include "lib/json.h"
 
 #define MANIFEST TSN_IPSEC_ROLLBACK "/manifest"
+#define LEGACY_SECRETS "/tsnet.secrets"
 
 static void rmdir_files(const char *dir)
 {
@@ -158,6 +160,15 @@ static int unload_all(struct tsn_buf *names, const struct tsn_jv *state)
 	return unload_except(names, NULL, state);
 }
 
+/* --legacy's secrets file (ipsec.secrets syntax), beside tsnet.conf in
+ * ipsec.conf syntax. */
+static bool is_legacy(const char *secrets)
+{
+	size_t n = strlen(secrets), k = strlen(LEGACY_SECRETS);
+
+	return n >= k && !strcmp(secrets + n - k, LEGACY_SECRETS);
+}
+
 /* Put the manifest's files back; returns which swanctl files exist now
  * in conf/secrets (empty when none). */
 static int restore_files(char *conf, char *secrets, size_t len)
@@ -186,7 +197,8 @@ static int restore_files(char *conf, char *secrets, size_t len)
 			ret = -errno;
 		if (have && strstr(path, "/" TSN_CONF_FILE))
 			snprintf(conf, len, "%s", path);
-		if (have && strstr(path, "/" TSN_SECRETS_FILE))
+		if (have && (strstr(path, "/" TSN_SECRETS_FILE) ||
+			     is_legacy(path)))
 			snprintf(secrets, len, "%s", path);
 	}
 	free(m);
@@ -194,10 +206,15 @@ static int restore_files(char *conf, char *secrets, size_t len)
 }
 
 /* Load the restored files (replacing what charon holds, so SAs of
- * unchanged pairs stay up); the names loaded go to kept. */
+ * unchanged pairs stay up); the names loaded go to kept.  ipsec-apply
+ * loads --legacy's files through VICI too (as the swanctl form of the
+ * same plan), so their restored versions are loaded the same way: the
+ * starter reads them only when it starts, and an `ipsec reload` would
+ * give charon a second, stroke-backed copy that VICI cannot unload. */
 static int reload(const char *conf, const char *secrets, struct tsn_buf *kept,
 		  char *err, size_t errlen)
 {
+	struct tsn_buf lc = { 0 }, ls = { 0 };
 	struct tsn_vici v;
 	char *c = NULL, *s = NULL;
 	size_t cl = 0, sl = 0;
@@ -207,12 +224,25 @@ static int reload(const char *conf, const char *secrets, struct tsn_buf *kept,
 		return 0;
 	if ((ret = tsn_read_file(conf, 1 << 20, &c, &cl)) == 0 &&
 	    (ret = tsn_read_file(secrets, 1 << 20, &s, &sl)) == 0 &&
-	    (ret = tsn_load_secrets(&v, s, err, errlen)) == 0)
+	    is_legacy(secrets) &&
+	    (ret = tsn_legacy_to_swanctl(c, s, &lc, &ls, err, errlen)) == 0) {
+		tsn_memzero(s, sl);
+		free(s);
+		free(c);
+		s = ls.p;	/* the buffers now own the texts */
+		sl = ls.len;
+		c = lc.p;
+		memset(&ls, 0, sizeof(ls));
+		memset(&lc, 0, sizeof(lc));
+	}
+	if (ret == 0 && (ret = tsn_load_secrets(&v, s, err, errlen)) == 0)
 		ret = tsn_load_conns(&v, c, kept, err, errlen);
 	if (s)
 		tsn_memzero(s, sl);
 	free(s);
 	free(c);
+	tsn_buf_wipe(&ls);
+	tsn_buf_free(&lc);
 	tsn_vici_close(&v);
 	return ret;
 }

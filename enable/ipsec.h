@@ -65,6 +65,12 @@ int tsn_terminate(struct tsn_vici *v, const char *name);
  * failure err says why (charon's last log line). */
 int tsn_initiate(struct tsn_vici *v, const char *name, unsigned timeout_ms,
 		 char *err, size_t errlen);
+/* --legacy: tsnet's ipsec.conf/ipsec.secrets texts (tsn_conf_legacy's
+ * form) as the swanctl texts ipsec-apply would have loaded for them.
+ * 0, or -errno with err set (no key in it). */
+int tsn_legacy_to_swanctl(const char *conf, const char *secrets,
+			  struct tsn_buf *sconf, struct tsn_buf *ssecrets,
+			  char *err, size_t errlen);
 /* Does the NUL-separated list hold s? */
 bool tsn_names_has(const struct tsn_buf *names, const char *s);
 

@@ -23,6 +23,9 @@
 #     the new node gets a key and certificate from it, its peers keep
 #     theirs and get a pubkey connection to it; remove leaves the node no
 #     key, certificate or file and the others no connection to it;
+#   - --legacy: a re-apply rolled back restores ipsec.conf/ipsec.secrets
+#     and charon holds what they say again (connections, trap policies,
+#     and the restored key authenticates IKE);
 #   - usage errors: --auth foo, --auth x509 --legacy, --node unknown.
 . "$(dirname "$0")/lib.sh"
 
@@ -324,6 +327,74 @@ done
 assert_eq "disable after the x509 node tests" 0 $?
 KEYBODY2=$(sed -n 2p "$WORK/tca/n2.key")
 
+echo "# --legacy: a failed re-apply rolled back puts the files back and charon loads them"
+lreq() {	# lreq NODE KEYS_JSON TRAP: a --legacy ipsec-apply request
+	python3 -c 'import json,sys
+print(json.dumps({"inventory": open(sys.argv[1]).read(), "node": sys.argv[2],
+  "keys": json.loads(sys.argv[3]), "encap": [], "trap": sys.argv[4] == "1",
+  "legacy": True, "initiate": [], "plan_hash": "0"*64, "timeout_ms": 5000,
+  "snapshot": True}))' "$INV" "$@"
+}
+K12B=$(printf 'b2%.0s' $(seq 32))
+N2ADDR=$(awk '/^\[node n2\]/ { s = 1 } s && /^address = / { print $3; exit }' "$INV")
+# n1's charon runs under the real starter (ipsec start: the starter/stroke
+# stack a --legacy host has, with the files included); n2's is tsnet's.
+x n1 sh -c 'sed -i "s/load = /load = stroke /" /etc/strongswan.conf
+	printf "config setup\ninclude /etc/ipsec.d/tsnet.conf\n" >/etc/ipsec.conf
+	printf "include /etc/ipsec.d/tsnet.secrets\n" >/etc/ipsec.secrets
+	ipsec start' >/dev/null 2>&1
+for _ in $(seq 100); do
+	x n1 swanctl --version >/dev/null 2>&1 && break
+	sleep 0.1
+done
+assert_exit "n1: charon started by the starter answers" 0 x n1 sh -c \
+	'kill -0 "$(cat /run/starter.charon.pid)" && swanctl --version'
+# the working state: n1 and n2 with the n1-n2 key K12, trap policies
+out=$(lreq n1 "{\"n2\":\"$K12\",\"n3\":\"$K13\"}" 1 | x n1 "$T" agent ipsec-apply 2>&1)
+assert_eq "legacy apply on n1 exit" 0 $?
+echo "$out" >>"$ALL_OUT"
+assert_match "legacy apply on n1 uses the starter's charon" '"service":"none"' "$out"
+lreq n2 "{\"n1\":\"$K12\",\"n3\":\"$K23\"}" 1 | x n2 "$T" agent ipsec-apply >>"$ALL_OUT" 2>&1
+assert_eq "legacy apply on n2 exit" 0 $?
+assert_match "legacy: ipsec.conf syntax, trap (auto=route)" 'conn tsnet-n2.*auto=route' \
+	"$(x n1 cat /etc/ipsec.d/tsnet.conf | tr '\n' ' ')"
+assert_eq "legacy: ipsec.secrets 0600" 600 "$(x n1 stat -c %a /etc/ipsec.d/tsnet.secrets)"
+before=$(x n1 sha256sum /etc/ipsec.d/tsnet.conf /etc/ipsec.d/tsnet.secrets)
+# a rollout that then fails: n1 re-applied with another key, no trap
+lreq n1 "{\"n2\":\"$K12B\",\"n3\":\"$K13\"}" 0 | x n1 "$T" agent ipsec-apply >>"$ALL_OUT" 2>&1
+assert_match "legacy re-apply changed the files" 'auto=add' \
+	"$(x n1 cat /etc/ipsec.d/tsnet.conf)"
+out=$(x n1 "$T" agent ipsec-rollback 2>&1)
+echo "$out" >>"$ALL_OUT"
+assert_match "legacy rollback ok" '"ok":true' "$out"
+assert_eq "legacy rollback: the previous files back" "$before" \
+	"$(x n1 sha256sum /etc/ipsec.d/tsnet.conf /etc/ipsec.d/tsnet.secrets)"
+conns=$(x n1 swanctl --list-conns 2>&1)
+assert_eq "legacy rollback: charon holds tsnet-n2 and tsnet-n3 again" 2 \
+	"$(grep -c '^tsnet-n[23]: ' <<<"$conns")"
+assert_eq "legacy rollback: their trap policies are back" 2 \
+	"$(x n1 swanctl --list-pols 2>&1 | grep -c '^tsnet-n[23]/tsnet-n[23]')"
+# the restored key is the one loaded: a fresh IKE_SA from n1 to n2
+# authenticates with K12 (n2's key; K12B would fail); swanctl streams
+# charon's log of the exchange
+x n1 swanctl --terminate --ike tsnet-n2 --force >/dev/null 2>&1
+out=$(x n1 swanctl --initiate --child tsnet-n2 --timeout 8 2>&1 | grep -v plugin)
+echo "$out" >>"$ALL_OUT"
+assert_match "legacy rollback: IKE with n2 authenticates with the restored key" \
+	"authentication of '${N2ADDR//./\\.}' with pre-shared key successful" "$out"
+assert_exit "legacy rollback: the starter still runs" 0 x n1 sh -c \
+	'kill -0 "$(cat /run/starter.charon.pid)"'
+x n1 cat /run/charon.log >>"$ALL_OUT"
+"$T" -c "$INV" disable-ipsec >>"$ALL_OUT" 2>&1
+assert_eq "legacy: disable-ipsec exit" 0 $?
+for n in n1 n2; do
+	assert_eq "$n: no legacy file left" "" \
+		"$(x $n find /etc/ipsec.d /var/lib/tsnet -mindepth 1 -maxdepth 1 \( -name 'tsnet*' -o -name ipsec.json \))"
+done
+assert_nomatch "n1: the starter's charon holds no tsnet connection" '^tsnet-' \
+	"$(x n1 swanctl --list-conns 2>&1)"
+x n1 ipsec stop >/dev/null 2>&1
+
 echo "# usage"
 assert_exit "--auth foo" 2 "$T" -c "$INV" enable-ipsec --auth foo
 assert_exit "--auth x509 --legacy" 2 "$T" -c "$INV" enable-ipsec --auth x509 --legacy
@@ -335,7 +406,7 @@ for k in "$KEYBODY1" "$KEYBODY2" "$N3BODY" "$CABODY"; do
 	assert_eq "private key PEM ${k:0:8}... in no output, JSON or log" 0 \
 		"$(grep -cF -- "$k" "$ALL_OUT")"
 done
-for k in $K12 $K13 $K23; do
+for k in $K12 $K13 $K23 $K12B; do
 	assert_eq "key ${k:0:4}... in no output, JSON or log" 0 \
 		"$(grep -c "$k" "$ALL_OUT")"
 done
