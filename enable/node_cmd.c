@@ -6,6 +6,8 @@
  * name or address is refused exactly as `tsnet inventory check` would;
  * the previous file is kept as FILE.bak and the new one replaces it
  * atomically.  Then node_apply.c configures IPsec on the nodes concerned.
+ * On a cluster enabled with --auth x509, add first makes sure the CA that
+ * must sign the new node's certificate is on this host.
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -5,7 +5,8 @@
  * and each node's fresh key goes in on stdin (pki --issue --type priv
  * derives the public key from it), so node keys never touch the
  * coordinator's disk.  ECDSA P-256: the lab's and Debian's charon load
- * it with the openssl plugin.
+ * it with the openssl plugin.  node add issues one more node from the
+ * CA that is there, never a new one (the nodes trust the one they hold).
  */
 #include <errno.h>
 #include <fcntl.h>

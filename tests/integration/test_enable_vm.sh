@@ -4,12 +4,12 @@
 # of tests/lab/esp-run (this host if its kernel has ESP, else one boot
 # of the QEMU VM).  Outside: count their results, print timings.
 #   SCENARIOS="enable_basic" limits the run (default: basic, failure,
-#   x509 and encap, all in one boot).
+#   x509, node_x509 and encap, all in one boot).
 . "$(dirname "$0")/lib.sh"
 
 if [ "${1:-}" = --inside ]; then
 	rc=0
-	for s in ${TSNET_SCENARIOS:-enable_basic enable_failure enable_x509 enable_encap}; do
+	for s in ${TSNET_SCENARIOS:-enable_basic enable_failure enable_x509 node_x509 enable_encap}; do
 		start=$(date +%s)
 		echo "== scenario $s"
 		"$TOP/tests/lab/scenarios/$s.sh" || rc=1
@@ -39,7 +39,7 @@ while IFS= read -r line; do
 	"  FAIL "*) not_ok "inside: ${line#  FAIL }" ;;
 	esac
 done <<<"$out"
-for s in ${SCENARIOS:-enable_basic enable_failure enable_x509 enable_encap}; do
+for s in ${SCENARIOS:-enable_basic enable_failure enable_x509 node_x509 enable_encap}; do
 	assert_match "scenario $s reported" "^$s: [0-9]+ passed" "$out"
 done
 assert_eq "inside exit code" 0 "$rc"

@@ -1,0 +1,111 @@
+#!/bin/bash
+# node_x509.sh - node add|remove on a cluster enabled with --auth x509
+# (4 lab nodes, n4 outside the inventory at first):
+#
+#   - enable-ipsec --auth x509 on n1..n3;
+#   - node add n4: n4 gets a key and certificate from the coordinator's
+#     CA, each peer a pubkey connection to it (its own key untouched);
+#     6 pairs INSTALLED, TRANSPORT, ESP:AES_GCM_16 as swanctl and the
+#     kernel's xfrm states report them, authenticated with ECDSA
+#     certificates; ping over every new pair;
+#   - node remove n4: n4 keeps no tsnet file, key, certificate, xfrm
+#     state or policy; n1..n3 no connection, SA, policy or cached
+#     certificate for it, and their own 3 pairs still INSTALLED;
+#   - no private key PEM in any output.
+NAME=tx4
+. "$(dirname "$0")/enable_lib.sh"
+WORK=$(mktemp -d)
+CA=$WORK/ca
+trap '"$LAB" down --name $NAME >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+T0=$(date +%s)
+LAB_QUIET=1 "$LAB" up 4 --name $NAME >/dev/null || { not_ok "lab up"; finish; exit 1; }
+INV=$WORK/cluster.conf
+OUT=$WORK/all-output
+sed "s|^remote_tsnet = .*|remote_tsnet = $T|" "$(inv)" |
+	awk '/^\[node n4\]/ { skip = 1; next } /^\[/ { skip = 0 } !skip' >"$INV"
+ts() { TSNET_CA_DIR=$CA "$T" -c "$INV" "$@"; }
+stamp "lab up"
+
+ts enable-ipsec --auth x509 --no-verify --timeout 300 >>"$OUT" 2>&1
+assert_eq "enable-ipsec --auth x509 on n1..n3 exit" 0 $?
+stamp "enable-ipsec done"
+own1=$(x n1 sha256sum /etc/swanctl/private/tsnet-n1.pem)
+
+ts node add n4 198.18.1.4 --netns $NAME-n4 --timeout 300 >"$WORK/add" 2>&1
+rc=$?
+tee -a "$OUT" <"$WORK/add"
+assert_eq "node add n4 exit" 0 "$rc"
+for p in n1 n2 n3; do
+	assert_match "pair n4-$p up" "pair n4-$p: up" "$(cat "$WORK/add")"
+done
+stamp "node add done"
+assert_eq "n4: key 0600" 600 "$(x n4 stat -c %a /etc/swanctl/private/tsnet-n4.pem)"
+assert_match "n4: certificate from the cluster CA" 'issuer: +"O=tsnet, CN=tsnet CA' \
+	"$(x n4 pki --print --in /etc/swanctl/x509/tsnet-n4.pem 2>&1)"
+assert_eq "n1: its own key untouched" "$own1" \
+	"$(x n1 sha256sum /etc/swanctl/private/tsnet-n1.pem)"
+for n in n1 n2 n3 n4; do
+	sas=$(x $n swanctl --list-sas 2>&1)
+	echo "$sas" >>"$OUT"
+	assert_eq "$n: swanctl: 3 CHILD_SAs INSTALLED, TRANSPORT" 3 \
+		"$(grep -c 'INSTALLED, TRANSPORT' <<<"$sas")"
+	assert_eq "$n: swanctl: 3 ESP:AES_GCM_16" 3 \
+		"$(grep -c 'ESP:AES_GCM_16' <<<"$sas")"
+	# counted, never shown: ip xfrm state prints the keys
+	st=$(x $n ip xfrm state)
+	assert_eq "$n: kernel: 6 ESP states in transport mode with GCM" "6 6 6" \
+		"$(grep -c '^src' <<<"$st") $(grep -c 'mode transport' <<<"$st") $(grep -c 'rfc4106(gcm(aes))' <<<"$st")"
+	conns=$(x $n swanctl --list-conns 2>&1)
+	assert_eq "$n: 3 connections, pubkey both ways" "3 3" \
+		"$(grep -c '^tsnet-n[1-4]: ' <<<"$conns") $(grep -c 'remote public key authentication' <<<"$conns")"
+done
+log=$(for n in n1 n2 n3; do x $n cat /run/charon.log; done)
+assert_match "n4 authenticated with its ECDSA certificate" \
+	"authentication of '198\.18\.1\.4' with ECDSA.* successful" "$log"
+assert_match "n4 authenticated its peers' ECDSA certificates" \
+	"authentication of '198\.18\.1\.[123]' with ECDSA.* successful" \
+	"$(x n4 cat /run/charon.log)"
+for p in 1 2 3; do
+	out=$(x n4 ping -c 2 -i 0.3 -W 3 198.18.1.$p 2>&1)
+	assert_match "n4 -> n$p ping over IPsec" ' 0% packet loss' "$out"
+done
+bodies=$(for n in n1 n2 n3 n4; do
+	x $n sed -n 2p /etc/swanctl/private/tsnet-$n.pem
+done; sed -n 2p "$CA/ca.key")
+x n1 swanctl --list-certs >"$WORK/certs-before" 2>&1
+
+ts node remove n4 --timeout 300 >"$WORK/rm" 2>&1
+rc=$?
+tee -a "$OUT" <"$WORK/rm"
+assert_eq "node remove n4 exit" 0 "$rc"
+stamp "node remove done"
+nothing_left n4
+assert_eq "n4: no key, certificate or CA left" "" \
+	"$(x n4 find /etc/swanctl/private /etc/swanctl/x509 /etc/swanctl/x509ca -mindepth 1)"
+assert_eq "n1 held n4's certificate (cached from IKE) before the removal" 1 \
+	"$(grep -c 'CN=n4' "$WORK/certs-before")"
+for n in n1 n2 n3; do
+	assert_nomatch "$n: no connection to n4" '^tsnet-n4:' \
+		"$(x $n swanctl --list-conns 2>&1)"
+	assert_nomatch "$n: no SA with n4" 'tsnet-n4' "$(x $n swanctl --list-sas 2>&1)"
+	assert_eq "$n: no xfrm state or policy with n4" "0 0" \
+		"$(x $n ip xfrm state | grep -c '198\.18\.1\.4') $(x $n ip xfrm policy | grep -c '198\.18\.1\.4')"
+	assert_nomatch "$n: no certificate of n4 held" 'CN=n4' \
+		"$(x $n swanctl --list-certs 2>&1)"
+	assert_eq "$n: its 2 pairs still INSTALLED, TRANSPORT" 2 \
+		"$(x $n swanctl --list-sas 2>&1 | grep -c 'INSTALLED, TRANSPORT')"
+done
+cleartext_ok n4 198.18.1.1
+
+"$T" -c "$INV" --json status >>"$OUT" 2>&1
+for n in n1 n2 n3 n4; do
+	x $n cat /run/charon.log /var/lib/tsnet/ipsec.json >>"$OUT" 2>/dev/null
+done
+leaked=0
+for k in $bodies; do grep -qF -- "$k" "$OUT" && leaked=$((leaked + 1)); done
+assert_eq "no private key PEM ($(wc -w <<<"$bodies")) in any output or log" 0 "$leaked"
+ts disable-ipsec >/dev/null 2>&1
+assert_eq "disable-ipsec exit" 0 $?
+nothing_left n1 n2 n3
+stamp "scenario done"
+finish
