@@ -38,7 +38,7 @@ struct tsn_json;
 #define TSN_NFT_NAME_MAX 256	/* NFT_NAME_MAXLEN */
 #define TSN_NFT_JUMP_MAX 16	/* NFT_JUMP_STACK_SIZE: the kernel's own cap */
 
-enum tsn_nft_op {
+enum __attribute__((packed)) tsn_nft_op {
 	TSN_NFT_NOP,		/* counter, log, limit within rate, ... */
 	TSN_NFT_PAYLOAD,	/* base, offset, len -> dreg */
 	TSN_NFT_META,		/* key -> dreg */
@@ -60,33 +60,48 @@ enum tsn_nft_op {
 
 struct tsn_nft_chain;
 struct tsn_nft_chunk;
+struct tsn_nft_conv_cache;
 struct tsn_nft_set;
 
 #define TSN_NFT_LOOKUP_MAP 0x1	/* lookup writes dreg (0 = a vmap) */
 
+/* 56 bytes: a ruleset of 10,000 rules holds ~80,000 of these, and on
+ * machines where every new page costs (see tsn_nft_alloc) their size is
+ * most of the time spent reading. */
 struct tsn_nft_expr {
-	enum tsn_nft_op op;
+	enum tsn_nft_op op;	/* one byte */
 	uint8_t sreg, dreg;	/* byte offsets into the register file */
 	uint8_t len;
 	bool inv;
-	uint32_t base, offset;	/* payload */
+	uint8_t base;		/* payload: NFT_PAYLOAD_*_HEADER */
+	uint16_t offset;	/* payload (the kernel's own is 8 bits) */
 	uint32_t key;		/* meta/ct key, cmp/range op, fib result,
 				 * byteorder op */
 	uint32_t flags;		/* fib flags, byteorder size, ct dir+1,
 				 * TSN_NFT_LOOKUP_MAP */
 	int verdict;		/* immediate with dreg 0: NF_ACCEPT, NFT_JUMP */
-	/* len bytes each, in the ruleset's arena (tsn_nft_expr_set_data):
-	 * cmp, range from, mask, immediate data; range to, xor. */
-	const uint8_t *data, *data2;
+	/* 2 * len bytes in the ruleset's arena (tsn_nft_expr_set_data):
+	 * cmp, range from, mask, immediate data; then range to, xor
+	 * (tsn_nft_data2). */
+	const uint8_t *data;
 	/* For reports: a string that lives as long as the ruleset (a
 	 * literal or the arena), or NULL when tsn_nft_expr_name() makes it
 	 * from the fields ("meta mark", "payload @nh,96,32"). */
 	const char *label;
-	char *target;		/* jump/goto chain name */
-	char *set_name;		/* lookup */
-	struct tsn_nft_chain *chain;	/* resolved by tsn_nft_finish */
-	struct tsn_nft_set *set;	/* resolved by tsn_nft_finish */
+	union {
+		char *target;	/* immediate: jump/goto chain name */
+		char *set_name;	/* lookup */
+	};
+	union {			/* resolved by tsn_nft_finish */
+		struct tsn_nft_chain *chain;
+		struct tsn_nft_set *set;
+	};
 };
+
+static inline const uint8_t *tsn_nft_data2(const struct tsn_nft_expr *e)
+{
+	return e->data + e->len;
+}
 
 struct tsn_nft_rule {
 	uint64_t handle;
@@ -149,6 +164,7 @@ struct tsn_nft_ruleset {
 	bool sorted;
 	bool writes_ct_mark;	/* some rule sets ct mark: not 0 */
 	struct tsn_nft_chunk *arena;	/* see tsn_nft_alloc */
+	struct tsn_nft_conv_cache *conv_cache;	/* nft_conv.c */
 };
 
 /* Building (the reader and the unit tests).  Strings are copied. */

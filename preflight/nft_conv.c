@@ -176,7 +176,6 @@ static int data(struct ex *x, struct tsn_nft_expr *e, uint16_t a,
 	if (v2)
 		memcpy(p + len, v2, n2 < len ? n2 : len);
 	e->data = p;
-	e->data2 = p + len;
 	return 0;
 }
 
@@ -218,9 +217,13 @@ static int conv_ct(struct ex *x, struct tsn_nft_expr *e)
 static int conv_payload(struct ex *x, struct tsn_nft_expr *e)
 {
 	uint32_t len = u32(x, NFTA_PAYLOAD_LEN);
+	uint32_t base = u32(x, NFTA_PAYLOAD_BASE);
+	uint32_t off = u32(x, NFTA_PAYLOAD_OFFSET);
 
-	e->base = u32(x, NFTA_PAYLOAD_BASE);
-	e->offset = u32(x, NFTA_PAYLOAD_OFFSET);
+	if (base > UINT8_MAX || off > UINT16_MAX)
+		return -EINVAL;	/* beyond what the kernel accepts */
+	e->base = (uint8_t)base;
+	e->offset = (uint16_t)off;
 	e->len = (uint8_t)len;
 	e->label = NULL;	/* "payload @nh,96,32", from the fields */
 	if (has(x, NFTA_PAYLOAD_SREG)) {
@@ -524,8 +527,8 @@ static int attrs(const struct nlattr *a, const struct nlattr **tb,
 }
 
 /* One NFTA_LIST_ELEM of a rule into e. */
-static int conv_expr(struct ex *x, struct tsn_nft_expr *e,
-		     const struct nlattr *elem)
+static int conv_one(struct ex *x, struct tsn_nft_expr *e,
+		    const struct nlattr *elem)
 {
 	const struct nlattr *tb[NFTA_EXPR_DATA + 1] = { 0 };
 	const char *n;
@@ -551,6 +554,67 @@ static int conv_expr(struct ex *x, struct tsn_nft_expr *e,
 	e->label = tsn_nft_label(x->rs, "an unknown expression",
 				 "%.40s (an expression tsnet does not know)",
 				 n);
+	return 0;
+}
+
+/* Expressions already converted, by their bytes.  Rules of a big
+ * ruleset repeat the same few expressions ("meta nfproto ipv4", "tcp
+ * dport 22", "accept") with a different address here and there: a
+ * repeat is a hash, a compare and a copy instead of a conversion.  Only
+ * expressions that own nothing are kept (not jumps, not lookups: their
+ * names are theirs to free); data is shared, it is never written. */
+#define CACHE_SLOTS 1024	/* direct-mapped */
+#define CACHE_RAW 120		/* longer expressions are not kept */
+
+struct tsn_nft_conv_cache {
+	struct {
+		uint16_t len;
+		uint8_t raw[CACHE_RAW];
+		struct tsn_nft_expr e;
+	} slot[CACHE_SLOTS];
+};
+
+static uint32_t hash(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, p, n);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	return (uint32_t)(h ^ (h >> 29));
+}
+
+/* One NFTA_LIST_ELEM of a rule into e, from the cache if it is there. */
+static int conv_expr(struct ex *x, struct tsn_nft_expr *e,
+		     const struct nlattr *elem)
+{
+	struct tsn_nft_conv_cache *c = x->rs->conv_cache;
+	uint16_t len = mnl_attr_get_payload_len(elem);
+	const uint8_t *raw = mnl_attr_get_payload(elem);
+	uint32_t k = 0;
+	int ret;
+
+	if (!c && (c = calloc(1, sizeof(*c))))
+		x->rs->conv_cache = c;
+	if (c && len <= CACHE_RAW) {
+		k = hash(raw, len) % CACHE_SLOTS;
+		if (c->slot[k].len == len && !memcmp(c->slot[k].raw, raw, len) &&
+		    mnl_attr_get_type(elem) == NFTA_LIST_ELEM) {
+			*e = c->slot[k].e;
+			return 0;
+		}
+	}
+	ret = conv_one(x, e, elem);
+	if (ret || !c || len > CACHE_RAW || e->target /* or set_name */)
+		return ret;
+	c->slot[k].len = len;
+	memcpy(c->slot[k].raw, raw, len);
+	c->slot[k].e = *e;
 	return 0;
 }
 
@@ -580,10 +644,8 @@ static const char *rule_comment(const struct nlattr *ud)
  * expression of unknown outcome, so the verdict says where it is. */
 static int unknown_rule(struct tsn_nft_rule *r, const char *what)
 {
-	for (size_t i = 0; i < r->n_exprs; i++) {
-		free(r->exprs[i].target);
-		free(r->exprs[i].set_name);
-	}
+	for (size_t i = 0; i < r->n_exprs; i++)
+		free(r->exprs[i].target);	/* or set_name: a union */
 	r->exprs = NULL;	/* the arena's block is dropped */
 	r->n_exprs = 0;
 	return tsn_nft_expr_add(r, TSN_NFT_TERM_UNKNOWN, what) ? 0 : -ENOMEM;

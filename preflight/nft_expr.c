@@ -346,7 +346,7 @@ static enum tsn_nft_step exec_cmp(struct tsn_nft_regs *r,
 		return TSN_NFT_STEP_UNKNOWN;
 	d = cmp_known(r, e->sreg, e->data, e->len, eq);
 	if (e->op == TSN_NFT_RANGE) {
-		d2 = cmp_known(r, e->sreg, e->data2, e->len, false);
+		d2 = cmp_known(r, e->sreg, tsn_nft_data2(e), e->len, false);
 		if (d == 2 || d2 == 2)
 			d = 2;
 	}
@@ -379,7 +379,7 @@ static enum tsn_nft_step exec_bitwise(struct tsn_nft_regs *r,
 	if (!in_regs(e->sreg, e->len) || !in_regs(e->dreg, e->len))
 		return TSN_NFT_STEP_UNKNOWN;
 	for (unsigned i = 0; i < e->len; i++) {
-		v[i] = (r->v[e->sreg + i] & e->data[i]) ^ e->data2[i];
+		v[i] = (r->v[e->sreg + i] & e->data[i]) ^ tsn_nft_data2(e)[i];
 		/* Bits masked to 0 are known whatever they were. */
 		k[i] = r->k[e->sreg + i] | (uint8_t)~e->data[i];
 	}

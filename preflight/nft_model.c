@@ -140,16 +140,13 @@ int tsn_nft_expr_set_data(struct tsn_nft_ruleset *rs, struct tsn_nft_expr *e,
 	if (d2)
 		memcpy(p + len, d2, len);
 	e->data = p;
-	e->data2 = p + len;
 	return 0;
 }
 
 static void free_rule(struct tsn_nft_rule *r)
 {
-	for (size_t i = 0; i < r->n_exprs; i++) {
-		free(r->exprs[i].target);
-		free(r->exprs[i].set_name);
-	}
+	for (size_t i = 0; i < r->n_exprs; i++)
+		free(r->exprs[i].target);	/* or set_name: a union */
 	if (r->cap_exprs)
 		free(r->exprs);
 	free(r->comment);
@@ -199,6 +196,7 @@ void tsn_nft_ruleset_free(struct tsn_nft_ruleset *rs)
 	free(rs->chains);
 	free(rs->sets);
 	free_arena(rs->arena);
+	free(rs->conv_cache);
 	free(rs);
 }
 

@@ -140,7 +140,7 @@ const struct tsn_nft_elem *tsn_nft_set_lookup(const struct tsn_nft_set *s,
 static void resolve_expr(struct tsn_nft_ruleset *rs, struct tsn_nft_chain *c,
 			 struct tsn_nft_expr *e)
 {
-	if (e->target) {
+	if (e->op == TSN_NFT_IMMEDIATE && e->target) {
 		e->chain = tsn_nft_chain_find(rs, c->family, c->table,
 					      e->target);
 		if (!e->chain || e->chain->base) {
@@ -152,7 +152,7 @@ static void resolve_expr(struct tsn_nft_ruleset *rs, struct tsn_nft_chain *c,
 			e->op = TSN_NFT_TERM_UNKNOWN;
 		}
 	}
-	if (e->set_name) {
+	if (e->op == TSN_NFT_LOOKUP && e->set_name) {
 		bool map = e->flags & TSN_NFT_LOOKUP_MAP;
 
 		e->set = tsn_nft_set_find(rs, c->family, c->table,
