@@ -392,7 +392,7 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 			tsn_err(ctx->cmd, "%s", strerror(-ret));
 		rc = ret == -ENOMEM ? TSN_EXIT_RUNTIME : TSN_EXIT_USAGE;
 	} else if ((rc = choose_encap(&ro, &o, &ch)) != 0) {
-		/* refused or failed: nothing was changed */
+		/* refused or failed: no node was changed */
 	} else if (inv.cluster.auth == TSN_AUTH_X509 &&
 		   issue_certs(&ro) < 0) {
 		rc = TSN_EXIT_RUNTIME;

@@ -261,7 +261,7 @@ void tsn_encap_refusal(const struct tsn_plan *plan,
 	if (more)
 		snprintf(others, sizeof(others), " (and %zu more pair(s))",
 			 more);
-	snprintf(buf, len, "%s <-> %s: %s%s; nothing was changed (%s)",
+	snprintf(buf, len, "%s <-> %s: %s%s; no node was changed (%s)",
 		 plan->inv->nodes[plan->pairs[first].a].name,
 		 plan->inv->nodes[plan->pairs[first].b].name, ch[first].why,
 		 others, ch[first].fix);

@@ -90,7 +90,7 @@ int tsn_encap_node_change(struct tsn_ctx *ctx, struct tsn_plan *plan,
 			  const struct tsn_jv *const *recs, long self,
 			  char *refusal, size_t len);
 
-/* The refusal as one line: "A <-> B: WHAT; nothing was changed (FIX)". */
+/* The refusal as one line: "A <-> B: WHAT; no node was changed (FIX)". */
 void tsn_encap_refusal(const struct tsn_plan *plan,
 		       const struct tsn_encap_choice *ch, char *buf,
 		       size_t len);

@@ -16,7 +16,10 @@
 #   - --no-probe: no encap (as the options say); --encap with the router
 #     dropping 4500: refused; inventory encap = no with ESP dropped:
 #     refused; --encap with encap = no: exit 2;
-#   - pairs enabled before keep their recorded encap (not probed).
+#   - pairs enabled before keep their recorded encap (not probed);
+#   - node add: the new node's pairs probed (encap across the router),
+#     the existing pair keeps its record's; with UDP 500 dropped the new
+#     node's IPsec is not applied and the others are untouched.
 . "$(dirname "$0")/lib.sh"
 
 NAME=tq2
@@ -156,7 +159,7 @@ rc=$?
 assert_eq "drop-500: exit 1" 1 "$rc"
 assert_eq "drop-500: one line" 1 "$(wc -l <"$WORK/err")"
 assert_match "drop-500: names the pair, UDP 500 and where to look" \
-	'^tsnet: enable-ipsec: n1 <-> n3: UDP 500 \(IKE\) dropped n1 -> n3 .*nothing was changed \(.*tsnet probe\)$' \
+	'^tsnet: enable-ipsec: n1 <-> n3: UDP 500 \(IKE\) dropped n1 -> n3 .*no node was changed \(.*tsnet probe\)$' \
 	"$(cat "$WORK/err")"
 assert_eq "drop-500: no table on stdout" "" "$(cat "$WORK/out")"
 untouched "drop-500"
@@ -180,7 +183,7 @@ router drop-4500
 "$T" -c "$INV" enable-ipsec --encap --timeout 10 >/dev/null 2>"$WORK/err"
 assert_eq "--encap, 4500 dropped: exit 1" 1 $?
 assert_match "--encap, 4500 dropped: says so" \
-	'n1 <-> n3: UDP 4500 dropped n1 -> n3 .*ESP in UDP needs it.*nothing was changed' \
+	'n1 <-> n3: UDP 4500 dropped n1 -> n3 .*ESP in UDP needs it.*no node was changed' \
 	"$(cat "$WORK/err")"
 untouched "--encap, 4500 dropped"
 
@@ -224,4 +227,55 @@ assert_eq "kept: n3 rolled back to its record's encap for n1" yes \
 	"$(x n3 sh -c 'cat /etc/swanctl/conf.d/tsnet.conf' | awk '/^\ttsnet-n1 {/ { f = 1 } f && /encap =/ { print $3; exit }')"
 "$T" -c "$INV" disable-ipsec >/dev/null 2>&1
 untouched "after disable-ipsec"
+
+echo "# node add n3 across the router: its pairs probed, n1-n2 kept"
+awk '/^\[node n3\]/ { skip = 1; next } /^\[/ { skip = 0 } !skip' "$INV" \
+	>"$WORK/two.conf"
+for n in n1 n2; do
+	case $n in n1) e='["n2"]' ;; *) e='["n1"]' ;; esac
+	python3 -c 'import json,sys
+print(json.dumps({"inventory": open(sys.argv[1]).read(), "node": sys.argv[2],
+  "keys": {"n1" if sys.argv[2] == "n2" else "n2": "12"*32},
+  "encap": json.loads(sys.argv[3]), "trap": False, "legacy": False,
+  "initiate": [], "plan_hash": "0"*64, "timeout_ms": 5000}))' \
+		"$WORK/two.conf" $n "$e" | x $n "$T" agent ipsec-apply >/dev/null 2>&1
+	assert_eq "two nodes: ipsec-apply on $n (n1-n2 recorded encapsulated)" 0 $?
+done
+cp "$WORK/two.conf" "$WORK/add.conf"
+out=$("$T" -c "$WORK/add.conf" node add n3 198.18.2.3 --netns $NAME-n3 \
+	--timeout 6 2>&1)
+assert_eq "node add: exit 1 (no kernel ESP: the pairs cannot install)" 1 $?
+assert_match "node add: n3-n1 encapsulated, the probe says why" \
+	'pair n3-n1: encap yes \(probe: ESP dropped n1 -> n3\)' "$out"
+assert_match "node add: n3-n2 encapsulated" \
+	'pair n3-n2: encap yes \(probe: ESP dropped n2 -> n3\)' "$out"
+assert_eq "node add: n1 keeps n1-n2 encapsulated (its record)" yes \
+	"$(x n1 cat /etc/swanctl/conf.d/tsnet.conf >"$WORK/add.n1"; conn_encap "$WORK/add.n1" n2)"
+assert_eq "node add: n1's connection to n3 encapsulated" yes "$(conn_encap "$WORK/add.n1" n3)"
+assert_eq "node add: n3's connection to n1 encapsulated" yes \
+	"$(x n3 cat /etc/swanctl/conf.d/tsnet.conf >"$WORK/add.n3"; conn_encap "$WORK/add.n3" n1)"
+"$T" -c "$WORK/add.conf" disable-ipsec >/dev/null 2>&1
+
+echo "# node add n3 with UDP 500 dropped: its IPsec is not applied"
+router drop-500
+for n in n1 n2; do
+	python3 -c 'import json,sys
+print(json.dumps({"inventory": open(sys.argv[1]).read(), "node": sys.argv[2],
+  "keys": {"n1" if sys.argv[2] == "n2" else "n2": "12"*32}, "encap": [],
+  "trap": False, "legacy": False, "initiate": [], "plan_hash": "0"*64,
+  "timeout_ms": 5000}))' "$WORK/two.conf" $n | x $n "$T" agent ipsec-apply >/dev/null 2>&1
+done
+before=$(x n1 sha256sum /etc/swanctl/conf.d/tsnet.conf)
+cp "$WORK/two.conf" "$WORK/add.conf"
+out=$("$T" -c "$WORK/add.conf" node add n3 198.18.2.3 --netns $NAME-n3 \
+	--timeout 6 2>&1)
+assert_eq "node add, 500 dropped: exit 1" 1 $?
+assert_match "node add, 500 dropped: n3 not configured, why, the repair" \
+	'n3: not configured: n1 <-> n3: UDP 500 \(IKE\) dropped .*no node was changed .*tsnet enable-ipsec --node n3' "$out"
+assert_eq "node add, 500 dropped: n3 has no tsnet file" "" \
+	"$(x n3 find /etc/swanctl/conf.d /var/lib/tsnet -mindepth 1)"
+assert_eq "node add, 500 dropped: n1's connections untouched" "$before" \
+	"$(x n1 sha256sum /etc/swanctl/conf.d/tsnet.conf)"
+"$T" -c "$WORK/add.conf" disable-ipsec >/dev/null 2>&1
+untouched "after node add and disable-ipsec"
 finish

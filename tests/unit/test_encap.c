@@ -248,7 +248,7 @@ Test(encap, refusal_line)
 	}
 	tsn_encap_refusal(&p, ch, line, sizeof(line));
 	cr_expect_str_eq(line, "n1 <-> n3: UDP 500 (IKE) dropped n1 -> n3 "
-			 "(and 1 more pair(s)); nothing was changed (details: "
+			 "(and 1 more pair(s)); no node was changed (details: "
 			 "tsnet probe)");
 	tsn_plan_free(&p);
 	tsn_inventory_free(&inv);
