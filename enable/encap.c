@@ -145,6 +145,11 @@ static void decide_auto(const struct tsn_pair_report *const d[2],
 		c->encap = true;
 		snprintf(c->why, sizeof(c->why), "probe: ");
 		blocked(c->why + 7, sizeof(c->why) - 7, "ESP", esp, ve, false);
+		/* a node's own firewall: plain ESP is one command away */
+		if (by_firewall(ve))
+			snprintf(c->why + strlen(c->why), sizeof(c->why) -
+				 strlen(c->why), "; tsnet preflight --fix "
+				 "opens it");
 	} else if (!esp) {
 		refuse(c, "UDP 4500", u4500, vu, ", and the NAT between them "
 		       "needs it");

@@ -75,7 +75,8 @@ static const struct decide_case cases[] = {
 	  "probe: ESP dropped n3 -> n1", NULL },
 	{ "peer firewall drops ESP", TSN_EW_AUTO, "udp500=ok;udp4500=ok;"
 	  "esp=dropped-by-peer-firewall:inet filter input handle 4", OK3,
-	  true, false, true, "ESP dropped n1 -> n3 by n3's firewall", NULL },
+	  true, false, true, "probe: ESP dropped n1 -> n3 by n3's firewall; "
+	  "tsnet preflight --fix opens it", NULL },
 	{ "NAT", TSN_EW_AUTO, "udp500=nat:seen from 198.18.2.254;"
 	  "udp4500=nat;esp=nat", OK3, true, false, true,
 	  "probe: NAT between n1 and n3 (seen from 198.18.2.254", NULL },
