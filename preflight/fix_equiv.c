@@ -140,9 +140,9 @@ static int scan_rule(struct deps *d, const struct tsn_nft_rule *r, int nfp,
 	int ret;
 
 	for (size_t i = 0; i < r->n_exprs; i++) {
-		const struct tsn_nft_expr *e = &r->exprs[i];
-		const struct tsn_nft_expr *n = i + 1 < r->n_exprs ? e + 1 :
-							 NULL;
+		const struct tsn_nft_expr *e = r->exprs[i];
+		const struct tsn_nft_expr *n = i + 1 < r->n_exprs ?
+						       r->exprs[i + 1] : NULL;
 		size_t w = write_len(e);
 
 		if (tainted(t, e->sreg, read_len(e)))

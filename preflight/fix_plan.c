@@ -260,25 +260,38 @@ out:
 }
 
 /* Our previous accepts are planned afresh: in the model they become
- * rules that match nothing. */
-static void model_forget_ours(struct tsn_nft_ruleset *rs)
+ * rules that match nothing (their own copies of the expressions: the
+ * reader shares them with other rules). */
+static int model_forget_ours(struct tsn_nft_ruleset *rs)
 {
 	for (size_t i = 0; i < rs->n_chains; i++) {
 		struct tsn_nft_chain *c = rs->chains[i];
 
-		for (size_t k = 0; k < c->n_rules; k++)
-			if (tsn_streq(c->rules[k].comment, TSN_FIX_TAG))
-				for (size_t x = 0; x < c->rules[k].n_exprs; x++)
-					c->rules[k].exprs[x].op = TSN_NFT_BREAK;
+		for (size_t k = 0; k < c->n_rules; k++) {
+			struct tsn_nft_rule *r = &c->rules[k];
+
+			if (!tsn_streq(r->comment, TSN_FIX_TAG))
+				continue;
+			for (size_t x = 0; x < r->n_exprs; x++) {
+				struct tsn_nft_expr *e = tsn_nft_expr_own(rs, r,
+									  x);
+
+				if (!e)
+					return -ENOMEM;
+				e->op = TSN_NFT_BREAK;
+			}
+		}
 	}
+	return 0;
 }
 
 int fix_plan_make(struct plan *p, struct tsn_nft_ruleset *rs)
 {
+	int ret = model_forget_ours(rs);
 	size_t done = 0;
-	int ret = 0;
 
-	model_forget_ours(rs);
+	if (ret)
+		return ret;
 	for (int round = 0; round < PLAN_ROUNDS; round++) {
 		bool added = false;
 

@@ -201,18 +201,39 @@ static const char *hook_name(const struct tsn_nft_chain *c)
 	return c->hook < ARRAY_SIZE(inet) ? inet[c->hook] : "?";
 }
 
-static int rule_text(const struct tsn_nft_rule *r, struct tsn_buf *b)
+/* Names made from an expression's fields, remembered by expression: the
+ * reader shares one expression among all the rules that have it, so ten
+ * thousand rules need a few dozen names made. */
+#define NAMES 64
+
+struct names {
+	const struct tsn_nft_expr *e[NAMES];
+	char s[NAMES][64];
+};
+
+static const char *name_of(struct names *n, const struct tsn_nft_expr *e)
+{
+	size_t k = ((uintptr_t)e / sizeof(*e)) % NAMES;
+
+	if (e->label)
+		return e->label;
+	if (n->e[k] != e) {
+		n->e[k] = e;
+		return tsn_nft_expr_name(e, n->s[k], sizeof(n->s[k]));
+	}
+	return n->s[k];
+}
+
+static int rule_text(const struct tsn_nft_rule *r, struct names *n,
+		     struct tsn_buf *b)
 {
 	int ret = tsn_buf_printf(b, "\t\thandle %llu:",
 				 (unsigned long long)r->handle);
-	char name[TSN_NFT_NAME_MAX];
 
 	for (size_t i = 0; i < r->n_exprs && !ret; i++) {
 		ret = tsn_buf_puts(b, i ? ", " : " ");
 		if (!ret)
-			ret = tsn_buf_puts(b, tsn_nft_expr_name(&r->exprs[i],
-							name,
-							sizeof(name)));
+			ret = tsn_buf_puts(b, name_of(n, r->exprs[i]));
 	}
 	if (!ret && r->comment)
 		ret = tsn_buf_printf(b, "  # \"%s\"", r->comment);
@@ -239,7 +260,8 @@ static int flush(struct tsn_buf *b, struct tsn_atomic *out)
 int tsn_fix_ruleset_text(const struct tsn_nft_ruleset *rs, struct tsn_buf *b,
 			 struct tsn_atomic *out)
 {
-	int ret = tsn_buf_printf(b, "# ruleset before tsnet preflight --fix: "
+	struct names *names = calloc(1, sizeof(*names));
+	int ret = !names ? -ENOMEM : tsn_buf_printf(b, "# ruleset before tsnet preflight --fix: "
 				 "%zu tables, %zu chains, %zu rules, %zu sets\n",
 				 rs->n_tables, rs->n_chains, rs->n_rules,
 				 rs->n_sets);
@@ -260,7 +282,7 @@ int tsn_fix_ruleset_text(const struct tsn_nft_ruleset *rs, struct tsn_buf *b,
 		if (!ret)
 			ret = tsn_buf_puts(b, "\n");
 		for (size_t k = 0; k < c->n_rules && !ret; k++)
-			if (!(ret = rule_text(&c->rules[k], b)))
+			if (!(ret = rule_text(&c->rules[k], names, b)))
 				ret = flush(b, out);
 	}
 	for (size_t i = 0; i < rs->n_sets && !ret; i++)
@@ -272,6 +294,7 @@ int tsn_fix_ruleset_text(const struct tsn_nft_ruleset *rs, struct tsn_buf *b,
 		ret = tsn_atomic_write(out, b->p, b->len);
 		b->len = 0;
 	}
+	free(names);
 	return ret;
 }
 

@@ -103,10 +103,14 @@ static inline const uint8_t *tsn_nft_data2(const struct tsn_nft_expr *e)
 	return e->data + e->len;
 }
 
+/* A rule's expressions are pointers: the reader shares one expression
+ * among every rule that has the same bytes (most of a big ruleset), so an
+ * expression reached through a rule is read-only; tsn_nft_expr_own()
+ * gives a rule its own copy to change. */
 struct tsn_nft_rule {
 	uint64_t handle;
 	char *comment;
-	struct tsn_nft_expr *exprs;
+	struct tsn_nft_expr **exprs;
 	size_t n_exprs;
 	size_t cap_exprs;	/* malloc'd by tsn_nft_expr_add; 0: arena */
 };
@@ -182,10 +186,15 @@ struct tsn_nft_rule *tsn_nft_rule_add(struct tsn_nft_chain *c,
  * kept as a pointer: a literal, or a string of the ruleset's arena. */
 struct tsn_nft_expr *tsn_nft_expr_add(struct tsn_nft_rule *r,
 				      enum tsn_nft_op op, const char *label);
-/* n zeroed expressions for a rule that has none, from the arena: the
- * reader knows a rule's length before converting it.  NULL on ENOMEM. */
-struct tsn_nft_expr *tsn_nft_rule_exprs(struct tsn_nft_ruleset *rs,
-					struct tsn_nft_rule *r, size_t n);
+/* Room for n expression pointers, from the arena, for a rule that has
+ * none: the reader knows a rule's length before converting it.  NULL on
+ * ENOMEM. */
+struct tsn_nft_expr **tsn_nft_rule_exprs(struct tsn_nft_ruleset *rs,
+					 struct tsn_nft_rule *r, size_t n);
+/* Rule r's expression i as a copy of its own (in the arena), to change:
+ * NULL on ENOMEM. */
+struct tsn_nft_expr *tsn_nft_expr_own(struct tsn_nft_ruleset *rs,
+				      struct tsn_nft_rule *r, size_t i);
 /* Copy len bytes of d (and of d2, may be NULL) into the arena as e's
  * data: 0 or -ENOMEM.  len <= TSN_NFT_DATA_MAX. */
 int tsn_nft_expr_set_data(struct tsn_nft_ruleset *rs, struct tsn_nft_expr *e,

@@ -560,9 +560,10 @@ static int conv_one(struct ex *x, struct tsn_nft_expr *e,
 /* Expressions already converted, by their bytes.  Rules of a big
  * ruleset repeat the same few expressions ("meta nfproto ipv4", "tcp
  * dport 22", "accept") with a different address here and there: a
- * repeat is a hash, a compare and a copy instead of a conversion.  Only
- * expressions that own nothing are kept (not jumps, not lookups: their
- * names are theirs to free); data is shared, it is never written. */
+ * repeat is a hash, a compare and the same expression, shared, instead
+ * of a conversion and 56 more bytes.  Only expressions that own nothing
+ * are shared (not jumps, not lookups: their names are theirs to free and
+ * tsn_nft_finish resolves them per table). */
 #define CACHE_SLOTS 1024	/* direct-mapped */
 #define CACHE_RAW 120		/* longer expressions are not kept */
 
@@ -570,7 +571,7 @@ struct tsn_nft_conv_cache {
 	struct {
 		uint16_t len;
 		uint8_t raw[CACHE_RAW];
-		struct tsn_nft_expr e;
+		struct tsn_nft_expr *e;
 	} slot[CACHE_SLOTS];
 };
 
@@ -589,13 +590,14 @@ static uint32_t hash(const uint8_t *p, size_t n)
 	return (uint32_t)(h ^ (h >> 29));
 }
 
-/* One NFTA_LIST_ELEM of a rule into e, from the cache if it is there. */
-static int conv_expr(struct ex *x, struct tsn_nft_expr *e,
+/* One NFTA_LIST_ELEM of a rule into *out: the cache's, or a new one. */
+static int conv_expr(struct ex *x, struct tsn_nft_expr **out,
 		     const struct nlattr *elem)
 {
 	struct tsn_nft_conv_cache *c = x->rs->conv_cache;
 	uint16_t len = mnl_attr_get_payload_len(elem);
 	const uint8_t *raw = mnl_attr_get_payload(elem);
+	struct tsn_nft_expr *e;
 	uint32_t k = 0;
 	int ret;
 
@@ -603,18 +605,27 @@ static int conv_expr(struct ex *x, struct tsn_nft_expr *e,
 		x->rs->conv_cache = c;
 	if (c && len <= CACHE_RAW) {
 		k = hash(raw, len) % CACHE_SLOTS;
-		if (c->slot[k].len == len && !memcmp(c->slot[k].raw, raw, len) &&
+		if (c->slot[k].e && c->slot[k].len == len &&
+		    !memcmp(c->slot[k].raw, raw, len) &&
 		    mnl_attr_get_type(elem) == NFTA_LIST_ELEM) {
-			*e = c->slot[k].e;
+			*out = c->slot[k].e;
 			return 0;
 		}
 	}
+	e = tsn_nft_alloc(x->rs, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
 	ret = conv_one(x, e, elem);
-	if (ret || !c || len > CACHE_RAW || e->target /* or set_name */)
+	if (ret) {
+		free(e->target);	/* or set_name */
 		return ret;
-	c->slot[k].len = len;
-	memcpy(c->slot[k].raw, raw, len);
-	c->slot[k].e = *e;
+	}
+	*out = e;
+	if (c && len <= CACHE_RAW && !e->target /* nor set_name */) {
+		c->slot[k].len = len;
+		memcpy(c->slot[k].raw, raw, len);
+		c->slot[k].e = e;
+	}
 	return 0;
 }
 
@@ -645,7 +656,7 @@ static const char *rule_comment(const struct nlattr *ud)
 static int unknown_rule(struct tsn_nft_rule *r, const char *what)
 {
 	for (size_t i = 0; i < r->n_exprs; i++)
-		free(r->exprs[i].target);	/* or set_name: a union */
+		free(r->exprs[i]->target);	/* or set_name: a union */
 	r->exprs = NULL;	/* the arena's block is dropped */
 	r->n_exprs = 0;
 	return tsn_nft_expr_add(r, TSN_NFT_TERM_UNKNOWN, what) ? 0 : -ENOMEM;
@@ -697,11 +708,12 @@ int tsn_nft_parse_rule(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh,
 	if (!tsn_nft_rule_exprs(rs, r, n))
 		return -ENOMEM;
 	mnl_attr_for_each_nested(a, exprs) {
-		ret = conv_expr(&x, &r->exprs[r->n_exprs++], a);
+		ret = conv_expr(&x, &r->exprs[r->n_exprs], a);
 		if (ret == -ENOMEM)
 			return ret;
 		if (ret)
 			return unknown_rule(r, "a malformed expression");
+		r->n_exprs++;
 	}
 	return 0;
 }

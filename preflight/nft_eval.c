@@ -169,7 +169,7 @@ static void eval_rule(struct ev *ev, const struct tsn_nft_chain *c,
 			say_why(o, c, rule, "evaluation budget exceeded");
 			return;
 		}
-		switch (tsn_nft_exec(ev->p, r, &rule->exprs[i], &why)) {
+		switch (tsn_nft_exec(ev->p, r, rule->exprs[i], &why)) {
 		case TSN_NFT_STEP_CONT:
 			continue;
 		case TSN_NFT_STEP_BREAK:

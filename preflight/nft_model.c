@@ -145,8 +145,13 @@ int tsn_nft_expr_set_data(struct tsn_nft_ruleset *rs, struct tsn_nft_expr *e,
 
 static void free_rule(struct tsn_nft_rule *r)
 {
-	for (size_t i = 0; i < r->n_exprs; i++)
-		free(r->exprs[i].target);	/* or set_name: a union */
+	/* Shared expressions own no name (nft_conv.c does not share those
+	 * that do); the arena's are not freed one by one. */
+	for (size_t i = 0; i < r->n_exprs; i++) {
+		free(r->exprs[i]->target);	/* or set_name: a union */
+		if (r->cap_exprs)
+			free(r->exprs[i]);
+	}
 	if (r->cap_exprs)
 		free(r->exprs);
 	free(r->comment);
@@ -283,33 +288,52 @@ struct tsn_nft_rule *tsn_nft_rule_add(struct tsn_nft_chain *c,
 struct tsn_nft_expr *tsn_nft_expr_add(struct tsn_nft_rule *r,
 				      enum tsn_nft_op op, const char *label)
 {
-	struct tsn_nft_expr *p, *e;
+	struct tsn_nft_expr **p, *e;
 
+	if (r->exprs && !r->cap_exprs)
+		return NULL;	/* the reader's: sized once, in the arena */
 	if (r->n_exprs == r->cap_exprs) {
 		size_t ncap = r->cap_exprs < 4 ? 4 : r->cap_exprs * 2;
 
-		if (r->exprs && !r->cap_exprs)
-			return NULL;	/* sized once, from the arena */
 		p = realloc(r->exprs, ncap * sizeof(*p));
 		if (!p)
 			return NULL;
 		r->exprs = p;
 		r->cap_exprs = ncap;
 	}
-	e = &r->exprs[r->n_exprs++];
-	memset(e, 0, sizeof(*e));
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
 	e->op = op;
 	e->label = label;
+	r->exprs[r->n_exprs++] = e;
 	return e;
 }
 
-struct tsn_nft_expr *tsn_nft_rule_exprs(struct tsn_nft_ruleset *rs,
-					struct tsn_nft_rule *r, size_t n)
+struct tsn_nft_expr **tsn_nft_rule_exprs(struct tsn_nft_ruleset *rs,
+					 struct tsn_nft_rule *r, size_t n)
 {
 	if (r->exprs || !n || n > SIZE_MAX / sizeof(*r->exprs))
 		return NULL;
 	r->exprs = tsn_nft_alloc(rs, n * sizeof(*r->exprs));
 	return r->exprs;
+}
+
+struct tsn_nft_expr *tsn_nft_expr_own(struct tsn_nft_ruleset *rs,
+				      struct tsn_nft_rule *r, size_t i)
+{
+	struct tsn_nft_expr *e;
+
+	if (r->cap_exprs)
+		return r->exprs[i];	/* tsn_nft_expr_add's: its own */
+	e = tsn_nft_alloc(rs, sizeof(*e));
+	if (!e)
+		return NULL;
+	/* The name (if any) moves with it: one that owns a name is never
+	 * shared, so the old one is no longer reached. */
+	*e = *r->exprs[i];
+	r->exprs[i] = e;
+	return e;
 }
 
 int tsn_nft_expr_set_target(struct tsn_nft_expr *e, const char *chain)

@@ -196,7 +196,7 @@ int tsn_nft_finish(struct tsn_nft_ruleset *rs)
 		rs->n_rules += c->n_rules;
 		for (size_t r = 0; r < c->n_rules; r++)
 			for (size_t x = 0; x < c->rules[r].n_exprs; x++)
-				resolve_expr(rs, c, &c->rules[r].exprs[x]);
+				resolve_expr(rs, c, c->rules[r].exprs[x]);
 	}
 	return 0;
 }

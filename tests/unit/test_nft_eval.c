@@ -282,7 +282,7 @@ Test(nft, random_numbers_decide_only_when_both_ways_agree)
 	verdict(r, NF_DROP, NULL);
 	verdict(rule(c, 2, "all"), NF_DROP, NULL);
 	cr_assert_eq(run("esp"), TSN_NFT_DROP, "dropped on both paths");
-	c->rules[1].exprs[0].verdict = NF_ACCEPT;
+	c->rules[1].exprs[0]->verdict = NF_ACCEPT;
 	cr_assert_eq(run("esp"), TSN_NFT_UNDECIDABLE);
 	cr_assert(strstr(v.why, "numgen (inet filter input handle 1)"), "%s",
 		  v.why);
@@ -377,16 +377,16 @@ Test(nft, fib_daddr_type_local_and_rpfilter)
 	verdict(r, NF_DROP, NULL);
 	cr_assert_eq(run("esp"), TSN_NFT_DROP);
 	/* fib saddr . iif oif missing drop: the peer is routable */
-	c->rules[0].exprs[0].flags = NFTA_FIB_F_SADDR | NFTA_FIB_F_IIF |
-				     NFTA_FIB_F_PRESENT;
-	c->rules[0].exprs[0].key = NFT_FIB_RESULT_OIF;
-	cmp(&c->rules[0], R1, NFT_CMP_EQ, &zero, 1);
-	memmove(&c->rules[0].exprs[1], &c->rules[0].exprs[3],
-		sizeof(c->rules[0].exprs[1]));
-	memset(&c->rules[0].exprs[3], 0, sizeof(c->rules[0].exprs[3]));
-	c->rules[0].exprs[2].op = TSN_NFT_IMMEDIATE;
-	c->rules[0].exprs[2].verdict = NF_DROP;
-	c->rules[0].n_exprs = 3;
+	r = &c->rules[0];
+	r->exprs[0]->flags = NFTA_FIB_F_SADDR | NFTA_FIB_F_IIF |
+			     NFTA_FIB_F_PRESENT;
+	r->exprs[0]->key = NFT_FIB_RESULT_OIF;
+	cmp(r, R1, NFT_CMP_EQ, &zero, 1);	/* replaces the cmp */
+	free(r->exprs[1]);
+	r->exprs[1] = r->exprs[3];
+	r->exprs[2]->op = TSN_NFT_IMMEDIATE;
+	r->exprs[2]->verdict = NF_DROP;
+	r->n_exprs = 3;
 	cr_assert_eq(run("esp"), TSN_NFT_ACCEPT);
 }
 

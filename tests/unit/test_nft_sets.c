@@ -25,7 +25,7 @@ Test(nft_sets, anonymous_set_and_inverted_lookup)
 	cr_assert_eq(run("udp500"), TSN_NFT_DROP);
 	cr_assert_eq(run("udp4500"), TSN_NFT_DROP);
 	cr_assert_eq(run("esp"), TSN_NFT_ACCEPT);
-	c->rules[0].exprs[3].inv = true;	/* udp dport != { 500, 4500 } */
+	c->rules[0].exprs[3]->inv = true;	/* udp dport != { 500, 4500 } */
 	cr_assert_eq(run("udp500"), TSN_NFT_ACCEPT);
 }
 
