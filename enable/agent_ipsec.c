@@ -521,6 +521,10 @@ static int apply_run(struct apply *a, struct tsn_json *j, bool *ok)
 
 	if ((ret = parse_request(a)) < 0)
 		goto out;
+	/* A new rollout: an earlier one's snapshot must not be what a
+	 * rollback restores if this apply fails before taking its own. */
+	if (a->snapshot)
+		tsn_ipsec_snapshot_drop();
 	paths(a);
 	if ((ret = build_conf(a)) < 0 || (ret = write_files(a, &lc, &ls)) < 0)
 		goto out;

@@ -85,6 +85,11 @@ int tsn_ipsec_snapshot(const char *const *paths, size_t n)
 	return ret;
 }
 
+void tsn_ipsec_snapshot_drop(void)
+{
+	rmdir_files(TSN_IPSEC_ROLLBACK);
+}
+
 int tsn_ipsec_read_state(struct tsn_jv *out)
 {
 	char *txt = NULL, e[128];
@@ -279,7 +284,7 @@ int tsn_ipsec_rollback_action(int argc, char **argv, struct tsn_ctx *ctx)
 	char conf[256], secrets[256], err[512] = "";
 	const char *stopped = NULL;
 	enum tsn_svc svc;
-	bool legacy = false;
+	bool legacy = false, none;
 	int ret, rc;
 
 	(void)argc;
@@ -288,13 +293,19 @@ int tsn_ipsec_rollback_action(int argc, char **argv, struct tsn_ctx *ctx)
 	tsn_ipsec_read_state(&now);
 	svc = tsn_svc_parse(tsn_jv_getstr(&now, "service"));
 	tsn_jv_getbool(&now, "legacy", &legacy);
-	if ((ret = restore_files(conf, secrets, sizeof(conf))) == -ENOENT)
-		ret = 0;	/* no snapshot: nothing was applied */
+	/* no snapshot: this rollout changed nothing here (ipsec-apply
+	 * failed before writing, or never ran), so nothing is undone */
+	ret = restore_files(conf, secrets, sizeof(conf));
+	if ((none = ret == -ENOENT))
+		ret = 0;
 	if (ret < 0)
 		snprintf(err, sizeof(err), "restoring files: %s",
 			 strerror(-ret));
 	tsn_ipsec_read_state(&before);
-	if (ret == 0 && svc != TSN_SVC_NONE && before.type != TSN_JOBJ) {
+	if (none) {
+		/* nothing to do */
+	} else if (ret == 0 && svc != TSN_SVC_NONE &&
+		   before.type != TSN_JOBJ) {
 		/* this rollout started charon: leave it as it was, stopped */
 		ret = unload_all(&names, &now);
 		tsn_svc_stop(svc, legacy);

@@ -77,6 +77,8 @@ bool tsn_names_has(const struct tsn_buf *names, const char *s);
 /* Copy the files at paths (those that exist) under TSN_IPSEC_ROLLBACK,
  * with a manifest saying which existed, replacing any older snapshot. */
 int tsn_ipsec_snapshot(const char *const *paths, size_t n);
+/* Discard the snapshot of an earlier rollout (a new one starts). */
+void tsn_ipsec_snapshot_drop(void);
 /* Read the JSON file at path (NULL state when absent): 0 or -errno. */
 int tsn_ipsec_read_state(struct tsn_jv *out);
 

@@ -257,6 +257,19 @@ print(json.dumps({"inventory": open(sys.argv[2]).read(), "node": n,
 	assert_match "$n: record says auth x509" '"auth":"x509"' \
 		"$(x $n cat /var/lib/tsnet/ipsec.json)"
 done
+# (--node n2 in the 3-node inventory: n1 must keep its n1-n3 pair,
+# which has no key to keep on an x509 node)
+"$T" -c "$INV" enable-ipsec --node n2 --no-probe --timeout 6 >/dev/null 2>"$WORK/err"
+rc=$?
+cat "$WORK/err" >>"$ALL_OUT"
+assert_eq "--node without --auth x509 on x509 nodes: exit 1" 1 "$rc"
+assert_match "--node without --auth x509: says to use it, rolled back" \
+	'^tsnet: enable-ipsec: n1: no key for the pair n1 <-> n3 \(this node uses x509 certificates: run enable-ipsec with --auth x509\) \(rolled back on all nodes\)$' \
+	"$(cat "$WORK/err")"
+assert_eq "--node rolled back: n1 kept its key" "$(cat "$WORK/tca/n1.key")" \
+	"$(x n1 cat /etc/swanctl/private/tsnet-n1.pem)"
+assert_eq "--node rolled back: nothing on n3" "" \
+	"$(x n3 find /etc/swanctl/conf.d /var/lib/tsnet -mindepth 1)"
 cp "$X2" "$WORK/x2.before"
 TSNET_CA_DIR=$WORK/noca "$T" -c "$X2" node add n3 "$N3ADDR" --netns te1-n3 \
 	>"$WORK/out" 2>"$WORK/err"
