@@ -109,7 +109,7 @@ lint:
 demo: deps all
 	demo/demo.sh
 
-bench: deps all
+bench: deps all helpers
 	bench/run
 
 DEPS := build-essential pkg-config libnftnl-dev libmnl-dev libpcap-dev \
