@@ -203,7 +203,7 @@ static int model_insert(struct tsn_nft_ruleset *rs,
 
 	if (!c)
 		return -ENOENT;
-	r = tsn_nft_rule_add(c, 0, TSN_FIX_TAG);
+	r = tsn_nft_rule_add(rs, c, 0, TSN_FIX_TAG);
 	if (!r)
 		return -ENOMEM;
 	e = tsn_nft_expr_add(r, TSN_NFT_IMMEDIATE, "immediate accept");

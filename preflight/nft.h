@@ -180,7 +180,9 @@ struct tsn_nft_chain *tsn_nft_chain_add(struct tsn_nft_ruleset *rs,
 int tsn_nft_chain_set_base(struct tsn_nft_chain *c, uint32_t hook,
 			   int32_t prio, int policy, const char *type,
 			   const char *dev);
-struct tsn_nft_rule *tsn_nft_rule_add(struct tsn_nft_chain *c,
+/* A rule appended to c (the rules array lives in rs's arena). */
+struct tsn_nft_rule *tsn_nft_rule_add(struct tsn_nft_ruleset *rs,
+				      struct tsn_nft_chain *c,
 				      uint64_t handle, const char *comment);
 /* A zeroed expression of op appended to r; NULL on ENOMEM.  label is
  * kept as a pointer: a literal, or a string of the ruleset's arena. */

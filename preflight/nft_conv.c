@@ -696,7 +696,7 @@ int tsn_nft_parse_rule(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh,
 	c = tsn_nft_chain_find(rs, g->nfgen_family, table, chain);
 	if (!c)
 		return -EINVAL;	/* a rule of a chain the dump did not have */
-	r = tsn_nft_rule_add(c, be64toh(mnl_attr_get_u64(tb[NFTA_RULE_HANDLE])),
+	r = tsn_nft_rule_add(rs, c, be64toh(mnl_attr_get_u64(tb[NFTA_RULE_HANDLE])),
 			     rule_comment(tb[NFTA_RULE_USERDATA]));
 	if (!r)
 		return -ENOMEM;

@@ -160,8 +160,7 @@ static void free_rule(struct tsn_nft_rule *r)
 static void free_chain(struct tsn_nft_chain *c)
 {
 	for (size_t i = 0; i < c->n_rules; i++)
-		free_rule(&c->rules[i]);
-	free(c->rules);
+		free_rule(&c->rules[i]);	/* the array is the arena's */
 	free(c->table);
 	free(c->name);
 	free(c->type);
@@ -265,14 +264,25 @@ int tsn_nft_chain_set_base(struct tsn_nft_chain *c, uint32_t hook,
 	return 0;
 }
 
-struct tsn_nft_rule *tsn_nft_rule_add(struct tsn_nft_chain *c,
+struct tsn_nft_rule *tsn_nft_rule_add(struct tsn_nft_ruleset *rs,
+				      struct tsn_nft_chain *c,
 				      uint64_t handle, const char *comment)
 {
 	struct tsn_nft_rule *r;
 
-	if (grow((void **)&c->rules, &c->cap_rules, c->n_rules,
-		 sizeof(*c->rules)) < 0)
-		return NULL;
+	/* In the arena, doubling: the old array stays there unused (at
+	 * most as much again), and 10,000 rules cost no page faults. */
+	if (c->n_rules == c->cap_rules) {
+		size_t ncap = c->cap_rules ? c->cap_rules * 2 : 8;
+
+		r = tsn_nft_alloc(rs, ncap * sizeof(*r));
+		if (!r)
+			return NULL;
+		if (c->n_rules)
+			memcpy(r, c->rules, c->n_rules * sizeof(*r));
+		c->rules = r;
+		c->cap_rules = ncap;
+	}
 	r = &c->rules[c->n_rules];
 	memset(r, 0, sizeof(*r));
 	r->handle = handle;

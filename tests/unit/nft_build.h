@@ -164,7 +164,7 @@ static inline void udp_dport(struct tsn_nft_rule *r, uint16_t port)
 static inline struct tsn_nft_rule *rule(struct tsn_nft_chain *c, uint64_t h,
 				 const char *comment)
 {
-	struct tsn_nft_rule *r = tsn_nft_rule_add(c, h, comment);
+	struct tsn_nft_rule *r = tsn_nft_rule_add(rs, c, h, comment);
 
 	cr_assert(r);
 	return r;
