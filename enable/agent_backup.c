@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "enable/conf.h"
@@ -23,28 +22,6 @@
 #include "enable/vici.h"
 #include "lib/json.h"
 #include "lib/util.h"
-
-static int run_quiet(char *const *argv, char *err, size_t errlen)
-{
-	int status;
-	pid_t pid;
-
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		dup2(STDERR_FILENO, STDOUT_FILENO);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	snprintf(err, errlen, "%s %s failed", argv[0], argv[1]);
-	return -EIO;
-}
 
 static void wipe_free(char *s, size_t len)
 {
@@ -290,49 +267,68 @@ static int write_record(struct tsn_jv *rec, enum tsn_svc how, char *err,
 	return ret;
 }
 
+/* The content of the request's file whose path holds part, or NULL. */
+static const char *file_text(const struct tsn_jv *files, const char *part)
+{
+	for (size_t i = 0; i < files->n; i++) {
+		const char *p = tsn_jv_getstr(&files->items[i], "path");
+
+		if (p && strstr(p, part))
+			return tsn_jv_getstr(&files->items[i], "content");
+	}
+	return NULL;
+}
+
 /* Load what was written into charon over VICI with ipsec-apply's own
- * loaders (only tsnet's connections and keys, never the host's other
- * configuration), starting charon the way ipsec-apply would when it does
- * not run.  Legacy setups are reread by the starter. */
+ * loaders (only tsnet's connections, keys and certificates, never the
+ * host's other configuration), starting charon the way ipsec-apply
+ * would when it does not run.  --legacy's files are loaded the way
+ * ipsec-apply loads them too: read back into the swanctl form, through
+ * VICI (the starter reads them only when it starts; `ipsec reload`
+ * fails where charon runs without it). */
 static int reload(const struct tsn_jv *req, bool legacy, enum tsn_svc *how,
 		  char *err, size_t errlen)
 {
 	const struct tsn_jv *files = tsn_jv_get(req, "files");
-	struct tsn_vici v = { 0 };
-	struct tsn_buf names = { 0 };
+	const char *conf = file_text(files, "/" TSN_CONF_FILE);
+	const char *secrets = file_text(files, legacy ? "/tsnet.secrets" :
+					"/" TSN_SECRETS_FILE);
+	const char *key = file_text(files, "/private/" TSN_CONN_PREFIX);
+	const char *cert = file_text(files, "/x509/" TSN_CONN_PREFIX);
+	const char *ca = file_text(files, "/x509ca/" TSN_CA_CERT);
+	struct tsn_buf names = { 0 }, lc = { 0 }, ls = { 0 };
+	struct tsn_vici v = { .fd = -1 };
 	int ret;
 
-	if (legacy) {
-		static char ip[] = "ipsec", rl[] = "reload";
-		char *const argv[] = { ip, rl, NULL };
-
-		return run_quiet(argv, err, errlen);
-	}
-	if ((ret = tsn_svc_start(false, how, err, errlen)) < 0)
+	if (legacy && conf && secrets &&
+	    (ret = tsn_legacy_to_swanctl(conf, secrets, &lc, &ls, err,
+					 errlen)) < 0)
 		return ret;
+	if (legacy) {
+		conf = lc.p;
+		secrets = ls.p;
+	}
+	if ((ret = tsn_svc_start(legacy, how, err, errlen)) < 0)
+		goto out;
 	if ((ret = tsn_vici_connect(&v, NULL)) < 0) {
 		snprintf(err, errlen, "%s: %s", TSN_VICI_SOCKET,
 			 strerror(-ret));
-		return ret;
+		goto out;
 	}
-	/* Keys first: a connection loaded before its key cannot start. */
-	for (int pass = 0; pass < 2 && ret == 0; pass++) {
-		for (size_t i = 0; i < files->n && ret == 0; i++) {
-			const char *path = tsn_jv_getstr(&files->items[i],
-							 "path");
-			const char *text = tsn_jv_getstr(&files->items[i],
-							 "content");
-			const char *base = strrchr(path, '/') + 1;
-
-			if (pass == 0 && !strcmp(base, TSN_SECRETS_FILE))
-				ret = tsn_load_secrets(&v, text, err, errlen);
-			else if (pass == 1 && !strcmp(base, TSN_CONF_FILE))
-				ret = tsn_load_conns(&v, text, &names, err,
-						     errlen);
-		}
-	}
+	/* The node's key and certificates first, then the keys: a
+	 * connection loaded before its credentials cannot start. */
+	if (key && cert && ca)
+		ret = tsn_load_x509(&v, key, cert, ca, err, errlen);
+	if (ret == 0 && secrets)
+		ret = tsn_load_secrets(&v, secrets, err, errlen);
+	if (ret == 0 && conf)
+		ret = tsn_load_conns(&v, conf, &names, err, errlen);
+out:
+	if (v.fd >= 0)
+		tsn_vici_close(&v);
 	tsn_buf_free(&names);
-	tsn_vici_close(&v);
+	tsn_buf_free(&lc);
+	tsn_buf_wipe(&ls);
 	return ret;
 }
 

@@ -26,6 +26,8 @@
 #   - --legacy: a re-apply rolled back restores ipsec.conf/ipsec.secrets
 #     and charon holds what they say again (connections, trap policies,
 #     and the restored key authenticates IKE);
+#   - state import (agent ipsec-import) of a --legacy node and of an
+#     x509 node loads their files, key and certificates through VICI;
 #   - usage errors: --auth foo, --auth x509 --legacy, --node unknown.
 . "$(dirname "$0")/lib.sh"
 
@@ -336,6 +338,18 @@ for n in n1 n2; do
 	assert_eq "$n: still its own key" "$(cat "$WORK/tca/$n.key")" \
 		"$(x $n cat /etc/swanctl/private/tsnet-$n.pem)"
 done
+# state import of an x509 node: its key and certificates loaded too
+x n1 "$T" agent ipsec-export >"$WORK/n1.exp" 2>>"$ALL_OUT"
+assert_eq "x509: ipsec-export on n1 exit" 0 $?
+x n1 "$T" agent ipsec-remove >>"$ALL_OUT" 2>&1
+assert_exit "x509: n1's charon stopped by ipsec-remove" 1 x n1 test -e /run/charon.pid
+out=$(x n1 "$T" agent ipsec-import <"$WORK/n1.exp" 2>&1)
+echo "$out" >>"$ALL_OUT"
+assert_match "x509: ipsec-import loaded" '"loaded":true' "$out"
+assert_match "x509 import: charon holds n1's certificate with its private key" \
+	'subject: +"CN=n1".*has private key' "$(x n1 swanctl --list-certs 2>&1 | tr '\n' ' ')"
+assert_match "x509 import: charon holds tsnet-n2" '^tsnet-n2:' \
+	"$(x n1 swanctl --list-conns 2>&1)"
 "$T" -c "$X2" disable-ipsec >>"$ALL_OUT" 2>&1
 assert_eq "disable after the x509 node tests" 0 $?
 KEYBODY2=$(sed -n 2p "$WORK/tca/n2.key")
@@ -397,6 +411,18 @@ assert_match "legacy rollback: IKE with n2 authenticates with the restored key" 
 	"authentication of '${N2ADDR//./\\.}' with pre-shared key successful" "$out"
 assert_exit "legacy rollback: the starter still runs" 0 x n1 sh -c \
 	'kill -0 "$(cat /run/starter.charon.pid)"'
+# state import of a --legacy node: the files loaded through VICI too
+x n2 "$T" agent ipsec-export >"$WORK/n2.exp" 2>>"$ALL_OUT"
+assert_eq "legacy: ipsec-export on n2 exit" 0 $?
+x n2 "$T" agent ipsec-remove >>"$ALL_OUT" 2>&1
+assert_exit "legacy: n2's charon stopped by ipsec-remove" 1 x n2 test -e /run/charon.pid
+out=$(x n2 "$T" agent ipsec-import <"$WORK/n2.exp" 2>&1)
+echo "$out" >>"$ALL_OUT"
+assert_match "legacy: ipsec-import loaded" '"loaded":true' "$out"
+assert_eq "legacy import: charon holds tsnet-n1 and tsnet-n3" 2 \
+	"$(x n2 swanctl --list-conns 2>&1 | grep -c '^tsnet-n[13]: ')"
+assert_eq "legacy import: with their trap policies" 2 \
+	"$(x n2 swanctl --list-pols 2>&1 | grep -c '^tsnet-n[13]/tsnet-n[13]')"
 x n1 cat /run/charon.log >>"$ALL_OUT"
 "$T" -c "$INV" disable-ipsec >>"$ALL_OUT" 2>&1
 assert_eq "legacy: disable-ipsec exit" 0 $?
