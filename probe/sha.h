@@ -5,7 +5,7 @@
  * (RFC 7296 2.23 fixes SHA-1 there) and HMAC-SHA256 for the tag that lets
  * a listener tell our ESP probes from forged or stray ones.  Neither is
  * used for anything secret beyond that tag; both are checked against the
- * FIPS 180 and RFC 4231 test vectors in tests/unit/test_packet.c.
+ * FIPS 180 and RFC 4231 test vectors in tests/unit/test_sha.c.
  */
 #ifndef TSN_SHA_H
 #define TSN_SHA_H

@@ -5,7 +5,7 @@
 # through real sockets between two namespaces, captured with tcpdump in
 # the receiver, and dissected with tshark, which must find no malformed
 # packet and list exactly the proposals we offer.  The unit tests prove
-# the goldens are what the builders produce (tests/unit/test_packet.c).
+# the goldens are what the builders produce (tests/unit/test_ike.c, test_esp.c).
 . "$(dirname "$0")/lib.sh"
 
 command -v tshark >/dev/null || skip_all "tshark not installed"

@@ -9,7 +9,7 @@
 #	tests/data/packets/make-pcaps.sh [SECTION...]
 #
 # SECTIONs (default: all): basic, tun, charon.  Re-capturing changes
-# random ports and SPIs that the .out files and test_packet.c name.
+# random ports and SPIs that the .out files and test_classify.c name.
 #
 # Addresses: 198.18.71.0/24 and fd00:7473:71::/64 (test ranges), inside
 # namespaces named tq-pa and tq-pb, removed on exit.
