@@ -234,6 +234,37 @@ static void rollout_free(struct tsn_rollout *ro)
 	free(ro->res);
 }
 
+/* --node on a cluster already on x509: the other nodes trust the CA they
+ * hold, so it must be this host's (a CA made anew here would lock the
+ * repaired node out).  0, or -errno with the one line said. */
+static int x509_repair_check(struct tsn_rollout *ro)
+{
+	size_t n = ro->inv->n_nodes;
+	struct tsn_jv *states = calloc(n, sizeof(*states));
+	const struct tsn_jv **recs = calloc(n, sizeof(*recs));
+	char err[600];
+	int ret = states && recs ? 0 : -ENOMEM;
+
+	if (ret == 0)
+		ret = tsn_encap_survey(ro->inv, states, recs);
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		if ((long)i == ro->only || !tsn_x509_record(recs[i]))
+			continue;
+		ret = tsn_x509_ca_check(recs[i], ro->inv->nodes[i].name, err,
+					sizeof(err));
+		if (ret < 0)
+			tsn_err(ro->ctx->cmd, "%s", err);
+		break;	/* one record tells the cluster's CA */
+	}
+	if (ret < 0 && ret != -EKEYREJECTED && ret != -ENOENT)
+		tsn_err(ro->ctx->cmd, "the nodes' records: %s", strerror(-ret));
+	for (size_t i = 0; states && i < n; i++)
+		tsn_jv_free(&states[i]);
+	free(states);
+	free(recs);
+	return ret;
+}
+
 /* The CA (kept on this host only) and a certificate per node taking
  * part; the keys travel in the ipsec-apply requests on stdin. */
 static int issue_certs(struct tsn_rollout *ro)
@@ -391,6 +422,10 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 		if (ret == -ENOMEM)
 			tsn_err(ctx->cmd, "%s", strerror(-ret));
 		rc = ret == -ENOMEM ? TSN_EXIT_RUNTIME : TSN_EXIT_USAGE;
+	} else if (inv.cluster.auth == TSN_AUTH_X509 && ro.only >= 0 &&
+		   (ret = x509_repair_check(&ro)) < 0) {
+		rc = ret == -EKEYREJECTED || ret == -ENOENT ? TSN_EXIT_USAGE :
+							      TSN_EXIT_RUNTIME;
 	} else if ((rc = choose_encap(&ro, &o, &ch)) != 0) {
 		/* refused or failed: no node was changed */
 	} else if (inv.cluster.auth == TSN_AUTH_X509 &&

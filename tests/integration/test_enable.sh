@@ -18,8 +18,9 @@
 #     no PSK; charon holds the key; rollback removes them; enable-ipsec
 #     --auth x509 makes the CA (0700 dir, 0600 key) and IKE authenticates
 #     with ECDSA certificates; no private key PEM in any output or log;
-#   - node add|remove where the records say x509: refused (exit 2, one
-#     line, inventory untouched) without the CA or with another; with it
+#   - node add|remove and enable-ipsec --auth x509 --node where the
+#     records say x509: refused (exit 2, one line, inventory untouched,
+#     no CA made) without the CA or with another; with it
 #     the new node gets a key and certificate from it, its peers keep
 #     theirs and get a pubkey connection to it; remove leaves the node no
 #     key, certificate or file and the others no connection to it;
@@ -272,6 +273,25 @@ assert_eq "--node rolled back: n1 kept its key" "$(cat "$WORK/tca/n1.key")" \
 	"$(x n1 cat /etc/swanctl/private/tsnet-n1.pem)"
 assert_eq "--node rolled back: nothing on n3" "" \
 	"$(x n3 find /etc/swanctl/conf.d /var/lib/tsnet -mindepth 1)"
+# --auth x509 --node: the peers trust the CA they hold; none is made
+TSNET_CA_DIR=$WORK/noca "$T" -c "$INV" enable-ipsec --auth x509 --node n2 \
+	--no-probe --timeout 6 >/dev/null 2>"$WORK/err"
+rc=$?
+cat "$WORK/err" >>"$ALL_OUT"
+assert_eq "--auth x509 --node, no CA here: exit 2" 2 "$rc"
+assert_match "--auth x509 --node, no CA here: one line, where it looked" \
+	"^tsnet: enable-ipsec: the cluster's x509 CA is not on this host \(looked for $WORK/noca/ca.key and $WORK/noca/ca.pem: .*\): run this on the coordinator" \
+	"$(cat "$WORK/err")"
+assert_eq "--auth x509 --node, no CA here: no CA made" "" \
+	"$(ls -d "$WORK/noca" 2>/dev/null)"
+assert_eq "--auth x509 --node, no CA here: n1 kept its key" \
+	"$(cat "$WORK/tca/n1.key")" "$(x n1 cat /etc/swanctl/private/tsnet-n1.pem)"
+TSNET_CA_DIR=$WORK/ca "$T" -c "$INV" enable-ipsec --auth x509 --node n2 \
+	--no-probe --timeout 6 >/dev/null 2>"$WORK/err"
+assert_eq "--auth x509 --node, another CA: exit 2" 2 "$?"
+assert_match "--auth x509 --node, another CA: not the one trusted" \
+	"^tsnet: enable-ipsec: $WORK/ca/ca.pem is not the CA the cluster trusts \(n1 holds another\)" \
+	"$(cat "$WORK/err")"
 cp "$X2" "$WORK/x2.before"
 TSNET_CA_DIR=$WORK/noca "$T" -c "$X2" node add n3 "$N3ADDR" --netns te1-n3 \
 	>"$WORK/out" 2>"$WORK/err"
