@@ -73,6 +73,10 @@ int tsn_legacy_to_swanctl(const char *conf, const char *secrets,
 			  char *err, size_t errlen);
 /* Does the NUL-separated list hold s? */
 bool tsn_names_has(const struct tsn_buf *names, const char *s);
+/* The next line of text at *pos, trimmed, into buf (cut at len - 1);
+ * NULL at the end.  For the texts conf.c renders (load.c, legacy.c). */
+#define TSN_CONF_LINE_MAX 1024
+const char *tsn_next_line(const char **pos, char *buf, size_t len);
 
 /* Copy the files at paths (those that exist) under TSN_IPSEC_ROLLBACK,
  * with a manifest saying which existed, replacing any older snapshot. */
