@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "enable/encap.h"
 #include "enable/node.h"
@@ -25,198 +24,55 @@
 
 #define WINDOW_DEFAULT 3
 
-struct mesh {
-	const struct tsn_inventory *inv;
+/* The pairs to probe: probe[k] for plan pair k. */
+struct wanted_pairs {
 	const struct tsn_plan *plan;
-	const bool *probe;		/* per plan pair */
-	size_t *idx;			/* mesh member -> node index */
-	size_t n;
-	struct tsn_probe_result *res;
-	struct tsn_job *jobs;
-	struct tsn_buf *req;
-	struct tsn_jv *replies;
-	char (*why)[400];
-	struct tsn_progress progress;
+	const bool *probe;
 };
 
-static double wall(void)
+/* Is the pair of inventory nodes i and j one to probe? */
+static bool wanted(const void *arg, size_t i, size_t j)
 {
-	struct timespec ts;
+	const struct wanted_pairs *w = arg;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Is the pair of nodes i and j one to probe? */
-static bool wanted(const struct mesh *m, size_t i, size_t j)
-{
-	for (size_t k = 0; k < m->plan->n_pairs; k++)
-		if (m->probe[k] && ((m->plan->pairs[k].a == i &&
-				     m->plan->pairs[k].b == j) ||
-				    (m->plan->pairs[k].a == j &&
-				     m->plan->pairs[k].b == i)))
+	for (size_t k = 0; k < w->plan->n_pairs; k++)
+		if (w->probe[k] && ((w->plan->pairs[k].a == i &&
+				     w->plan->pairs[k].b == j) ||
+				    (w->plan->pairs[k].a == j &&
+				     w->plan->pairs[k].b == i)))
 			return true;
 	return false;
 }
 
-/* Member i's request, as probe_cmd.c builds it (agent_probe.c reads
- * it), with only the peers of the pairs to probe. */
-static int build_request(struct mesh *m, size_t i,
-			 const struct tsn_esp_run *run, uint32_t tag,
-			 double start, unsigned window)
+/* The members: every node of a pair to probe, at its pair address. */
+static int mesh_init(struct tsn_probe_mesh *m,
+		     const struct tsn_inventory *inv,
+		     const struct wanted_pairs *w)
 {
-	const struct tsn_node *self = &m->inv->nodes[m->idx[i]];
-	const char *ifname = tsn_node_interface(m->inv, self);
-	struct tsn_buf *b = &m->req[i];
-	char a[64];
-	bool first = true;
-
-	tsn_buf_printf(b, "{\"run\":\"");
-	for (int k = 7; k >= 0; k--)
-		tsn_buf_printf(b, "%02x", (unsigned)(run->run_id >> (8 * k)) &
-			       0xff);
-	tsn_buf_printf(b, "\",\"key\":\"");
-	for (size_t k = 0; k < sizeof(run->key); k++)
-		tsn_buf_printf(b, "%02x", run->key[k]);
-	tsn_buf_printf(b, "\",\"tag\":%u,\"start\":%.3f,\"window\":%u,"
-		       "\"self\":\"%s\",\"index\":%zu,\"address\":\"%s\"",
-		       tag, start, window, self->name, m->idx[i],
-		       tsn_ip_addr_str(&m->res[i].addr, a, sizeof(a)));
-	if (ifname)
-		tsn_buf_printf(b, ",\"interface\":\"%s\"", ifname);
-	tsn_buf_printf(b, ",\"peers\":[");
-	for (size_t k = 0; k < m->n; k++) {
-		if (k == i || !wanted(m, m->idx[i], m->idx[k]))
-			continue;
-		tsn_buf_printf(b, "%s{\"name\":\"%s\",\"index\":%zu,"
-			       "\"address\":\"%s\"}", first ? "" : ",",
-			       m->inv->nodes[m->idx[k]].name, m->idx[k],
-			       tsn_ip_addr_str(&m->res[k].addr, a, sizeof(a)));
-		first = false;
-	}
-	return tsn_buf_printf(b, "]}\n");
-}
-
-static void job_done(void *arg, const struct tsn_job *job, size_t ndone,
-		     size_t total)
-{
-	struct mesh *m = arg;
-
-	(void)job;
-	tsn_progress(&m->progress, "probe before enabling: %zu of %zu nodes "
-		     "done", ndone, total);
-}
-
-static void collect(struct mesh *m, size_t i)
-{
-	const struct tsn_job *job = &m->jobs[i];
-	char err[128];
-
-	m->res[i].name = m->inv->nodes[m->idx[i]].name;
-	if (job->state != TSN_JOB_DONE || job->exit_status != 0) {
-		tsn_job_reason(job, m->why[i], sizeof(m->why[i]));
-	} else if (tsn_json_parse(job->out.p ? job->out.p : "", job->out.len,
-				  &m->replies[i], err, sizeof(err)) < 0) {
-		snprintf(m->why[i], sizeof(m->why[i]), "bad reply from the "
-			 "agent: %s", err);
-	} else {
-		m->res[i].reply = &m->replies[i];
-		return;
-	}
-	m->res[i].why = m->why[i];
-}
-
-static int run_mesh(struct mesh *m, unsigned window, bool err_tty)
-{
-	static const char *const args[] = { "agent", "probe-window", NULL };
-	struct tsn_run_opts ro = { .done = job_done, .done_arg = m };
-	double margin = 0.4 + 0.06 * (double)m->n, start;
-	struct tsn_esp_run run;
-	uint32_t tag;
+	size_t nn = inv->n_nodes, n = 0;
+	bool *member = calloc(nn + 1, sizeof(*member));
 	int ret;
 
-	ret = tsn_esp_run_new(&run);
-	if (!ret)
-		ret = tsn_random_bytes(&tag, sizeof(tag));
-	if (ret < 0)
-		return ret;
-	if (m->inv->cluster.transport == TSN_TRANSPORT_SSH)
-		margin += 2.0;
-	start = wall() + margin;
-	for (size_t i = 0; i < m->n && !ret; i++) {
-		ret = build_request(m, i, &run, tag, start, window);
-		m->jobs[i].node = &m->inv->nodes[m->idx[i]];
-		m->jobs[i].argv = args;
-		m->jobs[i].input = m->req[i].p;
-		m->jobs[i].input_len = m->req[i].len;
-	}
-	tsn_memzero(&run, sizeof(run));
-	if (ret < 0)
-		return ret;
-	ro.timeout = (unsigned)margin + window + 30;
-	ro.concurrency = (unsigned)m->n;	/* all at once, or no mesh */
-	tsn_progress_begin(&m->progress, err_tty);
-	ret = tsn_run(m->inv, m->jobs, m->n, &ro);
-	tsn_progress_end(&m->progress);
-	for (size_t i = 0; ret == 0 && i < m->n; i++)
-		collect(m, i);
-	return ret;
-}
-
-static void mesh_free(struct mesh *m)
-{
-	for (size_t i = 0; i < m->n; i++) {
-		if (m->jobs)
-			tsn_job_free(&m->jobs[i]);
-		if (m->req) {
-			tsn_buf_wipe(&m->req[i]);	/* the run's key */
-			tsn_buf_free(&m->req[i]);
-		}
-		if (m->replies)
-			tsn_jv_free(&m->replies[i]);
-	}
-	free(m->idx);
-	free(m->res);
-	free(m->jobs);
-	free(m->req);
-	free(m->replies);
-	free(m->why);
-}
-
-/* The members: every node of a pair to probe, at its pair address. */
-static int mesh_init(struct mesh *m)
-{
-	size_t nn = m->inv->n_nodes;
-	bool *member = calloc(nn + 1, sizeof(*member));
-	int ret = 0;
-
-	m->idx = calloc(nn + 1, sizeof(*m->idx));
-	m->res = calloc(nn + 1, sizeof(*m->res));
-	m->jobs = calloc(nn + 1, sizeof(*m->jobs));
-	m->req = calloc(nn + 1, sizeof(*m->req));
-	m->replies = calloc(nn + 1, sizeof(*m->replies));
-	m->why = calloc(nn + 1, sizeof(*m->why));
-	if (!member || !m->idx || !m->res || !m->jobs || !m->req ||
-	    !m->replies || !m->why) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (size_t k = 0; k < m->plan->n_pairs; k++)
-		if (m->probe[k])
-			member[m->plan->pairs[k].a] =
-				member[m->plan->pairs[k].b] = true;
-	for (size_t i = 0; i < nn && ret == 0; i++) {
+	if (!member)
+		return -ENOMEM;
+	for (size_t k = 0; k < w->plan->n_pairs; k++)
+		if (w->probe[k])
+			member[w->plan->pairs[k].a] =
+				member[w->plan->pairs[k].b] = true;
+	for (size_t i = 0; i < nn; i++)
+		n += member[i];
+	ret = tsn_probe_mesh_alloc(m, inv, n);
+	for (size_t i = 0, k = 0; i < nn && ret == 0; i++) {
 		char a[64];
 
 		if (!member[i])
 			continue;
-		m->idx[m->n] = i;
-		ret = tsn_ip_addr_parse(tsn_addr_str(&m->inv->nodes[i].addr, a,
+		m->nodes[k] = &inv->nodes[i];
+		ret = tsn_ip_addr_parse(tsn_addr_str(&inv->nodes[i].addr, a,
 						     sizeof(a)),
-					&m->res[m->n].addr);
-		m->n++;
+					&m->res[k].addr);
+		k++;
 	}
-out:
 	free(member);
 	return ret;
 }
@@ -225,17 +81,21 @@ out:
 static int probe_pairs(const struct tsn_encap_run *er, const bool *probe,
 		       struct tsn_report *r)
 {
-	struct mesh m = { .inv = er->plan->inv, .plan = er->plan,
-			  .probe = probe };
-	int ret = mesh_init(&m);
+	const struct tsn_inventory *inv = er->plan->inv;
+	struct wanted_pairs w = { .plan = er->plan, .probe = probe };
+	struct tsn_probe_mesh m = {
+		.window = er->window ? er->window : WINDOW_DEFAULT,
+		.what = "probe before enabling", .peer = wanted, .peer_arg = &w,
+	};
+	int ret = mesh_init(&m, inv, &w);
 
 	if (ret == 0 && m.n >= 2)
-		ret = run_mesh(&m, er->window ? er->window : WINDOW_DEFAULT,
-			       er->ctx && er->ctx->err_tty && !tsn_quiet);
+		ret = tsn_probe_mesh_run(&m, er->ctx && er->ctx->err_tty &&
+					 !tsn_quiet);
 	for (size_t k = 0; ret == 0 && m.n >= 2 && k < er->plan->n_pairs;
 	     k++) {
-		const char *a = m.inv->nodes[er->plan->pairs[k].a].name;
-		const char *b = m.inv->nodes[er->plan->pairs[k].b].name;
+		const char *a = inv->nodes[er->plan->pairs[k].a].name;
+		const char *b = inv->nodes[er->plan->pairs[k].b].name;
 
 		if (!probe[k])
 			continue;
@@ -243,7 +103,7 @@ static int probe_pairs(const struct tsn_encap_run *er, const bool *probe,
 		if (ret == 0)
 			ret = tsn_probe_merge(r, m.res, m.n, b, a);
 	}
-	mesh_free(&m);
+	tsn_probe_mesh_free(&m);
 	return ret;
 }
 

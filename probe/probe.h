@@ -1,6 +1,7 @@
 /* probe.h - one node's side of `tsnet probe`: the listener (listen.c),
  * the sender (send.c) and the agent action that runs both for one probe
- * window (agent_probe.c).  The coordinator (probe_cmd.c) only reads the
+ * window (agent_probe.c).  The coordinators (probe_cmd.c, and
+ * enable-ipsec's encap_probe.c, both through probe_mesh.c) only read the
  * JSON the action prints.
  *
  * Who sent a probe is read from the probe itself, never from the source
@@ -115,7 +116,7 @@ int tsn_probe_window_action(int argc, char **argv, struct tsn_ctx *ctx);
 
 const char *tsn_probe_proto_name(enum tsn_probe_proto pp);
 
-/* ---- the coordinator (probe_cmd.c, probe_merge.c) ---- */
+/* ---- the coordinator (probe_cmd.c, probe_mesh.c, probe_merge.c) ---- */
 
 struct tsn_report;
 struct tsn_jv;
@@ -127,6 +128,42 @@ struct tsn_probe_result {
 	const struct tsn_jv *reply;	/* NULL when the node failed */
 	const char *why;		/* why it failed */
 };
+
+struct tsn_inventory;
+struct tsn_node;
+struct tsn_job;
+struct tsn_buf;
+
+/* One probe window on n nodes at once (probe_mesh.c), for `tsnet probe`
+ * and enable-ipsec's probe before enabling.  After tsn_probe_mesh_alloc
+ * the caller sets nodes[i] and res[i].addr (where node i is probed) and
+ * the options; tsn_probe_mesh_run fills res[i] (jobs[i] says how a node
+ * failed).  tsn_probe_mesh_free also after a failed alloc. */
+struct tsn_probe_mesh {
+	const struct tsn_inventory *inv;
+	size_t n;
+	const struct tsn_node **nodes;
+	struct tsn_probe_result *res;
+	struct tsn_job *jobs;
+	/* options */
+	unsigned window;		/* seconds */
+	const char *what;		/* progress "WHAT: 1 of 3 nodes done" */
+	/* Whether inventory nodes a and b probe each other; NULL: all. */
+	bool (*peer)(const void *arg, size_t a, size_t b);
+	const void *peer_arg;
+	bool log_replies;		/* with -vv, each reply (tsn_dbg) */
+	/* the requests (the run's key: wiped), replies, failures */
+	struct tsn_buf *req;
+	struct tsn_jv *replies;
+	char **why;
+};
+
+int tsn_probe_mesh_alloc(struct tsn_probe_mesh *m,
+			 const struct tsn_inventory *inv, size_t n);
+/* 0 when every node's job was run (each res[i] has a reply or a why), or
+ * -errno; progress on stderr when err_tty. */
+int tsn_probe_mesh_run(struct tsn_probe_mesh *m, bool err_tty);
+void tsn_probe_mesh_free(struct tsn_probe_mesh *m);
 
 /* One verdict per directed pair (all pairs, or only from -> to when both
  * are set) and protocol, into r->pairs. */

@@ -4,13 +4,13 @@
  *
  * Every node runs one probe window (`tsnet agent probe-window`) at the
  * same time, so the whole matrix costs about one window, not one per
- * pair.  The run's ESP key is handed out on each node's stdin.
+ * pair (probe_mesh.c runs it).  The run's ESP key is handed out on each
+ * node's stdin.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cloud/cloud.h"
 #include "commands.h"
@@ -33,26 +33,6 @@ struct probe_opts {
 	bool ipv6;
 };
 
-struct probe_run {
-	const struct tsn_inventory *inv;
-	size_t n;
-	const struct tsn_node **nodes;
-	struct tsn_probe_result *res;
-	struct tsn_job *jobs;
-	struct tsn_buf *req;
-	struct tsn_jv *replies;
-	char **why;
-	struct tsn_progress progress;
-};
-
-static double wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The address a node is probed at: its address, or with --ipv6 its IPv6
  * one (address when that is IPv6, else address6). */
 static int probe_addr(const struct tsn_node *n, bool ipv6,
@@ -71,85 +51,9 @@ static int probe_addr(const struct tsn_node *n, bool ipv6,
 	return tsn_ip_addr_parse(tsn_addr_str(a, buf, sizeof(buf)), ip);
 }
 
-static void hex(struct tsn_buf *b, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		tsn_buf_printf(b, "%02x", p[i]);
-}
-
-/* Node i's request: everything the agent needs, the key included. */
-static int build_request(struct probe_run *pr, size_t i,
-			 const struct tsn_esp_run *run, uint32_t tag,
-			 double start, unsigned window)
-{
-	const struct tsn_node *self = pr->nodes[i];
-	const char *ifname = tsn_node_interface(pr->inv, self);
-	struct tsn_buf *b = &pr->req[i];
-	char a[64];
-
-	tsn_buf_printf(b, "{\"run\":\"");
-	for (int k = 7; k >= 0; k--)
-		tsn_buf_printf(b, "%02x", (unsigned)(run->run_id >> (8 * k)) &
-			       0xff);
-	tsn_buf_printf(b, "\",\"key\":\"");
-	hex(b, run->key, sizeof(run->key));
-	tsn_buf_printf(b, "\",\"tag\":%u,\"start\":%.3f,\"window\":%u,"
-		       "\"self\":\"%s\",\"index\":%zu,\"address\":\"%s\"",
-		       tag, start, window, self->name,
-		       (size_t)(self - pr->inv->nodes),
-		       tsn_ip_addr_str(&pr->res[i].addr, a, sizeof(a)));
-	if (ifname)
-		tsn_buf_printf(b, ",\"interface\":\"%s\"", ifname);
-	tsn_buf_printf(b, ",\"peers\":[");
-	for (size_t k = 0, first = 1; k < pr->n; k++) {
-		if (k == i)
-			continue;
-		tsn_buf_printf(b, "%s{\"name\":\"%s\",\"index\":%zu,"
-			       "\"address\":\"%s\"}", first ? "" : ",",
-			       pr->nodes[k]->name,
-			       (size_t)(pr->nodes[k] - pr->inv->nodes),
-			       tsn_ip_addr_str(&pr->res[k].addr, a, sizeof(a)));
-		first = 0;
-	}
-	return tsn_buf_printf(b, "]}\n");
-}
-
-static void job_done(void *arg, const struct tsn_job *job, size_t ndone,
-		     size_t total)
-{
-	struct probe_run *pr = arg;
-
-	(void)job;
-	tsn_progress(&pr->progress, "probe: %zu of %zu nodes done", ndone,
-		     total);
-}
-
-/* Node i's reply into pr->replies[i], or why it has none. */
-static void collect(struct probe_run *pr, size_t i)
-{
-	const struct tsn_job *job = &pr->jobs[i];
-	char why[512], err[128];
-	const char *w = why;
-
-	pr->res[i].name = pr->nodes[i]->name;
-	if (job->state != TSN_JOB_DONE || job->exit_status != 0) {
-		tsn_job_reason(job, why, sizeof(why));
-	} else if (tsn_json_parse(job->out.p ? job->out.p : "", job->out.len,
-				  &pr->replies[i], err, sizeof(err)) < 0) {
-		snprintf(why, sizeof(why), "bad reply from the agent: %s", err);
-	} else {
-		pr->res[i].reply = &pr->replies[i];
-		if (tsn_verbose > 1)
-			tsn_dbg("%s: %s", pr->nodes[i]->name, job->out.p);
-		return;
-	}
-	pr->why[i] = strdup(w);
-	pr->res[i].why = pr->why[i] ? pr->why[i] : "out of memory";
-}
-
 /* Notes per node that explain a verdict: who holds a port, a node that
  * started late, a trace that could not run. */
-static int node_notes(struct tsn_report *r, const struct probe_run *pr)
+static int node_notes(struct tsn_report *r, const struct tsn_probe_mesh *pr)
 {
 	int ret = 0;
 
@@ -179,7 +83,7 @@ static int node_notes(struct tsn_report *r, const struct probe_run *pr)
 
 /* The cloud for the advice: the inventory's, or with cloud = auto what
  * the nodes' DMI says (`tsnet agent cloud-detect` on each). */
-static enum tsn_cloud which_cloud(const struct probe_run *pr)
+static enum tsn_cloud which_cloud(const struct tsn_probe_mesh *pr)
 {
 	static const char *const args[] = { "agent", "cloud-detect", NULL };
 	static const enum tsn_cloud known[] = {
@@ -217,7 +121,7 @@ static enum tsn_cloud which_cloud(const struct probe_run *pr)
 	return found;
 }
 
-static int report(struct tsn_ctx *ctx, struct probe_run *pr,
+static int report(struct tsn_ctx *ctx, struct tsn_probe_mesh *pr,
 		  const struct probe_opts *o)
 {
 	struct tsn_report r;
@@ -243,89 +147,15 @@ out:
 	return rc;
 }
 
-static int alloc_run(struct probe_run *pr, size_t n)
-{
-	pr->n = n;
-	pr->nodes = calloc(n, sizeof(*pr->nodes));
-	pr->res = calloc(n, sizeof(*pr->res));
-	pr->jobs = calloc(n, sizeof(*pr->jobs));
-	pr->req = calloc(n, sizeof(*pr->req));
-	pr->replies = calloc(n, sizeof(*pr->replies));
-	pr->why = calloc(n, sizeof(*pr->why));
-	return pr->nodes && pr->res && pr->jobs && pr->req && pr->replies &&
-	       pr->why ? 0 : -ENOMEM;
-}
-
-static void free_run(struct probe_run *pr)
-{
-	for (size_t i = 0; i < pr->n; i++) {
-		if (pr->jobs)
-			tsn_job_free(&pr->jobs[i]);
-		if (pr->req) {
-			tsn_buf_wipe(&pr->req[i]);
-			tsn_buf_free(&pr->req[i]);
-		}
-		if (pr->replies)
-			tsn_jv_free(&pr->replies[i]);
-		if (pr->why)
-			free(pr->why[i]);
-	}
-	free(pr->nodes);
-	free(pr->res);
-	free(pr->jobs);
-	free(pr->req);
-	free(pr->replies);
-	free(pr->why);
-}
-
-/* Give every node the same start, far enough ahead that the slowest to
- * start (a transport spawning 32 processes on 2 cores) is ready. */
-static int start_all(struct probe_run *pr, const struct probe_opts *o,
-		     bool err_tty)
-{
-	static const char *const args[] = { "agent", "probe-window", NULL };
-	struct tsn_run_opts ro = { .done = job_done, .done_arg = pr };
-	struct tsn_esp_run run;
-	double margin = 0.4 + 0.06 * (double)pr->n, start;
-	uint32_t tag;
-	int ret;
-
-	ret = tsn_esp_run_new(&run);
-	if (!ret)
-		ret = tsn_random_bytes(&tag, sizeof(tag));
-	if (ret < 0)
-		return ret;
-	if (pr->inv->cluster.transport == TSN_TRANSPORT_SSH)
-		margin += 2.0;
-	start = wall() + margin;
-	for (size_t i = 0; i < pr->n && !ret; i++) {
-		ret = build_request(pr, i, &run, tag, start, o->window);
-		pr->jobs[i].node = pr->nodes[i];
-		pr->jobs[i].argv = args;
-		pr->jobs[i].input = pr->req[i].p;
-		pr->jobs[i].input_len = pr->req[i].len;
-	}
-	tsn_memzero(&run, sizeof(run));
-	if (ret < 0)
-		return ret;
-	ro.timeout = (unsigned)margin + o->window + 30;
-	ro.concurrency = (unsigned)pr->n;	/* all at once, or no mesh */
-	tsn_progress_begin(&pr->progress, err_tty);
-	ret = tsn_run(pr->inv, pr->jobs, pr->n, &ro);
-	tsn_progress_end(&pr->progress);
-	for (size_t i = 0; ret == 0 && i < pr->n; i++)
-		collect(pr, i);
-	return ret;
-}
-
 static int run_probe(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 		     const struct probe_opts *o)
 {
-	struct probe_run pr = { .inv = inv };
+	struct tsn_probe_mesh pr = { .window = o->window, .what = "probe",
+				     .log_replies = true };
 	size_t n = o->from ? 2 : inv->n_nodes;
 	int ret, rc = TSN_EXIT_RUNTIME;
 
-	ret = alloc_run(&pr, n);
+	ret = tsn_probe_mesh_alloc(&pr, inv, n);
 	if (ret < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -346,13 +176,13 @@ static int run_probe(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 			goto out;
 		}
 	}
-	ret = start_all(&pr, o, ctx->err_tty);
+	ret = tsn_probe_mesh_run(&pr, ctx->err_tty);
 	if (ret == 0)
 		rc = report(ctx, &pr, o);
 out:
 	if (ret < 0)
 		tsn_err(ctx->cmd, "%s", strerror(-ret));
-	free_run(&pr);
+	tsn_probe_mesh_free(&pr);
 	return rc;
 }
 
