@@ -65,7 +65,8 @@ static struct tsn_probe_peer *ike_request_peer(struct tsn_probe_node *pn,
 
 	if (in->response || in->exchange != TSN_IKE_SA_INIT)
 		return NULL;
-	if ((uint32_t)(s[0] << 24 | s[1] << 16 | s[2] << 8 | s[3]) != pn->tag)
+	if (((uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 | (uint32_t)s[2] << 8 |
+	     s[3]) != pn->tag)
 		return NULL;
 	if ((uint32_t)(s[6] << 8 | s[7]) != (pn->index & 0xffff))
 		return NULL;

@@ -46,7 +46,7 @@ Test(tq_ike_build, header_and_natd)
 	n = tsn_ike_build_sa_init(buf, sizeof(buf), &ini);
 	cr_assert_gt(n, 48);
 	cr_expect_eq(memcmp(buf, hdr, sizeof(hdr)), 0);
-	cr_expect_eq((buf[24] << 24 | buf[25] << 16 | buf[26] << 8 | buf[27]),
+	cr_expect_eq(((uint32_t)buf[24] << 24 | buf[25] << 16 | buf[26] << 8 | buf[27]),
 		     n, "IKE length field is the message length");
 	/* the two notifies are the last 2 * (8 + 20) bytes */
 	hex(buf + n - 56 + 8, 20, h);
