@@ -1,15 +1,14 @@
 /* nft_read.c - dump the nf_tables ruleset of this network namespace.
  *
  * Tables, chains, sets, each set's elements, then rules, each with an
- * NLM_F_DUMP request over one NETLINK_NETFILTER socket.  Every message
- * is validated first (nft_valid.c); tables, chains, sets and elements are
- * then parsed by libnftnl, rules straight from their attributes
- * (nft_conv.c), and checked again where the model relies on values.  The ruleset generation is read
+ * NLM_F_DUMP request over one NETLINK_NETFILTER socket.  Tables,
+ * chains, sets and elements are validated (nft_valid.c), then parsed by
+ * libnftnl; rules are read straight from their attributes, each checked
+ * as it is read (nft_rule.c, nft_conv.c).  The ruleset generation is read
  * before and after; if it moved, the dump is not one ruleset and is taken
  * again.  Reading needs CAP_NET_ADMIN; without it nfnetlink answers
  * -EPERM, which is passed up as is so the caller can say so.
  */
-#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,15 +20,12 @@
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
 #include <libnftnl/gen.h>
-#include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
-#include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
-#include "lib/cur.h"
 #include "lib/util.h"
 #include "preflight/nft_conv.h"
 
