@@ -8,6 +8,8 @@
  * integers of exactly their size, strings non-empty and NUL-terminated,
  * nests well-formed all the way down (expressions by name, data, set
  * elements).  Depth is capped: a set element's expressions can nest.
+ * Rules are not libnftnl's to parse any more: nft_rule.c and nft_conv.c
+ * check their attributes as they read them.
  */
 #include <arpa/inet.h>
 #include <errno.h>
