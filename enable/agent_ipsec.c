@@ -40,6 +40,10 @@ struct apply {
 	char key_path[256], cert_path[256], ca_path[256];
 	const char *key, *cert, *ca;
 	char *kept[3];		/* key, cert, CA kept from this node's disk */
+	/* the id charon gave the key loaded now, and the previous apply's
+	 * (recorded in ipsec.json: what disable-ipsec unloads) */
+	char key_id[TSN_KEY_ID_MAX], old_key_id[TSN_KEY_ID_MAX];
+	bool key_changed;
 	struct tsn_buf conf, secrets, loaded;
 	enum tsn_svc svc;
 	bool charon_up;		/* charon answered on VICI */
@@ -261,6 +265,11 @@ static int write_state(struct apply *a, const struct tsn_buf *cf,
 	tsn_json_kstr(&j, "service", tsn_svc_name(a->svc));
 	/* node add|remove learn the cluster's authentication here */
 	tsn_json_kstr(&j, "auth", a->nc.x509 ? "x509" : "psk");
+	/* what charon holds: the previous key until the new one loads (a
+	 * public-key hash, not the key) */
+	if (a->key_id[0] || a->old_key_id[0])
+		tsn_json_kstr(&j, "key_id", a->key_id[0] ? a->key_id :
+			      a->old_key_id);
 	tsn_json_key(&j, "files");
 	tsn_json_arr_begin(&j);
 	for (int i = 0; i < 2; i++) {
@@ -310,19 +319,22 @@ static int write_state(struct apply *a, const struct tsn_buf *cf,
 }
 
 /* The previous state's service: a re-apply must not forget that tsnet
- * started charon, or disable-ipsec would leave it running. */
-static enum tsn_svc previous_service(void)
+ * started charon, or disable-ipsec would leave it running.  Its key id
+ * too: a new key replacing that one unloads it. */
+static enum tsn_svc previous_service(char *key_id, size_t len)
 {
 	struct tsn_jv st = { 0 };
-	char *txt = NULL, e[64];
-	size_t len;
 	enum tsn_svc s = TSN_SVC_NONE;
+	const char *id;
 
-	if (tsn_read_file(TSN_IPSEC_STATE, 1 << 20, &txt, &len) == 0 &&
-	    tsn_json_parse(txt, len, &st, e, sizeof(e)) == 0)
+	key_id[0] = '\0';
+	if (tsn_ipsec_read_state(&st) == 0 && st.type == TSN_JOBJ) {
 		s = tsn_svc_parse(tsn_jv_getstr(&st, "service"));
+		id = tsn_jv_getstr(&st, "key_id");
+		if (id && tsn_key_id_ok(id))
+			snprintf(key_id, len, "%s", id);
+	}
 	tsn_jv_free(&st);
-	free(txt);
 	return s;
 }
 
@@ -397,9 +409,22 @@ static int load_all(struct apply *a, struct tsn_vici *v)
 	struct tsn_buf have = { 0 };
 	int ret;
 
-	if (a->nc.x509 && (ret = tsn_load_x509(v, a->key, a->cert, a->ca,
-					       a->err, sizeof(a->err))) < 0)
+	if (a->nc.x509 && (ret = tsn_load_x509_id(v, a->key, a->cert, a->ca,
+						  a->key_id, sizeof(a->key_id),
+						  a->err, sizeof(a->err))) < 0)
 		goto out;
+	/* new certificates (repair): the old key must not stay loaded
+	 * beside the new one; the same key again keeps its id */
+	if (a->old_key_id[0] && strcmp(a->old_key_id, a->key_id) &&
+	    (ret = tsn_unload_key(v, a->old_key_id)) < 0) {
+		snprintf(a->err, sizeof(a->err), "unload-key %s: %s",
+			 a->old_key_id, strerror(-ret));
+		goto out;
+	}
+	if (strcmp(a->old_key_id, a->key_id)) {
+		a->old_key_id[0] = '\0';
+		a->key_changed = true;
+	}
 	if ((ret = tsn_load_secrets(v, a->secrets.p, a->err,
 				    sizeof(a->err))) < 0 ||
 	    (ret = tsn_load_conns(v, a->conf.p, &a->loaded, a->err,
@@ -516,8 +541,9 @@ static int apply_run(struct apply *a, struct tsn_json *j, bool *ok)
 {
 	struct tsn_buf lc = { 0 }, ls = { 0 };
 	struct tsn_vici v = { .fd = -1 };
-	enum tsn_svc prev = previous_service();
-	int ret;
+	enum tsn_svc prev = previous_service(a->old_key_id,
+					     sizeof(a->old_key_id));
+	int ret, r;
 
 	if ((ret = parse_request(a)) < 0)
 		goto out;
@@ -545,7 +571,17 @@ static int apply_run(struct apply *a, struct tsn_json *j, bool *ok)
 			 TSN_VICI_SOCKET ": %s", strerror(-ret));
 		goto out;
 	}
-	if ((ret = load_all(a, &v)) < 0)
+	ret = load_all(a, &v);
+	/* the key's id once charon loaded it, even if a later load failed:
+	 * a rollback or disable-ipsec unloads it */
+	if (a->key_changed && (r = write_state(a, a->legacy ? &lc : &a->conf,
+					     a->legacy ? &ls : &a->secrets)) < 0
+	    && ret == 0) {
+		ret = r;
+		snprintf(a->err, sizeof(a->err), "writing " TSN_IPSEC_STATE
+			 ": %s", strerror(-ret));
+	}
+	if (ret < 0)
 		goto out;
 	initiate_all(a, j, ok);
 out:

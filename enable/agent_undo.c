@@ -7,8 +7,10 @@
  * (--legacy's ipsec.conf/ipsec.secrets too, read back into the swanctl
  * form apply loaded) and stops it if this rollout started it.  remove deletes only the
  * files /var/lib/tsnet/ipsec.json records, tsnet-* connections and their
- * keys, and stops the service only when tsnet started it.  Both are
- * idempotent.
+ * keys, and stops the service only when tsnet started it.  With x509,
+ * both unload the private key apply loaded (by the id ipsec.json
+ * records): a charon tsnet did not start would keep it in memory after
+ * its file is gone.  Both are idempotent.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -252,6 +254,79 @@ static int reload(const char *conf, const char *secrets, struct tsn_buf *kept,
 	return ret;
 }
 
+static const char *key_id(const struct tsn_jv *st)
+{
+	const char *id = tsn_jv_getstr(st, "key_id");
+
+	return id && tsn_key_id_ok(id) ? id : NULL;
+}
+
+/* The private key ipsec-apply loaded (ipsec.json's key_id; older
+ * records have none) out of charon: removing the file does not unload
+ * it from a charon tsnet did not start, and does not stop. */
+static int unload_key(const struct tsn_jv *st, char *err, size_t errlen)
+{
+	const char *id = key_id(st);
+	struct tsn_vici v;
+	int ret;
+
+	if (!id || tsn_vici_connect(&v, NULL) < 0)
+		return 0;	/* charon is not running: nothing loaded */
+	if ((ret = tsn_unload_key(&v, id)) < 0)
+		snprintf(err, errlen, "unload-key %s: %s", id, strerror(-ret));
+	tsn_vici_close(&v);
+	return ret;
+}
+
+/* The restored record's file whose path holds dir, read into *txt. */
+static int read_cred(const struct tsn_jv *st, const char *dir, char **txt,
+		     size_t *len)
+{
+	const struct tsn_jv *files = tsn_jv_get(st, "files");
+
+	for (size_t i = 0; files && files->type == TSN_JARR && i < files->n;
+	     i++) {
+		const char *p = tsn_jv_getstr(&files->items[i], "path");
+
+		if (p && strstr(p, dir))
+			return tsn_read_file(p, 1 << 20, txt, len);
+	}
+	return -ENOENT;
+}
+
+/* The re-apply rolled back loaded another key than the restored record
+ * says (new certificates): the restored key, certificate and CA go back
+ * into charon, the newer key out.  Before the connections load: one
+ * loaded before its credentials cannot start. */
+static int swap_key(const struct tsn_jv *now, const struct tsn_jv *before,
+		    char *err, size_t errlen)
+{
+	const char *nid = key_id(now), *bid = key_id(before);
+	char *t[3] = { NULL, NULL, NULL }, id[TSN_KEY_ID_MAX];
+	size_t l[3] = { 0, 0, 0 };
+	struct tsn_vici v;
+	int ret = 0;
+
+	if ((nid && bid && !strcmp(nid, bid)) ||
+	    tsn_vici_connect(&v, NULL) < 0)
+		return 0;
+	if (bid && read_cred(before, "/private/", &t[0], &l[0]) == 0 &&
+	    read_cred(before, "/x509/", &t[1], &l[1]) == 0 &&
+	    read_cred(before, "/x509ca/", &t[2], &l[2]) == 0)
+		ret = tsn_load_x509_id(&v, t[0], t[1], t[2], id, sizeof(id),
+				       err, errlen);
+	if (ret == 0 && nid && (ret = tsn_unload_key(&v, nid)) < 0)
+		snprintf(err, errlen, "unload-key %s: %s", nid,
+			 strerror(-ret));
+	tsn_vici_close(&v);
+	for (int i = 0; i < 3; i++) {
+		if (t[i])
+			tsn_memzero(t[i], l[i]);
+		free(t[i]);
+	}
+	return ret;
+}
+
 static int print_reply(bool ok, const char *err, const struct tsn_buf *names,
 		       const char *stopped)
 {
@@ -308,9 +383,12 @@ int tsn_ipsec_rollback_action(int argc, char **argv, struct tsn_ctx *ctx)
 		   before.type != TSN_JOBJ) {
 		/* this rollout started charon: leave it as it was, stopped */
 		ret = unload_all(&names, &now);
+		if (ret == 0)
+			ret = unload_key(&now, err, sizeof(err));
 		tsn_svc_stop(svc, legacy);
 		stopped = tsn_svc_name(svc);
 	} else if (ret == 0 &&
+		   (ret = swap_key(&now, &before, err, sizeof(err))) == 0 &&
 		   (ret = reload(conf, secrets, &kept, err, sizeof(err))) == 0) {
 		ret = unload_except(&names, &kept, &now);
 	}
@@ -343,6 +421,8 @@ int tsn_ipsec_remove_action(int argc, char **argv, struct tsn_ctx *ctx)
 			 strerror(-ret));
 	if (ret == 0 && (ret = unload_all(&names, &st)) < 0)
 		snprintf(err, sizeof(err), "unloading: %s", strerror(-ret));
+	if (ret == 0)
+		ret = unload_key(&st, err, sizeof(err));
 	files = tsn_jv_get(&st, "files");
 	for (size_t i = 0; ret == 0 && files && files->type == TSN_JARR &&
 	     i < files->n; i++) {

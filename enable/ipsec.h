@@ -51,6 +51,18 @@ int tsn_load_secrets(struct tsn_vici *v, const char *text, char *err,
  * private key (ECDSA), all PEM, through load-cert and load-key. */
 int tsn_load_x509(struct tsn_vici *v, const char *key, const char *cert,
 		  const char *ca, char *err, size_t errlen);
+/* The same, and the id load-key answered (the hex SHA-1 of the key's
+ * public key, what unload-key takes) into id ("" if charon sent none). */
+#define TSN_KEY_ID_MAX 129
+int tsn_load_x509_id(struct tsn_vici *v, const char *key, const char *cert,
+		     const char *ca, char *id, size_t idlen, char *err,
+		     size_t errlen);
+/* A key id as charon writes it: hex digits, even count, < 129. */
+bool tsn_key_id_ok(const char *id);
+/* Unload the private key with this id from charon (every copy): 0 also
+ * when charon holds none (it restarted since), -EINVAL for a malformed
+ * id, another -errno when VICI failed. */
+int tsn_unload_key(struct tsn_vici *v, const char *id);
 /* The tsnet-* connections charon holds, as "a\0b\0...". */
 int tsn_list_tsnet_conns(struct tsn_vici *v, struct tsn_buf *names);
 /* Terminate the SAs of connection name (without waiting for the peer),

@@ -422,15 +422,99 @@ static int load_pem(struct tsn_vici *v, const char *cmd, const char *type,
 	return ret;
 }
 
-int tsn_load_x509(struct tsn_vici *v, const char *key, const char *cert,
-		  const char *ca, char *err, size_t errlen)
+/* load-key answers the key's id (hex SHA-1 of its public key): kept so
+ * that exactly this key can be unloaded later. */
+static int load_key(struct tsn_vici *v, const char *pem, char *id,
+		    size_t idlen, char *err, size_t errlen)
+{
+	struct tsn_vici_req r;
+	struct tsn_vici_el resp;
+	const char *msg, *kid;
+	int ret;
+
+	tsn_vici_req_init(&r);
+	tsn_vici_kvs(&r, "type", "ecdsa");
+	tsn_vici_kv(&r, "data", pem, strlen(pem));
+	if ((ret = tsn_vici_req_error(&r)) < 0 ||
+	    (ret = tsn_vici_call(v, "load-key", &r, NULL, NULL, NULL,
+				 &resp)) < 0) {
+		tsn_vici_req_free(&r);	/* wipes: the key's PEM */
+		snprintf(err, errlen, "load-key ecdsa: %s", strerror(-ret));
+		return ret;
+	}
+	tsn_vici_req_free(&r);
+	if (!tsn_vici_success(&resp, &msg)) {
+		snprintf(err, errlen, "load-key ecdsa: %s", msg);
+		ret = -EINVAL;
+	} else if (id && idlen) {
+		kid = tsn_vici_str(&resp, "id");
+		snprintf(id, idlen, "%s", kid && tsn_key_id_ok(kid) ? kid : "");
+	}
+	tsn_vici_el_free(&resp);
+	return ret;
+}
+
+int tsn_load_x509_id(struct tsn_vici *v, const char *key, const char *cert,
+		     const char *ca, char *id, size_t idlen, char *err,
+		     size_t errlen)
 {
 	int ret;
 
+	if (id && idlen)
+		id[0] = '\0';
 	if ((ret = load_pem(v, "load-cert", "X509", "CA", ca, err,
 			    errlen)) < 0 ||
 	    (ret = load_pem(v, "load-cert", "X509", "NONE", cert, err,
 			    errlen)) < 0)
 		return ret;
-	return load_pem(v, "load-key", "ecdsa", NULL, key, err, errlen);
+	return load_key(v, key, id, idlen, err, errlen);
+}
+
+int tsn_load_x509(struct tsn_vici *v, const char *key, const char *cert,
+		  const char *ca, char *err, size_t errlen)
+{
+	return tsn_load_x509_id(v, key, cert, ca, NULL, 0, err, errlen);
+}
+
+bool tsn_key_id_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > TSN_KEY_ID_MAX - 1 || n % 2)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("0123456789abcdefABCDEF", id[i]))
+			return false;
+	return true;
+}
+
+/* unload-key until charon has no copy left (loading the same key twice
+ * keeps two); "not found" on the first try means charon restarted since
+ * or someone unloaded it: nothing to do.  At most a few rounds. */
+int tsn_unload_key(struct tsn_vici *v, const char *id)
+{
+	struct tsn_vici_req r;
+	struct tsn_vici_el resp;
+	int ret = 0;
+
+	if (!id || !tsn_key_id_ok(id))
+		return -EINVAL;
+	for (int i = 0; i < 8 && ret == 0; i++) {
+		bool ok;
+
+		tsn_vici_req_init(&r);
+		tsn_vici_kvs(&r, "id", id);
+		if ((ret = tsn_vici_req_error(&r)) == 0)
+			ret = tsn_vici_call(v, "unload-key", &r, NULL, NULL,
+					    NULL, &resp);
+		tsn_vici_req_free(&r);
+		if (ret < 0)
+			break;
+		ok = tsn_vici_success(&resp, NULL);
+		tsn_vici_el_free(&resp);
+		if (!ok)
+			break;	/* no (more) copy of it */
+	}
+	/* a charon older than unload-key (5.5.2) cannot do it */
+	return ret == -ENOENT ? 0 : ret;
 }

@@ -41,6 +41,8 @@ command -v nsenter >/dev/null || skip_all "no nsenter"
 # Other engineers rebuild ./tsnet at any time: run a private copy.
 cp "$TSNET" "$WORK/tsnet" || exit 1
 T=$WORK/tsnet
+VK=$WORK/vici_keys	# get-keys / load-key through tsnet's VICI client
+cp "$(dirname "$0")/../../build/helpers/vici_keys" "$VK" || exit 1
 LAB_QUIET=1 "$LAB" up 3 --name $NAME >/dev/null || skip_all "lab up failed"
 INV=$WORK/cluster.conf
 sed "s|^remote_tsnet = .*|remote_tsnet = $T|" \
@@ -174,19 +176,39 @@ pki --gen --type ecdsa --size 256 --outform pem >"$WORK/tca/n1.key" 2>/dev/null
 pki --issue --type priv --cacert "$WORK/tca/ca.pem" --cakey "$WORK/tca/ca.key" \
 	--dn "CN=n1" --san "$(x n1 sh -c "ip -o addr show scope global | awk '{print \$4}' | head -1 | cut -d/ -f1")" \
 	--outform pem <"$WORK/tca/n1.key" >"$WORK/tca/n1.pem" 2>/dev/null
+pki --gen --type ecdsa --size 256 --outform pem >"$WORK/tca/n1b.key" 2>/dev/null
+pki --issue --type priv --cacert "$WORK/tca/ca.pem" --cakey "$WORK/tca/ca.key" \
+	--dn "CN=n1" --san "$(x n1 sh -c "ip -o addr show scope global | awk '{print \$4}' | head -1 | cut -d/ -f1")" \
+	--outform pem <"$WORK/tca/n1b.key" >"$WORK/tca/n1b.pem" 2>/dev/null
+pki --gen --type ecdsa --size 256 --outform pem >"$WORK/tca/other.key" 2>/dev/null
 KEYBODY1=$(sed -n 2p "$WORK/tca/n1.key")
 sed 's/^auth = .*//; s/^\[cluster\]$/[cluster]\nauth = x509/' "$INV" >"$WORK/x509.conf"
-out=$(python3 -c 'import json,sys
+xreq() {	# xreq KEYNAME: n1's x509 ipsec-apply request with tca/KEYNAME.*
+	python3 -c 'import json,sys
 d=sys.argv[1]
 print(json.dumps({"inventory": open(sys.argv[2]).read(), "node": "n1",
   "keys": {}, "encap": [], "trap": True, "legacy": False, "initiate": [],
   "plan_hash": "0"*64, "timeout_ms": 5000, "snapshot": True,
-  "key": open(d+"/n1.key").read(), "cert": open(d+"/n1.pem").read(),
-  "cacert": open(d+"/ca.pem").read()}))' "$WORK/tca" "$WORK/x509.conf" |
-	x n1 "$T" agent ipsec-apply 2>&1)
+  "key": open(d+"/"+sys.argv[3]+".key").read(),
+  "cert": open(d+"/"+sys.argv[3]+".pem").read(),
+  "cacert": open(d+"/ca.pem").read()}))' "$WORK/tca" "$WORK/x509.conf" "$1"
+}
+state_key_id() { x n1 cat /var/lib/tsnet/ipsec.json 2>/dev/null |
+	sed -n 's/.*"key_id":"\([0-9a-f]*\)".*/\1/p'; }
+# n1's charon runs before tsnet (not tsnet's to stop: the key it loads
+# must be unloaded), and holds a key someone else loaded over VICI
+x n1 sh -c 'setsid /usr/lib/ipsec/charon </dev/null >/dev/null 2>&1 &'
+for _ in $(seq 100); do
+	x n1 swanctl --version >/dev/null 2>&1 && break
+	sleep 0.1
+done
+OTHER=$(x n1 "$VK" load "$WORK/tca/other.key")
+assert_match "x509: someone else's key loaded over VICI" '^[0-9a-f]{40}$' "$OTHER"
+out=$(xreq n1 | x n1 "$T" agent ipsec-apply 2>&1)
 rc=$?
 echo "$out" >>"$ALL_OUT"
 assert_eq "x509 apply exit" 0 "$rc"
+assert_match "x509 apply: charon ran before, not tsnet's" '"service":"none"' "$out"
 assert_match "x509 apply loaded both peers" '"loaded":\["tsnet-n2","tsnet-n3"\]' "$out"
 conf=$(x n1 cat /etc/swanctl/conf.d/tsnet.conf)
 assert_match "x509: pubkey auth" 'auth = pubkey' "$conf"
@@ -205,12 +227,83 @@ assert_match "x509: charon holds the key" 'ECDSA' \
 st=$(x n1 cat /var/lib/tsnet/ipsec.json)
 assert_match "x509: state records the key file" 'private/tsnet-n1.pem' "$st"
 echo "$st" >>"$ALL_OUT"
+KID=$(state_key_id)
+assert_match "x509: state records the key's id" '^[0-9a-f]{40}$' "$KID"
+keys=$(x n1 "$VK" list)
+assert_match "x509: get-keys lists the recorded id" "$KID" "$keys"
+assert_match "x509: get-keys lists the other key" "$OTHER" "$keys"
+# repair with new certificates: the old key goes, the new one is recorded
+out=$(xreq n1b | x n1 "$T" agent ipsec-apply 2>&1)
+assert_eq "x509 re-apply with a new key exit" 0 $?
+echo "$out" >>"$ALL_OUT"
+KID2=$(state_key_id)
+assert_match "x509 new key: its id recorded" '^[0-9a-f]{40}$' "$KID2"
+assert_nomatch "x509 new key: another id" "^$KID\$" "$KID2"
+keys=$(x n1 "$VK" list)
+assert_match "x509 new key: loaded" "$KID2" "$keys"
+assert_nomatch "x509 new key: the replaced key unloaded" "$KID" "$keys"
+assert_match "x509 new key: the other key stays" "$OTHER" "$keys"
+# its rollback: the first key back in charon and in the record
+out=$(x n1 "$T" agent ipsec-rollback 2>&1)
+echo "$out" >>"$ALL_OUT"
+assert_match "x509 new key rollback ok" '"ok":true' "$out"
+assert_eq "x509 new key rollback: the first id recorded again" "$KID" "$(state_key_id)"
+keys=$(x n1 "$VK" list)
+assert_match "x509 new key rollback: the first key loaded again" "$KID" "$keys"
+assert_nomatch "x509 new key rollback: the new key unloaded" "$KID2" "$keys"
+assert_match "x509 new key rollback: the other key stays" "$OTHER" "$keys"
+# disable-ipsec's ipsec-remove on a charon tsnet did not start
+out=$(x n1 "$T" agent ipsec-remove 2>&1)
+echo "$out" >>"$ALL_OUT"
+assert_match "x509 remove ok, charon not stopped" '"ok":true.*"stopped":null' "$out"
+keys=$(x n1 "$VK" list)
+assert_nomatch "x509 remove: the key unloaded" "$KID" "$keys"
+assert_match "x509 remove: the other key stays" "$OTHER" "$keys"
+assert_eq "x509 remove: no key or cert left" "" \
+	"$(x n1 find /etc/swanctl/private /etc/swanctl/x509 /etc/swanctl/x509ca /etc/swanctl/conf.d /var/lib/tsnet -mindepth 1)"
+# a first apply rolled back
+xreq n1 | x n1 "$T" agent ipsec-apply >>"$ALL_OUT" 2>&1
+assert_eq "x509 apply again exit" 0 $?
+assert_match "x509 apply again: the key loaded" "$KID" "$(x n1 "$VK" list)"
 x n1 cat /run/charon.log >>"$ALL_OUT" 2>/dev/null
 out=$(x n1 "$T" agent ipsec-rollback 2>&1)
 echo "$out" >>"$ALL_OUT"
 assert_match "x509 rollback ok" '"ok":true' "$out"
 assert_eq "x509: no key or cert left" "" \
 	"$(x n1 find /etc/swanctl/private /etc/swanctl/x509 /etc/swanctl/x509ca /etc/swanctl/conf.d /var/lib/tsnet -mindepth 1)"
+keys=$(x n1 "$VK" list)
+assert_nomatch "x509 rollback: the key unloaded" "$KID" "$keys"
+assert_match "x509 rollback: the other key stays" "$OTHER" "$keys"
+# a key already gone (charon restarted) is no error
+x n1 sh -c 'kill "$(cat /run/charon.pid)"'
+for _ in $(seq 100); do
+	x n1 test -e /run/charon.pid || break
+	sleep 0.1
+done
+x n1 sh -c 'setsid /usr/lib/ipsec/charon </dev/null >/dev/null 2>&1 &'
+for _ in $(seq 100); do
+	x n1 swanctl --version >/dev/null 2>&1 && break
+	sleep 0.1
+done
+xreq n1 | x n1 "$T" agent ipsec-apply >>"$ALL_OUT" 2>&1
+x n1 sh -c 'kill "$(cat /run/charon.pid)"'
+for _ in $(seq 100); do
+	x n1 test -e /run/charon.pid || break
+	sleep 0.1
+done
+x n1 sh -c 'setsid /usr/lib/ipsec/charon </dev/null >/dev/null 2>&1 &'
+for _ in $(seq 100); do
+	x n1 swanctl --version >/dev/null 2>&1 && break
+	sleep 0.1
+done
+out=$(x n1 "$T" agent ipsec-remove 2>&1)
+echo "$out" >>"$ALL_OUT"
+assert_match "x509 remove after charon restarted: ok" '"ok":true' "$out"
+x n1 sh -c 'kill "$(cat /run/charon.pid)"'
+for _ in $(seq 100); do
+	x n1 test -e /run/charon.pid || break
+	sleep 0.1
+done
 
 echo "# enable-ipsec --auth x509 (IKE with certificates; CHILD_SAs cannot install here)"
 TSNET_CA_DIR=$WORK/ca "$T" -c "$INV" enable-ipsec --auth x509 --timeout 10 \
