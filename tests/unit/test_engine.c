@@ -237,6 +237,9 @@ Test(engine, interrupt_ends_children_then_us)
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
+		/* as from a terminal: a job started in the background by a
+		 * shell without job control inherits SIGINT ignored */
+		signal(SIGINT, SIG_DFL);
 		run_sh(jobs, s, 3, 2, 60);
 		_exit(0);
 	}
