@@ -233,6 +233,40 @@ static int import_write(const struct tsn_jv *req, struct tsn_json *j,
 	return ret;
 }
 
+/* The record names the key id charon answered now (what disable-ipsec
+ * unloads), not one an exported record carried: a record older than
+ * key_id has none, and nothing loaded means no id.  */
+static int set_key_id(struct tsn_jv *rec, const char *id)
+{
+	struct tsn_jv *items;
+	char **keys;
+	size_t i;
+
+	for (i = 0; i < rec->n && strcmp(rec->keys[i], "key_id"); i++)
+		;
+	if (i == rec->n && !id[0])
+		return 0;
+	if (i == rec->n) {
+		if (!(items = realloc(rec->items, (i + 1) * sizeof(*items))))
+			return -ENOMEM;
+		rec->items = items;
+		if (!(keys = realloc(rec->keys, (i + 1) * sizeof(*keys))))
+			return -ENOMEM;
+		rec->keys = keys;
+		if (!(keys[i] = tsn_strdup("key_id")))
+			return -ENOMEM;
+		memset(&items[i], 0, sizeof(items[i]));
+		rec->n++;
+	}
+	tsn_jv_free(&rec->items[i]);
+	rec->items[i].type = TSN_JNULL;
+	if (id[0] && !(rec->items[i].str = tsn_strdup(id)))
+		return -ENOMEM;
+	if (id[0])
+		rec->items[i].type = TSN_JSTR;
+	return 0;
+}
+
 /* The record goes last, naming how charon runs now: when the import
  * had to start it, disable-ipsec must know that tsnet did. */
 static int write_record(struct tsn_jv *rec, enum tsn_svc how, char *err,
@@ -287,7 +321,7 @@ static const char *file_text(const struct tsn_jv *files, const char *part)
  * VICI (the starter reads them only when it starts; `ipsec reload`
  * fails where charon runs without it). */
 static int reload(const struct tsn_jv *req, bool legacy, enum tsn_svc *how,
-		  char *err, size_t errlen)
+		  char *key_id, size_t idlen, char *err, size_t errlen)
 {
 	const struct tsn_jv *files = tsn_jv_get(req, "files");
 	const char *conf = file_text(files, "/" TSN_CONF_FILE);
@@ -318,7 +352,8 @@ static int reload(const struct tsn_jv *req, bool legacy, enum tsn_svc *how,
 	/* The node's key and certificates first, then the keys: a
 	 * connection loaded before its credentials cannot start. */
 	if (key && cert && ca)
-		ret = tsn_load_x509(&v, key, cert, ca, err, errlen);
+		ret = tsn_load_x509_id(&v, key, cert, ca, key_id, idlen, err,
+				       errlen);
 	if (ret == 0 && secrets)
 		ret = tsn_load_secrets(&v, secrets, err, errlen);
 	if (ret == 0 && conf)
@@ -339,6 +374,7 @@ int tsn_ipsec_import_action(int argc, char **argv, struct tsn_ctx *ctx)
 	struct tsn_jv req = { 0 };
 	struct tsn_json j;
 	char err[512] = "", rerr[512] = "", *text = NULL;
+	char key_id[TSN_KEY_ID_MAX] = "";
 	enum tsn_svc how = TSN_SVC_NONE;
 	bool legacy = false, written;
 	int r;
@@ -370,8 +406,14 @@ int tsn_ipsec_import_action(int argc, char **argv, struct tsn_ctx *ctx)
 	tsn_jv_getbool(tsn_jv_get(&req, "state"), "legacy", &legacy);
 	written = ret == 0;
 	if (ret == 0)
-		ret = reload(&req, legacy, &how, err, sizeof(err));
+		ret = reload(&req, legacy, &how, key_id, sizeof(key_id), err,
+			     sizeof(err));
 	/* Written even when loading failed: the files are tsnet's. */
+	if (written && (r = set_key_id((struct tsn_jv *)tsn_jv_get(&req,
+				       "state"), key_id)) < 0 && ret == 0) {
+		ret = r;
+		snprintf(err, sizeof(err), "%s", strerror(-r));
+	}
 	if (written && (r = write_record((struct tsn_jv *)tsn_jv_get(&req,
 					 "state"), how, rerr,
 					 sizeof(rerr))) < 0 && ret == 0) {

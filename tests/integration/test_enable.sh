@@ -454,11 +454,20 @@ done
 # state import of an x509 node: its key and certificates loaded too
 x n1 "$T" agent ipsec-export >"$WORK/n1.exp" 2>>"$ALL_OUT"
 assert_eq "x509: ipsec-export on n1 exit" 0 $?
+EXID=$(python3 -c 'import json,sys
+print(json.load(open(sys.argv[1]))["state"].get("key_id", ""))' "$WORK/n1.exp")
+assert_match "x509: the exported record has the key's id" '^[0-9a-f]{40}$' "$EXID"
+# imported as a record older than key_id: the id charon answers recorded
+python3 -c 'import json,sys
+d=json.load(open(sys.argv[1])); del d["state"]["key_id"]
+open(sys.argv[1], "w").write(json.dumps(d))' "$WORK/n1.exp"
 x n1 "$T" agent ipsec-remove >>"$ALL_OUT" 2>&1
 assert_exit "x509: n1's charon stopped by ipsec-remove" 1 x n1 test -e /run/charon.pid
 out=$(x n1 "$T" agent ipsec-import <"$WORK/n1.exp" 2>&1)
 echo "$out" >>"$ALL_OUT"
 assert_match "x509: ipsec-import loaded" '"loaded":true' "$out"
+assert_eq "x509 import: the key's id recorded" "$EXID" "$(state_key_id)"
+assert_match "x509 import: get-keys lists it" "$EXID" "$(x n1 "$VK" list)"
 assert_match "x509 import: charon holds n1's certificate with its private key" \
 	'subject: +"CN=n1".*has private key' "$(x n1 swanctl --list-certs 2>&1 | tr '\n' ' ')"
 assert_match "x509 import: charon holds tsnet-n2" '^tsnet-n2:' \
