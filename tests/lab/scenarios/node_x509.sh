@@ -9,7 +9,8 @@
 #     kernel's xfrm states report them, authenticated with ECDSA
 #     certificates (each side holds the other's); ping over every new
 #     pair; enable-ipsec --auth x509 --node n4 repairs it with new
-#     certificates from the same CA;
+#     certificates from the same CA, and n4's charon holds only the new
+#     key (VICI get-keys), the id ipsec.json records;
 #   - node remove n4: n4 keeps no tsnet file, key, certificate, xfrm
 #     state or policy; n1..n3 no connection, SA, policy or cached
 #     certificate for it, and their own 2 pairs each still INSTALLED;
@@ -19,6 +20,9 @@ NAME=tx4
 WORK=$(mktemp -d)
 CA=$WORK/ca
 trap '"$LAB" down --name $NAME >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+VK=$WORK/vici_keys	# get-keys through tsnet's VICI client
+cp "$TOP/build/helpers/vici_keys" "$VK" || { not_ok "no vici_keys helper"; finish; exit 1; }
+key_id() { x "$1" cat /var/lib/tsnet/ipsec.json | sed -n 's/.*"key_id":"\([0-9a-f]*\)".*/\1/p'; }
 T0=$(date +%s)
 LAB_QUIET=1 "$LAB" up 4 --name $NAME >/dev/null || { not_ok "lab up"; finish; exit 1; }
 INV=$WORK/cluster.conf
@@ -81,6 +85,9 @@ done; sed -n 2p "$CA/ca.key")
 # repair of one node (what node add suggests for a node it could not
 # reach): new certificates from the same CA, the pairs up again
 cert4=$(x n4 sha256sum /etc/swanctl/x509/tsnet-n4.pem)
+kid4=$(key_id n4)
+assert_match "n4: its key's id recorded" '^[0-9a-f]{40}$' "$kid4"
+assert_match "n4: that key loaded (get-keys)" "$kid4" "$(x n4 "$VK" list)"
 ts enable-ipsec --auth x509 --node n4 --no-verify --timeout 300 >>"$OUT" 2>&1
 assert_eq "enable-ipsec --auth x509 --node n4 (repair) exit" 0 $?
 stamp "repair done"
@@ -88,6 +95,11 @@ assert_nomatch "n4: a new certificate" "$cert4" \
 	"$(x n4 sha256sum /etc/swanctl/x509/tsnet-n4.pem)"
 assert_match "n4: still from the cluster CA" 'issuer: +"O=tsnet, CN=tsnet CA' \
 	"$(x n4 pki --print --in /etc/swanctl/x509/tsnet-n4.pem 2>&1)"
+keys=$(x n4 "$VK" list)
+new4=$(key_id n4)
+assert_match "n4: the new key's id recorded" '^[0-9a-f]{40}$' "$new4"
+assert_match "n4: the new key loaded" "$new4" "$keys"
+assert_nomatch "n4: the replaced key unloaded" "$kid4" "$keys"
 for n in n1 n2 n3 n4; do
 	assert_eq "$n: after the repair, 3 CHILD_SAs INSTALLED, TRANSPORT" 3 \
 		"$(x $n swanctl --list-sas 2>&1 | grep -c 'INSTALLED, TRANSPORT')"
