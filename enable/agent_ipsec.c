@@ -1,5 +1,5 @@
-/* agent_ipsec.c - `tsnet agent ipsec-apply` and `ipsec-sas`: a node's
- * own part of enable-ipsec.
+/* agent_ipsec.c - `tsnet agent ipsec-apply`: a node's own part of
+ * enable-ipsec (its initiating is agent_initiate.c).
  *
  * ipsec-apply reads its request (keys included) from stdin, writes the
  * connections (0644) and secrets (0600) atomically, keeps what it
@@ -9,12 +9,10 @@
  * or a log; every buffer that held one is wiped.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,7 +25,6 @@
 #include "probe/sha.h"
 
 #define REQ_MAX (16u << 20)
-#define INIT_TIMEOUT_MS 20000
 
 struct apply {
 	struct tsn_jv req;
@@ -447,85 +444,6 @@ out:
 	return ret;
 }
 
-/* One child per pair, each with its own VICI connection: charon works
- * on them in parallel, as a script backgrounding `swanctl --initiate`
- * would.  The child writes "ok" or why not into its pipe. */
-static pid_t initiate_child(const char *peer, unsigned ms, bool replace,
-			    int *rfd)
-{
-	char name[96], err[300] = "ok";
-	struct tsn_vici v;
-	int p[2];
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	if ((pid = fork()) != 0) {
-		close(p[1]);
-		if (pid < 0)
-			close(p[0]);
-		*rfd = p[0];
-		return pid;
-	}
-	close(p[0]);
-	snprintf(name, sizeof(name), TSN_CONN_PREFIX "%s", peer);
-	if (tsn_vici_connect(&v, NULL) < 0)
-		snprintf(err, sizeof(err), "cannot connect to charon");
-	else if (replace && tsn_terminate(&v, name) < 0)
-		snprintf(err, sizeof(err), "cannot terminate the old SAs");
-	else if (tsn_initiate(&v, name, ms, err, sizeof(err)) == 0)
-		snprintf(err, sizeof(err), "ok");
-	if (write(p[1], err, strlen(err)) < 0)
-		_exit(1);
-	_exit(0);
-}
-
-static void initiate_all(struct apply *a, struct tsn_json *j, bool *ok)
-{
-	const struct tsn_jv *init = tsn_jv_get(&a->req, "initiate");
-	size_t n = init && init->type == TSN_JARR ? init->n : 0;
-	pid_t *pid = calloc(n + 1, sizeof(*pid));
-	int *fd = calloc(n + 1, sizeof(*fd));
-	unsigned ms = INIT_TIMEOUT_MS;
-	char msg[300];
-	double t = 0;
-	bool replace = false;
-
-	if (tsn_jv_getnum(&a->req, "timeout_ms", &t) && t >= 1000 &&
-	    t <= 600000)
-		ms = (unsigned)t;
-	/* re-keying a pair that is up (--node, or enabling again): charon
-	 * refuses a duplicate CHILD_SA, so the old SAs go first */
-	tsn_jv_getbool(&a->req, "replace", &replace);
-	for (size_t i = 0; pid && fd && i < n; i++)
-		pid[i] = init->items[i].type == TSN_JSTR ?
-			 initiate_child(init->items[i].str, ms, replace,
-					&fd[i]) : -1;
-	tsn_json_key(j, "initiated");
-	tsn_json_obj_begin(j);
-	for (size_t i = 0; pid && fd && i < n; i++) {
-		ssize_t got = 0, r;
-
-		if (pid[i] < 0) {
-			*ok = false;
-			continue;
-		}
-		while ((r = read(fd[i], msg + got, sizeof(msg) - 1 - got)) > 0)
-			got += r;
-		msg[got] = '\0';
-		close(fd[i]);
-		waitpid(pid[i], NULL, 0);
-		tsn_json_kstr(j, init->items[i].str, got ? msg : "no answer");
-		if (strcmp(msg, "ok"))
-			*ok = false;
-	}
-	tsn_json_obj_end(j);
-	if (!pid || !fd)
-		*ok = false;
-	free(pid);
-	free(fd);
-}
-
 static void names_json(struct tsn_json *j, const char *key,
 		       const struct tsn_buf *names)
 {
@@ -583,7 +501,7 @@ static int apply_run(struct apply *a, struct tsn_json *j, bool *ok)
 	}
 	if (ret < 0)
 		goto out;
-	initiate_all(a, j, ok);
+	tsn_ipsec_initiate_all(&a->req, j, ok);
 out:
 	if (v.fd >= 0)
 		tsn_vici_close(&v);
@@ -651,41 +569,6 @@ int tsn_ipsec_apply_action(int argc, char **argv, struct tsn_ctx *ctx)
 	tsn_json_kbool(&j, "charon_up", a.charon_up);
 	tsn_json_obj_end(&j);
 	apply_free(&a);
-	if (tsn_json_finish(&j) == 0)
-		printf("%s\n", b.p);
-	tsn_buf_free(&b);
-	return ret < 0 ? TSN_EXIT_RUNTIME : ok ? TSN_EXIT_OK : TSN_EXIT_PROBLEM;
-}
-
-/* ipsec-initiate: {"initiate":[PEER...],"timeout_ms":N} once every node
- * has loaded its connections. */
-int tsn_ipsec_initiate_action(int argc, char **argv, struct tsn_ctx *ctx)
-{
-	struct apply a = { 0 };
-	struct tsn_buf b = { 0 };
-	struct tsn_json j;
-	char *txt = NULL, err[128] = "";
-	size_t len;
-	bool ok = true;
-	int ret;
-
-	(void)argc;
-	(void)argv;
-	(void)ctx;
-	if ((ret = tsn_read_file("/dev/stdin", REQ_MAX, &txt, &len)) < 0)
-		snprintf(err, sizeof(err), "reading the request: %s",
-			 strerror(-ret));
-	else
-		ret = tsn_json_parse(txt, len, &a.req, err, sizeof(err));
-	free(txt);
-	tsn_json_init(&j, &b, false);
-	tsn_json_obj_begin(&j);
-	if (ret == 0)
-		initiate_all(&a, &j, &ok);
-	tsn_json_kbool(&j, "ok", ret == 0 && ok);
-	tsn_json_kstr(&j, "error", ret < 0 ? err : NULL);
-	tsn_json_obj_end(&j);
-	tsn_jv_free(&a.req);
 	if (tsn_json_finish(&j) == 0)
 		printf("%s\n", b.p);
 	tsn_buf_free(&b);

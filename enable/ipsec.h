@@ -83,6 +83,12 @@ int tsn_initiate(struct tsn_vici *v, const char *name, unsigned timeout_ms,
 int tsn_legacy_to_swanctl(const char *conf, const char *secrets,
 			  struct tsn_buf *sconf, struct tsn_buf *ssecrets,
 			  char *err, size_t errlen);
+/* agent_initiate.c: initiate the pairs req's "initiate" names (each in
+ * its own child, in parallel; "timeout_ms", "replace"), their outcomes
+ * under "initiated" in j; *ok false when one failed. */
+struct tsn_json;
+void tsn_ipsec_initiate_all(const struct tsn_jv *req, struct tsn_json *j,
+			    bool *ok);
 /* Does the NUL-separated list hold s? */
 bool tsn_names_has(const struct tsn_buf *names, const char *s);
 /* The next line of text at *pos, trimmed, into buf (cut at len - 1);

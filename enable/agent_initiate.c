@@ -1,0 +1,134 @@
+/* agent_initiate.c - initiating a node's pairs: the last step of
+ * `tsnet agent ipsec-apply`, and `tsnet agent ipsec-initiate`, which the
+ * coordinator runs once every node has loaded its connections.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "enable/conf.h"
+#include "enable/ipsec.h"
+#include "lib/json.h"
+#include "lib/util.h"
+
+#define REQ_MAX (16u << 20)
+#define INIT_TIMEOUT_MS 20000
+
+/* One child per pair, each with its own VICI connection: charon works
+ * on them in parallel, as a script backgrounding `swanctl --initiate`
+ * would.  The child writes "ok" or why not into its pipe. */
+static pid_t initiate_child(const char *peer, unsigned ms, bool replace,
+			    int *rfd)
+{
+	char name[96], err[300] = "ok";
+	struct tsn_vici v;
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	if ((pid = fork()) != 0) {
+		close(p[1]);
+		if (pid < 0)
+			close(p[0]);
+		*rfd = p[0];
+		return pid;
+	}
+	close(p[0]);
+	snprintf(name, sizeof(name), TSN_CONN_PREFIX "%s", peer);
+	if (tsn_vici_connect(&v, NULL) < 0)
+		snprintf(err, sizeof(err), "cannot connect to charon");
+	else if (replace && tsn_terminate(&v, name) < 0)
+		snprintf(err, sizeof(err), "cannot terminate the old SAs");
+	else if (tsn_initiate(&v, name, ms, err, sizeof(err)) == 0)
+		snprintf(err, sizeof(err), "ok");
+	if (write(p[1], err, strlen(err)) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+void tsn_ipsec_initiate_all(const struct tsn_jv *req, struct tsn_json *j,
+			    bool *ok)
+{
+	const struct tsn_jv *init = tsn_jv_get(req, "initiate");
+	size_t n = init && init->type == TSN_JARR ? init->n : 0;
+	pid_t *pid = calloc(n + 1, sizeof(*pid));
+	int *fd = calloc(n + 1, sizeof(*fd));
+	unsigned ms = INIT_TIMEOUT_MS;
+	char msg[300];
+	double t = 0;
+	bool replace = false;
+
+	if (tsn_jv_getnum(req, "timeout_ms", &t) && t >= 1000 &&
+	    t <= 600000)
+		ms = (unsigned)t;
+	/* re-keying a pair that is up (--node, or enabling again): charon
+	 * refuses a duplicate CHILD_SA, so the old SAs go first */
+	tsn_jv_getbool(req, "replace", &replace);
+	for (size_t i = 0; pid && fd && i < n; i++)
+		pid[i] = init->items[i].type == TSN_JSTR ?
+			 initiate_child(init->items[i].str, ms, replace,
+					&fd[i]) : -1;
+	tsn_json_key(j, "initiated");
+	tsn_json_obj_begin(j);
+	for (size_t i = 0; pid && fd && i < n; i++) {
+		ssize_t got = 0, r;
+
+		if (pid[i] < 0) {
+			*ok = false;
+			continue;
+		}
+		while ((r = read(fd[i], msg + got, sizeof(msg) - 1 - got)) > 0)
+			got += r;
+		msg[got] = '\0';
+		close(fd[i]);
+		waitpid(pid[i], NULL, 0);
+		tsn_json_kstr(j, init->items[i].str, got ? msg : "no answer");
+		if (strcmp(msg, "ok"))
+			*ok = false;
+	}
+	tsn_json_obj_end(j);
+	if (!pid || !fd)
+		*ok = false;
+	free(pid);
+	free(fd);
+}
+
+/* ipsec-initiate: {"initiate":[PEER...],"timeout_ms":N} once every node
+ * has loaded its connections. */
+int tsn_ipsec_initiate_action(int argc, char **argv, struct tsn_ctx *ctx)
+{
+	struct tsn_jv req = { 0 };
+	struct tsn_buf b = { 0 };
+	struct tsn_json j;
+	char *txt = NULL, err[128] = "";
+	size_t len;
+	bool ok = true;
+	int ret;
+
+	(void)argc;
+	(void)argv;
+	(void)ctx;
+	if ((ret = tsn_read_file("/dev/stdin", REQ_MAX, &txt, &len)) < 0)
+		snprintf(err, sizeof(err), "reading the request: %s",
+			 strerror(-ret));
+	else
+		ret = tsn_json_parse(txt, len, &req, err, sizeof(err));
+	free(txt);
+	tsn_json_init(&j, &b, false);
+	tsn_json_obj_begin(&j);
+	if (ret == 0)
+		tsn_ipsec_initiate_all(&req, &j, &ok);
+	tsn_json_kbool(&j, "ok", ret == 0 && ok);
+	tsn_json_kstr(&j, "error", ret < 0 ? err : NULL);
+	tsn_json_obj_end(&j);
+	tsn_jv_free(&req);
+	if (tsn_json_finish(&j) == 0)
+		printf("%s\n", b.p);
+	tsn_buf_free(&b);
+	return ret < 0 ? TSN_EXIT_RUNTIME : ok ? TSN_EXIT_OK : TSN_EXIT_PROBLEM;
+}
