@@ -26,9 +26,10 @@ trap '"$LAB" down --name $NAME >/dev/null 2>&1' EXIT
 
 say "A fresh 3-node lab inside the VM (kernel $(uname -r))"
 LAB_QUIET=1 "$LAB" up 3 --name $NAME || exit 3
-say "enable-ipsec: keys per pair, load without traps, initiate, check" \
-	"INSTALLED/TRANSPORT/AES-GCM and that ESP flows, then trap; the WIRE" \
-	"column is the proof capture (every packet classified)"
+say "enable-ipsec: a probe of every pair first (plain ESP, or ESP in UDP" \
+	"where ESP is blocked: the ENCAP column says why), keys per pair, load" \
+	"without traps, initiate, check INSTALLED/TRANSPORT/AES-GCM and that" \
+	"ESP flows, then trap; the WIRE column is the proof capture"
 start=$(date +%s)
 run enable-ipsec --timeout 300
 echo "(took $(($(date +%s) - start)) s of emulated time)"
