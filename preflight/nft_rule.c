@@ -21,9 +21,9 @@
 
 /* Expressions already converted, by their bytes: a repeat is a hash, a
  * compare and the same expression, shared, instead of a conversion and
- * 56 more bytes.  Only expressions that own nothing
- * are shared (not jumps, not lookups: their names are theirs to free and
- * tsn_nft_finish resolves them per table). */
+ * 56 more bytes.  Only expressions that own nothing are shared (not
+ * jumps, not lookups: their names are theirs to free and tsn_nft_finish
+ * resolves them per table). */
 #define CACHE_SLOTS 1024	/* direct-mapped */
 #define CACHE_RAW 120		/* longer expressions are not kept */
 
