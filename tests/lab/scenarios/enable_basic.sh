@@ -57,19 +57,13 @@ assert_eq "n1 does not hold the n2-n3 key" 0 \
 cap=$(mktemp)
 x n3 timeout 12 tcpdump -n -l -i eth0 'host 198.18.1.1' >"$cap" 2>/dev/null &
 cpid=$!
-x n3 /usr/bin/python3 -c 'import socket, sys
-s = socket.socket(); s.bind(("198.18.1.3", 5001)); s.listen(1)
-c, _ = s.accept(); f = open(sys.argv[1], "wb")
-for d in iter(lambda: c.recv(65536), b""): f.write(d)
-f.close()' /tmp/te-recv &
+tcp_recv n3 198.18.1.3 /tmp/te-recv &
 spid=$!
 sleep 2
 out=$(x n1 ping -c 3 -i 0.3 -W 3 198.18.1.3 2>&1)
 assert_match "n1 -> n3 ping over IPsec" ' 0% packet loss' "$out"
 head -c 300000 /dev/urandom >/tmp/te-send
-x n1 /usr/bin/python3 -c 'import socket, sys
-s = socket.create_connection(("198.18.1.3", 5001), timeout=30)
-s.sendall(open(sys.argv[1], "rb").read()); s.close()' /tmp/te-send
+tcp_send n1 198.18.1.3 /tmp/te-send
 wait $spid
 assert_eq "TCP transfer n1 -> n3 over IPsec (300 kB, same bytes)" \
 	"$(sha256sum </tmp/te-send)" "$(sha256sum </tmp/te-recv)"

@@ -71,11 +71,7 @@ x n3 timeout 12 tcpdump -n -l -i eth0 'host 198.18.1.1' >"$cap3" 2>/dev/null &
 c3=$!
 x n2 timeout 12 tcpdump -n -l -i eth0 'host 198.18.1.1' >"$cap2" 2>/dev/null &
 c2=$!
-x n3 /usr/bin/python3 -c 'import socket, sys
-s = socket.socket(); s.bind(("198.18.2.3", 5001)); s.listen(1)
-c, _ = s.accept(); f = open(sys.argv[1], "wb")
-for d in iter(lambda: c.recv(65536), b""): f.write(d)
-f.close()' /tmp/tq-recv &
+tcp_recv n3 198.18.2.3 /tmp/tq-recv &
 spid=$!
 sleep 2
 assert_match "n1 -> n3 ping across the router (ESP in UDP)" ' 0% packet loss' \
@@ -83,9 +79,7 @@ assert_match "n1 -> n3 ping across the router (ESP in UDP)" ' 0% packet loss' \
 assert_match "n1 -> n2 ping (plain ESP)" ' 0% packet loss' \
 	"$(x n1 ping -c 3 -i 0.3 -W 3 198.18.1.2 2>&1)"
 head -c 200000 /dev/urandom >/tmp/tq-send
-x n1 /usr/bin/python3 -c 'import socket, sys
-s = socket.create_connection(("198.18.2.3", 5001), timeout=30)
-s.sendall(open(sys.argv[1], "rb").read()); s.close()' /tmp/tq-send
+tcp_send n1 198.18.2.3 /tmp/tq-send
 wait $spid
 assert_eq "TCP transfer n1 -> n3 across the router (200 kB, same bytes)" \
 	"$(sha256sum </tmp/tq-send)" "$(sha256sum </tmp/tq-recv)"

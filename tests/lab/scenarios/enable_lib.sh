@@ -35,3 +35,19 @@ cleartext_ok() {
 	out=$(x "$1" ping -c 2 -i 0.3 -W 3 "$2" 2>&1)
 	assert_match "$1 -> $2: ping in clear" ' 0% packet loss' "$out"
 }
+
+# tcp_recv NODE ADDR FILE: accept one TCP connection on ADDR:5001 inside
+# NODE and write what arrives to FILE (run it in the background, then
+# tcp_send).  tcp_send NODE ADDR FILE: send FILE to ADDR:5001 from NODE.
+tcp_recv() {
+	x "$1" /usr/bin/python3 -c 'import socket, sys
+s = socket.socket(); s.bind((sys.argv[1], 5001)); s.listen(1)
+c, _ = s.accept(); f = open(sys.argv[2], "wb")
+for d in iter(lambda: c.recv(65536), b""): f.write(d)
+f.close()' "$2" "$3"
+}
+tcp_send() {
+	x "$1" /usr/bin/python3 -c 'import socket, sys
+s = socket.create_connection((sys.argv[1], 5001), timeout=30)
+s.sendall(open(sys.argv[2], "rb").read()); s.close()' "$2" "$3"
+}
