@@ -234,20 +234,34 @@ static void rollout_free(struct tsn_rollout *ro)
 	free(ro->res);
 }
 
+/* Every node's ipsec-state, asked once for the x509 check and the encap
+ * choice both: recs[i] its record, or NULL. */
+struct survey {
+	struct tsn_jv *states;
+	const struct tsn_jv **recs;
+	bool done;
+	int err;
+};
+
+static int survey_once(const struct tsn_rollout *ro, struct survey *sv)
+{
+	if (sv->done)
+		return sv->err;
+	sv->done = true;
+	sv->err = tsn_encap_survey(ro->inv, sv->states, sv->recs);
+	return sv->err;
+}
+
 /* --node on a cluster already on x509: the other nodes trust the CA they
  * hold, so it must be this host's (a CA made anew here would lock the
  * repaired node out).  0, or -errno with the one line said. */
-static int x509_repair_check(struct tsn_rollout *ro)
+static int x509_repair_check(struct tsn_rollout *ro, struct survey *sv)
 {
-	size_t n = ro->inv->n_nodes;
-	struct tsn_jv *states = calloc(n, sizeof(*states));
-	const struct tsn_jv **recs = calloc(n, sizeof(*recs));
+	const struct tsn_jv **recs = sv->recs;
 	char err[600];
-	int ret = states && recs ? 0 : -ENOMEM;
+	int ret = survey_once(ro, sv);
 
-	if (ret == 0)
-		ret = tsn_encap_survey(ro->inv, states, recs);
-	for (size_t i = 0; ret == 0 && i < n; i++) {
+	for (size_t i = 0; ret == 0 && i < ro->inv->n_nodes; i++) {
 		if ((long)i == ro->only || !tsn_x509_record(recs[i]))
 			continue;
 		ret = tsn_x509_ca_check(recs[i], ro->inv->nodes[i].name, err,
@@ -258,10 +272,6 @@ static int x509_repair_check(struct tsn_rollout *ro)
 	}
 	if (ret < 0 && ret != -EKEYREJECTED && ret != -ENOENT)
 		tsn_err(ro->ctx->cmd, "the nodes' records: %s", strerror(-ret));
-	for (size_t i = 0; states && i < n; i++)
-		tsn_jv_free(&states[i]);
-	free(states);
-	free(recs);
 	return ret;
 }
 
@@ -352,18 +362,17 @@ static int enable_opts(int argc, char **argv, struct tsn_ctx *ctx,
  * before, the probe for the others of this run (unless --no-probe).
  * Nothing is changed on any node here.  0, or an exit code. */
 static int choose_encap(struct tsn_rollout *ro, const struct enable_opts *o,
-			struct tsn_encap_choice **out)
+			struct survey *sv, struct tsn_encap_choice **out)
 {
-	size_t n = ro->inv->n_nodes;
-	struct tsn_jv *states = calloc(n, sizeof(*states));
-	const struct tsn_jv **recs = calloc(n, sizeof(*recs));
+	/* without the probe, no records either (all NULL) */
+	const struct tsn_jv **none = calloc(ro->inv->n_nodes, sizeof(*none));
 	bool *in = calloc(ro->plan.n_pairs + 1, sizeof(*in));
 	struct tsn_encap_run er = {
 		.ctx = ro->ctx, .plan = &ro->plan, .probe = !o->no_probe,
-		.recs = recs, .in = in,
+		.recs = o->no_probe ? none : sv->recs, .in = in,
 		.ch = calloc(ro->plan.n_pairs + 1, sizeof(*er.ch)),
 	};
-	int ret = states && recs && in && er.ch ? 0 : -ENOMEM, rc = 0;
+	int ret = none && in && er.ch ? 0 : -ENOMEM, rc = 0;
 
 	if (ret == 0 && tsn_encap_want_of(o->encap, ro->inv->cluster.encap,
 					  &er.want, &er.label) < 0) {
@@ -375,7 +384,7 @@ static int choose_encap(struct tsn_rollout *ro, const struct enable_opts *o,
 	for (size_t k = 0; ret == 0 && k < ro->plan.n_pairs; k++)
 		in[k] = tsn_rollout_pair_in(ro, k);
 	if (ret == 0 && !o->no_probe)
-		ret = tsn_encap_survey(ro->inv, states, recs);
+		ret = survey_once(ro, sv);
 	if (ret == 0)
 		ret = tsn_encap_choose(&er);
 	if (ret == -EPROTO) {
@@ -391,10 +400,7 @@ static int choose_encap(struct tsn_rollout *ro, const struct enable_opts *o,
 		rc = TSN_EXIT_RUNTIME;
 	}
 out:
-	for (size_t i = 0; states && i < n; i++)
-		tsn_jv_free(&states[i]);
-	free(states);
-	free(recs);
+	free(none);
 	free(in);
 	*out = er.ch;
 	return rc;
@@ -405,6 +411,7 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 	struct enable_opts o = { 0 };
 	struct tsn_rollout ro = { .ctx = ctx };
 	struct tsn_encap_choice *ch = NULL;
+	struct survey sv = { 0 };
 	struct tsn_inventory inv;
 	int ret, rc;
 
@@ -418,15 +425,18 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 		tsn_err(ctx->cmd, "--legacy: x509 authentication is for "
 			"swanctl only (use --auth psk with --legacy)");
 		rc = TSN_EXIT_USAGE;
-	} else if ((ret = setup(&ro, &inv, &o)) < 0) {
+	} else if ((ret = setup(&ro, &inv, &o)) < 0 ||
+		   !(sv.states = calloc(inv.n_nodes, sizeof(*sv.states))) ||
+		   !(sv.recs = calloc(inv.n_nodes, sizeof(*sv.recs)))) {
+		ret = ret < 0 ? ret : -ENOMEM;
 		if (ret == -ENOMEM)
 			tsn_err(ctx->cmd, "%s", strerror(-ret));
 		rc = ret == -ENOMEM ? TSN_EXIT_RUNTIME : TSN_EXIT_USAGE;
 	} else if (inv.cluster.auth == TSN_AUTH_X509 && ro.only >= 0 &&
-		   (ret = x509_repair_check(&ro)) < 0) {
+		   (ret = x509_repair_check(&ro, &sv)) < 0) {
 		rc = ret == -EKEYREJECTED || ret == -ENOENT ? TSN_EXIT_USAGE :
 							      TSN_EXIT_RUNTIME;
-	} else if ((rc = choose_encap(&ro, &o, &ch)) != 0) {
+	} else if ((rc = choose_encap(&ro, &o, &sv, &ch)) != 0) {
 		/* refused or failed: no node was changed */
 	} else if (inv.cluster.auth == TSN_AUTH_X509 &&
 		   issue_certs(&ro) < 0) {
@@ -435,6 +445,10 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 		rc = rollout(&ro, &o, ch);
 	}
 	free(ch);
+	for (size_t i = 0; sv.states && i < inv.n_nodes; i++)
+		tsn_jv_free(&sv.states[i]);
+	free(sv.states);
+	free(sv.recs);
 	rollout_free(&ro);
 	tsn_inventory_free(&inv);
 	return rc;
