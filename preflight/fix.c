@@ -6,7 +6,7 @@
  * first packet) that some base chain drops names that chain.  An accept
  * in our own table cannot overrule a drop in another base chain on the
  * same hook, so each such chain gets tagged accepts at its head; the
- * model gets the same accepts and is evaluated again, until nothing
+ * model is evaluated again as if those accepts were there, until nothing
  * drops (a later chain on the hook may drop what the first dropped
  * earlier).  Everything goes in one netlink batch, the rules with
  * NLM_F_ECHO: the kernel sends each back with its handle, so the ruleset
@@ -239,28 +239,22 @@ static int verify(struct plan *p, struct tsn_nft_ruleset *rs,
 		  struct tsn_fix_result *res)
 {
 	struct tsn_nft_verdict *v;
-	uint32_t *at;
 	int ret = 0;
 
 	/* The planner's last round evaluated every flow on this very model
-	 * (nothing was inserted after it): its count is the answer. */
+	 * (nothing was marked after it): its count is the answer. */
 	if (p->settled)
 		goto out;
-	v = calloc(p->n_flows + 1, sizeof(*v));
-	at = calloc(p->n_flows + 1, sizeof(*at));
-	if (!v || !at) {
-		free(v);
-		free(at);
+	v = calloc(p->n_cls + 1, sizeof(*v));
+	if (!v)
 		return -ENOMEM;
-	}
 	p->n_bad = 0;
 	p->bad[0] = '\0';
-	ret = tsn_fix_eval_flows(rs, p->flows, p->n_flows, v, at);
+	ret = tsn_fix_eval_classes(rs, p->flows, p->n_flows, p->cls, v);
 	for (size_t i = 0; i < p->n_flows && !ret; i++)
-		if (v[at[i]].result != TSN_NFT_ACCEPT)
-			fix_note_bad(p, &v[at[i]]);
+		if (v[p->cls[i]].result != TSN_NFT_ACCEPT)
+			fix_note_bad(p, &v[p->cls[i]]);
 	free(v);
-	free(at);
 out:
 	res->flows = p->n_flows;
 	res->still_bad = p->n_bad;
@@ -312,98 +306,99 @@ static int record(const struct tsn_fix_req *req, struct tsn_fix_result *res)
 	return ret;
 }
 
-/* After the read and the ownership check: plan, commit, read back. */
+/* What --fix needs besides the ruleset: the netlink socket, whether
+ * table inet tsnet is there and ours, the state file and the flows to
+ * every peer. */
+static int prepare(const struct tsn_fix_req *req, struct tsn_nfnl *nl,
+		   bool *exists, struct tsn_fix_state *st, struct plan *p,
+		   struct tsn_fix_result *res)
+{
+	bool ours = false;
+	int ret = tsn_nfnl_open(nl);
+
+	if (!ret)
+		ret = tsn_fix_table_owner(nl, exists, &ours);
+	if (ret) {
+		snprintf(res->err, sizeof(res->err), "netlink: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	if (*exists && !ours) {
+		res->refused = true;
+		snprintf(res->err, sizeof(res->err), "table inet %s exists "
+			 "and tsnet did not create it (it lacks comment \"%s\")"
+			 ": not touching it; rename or remove it, then run "
+			 "--fix again", TSN_FIX_TABLE, TSN_FIX_TABLE_TAG);
+		return -EEXIST;
+	}
+	ret = tsn_fix_state_load(st, res->err, sizeof(res->err));
+	if (!ret && (ret = fix_build_flows(req, p)))
+		snprintf(res->err, sizeof(res->err), "cannot list this "
+			 "node's addresses: %s", strerror(-ret));
+	return ret;
+}
+
+/* After the read and the preparation: plan, commit, verify, record. */
 static int apply_planned(const struct tsn_fix_req *req,
 			 struct tsn_fix_result *res, struct tsn_nfnl *nl,
-			 struct tsn_nft_ruleset **rsp, bool exists)
+			 struct tsn_nft_ruleset *rs, struct tsn_fix_state *st,
+			 struct plan *p, bool exists)
 {
-	struct tsn_nft_ruleset *rs = *rsp;
-	struct tsn_fix_state st;
-	struct plan p = { 0 };
-	int ret;
+	int ret = 0;
 
-	ret = tsn_fix_state_load(&st, res->err, sizeof(res->err));
-	if (ret)
-		return ret;
-	if (req->update_only && !st.present && !exists) {
+	if (req->update_only && !st->present && !exists) {
 		snprintf(res->persist, sizeof(res->persist),
 			 "no fix in place: nothing to update");
-		goto out;
+		return 0;
 	}
-	if (!st.present && (ret = snapshot(rs))) {
+	if (!st->present && (ret = snapshot(rs))) {
 		snprintf(res->err, sizeof(res->err), "cannot write %s: %s",
 			 TSN_FIX_BEFORE, strerror(-ret));
-		goto out;
+		return ret;
 	}
-	ret = fix_build_flows(req, &p);
-	if (!ret)
-		ret = fix_plan_make(&p, rs);
-	if (!ret && !in_place(req, &st, rs, &p)) {
-		ret = commit_echo(nl, rs, req, &p, exists, res);
+	ret = fix_plan_make(p, rs);
+	if (!ret && !in_place(req, st, rs, p)) {
+		ret = commit_echo(nl, rs, req, p, exists, res);
 		if (ret && !res->err[0])
 			snprintf(res->err, sizeof(res->err), "the kernel "
 				 "refused the batch (message %d): %s",
 				 nl->failed_at, strerror(-ret));
 		res->changed = !ret;
 	} else if (!ret) {
-		ret = fix_collect_inserted(rs, &p, res);
+		ret = fix_collect_inserted(rs, p, res);
 	}
-	/* The model already holds the planned accepts (stand-ins that
-	 * every flow matches, as the rules just inserted do for member
-	 * flows), and the commit replaced nothing else that can drop: the
-	 * flows are checked on it instead of on a second full read. */
+	/* The model is evaluated with the planned accepts (as if each
+	 * target chain accepted every flow at its head, as the rules just
+	 * inserted do for member flows), and the commit replaced nothing
+	 * else that can drop: the flows are checked on it instead of on a
+	 * second full read. */
 	if (!ret)
-		ret = verify(&p, rs, res);
+		ret = verify(p, rs, res);
 	if (!ret)
 		ret = record(req, res);
-out:
-	tsn_fix_state_free(&st);
-	free(p.flows);
-	free(p.t);
 	return ret;
 }
 
 int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_fix_result *res)
 {
 	struct tsn_nft_ruleset *rs = NULL;
-	struct tsn_nfnl nl;
-	bool exists = false, ours = false;
+	struct tsn_fix_state st = { 0 };
+	struct plan p = { 0 };
+	struct tsn_nfnl nl = { 0 };
+	bool exists = false;
 	int ret;
 
 	memset(res, 0, sizeof(*res));
 	ret = read_rs(&rs, res);
-	if (ret)
-		return ret;
-	ret = tsn_nfnl_open(&nl);
 	if (!ret)
-		ret = tsn_fix_table_owner(&nl, &exists, &ours);
-	if (ret) {
-		snprintf(res->err, sizeof(res->err), "netlink: %s",
-			 strerror(-ret));
-	} else if (exists && !ours) {
-		res->refused = true;
-		ret = -EEXIST;
-		snprintf(res->err, sizeof(res->err), "table inet %s exists "
-			 "and tsnet did not create it (it lacks comment \"%s\")"
-			 ": not touching it; rename or remove it, then run "
-			 "--fix again", TSN_FIX_TABLE, TSN_FIX_TABLE_TAG);
-	} else {
-		ret = apply_planned(req, res, &nl, &rs, exists);
-	}
+		ret = prepare(req, &nl, &exists, &st, &p, res);
+	if (!ret)
+		ret = apply_planned(req, res, &nl, rs, &st, &p, exists);
+	tsn_fix_state_free(&st);
+	free(p.flows);
+	free(p.cls);
+	free(p.t);
 	tsn_nfnl_close(&nl);
 	tsn_nft_ruleset_free(rs);
 	return ret;
-}
-
-int tsn_fix_update_members(const struct tsn_addr *members, size_t n,
-			   const char *ifname, struct tsn_fix_result *res)
-{
-	struct tsn_fix_req req = {
-		.members = members,
-		.n_members = n,
-		.ifname = ifname,
-		.update_only = true,
-	};
-
-	return tsn_fix_apply(&req, res);
 }

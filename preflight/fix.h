@@ -88,11 +88,6 @@ void tsn_fix_state_free(struct tsn_fix_state *st);
 int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_fix_result *res);
 /* Remove exactly what the state file records, in one batch. */
 int tsn_fix_unfix(struct tsn_fix_result *res);
-/* For `tsnet node add|remove`, run on each node (through `agent
- * nft-fix` with "update_only"): new member sets and inline addresses
- * when a fix is in place, else nothing.  Same returns as apply. */
-int tsn_fix_update_members(const struct tsn_addr *members, size_t n,
-			   const char *ifname, struct tsn_fix_result *res);
 
 /* fix_state.c */
 struct tsn_nft_ruleset;
@@ -130,14 +125,20 @@ int tsn_fix_nft_text(const struct tsn_addr *m, size_t n,
 		     struct tsn_buf *b);
 
 /* fix_equiv.c: tsn_nft_eval() of every flow, evaluating once for peers
- * the ruleset cannot tell apart.  Flow i's verdict is v[at[i]]; the
- * verdicts are numbered in the order of the flows that first had them,
- * so at[i] is either below every earlier at[] maximum + 1 (seen) or
- * exactly one more (new).  v has room for n, at holds n; only the
- * distinct verdicts are written (a verdict is half a kilobyte: a copy
- * per flow was megabytes of memory touched for a thousand peers). */
+ * the ruleset cannot tell apart.  tsn_fix_classes() puts flow i in
+ * class cls[i] (cls holds n), numbered in the order of the flows that
+ * first had them, and returns how many; flows of one class take one path
+ * through rs, as long as only what-if marks (accept_all, skip) change.
+ * tsn_fix_eval_classes() writes class k's verdict to v[k] (a verdict is
+ * half a kilobyte: a copy per flow was megabytes of memory touched for a
+ * thousand peers).  tsn_fix_eval_flows() is both, with at as cls. */
 struct tsn_nft_flow;
 struct tsn_nft_verdict;
+long tsn_fix_classes(const struct tsn_nft_ruleset *rs,
+		     const struct tsn_nft_flow *f, size_t n, uint32_t *cls);
+int tsn_fix_eval_classes(const struct tsn_nft_ruleset *rs,
+			 const struct tsn_nft_flow *f, size_t n,
+			 const uint32_t *cls, struct tsn_nft_verdict *v);
 int tsn_fix_eval_flows(const struct tsn_nft_ruleset *rs,
 		       const struct tsn_nft_flow *f, size_t n,
 		       struct tsn_nft_verdict *v, uint32_t *at);

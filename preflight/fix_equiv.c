@@ -5,11 +5,15 @@
  * peer's address.  When every rule that looks at that address does so in
  * the shape nft generates for "ip saddr 10.0.0.1" or "ip saddr @set"
  * (an exact load of the address, then at once an equality compare or a
- * set lookup), two peers that equal the same constants and find the same
+ * set lookup), two peers that no constant names and that find the same
  * set elements take the same path through the ruleset: one evaluation
  * serves them all.  Any other use of the address (a prefix, a range, ct
  * or fib on addresses, a register read again) turns the shortcut off for
  * that family and direction, and every flow is evaluated on its own.
+ *
+ * The constants are looked up among the peers as the rules are scanned
+ * (a thousand peers in a small table), not gathered and sorted: a ruleset
+ * of 10,000 "ip saddr" rules holds 10,000 of them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,10 +28,18 @@
 
 #define SETS_MAX 8
 
-struct deps {
+/* The flows' distinct peers, by family and address. */
+struct peers {
+	const struct tsn_nft_flow *f;
+	uint32_t *slot;		/* open addressing: peer + 1, 0 empty */
+	size_t mask;
+	uint32_t *first;	/* peer -> its first flow */
+	uint8_t *named;		/* peer -> 1 << dir: a constant names it */
+	size_t n;
+};
+
+struct deps {			/* of one family and direction */
 	bool done, complex;
-	uint8_t (*consts)[16];		/* sorted, zero-padded */
-	size_t n_consts, cap;
 	const struct tsn_nft_set *sets[SETS_MAX];
 	size_t n_sets;
 };
@@ -35,25 +47,84 @@ struct deps {
 struct sig {
 	int fam, dir, proto;
 	uint16_t dport;
-	long cidx;			/* matching constant, or -1 */
+	bool named;			/* never shared */
 	const void *elems[SETS_MAX];	/* the element each set found */
-	size_t at;			/* the flow that was evaluated */
 };
 
-static int add_const(struct deps *d, const uint8_t *c, size_t len)
+static size_t addr_hash(int family, const uint8_t *a)
 {
-	if (d->n_consts == d->cap) {
-		size_t ncap = d->cap ? d->cap * 2 : 64;
-		void *p = realloc(d->consts, ncap * sizeof(*d->consts));
+	uint64_t x, y;
 
-		if (!p)
-			return -ENOMEM;
-		d->consts = p;
-		d->cap = ncap;
+	memcpy(&x, a, 8);
+	memcpy(&y, a + 8, 8);
+	x ^= (y + (uint64_t)family) * 0x9e3779b97f4a7c15ull;
+	x ^= x >> 29;
+	x *= 0xbf58476d1ce4e5b9ull;
+	return (size_t)(x ^ (x >> 32));
+}
+
+/* The slot of (family, a): the peer's, or the empty one it would take. */
+static uint32_t *peer_slot(const struct peers *P, int family,
+			   const uint8_t *a)
+{
+	for (size_t h = addr_hash(family, a);; h++) {
+		uint32_t *s = &P->slot[h & P->mask];
+		const struct tsn_nft_flow *g;
+
+		if (!*s)
+			return s;
+		g = &P->f[P->first[*s - 1]];
+		if (g->family == family && !memcmp(g->peer, a, 16))
+			return s;
 	}
-	memset(d->consts[d->n_consts], 0, 16);
-	memcpy(d->consts[d->n_consts++], c, len);
+}
+
+/* peer[i]: flow i's peer. */
+static int peers_init(struct peers *P, const struct tsn_nft_flow *f,
+		      size_t n, uint32_t *peer)
+{
+	size_t size = 16;
+
+	while (size < 2 * n)
+		size *= 2;
+	P->f = f;
+	P->mask = size - 1;
+	P->n = 0;
+	P->slot = calloc(size, sizeof(*P->slot));
+	P->first = calloc(n + 1, sizeof(*P->first));
+	P->named = calloc(n + 1, sizeof(*P->named));
+	if (!P->slot || !P->first || !P->named)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t *s = peer_slot(P, f[i].family, f[i].peer);
+
+		if (!*s) {
+			P->first[P->n] = (uint32_t)i;
+			*s = (uint32_t)++P->n;
+		}
+		peer[i] = *s - 1;
+	}
 	return 0;
+}
+
+static void peers_free(struct peers *P)
+{
+	free(P->slot);
+	free(P->first);
+	free(P->named);
+}
+
+/* A constant the rules compare the address with: the peer it names. */
+static void name_peer(struct peers *P, int family, int dir, const uint8_t *c,
+		      size_t len)
+{
+	uint8_t key[16] = { 0 };
+	uint32_t *s;
+
+	memcpy(key, c, len);
+	s = peer_slot(P, family, key);
+	if (*s)
+		P->named[*s - 1] |= (uint8_t)(1u << dir);
 }
 
 static int add_set(struct deps *d, const struct tsn_nft_set *s)
@@ -103,12 +174,19 @@ static size_t write_len(const struct tsn_nft_expr *e)
 	}
 }
 
-static bool tainted(const uint8_t *t, size_t at, size_t len)
+/* Register bytes [at, at + len) as bits (the file is 80 bytes). */
+typedef unsigned __int128 regmask;
+
+static regmask bytes(size_t at, size_t len)
 {
-	for (size_t i = at; i < at + len && i < TSN_NFT_REGS_LEN; i++)
-		if (t[i])
-			return true;
-	return false;
+	regmask m;
+
+	if (at >= TSN_NFT_REGS_LEN || !len)
+		return 0;
+	if (len > TSN_NFT_REGS_LEN - at)
+		len = TSN_NFT_REGS_LEN - at;
+	m = len >= 128 ? ~(regmask)0 : ((regmask)1 << len) - 1;
+	return m << at;
 }
 
 static bool addr_key(uint32_t k)
@@ -120,32 +198,33 @@ static bool addr_key(uint32_t k)
 
 /* The test right after an exact load of the address: note it; 1 when
  * it is not one we can group peers by. */
-static int note_test(struct deps *d, const struct tsn_nft_expr *n,
-		     uint32_t len)
+static int note_test(struct deps *d, struct peers *P, int af, int dir,
+		     const struct tsn_nft_expr *n, uint32_t len)
 {
 	if (n->op == TSN_NFT_CMP && n->len == len &&
-	    (n->key == NFT_CMP_EQ || n->key == NFT_CMP_NEQ))
-		return add_const(d, n->data, len);
+	    (n->key == NFT_CMP_EQ || n->key == NFT_CMP_NEQ)) {
+		name_peer(P, af, dir, n->data, len);
+		return 0;
+	}
 	if (n->op == TSN_NFT_LOOKUP && n->set && n->set->key_len == len &&
 	    !(n->set->flags & NFT_SET_CONCAT))
 		return add_set(d, n->set);
 	return 1;
 }
 
-/* One rule: 0 fine (constants and sets noted), 1 complex, -ENOMEM. */
-static int scan_rule(struct deps *d, const struct tsn_nft_rule *r, int nfp,
-		     uint32_t off, uint32_t len)
+/* One rule: 0 fine (constants and sets noted), 1 complex. */
+static int scan_rule(struct deps *d, struct peers *P, int af, int dir,
+		     const struct tsn_nft_rule *r, uint32_t off, uint32_t len)
 {
-	uint8_t t[TSN_NFT_REGS_LEN] = { 0 };	/* bytes holding the address */
-	int ret;
+	int nfp = af == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6, ret;
+	regmask t = 0;		/* bytes holding the address */
 
 	for (size_t i = 0; i < r->n_exprs; i++) {
 		const struct tsn_nft_expr *e = r->exprs[i];
 		const struct tsn_nft_expr *n = i + 1 < r->n_exprs ?
 						       r->exprs[i + 1] : NULL;
-		size_t w = write_len(e);
 
-		if (tainted(t, e->sreg, read_len(e)))
+		if (t & bytes(e->sreg, read_len(e)))
 			return 1;	/* the address read a second time */
 		/* meta nfproto of another family: the rule is dead here */
 		if (e->op == TSN_NFT_META && e->key == NFT_META_NFPROTO && n &&
@@ -155,9 +234,7 @@ static int scan_rule(struct deps *d, const struct tsn_nft_rule *r, int nfp,
 		if ((e->op == TSN_NFT_CT && addr_key(e->key)) ||
 		    e->op == TSN_NFT_FIB)
 			return 1;
-		if (w)
-			memset(t + e->dreg, 0, e->dreg + w > TSN_NFT_REGS_LEN ?
-			       (size_t)(TSN_NFT_REGS_LEN - e->dreg) : w);
+		t &= ~bytes(e->dreg, write_len(e));
 		if (e->op != TSN_NFT_PAYLOAD ||
 		    e->base != NFT_PAYLOAD_NETWORK_HEADER ||
 		    e->offset >= off + len || e->offset + e->len <= off)
@@ -165,56 +242,44 @@ static int scan_rule(struct deps *d, const struct tsn_nft_rule *r, int nfp,
 		if (e->offset != off || e->len != len || !n ||
 		    n->sreg != e->dreg || e->dreg + len > TSN_NFT_REGS_LEN)
 			return 1;
-		if ((ret = note_test(d, n, len)))
+		if ((ret = note_test(d, P, af, dir, n, len)))
 			return ret;
-		memset(t + e->dreg, 1, len);
+		t |= bytes(e->dreg, len);
 		i++;		/* the test is consumed */
 	}
 	return 0;
 }
 
-static int const_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, 16);
-}
-
-static int scan(struct deps *d, const struct tsn_nft_ruleset *rs, int af,
-		int dir)
+static void scan(struct deps *d, struct peers *P,
+		 const struct tsn_nft_ruleset *rs, int af, int dir)
 {
 	bool v4 = af == AF_INET;
 	uint32_t off = v4 ? (dir == TSN_NFT_IN ? 12 : 16) :
 			    (dir == TSN_NFT_IN ? 8 : 24);
-	int nfp = v4 ? NFPROTO_IPV4 : NFPROTO_IPV6, ret = 0;
 
 	d->done = true;
-	for (size_t c = 0; c < rs->n_chains && !ret; c++)
-		for (size_t k = 0; k < rs->chains[c]->n_rules && !ret; k++)
-			ret = scan_rule(d, &rs->chains[c]->rules[k], nfp, off,
-					v4 ? 4 : 16);
+	for (size_t c = 0; c < rs->n_chains && !d->complex; c++)
+		for (size_t k = 0; k < rs->chains[c]->n_rules; k++) {
+			const struct tsn_nft_rule *r = &rs->chains[c]->rules[k];
 
-	if (ret < 0)
-		return ret;
-	d->complex = ret > 0;
-	if (d->n_consts)
-		qsort(d->consts, d->n_consts, 16, const_cmp);
-	return 0;
+			if (!r->skip &&
+			    scan_rule(d, P, af, dir, r, off, v4 ? 4 : 16)) {
+				d->complex = true;
+				break;
+			}
+		}
 }
 
-static void signature(const struct deps *d, const struct tsn_nft_flow *f,
+static void signature(const struct deps *d, const struct peers *P,
+		      const struct tsn_nft_flow *f, uint32_t peer,
 		      struct sig *s)
 {
-	uint8_t key[16] = { 0 };
-	const uint8_t *hit;
-
 	memset(s, 0, sizeof(*s));
 	s->fam = f->family;
 	s->dir = f->dir;
 	s->proto = f->proto;
 	s->dport = f->dport;
-	memcpy(key, f->peer, f->family == AF_INET ? 4 : 16);
-	hit = d->n_consts ? bsearch(key, d->consts, d->n_consts, 16,
-				    const_cmp) : NULL;
-	s->cidx = hit ? (long)((hit - d->consts[0]) / 16) : -1;
+	s->named = P->named[peer] & (1u << f->dir);
 	/* A plain set only says in or out; a map's element is its data. */
 	for (size_t i = 0; i < d->n_sets; i++) {
 		const void *el = tsn_nft_set_lookup(d->sets[i], f->peer);
@@ -227,44 +292,72 @@ static void signature(const struct deps *d, const struct tsn_nft_flow *f,
 static bool same(const struct sig *a, const struct sig *b)
 {
 	return a->fam == b->fam && a->dir == b->dir && a->proto == b->proto &&
-	       a->dport == b->dport && a->cidx < 0 && b->cidx < 0 &&
+	       a->dport == b->dport && !a->named && !b->named &&
 	       !memcmp(a->elems, b->elems, sizeof(a->elems));
+}
+
+long tsn_fix_classes(const struct tsn_nft_ruleset *rs,
+		     const struct tsn_nft_flow *f, size_t n, uint32_t *cls)
+{
+	struct deps d[4];	/* [v6][dir] */
+	struct peers P = { 0 };
+	struct sig *reps = calloc(n + 1, sizeof(*reps)), s;
+	size_t n_reps = 0;
+	long ret = -ENOMEM;
+
+	memset(d, 0, sizeof(d));
+	if (!reps || peers_init(&P, f, n, cls) < 0)
+		goto out;
+	/* Every family and direction is scanned before the first
+	 * signature: a constant names its peer for all of that peer's
+	 * flows, not only the later ones. */
+	for (size_t i = 0; i < n; i++) {
+		struct deps *dd = &d[(f[i].family == AF_INET6) * 2 + f[i].dir];
+
+		if (!dd->done)
+			scan(dd, &P, rs, f[i].family, (int)f[i].dir);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct deps *dd = &d[(f[i].family == AF_INET6) * 2 + f[i].dir];
+		size_t k = n_reps;
+
+		if (!dd->complex) {
+			signature(dd, &P, &f[i], cls[i], &s);
+			for (k = 0; k < n_reps && !same(&reps[k], &s); k++)
+				;
+		}
+		cls[i] = (uint32_t)k;
+		if (k < n_reps)
+			continue;
+		/* A complex family's flows each get their own class. */
+		reps[n_reps++] = dd->complex ? (struct sig){ .named = true } :
+					       s;
+	}
+	ret = (long)n_reps;
+out:
+	peers_free(&P);
+	free(reps);
+	return ret;
+}
+
+int tsn_fix_eval_classes(const struct tsn_nft_ruleset *rs,
+			 const struct tsn_nft_flow *f, size_t n,
+			 const uint32_t *cls, struct tsn_nft_verdict *v)
+{
+	uint32_t next = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < n && !ret; i++)
+		if (cls[i] == next)	/* the first flow of a new class */
+			ret = tsn_nft_eval(rs, &f[i], &v[next++]);
+	return ret;
 }
 
 int tsn_fix_eval_flows(const struct tsn_nft_ruleset *rs,
 		       const struct tsn_nft_flow *f, size_t n,
 		       struct tsn_nft_verdict *v, uint32_t *at)
 {
-	struct deps d[4];	/* [v6][dir] */
-	struct sig *reps = calloc(n + 1, sizeof(*reps)), s;
-	size_t n_reps = 0;
-	int ret = 0;
+	long k = tsn_fix_classes(rs, f, n, at);
 
-	memset(d, 0, sizeof(d));
-	if (!reps)
-		return -ENOMEM;
-	for (size_t i = 0; i < n && !ret; i++) {
-		struct deps *dd = &d[(f[i].family == AF_INET6) * 2 + f[i].dir];
-		size_t k = n_reps;
-
-		if (!dd->done && (ret = scan(dd, rs, f[i].family, f[i].dir)))
-			break;
-		if (!dd->complex) {
-			signature(dd, &f[i], &s);
-			for (k = 0; k < n_reps && !same(&reps[k], &s); k++)
-				;
-		}
-		at[i] = (uint32_t)k;
-		if (k < n_reps)
-			continue;
-		ret = tsn_nft_eval(rs, &f[i], &v[k]);
-		/* A complex family's flows each get their own, never shared
-		 * (cidx marks the signature unmatchable). */
-		reps[n_reps] = dd->complex ? (struct sig){ .cidx = 0 } : s;
-		reps[n_reps++].at = i;
-	}
-	for (int i = 0; i < 4; i++)
-		free(d[i].consts);
-	free(reps);
-	return ret;
+	return k < 0 ? (int)k : tsn_fix_eval_classes(rs, f, n, at, v);
 }

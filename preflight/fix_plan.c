@@ -1,5 +1,5 @@
 /* fix_plan.c - the planner of --fix: the flows between this node and
- * its peers, the base chains that drop them, and the stand-in accepts in
+ * its peers, the base chains that drop them, and the what-if accepts in
  * the model that show which chains need ours (see fix.c).
  */
 #include <errno.h>
@@ -192,27 +192,17 @@ static int targets_of(struct plan *p, struct tsn_nft_ruleset *rs,
 }
 
 /* The same effect as our accepts, for the flows we evaluate: every one of
- * them matches, so an unconditional accept at the head stands in. */
+ * them matches, so the chain is evaluated as if an accept stood at its
+ * head (the model itself is not changed: fix.c prints it meanwhile). */
 static int model_insert(struct tsn_nft_ruleset *rs,
 			const struct tsn_fix_insert *t)
 {
 	struct tsn_nft_chain *c = tsn_nft_chain_find(rs, t->family, t->table,
 						     t->chain);
-	struct tsn_nft_rule *r, tmp;
-	struct tsn_nft_expr *e;
 
 	if (!c)
 		return -ENOENT;
-	r = tsn_nft_rule_add(rs, c, 0, TSN_FIX_TAG);
-	if (!r)
-		return -ENOMEM;
-	e = tsn_nft_expr_add(r, TSN_NFT_IMMEDIATE, "immediate accept");
-	if (!e)
-		return -ENOMEM;
-	e->verdict = NF_ACCEPT;
-	tmp = *r;
-	memmove(&c->rules[1], &c->rules[0], (c->n_rules - 1) * sizeof(tmp));
-	c->rules[0] = tmp;
+	c->accept_all = true;
 	return 0;
 }
 
@@ -221,77 +211,71 @@ static int model_insert(struct tsn_nft_ruleset *rs,
 static int plan_round(struct plan *p, struct tsn_nft_ruleset *rs,
 		      bool *added)
 {
-	struct tsn_nft_verdict *v = calloc(p->n_flows + 1, sizeof(*v));
-	uint32_t *at = calloc(p->n_flows + 1, sizeof(*at));
-	bool *ok = calloc(p->n_flows + 1, sizeof(*ok));
+	struct tsn_nft_verdict *v = calloc(p->n_cls + 1, sizeof(*v));
+	bool *ok = calloc(p->n_cls + 1, sizeof(*ok));
 	size_t seen = 0;
 	int ret = -ENOMEM;
 
-	if (!v || !at || !ok)
+	if (!v || !ok)
 		goto out;
 	p->n_bad = 0;
 	p->bad[0] = '\0';
-	ret = tsn_fix_eval_flows(rs, p->flows, p->n_flows, v, at);
+	ret = tsn_fix_eval_classes(rs, p->flows, p->n_flows, p->cls, v);
 	for (size_t i = 0; i < p->n_flows && !ret; i++) {
-		const struct tsn_nft_verdict *vi = &v[at[i]];
+		uint32_t k = p->cls[i];
+		const struct tsn_nft_verdict *vk = &v[k];
 
-		if (at[i] == seen) {	/* the first flow with this verdict */
+		if (k == seen) {	/* the first flow of its class */
 			seen++;
-			ok[at[i]] = vi->result == TSN_NFT_ACCEPT;
-			if (vi->result == TSN_NFT_DROP) {
+			ok[k] = vk->result == TSN_NFT_ACCEPT;
+			if (vk->result == TSN_NFT_DROP) {
 				bool mine = false;
 
-				ret = targets_of(p, rs, vi, &mine);
+				ret = targets_of(p, rs, vk, &mine);
 				*added |= mine;
 				if (ret < 0)
 					break;
-				ok[at[i]] = ret == 0 && mine;
+				ok[k] = ret == 0 && mine;
 				ret = 0;
 			}
 		}
-		if (!ok[at[i]])
-			fix_note_bad(p, vi);
+		if (!ok[k])
+			fix_note_bad(p, vk);
 	}
 out:
 	free(v);
-	free(at);
 	free(ok);
 	return ret;
 }
 
-/* Our previous accepts are planned afresh: in the model they become
- * rules that match nothing (their own copies of the expressions: the
- * reader shares them with other rules). */
-static int model_forget_ours(struct tsn_nft_ruleset *rs)
+/* Our previous accepts are planned afresh: the model is evaluated as if
+ * they were not there. */
+static void model_forget_ours(struct tsn_nft_ruleset *rs)
 {
 	for (size_t i = 0; i < rs->n_chains; i++) {
 		struct tsn_nft_chain *c = rs->chains[i];
 
-		for (size_t k = 0; k < c->n_rules; k++) {
-			struct tsn_nft_rule *r = &c->rules[k];
-
-			if (!tsn_streq(r->comment, TSN_FIX_TAG))
-				continue;
-			for (size_t x = 0; x < r->n_exprs; x++) {
-				struct tsn_nft_expr *e = tsn_nft_expr_own(rs, r,
-									  x);
-
-				if (!e)
-					return -ENOMEM;
-				e->op = TSN_NFT_BREAK;
-			}
-		}
+		for (size_t k = 0; k < c->n_rules; k++)
+			if (tsn_streq(c->rules[k].comment, TSN_FIX_TAG))
+				c->rules[k].skip = true;
 	}
-	return 0;
 }
 
 int fix_plan_make(struct plan *p, struct tsn_nft_ruleset *rs)
 {
-	int ret = model_forget_ours(rs);
+	long n_cls;
 	size_t done = 0;
+	int ret = 0;
 
-	if (ret)
-		return ret;
+	model_forget_ours(rs);
+	/* The what-if accepts take every flow alike: the classes hold. */
+	p->cls = calloc(p->n_flows + 1, sizeof(*p->cls));
+	if (!p->cls)
+		return -ENOMEM;
+	n_cls = tsn_fix_classes(rs, p->flows, p->n_flows, p->cls);
+	if (n_cls < 0)
+		return (int)n_cls;
+	p->n_cls = (size_t)n_cls;
 	for (int round = 0; round < PLAN_ROUNDS; round++) {
 		bool added = false;
 
@@ -305,8 +289,7 @@ int fix_plan_make(struct plan *p, struct tsn_nft_ruleset *rs)
 	return ret;
 }
 
-/* Tagged rules per target chain, when the fix is already in place (the
- * stand-ins the planner added have no handle). */
+/* Tagged rules per target chain, when the fix is already in place. */
 int fix_collect_inserted(struct tsn_nft_ruleset *rs, struct plan *p,
 			    struct tsn_fix_result *res)
 {

@@ -105,14 +105,14 @@ static inline const uint8_t *tsn_nft_data2(const struct tsn_nft_expr *e)
 
 /* A rule's expressions are pointers: the reader shares one expression
  * among every rule that has the same bytes (most of a big ruleset), so an
- * expression reached through a rule is read-only; tsn_nft_expr_own()
- * gives a rule its own copy to change. */
+ * expression reached through a rule is read-only. */
 struct tsn_nft_rule {
 	uint64_t handle;
 	char *comment;
 	struct tsn_nft_expr **exprs;
 	size_t n_exprs;
 	size_t cap_exprs;	/* malloc'd by tsn_nft_expr_add; 0: arena */
+	bool skip;		/* what-if: evaluate as if it were not there */
 };
 
 struct tsn_nft_chain {
@@ -127,6 +127,10 @@ struct tsn_nft_chain {
 	char *dev;		/* netdev/ingress device, may be NULL */
 	struct tsn_nft_rule *rules;
 	size_t n_rules, cap_rules;
+	/* What-if, for the --fix planner: evaluate as if an accept of every
+	 * flow stood at the head.  Like skip, only the evaluator reads it;
+	 * printing shows the ruleset as it was read. */
+	bool accept_all;
 };
 
 struct tsn_nft_elem {
@@ -193,10 +197,6 @@ struct tsn_nft_expr *tsn_nft_expr_add(struct tsn_nft_rule *r,
  * ENOMEM. */
 struct tsn_nft_expr **tsn_nft_rule_exprs(struct tsn_nft_ruleset *rs,
 					 struct tsn_nft_rule *r, size_t n);
-/* Rule r's expression i as a copy of its own (in the arena), to change:
- * NULL on ENOMEM. */
-struct tsn_nft_expr *tsn_nft_expr_own(struct tsn_nft_ruleset *rs,
-				      struct tsn_nft_rule *r, size_t i);
 /* Copy len bytes of d (and of d2, may be NULL) into the arena as e's
  * data: 0 or -ENOMEM.  len <= TSN_NFT_DATA_MAX. */
 int tsn_nft_expr_set_data(struct tsn_nft_ruleset *rs, struct tsn_nft_expr *e,

@@ -207,7 +207,15 @@ static struct outcome *eval_chain(struct ev *ev, const struct tsn_nft_chain *c,
 	struct outcome ro, exits;
 
 	o->mask = 0;
+	if (c->accept_all) {
+		o->mask = O_ACCEPT;
+		o->mark = r->mark;
+		o->mark_known = r->mark_known;
+		return o;
+	}
 	for (size_t i = 0; i < c->n_rules; i++) {
+		if (c->rules[i].skip)
+			continue;
 		memset(&ro, 0, sizeof(ro));
 		eval_rule(ev, c, &c->rules[i], 0, r, depth, &ro);
 		/* Paths that go on to the next rule are not alternatives

@@ -333,23 +333,6 @@ struct tsn_nft_expr **tsn_nft_rule_exprs(struct tsn_nft_ruleset *rs,
 	return r->exprs;
 }
 
-struct tsn_nft_expr *tsn_nft_expr_own(struct tsn_nft_ruleset *rs,
-				      struct tsn_nft_rule *r, size_t i)
-{
-	struct tsn_nft_expr *e;
-
-	if (r->cap_exprs)
-		return r->exprs[i];	/* tsn_nft_expr_add's: its own */
-	e = tsn_nft_alloc(rs, sizeof(*e));
-	if (!e)
-		return NULL;
-	/* The name (if any) moves with it: one that owns a name is never
-	 * shared, so the old one is no longer reached. */
-	*e = *r->exprs[i];
-	r->exprs[i] = e;
-	return e;
-}
-
 int tsn_nft_expr_set_target(struct tsn_nft_expr *e, const char *chain)
 {
 	free(e->target);
