@@ -13,7 +13,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <pcap/pcap.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 
 #include "enable/ipsec.h"
 #include "lib/inventory.h"
+#include "lib/pcap_dl.h"
 #include "lib/json.h"
 #include "probe/packet.h"
 
@@ -97,15 +97,17 @@ static void on_frame(u_char *arg, const struct pcap_pkthdr *h,
 
 static pcap_t *open_capture(const char *ifname, char *err)
 {
-	pcap_t *p = pcap_create(ifname, err);
+	pcap_t *p = tsn_pcap_load(err, PCAP_ERRBUF_SIZE) ? NULL :
+		    tsn_pcap.create(ifname, err);
 
 	if (!p)
 		return NULL;
-	if (pcap_set_snaplen(p, SNAPLEN) || pcap_set_immediate_mode(p, 1) ||
-	    pcap_set_timeout(p, 10) || pcap_activate(p) < 0 ||
-	    pcap_setnonblock(p, 1, err) < 0) {
-		snprintf(err, PCAP_ERRBUF_SIZE, "%s", pcap_geterr(p));
-		pcap_close(p);
+	if (tsn_pcap.set_snaplen(p, SNAPLEN) ||
+	    tsn_pcap.set_immediate_mode(p, 1) ||
+	    tsn_pcap.set_timeout(p, 10) || tsn_pcap.activate(p) < 0 ||
+	    tsn_pcap.setnonblock(p, 1, err) < 0) {
+		snprintf(err, PCAP_ERRBUF_SIZE, "%s", tsn_pcap.geterr(p));
+		tsn_pcap.close(p);
 		return NULL;
 	}
 	return p;
@@ -141,7 +143,7 @@ static int capture(struct prove *pv, pcap_t *p, unsigned ms)
 {
 	double start = tsn_now(), end = start + ms / 1000.0;
 	bool sent = false;
-	struct pollfd pfd = { .fd = pcap_get_selectable_fd(p),
+	struct pollfd pfd = { .fd = tsn_pcap.get_selectable_fd(p),
 			      .events = POLLIN };
 
 	if (pfd.fd < 0)
@@ -152,7 +154,7 @@ static int capture(struct prove *pv, pcap_t *p, unsigned ms)
 			sent = true;
 		}
 		poll(&pfd, 1, 50);
-		if (pcap_dispatch(p, 256, on_frame, (u_char *)pv) < 0)
+		if (tsn_pcap.dispatch(p, 256, on_frame, (u_char *)pv) < 0)
 			return -EIO;
 	}
 	return 0;
@@ -263,14 +265,14 @@ int tsn_ipsec_prove_action(int argc, char **argv, struct tsn_ctx *ctx)
 		ret = -EIO;
 		goto out;
 	}
-	pv.dlt = pcap_datalink(p);
+	pv.dlt = tsn_pcap.datalink(p);
 	if ((ret = capture(&pv, p, (unsigned)ms)) < 0)
 		snprintf(err, sizeof(err), "capture on %s: %s", ifname,
 			 strerror(-ret));
 out:
 	reply(&pv, ifname, ret < 0 ? err : NULL);
 	if (p)
-		pcap_close(p);
+		tsn_pcap.close(p);
 	free(pv.peers);
 	if (inv_ok)
 		tsn_inventory_free(&inv);
