@@ -122,9 +122,15 @@ static int put_set(struct tsn_nfnl *nl, int family, const char *table,
 		nftnl_set_set_u32(s, NFTNL_SET_ID, id);
 		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, type);
 		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, klen);
+		/* As nft does: an anonymous set says its size, and the
+		 * kernel gives it a hash of that size instead of one that
+		 * grows (rehashing) as a thousand members go in. */
 		if (anon)
 			nftnl_set_set_u32(s, NFTNL_SET_FLAGS,
 					  NFT_SET_ANONYMOUS | NFT_SET_CONSTANT);
+		if (anon && n)
+			nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE,
+					  (uint32_t)n);
 		if (at == 0) {
 			nlh = tsn_nfnl_msg(nl, NFT_MSG_NEWSET, family,
 					   NLM_F_CREATE);
