@@ -332,6 +332,13 @@ static int dump_elems(struct nl *nl, struct dump_ctx *d)
 	struct tsn_nft_ruleset *rs = d->rs;
 	int ret = 0;
 
+	/* Sorted first: each reply finds its set with tsn_nft_set_find(),
+	 * which sorts the array it is walked by.  Sorting after the first
+	 * reply reordered it under this loop: a named set declared before
+	 * an anonymous one ("allowed" after "__set0") was asked for twice
+	 * and the other never, so "udp dport { 500, 4500 }" matched
+	 * nothing. */
+	tsn_nft_sort(rs);
 	for (size_t i = 0; i < rs->n_sets && !ret; i++) {
 		struct nftnl_set *s = nftnl_set_alloc();
 

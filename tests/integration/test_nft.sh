@@ -174,6 +174,14 @@ topo && load "$DATA/empty.nft"
 expect empty 4 "${ALL_IN_OUT_ACCEPT[@]}"
 expect empty 6 "${ALL_IN_OUT_ACCEPT[@]}"
 
+echo "# named sets declared before anonymous ones (at ${SECONDS}s)"
+topo && load "$DATA/named-then-anon.nft"
+expect named-then-anon 4 "in/udp500=drop~ike from allowed" \
+	"in/udp4500=drop~ike from allowed" in/esp=accept out/udp500=accept \
+	out/esp=accept
+expect named-then-anon 6 in/udp500=accept "in/esp=drop~esp from allowed6" \
+	out/esp=accept
+
 echo "# what cannot be decided is named; what can still is (at ${SECONDS}s)"
 topo && load "$DATA/undecidable.nft"
 expect undecidable 4 "in/udp500=undecidable~numgen" \
