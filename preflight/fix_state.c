@@ -201,39 +201,16 @@ static const char *hook_name(const struct tsn_nft_chain *c)
 	return c->hook < ARRAY_SIZE(inet) ? inet[c->hook] : "?";
 }
 
-/* Names made from an expression's fields, remembered by expression: the
- * reader shares one expression among all the rules that have it, so ten
- * thousand rules need a few dozen names made. */
-#define NAMES 64
-
-struct names {
-	const struct tsn_nft_expr *e[NAMES];
-	char s[NAMES][64];
-};
-
-static const char *name_of(struct names *n, const struct tsn_nft_expr *e)
-{
-	size_t k = ((uintptr_t)e / sizeof(*e)) % NAMES;
-
-	if (e->label)
-		return e->label;
-	if (n->e[k] != e) {
-		n->e[k] = e;
-		return tsn_nft_expr_name(e, n->s[k], sizeof(n->s[k]));
-	}
-	return n->s[k];
-}
-
-static int rule_text(const struct tsn_nft_rule *r, struct names *n,
-		     struct tsn_buf *b)
+/* One rule on a line: its expressions as the kernel runs them. */
+static int rule_text(const struct tsn_nft_rule *r, struct tsn_buf *b)
 {
 	int ret = tsn_buf_printf(b, "\t\thandle %llu:",
 				 (unsigned long long)r->handle);
 
 	for (size_t i = 0; i < r->n_exprs && !ret; i++) {
-		ret = tsn_buf_puts(b, i ? ", " : " ");
+		ret = tsn_buf_puts(b, i ? "; " : " ");
 		if (!ret)
-			ret = tsn_buf_puts(b, name_of(n, r->exprs[i]));
+			ret = tsn_nft_expr_text(r->exprs[i], b);
 	}
 	if (!ret && r->comment)
 		ret = tsn_buf_printf(b, "  # \"%s\"", r->comment);
@@ -256,15 +233,16 @@ static int flush(struct tsn_buf *b, struct tsn_atomic *out)
 }
 
 /* Chains with their rules as the expressions the kernel runs, and sets
- * with their sizes: enough to see what was there, without running nft. */
+ * with their elements: what was there, values included, without running
+ * nft (nft_text.c says how to read it). */
 int tsn_fix_ruleset_text(const struct tsn_nft_ruleset *rs, struct tsn_buf *b,
 			 struct tsn_atomic *out)
 {
-	struct names *names = calloc(1, sizeof(*names));
-	int ret = !names ? -ENOMEM : tsn_buf_printf(b, "# ruleset before tsnet preflight --fix: "
-				 "%zu tables, %zu chains, %zu rules, %zu sets\n",
-				 rs->n_tables, rs->n_chains, rs->n_rules,
-				 rs->n_sets);
+	int ret = tsn_buf_printf(b, "# ruleset before tsnet preflight --fix: "
+				 "%zu tables, %zu chains, %zu rules, %zu sets"
+				 "\n# values are hex bytes as the kernel "
+				 "compares them\n", rs->n_tables,
+				 rs->n_chains, rs->n_rules, rs->n_sets);
 
 	for (size_t i = 0; i < rs->n_chains && !ret; i++) {
 		const struct tsn_nft_chain *c = rs->chains[i];
@@ -282,19 +260,36 @@ int tsn_fix_ruleset_text(const struct tsn_nft_ruleset *rs, struct tsn_buf *b,
 		if (!ret)
 			ret = tsn_buf_puts(b, "\n");
 		for (size_t k = 0; k < c->n_rules && !ret; k++)
-			if (!(ret = rule_text(&c->rules[k], names, b)))
+			if (!(ret = rule_text(&c->rules[k], b)))
 				ret = flush(b, out);
 	}
-	for (size_t i = 0; i < rs->n_sets && !ret; i++)
+	for (size_t i = 0; i < rs->n_sets && !ret; i++) {
+		const struct tsn_nft_set *s = rs->sets[i];
+
 		ret = tsn_buf_printf(b, "%s %s set %s: %zu elements\n",
-				     tsn_nft_family_name(rs->sets[i]->family),
-				     rs->sets[i]->table, rs->sets[i]->name,
-				     rs->sets[i]->n_elems);
+				     tsn_nft_family_name(s->family), s->table,
+				     s->name, s->n_elems + s->has_catchall);
+		for (size_t k = 0; k < s->n_elems && !ret; k++) {
+			ret = tsn_buf_puts(b, "\t\t");
+			if (!ret)
+				ret = tsn_nft_elem_text(s, &s->elems[k], b);
+			if (!ret)
+				ret = tsn_buf_puts(b, "\n");
+			if (!ret)
+				ret = flush(b, out);
+		}
+		if (!ret && s->has_catchall) {
+			ret = tsn_buf_puts(b, "\t\t* ");
+			if (!ret)
+				ret = tsn_nft_elem_text(s, &s->catchall, b);
+			if (!ret)
+				ret = tsn_buf_puts(b, "\n");
+		}
+	}
 	if (!ret && out && b->len) {
 		ret = tsn_atomic_write(out, b->p, b->len);
 		b->len = 0;
 	}
-	free(names);
 	return ret;
 }
 

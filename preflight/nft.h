@@ -204,6 +204,13 @@ int tsn_nft_expr_set_data(struct tsn_nft_ruleset *rs, struct tsn_nft_expr *e,
 /* e's name for reports into buf ("meta mark", "lookup @allowed"). */
 const char *tsn_nft_expr_name(const struct tsn_nft_expr *e, char *buf,
 			      size_t len);
+/* nft_text.c, for nftables-before.txt: e as the kernel runs it, values
+ * included ("cmp eq reg 1 0a000001"), and a set element ("0a000000-
+ * 0a0000ff : accept"), appended to b: 0 or -ENOMEM. */
+struct tsn_buf;
+int tsn_nft_expr_text(const struct tsn_nft_expr *e, struct tsn_buf *b);
+int tsn_nft_elem_text(const struct tsn_nft_set *s,
+		      const struct tsn_nft_elem *el, struct tsn_buf *b);
 /* The ruleset's arena: n bytes, 8-aligned, zeroed, freed with the
  * ruleset.  Tens of thousands of rules arrive in one dump; one malloc
  * per rule, interleaved with libnftnl's short-lived blocks, was most of

@@ -135,7 +135,14 @@ assert_eq "state file 0600" 600 "$(x n2 stat -c %a /var/lib/tsnet/nftables.json)
 assert_match "snapshot of the ruleset before" \
 	'ip raw chain pre .*policy accept.*' \
 	"$(x n2 cat /var/lib/tsnet/nftables-before.txt)"
-assert_match "snapshot: the rule with its comment" 'handle [0-9]+: meta l4proto, cmp, immediate  # "no esp"' \
+assert_match "snapshot: the rule with its values and comment" \
+	'handle [0-9]+: meta l4proto => reg 1; cmp eq reg 1 32; drop  # "no esp"' \
+	"$(x n2 cat /var/lib/tsnet/nftables-before.txt)"
+assert_match "snapshot: tcp dport 22, value included" \
+	'cmp eq reg 1 06; payload @th,16,16 => reg 1; cmp eq reg 1 0016; accept' \
+	"$(x n2 cat /var/lib/tsnet/nftables-before.txt)"
+assert_match "snapshot: the anonymous set's elements" \
+	$'inet filter set __set[0-9]+: 2 elements\n\t\t01f4\n\t\t1194' \
 	"$(x n2 cat /var/lib/tsnet/nftables-before.txt)"
 assert_exit "the reboot file is valid nft" 0 x n2 nft -c -f /etc/tsnet/nftables.nft
 

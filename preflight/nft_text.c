@@ -1,0 +1,225 @@
+/* nft_text.c - the model as text for nftables-before.txt: each
+ * expression as the register machine the kernel runs ("payload
+ * @nh,96,32 => reg 1", "cmp eq reg 1 0a000001", "accept"), with every
+ * value in it, and each set element.  Not nft's own syntax, which would
+ * take nft's whole delinearization to rebuild, but what a support
+ * engineer needs to see what a rule matched, and in the shape `nft
+ * --debug=netlink` prints.  Values are the bytes as the kernel compares
+ * them, in hex.
+ *
+ * Hand-made rather than printf'd: a ruleset of 10,000 rules is 90,000
+ * expressions, written on every first --fix.
+ */
+#include <string.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "lib/util.h"
+#include "preflight/nft.h"
+
+/* Appends to b; the first failure (ENOMEM) sticks and the rest are
+ * skipped, so a line is written as a plain sequence of puts. */
+struct out {
+	struct tsn_buf *b;
+	int err;
+};
+
+static void add(struct out *o, const char *s, size_t n)
+{
+	if (!o->err)
+		o->err = tsn_buf_add(o->b, s, n);
+}
+
+static void put(struct out *o, const char *s)
+{
+	add(o, s, strlen(s));
+}
+
+static void put_uint(struct out *o, unsigned long v)
+{
+	char d[24], *p = d + sizeof(d);
+
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10));
+	add(o, p, (size_t)(d + sizeof(d) - p));
+}
+
+static void put_hex(struct out *o, const uint8_t *p, size_t n)
+{
+	static const char digit[] = "0123456789abcdef";
+	char s[2 * TSN_NFT_DATA_MAX];
+
+	if (!p || !n) {
+		put(o, "-");
+		return;
+	}
+	if (n > TSN_NFT_DATA_MAX)
+		n = TSN_NFT_DATA_MAX;
+	for (size_t i = 0; i < n; i++) {
+		s[2 * i] = digit[p[i] >> 4];
+		s[2 * i + 1] = digit[p[i] & 15];
+	}
+	add(o, s, 2 * n);
+}
+
+/* A register byte offset as the kernel numbers it: 0 the verdict, 1-4
+ * the 16-byte registers, 8-23 the 32-bit ones. */
+static void put_reg(struct out *o, uint8_t off)
+{
+	put(o, "reg ");
+	put_uint(o, off == 0 ? 0 : off % 16 == 0 ? off / 16u :
+		    8u + (off - 16u) / 4u);
+}
+
+static const char *cmp_op(uint32_t op)
+{
+	static const char *const ops[] = { "eq", "neq", "lt", "lte", "gt",
+					   "gte" };
+
+	return op < ARRAY_SIZE(ops) ? ops[op] : "?";
+}
+
+static const char *verdict_name(int v)
+{
+	switch (v) {
+	case NF_ACCEPT: return "accept";
+	case NF_DROP: return "drop";
+	case NF_QUEUE: return "queue";
+	case NFT_CONTINUE: return "continue";
+	case NFT_BREAK: return "break";
+	case NFT_JUMP: return "jump";
+	case NFT_GOTO: return "goto";
+	case NFT_RETURN: return "return";
+	default: return "verdict ?";
+	}
+}
+
+/* The expression's name: its label, or one made from its fields. */
+static void put_name(struct out *o, const struct tsn_nft_expr *e)
+{
+	char name[64];
+
+	put(o, tsn_nft_expr_name(e, name, sizeof(name)));
+}
+
+static void put_data2(struct out *o, const struct tsn_nft_expr *e)
+{
+	put_hex(o, e->data ? tsn_nft_data2(e) : NULL, e->len);
+}
+
+int tsn_nft_expr_text(const struct tsn_nft_expr *e, struct tsn_buf *b)
+{
+	struct out o = { .b = b };
+
+	switch (e->op) {
+	case TSN_NFT_PAYLOAD:
+	case TSN_NFT_META:
+	case TSN_NFT_CT:
+	case TSN_NFT_FIB:
+	case TSN_NFT_LOAD_UNKNOWN:
+		put_name(&o, e);
+		put(&o, " => ");
+		put_reg(&o, e->dreg);
+		break;
+	case TSN_NFT_CMP:
+		put(&o, "cmp ");
+		put(&o, cmp_op(e->key));
+		put(&o, " ");
+		put_reg(&o, e->sreg);
+		put(&o, " ");
+		put_hex(&o, e->data, e->len);
+		break;
+	case TSN_NFT_RANGE:
+		put(&o, e->key == NFT_RANGE_NEQ ? "range neq " : "range eq ");
+		put_reg(&o, e->sreg);
+		put(&o, " ");
+		put_hex(&o, e->data, e->len);
+		put(&o, "-");
+		put_data2(&o, e);
+		break;
+	case TSN_NFT_BITWISE:
+		if (e->label && strcmp(e->label, "bitwise")) {
+			put(&o, e->label);	/* shifts */
+			break;
+		}
+		put(&o, "bitwise ");
+		put_reg(&o, e->dreg);
+		put(&o, " = (");
+		put_reg(&o, e->sreg);
+		put(&o, " & ");
+		put_hex(&o, e->data, e->len);
+		put(&o, ") ^ ");
+		put_data2(&o, e);
+		break;
+	case TSN_NFT_BYTEORDER:
+		put(&o, "byteorder ");
+		put_reg(&o, e->dreg);
+		put(&o, e->key == NFT_BYTEORDER_HTON ? " = hton(" : " = ntoh(");
+		put_reg(&o, e->sreg);
+		put(&o, ", ");
+		put_uint(&o, e->len);
+		put(&o, ", ");
+		put_uint(&o, e->flags);
+		put(&o, ")");
+		break;
+	case TSN_NFT_LOOKUP:
+		put(&o, "lookup ");
+		put_reg(&o, e->sreg);
+		put(&o, e->inv ? " not in @" : " in @");
+		put(&o, e->set_name ? e->set_name : "?");
+		if (e->flags & TSN_NFT_LOOKUP_MAP) {
+			put(&o, " => ");
+			put_reg(&o, e->dreg);
+		}
+		break;
+	case TSN_NFT_IMMEDIATE:
+		if (e->dreg) {
+			put(&o, "immediate ");
+			put_reg(&o, e->dreg);
+			put(&o, " = ");
+			put_hex(&o, e->data, e->len);
+			break;
+		}
+		put(&o, verdict_name(e->verdict));
+		if (e->verdict == NFT_JUMP || e->verdict == NFT_GOTO) {
+			put(&o, " ");
+			put(&o, e->target ? e->target : "?");
+		}
+		break;
+	case TSN_NFT_META_SET:
+		put_name(&o, e);
+		put(&o, " set ");
+		put_reg(&o, e->sreg);
+		break;
+	default:	/* counter, log, reject, xt, ...: the label says it */
+		put_name(&o, e);
+	}
+	return o.err;
+}
+
+int tsn_nft_elem_text(const struct tsn_nft_set *s,
+		      const struct tsn_nft_elem *el, struct tsn_buf *b)
+{
+	struct out o = { .b = b };
+
+	put_hex(&o, el->lo, s->key_len);
+	if (el->hi && el->lo && memcmp(el->lo, el->hi, s->key_len)) {
+		put(&o, "-");
+		put_hex(&o, el->hi, s->key_len);
+	}
+	if (!(s->flags & NFT_SET_MAP))
+		return o.err;
+	put(&o, " : ");
+	if (s->data_type == TSN_NFT_VERDICT_DATA) {
+		put(&o, verdict_name(el->verdict));
+		if (el->chain_name) {
+			put(&o, " ");
+			put(&o, el->chain_name);
+		}
+	} else {
+		put_hex(&o, el->data, s->data_len);
+	}
+	return o.err;
+}
