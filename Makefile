@@ -85,7 +85,10 @@ FUZZ_OBJS := $(filter-out build-fuzz/obj/agent.o,$(LIB_SRCS:%.c=build-fuzz/obj/%
 fuzz: $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
 build-fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+# A header change (a struct's layout) rebuilds what includes it: stale
+# objects of another layout crash the fuzzers on their own seeds.
+-include $(FUZZ_OBJS:.o=.d)
 build-fuzz/libtsnet.a: $(FUZZ_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^

@@ -3,8 +3,9 @@
  * The input is a run of netlink messages fed to tsn_nft_parse_msg() the
  * way the reader feeds a dump; a message whose type is not nf_tables gets
  * one of the five dump types, so the fuzzer need not discover the
- * subsystem number.  Whatever parses is then finished and evaluated, so
- * the model's checks of registers and lengths are exercised too.  Seeds in
+ * subsystem number.  Whatever parses is then finished, evaluated and
+ * written as the snapshot's text, so the model's checks of registers and
+ * lengths are exercised too.  Seeds in
  * corpus/nft are real dumps of the test rulesets.
  */
 #include <arpa/inet.h>
@@ -16,6 +17,8 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
+#include "lib/util.h"
+#include "preflight/fix.h"
 #include "preflight/nft.h"
 
 static const uint16_t types[] = {
@@ -73,6 +76,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	tsn_nft_finish(rs);
 	eval_all(rs);
+	{
+		struct tsn_buf b = { 0 };
+
+		tsn_fix_ruleset_text(rs, &b, NULL);
+		tsn_buf_free(&b);
+	}
 out:
 	tsn_nft_ruleset_free(rs);
 	free(buf);
