@@ -189,8 +189,16 @@ static int meta_value(const struct tsn_nft_pkt *p, struct tsn_nft_regs *r,
 	bool other = e->key == NFT_META_OIF || e->key == NFT_META_OIFNAME ||
 		     e->key == NFT_META_OIFTYPE;
 
-	if ((own && !p->in) || (other && p->in))
-		return 0;	/* no such device on this path */
+	/* A device this path does not have (no input device on output):
+	 * the kernel loads index 0 and an empty name, so "iifname !=
+	 * eth0" matches there; only the type ends the rule. */
+	if ((own && !p->in) || (other && p->in)) {
+		if (e->key == NFT_META_IIF || e->key == NFT_META_OIF)
+			return load_u32(r, e, 0);
+		if (e->key == NFT_META_IIFNAME || e->key == NFT_META_OIFNAME)
+			return load_ifname(r, e, "");
+		return 0;	/* NFT_BREAK */
+	}
 	switch (e->key) {
 	case NFT_META_PROTOCOL:
 		return load_u16(r, e, htons(f->family == AF_INET ? 0x0800 :

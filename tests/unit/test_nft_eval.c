@@ -293,11 +293,22 @@ Test(nft, missing_device_ends_the_rule)
 	struct tsn_nft_chain *c = input(NF_ACCEPT);
 	struct tsn_nft_rule *r = rule(c, 1, NULL);
 
-	/* oifname "eth0" drop in an input chain never matches */
+	/* oifname "eth0" drop in an input chain never matches: the kernel
+	 * loads an empty name there */
 	meta(r, NFT_META_OIFNAME, R1);
 	cmp(r, R1, NFT_CMP_EQ, "eth0", 5);
 	verdict(r, NF_DROP, NULL);
 	cr_assert_eq(run("esp"), TSN_NFT_ACCEPT);
+	/* ... so oifname != "eth0" matches every packet there */
+	r->exprs[1]->key = NFT_CMP_NEQ;
+	cr_assert_eq(run("esp"), TSN_NFT_DROP, "oifname != on input");
+	r->exprs[1]->key = NFT_CMP_EQ;
+	/* oiftype: no device, no type: the rule ends */
+	r->exprs[0]->key = NFT_META_OIFTYPE;
+	r->exprs[1]->key = NFT_CMP_NEQ;
+	cr_assert_eq(run("esp"), TSN_NFT_ACCEPT, "oiftype != on input");
+	r->exprs[0]->key = NFT_META_OIFNAME;
+	r->exprs[1]->key = NFT_CMP_EQ;
 	/* iif index */
 	r = rule(c, 2, "iif 2");
 	meta(r, NFT_META_IIF, R1);
