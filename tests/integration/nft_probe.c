@@ -7,6 +7,12 @@
  *                                       appears (what was sent has landed
  *                                       by then on a veth), or after 10 s
  *   nft_probe send SRC DST              send one of each from SRC to DST
+ *   nft_probe ctflush                   forget this namespace's conntrack
+ *                                       entries, so the next packets are
+ *                                       new again: UDP 500 -> 500 sent
+ *                                       back out would otherwise be the
+ *                                       reply of the one that came in,
+ *                                       "ct state established"
  *
  * A bound UDP socket and a raw IPPROTO_ESP socket only see a packet after
  * the input hook accepted it, so what the listener prints is what the
@@ -23,6 +29,10 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netlink.h>
 
 static int fam_of(const char *s)
 {
@@ -159,14 +169,58 @@ static int do_send(const char *src, const char *dst)
 	return 0;
 }
 
+/* IPCTNL_MSG_CT_DELETE without a tuple: ctnetlink flushes the table. */
+static int do_ctflush(void)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct nfgenmsg g;
+	} req = {
+		.nh = {
+			.nlmsg_len = sizeof(req),
+			.nlmsg_type = NFNL_SUBSYS_CTNETLINK << 8 |
+				      IPCTNL_MSG_CT_DELETE,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+		},
+		.g = { .nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0 },
+	};
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	char buf[512];
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	ssize_t n;
+
+	if (fd < 0 || sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa,
+			     sizeof(sa)) < 0) {
+		perror("ctflush");
+		return 1;
+	}
+	n = recv(fd, buf, sizeof(buf), 0);
+	close(fd);
+	if (n < (ssize_t)(sizeof(*nh) + sizeof(int)) ||
+	    nh->nlmsg_type != NLMSG_ERROR) {
+		fprintf(stderr, "ctflush: no answer\n");
+		return 1;
+	}
+	/* ENOENT: conntrack was never loaded here, nothing to forget */
+	n = *(int *)NLMSG_DATA(nh);
+	if (n && n != -ENOENT) {
+		fprintf(stderr, "ctflush: %s\n", strerror((int)-n));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "ctflush"))
+		return do_ctflush();
 	if (argc == 5 && !strcmp(argv[1], "listen"))
 		return do_listen(argv[2][0] == '6' ? AF_INET6 : AF_INET,
 				 argv[3], argv[4]);
 	if (argc == 4 && !strcmp(argv[1], "send"))
 		return do_send(argv[2], argv[3]);
 	fprintf(stderr, "usage: nft_probe listen 4|6 READY DONE | "
-			"send SRC DST\n");
+			"send SRC DST | ctflush\n");
 	return 2;
 }

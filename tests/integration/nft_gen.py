@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""nft_gen.py SEED - a random nftables ruleset for test_nft_diff.sh.
+
+The same seed gives the same ruleset.  One to three tables (inet, ip,
+ip6), each with base chains on input and output at random priorities and
+policies, regular chains reached by jump and goto, named sets (hash and
+interval), verdict maps, and rules drawn from the shapes real firewalls
+use around IKE, NAT-T and ESP: addresses and prefixes that hold the peer
+or not, ports as values, sets and ranges, negations, l4proto, ct state,
+interface names, counters and logs, every verdict.  The test does not
+know the answer: it checks that tsnet's evaluator and the kernel, given
+real packets, agree.
+
+Addresses are the test's own (198.18.20.0/24 and fd00:7473:20::/64 hold
+this node .1/::1 and the peer .2/::2), and a few that are neither.
+"""
+import random
+import sys
+
+P4, A4 = "198.18.20.2", "198.18.20.1"
+P6, A6 = "fd00:7473:20::2", "fd00:7473:20::1"
+# Each list: what holds the peer or this node, then what holds neither;
+# one of each never overlaps (interval sets refuse overlaps).
+NEAR4 = [P4, A4, "198.18.20.0/24", "198.18.20.0/30"]
+FAR4 = ["198.18.21.5", "198.18.23.0/28", "198.19.0.0/16"]
+NEAR6 = [P6, A6, "fd00:7473:20::/64", "fd00:7473:20::/126"]
+FAR6 = ["fd00:7473:21::5", "fd00:7473:22::/48", "fd00:7473:23::8/125"]
+# next to the peer, not holding it: for single matches only
+MISS = {"ip": "198.18.20.4/30", "ip6": "fd00:7473:20::8/125"}
+PORTS = ["500", "4500", "{ 500, 4500 }", "400-600", "4000-5000", "22",
+         "!= 500", "!= 4500", "{ 22, 4500 }"]
+VERDICTS = ["accept", "drop", "reject", "continue"]
+
+
+class Gen:
+    def __init__(self, seed):
+        self.r = random.Random(seed)
+
+    def pick(self, seq):
+        return self.r.choice(seq)
+
+    def chance(self, p):
+        return self.r.random() < p
+
+    def l3(self, fam, hook, sets):
+        """An address match for a table of family fam, or ''."""
+        v6 = fam == "ip6" or (fam == "inet" and self.chance(0.35))
+        if fam == "ip":
+            v6 = False
+        kw = "ip6" if v6 else "ip"
+        side = self.pick(["saddr", "daddr"])
+        named = [n for n, t in sets if t == ("ipv6_addr" if v6 else
+                                             "ipv4_addr")]
+        k = self.r.random()
+        if named and k < 0.3:
+            neg = "!= " if self.chance(0.2) else ""
+            return "%s %s %s@%s" % (kw, side, neg, self.pick(named))
+        near, far = (NEAR6, FAR6) if v6 else (NEAR4, FAR4)
+        if k < 0.45:
+            return "%s %s { %s, %s }" % (kw, side, self.pick(near),
+                                         self.pick(far))
+        neg = "!= " if self.chance(0.15) else ""
+        return "%s %s %s%s" % (kw, side, neg,
+                               self.pick(near + far + [MISS[kw]]))
+
+    def l4(self):
+        k = self.r.random()
+        if k < 0.45:
+            return "udp %s %s" % (self.pick(["dport", "dport", "sport"]),
+                                  self.pick(PORTS))
+        if k < 0.6:
+            return "meta l4proto %s" % self.pick(
+                ["esp", "udp", "{ esp, ah }", "tcp", "!= esp"])
+        if k < 0.7:
+            return "th dport %s" % self.pick(["500", "4500", "{ 500, 4500 }"])
+        if k < 0.8:
+            return "tcp dport 22"
+        return ""
+
+    def other(self, hook):
+        k = self.r.random()
+        if k < 0.25:
+            return "ct state %s" % self.pick(
+                ["established,related", "new", "invalid", "!= established"])
+        if k < 0.4:
+            dev = "iifname" if hook == "input" else "oifname"
+            return '%s %s' % (dev, self.pick(['"eth0"', '"lo"',
+                                              '"eth*"', '!= "eth0"']))
+        if k < 0.5:
+            return "meta mark 0x%x" % self.r.randrange(0, 3)
+        return ""
+
+    def verdict(self, chains, regular):
+        k = self.r.random()
+        if chains and k < 0.15:
+            return "%s %s" % (self.pick(["jump", "goto"]), self.pick(chains))
+        if regular and k < 0.25:
+            return "return"
+        return self.pick(VERDICTS)
+
+    def rule(self, fam, hook, sets, maps, chains, regular):
+        parts = []
+        if self.chance(0.6):
+            parts.append(self.l3(fam, hook, sets))
+        if self.chance(0.6):
+            parts.append(self.l4())
+        if self.chance(0.3):
+            parts.append(self.other(hook))
+        if self.chance(0.15):
+            parts.append(self.pick(["counter", "log prefix \"t \""]))
+        parts = [p for p in parts if p]
+        # a verdict map stands alone (or after ct/iif): no protocol or
+        # family of another rule part to conflict with
+        if maps and self.chance(0.12):
+            m = self.pick(maps)
+            kw = "ip6" if m[1] == "ipv6_addr" else "ip"
+            side = self.pick(["saddr", "daddr"])
+            return "%s %s vmap @%s" % (kw, side, m[0])
+        if self.chance(0.1):
+            return "udp dport vmap { 500 : %s, 4500 : %s }" % (
+                self.pick(["accept", "drop"]), self.pick(["accept", "drop"]))
+        return " ".join(parts + [self.verdict(chains, regular)])
+
+    def table(self, fam, name):
+        out = ["table %s %s {" % (fam, name)]
+        sets, maps = [], []
+        v4 = fam in ("ip", "inet")
+        v6 = fam in ("ip6", "inet")
+        for i in range(self.r.randrange(0, 3)):
+            t = "ipv4_addr" if v4 and (not v6 or self.chance(0.5)) \
+                else "ipv6_addr"
+            near, far = (NEAR4, FAR4) if t == "ipv4_addr" else \
+                (NEAR6, FAR6)
+            interval = self.chance(0.5)
+            if not interval:
+                near = [n for n in near if "/" not in n]
+                far = [n for n in far if "/" not in n]
+            elems = [self.pick(near), self.pick(far)]
+            out.append("\tset s%d { type %s;%s elements = { %s }; }" % (
+                i, t, " flags interval;" if interval else "",
+                ", ".join(elems)))
+            sets.append(("s%d" % i, t))
+        if self.chance(0.4):
+            t = "ipv4_addr" if v4 else "ipv6_addr"
+            near, far = (NEAR4, FAR4) if v4 else (NEAR6, FAR6)
+            out.append("\tmap vm { type %s : verdict; elements = { "
+                       "%s : %s, %s : %s }; }" % (
+                           t, self.pick(near[:2]),
+                           self.pick(["accept", "drop"]), far[0],
+                           self.pick(["accept", "drop"])))
+            maps.append(("vm", t))
+        nreg = self.r.randrange(0, 3)
+        regular = ["c%d" % i for i in range(nreg)]
+        # regular chains: jumps only forward, so no loops
+        for i, c in enumerate(regular):
+            out.append("\tchain %s {" % c)
+            for _ in range(self.r.randrange(1, 4)):
+                out.append("\t\t" + self.rule(fam, "input", sets, maps,
+                                              regular[i + 1:], True))
+            out.append("\t}")
+        for hook in ("input", "output"):
+            if hook == "output" and not self.chance(0.5):
+                continue
+            prio = self.pick([-150, -10, 0, 0, 10])
+            pol = "drop" if self.chance(0.35) else "accept"
+            out.append("\tchain %s {" % hook)
+            out.append("\t\ttype filter hook %s priority %d; policy %s;"
+                       % (hook, prio, pol))
+            for _ in range(self.r.randrange(1, 7)):
+                out.append("\t\t" + self.rule(fam, hook, sets, maps,
+                                              regular, False))
+            out.append("\t}")
+        out.append("}")
+        return out
+
+    def ruleset(self):
+        fams = self.r.sample(["inet", "ip", "ip6"], self.r.randrange(1, 4))
+        lines = ["flush ruleset"]
+        for i, fam in enumerate(fams):
+            lines += self.table(fam, "t%d" % i)
+        return "\n".join(lines) + "\n"
+
+
+def main():
+    if len(sys.argv) != 2 or not sys.argv[1].isdigit():
+        sys.stderr.write("usage: nft_gen.py SEED\n")
+        return 2
+    sys.stdout.write(Gen(int(sys.argv[1])).ruleset())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
