@@ -193,7 +193,7 @@ static int targets_of(struct plan *p, struct tsn_nft_ruleset *rs,
 
 /* The same effect as our accepts, for the flows we evaluate: every one of
  * them matches, so the chain is evaluated as if an accept stood at its
- * head (the model itself is not changed: fix.c prints it meanwhile). */
+ * head (the model itself stays the ruleset as read). */
 static int model_insert(struct tsn_nft_ruleset *rs,
 			const struct tsn_fix_insert *t)
 {
