@@ -310,7 +310,8 @@ static int record(const struct tsn_fix_req *req, struct tsn_fix_result *res)
  * table inet tsnet is there and ours, the state file and the flows to
  * every peer. */
 static int prepare(const struct tsn_fix_req *req, struct tsn_nfnl *nl,
-		   bool *exists, struct tsn_fix_state *st, struct plan *p,
+		   bool *exists, struct tsn_fix_state *st,
+		   struct tsn_nft_ruleset *rs, struct plan *p,
 		   struct tsn_fix_result *res)
 {
 	bool ours = false;
@@ -332,7 +333,7 @@ static int prepare(const struct tsn_fix_req *req, struct tsn_nfnl *nl,
 		return -EEXIST;
 	}
 	ret = tsn_fix_state_load(st, res->err, sizeof(res->err));
-	if (!ret && (ret = fix_build_flows(req, p)))
+	if (!ret && (ret = fix_build_flows(req, rs, p)))
 		snprintf(res->err, sizeof(res->err), "cannot list this "
 			 "node's addresses: %s", strerror(-ret));
 	return ret;
@@ -391,11 +392,10 @@ int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_fix_result *res)
 	memset(res, 0, sizeof(*res));
 	ret = read_rs(&rs, res);
 	if (!ret)
-		ret = prepare(req, &nl, &exists, &st, &p, res);
+		ret = prepare(req, &nl, &exists, &st, rs, &p, res);
 	if (!ret)
 		ret = apply_planned(req, res, &nl, rs, &st, &p, exists);
 	tsn_fix_state_free(&st);
-	free(p.flows);
 	free(p.cls);
 	free(p.t);
 	tsn_nfnl_close(&nl);

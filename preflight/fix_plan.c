@@ -55,12 +55,14 @@ static void addr_bytes(const struct tsn_addr *a, uint8_t *out)
 
 /* Six flows (in/out x three protocols) per peer, from the member
  * address of this node of the peer's family. */
-int fix_build_flows(const struct tsn_fix_req *req, struct plan *p)
+int fix_build_flows(const struct tsn_fix_req *req,
+		    struct tsn_nft_ruleset *rs, struct plan *p)
 {
 	static const char *const protos[] = { "udp500", "udp4500", "esp" };
 	struct tsn_addr self[2] = { { 0 }, { 0 } };
 	struct ifaddrs *ifa = NULL;
 	const char *ifname = req->ifname;
+	char name[sizeof(p->flows->ifname)] = "";
 	unsigned idx;
 
 	if (getifaddrs(&ifa) < 0)
@@ -75,7 +77,12 @@ int fix_build_flows(const struct tsn_fix_req *req, struct plan *p)
 			ifname = at;
 	}
 	idx = ifname ? if_nametoindex(ifname) : 0;
-	p->flows = calloc(req->n_members * 6 + 1, sizeof(*p->flows));
+	snprintf(name, sizeof(name), "%s", ifname ? ifname : "");
+	/* In the ruleset's arena (see tsn_nft_alloc): a thousand peers'
+	 * flows are 450 KB, a hundred page faults of fresh malloc memory. */
+	p->flows = req->n_members < SIZE_MAX / 6 / sizeof(*p->flows) ?
+		   tsn_nft_alloc(rs, (req->n_members * 6 + 1) *
+				     sizeof(*p->flows)) : NULL;
 	if (!p->flows) {
 		freeifaddrs(ifa);
 		return -ENOMEM;
@@ -96,8 +103,7 @@ int fix_build_flows(const struct tsn_fix_req *req, struct plan *p)
 				addr_bytes(m, f->peer);
 				if (s->family)
 					addr_bytes(s, f->local);
-				snprintf(f->ifname, sizeof(f->ifname), "%s",
-					 ifname ? ifname : "");
+				memcpy(f->ifname, name, sizeof(f->ifname));
 				f->ifindex = idx;
 			}
 		}
