@@ -2,12 +2,15 @@
 """nft_gen.py SEED - a random nftables ruleset for test_nft_diff.sh.
 
 The same seed gives the same ruleset.  One to three tables (inet, ip,
-ip6), each with base chains on input and output at random priorities and
-policies, regular chains reached by jump and goto, named sets (hash and
-interval), verdict maps, and rules drawn from the shapes real firewalls
-use around IKE, NAT-T and ESP: addresses and prefixes that hold the peer
-or not, ports as values, sets and ranges, negations, l4proto, ct state,
-interface names, counters and logs, every verdict.  The test does not
+ip6), each with base chains on input (and at times prerouting, output,
+postrouting) at random priorities and policies, regular chains reached
+by jump and goto, named sets (hash and interval), verdict maps, and rules
+drawn from the shapes real firewalls use around IKE, NAT-T and ESP:
+addresses and prefixes that hold the peer or not, ports as values, sets,
+ranges and concatenations, negations, l4proto, ip protocol and ip6
+nexthdr, ct state, mark and status, interface names on either path, fib,
+pkttype, limits, marks set and matched, counters and logs, every
+verdict.  The test does not
 know the answer: it checks that tsnet's evaluator and the kernel, given
 real packets, agree.
 
@@ -42,11 +45,8 @@ class Gen:
     def chance(self, p):
         return self.r.random() < p
 
-    def l3(self, fam, hook, sets):
-        """An address match for a table of family fam, or ''."""
-        v6 = fam == "ip6" or (fam == "inet" and self.chance(0.35))
-        if fam == "ip":
-            v6 = False
+    def l3(self, v6, sets):
+        """An address match of the rule's family (v6 or not)."""
         kw = "ip6" if v6 else "ip"
         side = self.pick(["saddr", "daddr"])
         named = [n for n, t in sets if t == ("ipv6_addr" if v6 else
@@ -63,8 +63,15 @@ class Gen:
         return "%s %s %s%s" % (kw, side, neg,
                                self.pick(near + far + [MISS[kw]]))
 
-    def l4(self):
+    def l4(self, v6):
         k = self.r.random()
+        if k < 0.08 and not v6:
+            return "ip protocol %s" % self.pick(["esp", "udp", "!= esp"])
+        if k < 0.12 and v6:
+            return "ip6 nexthdr %s" % self.pick(["esp", "udp"])
+        if k < 0.17 and not v6:
+            return "ip saddr . udp dport { %s . 500, %s . 4500 }" % (
+                self.pick([P4, A4]), self.pick(FAR4[:1] + [P4]))
         if k < 0.45:
             return "udp %s %s" % (self.pick(["dport", "dport", "sport"]),
                                   self.pick(PORTS))
@@ -83,27 +90,43 @@ class Gen:
             return "ct state %s" % self.pick(
                 ["established,related", "new", "invalid", "!= established"])
         if k < 0.4:
-            dev = "iifname" if hook == "input" else "oifname"
+            dev = self.pick(["iifname", "oifname"])
             return '%s %s' % (dev, self.pick(['"eth0"', '"lo"',
                                               '"eth*"', '!= "eth0"']))
         if k < 0.5:
             return "meta mark 0x%x" % self.r.randrange(0, 3)
+        if k < 0.55:
+            return "meta mark set 0x1"
+        if k < 0.6:
+            return self.pick(["limit rate 10/second",
+                              "limit rate over 1/minute"])
+        if k < 0.65:
+            return self.pick(["fib daddr type local", "meta pkttype host",
+                              "ct mark 0x0", "ct status dnat"] +
+                             (["fib saddr . iif oif missing"]
+                              if hook in ("input", "prerouting") else []))
         return ""
 
-    def verdict(self, chains, regular):
+    def verdict(self, chains, regular, hook):
+        # reject only where the kernel allows it (input, output and
+        # the chains they jump to): prerouting and postrouting chains
+        # neither reject nor jump
+        edge = hook in ("prerouting", "postrouting")
         k = self.r.random()
-        if chains and k < 0.15:
+        if chains and not edge and k < 0.15:
             return "%s %s" % (self.pick(["jump", "goto"]), self.pick(chains))
         if regular and k < 0.25:
             return "return"
-        return self.pick(VERDICTS)
+        return self.pick([v for v in VERDICTS if not edge or v != "reject"])
 
     def rule(self, fam, hook, sets, maps, chains, regular):
         parts = []
+        # one family per rule (inet: either), for its l3 and l4 parts
+        v6 = fam == "ip6" or (fam == "inet" and self.chance(0.35))
         if self.chance(0.6):
-            parts.append(self.l3(fam, hook, sets))
+            parts.append(self.l3(v6, sets))
         if self.chance(0.6):
-            parts.append(self.l4())
+            parts.append(self.l4(v6))
         if self.chance(0.3):
             parts.append(self.other(hook))
         if self.chance(0.15):
@@ -119,7 +142,7 @@ class Gen:
         if self.chance(0.1):
             return "udp dport vmap { 500 : %s, 4500 : %s }" % (
                 self.pick(["accept", "drop"]), self.pick(["accept", "drop"]))
-        return " ".join(parts + [self.verdict(chains, regular)])
+        return " ".join(parts + [self.verdict(chains, regular, hook)])
 
     def table(self, fam, name):
         out = ["table %s %s {" % (fam, name)]
@@ -155,11 +178,12 @@ class Gen:
         for i, c in enumerate(regular):
             out.append("\tchain %s {" % c)
             for _ in range(self.r.randrange(1, 4)):
-                out.append("\t\t" + self.rule(fam, "input", sets, maps,
+                out.append("\t\t" + self.rule(fam, "regular", sets, maps,
                                               regular[i + 1:], True))
             out.append("\t}")
-        for hook in ("input", "output"):
-            if hook == "output" and not self.chance(0.5):
+        for hook in ("prerouting", "input", "output", "postrouting"):
+            if hook != "input" and not self.chance(0.5 if hook == "output"
+                                                   else 0.25):
                 continue
             prio = self.pick([-150, -10, 0, 0, 10])
             pol = "drop" if self.chance(0.35) else "accept"
