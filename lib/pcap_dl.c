@@ -1,6 +1,6 @@
 /* pcap_dl.c - libpcap, opened when a capture starts.
  *
- * Debian's libpcap brings libdbus, libsystemd, libgcrypt and six more
+ * Debian's libpcap brings libdbus, libsystemd, libgcrypt and five more
  * libraries with it: linked in, the dynamic loader maps and relocates
  * them at every start of tsnet, about 2 ms on this project's machines,
  * paid by each `tsnet agent ...` a rollout runs on every node although
