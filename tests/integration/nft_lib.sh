@@ -138,7 +138,6 @@ load() {
 	ip netns exec "$A" nft -f "$1"
 }
 
-
 # agrees NAME FAMILY: each decidable verdict of the six flows is what the
 # real packets do.  Counts into AGREE_DECIDED and AGREE_UNDECIDABLE, and
 # AGREE_SEEN collects the verdicts (a differential test must see both).
