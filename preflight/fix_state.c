@@ -201,22 +201,6 @@ static const char *hook_name(const struct tsn_nft_chain *c)
 	return c->hook < ARRAY_SIZE(inet) ? inet[c->hook] : "?";
 }
 
-/* One rule on a line: its expressions as the kernel runs them. */
-static int rule_text(const struct tsn_nft_rule *r, struct tsn_buf *b)
-{
-	int ret = tsn_buf_printf(b, "\t\thandle %llu:",
-				 (unsigned long long)r->handle);
-
-	for (size_t i = 0; i < r->n_exprs && !ret; i++) {
-		ret = tsn_buf_puts(b, i ? "; " : " ");
-		if (!ret)
-			ret = tsn_nft_expr_text(r->exprs[i], b);
-	}
-	if (!ret && r->comment)
-		ret = tsn_buf_printf(b, "  # \"%s\"", r->comment);
-	return ret ? ret : tsn_buf_puts(b, "\n");
-}
-
 /* Hand what b holds to out once it is this big, and start again: ten
  * thousand rules of text need not all be in memory at once. */
 #define TEXT_FLUSH (64 * 1024)
@@ -238,7 +222,9 @@ static int flush(struct tsn_buf *b, struct tsn_atomic *out)
 int tsn_fix_ruleset_text(const struct tsn_nft_ruleset *rs, struct tsn_buf *b,
 			 struct tsn_atomic *out)
 {
-	int ret = tsn_buf_printf(b, "# ruleset before tsnet preflight --fix: "
+	struct tsn_nft_text_cache *cache = tsn_nft_text_cache_new();
+	int ret = !cache ? -ENOMEM :
+		  tsn_buf_printf(b, "# ruleset before tsnet preflight --fix: "
 				 "%zu tables, %zu chains, %zu rules, %zu sets"
 				 "\n# values are hex bytes as the kernel "
 				 "compares them\n", rs->n_tables,
@@ -260,7 +246,7 @@ int tsn_fix_ruleset_text(const struct tsn_nft_ruleset *rs, struct tsn_buf *b,
 		if (!ret)
 			ret = tsn_buf_puts(b, "\n");
 		for (size_t k = 0; k < c->n_rules && !ret; k++)
-			if (!(ret = rule_text(&c->rules[k], b)))
+			if (!(ret = tsn_nft_rule_text(&c->rules[k], cache, b)))
 				ret = flush(b, out);
 	}
 	for (size_t i = 0; i < rs->n_sets && !ret; i++) {
@@ -290,6 +276,7 @@ int tsn_fix_ruleset_text(const struct tsn_nft_ruleset *rs, struct tsn_buf *b,
 		ret = tsn_atomic_write(out, b->p, b->len);
 		b->len = 0;
 	}
+	free(cache);
 	return ret;
 }
 

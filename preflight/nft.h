@@ -211,6 +211,13 @@ struct tsn_buf;
 int tsn_nft_expr_text(const struct tsn_nft_expr *e, struct tsn_buf *b);
 int tsn_nft_elem_text(const struct tsn_nft_set *s,
 		      const struct tsn_nft_elem *el, struct tsn_buf *b);
+/* Rule r as one line ("\t\thandle 2: ...; accept  # \"comment\"\n").
+ * The cache (NULL or from tsn_nft_text_cache_new(), freed with free())
+ * keeps the text of the expressions rules share. */
+struct tsn_nft_text_cache;
+struct tsn_nft_text_cache *tsn_nft_text_cache_new(void);
+int tsn_nft_rule_text(const struct tsn_nft_rule *r,
+		      struct tsn_nft_text_cache *c, struct tsn_buf *b);
 /* The ruleset's arena: n bytes, 8-aligned, zeroed, freed with the
  * ruleset.  Tens of thousands of rules arrive in one dump; one malloc
  * per rule, interleaved with libnftnl's short-lived blocks, was most of

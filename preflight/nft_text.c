@@ -10,6 +10,8 @@
  * Hand-made rather than printf'd: a ruleset of 10,000 rules is 90,000
  * expressions, written on every first --fix.
  */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/netfilter.h>
@@ -18,17 +20,21 @@
 #include "lib/util.h"
 #include "preflight/nft.h"
 
-/* Appends to b; the first failure (ENOMEM) sticks and the rest are
- * skipped, so a line is written as a plain sequence of puts. */
+/* One expression's or element's text, made on the stack and appended
+ * to the caller's buffer at once (a call per piece was most of the
+ * time).  The longest there can be (two 64-byte values in hex, a 256-byte
+ * name) fits; anything longer would be cut, never overrun. */
 struct out {
-	struct tsn_buf *b;
-	int err;
+	char s[1024];
+	size_t n;
 };
 
 static void add(struct out *o, const char *s, size_t n)
 {
-	if (!o->err)
-		o->err = tsn_buf_add(o->b, s, n);
+	if (n > sizeof(o->s) - o->n)
+		n = sizeof(o->s) - o->n;
+	memcpy(o->s + o->n, s, n);
+	o->n += n;
 }
 
 static void put(struct out *o, const char *s)
@@ -49,7 +55,6 @@ static void put_uint(struct out *o, unsigned long v)
 static void put_hex(struct out *o, const uint8_t *p, size_t n)
 {
 	static const char digit[] = "0123456789abcdef";
-	char s[2 * TSN_NFT_DATA_MAX];
 
 	if (!p || !n) {
 		put(o, "-");
@@ -57,11 +62,12 @@ static void put_hex(struct out *o, const uint8_t *p, size_t n)
 	}
 	if (n > TSN_NFT_DATA_MAX)
 		n = TSN_NFT_DATA_MAX;
+	if (2 * n > sizeof(o->s) - o->n)
+		n = (sizeof(o->s) - o->n) / 2;
 	for (size_t i = 0; i < n; i++) {
-		s[2 * i] = digit[p[i] >> 4];
-		s[2 * i + 1] = digit[p[i] & 15];
+		o->s[o->n++] = digit[p[i] >> 4];
+		o->s[o->n++] = digit[p[i] & 15];
 	}
-	add(o, s, 2 * n);
 }
 
 /* A register byte offset as the kernel numbers it: 0 the verdict, 1-4
@@ -111,8 +117,9 @@ static void put_data2(struct out *o, const struct tsn_nft_expr *e)
 
 int tsn_nft_expr_text(const struct tsn_nft_expr *e, struct tsn_buf *b)
 {
-	struct out o = { .b = b };
+	struct out o;
 
+	o.n = 0;
 	switch (e->op) {
 	case TSN_NFT_PAYLOAD:
 	case TSN_NFT_META:
@@ -196,21 +203,22 @@ int tsn_nft_expr_text(const struct tsn_nft_expr *e, struct tsn_buf *b)
 	default:	/* counter, log, reject, xt, ...: the label says it */
 		put_name(&o, e);
 	}
-	return o.err;
+	return tsn_buf_add(b, o.s, o.n);
 }
 
 int tsn_nft_elem_text(const struct tsn_nft_set *s,
 		      const struct tsn_nft_elem *el, struct tsn_buf *b)
 {
-	struct out o = { .b = b };
+	struct out o;
 
+	o.n = 0;
 	put_hex(&o, el->lo, s->key_len);
 	if (el->hi && el->lo && memcmp(el->lo, el->hi, s->key_len)) {
 		put(&o, "-");
 		put_hex(&o, el->hi, s->key_len);
 	}
 	if (!(s->flags & NFT_SET_MAP))
-		return o.err;
+		return tsn_buf_add(b, o.s, o.n);
 	put(&o, " : ");
 	if (s->data_type == TSN_NFT_VERDICT_DATA) {
 		put(&o, verdict_name(el->verdict));
@@ -221,5 +229,67 @@ int tsn_nft_elem_text(const struct tsn_nft_set *s,
 	} else {
 		put_hex(&o, el->data, s->data_len);
 	}
-	return o.err;
+	return tsn_buf_add(b, o.s, o.n);
+}
+
+/* Expressions' text by expression: the reader shares one expression
+ * among all the rules that have the same bytes, so of a 10,000-rule
+ * ruleset's 90,000 most are a few dozen, written once here. */
+#define CACHE_SLOTS 512
+#define CACHE_TEXT 54
+
+struct tsn_nft_text_cache {
+	struct {
+		const struct tsn_nft_expr *e;
+		uint8_t len;
+		char s[CACHE_TEXT];
+	} slot[CACHE_SLOTS];
+};
+
+struct tsn_nft_text_cache *tsn_nft_text_cache_new(void)
+{
+	return calloc(1, sizeof(struct tsn_nft_text_cache));
+}
+
+static int expr_cached(const struct tsn_nft_expr *e,
+		       struct tsn_nft_text_cache *c, struct tsn_buf *b)
+{
+	size_t k = ((uintptr_t)e / sizeof(*e)) % CACHE_SLOTS, at = b->len;
+	int ret;
+
+	if (c && c->slot[k].e == e)
+		return tsn_buf_add(b, c->slot[k].s, c->slot[k].len);
+	ret = tsn_nft_expr_text(e, b);
+	if (!ret && c && b->len - at <= CACHE_TEXT) {
+		c->slot[k].e = e;
+		c->slot[k].len = (uint8_t)(b->len - at);
+		memcpy(c->slot[k].s, b->p + at, b->len - at);
+	}
+	return ret;
+}
+
+int tsn_nft_rule_text(const struct tsn_nft_rule *r,
+		      struct tsn_nft_text_cache *c, struct tsn_buf *b)
+{
+	struct out o;
+	int ret;
+
+	o.n = 0;
+	put(&o, "\t\thandle ");
+	put_uint(&o, r->handle);
+	put(&o, ":");
+	ret = tsn_buf_add(b, o.s, o.n);
+	for (size_t i = 0; i < r->n_exprs && !ret; i++) {
+		ret = tsn_buf_add(b, i ? "; " : " ", i ? 2 : 1);
+		if (!ret)
+			ret = expr_cached(r->exprs[i], c, b);
+	}
+	if (!ret && r->comment) {
+		o.n = 0;
+		put(&o, "  # \"");
+		put(&o, r->comment);
+		put(&o, "\"");
+		ret = tsn_buf_add(b, o.s, o.n);
+	}
+	return ret ? ret : tsn_buf_add(b, "\n", 1);
 }

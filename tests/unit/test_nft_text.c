@@ -104,3 +104,27 @@ Test(nft_text, set_elements_as_ranges_and_map_data)
 	cr_assert_str_eq(b.p, "0a000000-0a0000ff, c0000207, c0000207 : "
 			 "jump sub");
 }
+
+/* A rule's line, and the same line again from the cache of shared
+ * expressions' text. */
+Test(nft_text, rule_lines_with_and_without_the_cache)
+{
+	struct tsn_nft_chain *c = input(NF_DROP);
+	struct tsn_nft_rule *r = rule(c, 42, "no esp");
+	struct tsn_nft_text_cache *cache = tsn_nft_text_cache_new();
+	static const char want[] = "\t\thandle 42: meta l4proto => reg 1; "
+				   "cmp eq reg 1 32; drop  # \"no esp\"\n";
+
+	cr_assert(cache);
+	meta(r, NFT_META_L4PROTO, R1);
+	r->exprs[0]->label = NULL;
+	cmp8(r, R1, IPPROTO_ESP);
+	verdict(r, NF_DROP, NULL);
+	for (int pass = 0; pass < 3; pass++) {
+		b.len = 0;
+		cr_assert_eq(tsn_nft_rule_text(r, pass ? cache : NULL, &b), 0);
+		cr_assert_eq(tsn_buf_add(&b, "", 0), 0);
+		cr_assert_str_eq(b.p, want, "pass %d", pass);
+	}
+	free(cache);
+}
