@@ -22,8 +22,8 @@
 
 #include "enable/ipsec.h"
 #include "lib/inventory.h"
-#include "lib/pcap_dl.h"
 #include "lib/json.h"
+#include "lib/pcap_dl.h"
 #include "probe/packet.h"
 
 #define SNAPLEN 256
