@@ -195,13 +195,23 @@ print(json.dumps({"inventory": open(sys.argv[2]).read(), "node": "n1",
 }
 state_key_id() { x n1 cat /var/lib/tsnet/ipsec.json 2>/dev/null |
 	sed -n 's/.*"key_id":"\([0-9a-f]*\)".*/\1/p'; }
+charon_start() {	# charon_start NODE: charon up, its VICI answering
+	x "$1" sh -c 'setsid /usr/lib/ipsec/charon </dev/null >/dev/null 2>&1 &'
+	for _ in $(seq 100); do
+		x "$1" swanctl --version >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+}
+charon_stop() {		# charon_stop NODE: killed, its pid file gone
+	x "$1" sh -c 'kill "$(cat /run/charon.pid)"'
+	for _ in $(seq 100); do
+		x "$1" test -e /run/charon.pid || break
+		sleep 0.1
+	done
+}
 # n1's charon runs before tsnet (not tsnet's to stop: the key it loads
 # must be unloaded), and holds a key someone else loaded over VICI
-x n1 sh -c 'setsid /usr/lib/ipsec/charon </dev/null >/dev/null 2>&1 &'
-for _ in $(seq 100); do
-	x n1 swanctl --version >/dev/null 2>&1 && break
-	sleep 0.1
-done
+charon_start n1
 OTHER=$(x n1 "$VK" load "$WORK/tca/other.key")
 assert_match "x509: someone else's key loaded over VICI" '^[0-9a-f]{40}$' "$OTHER"
 out=$(xreq n1 | x n1 "$T" agent ipsec-apply 2>&1)
@@ -275,35 +285,15 @@ keys=$(x n1 "$VK" list)
 assert_nomatch "x509 rollback: the key unloaded" "$KID" "$keys"
 assert_match "x509 rollback: the other key stays" "$OTHER" "$keys"
 # a key already gone (charon restarted) is no error
-x n1 sh -c 'kill "$(cat /run/charon.pid)"'
-for _ in $(seq 100); do
-	x n1 test -e /run/charon.pid || break
-	sleep 0.1
-done
-x n1 sh -c 'setsid /usr/lib/ipsec/charon </dev/null >/dev/null 2>&1 &'
-for _ in $(seq 100); do
-	x n1 swanctl --version >/dev/null 2>&1 && break
-	sleep 0.1
-done
+charon_stop n1
+charon_start n1
 xreq n1 | x n1 "$T" agent ipsec-apply >>"$ALL_OUT" 2>&1
-x n1 sh -c 'kill "$(cat /run/charon.pid)"'
-for _ in $(seq 100); do
-	x n1 test -e /run/charon.pid || break
-	sleep 0.1
-done
-x n1 sh -c 'setsid /usr/lib/ipsec/charon </dev/null >/dev/null 2>&1 &'
-for _ in $(seq 100); do
-	x n1 swanctl --version >/dev/null 2>&1 && break
-	sleep 0.1
-done
+charon_stop n1
+charon_start n1
 out=$(x n1 "$T" agent ipsec-remove 2>&1)
 echo "$out" >>"$ALL_OUT"
 assert_match "x509 remove after charon restarted: ok" '"ok":true' "$out"
-x n1 sh -c 'kill "$(cat /run/charon.pid)"'
-for _ in $(seq 100); do
-	x n1 test -e /run/charon.pid || break
-	sleep 0.1
-done
+charon_stop n1
 
 echo "# enable-ipsec --auth x509 (IKE with certificates; CHILD_SAs cannot install here)"
 TSNET_CA_DIR=$WORK/ca "$T" -c "$INV" enable-ipsec --auth x509 --timeout 10 \
