@@ -106,18 +106,16 @@ int tsn_conf_swanctl(const struct tsn_node_conf *c, struct tsn_buf *out)
 	return tsn_buf_puts(out, "}\n");
 }
 
-static int put_hex(struct tsn_buf *b, const uint8_t *p, size_t n)
+/* The key in hex; the stack copy is wiped. */
+static int put_psk(struct tsn_buf *b, const uint8_t *psk)
 {
-	static const char hex[] = "0123456789abcdef";
-	char pair[2];
+	char h[2 * TSN_PSK_LEN];
+	int ret;
 
-	for (size_t i = 0; i < n; i++) {
-		pair[0] = hex[p[i] >> 4];
-		pair[1] = hex[p[i] & 15];
-		if (tsn_buf_add(b, pair, 2) < 0)
-			return -ENOMEM;
-	}
-	return 0;
+	tsn_hex(h, psk, TSN_PSK_LEN);
+	ret = tsn_buf_add(b, h, sizeof(h));
+	tsn_memzero(h, sizeof(h));
+	return ret;
 }
 
 int tsn_conf_swanctl_secrets(const struct tsn_node_conf *c,
@@ -138,7 +136,7 @@ int tsn_conf_swanctl_secrets(const struct tsn_node_conf *c,
 					  "\t\tid-remote = %s\n"
 					  "\t\tsecret = 0x", p->peer->name,
 					  local, remote)) < 0 ||
-		    (ret = put_hex(out, p->psk, TSN_PSK_LEN)) < 0 ||
+		    (ret = put_psk(out, p->psk)) < 0 ||
 		    (ret = tsn_buf_puts(out, "\n\t}\n")) < 0)
 			return ret;
 	}
@@ -182,7 +180,7 @@ int tsn_conf_legacy(const struct tsn_node_conf *c, struct tsn_buf *conf,
 			return ret;
 		if ((ret = tsn_buf_printf(secrets, "%s %s : PSK 0x", local,
 					  remote)) < 0 ||
-		    (ret = put_hex(secrets, p->psk, TSN_PSK_LEN)) < 0 ||
+		    (ret = put_psk(secrets, p->psk)) < 0 ||
 		    (ret = tsn_buf_puts(secrets, "\n")) < 0)
 			return ret;
 	}

@@ -170,17 +170,13 @@ out:
 int tsn_plan_hash(const struct tsn_inventory *inv,
 		  const char *const *encap_pairs, size_t n, char out[65])
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t d[TSN_SHA256_LEN];
 	struct tsn_buf t = { 0 };
 	int ret = hash_text(inv, encap_pairs, n, &t);
 
 	if (ret == 0) {
 		tsn_sha256(t.p, t.len, d);
-		for (size_t i = 0; i < TSN_SHA256_LEN; i++) {
-			out[2 * i] = hex[d[i] >> 4];
-			out[2 * i + 1] = hex[d[i] & 15];
-		}
+		tsn_hex(out, d, TSN_SHA256_LEN);
 		out[64] = '\0';
 	}
 	tsn_buf_free(&t);
@@ -190,12 +186,7 @@ int tsn_plan_hash(const struct tsn_inventory *inv,
 void tsn_psk_hex(const uint8_t psk[TSN_PSK_LEN],
 		 char out[2 * TSN_PSK_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < TSN_PSK_LEN; i++) {
-		out[2 * i] = hex[psk[i] >> 4];
-		out[2 * i + 1] = hex[psk[i] & 15];
-	}
+	tsn_hex(out, psk, TSN_PSK_LEN);
 	out[2 * TSN_PSK_LEN] = '\0';
 }
 

@@ -182,6 +182,16 @@ void tsn_buf_wipe(struct tsn_buf *b)
 	tsn_buf_free(b);
 }
 
+void tsn_hex(char *out, const uint8_t *p, size_t n)
+{
+	static const char digit[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digit[p[i] >> 4];
+		out[2 * i + 1] = digit[p[i] & 15];
+	}
+}
+
 void tsn_memzero(void *p, size_t n)
 {
 	volatile unsigned char *v = p;

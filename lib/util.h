@@ -82,6 +82,9 @@ int tsn_mkdir_p(const char *path, mode_t mode);
 /* Levenshtein distance, for "did you mean" suggestions. */
 unsigned tsn_edit_distance(const char *a, const char *b);
 
+/* p[0..n) as 2n lowercase hex digits at out (no NUL written). */
+void tsn_hex(char *out, const uint8_t *p, size_t n);
+
 /* Wipe memory the compiler may not optimise away (keys). */
 void tsn_memzero(void *p, size_t n);
 

@@ -54,8 +54,6 @@ static void put_uint(struct out *o, unsigned long v)
 
 static void put_hex(struct out *o, const uint8_t *p, size_t n)
 {
-	static const char digit[] = "0123456789abcdef";
-
 	if (!p || !n) {
 		put(o, "-");
 		return;
@@ -64,10 +62,8 @@ static void put_hex(struct out *o, const uint8_t *p, size_t n)
 		n = TSN_NFT_DATA_MAX;
 	if (2 * n > sizeof(o->s) - o->n)
 		n = (sizeof(o->s) - o->n) / 2;
-	for (size_t i = 0; i < n; i++) {
-		o->s[o->n++] = digit[p[i] >> 4];
-		o->s[o->n++] = digit[p[i] & 15];
-	}
+	tsn_hex(o->s + o->n, p, n);
+	o->n += 2 * n;
 }
 
 /* A register byte offset as the kernel numbers it: 0 the verdict, 1-4

@@ -168,3 +168,13 @@ Test(cur, bounds)
 	cr_assert_eq(cur_skip(&c, 1), -1);
 	cr_assert_eq(cur_sub(&c, 1, &sub), -1);
 }
+
+Test(util, hex_is_lowercase_pairs_without_nul)
+{
+	static const uint8_t b[] = { 0x00, 0x0f, 0xa0, 0xff, 0x5c };
+	char out[12];
+
+	memset(out, '#', sizeof(out));
+	tsn_hex(out, b, sizeof(b));
+	cr_assert_eq(memcmp(out, "000fa0ff5c##", 12), 0, "%.12s", out);
+}
