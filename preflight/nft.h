@@ -244,8 +244,9 @@ struct tsn_nft_chain *tsn_nft_chain_find(struct tsn_nft_ruleset *rs,
 struct tsn_nft_set *tsn_nft_set_find(struct tsn_nft_ruleset *rs, int family,
 				     const char *table, const char *name);
 /* Sort chains and sets by (family, table, name) for the finders.  Done
- * lazily by them; loops over rs->chains call it first so the order does
- * not change under them. */
+ * lazily by them; a loop over rs->chains or rs->sets that calls a finder
+ * calls this first, or the order changes under it (the reader's walk
+ * over the sets for their elements once lost an anonymous set's). */
 void tsn_nft_sort(struct tsn_nft_ruleset *rs);
 /* Resolve jumps and set references, build and sort set intervals. */
 int tsn_nft_finish(struct tsn_nft_ruleset *rs);
