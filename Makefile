@@ -11,7 +11,7 @@ WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-align -Wwrite-strings \
 	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wundef \
 	-Wno-unused-parameter -Werror
 CFLAGS ?= -O2 -g
-override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -I. \
+override CFLAGS += -std=gnu11 -pthread $(WARN) -D_GNU_SOURCE -I. \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libpcap is opened when a capture starts (lib/pcap_dl.c): the program
 # takes only its header; the unit tests read capture files with it.

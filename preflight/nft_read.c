@@ -1,25 +1,17 @@
-/* nft_read.c - dump the nf_tables ruleset of this network namespace.
+/* nft_read.c - one message of an nf_tables dump into the model.
  *
- * Tables, chains, sets, each set's elements, then rules, each with an
- * NLM_F_DUMP request over one NETLINK_NETFILTER socket.  Tables,
- * chains, sets and elements are validated (nft_valid.c), then parsed by
- * libnftnl; rules are read straight from their attributes, each checked
- * as it is read (nft_rule.c, nft_conv.c).  The ruleset generation is read
- * before and after; if it moved, the dump is not one ruleset and is taken
- * again.  Reading needs CAP_NET_ADMIN; without it nfnetlink answers
- * -EPERM, which is passed up as is so the caller can say so.
+ * Tables, chains, sets and elements are validated (nft_valid.c), then
+ * parsed by libnftnl; rules are read straight from their attributes, each
+ * checked as it is read (nft_rule.c, nft_conv.c).  The dumps themselves
+ * are nft_fetch.c's.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
-#include <libnftnl/common.h>
-#include <libnftnl/gen.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
@@ -30,7 +22,6 @@
 #include "preflight/nft_conv.h"
 
 #define ELEMS_MAX 2000000	/* per set: beyond this, undecidable */
-#define READ_TRIES 3
 
 static int parse_table(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh)
 {
@@ -255,187 +246,4 @@ int tsn_nft_parse_msg(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh)
 	default:
 		return 0;	/* not ours to read: skip */
 	}
-}
-
-struct dump_ctx {
-	struct tsn_nft_ruleset *rs;
-	uint32_t gen;
-	int err;
-};
-
-static int dump_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct dump_ctx *d = data;
-
-	d->err = tsn_nft_parse_msg(d->rs, nlh);
-	return d->err ? MNL_CB_ERROR : MNL_CB_OK;
-}
-
-static int gen_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct dump_ctx *d = data;
-	struct nftnl_gen *g = nftnl_gen_alloc();
-
-	if (!g)
-		return MNL_CB_ERROR;
-	if (nftnl_gen_nlmsg_parse(nlh, g) < 0) {
-		d->err = -EINVAL;
-		nftnl_gen_free(g);
-		return MNL_CB_ERROR;
-	}
-	d->gen = nftnl_gen_get_u32(g, NFTNL_GEN_ID);
-	nftnl_gen_free(g);
-	return MNL_CB_OK;
-}
-
-struct nl {
-	struct mnl_socket *sk;
-	uint32_t portid, seq;
-	char *buf;
-	size_t len;
-};
-
-/* Send one request and run every reply through cb until done. */
-static int request(struct nl *nl, uint16_t type, uint16_t flags,
-		   const struct nftnl_set *set, mnl_cb_t cb,
-		   struct dump_ctx *d)
-{
-	struct nlmsghdr *nlh;
-	uint32_t seq = ++nl->seq;
-	ssize_t n;
-	int ret;
-
-	nlh = nftnl_nlmsg_build_hdr(nl->buf, type, set ?
-			(uint16_t)nftnl_set_get_u32(set, NFTNL_SET_FAMILY) :
-			NFPROTO_UNSPEC, (flags & NLM_F_DUMP) ? flags :
-			flags | NLM_F_ACK, seq);
-	if (set)
-		nftnl_set_elems_nlmsg_build_payload(nlh,
-						    (struct nftnl_set *)set);
-	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	d->err = 0;
-	for (;;) {
-		n = mnl_socket_recvfrom(nl->sk, nl->buf, nl->len);
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(nl->buf, (size_t)n, seq, nl->portid, cb, d);
-		if (ret < 0)
-			return d->err ? d->err : -errno;
-		if (ret == MNL_CB_STOP)
-			return 0;
-	}
-}
-
-static int dump_elems(struct nl *nl, struct dump_ctx *d)
-{
-	struct tsn_nft_ruleset *rs = d->rs;
-	int ret = 0;
-
-	/* Sorted first: each reply finds its set with tsn_nft_set_find(),
-	 * which sorts the array it is walked by.  Sorting after the first
-	 * reply reordered it under this loop: a named set declared before
-	 * an anonymous one ("allowed" after "__set0") was asked for twice
-	 * and the other never, so "udp dport { 500, 4500 }" matched
-	 * nothing. */
-	tsn_nft_sort(rs);
-	for (size_t i = 0; i < rs->n_sets && !ret; i++) {
-		struct nftnl_set *s = nftnl_set_alloc();
-
-		if (!s)
-			return -ENOMEM;
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, rs->sets[i]->table);
-		nftnl_set_set_str(s, NFTNL_SET_NAME, rs->sets[i]->name);
-		nftnl_set_set_u32(s, NFTNL_SET_FAMILY,
-				  (uint32_t)rs->sets[i]->family);
-		ret = request(nl, NFT_MSG_GETSETELEM, NLM_F_DUMP, s, dump_cb,
-			      d);
-		nftnl_set_free(s);
-	}
-	return ret;
-}
-
-static int read_once(struct nl *nl, struct tsn_nft_ruleset *rs,
-		     const char **what, bool *moved)
-{
-	static const struct {
-		uint16_t type;
-		const char *what;
-	} dumps[] = {
-		{ NFT_MSG_GETTABLE, "tables" },
-		{ NFT_MSG_GETCHAIN, "chains" },
-		{ NFT_MSG_GETSET, "sets" },
-		{ 0, "set elements" },
-		{ NFT_MSG_GETRULE, "rules" },
-	};
-	struct dump_ctx d = { .rs = rs };
-	uint32_t gen;
-	int ret;
-
-	*what = "ruleset generation";
-	ret = request(nl, NFT_MSG_GETGEN, 0, NULL, gen_cb, &d);
-	if (ret)
-		return ret;
-	gen = d.gen;
-	for (size_t i = 0; i < ARRAY_SIZE(dumps); i++) {
-		*what = dumps[i].what;
-		ret = dumps[i].type ? request(nl, dumps[i].type, NLM_F_DUMP,
-					      NULL, dump_cb, &d) :
-				      dump_elems(nl, &d);
-		if (ret)
-			return ret;
-	}
-	*what = "ruleset generation";
-	ret = request(nl, NFT_MSG_GETGEN, 0, NULL, gen_cb, &d);
-	*moved = !ret && d.gen != gen;
-	return ret;
-}
-
-int tsn_nft_read(struct tsn_nft_ruleset **out, char *err, size_t errlen)
-{
-	struct nl nl = { .len = 1 << 17 };
-	struct tsn_nft_ruleset *rs = NULL;
-	const char *what = "netlink socket";
-	int rcvbuf = 1 << 22, ret = -ENOMEM;
-	bool moved = true;
-
-	*out = NULL;
-	nl.buf = malloc(nl.len);
-	if (!nl.buf)
-		goto out;
-	nl.sk = mnl_socket_open(NETLINK_NETFILTER);
-	if (!nl.sk || mnl_socket_bind(nl.sk, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	/* A 100,000-element set dumps faster than we parse: room. */
-	setsockopt(mnl_socket_get_fd(nl.sk), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-		   sizeof(rcvbuf));
-	nl.portid = mnl_socket_get_portid(nl.sk);
-	nl.seq = (uint32_t)time(NULL);
-	for (int i = 0; i < READ_TRIES && moved; i++) {
-		tsn_nft_ruleset_free(rs);
-		ret = -ENOMEM;
-		rs = tsn_nft_ruleset_new();
-		if (!rs)
-			goto out;
-		ret = read_once(&nl, rs, &what, &moved);
-		if (ret)
-			goto out;
-	}
-	what = "ruleset";
-	ret = moved ? -EAGAIN : tsn_nft_finish(rs);
-out:
-	if (ret == -EPERM)
-		what = "ruleset";	/* whichever dump asked first */
-	if (ret && err)
-		snprintf(err, errlen, "cannot read %s", what);
-	if (ret)
-		tsn_nft_ruleset_free(rs);
-	else
-		*out = rs;
-	if (nl.sk)
-		mnl_socket_close(nl.sk);
-	free(nl.buf);
-	return ret;
 }

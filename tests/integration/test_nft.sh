@@ -144,6 +144,44 @@ assert_match "10k rules: all of them read" '"rules":10001' "$json"
 fast "10k rules" "$json"
 expect big-rules 4 "in/udp500=drop~last rule" in/udp4500=accept in/esp=accept
 
+# The answer without the timings, which differ from run to run.
+untimed() { sed -E 's/,?"(read|eval)(_cpu)?_ms":[0-9.e+-]+//g'; }
+
+echo "# the reader without a thread, and while the ruleset changes (at ${SECONDS}s)"
+# The rules are parsed while a thread receives them; where no thread can
+# be had (RLIMIT_NPROC reached) the reader parses them itself.
+out=$(ip netns exec "$A" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	--inh-caps=+net_admin --ambient-caps=+net_admin \
+	bash -c 'ulimit -u 1 && exec "$0" agent nft-eval "$@"' "$TSNET" $P4 2>&1)
+assert_eq "no thread to be had: the same answer" \
+	"$(printf '%s' "$json" | untimed)" "$(printf '%s' "$out" | untimed)"
+# A change during the read moves the ruleset generation, or marks the
+# dump interrupted (NLM_F_DUMP_INTR, which once ended the read with
+# "Interrupted system call"): the read is taken again, three tries, with
+# a new thread each time.  Every run gives the answer of the 10,000
+# rules, or says the ruleset kept changing.
+ip netns exec "$A" bash -c 'while :; do nft add table ip churn
+	nft delete table ip churn; sleep 0.05; done' &
+churn=$!
+same=0 busy=0 other=0
+for _ in $(seq 12); do
+	out=$(ip netns exec "$A" "$TSNET" agent nft-eval $P4 2>&1)
+	if [ "$(printf '%s' "$out" | untimed | sed 's/.*"flows"//')" = \
+	     "$(printf '%s' "$json" | untimed | sed 's/.*"flows"//')" ]; then
+		same=$((same + 1))
+	elif [ "$out" = "tsnet: agent nft-eval: cannot read ruleset: it kept changing while it was read: Resource temporarily unavailable" ]; then
+		busy=$((busy + 1))
+	else
+		other=$((other + 1))
+		printf '%s\n' "$out" | head -c 300
+	fi
+done
+kill "$churn"
+wait "$churn" 2>/dev/null
+assert_eq "under churn: the answer or 'try again', nothing else" 0 "$other"
+assert_match "under churn: most reads answer ($same answered, $busy busy)" \
+	'^([6-9]|1[0-2])$' "$same"
+
 echo "# a 100,000-element set and 16,000 intervals (at ${SECONDS}s)"
 topo && big_set 100000 >"$BIN/set.nft" && load "$BIN/set.nft"
 json=$(ip netns exec "$A" "$TSNET" agent nft-eval $P4)
