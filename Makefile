@@ -124,7 +124,8 @@ DEPS := build-essential pkg-config libnftnl-dev libmnl-dev libpcap-dev \
 	strongswan-pki libstrongswan-standard-plugins qemu-system-x86 \
 	linux-image-amd64 busybox-static cpio iputils-ping openssh-server \
 	openssh-client ike-scan nmap tshark shellcheck clang valgrind iproute2 \
-	kmod procps psmisc util-linux jq python3 iptables bc bash-completion
+	kmod procps psmisc util-linux jq python3 iptables bc bash-completion \
+	strace
 deps:
 	@missing=$$(for p in $(DEPS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
