@@ -148,6 +148,7 @@ static size_t read_len(const struct tsn_nft_expr *e)
 	case TSN_NFT_BYTEORDER:
 		return e->len ? e->len : 16;
 	case TSN_NFT_LOOKUP:
+	case TSN_NFT_DYNSET:
 		return e->set ? e->set->key_len : 16;
 	case TSN_NFT_META_SET:
 		return 4;

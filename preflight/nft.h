@@ -50,6 +50,7 @@ enum __attribute__((packed)) tsn_nft_op {
 	TSN_NFT_BITWISE,	/* dreg = (sreg & data) ^ data2 */
 	TSN_NFT_BYTEORDER,	/* key=op, flags=size */
 	TSN_NFT_LOOKUP,		/* sreg in set (-> dreg), inv */
+	TSN_NFT_DYNSET,		/* key=op of sreg into set (add/update/delete) */
 	TSN_NFT_IMMEDIATE,	/* data -> dreg, or a verdict */
 	TSN_NFT_META_SET,	/* meta key set sreg (mark is modelled) */
 	TSN_NFT_BREAK,		/* never matches (limit over, quota over) */
@@ -64,6 +65,7 @@ struct tsn_nft_conv_cache;
 struct tsn_nft_set;
 
 #define TSN_NFT_LOOKUP_MAP 0x1	/* lookup writes dreg (0 = a vmap) */
+#define TSN_NFT_DYNSET_DATA 0x2	/* dynset writes a map's data too */
 
 /* 56 bytes: a ruleset of 10,000 rules holds ~80,000 of these, and on
  * machines where every new page costs (see tsn_nft_alloc) their size is
@@ -90,7 +92,7 @@ struct tsn_nft_expr {
 	const char *label;
 	union {
 		char *target;	/* immediate: jump/goto chain name */
-		char *set_name;	/* lookup */
+		char *set_name;	/* lookup, dynset */
 	};
 	union {			/* resolved by tsn_nft_finish */
 		struct tsn_nft_chain *chain;
@@ -152,6 +154,7 @@ struct tsn_nft_set {
 	uint32_t key_len;
 	uint32_t data_type;	/* TSN_NFT_VERDICT_DATA for vmaps */
 	uint32_t data_len;
+	uint32_t size;		/* most elements it may hold, 0: no limit */
 	struct tsn_nft_elem *elems;	/* sorted by tsn_nft_finish */
 	size_t n_elems, cap_elems;
 	struct tsn_nft_elem catchall;	/* the "*" element of a map */

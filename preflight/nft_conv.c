@@ -69,8 +69,9 @@ const char *tsn_nft_expr_name(const struct tsn_nft_expr *e, char *buf,
 			 e->len * 8u);
 		break;
 	case TSN_NFT_LOOKUP:
-		snprintf(buf, len, "lookup @%.40s",
-			 e->set_name ? e->set_name : "?");
+	case TSN_NFT_DYNSET:
+		snprintf(buf, len, "%s @%.40s", e->op == TSN_NFT_LOOKUP ?
+			 "lookup" : "dynset", e->set_name ? e->set_name : "?");
 		break;
 	default:
 		snprintf(buf, len, "?");
@@ -420,13 +421,27 @@ static int conv_objref(struct ex *x, struct tsn_nft_expr *e)
 	return 0;
 }
 
-/* add/update @set is a no-op for the verdict unless the element carries
- * its own expressions (a meter). */
+/* add/update/delete @set { key }: the evaluator keeps the element for
+ * the rest of the packet's path (nft_expr.c).  An element with its own
+ * expressions (a meter: a limit per address) may or may not match. */
 static int conv_dynset(struct ex *x, struct tsn_nft_expr *e)
 {
-	e->op = has(x, NFTA_DYNSET_EXPR) || has(x, NFTA_DYNSET_EXPRESSIONS) ?
-			TSN_NFT_MATCH_UNKNOWN : TSN_NFT_NOP;
-	return 0;
+	const char *set = str(x, x->tb[NFTA_DYNSET_SET_NAME]);
+
+	if (has(x, NFTA_DYNSET_EXPR) || has(x, NFTA_DYNSET_EXPRESSIONS)) {
+		e->op = TSN_NFT_MATCH_UNKNOWN;
+		return 0;
+	}
+	if (!set)
+		return -EINVAL;
+	e->op = TSN_NFT_DYNSET;
+	e->label = NULL;	/* "dynset @set", from the set's name */
+	e->key = u32(x, NFTA_DYNSET_OP);
+	if (has(x, NFTA_DYNSET_SREG_DATA))
+		e->flags = TSN_NFT_DYNSET_DATA;
+	if (reg(x, NFTA_DYNSET_SREG_KEY, &e->sreg))
+		return -EINVAL;
+	return tsn_nft_expr_set_set(e, set);
 }
 
 static int conv_reject(struct ex *x, struct tsn_nft_expr *e)

@@ -45,8 +45,7 @@ struct outcome {
 	unsigned mask;
 	struct site drop;
 	char why[200];
-	uint32_t mark;		/* the mark on paths that go on */
-	bool mark_known;
+	struct tsn_nft_carry c;	/* on the paths that go on */
 };
 
 #define O_GOES_ON (O_ACCEPT | O_RETURN | O_NEXT)
@@ -54,8 +53,7 @@ struct outcome {
 struct ev {
 	const struct tsn_nft_pkt *p;
 	unsigned long steps;
-	uint32_t mark;		/* carried from one base chain to the next */
-	bool mark_known;
+	struct tsn_nft_carry c;	/* from one base chain to the next */
 };
 
 static struct outcome *eval_chain(struct ev *ev, const struct tsn_nft_chain *c,
@@ -72,23 +70,36 @@ static void say_why(struct outcome *o, const struct tsn_nft_chain *c,
 		 rule ? (unsigned long long)rule->handle : 0ULL);
 }
 
-/* Fold b into a: the verdicts either path can reach. */
-static void merge(struct outcome *a, const struct outcome *b)
+/* An empty outcome; cheaper than a memset of it, which runs per rule
+ * and per fork. */
+static void outcome_init(struct outcome *o)
 {
-	if ((b->mask & O_DROP) && !(a->mask & O_DROP))
+	o->mask = 0;
+	o->drop.chain = NULL;
+	o->drop.rule = NULL;
+	o->why[0] = '\0';
+	o->c.mark = 0;
+	o->c.mark_known = false;
+	o->c.dyn_lost = false;
+	o->c.n_dyn = 0;
+}
+
+/* Fold into a the paths of b in bits: the verdicts either can reach. */
+static void merge(struct outcome *a, const struct outcome *b, unsigned bits)
+{
+	unsigned m = b->mask & bits;
+
+	if ((m & O_DROP) && !(a->mask & O_DROP))
 		a->drop = b->drop;
 	if (!a->why[0] && b->why[0])
 		memcpy(a->why, b->why, sizeof(a->why));
-	if (b->mask & O_GOES_ON) {
-		if (!(a->mask & O_GOES_ON)) {
-			a->mark = b->mark;
-			a->mark_known = b->mark_known;
-		} else if (a->mark_known != b->mark_known ||
-			   a->mark != b->mark) {
-			a->mark_known = false;	/* paths disagree */
-		}
+	if (m & O_GOES_ON) {
+		if (!(a->mask & O_GOES_ON))
+			tsn_nft_carry_copy(&a->c, &b->c);
+		else
+			tsn_nft_carry_merge(&a->c, &b->c);
 	}
-	a->mask |= b->mask;
+	a->mask |= m;
 }
 
 static void verdict_outcome(struct ev *ev, const struct tsn_nft_chain *c,
@@ -99,8 +110,7 @@ static void verdict_outcome(struct ev *ev, const struct tsn_nft_chain *c,
 	struct outcome sub;
 	int v = r->verdict;
 
-	o->mark = r->mark;
-	o->mark_known = r->mark_known;
+	tsn_nft_carry_copy(&o->c, &r->c);
 	switch (v) {
 	case NF_ACCEPT:
 		o->mask = O_ACCEPT;
@@ -125,7 +135,7 @@ static void verdict_outcome(struct ev *ev, const struct tsn_nft_chain *c,
 			say_why(o, c, rule, "jumps nested deeper than 16");
 			return;
 		}
-		memset(&sub, 0, sizeof(sub));
+		outcome_init(&sub);
 		eval_chain(ev, r->chain, r, depth + 1, &sub);
 		*o = sub;
 		/* After a jump returns, the next rule runs. */
@@ -183,21 +193,19 @@ static void eval_rule(struct ev *ev, const struct tsn_nft_chain *c,
 			return;
 		case TSN_NFT_STEP_FORK:
 			fork = *r;
-			memset(&a, 0, sizeof(a));
+			outcome_init(&a);
 			eval_rule(ev, c, rule, i + 1, &fork, depth, &a);
 			o->mask = O_NEXT;	/* the "no match" path */
-			o->mark = r->mark;
-			o->mark_known = r->mark_known;
+			tsn_nft_carry_copy(&o->c, &r->c);
 			if (a.mask != O_NEXT)
 				say_why_expr(o, c, rule, why);
-			merge(o, &a);
+			merge(o, &a, ~0u);
 			return;
 		}
 	}
 next:
 	o->mask = O_NEXT;
-	o->mark = r->mark;
-	o->mark_known = r->mark_known;
+	tsn_nft_carry_copy(&o->c, &r->c);
 }
 
 static struct outcome *eval_chain(struct ev *ev, const struct tsn_nft_chain *c,
@@ -209,30 +217,25 @@ static struct outcome *eval_chain(struct ev *ev, const struct tsn_nft_chain *c,
 	o->mask = 0;
 	if (c->accept_all) {
 		o->mask = O_ACCEPT;
-		o->mark = r->mark;
-		o->mark_known = r->mark_known;
+		tsn_nft_carry_copy(&o->c, &r->c);
 		return o;
 	}
 	for (size_t i = 0; i < c->n_rules; i++) {
 		if (c->rules[i].skip)
 			continue;
-		memset(&ro, 0, sizeof(ro));
+		outcome_init(&ro);
 		eval_rule(ev, c, &c->rules[i], 0, r, depth, &ro);
 		/* Paths that go on to the next rule are not alternatives
 		 * to the chain's exits: keep their mark out of the merge. */
-		exits = ro;
-		exits.mask &= ~O_NEXT;
-		merge(o, &exits);
+		merge(o, &ro, ~(unsigned)O_NEXT);
 		if (!(ro.mask & O_NEXT))
 			return o;
-		r->mark = ro.mark;
-		r->mark_known = ro.mark_known;
+		tsn_nft_carry_copy(&r->c, &ro.c);
 	}
-	memset(&exits, 0, sizeof(exits));
+	outcome_init(&exits);
 	exits.mask = O_RETURN;
-	exits.mark = r->mark;
-	exits.mark_known = r->mark_known;
-	merge(o, &exits);
+	tsn_nft_carry_copy(&exits.c, &r->c);
+	merge(o, &exits, ~0u);
 	return o;
 }
 
@@ -310,13 +313,11 @@ static int eval_base(struct ev *ev, const struct tsn_nft_chain *c,
 	struct tsn_nft_regs r;
 	struct outcome o;
 
-	memset(&o, 0, sizeof(o));
+	outcome_init(&o);
 	tsn_nft_regs_init(&r, ev->p);
-	r.mark = ev->mark;
-	r.mark_known = ev->mark_known;
+	tsn_nft_carry_copy(&r.c, &ev->c);
 	eval_chain(ev, c, &r, 0, &o);
-	ev->mark = o.mark;
-	ev->mark_known = o.mark_known;
+	tsn_nft_carry_copy(&ev->c, &o.c);
 	if (o.mask & O_RETURN) {
 		o.mask &= ~O_RETURN;
 		if (c->policy == NF_DROP) {
@@ -354,7 +355,7 @@ int tsn_nft_eval(const struct tsn_nft_ruleset *rs,
 					       ARRAY_SIZE(out_path);
 	struct tsn_nft_chain **cand = NULL;
 	struct tsn_nft_pkt p;
-	struct ev ev = { .p = &p, .mark_known = true };
+	struct ev ev = { .p = &p, .c.mark_known = true };
 	bool unsure = false;
 	int ret = 0;
 

@@ -79,7 +79,7 @@ void tsn_nft_pkt_build(struct tsn_nft_pkt *p, const struct tsn_nft_flow *f,
 void tsn_nft_regs_init(struct tsn_nft_regs *r, const struct tsn_nft_pkt *p)
 {
 	memset(r, 0, sizeof(*r));
-	r->mark_known = true;	/* a fresh skb has mark 0 */
+	r->c.mark_known = true;	/* a fresh skb has mark 0 */
 }
 
 static bool in_regs(unsigned off, unsigned len)
@@ -209,9 +209,9 @@ static int meta_value(const struct tsn_nft_pkt *p, struct tsn_nft_regs *r,
 	case NFT_META_L4PROTO:
 		return load_u8(r, e, f->proto);
 	case NFT_META_MARK:
-		if (!r->mark_known)
+		if (!r->c.mark_known)
 			return load_unknown(r, e, 4) ? 1 : -1;
-		return load_u32(r, e, r->mark);
+		return load_u32(r, e, r->c.mark);
 	case NFT_META_IIF:
 	case NFT_META_OIF:
 		if (!f->ifindex)
@@ -419,6 +419,134 @@ static enum tsn_nft_step exec_byteorder(struct tsn_nft_regs *r,
 	return TSN_NFT_STEP_CONT;
 }
 
+void tsn_nft_carry_copy(struct tsn_nft_carry *to,
+			const struct tsn_nft_carry *from)
+{
+	to->mark = from->mark;
+	to->mark_known = from->mark_known;
+	to->dyn_lost = from->dyn_lost;
+	to->n_dyn = from->n_dyn;
+	memcpy(to->dyn, from->dyn, from->n_dyn * sizeof(from->dyn[0]));
+}
+
+/* The entry of c for this set and key (wild: the wild one), or NULL. */
+static struct tsn_nft_dyn *dyn_find(const struct tsn_nft_carry *c,
+				    const struct tsn_nft_set *s,
+				    const uint8_t *key, bool wild)
+{
+	for (unsigned i = 0; i < c->n_dyn; i++) {
+		const struct tsn_nft_dyn *d = &c->dyn[i];
+
+		if (d->set == s && d->wild == wild &&
+		    (wild || !memcmp(d->key, key, s->key_len)))
+			return (struct tsn_nft_dyn *)d;
+	}
+	return NULL;
+}
+
+void tsn_nft_carry_merge(struct tsn_nft_carry *a,
+			 const struct tsn_nft_carry *b)
+{
+	unsigned n = a->n_dyn;
+
+	if (a->mark_known != b->mark_known || a->mark != b->mark)
+		a->mark_known = false;	/* paths disagree */
+	a->dyn_lost |= b->dyn_lost;
+	for (unsigned i = 0; i < n; i++) {
+		struct tsn_nft_dyn *d = &a->dyn[i];
+		const struct tsn_nft_dyn *o = dyn_find(b, d->set, d->key,
+						       d->wild);
+
+		if (!o || o->unsure || o->present != d->present)
+			d->unsure = true;
+	}
+	for (unsigned i = 0; i < b->n_dyn; i++) {
+		const struct tsn_nft_dyn *o = &b->dyn[i];
+
+		if (dyn_find(a, o->set, o->key, o->wild))
+			continue;
+		if (a->n_dyn == TSN_NFT_DYN_MAX) {
+			a->dyn_lost = true;
+			continue;
+		}
+		a->dyn[a->n_dyn] = *o;
+		a->dyn[a->n_dyn++].unsure = true;
+	}
+}
+
+enum dyn_state { DYN_NONE, DYN_PRESENT, DYN_ABSENT, DYN_UNSURE };
+
+/* What the dynsets on this path did to the key in set s. */
+static enum dyn_state dyn_state(const struct tsn_nft_regs *r,
+				const struct tsn_nft_set *s, uint8_t sreg)
+{
+	const struct tsn_nft_carry *c = &r->c;
+	const struct tsn_nft_dyn *d;
+	bool mine = c->dyn_lost && (s->flags & NFT_SET_EVAL);
+
+	for (unsigned i = 0; i < c->n_dyn && !mine; i++)
+		mine = c->dyn[i].set == s;
+	if (!mine)
+		return DYN_NONE;
+	if (c->dyn_lost || dyn_find(c, s, NULL, true) ||
+	    unknown_src(r, sreg, s->key_len))
+		return DYN_UNSURE;
+	d = dyn_find(c, s, r->v + sreg, false);
+	if (!d)
+		return DYN_NONE;
+	if (d->unsure)
+		return DYN_UNSURE;
+	return d->present ? DYN_PRESENT : DYN_ABSENT;
+}
+
+/* add/update @set { key } (or delete): the element is there (or gone)
+ * for the rest of this packet's path, where a lookup sees it.  A new
+ * element in a set that holds its size already is refused, and the
+ * kernel ends the rule there (NFT_BREAK). */
+static enum tsn_nft_step exec_dynset(struct tsn_nft_regs *r,
+				     const struct tsn_nft_expr *e,
+				     const struct tsn_nft_expr **why)
+{
+	const struct tsn_nft_set *s = e->set;
+	struct tsn_nft_carry *c = &r->c;
+	bool del = e->key == NFT_DYNSET_OP_DELETE, wild;
+	struct tsn_nft_dyn *d;
+	size_t added = 0;
+
+	if (!s || !in_regs(e->sreg, s->key_len)) {
+		*why = e;
+		return TSN_NFT_STEP_UNKNOWN;
+	}
+	wild = unknown_src(r, e->sreg, s->key_len) != NULL;
+	if (!del && s->size) {
+		for (unsigned i = 0; i < c->n_dyn; i++)
+			added += c->dyn[i].set == s && c->dyn[i].present;
+		/* near full: whether this key is new decides */
+		if (s->n_elems + added + 1 >= s->size) {
+			*why = e;
+			return TSN_NFT_STEP_FORK;
+		}
+	}
+	d = dyn_find(c, s, r->v + e->sreg, wild);
+	if (!d) {
+		if (c->n_dyn == TSN_NFT_DYN_MAX) {
+			c->dyn_lost = true;
+			return TSN_NFT_STEP_CONT;
+		}
+		d = &c->dyn[c->n_dyn++];
+		memset(d, 0, sizeof(*d));
+		d->set = s;
+		d->wild = wild;
+		if (!wild)
+			memcpy(d->key, r->v + e->sreg, s->key_len);
+	}
+	d->present = !del;
+	/* A map's new data, or a range, is not modelled. */
+	d->unsure = wild || (e->flags & TSN_NFT_DYNSET_DATA) ||
+		    (s->flags & NFT_SET_INTERVAL);
+	return TSN_NFT_STEP_CONT;
+}
+
 static enum tsn_nft_step exec_lookup(struct tsn_nft_regs *r,
 				     const struct tsn_nft_expr *e,
 				     const struct tsn_nft_expr **why)
@@ -430,6 +558,22 @@ static enum tsn_nft_step exec_lookup(struct tsn_nft_regs *r,
 	if (!s || !in_regs(e->sreg, s->key_len)) {
 		*why = e;
 		return TSN_NFT_STEP_UNKNOWN;
+	}
+	switch (dyn_state(r, s, e->sreg)) {
+	case DYN_NONE:
+		break;
+	case DYN_UNSURE:
+		*why = e;
+		return map ? TSN_NFT_STEP_UNKNOWN : TSN_NFT_STEP_FORK;
+	case DYN_PRESENT:
+		if (map) {	/* its data is not modelled */
+			*why = e;
+			return TSN_NFT_STEP_UNKNOWN;
+		}
+		return e->inv ? TSN_NFT_STEP_BREAK : TSN_NFT_STEP_CONT;
+	case DYN_ABSENT:
+		el = s->has_catchall ? &s->catchall : NULL;
+		goto found;
 	}
 	if (s->undecidable || unknown_src(r, e->sreg, s->key_len)) {
 		*why = s->undecidable ? e : unknown_src(r, e->sreg,
@@ -444,6 +588,7 @@ static enum tsn_nft_step exec_lookup(struct tsn_nft_regs *r,
 	} else {
 		el = tsn_nft_set_lookup(s, r->v + e->sreg);
 	}
+found:
 	if (!el != e->inv)
 		return TSN_NFT_STEP_BREAK;
 	if (!map || !el)
@@ -516,14 +661,16 @@ enum tsn_nft_step tsn_nft_exec(const struct tsn_nft_pkt *p,
 		return exec_byteorder(r, e);
 	case TSN_NFT_LOOKUP:
 		return exec_lookup(r, e, why);
+	case TSN_NFT_DYNSET:
+		return exec_dynset(r, e, why);
 	case TSN_NFT_IMMEDIATE:
 		return exec_imm(r, e);
 	case TSN_NFT_META_SET:
 		if (e->key == NFT_META_MARK) {
-			r->mark_known = in_regs(e->sreg, 4) &&
-					!unknown_src(r, e->sreg, 4);
-			if (r->mark_known)
-				memcpy(&r->mark, r->v + e->sreg, 4);
+			r->c.mark_known = in_regs(e->sreg, 4) &&
+					  !unknown_src(r, e->sreg, 4);
+			if (r->c.mark_known)
+				memcpy(&r->c.mark, r->v + e->sreg, 4);
 		}
 		return TSN_NFT_STEP_CONT;
 	case TSN_NFT_BREAK:

@@ -128,6 +128,7 @@ static int parse_set(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 	const char *table, *name;
+	struct tsn_nft_set *m;
 	int ret = -EINVAL;
 
 	if (!s)
@@ -139,12 +140,16 @@ static int parse_set(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh)
 	if (!table || !name || !nftnl_set_is_set(s, NFTNL_SET_KEY_LEN))
 		goto out;
 	ret = -EINVAL;	/* key or data longer than a register file */
-	if (!tsn_nft_set_add(rs, (int)nftnl_set_get_u32(s, NFTNL_SET_FAMILY),
-			     table, name, nftnl_set_get_u32(s, NFTNL_SET_FLAGS),
-			     nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN),
-			     nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE),
-			     nftnl_set_get_u32(s, NFTNL_SET_DATA_LEN)))
+	m = tsn_nft_set_add(rs, (int)nftnl_set_get_u32(s, NFTNL_SET_FAMILY),
+			    table, name, nftnl_set_get_u32(s, NFTNL_SET_FLAGS),
+			    nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN),
+			    nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE),
+			    nftnl_set_get_u32(s, NFTNL_SET_DATA_LEN));
+	if (!m)
 		goto out;
+	/* where a dynset adds to it: full at this size */
+	if (nftnl_set_is_set(s, NFTNL_SET_DESC_SIZE))
+		m->size = nftnl_set_get_u32(s, NFTNL_SET_DESC_SIZE);
 	ret = 0;
 out:
 	nftnl_set_free(s);

@@ -152,6 +152,16 @@ static void resolve_expr(struct tsn_nft_ruleset *rs, struct tsn_nft_chain *c,
 			e->op = TSN_NFT_TERM_UNKNOWN;
 		}
 	}
+	if (e->op == TSN_NFT_DYNSET && e->set_name) {
+		e->set = tsn_nft_set_find(rs, c->family, c->table,
+					  e->set_name);
+		if (!e->set || e->sreg + e->set->key_len > TSN_NFT_REGS_LEN) {
+			e->label = tsn_nft_label(rs, "dynset of a missing set",
+						 "dynset %.24s", e->set_name);
+			e->op = TSN_NFT_MATCH_UNKNOWN;
+			e->set = NULL;
+		}
+	}
 	if (e->op == TSN_NFT_LOOKUP && e->set_name) {
 		bool map = e->flags & TSN_NFT_LOOKUP_MAP;
 

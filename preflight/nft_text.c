@@ -177,6 +177,14 @@ int tsn_nft_expr_text(const struct tsn_nft_expr *e, struct tsn_buf *b)
 			put_reg(&o, e->dreg);
 		}
 		break;
+	case TSN_NFT_DYNSET:
+		put(&o, e->key == NFT_DYNSET_OP_DELETE ? "dynset delete " :
+			e->key == NFT_DYNSET_OP_UPDATE ? "dynset update " :
+							 "dynset add ");
+		put_reg(&o, e->sreg);
+		put(&o, " @");
+		put(&o, e->set_name ? e->set_name : "?");
+		break;
 	case TSN_NFT_IMMEDIATE:
 		if (e->dreg) {
 			put(&o, "immediate ");

@@ -20,14 +20,42 @@ struct tsn_nft_pkt {
 	bool ct_mark_written;		/* some rule sets ct mark */
 };
 
+/* An element a dynset (add, update or delete @set from the packet) made
+ * or removed on this packet's path: a later lookup sees it, as the
+ * kernel's does. */
+#define TSN_NFT_DYN_MAX 4
+struct tsn_nft_dyn {
+	const struct tsn_nft_set *set;
+	bool present;		/* added or updated; false: deleted */
+	bool unsure;		/* a map's data, or paths that disagree */
+	bool wild;		/* its key had unknown bits: any key */
+	uint8_t key[TSN_NFT_DATA_MAX];
+};
+
+/* What a packet carries from rule to rule and chain to chain. */
+struct tsn_nft_carry {
+	uint32_t mark;
+	bool mark_known;
+	bool dyn_lost;		/* more dynsets than dyn[] holds */
+	uint8_t n_dyn;
+	struct tsn_nft_dyn dyn[TSN_NFT_DYN_MAX];
+};
+
+/* to = from (only the entries in use are copied: this runs per rule). */
+void tsn_nft_carry_copy(struct tsn_nft_carry *to,
+			const struct tsn_nft_carry *from);
+/* a = what either a or b may be: a mark the two disagree on becomes
+ * unknown, an element they disagree on unsure. */
+void tsn_nft_carry_merge(struct tsn_nft_carry *a,
+			 const struct tsn_nft_carry *b);
+
 struct tsn_nft_regs {
 	uint8_t v[TSN_NFT_REGS_LEN];
 	uint8_t k[TSN_NFT_REGS_LEN];	/* known bits */
 	const struct tsn_nft_expr *src[TSN_NFT_REGS_LEN / 4];
 	int verdict;				/* after TSN_NFT_STEP_VERDICT */
 	const struct tsn_nft_chain *chain;	/* jump/goto target */
-	uint32_t mark;
-	bool mark_known;
+	struct tsn_nft_carry c;
 };
 
 enum tsn_nft_step {

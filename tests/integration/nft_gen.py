@@ -10,9 +10,15 @@ addresses and prefixes that hold the peer or not, ports as values, sets,
 ranges and concatenations, negations, l4proto, ip protocol and ip6
 nexthdr, ct state, mark and status, interface names on either path, fib,
 pkttype, limits, marks set and matched, counters and logs, every
-verdict.  The test does not
-know the answer: it checks that tsnet's evaluator and the kernel, given
-real packets, agree.
+verdict; sets with timeouts, sets written from the packet path (add,
+update, delete @set) and read by later rules, and ingress chains on the
+test's interface in netdev and inet tables.  The test does not know the
+answer: it checks that tsnet's evaluator and the kernel, given real
+packets, agree.
+
+A set written from the packet path is keyed by one side's address and
+the UDP port, so no flow the test sends changes what another one finds:
+the evaluator answers for a flow's first packet on the ruleset as read.
 
 Addresses are the test's own (198.18.20.0/24 and fd00:7473:20::/64 hold
 this node .1/::1 and the peer .2/::2), and a few that are neither.
@@ -84,8 +90,12 @@ class Gen:
             return "tcp dport 22"
         return ""
 
-    def other(self, hook):
+    def other(self, hook, fam):
         k = self.r.random()
+        # no conntrack before it runs, nor fib, in a netdev table
+        plain = fam == "netdev" or hook == "ingress"
+        if k < 0.25 and plain:
+            return "meta pkttype host"
         if k < 0.25:
             return "ct state %s" % self.pick(
                 ["established,related", "new", "invalid", "!= established"])
@@ -102,6 +112,8 @@ class Gen:
             # most twelve, in bursts of three: rates they never cross
             return self.pick(["limit rate 100/second",
                               "limit rate over 100/second"])
+        if k < 0.65 and plain:
+            return ""
         if k < 0.65:
             return self.pick(["fib daddr type local", "meta pkttype host",
                               "ct mark 0x0", "ct status dnat"] +
@@ -109,28 +121,51 @@ class Gen:
                               if hook in ("input", "prerouting") else []))
         return ""
 
-    def verdict(self, chains, regular, hook):
+    def verdict(self, chains, regular, hook, fam):
         # reject only where the kernel allows it (input, output and
         # the chains they jump to): prerouting and postrouting chains
-        # neither reject nor jump
+        # neither reject nor jump; a netdev table does not reject
         edge = hook in ("prerouting", "postrouting")
+        noreject = edge or fam == "netdev" or hook == "ingress"
         k = self.r.random()
         if chains and not edge and k < 0.15:
             return "%s %s" % (self.pick(["jump", "goto"]), self.pick(chains))
         if regular and k < 0.25:
             return "return"
-        return self.pick([v for v in VERDICTS if not edge or v != "reject"])
+        return self.pick([v for v in VERDICTS
+                          if not noreject or v != "reject"])
 
-    def rule(self, fam, hook, sets, maps, chains, regular):
+    def dynrule(self, dyns):
+        """A rule that writes a dynamic set, or one that reads it."""
+        name, kw, side = self.pick(dyns)
+        key = "%s %s . udp dport" % (kw, side)
+        if self.chance(0.5):
+            op = self.pick(["add", "update", "delete"])
+            cond = "udp dport %s " % self.pick(["500", "4500",
+                                                "{ 500, 4500 }"]) \
+                if self.chance(0.6) else ""
+            tail = " %s" % self.pick(["accept", "drop", "counter"]) \
+                if self.chance(0.3) else ""
+            out = "%s%s @%s { %s }%s" % (cond, op, name, key, tail)
+            if self.chance(0.5):	# and read right after: two rules
+                out += "\n\t\t%s @%s %s" % (key, name, self.pick(
+                    ["accept", "drop"]))
+            return out
+        return "%s @%s %s" % (key, name, self.pick(["accept", "drop"]))
+
+    def rule(self, fam, hook, sets, maps, chains, regular, dyns=()):
         parts = []
-        # one family per rule (inet: either), for its l3 and l4 parts
-        v6 = fam == "ip6" or (fam == "inet" and self.chance(0.35))
+        if dyns and self.chance(0.25):
+            return self.dynrule(dyns)
+        # one family per rule (inet, netdev: either), for its l3 and l4
+        v6 = fam == "ip6" or (fam in ("inet", "netdev") and
+                              self.chance(0.35))
         if self.chance(0.6):
             parts.append(self.l3(v6, sets))
         if self.chance(0.6):
             parts.append(self.l4(v6))
         if self.chance(0.3):
-            parts.append(self.other(hook))
+            parts.append(self.other(hook, fam))
         if self.chance(0.15):
             parts.append(self.pick(["counter", "log prefix \"t \""]))
         parts = [p for p in parts if p]
@@ -144,13 +179,13 @@ class Gen:
         if self.chance(0.1):
             return "udp dport vmap { 500 : %s, 4500 : %s }" % (
                 self.pick(["accept", "drop"]), self.pick(["accept", "drop"]))
-        return " ".join(parts + [self.verdict(chains, regular, hook)])
+        return " ".join(parts + [self.verdict(chains, regular, hook, fam)])
 
     def table(self, fam, name):
         out = ["table %s %s {" % (fam, name)]
         sets, maps = [], []
-        v4 = fam in ("ip", "inet")
-        v6 = fam in ("ip6", "inet")
+        v4 = fam in ("ip", "inet", "netdev")
+        v6 = fam in ("ip6", "inet", "netdev")
         for i in range(self.r.randrange(0, 3)):
             t = "ipv4_addr" if v4 and (not v6 or self.chance(0.5)) \
                 else "ipv6_addr"
@@ -161,8 +196,12 @@ class Gen:
                 near = [n for n in near if "/" not in n]
                 far = [n for n in far if "/" not in n]
             elems = [self.pick(near), self.pick(far)]
+            flags = ["interval"] if interval else []
+            if self.chance(0.25):	# elements that expire, not soon
+                flags.append("timeout")
+                elems = ["%s timeout 1h" % e for e in elems]
             out.append("\tset s%d { type %s;%s elements = { %s }; }" % (
-                i, t, " flags interval;" if interval else "",
+                i, t, " flags %s;" % ",".join(flags) if flags else "",
                 ", ".join(elems)))
             sets.append(("s%d" % i, t))
         if self.chance(0.4):
@@ -174,6 +213,20 @@ class Gen:
                            self.pick(["accept", "drop"]), far[0],
                            self.pick(["accept", "drop"])))
             maps.append(("vm", t))
+        dyns = []
+        if fam != "netdev" and self.chance(0.3):
+            for kw in (["ip"] if v4 else []) + (["ip6"] if v6 else []):
+                side = self.pick(["saddr", "daddr"])
+                name = "d" + kw
+                t = "ipv4_addr" if kw == "ip" else "ipv6_addr"
+                peer = P4 if kw == "ip" else P6
+                elems = " elements = { %s . 4500 };" % peer \
+                    if side == "saddr" and self.chance(0.4) else ""
+                out.append("\tset %s { type %s . inet_service; flags "
+                           "dynamic%s;%s }" % (
+                               name, t, self.pick(["", ",timeout; "
+                                                   "timeout 1m"]), elems))
+                dyns.append((name, kw, side))
         nreg = self.r.randrange(0, 3)
         regular = ["c%d" % i for i in range(nreg)]
         # regular chains: jumps only forward, so no loops
@@ -181,26 +234,35 @@ class Gen:
             out.append("\tchain %s {" % c)
             for _ in range(self.r.randrange(1, 4)):
                 out.append("\t\t" + self.rule(fam, "regular", sets, maps,
-                                              regular[i + 1:], True))
+                                              regular[i + 1:], True, dyns))
             out.append("\t}")
-        for hook in ("prerouting", "input", "output", "postrouting"):
-            if hook != "input" and not self.chance(0.5 if hook == "output"
-                                                   else 0.25):
-                continue
+        if fam == "netdev":
+            hooks = ["ingress"]
+        else:
+            hooks = [h for h in ("ingress", "prerouting", "input",
+                                 "output", "postrouting")
+                     if h == "input" or self.chance(
+                         {"ingress": 0.15 if fam == "inet" else 0,
+                          "output": 0.5}.get(h, 0.25))]
+        for hook in hooks:
             prio = self.pick([-150, -10, 0, 0, 10])
             pol = "drop" if self.chance(0.35) else "accept"
+            dev = ' device "eth0"' if hook == "ingress" else ""
             out.append("\tchain %s {" % hook)
-            out.append("\t\ttype filter hook %s priority %d; policy %s;"
-                       % (hook, prio, pol))
+            out.append("\t\ttype filter hook %s%s priority %d; policy %s;"
+                       % (hook, dev, prio, pol))
             for _ in range(self.r.randrange(1, 7)):
-                out.append("\t\t" + self.rule(fam, hook, sets, maps,
-                                              regular, False))
+                out.append("\t\t" + self.rule(
+                    fam, hook, sets, maps, regular, False,
+                    dyns if hook != "ingress" else ()))
             out.append("\t}")
         out.append("}")
         return out
 
     def ruleset(self):
         fams = self.r.sample(["inet", "ip", "ip6"], self.r.randrange(1, 4))
+        if self.chance(0.2):
+            fams.append("netdev")
         lines = ["flush ruleset"]
         for i, fam in enumerate(fams):
             lines += self.table(fam, "t%d" % i)

@@ -67,6 +67,15 @@ expect named-then-anon 4 "in/udp500=drop~ike from allowed" \
 expect named-then-anon 6 in/udp500=accept "in/esp=drop~esp from allowed6" \
 	out/esp=accept
 
+echo "# sets written from the packet path (at ${SECONDS}s)"
+# add/update @seen then a lookup in @seen drops the first IKE packet;
+# delete @gone before its lookup lets NAT-T through.  The dynsets were
+# no-ops to tsnet: it said accept and accept-by-gone4 (drop) instead.
+topo && load "$DATA/dynset.nft"
+expect dynset 4 "in/udp500=drop~seen4" in/udp4500=accept in/esp=accept \
+	out/udp500=accept
+expect dynset 6 "in/udp500=drop~seen6" in/udp4500=accept in/esp=accept
+
 echo "# what cannot be decided is named; what can still is (at ${SECONDS}s)"
 topo && load "$DATA/undecidable.nft"
 expect undecidable 4 "in/udp500=undecidable~numgen" \

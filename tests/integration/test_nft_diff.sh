@@ -1,9 +1,11 @@
 #!/bin/bash
 # test_nft_diff.sh - the nftables evaluator against the kernel on random
 # rulesets: tests/integration/nft_gen.py makes one per seed (tables of
-# every family, base chains at random priorities and policies, jumps and
-# gotos, named and anonymous sets, intervals, verdict maps, negations, ct
-# state, interface names, every verdict), the real `nft -f` loads it, and
+# every family, netdev too, base chains on every hook at random
+# priorities and policies, ingress on the test's interface, jumps and
+# gotos, named and anonymous sets, intervals, timeouts, verdict maps,
+# sets written from the packet path and read after, negations, ct state,
+# interface names, every verdict), the real `nft -f` loads it, and
 # for each of the six flows (UDP 500, UDP 4500, ESP; in and out; IPv4 and
 # IPv6) every verdict tsnet can decide must be what real packets do.
 # Nobody wrote the answers: the kernel is the oracle.  A disagreement

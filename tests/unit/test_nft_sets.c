@@ -3,6 +3,7 @@
  * concatenated), keys only partly known, and the size caps (10,000 rules
  * and a 100,000-element set in milliseconds).
  */
+#include "preflight/nft_vm.h"
 #include "tests/unit/nft_build.h"
 
 TestSuite(nft_sets, .init = setup, .fini = teardown);
@@ -204,4 +205,130 @@ Test(nft_sets, large_rulesets_are_fast)
 	ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
 	cr_assert_str_eq(v.where.comment, "blocked");
 	cr_assert_lt(ms, 500, "finish + 2 evaluations took %.1f ms", ms);
+}
+
+/* add/update/delete @set { key } from the packet. */
+static void dynset(struct tsn_nft_rule *r, uint32_t op, uint8_t reg,
+		   const char *set)
+{
+	struct tsn_nft_expr *e = ex(r, TSN_NFT_DYNSET, NULL);
+
+	e->key = op;
+	e->sreg = reg;
+	cr_assert_eq(tsn_nft_expr_set_set(e, set), 0);
+}
+
+/* udp dport 500 add @seen { ip saddr }; ip saddr @seen drop: the first
+ * IKE packet is dropped by the second rule, in the kernel, though the
+ * set was empty when read.  A no-op dynset said accept. */
+static struct tsn_nft_chain *seen_rules(uint32_t op)
+{
+	struct tsn_nft_chain *c = input(NF_ACCEPT);
+	struct tsn_nft_rule *r;
+
+	set("seen", NFT_SET_EVAL, 4, 0, 0);
+	udp_dport(r = rule(c, 1, NULL), 500);
+	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R1);
+	dynset(r, op, R1, "seen");
+	r = rule(c, 2, "seen");
+	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R1);
+	lookup(r, R1, "seen", false, false);
+	verdict(r, NF_DROP, NULL);
+	return c;
+}
+
+Test(nft_sets, dynset_add_is_seen_by_a_later_lookup)
+{
+	seen_rules(NFT_DYNSET_OP_ADD);
+	cr_assert_eq(run("udp500"), TSN_NFT_DROP);
+	cr_assert_eq(v.where.handle, 2);
+	cr_assert_eq(run("udp4500"), TSN_NFT_ACCEPT, "not added: not seen");
+	cr_assert_eq(run("esp"), TSN_NFT_ACCEPT);
+}
+
+Test(nft_sets, dynset_update_adds_and_delete_removes)
+{
+	struct tsn_nft_chain *c = seen_rules(NFT_DYNSET_OP_UPDATE);
+	uint8_t peer[4];
+	struct tsn_nft_rule *r;
+
+	cr_assert_eq(run("udp500"), TSN_NFT_DROP, "update adds as add does");
+	/* the peer is in the set as read; a delete ahead of the lookup
+	 * takes it out for this packet */
+	memcpy(peer, fl.peer, 4);
+	elem(rs->sets[0], peer, 0, 0, NULL);
+	cr_assert_eq(run("esp"), TSN_NFT_DROP, "in the set as read");
+	r = tsn_nft_rule_add(rs, c, 9, NULL);
+	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R1);
+	dynset(r, NFT_DYNSET_OP_DELETE, R1, "seen");
+	/* move the delete ahead of the lookup rule */
+	{
+		struct tsn_nft_rule tmp = c->rules[2];
+
+		c->rules[2] = c->rules[1];
+		c->rules[1] = tmp;
+	}
+	cr_assert_eq(run("esp"), TSN_NFT_ACCEPT, "deleted before the lookup");
+	cr_assert_eq(run("udp500"), TSN_NFT_ACCEPT, "added, then deleted");
+}
+
+/* The key has unknown bits (ESP's "port" is its SPI): which element was
+ * added is not known, so a later lookup may or may not match. */
+Test(nft_sets, dynset_of_an_unknown_key_makes_lookups_unsure)
+{
+	struct tsn_nft_chain *c = input(NF_ACCEPT);
+	struct tsn_nft_rule *r;
+
+	set("ports", NFT_SET_EVAL, 2, 0, 0);
+	r = rule(c, 1, NULL);
+	payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, R1);
+	dynset(r, NFT_DYNSET_OP_ADD, R1, "ports");
+	r = rule(c, 2, "ports");
+	payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, R1);
+	lookup(r, R1, "ports", false, false);
+	verdict(r, NF_DROP, NULL);
+	cr_assert_eq(run("udp500"), TSN_NFT_DROP, "UDP: the port is known");
+	cr_assert_eq(run("esp"), TSN_NFT_UNDECIDABLE);
+}
+
+/* A set at its size takes no new element: the kernel ends the rule,
+ * and whether the key is new decides; near it, both are possible. */
+Test(nft_sets, dynset_into_a_full_set_may_end_the_rule)
+{
+	struct tsn_nft_chain *c = input(NF_ACCEPT);
+	uint8_t other[4] = { 198, 18, 99, 1 };
+	struct tsn_nft_rule *r;
+
+	set("seen", NFT_SET_EVAL, 4, 0, 0)->size = 1;
+	elem(rs->sets[0], other, 0, 0, NULL);
+	r = rule(c, 1, "add, then drop");
+	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R1);
+	dynset(r, NFT_DYNSET_OP_ADD, R1, "seen");
+	verdict(r, NF_DROP, NULL);
+	cr_assert_eq(run("esp"), TSN_NFT_UNDECIDABLE);
+	rs->sets[0]->size = 0;
+	cr_assert_eq(run("esp"), TSN_NFT_DROP, "no size: the add goes on");
+}
+
+/* More dynsets on one path than the evaluator keeps: lookups in
+ * dynamic sets are unsure, not wrong. */
+Test(nft_sets, dynsets_past_the_cap_make_lookups_unsure)
+{
+	struct tsn_nft_chain *c = input(NF_ACCEPT);
+	struct tsn_nft_rule *r;
+	char name[8];
+
+	for (int i = 0; i <= TSN_NFT_DYN_MAX; i++) {
+		snprintf(name, sizeof(name), "d%d", i);
+		set(name, NFT_SET_EVAL, 4, 0, 0);
+		r = rule(c, (uint64_t)i + 1, NULL);
+		payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, R1);
+		dynset(r, NFT_DYNSET_OP_ADD, R1, name);
+	}
+	set("seen", NFT_SET_EVAL, 4, 0, 0);
+	r = rule(c, 99, "seen");
+	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R1);
+	lookup(r, R1, "seen", false, false);
+	verdict(r, NF_DROP, NULL);
+	cr_assert_eq(run("esp"), TSN_NFT_UNDECIDABLE);
 }
