@@ -53,6 +53,7 @@ enum __attribute__((packed)) tsn_nft_op {
 	TSN_NFT_DYNSET,		/* key=op of sreg into set (add/update/delete) */
 	TSN_NFT_IMMEDIATE,	/* data -> dreg, or a verdict */
 	TSN_NFT_META_SET,	/* meta key set sreg (mark is modelled) */
+	TSN_NFT_NOTRACK,	/* notrack: no connection tracking after it */
 	TSN_NFT_BREAK,		/* never matches (limit over, quota over) */
 	TSN_NFT_REJECT,		/* reject: a drop */
 	TSN_NFT_MATCH_UNKNOWN,	/* xt match, unknown expr: may or may not */

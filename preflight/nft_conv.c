@@ -451,6 +451,13 @@ static int conv_reject(struct ex *x, struct tsn_nft_expr *e)
 	return 0;
 }
 
+static int conv_notrack(struct ex *x, struct tsn_nft_expr *e)
+{
+	(void)x;
+	e->op = TSN_NFT_NOTRACK;
+	return 0;
+}
+
 static int conv_nop(struct ex *x, struct tsn_nft_expr *e)
 {
 	(void)x;
@@ -509,7 +516,7 @@ static const struct {
 	{ "connlimit", conv_connlimit }, { "match", conv_match },
 	{ "target", conv_target }, { "objref", conv_objref },
 	{ "dynset", conv_dynset }, { "log", conv_nop },
-	{ "last", conv_nop }, { "notrack", conv_nop }, { "dup", conv_nop },
+	{ "last", conv_nop }, { "notrack", conv_notrack }, { "dup", conv_nop },
 	{ "flow_offload", conv_nop }, { "secmark", conv_nop },
 	{ "socket", conv_socket }, { "osf", conv_osf },
 	{ "numgen", conv_numgen }, { "hash", conv_hash }, { "rt", conv_rt },

@@ -80,6 +80,7 @@ static void outcome_init(struct outcome *o)
 	o->why[0] = '\0';
 	o->c.mark = 0;
 	o->c.mark_known = false;
+	o->c.ct = TSN_NFT_CT_TRACKED;
 	o->c.dyn_lost = false;
 	o->c.n_dyn = 0;
 }
@@ -306,6 +307,19 @@ static void set_where(struct tsn_nft_where *w, const struct site *s,
 	}
 }
 
+/* Whether base chain c runs before conntrack (1), after (0), or at its
+ * very priority, -200 for both families (-1: either). */
+static int8_t before_conntrack(const struct tsn_nft_chain *c)
+{
+	if (c->family == NFPROTO_NETDEV)
+		return c->hook == NF_NETDEV_INGRESS;
+	if (c->family == NFPROTO_INET && c->hook == NF_INET_INGRESS)
+		return 1;
+	if (c->hook != NF_INET_PRE_ROUTING && c->hook != NF_INET_LOCAL_OUT)
+		return 0;
+	return c->prio < -200 ? 1 : c->prio == -200 ? -1 : 0;
+}
+
 /* One base chain: 1 definite drop (v filled), 0 accept, -1 either. */
 static int eval_base(struct ev *ev, const struct tsn_nft_chain *c,
 		     const char *hook, struct tsn_nft_verdict *v)
@@ -316,6 +330,7 @@ static int eval_base(struct ev *ev, const struct tsn_nft_chain *c,
 	outcome_init(&o);
 	tsn_nft_regs_init(&r, ev->p);
 	tsn_nft_carry_copy(&r.c, &ev->c);
+	r.before_ct = before_conntrack(c);
 	eval_chain(ev, c, &r, 0, &o);
 	tsn_nft_carry_copy(&ev->c, &o.c);
 	if (o.mask & O_RETURN) {

@@ -15,7 +15,10 @@
  *     unicast; fib saddr . iif oif is the arrival interface (symmetric
  *     routing, which strict rp_filter needs anyway); anything else unknown;
  *   - iif on the output path and oif on the input path do not exist: the
- *     kernel ends the rule there (NFT_BREAK), and so do we.
+ *     kernel ends the rule there (NFT_BREAK), and so do we;
+ *   - before conntrack (ingress, or a chain under priority -200) a packet
+ *     has no entry: ct state is invalid and other ct keys end the rule;
+ *     after notrack there it stays without one: ct state untracked.
  */
 #include <string.h>
 
@@ -26,6 +29,8 @@
 
 #include "preflight/nft_vm.h"
 
+#define CT_INVALID	1	/* NF_CT_STATE_INVALID_BIT */
+#define CT_UNTRACKED	64	/* NF_CT_STATE_UNTRACKED_BIT */
 #define CT_NEW		8	/* NF_CT_STATE_BIT(IP_CT_NEW) */
 #define CT_ESTABLISHED	2	/* NF_CT_STATE_BIT(IP_CT_ESTABLISHED) */
 #define CT_STATUS_EST	(2 | 4 | 8) /* IPS_SEEN_REPLY | ASSURED | CONFIRMED */
@@ -248,6 +253,17 @@ static int ct_value(const struct tsn_nft_pkt *p, struct tsn_nft_regs *r,
 	bool reply = e->flags == 1 + CT_DIR_REPLY;
 	bool v4 = f->family == AF_INET;
 
+	if (r->c.ct == TSN_NFT_CT_UNSURE || r->before_ct < 0)
+		return load_unknown(r, e, e->key == NFT_CT_STATE ? 4 : 16) ?
+		       1 : -1;
+	if (r->c.ct == TSN_NFT_CT_UNTRACKED || r->before_ct) {
+		/* No entry: the kernel ends the rule on anything but the
+		 * state. */
+		if (e->key != NFT_CT_STATE)
+			return 0;
+		return load_u32(r, e, r->c.ct == TSN_NFT_CT_UNTRACKED ?
+				      CT_UNTRACKED : CT_INVALID);
+	}
 	switch (e->key) {
 	case NFT_CT_STATE:
 		return load_u32(r, e, f->established ? CT_ESTABLISHED :
@@ -424,6 +440,7 @@ void tsn_nft_carry_copy(struct tsn_nft_carry *to,
 {
 	to->mark = from->mark;
 	to->mark_known = from->mark_known;
+	to->ct = from->ct;
 	to->dyn_lost = from->dyn_lost;
 	to->n_dyn = from->n_dyn;
 	memcpy(to->dyn, from->dyn, from->n_dyn * sizeof(from->dyn[0]));
@@ -451,6 +468,8 @@ void tsn_nft_carry_merge(struct tsn_nft_carry *a,
 
 	if (a->mark_known != b->mark_known || a->mark != b->mark)
 		a->mark_known = false;	/* paths disagree */
+	if (a->ct != b->ct)
+		a->ct = TSN_NFT_CT_UNSURE;
 	a->dyn_lost |= b->dyn_lost;
 	for (unsigned i = 0; i < n; i++) {
 		struct tsn_nft_dyn *d = &a->dyn[i];
@@ -672,6 +691,13 @@ enum tsn_nft_step tsn_nft_exec(const struct tsn_nft_pkt *p,
 			if (r->c.mark_known)
 				memcpy(&r->c.mark, r->v + e->sreg, 4);
 		}
+		return TSN_NFT_STEP_CONT;
+	case TSN_NFT_NOTRACK:
+		/* Only before conntrack: an entry, once there, stays. */
+		if (r->before_ct < 0 && r->c.ct == TSN_NFT_CT_TRACKED)
+			r->c.ct = TSN_NFT_CT_UNSURE;
+		else if (r->before_ct > 0)
+			r->c.ct = TSN_NFT_CT_UNTRACKED;
 		return TSN_NFT_STEP_CONT;
 	case TSN_NFT_BREAK:
 		return TSN_NFT_STEP_BREAK;

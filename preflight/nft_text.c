@@ -185,6 +185,9 @@ int tsn_nft_expr_text(const struct tsn_nft_expr *e, struct tsn_buf *b)
 		put(&o, " @");
 		put(&o, e->set_name ? e->set_name : "?");
 		break;
+	case TSN_NFT_NOTRACK:
+		put(&o, "notrack");
+		break;
 	case TSN_NFT_IMMEDIATE:
 		if (e->dreg) {
 			put(&o, "immediate ");

@@ -32,10 +32,14 @@ struct tsn_nft_dyn {
 	uint8_t key[TSN_NFT_DATA_MAX];
 };
 
+/* Connection tracking as the packet has it (notrack may end it). */
+enum tsn_nft_ct { TSN_NFT_CT_TRACKED, TSN_NFT_CT_UNTRACKED, TSN_NFT_CT_UNSURE };
+
 /* What a packet carries from rule to rule and chain to chain. */
 struct tsn_nft_carry {
 	uint32_t mark;
 	bool mark_known;
+	uint8_t ct;		/* enum tsn_nft_ct */
 	bool dyn_lost;		/* more dynsets than dyn[] holds */
 	uint8_t n_dyn;
 	struct tsn_nft_dyn dyn[TSN_NFT_DYN_MAX];
@@ -55,6 +59,9 @@ struct tsn_nft_regs {
 	const struct tsn_nft_expr *src[TSN_NFT_REGS_LEN / 4];
 	int verdict;				/* after TSN_NFT_STEP_VERDICT */
 	const struct tsn_nft_chain *chain;	/* jump/goto target */
+	/* The base chain runs before conntrack (ingress, or a priority
+	 * under -200): no entry yet.  -1: at -200, it cannot tell. */
+	int8_t before_ct;
 	struct tsn_nft_carry c;
 };
 

@@ -11,8 +11,9 @@ ranges and concatenations, negations, l4proto, ip protocol and ip6
 nexthdr, ct state, mark and status, interface names on either path, fib,
 pkttype, limits, marks set and matched, counters and logs, every
 verdict; sets with timeouts, sets written from the packet path (add,
-update, delete @set) and read by later rules, and ingress chains on the
-test's interface in netdev and inet tables.  The test does not know the
+update, delete @set) and read by later rules, ingress chains on the
+test's interface in netdev and inet tables, chains before conntrack
+(priority raw) and notrack.  The test does not know the
 answer: it checks that tsnet's evaluator and the kernel, given real
 packets, agree.
 
@@ -92,9 +93,11 @@ class Gen:
 
     def other(self, hook, fam):
         k = self.r.random()
-        # no conntrack before it runs, nor fib, in a netdev table
-        plain = fam == "netdev" or hook == "ingress"
-        if k < 0.25 and plain:
+        # a netdev table has no conntrack nor fib; ingress has no fib
+        # (and, before conntrack, no entry: ct state invalid)
+        noct = fam == "netdev"
+        nofib = noct or hook == "ingress"
+        if k < 0.25 and noct:
             return "meta pkttype host"
         if k < 0.25:
             return "ct state %s" % self.pick(
@@ -112,7 +115,7 @@ class Gen:
             # most twelve, in bursts of three: rates they never cross
             return self.pick(["limit rate 100/second",
                               "limit rate over 100/second"])
-        if k < 0.65 and plain:
+        if k < 0.65 and nofib:
             return ""
         if k < 0.65:
             return self.pick(["fib daddr type local", "meta pkttype host",
@@ -157,6 +160,12 @@ class Gen:
         parts = []
         if dyns and self.chance(0.25):
             return self.dynrule(dyns)
+        # notrack before conntrack (a raw priority) leaves ct state
+        # untracked; after it, it does nothing
+        if hook in ("prerouting", "output") and self.chance(0.12):
+            return "%s notrack" % self.pick(["udp dport 500",
+                                             "udp dport 4500",
+                                             "meta l4proto esp"])
         # one family per rule (inet, netdev: either), for its l3 and l4
         v6 = fam == "ip6" or (fam in ("inet", "netdev") and
                               self.chance(0.35))
@@ -245,15 +254,18 @@ class Gen:
                          {"ingress": 0.15 if fam == "inet" else 0,
                           "output": 0.5}.get(h, 0.25))]
         for hook in hooks:
-            prio = self.pick([-150, -10, 0, 0, 10])
+            # -300: before conntrack (raw), the others after it
+            prio = self.pick([-300, -150, -10, 0, 0, 10])
             pol = "drop" if self.chance(0.35) else "accept"
             dev = ' device "eth0"' if hook == "ingress" else ""
             out.append("\tchain %s {" % hook)
             out.append("\t\ttype filter hook %s%s priority %d; policy %s;"
                        % (hook, dev, prio, pol))
             for _ in range(self.r.randrange(1, 7)):
+                # no jumps from ingress: the chains may use fib
                 out.append("\t\t" + self.rule(
-                    fam, hook, sets, maps, regular, False,
+                    fam, hook, sets, maps,
+                    regular if hook != "ingress" else [], False,
                     dyns if hook != "ingress" else ()))
             out.append("\t}")
         out.append("}")

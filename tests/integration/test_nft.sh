@@ -76,6 +76,15 @@ expect dynset 4 "in/udp500=drop~seen4" in/udp4500=accept in/esp=accept \
 	out/udp500=accept
 expect dynset 6 "in/udp500=drop~seen6" in/udp4500=accept in/esp=accept
 
+echo "# before conntrack: ingress, raw priority, notrack (at ${SECONDS}s)"
+# ct state there is invalid (tsnet said new: it dropped ESP at ingress
+# and missed the raw drop of NAT-T), and after notrack untracked.
+topo && load "$DATA/before-conntrack.nft"
+for fam in 4 6; do
+	expect before-conntrack $fam in/udp500=accept \
+		"in/udp4500=drop~invalid before conntrack" in/esp=accept
+done
+
 echo "# what cannot be decided is named; what can still is (at ${SECONDS}s)"
 topo && load "$DATA/undecidable.nft"
 expect undecidable 4 "in/udp500=undecidable~numgen" \

@@ -448,3 +448,75 @@ Test(nft, verdict_json_names_the_rule)
 	cr_assert(strstr(b.p, "\"hook\":\"input\""), "%s", b.p);
 	tsn_buf_free(&b);
 }
+
+/* ct state BITS accept */
+static void ct_accept(struct tsn_nft_chain *c, uint64_t h, uint32_t bits)
+{
+	struct tsn_nft_rule *r = rule(c, h, NULL);
+	uint32_t zero = 0;
+
+	ct(r, NFT_CT_STATE, R1);
+	bitwise(r, R1, &bits, &zero, 4);
+	cmp(r, R1, NFT_CMP_NEQ, &zero, 4);
+	verdict(r, NF_ACCEPT, NULL);
+}
+
+/* Before conntrack (priority raw, -300) a packet has no entry yet: ct
+ * state is invalid there, not new, in the kernel. */
+Test(nft, ct_state_before_conntrack_is_invalid)
+{
+	struct tsn_nft_chain *raw = base(NFPROTO_INET, "raw", "pre",
+					 NF_INET_PRE_ROUTING, -300, NF_DROP);
+
+	ct_accept(raw, 1, 8 /* new */);
+	cr_assert_eq(run("esp"), TSN_NFT_DROP);
+	cr_assert(v.where.policy);
+	ct_accept(raw, 2, 1 /* invalid */);
+	cr_assert_eq(run("esp"), TSN_NFT_ACCEPT);
+	raw->prio = -150;	/* after conntrack: new */
+	raw->rules[1].skip = true;
+	cr_assert_eq(run("esp"), TSN_NFT_ACCEPT);
+	raw->prio = -200;	/* conntrack's own: either */
+	cr_assert_eq(run("esp"), TSN_NFT_UNDECIDABLE);
+}
+
+/* udp dport 500 notrack, at raw priority: the input chain's ct state is
+ * untracked for IKE, new for the rest. */
+Test(nft, notrack_before_conntrack_leaves_it_untracked)
+{
+	struct tsn_nft_chain *raw = base(NFPROTO_INET, "raw", "pre",
+					 NF_INET_PRE_ROUTING, -300, NF_ACCEPT);
+	struct tsn_nft_chain *in = input(NF_DROP);
+	struct tsn_nft_rule *r;
+
+	udp_dport(r = rule(raw, 1, NULL), 500);
+	ex(r, TSN_NFT_NOTRACK, "notrack");
+	ct_accept(in, 2, 64 /* untracked */);
+	cr_assert_eq(run("udp500"), TSN_NFT_ACCEPT);
+	cr_assert_eq(run("udp4500"), TSN_NFT_DROP, "tracked: new");
+	raw->prio = 0;	/* after conntrack, notrack does nothing */
+	cr_assert_eq(run("udp500"), TSN_NFT_DROP);
+}
+
+/* An ingress chain runs before conntrack too; a ct key other than the
+ * state ends the rule there. */
+Test(nft, ct_at_ingress)
+{
+	struct tsn_nft_chain *ing = base(NFPROTO_INET, "filter", "ing",
+					 NF_INET_INGRESS, 0, NF_ACCEPT);
+	struct tsn_nft_rule *r;
+	uint32_t zero = 0;
+
+	cr_assert_eq(tsn_nft_chain_set_base(ing, NF_INET_INGRESS, 0,
+					    NF_ACCEPT, "filter", "eth0"), 0);
+	r = rule(ing, 1, "ct mark");
+	ct(r, NFT_CT_MARK, R1);
+	cmp(r, R1, NFT_CMP_EQ, &zero, 4);
+	verdict(r, NF_DROP, NULL);
+	cr_assert_eq(run("esp"), TSN_NFT_ACCEPT, "no entry: the rule ends");
+	ct_accept(ing, 2, 8 /* new */);
+	r = rule(ing, 3, "not new");
+	verdict(r, NF_DROP, NULL);
+	cr_assert_eq(run("esp"), TSN_NFT_DROP);
+	cr_assert_eq(v.where.handle, 3);
+}

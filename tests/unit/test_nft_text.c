@@ -79,6 +79,7 @@ Test(nft_text, masks_ranges_lookups_and_marks)
 	e->key = NFT_DYNSET_OP_DELETE;
 	e->sreg = R32(3);
 	cr_assert_eq(tsn_nft_expr_set_set(e, "gone"), 0);
+	ex(r, TSN_NFT_NOTRACK, NULL);
 	ex(r, TSN_NFT_NOP, "counter");
 	cr_assert_str_eq(text(r), "bitwise reg 10 = (reg 10 & ffffff00) ^ "
 			 "00000000; range neq reg 1 03e8-07d0; "
@@ -86,7 +87,7 @@ Test(nft_text, masks_ranges_lookups_and_marks)
 			 "lookup reg 11 not in @bad; "
 			 "immediate reg 9 = ffffff00; meta mark set reg 9; "
 			 "dynset update reg 1 @seen; dynset delete reg 11 @gone; "
-			 "counter");
+			 "notrack; counter");
 }
 
 Test(nft_text, set_elements_as_ranges_and_map_data)
