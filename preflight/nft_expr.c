@@ -87,12 +87,6 @@ void tsn_nft_regs_init(struct tsn_nft_regs *r, const struct tsn_nft_pkt *p)
 	r->c.mark_known = true;	/* a fresh skb has mark 0 */
 }
 
-static bool in_regs(unsigned off, unsigned len)
-{
-	return off >= 16 && len <= TSN_NFT_REGS_LEN && off + len <=
-	       TSN_NFT_REGS_LEN;
-}
-
 /* Write len bytes (known mask km, NULL = all known) to dreg and zero the
  * rest of the last 32-bit word, as the kernel's loads do. */
 static bool load(struct tsn_nft_regs *r, const struct tsn_nft_expr *e,
@@ -100,7 +94,7 @@ static bool load(struct tsn_nft_regs *r, const struct tsn_nft_expr *e,
 {
 	unsigned d = e->dreg, pad = (4 - len % 4) % 4;
 
-	if (!in_regs(d, len + pad))
+	if (!tsn_nft_in_regs(d, len + pad))
 		return false;
 	memcpy(r->v + d, v, len);
 	if (km)
@@ -325,16 +319,6 @@ static int fib_value(const struct tsn_nft_pkt *p, struct tsn_nft_regs *r,
 		       1 : -1;
 }
 
-/* The expression that loaded the first unknown bit of [off, off+len). */
-static const struct tsn_nft_expr *unknown_src(const struct tsn_nft_regs *r,
-					      unsigned off, unsigned len)
-{
-	for (unsigned i = 0; i < len; i++)
-		if (r->k[off + i] != 0xff)
-			return r->src[(off + i) / 4];
-	return NULL;
-}
-
 /* -1, 0, 1 like memcmp; 2 undecidable. */
 static int cmp_known(const struct tsn_nft_regs *r, unsigned off,
 		     const uint8_t *d, unsigned len, bool eq_only)
@@ -366,7 +350,7 @@ static enum tsn_nft_step exec_cmp(struct tsn_nft_regs *r,
 	int d, d2 = 0;
 	bool m;
 
-	if (!in_regs(e->sreg, e->len))
+	if (!tsn_nft_in_regs(e->sreg, e->len))
 		return TSN_NFT_STEP_UNKNOWN;
 	d = cmp_known(r, e->sreg, e->data, e->len, eq);
 	if (e->op == TSN_NFT_RANGE) {
@@ -375,7 +359,7 @@ static enum tsn_nft_step exec_cmp(struct tsn_nft_regs *r,
 			d = 2;
 	}
 	if (d == 2) {
-		*why = unknown_src(r, e->sreg, e->len);
+		*why = tsn_nft_unknown_src(r, e->sreg, e->len);
 		return TSN_NFT_STEP_FORK;
 	}
 	if (e->op == TSN_NFT_RANGE) {
@@ -400,7 +384,7 @@ static enum tsn_nft_step exec_bitwise(struct tsn_nft_regs *r,
 {
 	uint8_t v[TSN_NFT_DATA_MAX], k[TSN_NFT_DATA_MAX];
 
-	if (!in_regs(e->sreg, e->len) || !in_regs(e->dreg, e->len))
+	if (!tsn_nft_in_regs(e->sreg, e->len) || !tsn_nft_in_regs(e->dreg, e->len))
 		return TSN_NFT_STEP_UNKNOWN;
 	for (unsigned i = 0; i < e->len; i++) {
 		v[i] = (r->v[e->sreg + i] & e->data[i]) ^ tsn_nft_data2(e)[i];
@@ -422,7 +406,7 @@ static enum tsn_nft_step exec_byteorder(struct tsn_nft_regs *r,
 	uint8_t v[TSN_NFT_DATA_MAX], k[TSN_NFT_DATA_MAX];
 
 	if ((size != 2 && size != 4 && size != 8) || e->len % size ||
-	    !in_regs(e->sreg, e->len) || !in_regs(e->dreg, e->len))
+	    !tsn_nft_in_regs(e->sreg, e->len) || !tsn_nft_in_regs(e->dreg, e->len))
 		return TSN_NFT_STEP_UNKNOWN;
 	/* Host order here is little endian: both ops swap each element. */
 	for (unsigned i = 0; i < e->len; i += size)
@@ -435,137 +419,6 @@ static enum tsn_nft_step exec_byteorder(struct tsn_nft_regs *r,
 	return TSN_NFT_STEP_CONT;
 }
 
-void tsn_nft_carry_copy(struct tsn_nft_carry *to,
-			const struct tsn_nft_carry *from)
-{
-	to->mark = from->mark;
-	to->mark_known = from->mark_known;
-	to->ct = from->ct;
-	to->dyn_lost = from->dyn_lost;
-	to->n_dyn = from->n_dyn;
-	memcpy(to->dyn, from->dyn, from->n_dyn * sizeof(from->dyn[0]));
-}
-
-/* The entry of c for this set and key (wild: the wild one), or NULL. */
-static struct tsn_nft_dyn *dyn_find(const struct tsn_nft_carry *c,
-				    const struct tsn_nft_set *s,
-				    const uint8_t *key, bool wild)
-{
-	for (unsigned i = 0; i < c->n_dyn; i++) {
-		const struct tsn_nft_dyn *d = &c->dyn[i];
-
-		if (d->set == s && d->wild == wild &&
-		    (wild || !memcmp(d->key, key, s->key_len)))
-			return (struct tsn_nft_dyn *)d;
-	}
-	return NULL;
-}
-
-void tsn_nft_carry_merge(struct tsn_nft_carry *a,
-			 const struct tsn_nft_carry *b)
-{
-	unsigned n = a->n_dyn;
-
-	if (a->mark_known != b->mark_known || a->mark != b->mark)
-		a->mark_known = false;	/* paths disagree */
-	if (a->ct != b->ct)
-		a->ct = TSN_NFT_CT_UNSURE;
-	a->dyn_lost |= b->dyn_lost;
-	for (unsigned i = 0; i < n; i++) {
-		struct tsn_nft_dyn *d = &a->dyn[i];
-		const struct tsn_nft_dyn *o = dyn_find(b, d->set, d->key,
-						       d->wild);
-
-		if (!o || o->unsure || o->present != d->present)
-			d->unsure = true;
-	}
-	for (unsigned i = 0; i < b->n_dyn; i++) {
-		const struct tsn_nft_dyn *o = &b->dyn[i];
-
-		if (dyn_find(a, o->set, o->key, o->wild))
-			continue;
-		if (a->n_dyn == TSN_NFT_DYN_MAX) {
-			a->dyn_lost = true;
-			continue;
-		}
-		a->dyn[a->n_dyn] = *o;
-		a->dyn[a->n_dyn++].unsure = true;
-	}
-}
-
-enum dyn_state { DYN_NONE, DYN_PRESENT, DYN_ABSENT, DYN_UNSURE };
-
-/* What the dynsets on this path did to the key in set s. */
-static enum dyn_state dyn_state(const struct tsn_nft_regs *r,
-				const struct tsn_nft_set *s, uint8_t sreg)
-{
-	const struct tsn_nft_carry *c = &r->c;
-	const struct tsn_nft_dyn *d;
-	bool mine = c->dyn_lost && (s->flags & NFT_SET_EVAL);
-
-	for (unsigned i = 0; i < c->n_dyn && !mine; i++)
-		mine = c->dyn[i].set == s;
-	if (!mine)
-		return DYN_NONE;
-	if (c->dyn_lost || dyn_find(c, s, NULL, true) ||
-	    unknown_src(r, sreg, s->key_len))
-		return DYN_UNSURE;
-	d = dyn_find(c, s, r->v + sreg, false);
-	if (!d)
-		return DYN_NONE;
-	if (d->unsure)
-		return DYN_UNSURE;
-	return d->present ? DYN_PRESENT : DYN_ABSENT;
-}
-
-/* add/update @set { key } (or delete): the element is there (or gone)
- * for the rest of this packet's path, where a lookup sees it.  A new
- * element in a set that holds its size already is refused, and the
- * kernel ends the rule there (NFT_BREAK). */
-static enum tsn_nft_step exec_dynset(struct tsn_nft_regs *r,
-				     const struct tsn_nft_expr *e,
-				     const struct tsn_nft_expr **why)
-{
-	const struct tsn_nft_set *s = e->set;
-	struct tsn_nft_carry *c = &r->c;
-	bool del = e->key == NFT_DYNSET_OP_DELETE, wild;
-	struct tsn_nft_dyn *d;
-	size_t added = 0;
-
-	if (!s || !in_regs(e->sreg, s->key_len)) {
-		*why = e;
-		return TSN_NFT_STEP_UNKNOWN;
-	}
-	wild = unknown_src(r, e->sreg, s->key_len) != NULL;
-	if (!del && s->size) {
-		for (unsigned i = 0; i < c->n_dyn; i++)
-			added += c->dyn[i].set == s && c->dyn[i].present;
-		/* near full: whether this key is new decides */
-		if (s->n_elems + added + 1 >= s->size) {
-			*why = e;
-			return TSN_NFT_STEP_FORK;
-		}
-	}
-	d = dyn_find(c, s, r->v + e->sreg, wild);
-	if (!d) {
-		if (c->n_dyn == TSN_NFT_DYN_MAX) {
-			c->dyn_lost = true;
-			return TSN_NFT_STEP_CONT;
-		}
-		d = &c->dyn[c->n_dyn++];
-		memset(d, 0, sizeof(*d));
-		d->set = s;
-		d->wild = wild;
-		if (!wild)
-			memcpy(d->key, r->v + e->sreg, s->key_len);
-	}
-	d->present = !del;
-	/* A map's new data, or a range, is not modelled. */
-	d->unsure = wild || (e->flags & TSN_NFT_DYNSET_DATA) ||
-		    (s->flags & NFT_SET_INTERVAL);
-	return TSN_NFT_STEP_CONT;
-}
-
 static enum tsn_nft_step exec_lookup(struct tsn_nft_regs *r,
 				     const struct tsn_nft_expr *e,
 				     const struct tsn_nft_expr **why)
@@ -574,28 +427,28 @@ static enum tsn_nft_step exec_lookup(struct tsn_nft_regs *r,
 	const struct tsn_nft_elem *el;
 	bool map = e->flags & TSN_NFT_LOOKUP_MAP;
 
-	if (!s || !in_regs(e->sreg, s->key_len)) {
+	if (!s || !tsn_nft_in_regs(e->sreg, s->key_len)) {
 		*why = e;
 		return TSN_NFT_STEP_UNKNOWN;
 	}
-	switch (dyn_state(r, s, e->sreg)) {
-	case DYN_NONE:
+	switch (tsn_nft_dyn_state(r, s, e->sreg)) {
+	case TSN_NFT_DYN_NONE:
 		break;
-	case DYN_UNSURE:
+	case TSN_NFT_DYN_UNSURE:
 		*why = e;
 		return map ? TSN_NFT_STEP_UNKNOWN : TSN_NFT_STEP_FORK;
-	case DYN_PRESENT:
+	case TSN_NFT_DYN_PRESENT:
 		if (map) {	/* its data is not modelled */
 			*why = e;
 			return TSN_NFT_STEP_UNKNOWN;
 		}
 		return e->inv ? TSN_NFT_STEP_BREAK : TSN_NFT_STEP_CONT;
-	case DYN_ABSENT:
+	case TSN_NFT_DYN_ABSENT:
 		el = s->has_catchall ? &s->catchall : NULL;
 		goto found;
 	}
-	if (s->undecidable || unknown_src(r, e->sreg, s->key_len)) {
-		*why = s->undecidable ? e : unknown_src(r, e->sreg,
+	if (s->undecidable || tsn_nft_unknown_src(r, e->sreg, s->key_len)) {
+		*why = s->undecidable ? e : tsn_nft_unknown_src(r, e->sreg,
 							s->key_len);
 		/* No element agrees with the known bits (ESP's "port" is
 		 * its SPI, but no element has protocol esp): a miss. */
@@ -681,13 +534,13 @@ enum tsn_nft_step tsn_nft_exec(const struct tsn_nft_pkt *p,
 	case TSN_NFT_LOOKUP:
 		return exec_lookup(r, e, why);
 	case TSN_NFT_DYNSET:
-		return exec_dynset(r, e, why);
+		return tsn_nft_exec_dynset(r, e, why);
 	case TSN_NFT_IMMEDIATE:
 		return exec_imm(r, e);
 	case TSN_NFT_META_SET:
 		if (e->key == NFT_META_MARK) {
-			r->c.mark_known = in_regs(e->sreg, 4) &&
-					  !unknown_src(r, e->sreg, 4);
+			r->c.mark_known = tsn_nft_in_regs(e->sreg, 4) &&
+					  !tsn_nft_unknown_src(r, e->sreg, 4);
 			if (r->c.mark_known)
 				memcpy(&r->c.mark, r->v + e->sreg, 4);
 		}

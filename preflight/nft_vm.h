@@ -73,6 +73,42 @@ enum tsn_nft_step {
 	TSN_NFT_STEP_UNKNOWN,	/* outcome unknown: *why */
 };
 
+/* [off, off + len) is inside the general registers. */
+static inline bool tsn_nft_in_regs(unsigned off, unsigned len)
+{
+	return off >= 16 && len <= TSN_NFT_REGS_LEN && off + len <=
+	       TSN_NFT_REGS_LEN;
+}
+
+/* The expression that loaded the first unknown bit of [off, off+len). */
+static inline const struct tsn_nft_expr *
+tsn_nft_unknown_src(const struct tsn_nft_regs *r, unsigned off, unsigned len)
+{
+	for (unsigned i = 0; i < len; i++)
+		if (r->k[off + i] != 0xff)
+			return r->src[(off + i) / 4];
+	return NULL;
+}
+
+/* nft_dyn.c: what the dynsets on this path did to the key at sreg in
+ * set s, and a dynset run. */
+enum tsn_nft_dyn_state {
+	TSN_NFT_DYN_NONE,	/* nothing: the set as read decides */
+	TSN_NFT_DYN_PRESENT,
+	TSN_NFT_DYN_ABSENT,
+	TSN_NFT_DYN_UNSURE,
+};
+enum tsn_nft_dyn_state tsn_nft_dyn_state(const struct tsn_nft_regs *r,
+					 const struct tsn_nft_set *s,
+					 uint8_t sreg);
+/* add/update @set { key } (or delete): the element is there (or gone)
+ * for the rest of this packet's path, where a lookup sees it.  A new
+ * element in a set that holds its size already is refused, and the
+ * kernel ends the rule there (NFT_BREAK). */
+enum tsn_nft_step tsn_nft_exec_dynset(struct tsn_nft_regs *r,
+				      const struct tsn_nft_expr *e,
+				      const struct tsn_nft_expr **why);
+
 void tsn_nft_pkt_build(struct tsn_nft_pkt *p, const struct tsn_nft_flow *f,
 		       bool ct_mark_written);
 void tsn_nft_regs_init(struct tsn_nft_regs *r, const struct tsn_nft_pkt *p);
