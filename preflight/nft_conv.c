@@ -422,7 +422,7 @@ static int conv_objref(struct ex *x, struct tsn_nft_expr *e)
 }
 
 /* add/update/delete @set { key }: the evaluator keeps the element for
- * the rest of the packet's path (nft_expr.c).  An element with its own
+ * the rest of the packet's path (nft_dyn.c).  An element with its own
  * expressions (a meter: a limit per address) may or may not match. */
 static int conv_dynset(struct ex *x, struct tsn_nft_expr *e)
 {
