@@ -372,10 +372,13 @@ static void try_start(struct fetch *f)
 		return;
 	}
 	f->what = "ruleset";
-	f->direct = pthread_create(&f->thread, NULL, fetch_main, f) != 0;
-	f->started = !f->direct;
-	if (f->direct)
+	/* Set before the fetcher starts: it reads it. */
+	f->direct = false;
+	f->started = !pthread_create(&f->thread, NULL, fetch_main, f);
+	if (!f->started) {
+		f->direct = true;
 		fetch_main(f);
+	}
 }
 
 /* The caller's half of a try: parse rule chunks as they are queued, to
