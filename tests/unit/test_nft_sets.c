@@ -316,10 +316,10 @@ Test(nft_sets, dynsets_past_the_cap_make_lookups_unsure)
 {
 	struct tsn_nft_chain *c = input(NF_ACCEPT);
 	struct tsn_nft_rule *r;
-	char name[8];
+	char name[16];
 
-	for (int i = 0; i <= TSN_NFT_DYN_MAX; i++) {
-		snprintf(name, sizeof(name), "d%d", i);
+	for (unsigned i = 0; i <= TSN_NFT_DYN_MAX; i++) {
+		snprintf(name, sizeof(name), "d%u", i);
 		set(name, NFT_SET_EVAL, 4, 0, 0);
 		r = rule(c, (uint64_t)i + 1, NULL);
 		payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, R1);
