@@ -1,18 +1,20 @@
 /* nft.h - a model of the nf_tables ruleset and an evaluator over it.
  *
- * The reader (nft_read.c) dumps the ruleset of the current network
- * namespace through libnftnl/libmnl into this model: tables, chains,
- * rules as the register VM the kernel runs (payload/meta/ct loads,
- * bitwise, cmp, lookup, immediate verdicts), sets and maps with their
- * elements.  The evaluator (nft_eval.c, nft_expr.c) runs one flow through
- * every base chain on its path and says accept, drop (where) or
- * undecidable (which expression).  Unit tests build rulesets in memory
- * through the same functions the reader uses.
+ * The reader (nft_fetch.c, nft_read.c) dumps the ruleset of the current
+ * network namespace through libnftnl/libmnl into this model: tables,
+ * chains, rules as the register VM the kernel runs (payload/meta/ct
+ * loads, bitwise, cmp, lookup, immediate verdicts), sets and maps with
+ * their elements.  The evaluator (nft_eval.c, nft_expr.c, nft_dyn.c)
+ * runs one flow through every base chain on its path and says accept,
+ * drop (where) or undecidable (which expression).  Unit tests build
+ * rulesets in memory through the same functions the reader uses.
  *
  * Decisions where a single flow cannot know (details where they are
  * implemented): the flow is the first packet of a connection (ct state
- * new), evaluated again as established so a difference can be reported;
- * counter, log, notrack and dynset without expressions are no-ops; limit,
+ * new; invalid before conntrack, untracked after notrack there),
+ * evaluated again as established so a difference can be reported;
+ * counter and log are no-ops; a dynset's element is seen by later lookups
+ * on the same path (with expressions, a meter, it forks); limit,
  * quota and ct count are never exceeded by one packet (their "over" form
  * never matches); reject is a drop; queue, NAT and tproxy are undecidable;
  * numgen, random, socket, osf and anything unknown fork: the verdict is
@@ -50,7 +52,7 @@ enum __attribute__((packed)) tsn_nft_op {
 	TSN_NFT_BITWISE,	/* dreg = (sreg & data) ^ data2 */
 	TSN_NFT_BYTEORDER,	/* key=op, flags=size */
 	TSN_NFT_LOOKUP,		/* sreg in set (-> dreg), inv */
-	TSN_NFT_DYNSET,		/* key=op of sreg into set (add/update/delete) */
+	TSN_NFT_DYNSET,		/* key=op (add/update/delete) of sreg, set */
 	TSN_NFT_IMMEDIATE,	/* data -> dreg, or a verdict */
 	TSN_NFT_META_SET,	/* meta key set sreg (mark is modelled) */
 	TSN_NFT_NOTRACK,	/* notrack: no connection tracking after it */
@@ -265,8 +267,10 @@ int tsn_nft_set_maybe(const struct tsn_nft_set *s, const uint8_t *key,
 /* Register number as the kernel dumps it -> byte offset, -1 if invalid. */
 int tsn_nft_reg_offset(uint32_t reg);
 
-/* Reading the current network namespace.  -EPERM without CAP_NET_ADMIN;
- * err (may be NULL) gets a short "what failed" text. */
+/* Reading the current network namespace (the rules parsed on this thread
+ * while another receives them).  -EPERM without CAP_NET_ADMIN, -EAGAIN
+ * when it changed during three reads; err (may be NULL) gets a short
+ * "what failed" text. */
 int tsn_nft_read(struct tsn_nft_ruleset **out, char *err, size_t errlen);
 /* One netlink message of a ruleset dump (NFT_MSG_NEW{TABLE,CHAIN,RULE,
  * SET,SETELEM}) into rs; -EINVAL on malformed attributes. */

@@ -1,5 +1,5 @@
 /* nft_conv.h - netlink messages into the model (nft_conv.c, nft_rule.c,
- * nft_read.c). */
+ * nft_read.c, fed by nft_fetch.c). */
 #ifndef TSN_NFT_CONV_H
 #define TSN_NFT_CONV_H
 
