@@ -384,7 +384,8 @@ static enum tsn_nft_step exec_bitwise(struct tsn_nft_regs *r,
 {
 	uint8_t v[TSN_NFT_DATA_MAX], k[TSN_NFT_DATA_MAX];
 
-	if (!tsn_nft_in_regs(e->sreg, e->len) || !tsn_nft_in_regs(e->dreg, e->len))
+	if (!tsn_nft_in_regs(e->sreg, e->len) ||
+	    !tsn_nft_in_regs(e->dreg, e->len))
 		return TSN_NFT_STEP_UNKNOWN;
 	for (unsigned i = 0; i < e->len; i++) {
 		v[i] = (r->v[e->sreg + i] & e->data[i]) ^ tsn_nft_data2(e)[i];
@@ -406,7 +407,8 @@ static enum tsn_nft_step exec_byteorder(struct tsn_nft_regs *r,
 	uint8_t v[TSN_NFT_DATA_MAX], k[TSN_NFT_DATA_MAX];
 
 	if ((size != 2 && size != 4 && size != 8) || e->len % size ||
-	    !tsn_nft_in_regs(e->sreg, e->len) || !tsn_nft_in_regs(e->dreg, e->len))
+	    !tsn_nft_in_regs(e->sreg, e->len) ||
+	    !tsn_nft_in_regs(e->dreg, e->len))
 		return TSN_NFT_STEP_UNKNOWN;
 	/* Host order here is little endian: both ops swap each element. */
 	for (unsigned i = 0; i < e->len; i += size)

@@ -48,7 +48,7 @@
  * VM that shadows the guest's page tables), dearer than the fetcher
  * waiting now and then. */
 #define CHUNKS_BATCH 4
-#define CHUNKS_MAX 8	/* received and not yet parsed: then the fetcher waits */
+#define CHUNKS_MAX 8	/* received, not parsed: then the fetcher waits */
 
 struct chunk {
 	struct chunk *next;
