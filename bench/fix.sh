@@ -27,16 +27,7 @@ DUMP=$TOP/build/helpers/nft_dump
 [ -x "$DUMP" ] || { echo "fix.sh: $DUMP missing (make helpers)" >&2; exit 2; }
 
 # 10,000 rules in a default-drop input chain that never allows ESP
-{
-	echo "table inet filter {"
-	echo " chain input {"
-	echo "  type filter hook input priority 0; policy drop;"
-	for i in $(seq 0 9999); do
-		echo "  ip saddr 10.$((i / 250)).$((i % 250)).1 tcp dport 22 accept"
-	done
-	echo " }"
-	echo "}"
-} >"$W/base.nft"
+"$TOP/tests/data/nft/many-rules.sh" 10000 >"$W/base.nft"
 
 member() {	# i -> the address of member i (member 0 is this node)
 	echo "198.18.$((1 + $1 / 250)).$(($1 % 250 + 1))"

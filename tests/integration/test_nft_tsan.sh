@@ -40,16 +40,7 @@ ip -n $NS link set lo up
 ip -n $NS link add v0 type veth peer name v1
 ip -n $NS link set v0 up
 ip -n $NS addr add 198.18.0.1/15 dev v0
-{
-	echo "table inet filter {"
-	echo " chain input {"
-	echo "  type filter hook input priority 0; policy drop;"
-	for i in $(seq 0 9999); do
-		echo "  ip saddr 10.$((i / 250)).$((i % 250)).1 tcp dport 22 accept"
-	done
-	echo " }"
-	echo "}"
-} >"$BIN/rules.nft"
+"$TOP/tests/data/nft/many-rules.sh" 10000 >"$BIN/rules.nft"
 ip netns exec $NS nft -f "$BIN/rules.nft" || skip_all "cannot load the rules"
 
 echo "# threaded reads (at ${SECONDS}s)"
