@@ -13,7 +13,9 @@
 command -v nft >/dev/null || skip_all "no nft"
 command -v jq >/dev/null || skip_all "no jq"
 SENDPKT=$TOP/build/helpers/sendpkt
-[ -x "$SENDPKT" ] || skip_all "build the helpers first (make helpers)"
+NFTSETS=$TOP/build/helpers/nft_sets
+[ -x "$SENDPKT" ] && [ -x "$NFTSETS" ] ||
+	skip_all "build the helpers first (make helpers)"
 L=tf2
 BIN=$(mktemp -d /tmp/tf2.XXXXXX)
 chmod 755 "$BIN"
@@ -22,7 +24,8 @@ cleanup() {
 	rm -rf "$BIN"
 }
 trap cleanup EXIT
-{ cp "$TSNET" "$BIN/tsnet" && cp "$SENDPKT" "$BIN/sendpkt"; } ||
+{ cp "$TSNET" "$BIN/tsnet" && cp "$SENDPKT" "$BIN/sendpkt" &&
+	cp "$NFTSETS" "$BIN/nft_sets"; } ||
 	skip_all "cannot copy the binaries"
 cc -O1 -o "$BIN/nft_probe" "$TOP/tests/integration/nft_probe.c" ||
 	skip_all "cannot build nft_probe"
@@ -145,6 +148,13 @@ assert_match "snapshot: the anonymous set's elements" \
 	$'inet filter set __set[0-9]+: 2 elements\n\t\t01f4\n\t\t1194' \
 	"$(x n2 cat /var/lib/tsnet/nftables-before.txt)"
 assert_exit "the reboot file is valid nft" 0 x n2 nft -c -f /etc/tsnet/nftables.nft
+# As nft's own, the accepts' anonymous sets declare their size, so the
+# kernel builds a hash of that size (nft list does not show it)
+sets=$(x n2 "$BIN/nft_sets")
+assert_match "fix: the members' anonymous sets say their size (3)" \
+	'^ip raw __set[0-9]+ anonymous size 3 keylen 4$' "$sets"
+assert_eq "fix: no anonymous set without its size" 0 \
+	"$(printf '%s\n' "$sets" | grep -c 'anonymous size 0 ')"
 
 out=$(tf --json preflight --no-probe --fix)
 assert_match "fix twice: nothing changed" '^ok\|already in place, nothing changed' \
