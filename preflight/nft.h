@@ -269,7 +269,7 @@ int tsn_nft_reg_offset(uint32_t reg);
 
 /* Reading the current network namespace (the rules parsed on this thread
  * while another receives them).  -EPERM without CAP_NET_ADMIN, -EAGAIN
- * when it changed during three reads; err (may be NULL) gets a short
+ * when it changed during five reads; err (may be NULL) gets a short
  * "what failed" text. */
 int tsn_nft_read(struct tsn_nft_ruleset **out, char *err, size_t errlen);
 /* One netlink message of a ruleset dump (NFT_MSG_NEW{TABLE,CHAIN,RULE,

@@ -35,7 +35,10 @@
 #include "lib/util.h"
 #include "preflight/nft.h"
 
-#define READ_TRIES 3
+/* Whatever keeps changing a ruleset (kube-proxy, Docker) changes it in
+ * bursts: the tries are spaced 10, 20, 30, 40 ms apart. */
+#define READ_TRIES 5
+#define TRY_GAP_NS 10000000L
 #define BUF_LEN (1 << 17)
 /* A dump's datagram is at most 32 KiB (netlink caps a dump's skb
  * there): a chunk has room to spare and stays under malloc's mmap
@@ -483,6 +486,8 @@ int tsn_nft_read(struct tsn_nft_ruleset **out, char *err, size_t errlen)
 			ret = -EPROTO;	/* the dump ended early */
 		if (ret || !moved || i + 1 == READ_TRIES)
 			break;
+		nanosleep(&(struct timespec){ .tv_nsec = (i + 1) * TRY_GAP_NS },
+			  NULL);
 		try_start(f);
 	}
 	if (!ret && moved) {

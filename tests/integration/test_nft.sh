@@ -175,8 +175,8 @@ assert_eq "no thread to be had: the same answer" \
 	"$(printf '%s' "$json" | untimed)" "$(printf '%s' "$out" | untimed)"
 # A change during the read moves the ruleset generation, or marks the
 # dump interrupted (NLM_F_DUMP_INTR, which once ended the read with
-# "Interrupted system call"): the read is taken again, three tries, with
-# a new thread each time.  Every run gives the answer of the 10,000
+# "Interrupted system call"): the read is taken again, five tries spaced
+# 10-40 ms apart, with a new thread each time.  Every run gives the answer of the 10,000
 # rules, or says the ruleset kept changing.
 ip netns exec "$A" bash -c 'while :; do nft add table ip churn
 	nft delete table ip churn; sleep 0.05; done' &
