@@ -52,6 +52,9 @@
  * waiting now and then. */
 #define CHUNKS_BATCH 4
 #define CHUNKS_MAX 8	/* received, not parsed: then the fetcher waits */
+/* The caller sleeps only on an empty queue, and is woken at a batch: the
+ * fetcher must be able to fill one without waiting for room. */
+_Static_assert(CHUNKS_MAX > CHUNKS_BATCH, "a batch must fit");
 
 struct chunk {
 	struct chunk *next;
@@ -368,7 +371,7 @@ static void try_start(struct fetch *f)
 	f->rs = tsn_nft_ruleset_new();
 	f->rules = f->done = f->stop = f->parsed = f->moved = false;
 	f->parse_err = f->ret = 0;
-	f->what = "netlink socket";
+	f->what = f->rs ? "netlink socket" : "ruleset";
 	f->ret = f->rs ? try_socket(f) : -ENOMEM;
 	if (f->ret) {
 		f->done = true;
