@@ -76,7 +76,8 @@ enum tsn_nft_dyn_state tsn_nft_dyn_state(const struct tsn_nft_regs *r,
 {
 	const struct tsn_nft_carry *c = &r->c;
 	const struct tsn_nft_dyn *d;
-	bool mine = c->dyn_lost && (s->flags & NFT_SET_EVAL);
+	/* Past the cap, which set a dynset wrote is not known: any. */
+	bool mine = c->dyn_lost;
 
 	for (unsigned i = 0; i < c->n_dyn && !mine; i++)
 		mine = c->dyn[i].set == s;
