@@ -5,8 +5,8 @@
  * one of the five dump types, so the fuzzer need not discover the
  * subsystem number.  Whatever parses is then finished, evaluated and
  * written as the snapshot's text, so the model's checks of registers and
- * lengths are exercised too.  Seeds in
- * corpus/nft are real dumps of the test rulesets.
+ * lengths are exercised too.  Seeds in corpus/nft are real dumps of the
+ * test rulesets, recorded with tests/helpers/nft_record.
  */
 #include <arpa/inet.h>
 #include <stdint.h>

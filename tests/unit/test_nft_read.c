@@ -2,7 +2,7 @@
  *
  * The files tests/fuzz/corpus/nft/NAME.bin hold the dump messages the kernel
  * sent for rulesets of tests/data/nft (loaded with the real nft), saved
- * as they came.  Parsing them needs no privileges and no kernel, so the
+ * as they came by tests/helpers/nft_record.  Parsing them needs no privileges and no kernel, so the
  * reader's conversion is checked here in every `make unit`, and the
  * verdicts must be those the integration test gets from the live kernel.
  */
@@ -142,5 +142,36 @@ Test(nft_read, malformed_messages_are_refused)
 	cr_assert_eq(rs->n_tables, 1);
 	nlh->nlmsg_len = NLMSG_HDRLEN + 2;	/* shorter than nfgenmsg */
 	cr_assert_eq(tsn_nft_parse_msg(rs, nlh), -EINVAL);
+	tsn_nft_ruleset_free(rs);
+}
+
+/* Sets written from the packet path, recorded from the kernel: the
+ * same verdicts test_nft gets from real packets. */
+Test(nft_read, dynsets)
+{
+	struct tsn_nft_ruleset *rs = load("dynset");
+	struct tsn_nft_verdict v = eval(rs, TSN_NFT_IN, "udp500", false);
+
+	cr_assert_eq(v.result, TSN_NFT_DROP, "added, then looked up");
+	cr_assert_str_eq(v.where.comment, "seen4");
+	cr_assert_eq(eval(rs, TSN_NFT_IN, "udp4500", false).result,
+		     TSN_NFT_ACCEPT, "deleted before the lookup");
+	cr_assert_eq(eval(rs, TSN_NFT_IN, "esp", false).result,
+		     TSN_NFT_ACCEPT);
+	tsn_nft_ruleset_free(rs);
+}
+
+/* Ingress and raw priority, before conntrack; notrack there. */
+Test(nft_read, before_conntrack)
+{
+	struct tsn_nft_ruleset *rs = load("before-conntrack");
+	struct tsn_nft_verdict v = eval(rs, TSN_NFT_IN, "udp4500", false);
+
+	cr_assert_eq(v.result, TSN_NFT_DROP);
+	cr_assert_str_eq(v.where.comment, "invalid before conntrack");
+	cr_assert_eq(eval(rs, TSN_NFT_IN, "udp500", false).result,
+		     TSN_NFT_ACCEPT, "untracked after notrack");
+	cr_assert_eq(eval(rs, TSN_NFT_IN, "esp", false).result,
+		     TSN_NFT_ACCEPT, "never new at ingress");
 	tsn_nft_ruleset_free(rs);
 }
