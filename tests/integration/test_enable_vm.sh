@@ -34,6 +34,9 @@ rc=$?
 took=$(($(date +%s) - start))
 printf '%s\n' "$out" | sed 's/^/  vm| /'
 while IFS= read -r line; do
+	# a progress line on the VM's console (its tty) ends in ESC[K, not
+	# a newline: the result that follows shares its line
+	line=${line##*$'\e[K'}
 	case $line in
 	"  ok   "*) ok "inside: ${line#  ok   }" ;;
 	"  FAIL "*) not_ok "inside: ${line#  FAIL }" ;;
