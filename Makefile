@@ -67,7 +67,7 @@ tsnet-asan: $(B)/main.o $(B)/libtsnet.a
 # Small C programs the integration tests drive (tests/helpers/*.c).
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPERS := $(HELPER_SRCS:tests/helpers/%.c=$(B)/helpers/%)
-$(B)/helpers/%: tests/helpers/%.c $(B)/libtsnet.a
+$(B)/helpers/%: tests/helpers/%.c $(B)/libtsnet.a tests/helpers/nft_helper.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(B)/libtsnet.a $(LDLIBS)
 helpers: $(HELPERS)

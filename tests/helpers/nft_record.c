@@ -8,21 +8,13 @@
  *
  * Exit 0, or 3 when the socket or a dump fails (message on stderr).
  */
-#include <errno.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <string.h>
 
-#include <libmnl/libmnl.h>
-#include <libnftnl/common.h>
-#include <libnftnl/set.h>
-#include <linux/netfilter.h>
-#include <linux/netfilter/nf_tables.h>
+#include "tests/helpers/nft_helper.h"
 
 #define SETS_MAX 256
 
-static struct mnl_socket *nl;
-static unsigned int portid, seq;
+static struct nft_helper h;
 static struct {
 	uint32_t family;
 	char table[64], name[64];
@@ -56,39 +48,16 @@ static int save_cb(const struct nlmsghdr *nlh, void *data)
 /* One dump, every message saved; sets (remember) also noted. */
 static int dump(uint16_t type, const struct nftnl_set *set, bool remember)
 {
-	static char buf[1 << 17];
-	struct nlmsghdr *nlh;
-	int ret = MNL_CB_OK;
-
-	nlh = nftnl_nlmsg_build_hdr(buf, type, set ? (uint16_t)
-			nftnl_set_get_u32(set, NFTNL_SET_FAMILY) :
-			NFPROTO_UNSPEC, NLM_F_DUMP, ++seq);
-	if (set)
-		nftnl_set_elems_nlmsg_build_payload(nlh,
-						    (struct nftnl_set *)set);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -1;
-	while (ret > MNL_CB_STOP) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-
-		if (n < 0)
-			return -1;
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, save_cb,
-				 remember ? &n_sets : NULL);
-	}
-	return ret < 0 ? -1 : 0;
+	return nft_helper_dump(&h, type, set, save_cb,
+			       remember ? &n_sets : NULL);
 }
 
 int main(void)
 {
-	int ret;
+	int ret = nft_helper_open(&h, "nft_record");
 
-	nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		fprintf(stderr, "nft_record: netlink: %s\n", strerror(errno));
-		return 3;
-	}
-	portid = mnl_socket_get_portid(nl);
+	if (ret)
+		return ret;
 	ret = dump(NFT_MSG_GETTABLE, NULL, false);
 	if (!ret)
 		ret = dump(NFT_MSG_GETCHAIN, NULL, false);
@@ -107,7 +76,7 @@ int main(void)
 	}
 	if (!ret)
 		ret = dump(NFT_MSG_GETRULE, NULL, false);
-	mnl_socket_close(nl);
+	mnl_socket_close(h.nl);
 	if (ret || fflush(stdout)) {
 		fprintf(stderr, "nft_record: dump: %s\n", strerror(errno));
 		return 3;

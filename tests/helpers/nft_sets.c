@@ -6,15 +6,7 @@
  *
  * Exit 0, or 3 when the socket or the dump fails (message on stderr).
  */
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
-
-#include <libmnl/libmnl.h>
-#include <libnftnl/common.h>
-#include <libnftnl/set.h>
-#include <linux/netfilter.h>
-#include <linux/netfilter/nf_tables.h>
+#include "tests/helpers/nft_helper.h"
 
 static const char *family(uint32_t f)
 {
@@ -52,34 +44,14 @@ static int set_cb(const struct nlmsghdr *nlh, void *data)
 
 int main(void)
 {
-	static char buf[1 << 16];
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
-	struct nlmsghdr *nlh;
-	unsigned int portid;
-	int ret = MNL_CB_OK;
+	struct nft_helper h = { 0 };
+	int ret = nft_helper_open(&h, "nft_sets");
 
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		fprintf(stderr, "nft_sets: netlink: %s\n", strerror(errno));
-		return 3;
-	}
-	portid = mnl_socket_get_portid(nl);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, NFPROTO_UNSPEC,
-				    NLM_F_DUMP, 1);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		ret = MNL_CB_ERROR;
-	while (ret > MNL_CB_STOP) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-
-		if (n < 0) {
-			ret = MNL_CB_ERROR;
-			break;
-		}
-		ret = mnl_cb_run(buf, (size_t)n, 1, portid, set_cb, NULL);
-	}
-	mnl_socket_close(nl);
-	if (ret < 0) {
+	if (ret)
+		return ret;
+	ret = nft_helper_dump(&h, NFT_MSG_GETSET, NULL, set_cb, NULL);
+	if (ret < 0)
 		fprintf(stderr, "nft_sets: dump: %s\n", strerror(errno));
-		return 3;
-	}
-	return 0;
+	mnl_socket_close(h.nl);
+	return ret < 0 ? 3 : 0;
 }
