@@ -32,6 +32,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "lib/hugemem.h"
 #include "lib/util.h"
 #include "preflight/nft.h"
 
@@ -40,18 +41,21 @@
 #define READ_TRIES 5
 #define TRY_GAP_NS 10000000L
 #define BUF_LEN (1 << 17)
-/* A dump's datagram is at most 32 KiB (netlink caps a dump's skb
- * there): a chunk has room to spare and stays under malloc's mmap
- * threshold, so chunks are recycled from the heap. */
-#define CHUNK_LEN (1 << 16)
+/* A dump's datagram is at most SKB_WITH_OVERHEAD(32 KiB) (netlink caps
+ * a dump's skb there, and at the reader's buffer): a 32 KiB chunk less
+ * its header holds one.  A bigger one would fail the receive (libmnl
+ * reports MSG_TRUNC as ENOSPC), never be cut short. */
+#define CHUNK_LEN (1 << 15)
+/* The fetcher's buffer and the chunks are one huge page (lib/hugemem.c
+ * says why): 128 KiB and 60 chunks, touched once, whatever the number of
+ * rules.  The fetcher waits when all 60 wait to be parsed: the caller
+ * parses faster than the kernel dumps, so that happens only while it is
+ * busy with something else. */
+#define POOL_LEN ((size_t)2 << 20)
+#define CHUNKS_MAX ((POOL_LEN - BUF_LEN) / CHUNK_LEN)
 /* The caller is woken for a few chunks at a time, not for each: a
- * wakeup costs about what parsing a chunk (some 70 rules) does.  And
- * few chunks are ever in use: each is recycled as soon as it is
- * parsed, since fresh pages are dear (a first touch is 10-20 us in a
- * VM that shadows the guest's page tables), dearer than the fetcher
- * waiting now and then. */
+ * wakeup costs about what parsing a chunk (some 70 rules) does. */
 #define CHUNKS_BATCH 4
-#define CHUNKS_MAX 8	/* received, not parsed: then the fetcher waits */
 /* The caller sleeps only on an empty queue, and is woken at a batch: the
  * fetcher must be able to fill one without waiting for room. */
 _Static_assert(CHUNKS_MAX > CHUNKS_BATCH, "a batch must fit");
@@ -59,13 +63,16 @@ _Static_assert(CHUNKS_MAX > CHUNKS_BATCH, "a batch must fit");
 struct chunk {
 	struct chunk *next;
 	size_t len;
-	char buf[CHUNK_LEN];
+	char buf[CHUNK_LEN - 2 * sizeof(size_t)];
 };
+_Static_assert(sizeof(struct chunk) == CHUNK_LEN, "chunks tile the pool");
 
 struct fetch {
 	struct mnl_socket *sk;
 	uint32_t portid, seq;
+	struct tsn_huge pool;	/* buf, then the chunks */
 	char *buf;		/* the fetcher's, for all but the rules */
+	size_t n_carved;	/* chunks taken from the pool so far */
 	pthread_t thread;
 	bool started;		/* a fetcher to join */
 	bool direct;		/* no thread: the fetcher parses the rules */
@@ -208,23 +215,21 @@ static bool last_chunk(const struct chunk *c)
 }
 
 /* Called locked: a chunk to receive into, or NULL once the caller has
- * given up (*err -ECANCELED) or there is no memory (*err -ENOMEM). */
-static struct chunk *take_chunk(struct fetch *f, int *err)
+ * given up. */
+static struct chunk *take_chunk(struct fetch *f)
 {
 	struct chunk *c;
 
 	while (!f->stop && f->n_out >= CHUNKS_MAX)
 		pthread_cond_wait(&f->cond, &f->lock);
-	*err = -ECANCELED;
 	if (f->stop)
 		return NULL;
 	c = f->spare;
 	if (c)
 		f->spare = c->next;
-	else
-		c = malloc(sizeof(*c));
-	*err = c ? 0 : -ENOMEM;
-	f->n_out += c != NULL;
+	else	/* fewer than CHUNKS_MAX out, none spare: one is left */
+		c = (struct chunk *)(f->buf + BUF_LEN) + f->n_carved++;
+	f->n_out++;
 	return c;
 }
 
@@ -256,11 +261,13 @@ static int fetch_rules(struct fetch *f)
 	f->rules = true;
 	pthread_cond_broadcast(&f->cond);
 	while (!last && !ret) {
-		struct chunk *c = take_chunk(f, &ret);
+		struct chunk *c = take_chunk(f);
 		ssize_t n;
 
-		if (!c)
+		if (!c) {
+			ret = -ECANCELED;
 			break;
+		}
 		pthread_mutex_unlock(&f->lock);
 		n = mnl_socket_recvfrom(f->sk, c->buf, sizeof(c->buf));
 		if (n < 0) {
@@ -425,20 +432,12 @@ static void parse_rules(struct fetch *f)
 
 static void fetch_free(struct fetch *f)
 {
-	for (struct chunk *c = f->queue, *next; c; c = next) {
-		next = c->next;
-		free(c);
-	}
-	for (struct chunk *c = f->spare, *next; c; c = next) {
-		next = c->next;
-		free(c);
-	}
 	if (f->sk)
 		mnl_socket_close(f->sk);
 	tsn_nft_ruleset_free(f->rs);
 	pthread_cond_destroy(&f->cond);
 	pthread_mutex_destroy(&f->lock);
-	free(f->buf);
+	tsn_huge_unmap(&f->pool);
 	free(f);
 }
 
@@ -453,13 +452,13 @@ static struct fetch *fetch_start(void)
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->cond, NULL);
 	f->tail = &f->queue;
-	f->buf = malloc(BUF_LEN);
-	if (!f->buf) {
+	f->ret = tsn_huge_map(&f->pool, POOL_LEN);
+	if (f->ret) {
 		f->what = "ruleset";
-		f->ret = -ENOMEM;
 		f->done = true;
 		return f;
 	}
+	f->buf = f->pool.p;
 	f->seq = (uint32_t)time(NULL);
 	try_start(f);
 	return f;
