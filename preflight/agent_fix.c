@@ -244,19 +244,24 @@ int tsn_nft_fix_action(int argc, char **argv, struct tsn_ctx *ctx)
 	struct tsn_fix_req req = { 0 };
 	struct tsn_fix_result res = { 0 };
 	struct tsn_addr *members = NULL;
+	struct tsn_nft_reader *rd;
 	char ifname[16], err[256];
 	int ret;
 
 	(void)ctx;
 	if (no_args(action, argc, argv))
 		return TSN_EXIT_USAGE;
+	/* The kernel dumps the ruleset (most of the time on a large one)
+	 * while the request is read. */
+	rd = tsn_nft_read_start();
 	ret = read_request(&req, &members, ifname, err, sizeof(err));
 	if (ret) {
+		tsn_nft_read_end(rd, NULL, NULL, 0);
 		tsn_err(action, "%s", err);
 		free(members);
 		return ret == -ENOMEM ? TSN_EXIT_RUNTIME : TSN_EXIT_USAGE;
 	}
-	ret = tsn_fix_apply(&req, &res);
+	ret = tsn_fix_apply(&req, rd, &res);
 	free(members);
 	return finish(action, &res, ret);
 }

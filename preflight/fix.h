@@ -82,10 +82,14 @@ struct tsn_fix_result {
 void tsn_fix_result_free(struct tsn_fix_result *res);
 void tsn_fix_state_free(struct tsn_fix_state *st);
 
-/* Node-local.  0 (res says what happened), -EEXIST when a foreign
- * table inet tsnet exists (res->refused), -EPERM without CAP_NET_ADMIN,
- * other -errno; res->err says what failed. */
-int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_fix_result *res);
+/* Node-local, on the ruleset rd reads (tsn_nft_read_start(): the
+ * kernel dumps while the caller reads its request; rd is used up).  0
+ * (res says what happened), -EEXIST when a foreign table inet tsnet
+ * exists (res->refused), -EPERM without CAP_NET_ADMIN, other -errno;
+ * res->err says what failed. */
+struct tsn_nft_reader;
+int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_nft_reader *rd,
+		  struct tsn_fix_result *res);
 /* Remove exactly what the state file records, in one batch. */
 int tsn_fix_unfix(struct tsn_fix_result *res);
 

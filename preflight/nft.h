@@ -272,6 +272,15 @@ int tsn_nft_reg_offset(uint32_t reg);
  * when it changed during five reads; err (may be NULL) gets a short
  * "what failed" text. */
 int tsn_nft_read(struct tsn_nft_ruleset **out, char *err, size_t errlen);
+/* The same in two halves, for a caller with work of its own to do while
+ * the kernel dumps: _start sets the fetcher going (NULL when out of
+ * memory), _end parses what it receives and answers as tsn_nft_read()
+ * does.  _end with out NULL stops the read instead and returns 0.  Either
+ * way the reader is freed. */
+struct tsn_nft_reader;
+struct tsn_nft_reader *tsn_nft_read_start(void);
+int tsn_nft_read_end(struct tsn_nft_reader *r, struct tsn_nft_ruleset **out,
+		     char *err, size_t errlen);
 /* One netlink message of a ruleset dump (NFT_MSG_NEW{TABLE,CHAIN,RULE,
  * SET,SETELEM}) into rs; -EINVAL on malformed attributes. */
 int tsn_nft_parse_msg(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh);

@@ -16,6 +16,10 @@
  * element dumps need the sets parsed: the fetcher parses those itself,
  * before it queues the first rule chunk.  The ruleset has one writer at
  * a time; the queue's lock hands it over.
+ *
+ * A caller with work of its own (nft-fix reads its request) starts the
+ * read first and parses later (tsn_nft_read_start, tsn_nft_read_end):
+ * the fetcher runs ahead as far as its chunks go.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -67,7 +71,7 @@ struct chunk {
 };
 _Static_assert(sizeof(struct chunk) == CHUNK_LEN, "chunks tile the pool");
 
-struct fetch {
+struct tsn_nft_reader {
 	struct mnl_socket *sk;
 	uint32_t portid, seq;
 	struct tsn_huge pool;	/* buf, then the chunks */
@@ -125,7 +129,7 @@ static int gen_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /* Send one request and run every reply through cb until done. */
-static int request(struct fetch *f, uint16_t type, uint16_t flags,
+static int request(struct tsn_nft_reader *f, uint16_t type, uint16_t flags,
 		   const struct nftnl_set *set, mnl_cb_t cb,
 		   struct dump_ctx *d)
 {
@@ -156,7 +160,7 @@ static int request(struct fetch *f, uint16_t type, uint16_t flags,
 	}
 }
 
-static int dump_elems(struct fetch *f, struct dump_ctx *d)
+static int dump_elems(struct tsn_nft_reader *f, struct dump_ctx *d)
 {
 	struct tsn_nft_ruleset *rs = d->rs;
 	int ret = 0;
@@ -187,7 +191,7 @@ static int dump_elems(struct fetch *f, struct dump_ctx *d)
 /* Parse one chunk of the rules dump into the ruleset: MNL_CB_OK for more
  * to come, MNL_CB_STOP at the dump's end, or MNL_CB_ERROR with
  * f->parse_err set. */
-static int parse_chunk(struct fetch *f, const struct chunk *c)
+static int parse_chunk(struct tsn_nft_reader *f, const struct chunk *c)
 {
 	struct dump_ctx d = { .rs = f->rs };
 	int ret = mnl_cb_run(c->buf, c->len, f->rule_seq, f->portid, dump_cb,
@@ -216,7 +220,7 @@ static bool last_chunk(const struct chunk *c)
 
 /* Called locked: a chunk to receive into, or NULL once the caller has
  * given up. */
-static struct chunk *take_chunk(struct fetch *f)
+static struct chunk *take_chunk(struct tsn_nft_reader *f)
 {
 	struct chunk *c;
 
@@ -234,7 +238,7 @@ static struct chunk *take_chunk(struct fetch *f)
 }
 
 /* Called locked. */
-static void give_chunk(struct fetch *f, struct chunk *c)
+static void give_chunk(struct tsn_nft_reader *f, struct chunk *c)
 {
 	c->next = f->spare;
 	f->spare = c;
@@ -245,7 +249,7 @@ static void give_chunk(struct fetch *f, struct chunk *c)
 /* The fetcher's half of the rules: ask, then receive each datagram
  * into a chunk and queue it for the caller (or, without a thread, parse
  * it here). */
-static int fetch_rules(struct fetch *f)
+static int fetch_rules(struct tsn_nft_reader *f)
 {
 	uint32_t seq = ++f->seq;
 	struct nlmsghdr *nlh;
@@ -310,7 +314,7 @@ static void *fetch_main(void *arg)
 		{ NFT_MSG_GETSET, "sets" },
 		{ 0, "set elements" },
 	};
-	struct fetch *f = arg;
+	struct tsn_nft_reader *f = arg;
 	struct dump_ctx d = { .rs = f->rs };
 	bool moved = false;
 	uint32_t gen;
@@ -345,7 +349,7 @@ static void *fetch_main(void *arg)
 
 /* A new socket: one a try left in the middle of a dump (interrupted,
  * or its parse failed) still has the rest of that dump queued. */
-static int try_socket(struct fetch *f)
+static int try_socket(struct tsn_nft_reader *f)
 {
 	int rcvbuf = 1 << 22;
 
@@ -363,7 +367,7 @@ static int try_socket(struct fetch *f)
 
 /* Start a try with a new ruleset and socket: on the fetcher, or here
  * when no thread can be had. */
-static void try_start(struct fetch *f)
+static void try_start(struct tsn_nft_reader *f)
 {
 	while (f->queue) {	/* received after the last try stopped */
 		struct chunk *c = f->queue;
@@ -396,7 +400,7 @@ static void try_start(struct fetch *f)
 
 /* The caller's half of a try: parse rule chunks as they are queued, to
  * the dump's end, or until the fetcher ends without one. */
-static void parse_rules(struct fetch *f)
+static void parse_rules(struct tsn_nft_reader *f)
 {
 	int ret = MNL_CB_OK;
 
@@ -430,7 +434,7 @@ static void parse_rules(struct fetch *f)
 	f->started = false;
 }
 
-static void fetch_free(struct fetch *f)
+static void fetch_free(struct tsn_nft_reader *f)
 {
 	if (f->sk)
 		mnl_socket_close(f->sk);
@@ -443,9 +447,9 @@ static void fetch_free(struct fetch *f)
 
 /* The first try started; NULL when out of memory.  What fails after
  * that is in f->ret, with f->done set. */
-static struct fetch *fetch_start(void)
+struct tsn_nft_reader *tsn_nft_read_start(void)
 {
-	struct fetch *f = calloc(1, sizeof(*f));
+	struct tsn_nft_reader *f = calloc(1, sizeof(*f));
 
 	if (!f)
 		return NULL;
@@ -464,13 +468,31 @@ static struct fetch *fetch_start(void)
 	return f;
 }
 
-int tsn_nft_read(struct tsn_nft_ruleset **out, char *err, size_t errlen)
+/* Without a ruleset wanted: stop the fetcher at its next datagram. */
+static void read_cancel(struct tsn_nft_reader *f)
 {
-	struct fetch *f = fetch_start();
+	pthread_mutex_lock(&f->lock);
+	f->stop = true;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+	if (f->started)
+		pthread_join(f->thread, NULL);
+	f->started = false;
+	fetch_free(f);
+}
+
+int tsn_nft_read_end(struct tsn_nft_reader *f, struct tsn_nft_ruleset **out,
+		     char *err, size_t errlen)
+{
 	const char *what = "ruleset";
 	bool moved = false;
 	int ret = -ENOMEM;
 
+	if (!out) {
+		if (f)
+			read_cancel(f);
+		return 0;
+	}
 	*out = NULL;
 	for (int i = 0; f; i++) {
 		parse_rules(f);
@@ -510,4 +532,9 @@ int tsn_nft_read(struct tsn_nft_ruleset **out, char *err, size_t errlen)
 	if (f)
 		fetch_free(f);
 	return ret;
+}
+
+int tsn_nft_read(struct tsn_nft_ruleset **out, char *err, size_t errlen)
+{
+	return tsn_nft_read_end(tsn_nft_read_start(), out, err, errlen);
 }

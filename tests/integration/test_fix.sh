@@ -206,4 +206,29 @@ out=$(tf --json preflight --unfix --node n3)
 assert_eq "foreign table: unfix leaves it" "$foreign" "$(x n3 nft list ruleset)"
 assert_match "foreign table: unfix says so" 'left alone' \
 	"$(check "$out" n3 nft.table)"
+# The snapshot is written while the kernel commits.  When it cannot be
+# (here a full disk), the change stays in place, recorded, the run says
+# so and fails, and --unfix takes the change back.  In a mount namespace
+# of its own, so the small /var/lib/tsnet goes with it.
+x n1 nft flush ruleset
+"$TOP/tests/data/nft/many-rules.sh" 1000 | x n1 nft -f -
+before1=$(x n1 nft list ruleset)
+r=$(echo '{"members":["198.18.1.1","198.18.1.2"],"no_persist":true}' |
+	x n1 unshare -m sh -c '
+	mount -t tmpfs -o size=64k tf2-full /var/lib/tsnet || exit 9
+	"$1/tsnet" agent nft-fix >"$1/full.json" 2>"$1/full.err"
+	echo "rc=$?"
+	ls -A /var/lib/tsnet | tr "\n" " "
+	nft list ruleset | grep -c "tsnet: allow"
+	"$1/tsnet" agent nft-unfix >/dev/null 2>&1
+	echo "unfix=$?"' sh "$BIN")
+assert_eq "disk full: exit 3, the state file only, accepts in, unfix 0" \
+	"rc=3 nftables.json 2 unfix=0" "$(printf '%s' "$r" | tr '\n' ' ')"
+assert_match "disk full: one line saying the change is in place" \
+	'^tsnet: agent nft-fix: cannot write /var/lib/tsnet/nftables-before.txt: No space left on device \(the change is in place and recorded\)$' \
+	"$(cat "$BIN/full.err")"
+assert_eq "disk full: the reply says changed" true \
+	"$(jq .changed "$BIN/full.json")"
+assert_eq "disk full: unfix gives the ruleset back" "$before1" \
+	"$(x n1 nft list ruleset)"
 finish
