@@ -10,7 +10,10 @@
  * advice is ignored and the pages are small ones, as from malloc.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 #include "lib/hugemem.h"
@@ -47,4 +50,53 @@ void tsn_huge_unmap(struct tsn_huge *h)
 		munmap(h->map, h->map_len);
 	h->p = h->map = NULL;
 	h->size = h->map_len = 0;
+}
+
+/* How far the heap grows at once from here on (address space only until
+ * touched); blocks from this size on get an mmap of their own, as by
+ * default (calloc leaves those to the kernel's zero pages, where from the
+ * heap it would clear them whole). */
+#define HEAP_PAD ((size_t)8 << 20)
+#define MMAP_MIN (128 << 10)
+
+/* glibc's main heap grows by brk, its free top [end - keepcost, end)
+ * is carved from its start, and it grows by M_TOP_PAD more than asked.
+ * So: make the top at least HEAP_PAD (one block bigger than it is),
+ * advise the 2 MiB-aligned part of it, and allocate, never to free, the
+ * unaligned stretch below: the allocations to come start on a huge
+ * page.  Frees no longer give the top back (M_TRIM_THRESHOLD).  Where
+ * the heap does not behave so (not glibc's allocator, a sanitizer's),
+ * nothing is advised and what was allocated is freed. */
+void tsn_heap_huge(void)
+{
+	static void *below;	/* the unaligned stretch, kept */
+	uintptr_t top, end, from, to;
+	struct mallinfo2 mi;
+	void *volatile p;	/* or the compiler drops the malloc and free */
+
+	if (below)
+		return;
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_TOP_PAD, (int)HEAP_PAD);
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);	/* the two blocks below */
+	mi = mallinfo2();
+	if (mi.keepcost < HEAP_PAD) {
+		p = malloc(mi.keepcost + 4096);	/* does not fit: grow */
+		free(p);
+		mi = mallinfo2();
+	}
+	end = (uintptr_t)sbrk(0);
+	top = end - mi.keepcost;
+	from = (top + 4096 + HUGE_SIZE - 1) & ~(uintptr_t)(HUGE_SIZE - 1);
+	to = end & ~(uintptr_t)(HUGE_SIZE - 1);
+	if (end != (uintptr_t)-1 && mi.keepcost >= HEAP_PAD && to > from &&
+	    !madvise((void *)from, to - from, MADV_HUGEPAGE)) {
+		below = malloc(from - top);
+		/* From the top, or it was no use. */
+		if (below && (uintptr_t)sbrk(0) - mallinfo2().keepcost < from) {
+			free(below);
+			below = NULL;
+		}
+	}
+	mallopt(M_MMAP_THRESHOLD, MMAP_MIN);
 }
