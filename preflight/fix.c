@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,13 +305,26 @@ static int snap_open(struct snap *s, const struct tsn_nft_ruleset *rs)
 	return ret;
 }
 
-/* Write it: on a thread when one can be had, else here and now. */
+/* Write it: on a thread when one can be had, else here and now.  The
+ * thread is SCHED_IDLE: it is to use the core the commit leaves idle,
+ * never to take ours (a new thread often starts on its creator's core
+ * and ran first, holding up the commit by the 2-3 ms it takes). */
 static void snap_start(struct snap *s)
 {
+	struct sched_param none = { 0 };
+	pthread_attr_t at;
+
 	if (!s->open)
 		return;
 	s->written = true;
-	s->started = !pthread_create(&s->thread, NULL, snap_write, s);
+	s->started = !pthread_attr_init(&at);
+	if (s->started) {
+		pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED);
+		pthread_attr_setschedpolicy(&at, SCHED_IDLE);
+		pthread_attr_setschedparam(&at, &none);
+		s->started = !pthread_create(&s->thread, &at, snap_write, s);
+		pthread_attr_destroy(&at);
+	}
 	if (!s->started)
 		snap_write(s);
 }
@@ -319,8 +333,14 @@ static void snap_start(struct snap *s)
  * started is dropped. */
 static int snap_end(struct snap *s)
 {
-	if (s->started)
+	struct sched_param none = { 0 };
+
+	/* Now that we wait for it, it is as urgent as we are (where
+	 * allowed: leaving SCHED_IDLE takes CAP_SYS_NICE). */
+	if (s->started) {
+		pthread_setschedparam(s->thread, SCHED_OTHER, &none);
 		pthread_join(s->thread, NULL);
+	}
 	else if (s->open && !s->written)
 		tsn_atomic_abort(&s->f);
 	s->started = s->open = false;
@@ -352,13 +372,12 @@ static int record(const struct tsn_fix_req *req, struct tsn_fix_result *res)
 	return ret;
 }
 
-/* What --fix needs besides the ruleset: the netlink socket, whether
- * table inet tsnet is there and ours, the state file and the flows to
- * every peer. */
+/* What --fix needs besides the ruleset, made while it is read: the
+ * netlink socket, whether table inet tsnet is there and ours, the state
+ * file and the flows to every peer. */
 static int prepare(const struct tsn_fix_req *req, struct tsn_nfnl *nl,
 		   bool *exists, struct tsn_fix_state *st,
-		   struct tsn_nft_ruleset *rs, struct plan *p,
-		   struct tsn_fix_result *res)
+		   struct plan *p, struct tsn_fix_result *res)
 {
 	bool ours = false;
 	int ret = tsn_nfnl_open(nl);
@@ -379,7 +398,7 @@ static int prepare(const struct tsn_fix_req *req, struct tsn_nfnl *nl,
 		return -EEXIST;
 	}
 	ret = tsn_fix_state_load(st, res->err, sizeof(res->err));
-	if (!ret && (ret = fix_build_flows(req, rs, p)))
+	if (!ret && (ret = fix_build_flows(req, p)))
 		snprintf(res->err, sizeof(res->err), "cannot list this "
 			 "node's addresses: %s", strerror(-ret));
 	return ret;
@@ -445,15 +464,22 @@ int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_nft_reader *rd,
 	struct plan p = { 0 };
 	struct tsn_nfnl nl = { 0 };
 	bool exists = false;
-	int ret;
+	int ret, pret;
 
 	memset(res, 0, sizeof(*res));
+	/* While the kernel dumps the ruleset.  A failed read's error is the
+	 * one to give (it names what is missing: CAP_NET_ADMIN), then the
+	 * preparation's. */
+	pret = prepare(req, &nl, &exists, &st, &p, res);
 	ret = read_rs(rd, &rs, res);
-	if (!ret)
-		ret = prepare(req, &nl, &exists, &st, rs, &p, res);
+	if (ret)
+		res->refused = false;
+	else
+		ret = pret;
 	if (!ret)
 		ret = apply_planned(req, res, &nl, rs, &st, &p, exists);
 	tsn_fix_state_free(&st);
+	tsn_huge_unmap(&p.flows_mem);
 	free(p.cls);
 	free(p.t);
 	tsn_nfnl_close(&nl);

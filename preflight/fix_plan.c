@@ -14,6 +14,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <libnftnl/rule.h>
+#include "lib/hugemem.h"
 #include "lib/nfnl.h"
 #include "preflight/fix.h"
 #include "preflight/nft.h"
@@ -55,8 +56,7 @@ static void addr_bytes(const struct tsn_addr *a, uint8_t *out)
 
 /* Six flows (in/out x three protocols) per peer, from the member
  * address of this node of the peer's family. */
-int fix_build_flows(const struct tsn_fix_req *req,
-		    struct tsn_nft_ruleset *rs, struct plan *p)
+int fix_build_flows(const struct tsn_fix_req *req, struct plan *p)
 {
 	static const char *const protos[] = { "udp500", "udp4500", "esp" };
 	struct tsn_addr self[2] = { { 0 }, { 0 } };
@@ -78,15 +78,15 @@ int fix_build_flows(const struct tsn_fix_req *req,
 	}
 	idx = ifname ? if_nametoindex(ifname) : 0;
 	snprintf(name, sizeof(name), "%s", ifname ? ifname : "");
-	/* In the ruleset's arena (see tsn_nft_alloc): a thousand peers'
-	 * flows are 450 KB, a hundred page faults of fresh malloc memory. */
-	p->flows = req->n_members < SIZE_MAX / 6 / sizeof(*p->flows) ?
-		   tsn_nft_alloc(rs, (req->n_members * 6 + 1) *
-				     sizeof(*p->flows)) : NULL;
-	if (!p->flows) {
+	/* In huge pages: a thousand peers' flows are 450 KB, a hundred
+	 * page faults of fresh malloc memory (lib/hugemem.c). */
+	if (req->n_members >= SIZE_MAX / 6 / sizeof(*p->flows) ||
+	    tsn_huge_map(&p->flows_mem, (req->n_members * 6 + 1) *
+					sizeof(*p->flows))) {
 		freeifaddrs(ifa);
 		return -ENOMEM;
 	}
+	p->flows = p->flows_mem.p;
 	for (size_t i = 0; i < req->n_members; i++) {
 		const struct tsn_addr *m = &req->members[i];
 		const struct tsn_addr *s = &self[m->family == AF_INET6];

@@ -8,13 +8,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/hugemem.h"
 #include "preflight/fix.h"
 #include "preflight/nft.h"
 
 #define PLAN_ROUNDS 8
 
 struct plan {
-	struct tsn_nft_flow *flows;	/* in the ruleset's arena */
+	struct tsn_nft_flow *flows;	/* in flows_mem */
+	struct tsn_huge flows_mem;
 	size_t n_flows;
 	uint32_t *cls;			/* flow -> class (tsn_fix_classes) */
 	size_t n_cls;
@@ -25,10 +27,9 @@ struct plan {
 	bool settled;	/* the last round saw the model as it is now */
 };
 
-/* Six flows (in/out x three protocols) per peer of the request, in rs's
- * arena (they go with it). */
-int fix_build_flows(const struct tsn_fix_req *req,
-		    struct tsn_nft_ruleset *rs, struct plan *p);
+/* Six flows (in/out x three protocols) per peer of the request (the
+ * ruleset is not needed: they are made while it is read). */
+int fix_build_flows(const struct tsn_fix_req *req, struct plan *p);
 /* Remember a drop or an undecidable verdict for the message. */
 void fix_note_bad(struct plan *p, const struct tsn_nft_verdict *v);
 /* Evaluate, mark the chains that drop as accepting (what-if), again,
