@@ -479,7 +479,7 @@ int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_nft_reader *rd,
 	if (!ret)
 		ret = apply_planned(req, res, &nl, rs, &st, &p, exists);
 	tsn_fix_state_free(&st);
-	tsn_huge_unmap(&p.flows_mem);
+	free(p.flows);
 	free(p.cls);
 	free(p.t);
 	tsn_nfnl_close(&nl);

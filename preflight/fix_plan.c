@@ -14,7 +14,6 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <libnftnl/rule.h>
-#include "lib/hugemem.h"
 #include "lib/nfnl.h"
 #include "preflight/fix.h"
 #include "preflight/nft.h"
@@ -78,15 +77,15 @@ int fix_build_flows(const struct tsn_fix_req *req, struct plan *p)
 	}
 	idx = ifname ? if_nametoindex(ifname) : 0;
 	snprintf(name, sizeof(name), "%s", ifname ? ifname : "");
-	/* In huge pages: a thousand peers' flows are 450 KB, a hundred
-	 * page faults of fresh malloc memory (lib/hugemem.c). */
-	if (req->n_members >= SIZE_MAX / 6 / sizeof(*p->flows) ||
-	    tsn_huge_map(&p->flows_mem, (req->n_members * 6 + 1) *
-					sizeof(*p->flows))) {
+	/* A thousand peers' flows are 450 KB: nft-fix's heap is in huge
+	 * pages (lib/hugemem.c). */
+	p->flows = req->n_members < SIZE_MAX / 6 / sizeof(*p->flows) ?
+		   malloc((req->n_members * 6 + 1) * sizeof(*p->flows)) :
+		   NULL;
+	if (!p->flows) {
 		freeifaddrs(ifa);
 		return -ENOMEM;
 	}
-	p->flows = p->flows_mem.p;
 	for (size_t i = 0; i < req->n_members; i++) {
 		const struct tsn_addr *m = &req->members[i];
 		const struct tsn_addr *s = &self[m->family == AF_INET6];

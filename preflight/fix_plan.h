@@ -8,15 +8,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "lib/hugemem.h"
 #include "preflight/fix.h"
 #include "preflight/nft.h"
 
 #define PLAN_ROUNDS 8
 
 struct plan {
-	struct tsn_nft_flow *flows;	/* in flows_mem */
-	struct tsn_huge flows_mem;
+	struct tsn_nft_flow *flows;
 	size_t n_flows;
 	uint32_t *cls;			/* flow -> class (tsn_fix_classes) */
 	size_t n_cls;

@@ -117,6 +117,7 @@ struct tsn_nft_rule {
 	struct tsn_nft_expr **exprs;
 	size_t n_exprs;
 	size_t cap_exprs;	/* malloc'd by tsn_nft_expr_add; 0: arena */
+	bool own_names;		/* an arena expression holds a name */
 	bool skip;		/* what-if: evaluate as if it were not there */
 };
 

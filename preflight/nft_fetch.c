@@ -36,7 +36,6 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
-#include "lib/hugemem.h"
 #include "lib/util.h"
 #include "preflight/nft.h"
 
@@ -50,9 +49,10 @@
  * its header holds one.  A bigger one would fail the receive (libmnl
  * reports MSG_TRUNC as ENOSPC), never be cut short. */
 #define CHUNK_LEN (1 << 15)
-/* The fetcher's buffer and the chunks are one huge page (lib/hugemem.c
- * says why): 128 KiB and 60 chunks, touched once, whatever the number of
- * rules.  The fetcher waits when all 60 wait to be parsed: the caller
+/* The fetcher's buffer and the chunks are one block, allocated by the
+ * caller: in its heap, which nft-fix puts in huge pages (lib/hugemem.c
+ * says why).  Parsed chunks are used again before new ones: few are
+ * touched.  The fetcher waits when all 60 wait to be parsed: the caller
  * parses faster than the kernel dumps, so that happens only while it is
  * busy with something else. */
 #define POOL_LEN ((size_t)2 << 20)
@@ -74,8 +74,8 @@ _Static_assert(sizeof(struct chunk) == CHUNK_LEN, "chunks tile the pool");
 struct tsn_nft_reader {
 	struct mnl_socket *sk;
 	uint32_t portid, seq;
-	struct tsn_huge pool;	/* buf, then the chunks */
-	char *buf;		/* the fetcher's, for all but the rules */
+	char *buf;		/* the fetcher's, for all but the rules; then
+				 * the chunks (POOL_LEN in all) */
 	size_t n_carved;	/* chunks taken from the pool so far */
 	pthread_t thread;
 	bool started;		/* a fetcher to join */
@@ -441,7 +441,7 @@ static void fetch_free(struct tsn_nft_reader *f)
 	tsn_nft_ruleset_free(f->rs);
 	pthread_cond_destroy(&f->cond);
 	pthread_mutex_destroy(&f->lock);
-	tsn_huge_unmap(&f->pool);
+	free(f->buf);
 	free(f);
 }
 
@@ -456,13 +456,13 @@ struct tsn_nft_reader *tsn_nft_read_start(void)
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->cond, NULL);
 	f->tail = &f->queue;
-	f->ret = tsn_huge_map(&f->pool, POOL_LEN);
-	if (f->ret) {
+	f->buf = malloc(POOL_LEN);
+	if (!f->buf) {
 		f->what = "ruleset";
+		f->ret = -ENOMEM;
 		f->done = true;
 		return f;
 	}
-	f->buf = f->pool.p;
 	f->seq = (uint32_t)time(NULL);
 	try_start(f);
 	return f;

@@ -133,8 +133,10 @@ int tsn_nft_expr_set_data(struct tsn_nft_ruleset *rs, struct tsn_nft_expr *e,
 static void free_rule(struct tsn_nft_rule *r)
 {
 	/* Shared expressions own no name (nft_conv.c does not share those
-	 * that do); the arena's are not freed one by one. */
-	for (size_t i = 0; i < r->n_exprs; i++) {
+	 * that do); the arena's are not freed one by one, and are walked
+	 * only when one holds a name (10,000 rules' worth was 0.5 ms). */
+	for (size_t i = 0; (r->cap_exprs || r->own_names) && i < r->n_exprs;
+	     i++) {
 		free(r->exprs[i]->target);	/* or set_name: a union */
 		if (r->cap_exprs)
 			free(r->exprs[i]);

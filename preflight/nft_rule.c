@@ -119,6 +119,7 @@ static int unknown_rule(struct tsn_nft_rule *r, const char *what)
 		free(r->exprs[i]->target);	/* or set_name: a union */
 	r->exprs = NULL;	/* the arena's block is dropped */
 	r->n_exprs = 0;
+	r->own_names = false;
 	return tsn_nft_expr_add(r, TSN_NFT_TERM_UNKNOWN, what) ? 0 : -ENOMEM;
 }
 
@@ -179,6 +180,7 @@ int tsn_nft_parse_rule(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh,
 			return ret;
 		if (ret)
 			return unknown_rule(r, "a malformed expression");
+		r->own_names |= r->exprs[r->n_exprs]->target != NULL;
 		r->n_exprs++;
 	}
 	return 0;
