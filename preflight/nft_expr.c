@@ -140,29 +140,26 @@ static enum tsn_nft_step exec_payload(const struct tsn_nft_pkt *p,
 				      struct tsn_nft_regs *r,
 				      const struct tsn_nft_expr *e)
 {
-	uint8_t v[TSN_NFT_DATA_MAX] = { 0 }, k[TSN_NFT_DATA_MAX] = { 0 };
-	uint8_t buf[48 + 8], kb[48 + 8];
-	size_t n = 0, off = e->offset;
+	uint8_t v[TSN_NFT_DATA_MAX], k[TSN_NFT_DATA_MAX];
+	/* The network header then the transport header, as the kernel
+	 * sees them; the transport header alone from its base. */
+	size_t nh = e->base == NFT_PAYLOAD_NETWORK_HEADER ? p->nh_len : 0;
+	bool th = e->base == NFT_PAYLOAD_NETWORK_HEADER ||
+		  e->base == NFT_PAYLOAD_TRANSPORT_HEADER;
 
 	if (e->len > TSN_NFT_DATA_MAX)
 		return TSN_NFT_STEP_UNKNOWN;
-	if (e->base == NFT_PAYLOAD_NETWORK_HEADER) {
-		memcpy(buf, p->nh, p->nh_len);
-		memcpy(kb, p->nh_known, p->nh_len);
-		n = p->nh_len;
-	}
-	if (e->base == NFT_PAYLOAD_NETWORK_HEADER ||
-	    e->base == NFT_PAYLOAD_TRANSPORT_HEADER) {
-		memcpy(buf + n, p->th, 8);
-		memcpy(kb + n, p->th_known, 8);
-		n += 8;
-	}
 	/* Bytes past the headers we model (the IKE or ESP payload, the
 	 * link layer) exist but are not known. */
-	for (size_t i = 0; i < e->len; i++) {
-		if (off + i < n) {
-			v[i] = buf[off + i];
-			k[i] = kb[off + i];
+	for (size_t i = 0, at = e->offset; i < e->len; i++, at++) {
+		if (at < nh) {
+			v[i] = p->nh[at];
+			k[i] = p->nh_known[at];
+		} else if (th && at - nh < sizeof(p->th)) {
+			v[i] = p->th[at - nh];
+			k[i] = p->th_known[at - nh];
+		} else {
+			v[i] = k[i] = 0;
 		}
 	}
 	return load(r, e, v, k, e->len) ? TSN_NFT_STEP_CONT :
