@@ -2,11 +2,13 @@
  *
  * Why: on a paravirtualised guest (this project's test machines, and
  * nested cloud VMs like them) the first touch of each 4 KiB page costs
- * 10-20 us, even with MAP_POPULATE, because the host shadows the guest's
- * page tables; a 2 MiB huge page costs about as much as two small ones
- * (measured: 4 MiB touched in 15-20 ms as small pages, 0.3 ms as huge
- * ones).  A buffer of a few hundred KiB filled once per run is cheaper
- * as one huge page.  Without THP (disabled, or no huge page free) the
+ * 15-20 us, even with MAP_POPULATE, because the host shadows the guest's
+ * page tables; a 2 MiB huge page still backed by the host costs 0.15 ms,
+ * as much as eight small ones (measured: 4 MiB touched in 15-20 ms as
+ * small pages, 0.3 ms as huge ones).  With free page reporting (virtio-
+ * balloon) the host takes back free 2 MiB blocks after a while, and
+ * touching one of those costs 3-7 ms: huge pages are for buffers that
+ * fill most of one.  Without THP (disabled, or no huge page free) the
  * advice is ignored and the pages are small ones, as from malloc.
  */
 #include <errno.h>

@@ -340,9 +340,9 @@ static int snap_end(struct snap *s)
 	if (s->started) {
 		pthread_setschedparam(s->thread, SCHED_OTHER, &none);
 		pthread_join(s->thread, NULL);
-	}
-	else if (s->open && !s->written)
+	} else if (s->open && !s->written) {
 		tsn_atomic_abort(&s->f);
+	}
 	s->started = s->open = false;
 	return s->ret;
 }
