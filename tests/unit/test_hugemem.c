@@ -26,6 +26,23 @@ static bool thp_off(void)
 	return !f || strstr(mode, "[never]");
 }
 
+/* Huge page faults the kernel could not serve (then it gives small
+ * pages, as it may: not ours to test). */
+static long thp_fallbacks(void)
+{
+	FILE *f = fopen("/proc/vmstat", "r");
+	char line[128];
+	long n = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "thp_fault_fallback %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
 static long faults(void)
 {
 	struct rusage u;
@@ -79,17 +96,23 @@ Test(hugemem, map_aligned_zeroed_and_rounded)
 
 Test(hugemem, map_is_huge_pages)
 {
+	long fallbacks = thp_fallbacks(), before, n;
 	struct tsn_huge h;
-	long before;
 
 	if (thp_off())
 		cr_skip_test("transparent huge pages are off");
 	cr_assert_eq(tsn_huge_map(&h, 2 * MiB), 0);
 	before = faults();
 	memset(h.p, 1, h.size);
-	cr_expect_lt(faults() - before, 64, "%ld faults for 2 MiB",
-		     faults() - before);
+	n = faults() - before;
+	if (thp_fallbacks() != fallbacks)
+		cr_skip_test("the kernel had no huge page to give");
 	cr_expect_geq(huge_kib(h.p), 2048);
+#if defined(__SANITIZE_ADDRESS__)
+	(void)n;	/* its memset touches shadow pages too */
+#else
+	cr_expect_lt(n, 64, "%ld faults for 2 MiB", n);
+#endif
 	tsn_huge_unmap(&h);
 }
 
@@ -97,8 +120,8 @@ Test(hugemem, map_is_huge_pages)
  * tsn_heap_huge() they land in huge pages. */
 Test(hugemem, heap_small_blocks_in_huge_pages)
 {
+	long fallbacks = thp_fallbacks(), before, n;
 	char *blk[256];
-	long before;
 
 #if defined(__SANITIZE_ADDRESS__)
 	cr_skip_test("a sanitizer's allocator has no brk heap");
@@ -113,8 +136,10 @@ Test(hugemem, heap_small_blocks_in_huge_pages)
 		cr_assert_not_null(blk[i]);
 		memset(blk[i], (int)i, 4000);
 	}
-	cr_expect_lt(faults() - before, 64, "%ld faults for 1 MiB of blocks",
-		     faults() - before);
+	n = faults() - before;
+	if (thp_fallbacks() != fallbacks)
+		cr_skip_test("the kernel had no huge page to give");
+	cr_expect_lt(n, 64, "%ld faults for 1 MiB of blocks", n);
 	cr_expect_geq(huge_kib(blk[0]), 2048);
 	for (size_t i = 0; i < 256; i++) {
 		cr_expect_eq(blk[i][3999], (char)i);
