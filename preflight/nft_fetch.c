@@ -51,12 +51,13 @@
 #define CHUNK_LEN (1 << 15)
 /* The fetcher's buffer and the chunks are one block, allocated by the
  * caller: in its heap, which nft-fix puts in huge pages (lib/hugemem.c
- * says why).  Parsed chunks are used again before new ones: few are
- * touched.  The fetcher waits when all 60 wait to be parsed: the caller
- * parses faster than the kernel dumps, so that happens only while it is
- * busy with something else. */
-#define POOL_LEN ((size_t)2 << 20)
-#define CHUNKS_MAX ((POOL_LEN - BUF_LEN) / CHUNK_LEN)
+ * says why), sharing them with the rest.  Parsed chunks are used again
+ * before new ones.  The fetcher waits when 16 wait to be parsed (1.5-2
+ * ms of dump): the caller parses faster than the kernel dumps, so that
+ * happens only while it is busy with something else for longer than
+ * nft-fix is (its request and preparation: about 1 ms). */
+#define CHUNKS_MAX 16
+#define POOL_LEN (BUF_LEN + CHUNKS_MAX * CHUNK_LEN)
 /* The caller is woken for a few chunks at a time, not for each: a
  * wakeup costs about what parsing a chunk (some 70 rules) does. */
 #define CHUNKS_BATCH 4
