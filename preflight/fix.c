@@ -414,11 +414,6 @@ static int apply_planned(const struct tsn_fix_req *req,
 	struct snap snap = { 0 };
 	int ret = 0, snap_ret;
 
-	if (req->update_only && !st->present && !exists) {
-		snprintf(res->persist, sizeof(res->persist),
-			 "no fix in place: nothing to update");
-		return 0;
-	}
 	if (!st->present && (ret = snap_open(&snap, rs))) {
 		snprintf(res->err, sizeof(res->err), "cannot write %s: %s",
 			 TSN_FIX_BEFORE, strerror(-ret));
@@ -464,13 +459,21 @@ int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_nft_reader *rd,
 	struct plan p = { 0 };
 	struct tsn_nfnl nl = { 0 };
 	bool exists = false;
-	int ret, pret;
+	int ret = 0, pret;
 
 	memset(res, 0, sizeof(*res));
 	/* While the kernel dumps the ruleset.  A failed read's error is the
 	 * one to give (it names what is missing: CAP_NET_ADMIN), then the
 	 * preparation's. */
 	pret = prepare(req, &nl, &exists, &st, &p, res);
+	if (!pret && req->update_only && !st.present && !exists) {
+		/* node add/remove on a node without a fix: no ruleset
+		 * needed */
+		tsn_nft_read_end(rd, NULL, NULL, 0);
+		snprintf(res->persist, sizeof(res->persist),
+			 "no fix in place: nothing to update");
+		goto out;
+	}
 	ret = read_rs(rd, &rs, res);
 	if (ret)
 		res->refused = false;
@@ -478,6 +481,7 @@ int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_nft_reader *rd,
 		ret = pret;
 	if (!ret)
 		ret = apply_planned(req, res, &nl, rs, &st, &p, exists);
+out:
 	tsn_fix_state_free(&st);
 	free(p.flows);
 	free(p.cls);

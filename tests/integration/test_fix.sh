@@ -176,6 +176,8 @@ assert_eq "update without a fix in place: nothing" false \
 	"$(printf '%s' "$r" | jq .changed)"
 assert_eq "update without a fix in place: no table" "" \
 	"$(x n1 nft list tables | grep tsnet)"
+assert_eq "update without a fix in place: says so" \
+	"no fix in place: nothing to update" "$(printf '%s' "$r" | jq -r .persist)"
 
 out=$(tf --json preflight --unfix)
 assert_eq "unfix: exit 0" 0 "$?"
