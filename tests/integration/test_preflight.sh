@@ -152,5 +152,6 @@ assert_exit "nft-fix: not JSON" 2 x n1 sh -c "echo nope | $BIN/tsnet agent nft-f
 # the ruleset is being read meanwhile: the request's error still wins
 err=$(echo '{"members":[]}' | noprv "$BIN/tsnet" agent nft-fix 2>&1 >/dev/null)
 assert_eq "nft-fix: bad request as nobody: exit 2" 2 "$?"
-assert_match "nft-fix: bad request as nobody: the request's error" 	'^tsnet: agent nft-fix: "members": a non-empty array of addresses is required$' "$err"
+assert_match "nft-fix: bad request as nobody: the request's error" \
+	'^tsnet: agent nft-fix: "members": a non-empty array of addresses is required$' "$err"
 finish
