@@ -20,43 +20,20 @@
 
 #include "lib/hugemem.h"
 
-#define HUGE_SIZE ((size_t)2 << 20)
+#define HUGE_SIZE ((uintptr_t)2 << 20)
 
-int tsn_huge_map(struct tsn_huge *h, size_t size)
+void tsn_huge_advise(void *p, size_t size)
 {
-	uintptr_t at;
+	uintptr_t from = ((uintptr_t)p + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
+	uintptr_t to = ((uintptr_t)p + size) & ~(HUGE_SIZE - 1);
 
-	h->p = h->map = NULL;
-	h->size = h->map_len = 0;
-	if (!size || size > SIZE_MAX / 2 - HUGE_SIZE)
-		return -EINVAL;
-	size = (size + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
-	/* One huge page more, to start at a boundary inside it. */
-	h->map = mmap(NULL, size + HUGE_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (h->map == MAP_FAILED) {
-		h->map = NULL;
-		return -errno;
-	}
-	h->map_len = size + HUGE_SIZE;
-	at = ((uintptr_t)h->map + HUGE_SIZE - 1) & ~(uintptr_t)(HUGE_SIZE - 1);
-	(void)madvise((void *)at, size, MADV_HUGEPAGE);	/* only advice */
-	h->p = (void *)at;
-	h->size = size;
-	return 0;
-}
-
-void tsn_huge_unmap(struct tsn_huge *h)
-{
-	if (h->map)
-		munmap(h->map, h->map_len);
-	h->p = h->map = NULL;
-	h->size = h->map_len = 0;
+	if (size >= HUGE_SIZE && to > from)
+		(void)madvise((void *)from, to - from, MADV_HUGEPAGE);
 }
 
 /* How far the heap grows at once from here on (address space only until
  * touched), and the blocks that still get an mmap of their own. */
-#define HEAP_PAD ((size_t)8 << 20)
+#define HEAP_PAD ((size_t)32 << 20)
 #define HEAP_MMAP (4 << 20)
 
 /* glibc's main heap grows by brk, its free top [end - keepcost, end)
@@ -67,12 +44,14 @@ void tsn_huge_unmap(struct tsn_huge *h)
  * page.  Frees no longer give the top back (M_TRIM_THRESHOLD), and
  * blocks up to 4 MiB come from the heap too, instead of each from an
  * mmap of its own in small pages: a run's large buffers (the rule dump's
- * chunks, the flows) share its huge pages.  Each huge page is a gamble
- * on a guest with free page reporting: one the host has taken back
- * costs 3-7 ms to touch, one still backed 0.15 ms (measured), so the
- * fewer, the fuller, the better.  Where the heap does not behave so
- * (not glibc's allocator, a sanitizer's), nothing is advised and what
- * was allocated is freed. */
+ * chunks, the ruleset's arena, the flows, the batch) share its huge
+ * pages.  Each huge page is a gamble on a guest with free page
+ * reporting: one the host has taken back costs 3-7 ms to touch, one
+ * still backed 0.15 ms (measured), so the fewer, the fuller, the better
+ * (nft-fix on 10,000 rules for 1,000 members: two).  Past HEAP_PAD (some
+ * 100,000 rules) the heap goes on in small pages.  Where the heap does
+ * not behave so (not glibc's allocator, a sanitizer's), nothing is
+ * advised and what was allocated is freed. */
 void tsn_heap_huge(void)
 {
 	static void *below;	/* the unaligned stretch, kept */

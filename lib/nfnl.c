@@ -1,5 +1,6 @@
 /* nfnl.c - nf_tables batches and dumps over one netlink socket. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -13,7 +14,13 @@
 
 #include "nfnl.h"
 
-#define BATCH_SIZE (2u << 20)	/* 2 MiB: a 1,000-address set fits */
+/* A batch's buffer: 256 KiB at first (nft-fix for 1,000 members sends
+ * 54 KB), doubled as needed up to 16 MiB (some 300,000 addresses). */
+#define BATCH_FIRST ((size_t)256 << 10)
+#define BATCH_MAX ((size_t)16 << 20)
+/* Room left for one message, and past the limit for the batch's end. */
+#define MSG_ROOM 65536
+#define END_ROOM 4096
 
 int tsn_nfnl_open(struct tsn_nfnl *n)
 {
@@ -37,13 +44,6 @@ int tsn_nfnl_open(struct tsn_nfnl *n)
 			   &tv, sizeof(tv));
 	}
 	n->seq = (uint32_t)time(NULL);
-	n->bufsize = BATCH_SIZE;
-	/* zeroed: netlink attribute padding is sent as it is in the buffer */
-	n->buf = calloc(1, n->bufsize);
-	if (!n->buf) {
-		tsn_nfnl_close(n);
-		return -ENOMEM;
-	}
 	return 0;
 }
 
@@ -57,17 +57,66 @@ void tsn_nfnl_close(struct tsn_nfnl *n)
 	memset(n, 0, sizeof(*n));
 }
 
+/* Netlink attribute padding is sent as it is in the buffer: zero it
+ * ahead of the batch, up to end, as the batch reaches it.  Not all at
+ * once: a batch of a few KiB would touch every page of the buffer (in
+ * nft-fix's heap, whole huge pages; lib/hugemem.c says what that
+ * costs). */
+static void zero_to(struct tsn_nfnl *n, size_t end)
+{
+	if (end > n->bufsize)
+		end = n->bufsize;
+	if (end > n->zeroed) {
+		memset(n->buf + n->zeroed, 0, end - n->zeroed);
+		n->zeroed = end;
+	}
+}
+
 int tsn_nfnl_begin(struct tsn_nfnl *n)
 {
 	if (n->batch)
 		mnl_nlmsg_batch_stop(n->batch);
-	/* leave room for the batch end message past the limit */
-	n->batch = mnl_nlmsg_batch_start(n->buf, n->bufsize - 4096);
+	/* At the first batch, not at the open: nft-fix opens the socket
+	 * before it reads the ruleset, whose model is better next to what
+	 * came before it in the heap than past a buffer mostly unused. */
+	if (!n->buf) {
+		n->buf = malloc(BATCH_FIRST);	/* zeroed as used */
+		if (!n->buf)
+			return -ENOMEM;
+		n->bufsize = BATCH_FIRST;
+		n->zeroed = 0;
+	}
+	n->batch = mnl_nlmsg_batch_start(n->buf, n->bufsize - END_ROOM);
 	if (!n->batch)
 		return -ENOMEM;
 	n->first_seq = n->seq;
+	zero_to(n, END_ROOM);
 	nftnl_batch_begin(mnl_nlmsg_batch_current(n->batch), n->seq++);
 	mnl_nlmsg_batch_next(n->batch);
+	return 0;
+}
+
+/* Twice the room: the messages move to a bigger buffer, and libmnl's
+ * batch, which only steps forward, is walked over them again. */
+static int grow(struct tsn_nfnl *n)
+{
+	size_t used = mnl_nlmsg_batch_size(n->batch);
+	size_t size = n->bufsize * 2;
+	char *p;
+
+	if (size > BATCH_MAX)
+		return -ENOSPC;
+	p = realloc(n->buf, size);
+	if (!p)
+		return -ENOMEM;
+	mnl_nlmsg_batch_stop(n->batch);
+	n->buf = p;
+	n->bufsize = size;
+	n->batch = mnl_nlmsg_batch_start(p, size - END_ROOM);
+	if (!n->batch)
+		return -ENOMEM;
+	while (mnl_nlmsg_batch_size(n->batch) < used)
+		mnl_nlmsg_batch_next(n->batch);
 	return 0;
 }
 
@@ -80,8 +129,12 @@ struct nlmsghdr *tsn_nfnl_msg(struct tsn_nfnl *n, uint16_t type,
 	if (n->pending)
 		mnl_nlmsg_batch_next(n->batch);
 	n->pending = 0;
-	if (mnl_nlmsg_batch_size(n->batch) + 65536 > n->bufsize - 4096)
-		return NULL;	/* a message could overrun the buffer */
+	/* a message could overrun the buffer: more room, or none */
+	while (mnl_nlmsg_batch_size(n->batch) + MSG_ROOM >
+	       n->bufsize - END_ROOM)
+		if (grow(n) < 0)
+			return NULL;
+	zero_to(n, mnl_nlmsg_batch_size(n->batch) + MSG_ROOM);
 	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(n->batch), type,
 				    family, flags | NLM_F_ACK, n->seq++);
 	n->pending = 1;
@@ -129,6 +182,27 @@ static int read_acks(struct tsn_nfnl *n, uint32_t first, uint32_t last)
 	}
 }
 
+/* The kernel takes a batch only whole, in one send, and refuses one
+ * bigger than the socket's send buffer (EMSGSIZE; 208 KiB by default,
+ * some 4,000 members' fix): make it big enough.  SO_SNDBUFFORCE (we
+ * have CAP_NET_ADMIN to change nf_tables anyway) passes wmem_max;
+ * where that is refused, SO_SNDBUF gets what wmem_max allows, and a
+ * batch still too big fails as it did. */
+static void sndbuf_fit(struct tsn_nfnl *n, size_t len)
+{
+	int fd = mnl_socket_get_fd(n->nl), want, have = 0;
+	socklen_t sl = sizeof(have);
+
+	if (len > INT_MAX / 2 - 65536)
+		return;
+	want = (int)len + 65536;
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &sl) == 0 &&
+	    have >= want)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+}
+
 int tsn_nfnl_commit(struct tsn_nfnl *n)
 {
 	uint32_t end_seq;
@@ -138,8 +212,10 @@ int tsn_nfnl_commit(struct tsn_nfnl *n)
 		mnl_nlmsg_batch_next(n->batch);
 	n->pending = 0;
 	end_seq = n->seq;
+	zero_to(n, mnl_nlmsg_batch_size(n->batch) + END_ROOM);
 	nftnl_batch_end(mnl_nlmsg_batch_current(n->batch), n->seq++);
 	mnl_nlmsg_batch_next(n->batch);
+	sndbuf_fit(n, mnl_nlmsg_batch_size(n->batch));
 	if (mnl_socket_sendto(n->nl, mnl_nlmsg_batch_head(n->batch),
 			      mnl_nlmsg_batch_size(n->batch)) < 0) {
 		ret = -errno;

@@ -22,6 +22,7 @@ struct tsn_nfnl {
 	struct mnl_nlmsg_batch *batch;
 	char *buf;
 	size_t bufsize;
+	size_t zeroed;		/* buf[0, zeroed) is zero or the batch's */
 	uint32_t first_seq;	/* of the current batch's first message */
 	int failed_at;		/* index of the message that failed, or -1 */
 	int pending;		/* a message is being built */
@@ -40,7 +41,8 @@ void tsn_nfnl_close(struct tsn_nfnl *n);
  * nftnl_*_nlmsg_build_payload(), then commit. */
 int tsn_nfnl_begin(struct tsn_nfnl *n);
 /* A message header in the batch: type NFT_MSG_*, family, flags (NLM_F_ACK
- * is added).  NULL when the batch is full (-ENOSPC). */
+ * is added).  NULL when the batch cannot grow (past 16 MiB, or out of
+ * memory). */
 struct nlmsghdr *tsn_nfnl_msg(struct tsn_nfnl *n, uint16_t type,
 			      uint16_t family, uint16_t flags);
 int tsn_nfnl_commit(struct tsn_nfnl *n);

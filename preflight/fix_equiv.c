@@ -302,12 +302,12 @@ long tsn_fix_classes(const struct tsn_nft_ruleset *rs,
 {
 	struct deps d[4];	/* [v6][dir] */
 	struct peers P = { 0 };
-	struct sig *reps = calloc(n + 1, sizeof(*reps)), s;
-	size_t n_reps = 0;
+	struct sig *reps = NULL, s;
+	size_t n_reps = 0, cap = 0;
 	long ret = -ENOMEM;
 
 	memset(d, 0, sizeof(d));
-	if (!reps || peers_init(&P, f, n, cls) < 0)
+	if (peers_init(&P, f, n, cls) < 0)
 		goto out;
 	/* Every family and direction is scanned before the first
 	 * signature: a constant names its peer for all of that peer's
@@ -330,6 +330,17 @@ long tsn_fix_classes(const struct tsn_nft_ruleset *rs,
 		cls[i] = (uint32_t)k;
 		if (k < n_reps)
 			continue;
+		/* A few classes, usually: grown as found, not one per flow
+		 * at once (6,000 flows' worth is half a MB). */
+		if (n_reps == cap) {
+			struct sig *g;
+
+			cap = cap ? cap * 2 : 16;
+			g = realloc(reps, cap * sizeof(*reps));
+			if (!g)
+				goto out;
+			reps = g;
+		}
 		/* A complex family's flows each get their own class. */
 		reps[n_reps++] = dd->complex ? (struct sig){ .named = true } :
 					       s;

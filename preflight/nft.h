@@ -115,11 +115,17 @@ struct tsn_nft_rule {
 	uint64_t handle;
 	char *comment;
 	struct tsn_nft_expr **exprs;
-	size_t n_exprs;
-	size_t cap_exprs;	/* malloc'd by tsn_nft_expr_add; 0: arena */
+	/* 16 bits: 32 bytes a rule, not 48 (10,000 rules' arrays are 1 MB
+	 * of a run's memory, not 1.5). */
+	uint16_t n_exprs;
+	uint16_t cap_exprs;	/* malloc'd by tsn_nft_expr_add; 0: arena */
 	bool own_names;		/* an arena expression holds a name */
 	bool skip;		/* what-if: evaluate as if it were not there */
 };
+
+/* Expressions in one rule, at most: the kernel's own limit is 128
+ * (NFT_RULE_MAXEXPRS); a rule with more is an unknown one. */
+#define TSN_NFT_EXPRS_MAX 1024
 
 struct tsn_nft_chain {
 	int family;		/* NFPROTO_* */
@@ -230,6 +236,9 @@ int tsn_nft_rule_text(const struct tsn_nft_rule *r,
  * per rule, interleaved with libnftnl's short-lived blocks, was most of
  * reading them.  NULL on ENOMEM. */
 void *tsn_nft_alloc(struct tsn_nft_ruleset *rs, size_t n);
+/* Give back a block tsn_nft_alloc gave, where it can be (one of over 128
+ * KiB, which has a chunk of its own); otherwise it stays till the end. */
+void tsn_nft_release(struct tsn_nft_ruleset *rs, void *p);
 /* A printf-formatted label in the arena; fallback when out of memory. */
 const char *tsn_nft_label(struct tsn_nft_ruleset *rs, const char *fallback,
 			  const char *fmt, ...)

@@ -26,76 +26,97 @@ struct tsn_nft_ruleset *tsn_nft_ruleset_new(void)
 	return calloc(1, sizeof(struct tsn_nft_ruleset));
 }
 
-/* The arena: a first chunk of 256 KiB from calloc (most rulesets fit;
- * only the pages touched cost, and nft-fix's heap is in huge pages), then
- * chunks of 2 MiB and each twice the last up to 16 MiB, mapped in huge
- * pages (lib/hugemem.c says why: 10,000 rules are some 750 small pages,
- * 13 ms of faults on the guests we measured). */
+/* The arena: chunks from the heap, 256 KiB, then 512 KiB, zeroed as
+ * they are handed out; a block bigger than 128 KiB (a big chain's rule
+ * array) gets a chunk of its own, of its size, which can be given back
+ * (tsn_nft_release).  So little is left unused, or dead, in the middle
+ * of the heap: in nft-fix's it is in huge pages, shared with everything
+ * else, and each huge page a run touches may cost 3-7 ms, each small
+ * page 15-20 us (lib/hugemem.c).  A block of 2 MiB or more is advised
+ * huge pages itself, for a heap that is not. */
 struct tsn_nft_chunk {
 	struct tsn_nft_chunk *next;
 	size_t size, used;
-	struct tsn_huge mem_map;	/* or nothing: from calloc */
+	bool own;	/* one block's own: tsn_nft_release can free it */
 	unsigned char mem[];
 };
 
-#define CHUNK_MIN (256 * 1024)
-#define CHUNK_HUGE (2 * 1024 * 1024)
-#define CHUNK_MAX (16 * 1024 * 1024)
+#define CHUNK_MIN ((size_t)256 << 10)
+#define CHUNK_MAX ((size_t)512 << 10)
+#define CHUNK_BIG ((size_t)128 << 10)
 
 static struct tsn_nft_chunk *chunk_new(size_t size)
 {
-	struct tsn_huge h = { 0 };
-	struct tsn_nft_chunk *c;
+	struct tsn_nft_chunk *c = malloc(size);
 
-	if (size < CHUNK_HUGE)
-		c = calloc(1, size);
-	else
-		c = tsn_huge_map(&h, size) ? NULL : h.p;
 	if (!c)
 		return NULL;
-	c->mem_map = h;
-	c->size = (h.p ? h.size : size) - sizeof(*c);
+	tsn_huge_advise(c, size);	/* before the first touch */
+	c->size = size - sizeof(*c);
 	c->used = 0;
+	c->own = false;
 	return c;
 }
 
 void *tsn_nft_alloc(struct tsn_nft_ruleset *rs, size_t n)
 {
 	struct tsn_nft_chunk *c = rs->arena;
-	size_t size;
 	void *p;
 
 	if (n > SIZE_MAX / 4)
 		return NULL;
 	n = (n + 7) & ~(size_t)7;
-	if (!c || c->size - c->used < n) {
-		size = !c ? CHUNK_MIN : c->size + sizeof(*c) < CHUNK_HUGE ?
-			    CHUNK_HUGE : (c->size + sizeof(*c)) * 2;
-		if (size > CHUNK_MAX)
-			size = CHUNK_MAX;
-		while (size - sizeof(*c) < n)
-			size *= 2;
-		c = chunk_new(size);
+	if (n > CHUNK_BIG) {
+		/* Behind the head, which stays the one allocated from. */
+		struct tsn_nft_chunk *b = chunk_new(sizeof(*b) + n);
+
+		if (!b)
+			return NULL;
+		b->used = n;
+		b->own = true;
+		b->next = c ? c->next : NULL;
+		if (c)
+			c->next = b;
+		else
+			rs->arena = b;
+		c = b;
+	} else if (!c || c->size - c->used < n) {
+		c = chunk_new(c ? CHUNK_MAX : CHUNK_MIN);
 		if (!c)
 			return NULL;
 		c->next = rs->arena;
 		rs->arena = c;
+		c->used = n;
+	} else {
+		c->used += n;
 	}
-	p = c->mem + c->used;
-	c->used += n;
+	p = c->mem + c->used - n;
+	/* Zeroed here, not with the chunk: its tail may never be used,
+	 * and untouched it costs nothing. */
+	memset(p, 0, n);
 	return p;
+}
+
+void tsn_nft_release(struct tsn_nft_ruleset *rs, void *p)
+{
+	for (struct tsn_nft_chunk **at = &rs->arena; p && *at;
+	     at = &(*at)->next) {
+		struct tsn_nft_chunk *c = *at;
+
+		if (c->own && c->mem == p) {
+			*at = c->next;
+			free(c);
+			return;
+		}
+	}
 }
 
 static void free_arena(struct tsn_nft_chunk *c)
 {
 	while (c) {
 		struct tsn_nft_chunk *next = c->next;
-		struct tsn_huge h = c->mem_map;	/* c is inside it */
 
-		if (h.p)
-			tsn_huge_unmap(&h);
-		else
-			free(c);
+		free(c);
 		c = next;
 	}
 }
@@ -268,16 +289,19 @@ struct tsn_nft_rule *tsn_nft_rule_add(struct tsn_nft_ruleset *rs,
 {
 	struct tsn_nft_rule *r;
 
-	/* In the arena, doubling: the old array stays there unused (at
-	 * most as much again), and 10,000 rules cost no page faults. */
+	/* In the arena, doubling; an old array big enough to have had a
+	 * chunk of its own is given back to the heap. */
 	if (c->n_rules == c->cap_rules) {
 		size_t ncap = c->cap_rules ? c->cap_rules * 2 : 8;
 
+		if (ncap > SIZE_MAX / 4 / sizeof(*r))
+			return NULL;
 		r = tsn_nft_alloc(rs, ncap * sizeof(*r));
 		if (!r)
 			return NULL;
 		if (c->n_rules)
 			memcpy(r, c->rules, c->n_rules * sizeof(*r));
+		tsn_nft_release(rs, c->rules);
 		c->rules = r;
 		c->cap_rules = ncap;
 	}
@@ -301,13 +325,16 @@ struct tsn_nft_expr *tsn_nft_expr_add(struct tsn_nft_rule *r,
 	if (r->exprs && !r->cap_exprs)
 		return NULL;	/* the reader's: sized once, in the arena */
 	if (r->n_exprs == r->cap_exprs) {
-		size_t ncap = r->cap_exprs < 4 ? 4 : r->cap_exprs * 2;
+		size_t ncap = r->cap_exprs < 4 ? 4 : r->cap_exprs * 2u;
+
+		if (ncap > TSN_NFT_EXPRS_MAX)
+			return NULL;
 
 		p = realloc(r->exprs, ncap * sizeof(*p));
 		if (!p)
 			return NULL;
 		r->exprs = p;
-		r->cap_exprs = ncap;
+		r->cap_exprs = (uint16_t)ncap;
 	}
 	e = calloc(1, sizeof(*e));
 	if (!e)
@@ -321,7 +348,7 @@ struct tsn_nft_expr *tsn_nft_expr_add(struct tsn_nft_rule *r,
 struct tsn_nft_expr **tsn_nft_rule_exprs(struct tsn_nft_ruleset *rs,
 					 struct tsn_nft_rule *r, size_t n)
 {
-	if (r->exprs || !n || n > SIZE_MAX / sizeof(*r->exprs))
+	if (r->exprs || !n || n > TSN_NFT_EXPRS_MAX)
 		return NULL;
 	r->exprs = tsn_nft_alloc(rs, n * sizeof(*r->exprs));
 	return r->exprs;

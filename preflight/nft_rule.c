@@ -172,6 +172,8 @@ int tsn_nft_parse_rule(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh,
 			n++;
 	if (!n)
 		return 0;
+	if (n > TSN_NFT_EXPRS_MAX)
+		return unknown_rule(r, "more expressions than the kernel allows");
 	if (!tsn_nft_rule_exprs(rs, r, n))
 		return -ENOMEM;
 	mnl_attr_for_each_nested(a, exprs) {

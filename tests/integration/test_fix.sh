@@ -233,4 +233,20 @@ assert_eq "disk full: the reply says changed" true \
 	"$(jq .changed "$BIN/full.json")"
 assert_eq "disk full: unfix gives the ruleset back" "$before1" \
 	"$(x n1 nft list ruleset)"
+# 6,000 members: a batch of some 330 KB, past the batch buffer's first
+# size and past the socket's default send buffer (208 KiB: EMSGSIZE)
+python3 -c '
+import json
+m = ["198.18.1.1"] + ["198.18.%d.%d" % (10 + i // 250, i % 250 + 1)
+                      for i in range(5999)]
+print(json.dumps({"members": m, "no_persist": True}))' >"$BIN/big.json"
+r=$(x n1 sh -c '"$1/tsnet" agent nft-fix <"$1/big.json"; echo "rc=$?"' sh "$BIN")
+assert_match "6,000 members: exit 0, changed" '"changed":true.*rc=0' \
+	"$(printf '%s' "$r" | tr -d '\n ')"
+assert_eq "6,000 members: all in the set" 6000 \
+	"$(x n1 nft -j list set inet tsnet members4 |
+		jq '[.nftables[].set.elem // empty] | .[0] | length')"
+x n1 "$BIN/tsnet" agent nft-unfix >/dev/null
+assert_eq "6,000 members: unfix gives the ruleset back" "$before1" \
+	"$(x n1 nft list ruleset)"
 finish
