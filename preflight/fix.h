@@ -132,20 +132,21 @@ int tsn_fix_nft_text(const struct tsn_addr *m, size_t n,
  * the ruleset cannot tell apart.  tsn_fix_classes() puts flow i in
  * class cls[i] (cls holds n), numbered in the order of the flows that
  * first had them, and returns how many; flows of one class take one path
- * through rs, as long as only what-if marks (accept_all, skip) change.
+ * through rs, as long as only what-if marks (accept_all, skip) change;
+ * it also sets the what-if marks that let an evaluation pass over rules
+ * that cannot match (tsn_nft_rule.dead, tsn_nft_flow.skip_dead).
  * tsn_fix_eval_classes() writes class k's verdict to v[k] (a verdict is
  * half a kilobyte: a copy per flow was megabytes of memory touched for a
  * thousand peers).  tsn_fix_eval_flows() is both, with at as cls. */
 struct tsn_nft_flow;
 struct tsn_nft_verdict;
-long tsn_fix_classes(const struct tsn_nft_ruleset *rs,
-		     const struct tsn_nft_flow *f, size_t n, uint32_t *cls);
+long tsn_fix_classes(struct tsn_nft_ruleset *rs, struct tsn_nft_flow *f,
+		     size_t n, uint32_t *cls);
 int tsn_fix_eval_classes(const struct tsn_nft_ruleset *rs,
 			 const struct tsn_nft_flow *f, size_t n,
 			 const uint32_t *cls, struct tsn_nft_verdict *v);
-int tsn_fix_eval_flows(const struct tsn_nft_ruleset *rs,
-		       const struct tsn_nft_flow *f, size_t n,
-		       struct tsn_nft_verdict *v, uint32_t *at);
+int tsn_fix_eval_flows(struct tsn_nft_ruleset *rs, struct tsn_nft_flow *f,
+		       size_t n, struct tsn_nft_verdict *v, uint32_t *at);
 
 /* agent_fix.c */
 int tsn_nft_fix_action(int argc, char **argv, struct tsn_ctx *ctx);

@@ -25,6 +25,7 @@
 
 #include "preflight/fix.h"
 #include "preflight/nft.h"
+#include "preflight/nft_vm.h"
 
 #define SETS_MAX 8
 
@@ -213,13 +214,44 @@ static int note_test(struct deps *d, struct peers *P, int af, int dir,
 	return 1;
 }
 
-/* One rule: 0 fine (constants and sets noted), 1 complex. */
+/* Whether e, run before a rule's address test, does nothing the rest
+ * of the evaluation can see but its registers, and never ends the
+ * evaluation as undecidable (a fork is fine: both its paths meet the
+ * test).  What is not sure is not pure. */
+static bool pure(const struct tsn_nft_expr *e)
+{
+	switch (e->op) {
+	case TSN_NFT_NOP:
+		return true;
+	case TSN_NFT_PAYLOAD:
+		return e->len && e->len <= TSN_NFT_DATA_MAX &&
+		       tsn_nft_in_regs(e->dreg, (e->len + 3u) & ~3u);
+	case TSN_NFT_META:
+		return (e->key == NFT_META_NFPROTO ||
+			e->key == NFT_META_L4PROTO ||
+			e->key == NFT_META_PROTOCOL) &&
+		       tsn_nft_in_regs(e->dreg, 4);
+	case TSN_NFT_CMP:
+		return e->key <= NFT_CMP_GTE && e->len &&
+		       tsn_nft_in_regs(e->sreg, e->len);
+	default:
+		return false;
+	}
+}
+
+/* One rule: 0 fine (constants and sets noted), 1 complex.  *dead: the
+ * rule cannot match a packet whose address no constant names (it is of
+ * another family, or its address test is "== a constant"), with only
+ * pure expressions before that. */
 static int scan_rule(struct deps *d, struct peers *P, int af, int dir,
-		     const struct tsn_nft_rule *r, uint32_t off, uint32_t len)
+		     const struct tsn_nft_rule *r, uint32_t off, uint32_t len,
+		     bool *dead)
 {
 	int nfp = af == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6, ret;
 	regmask t = 0;		/* bytes holding the address */
+	bool clean = true;	/* every expression so far pure */
 
+	*dead = false;
 	for (size_t i = 0; i < r->n_exprs; i++) {
 		const struct tsn_nft_expr *e = r->exprs[i];
 		const struct tsn_nft_expr *n = i + 1 < r->n_exprs ?
@@ -230,44 +262,58 @@ static int scan_rule(struct deps *d, struct peers *P, int af, int dir,
 		/* meta nfproto of another family: the rule is dead here */
 		if (e->op == TSN_NFT_META && e->key == NFT_META_NFPROTO && n &&
 		    n->op == TSN_NFT_CMP && n->sreg == e->dreg &&
-		    n->key == NFT_CMP_EQ && n->len == 1 && n->data[0] != nfp)
+		    n->key == NFT_CMP_EQ && n->len == 1 && n->data[0] != nfp) {
+			*dead = clean && pure(e);
 			return 0;
+		}
 		if ((e->op == TSN_NFT_CT && addr_key(e->key)) ||
 		    e->op == TSN_NFT_FIB)
 			return 1;
 		t &= ~bytes(e->dreg, write_len(e));
 		if (e->op != TSN_NFT_PAYLOAD ||
 		    e->base != NFT_PAYLOAD_NETWORK_HEADER ||
-		    e->offset >= off + len || e->offset + e->len <= off)
+		    e->offset >= off + len || e->offset + e->len <= off) {
+			clean = clean && pure(e);
 			continue;
+		}
 		if (e->offset != off || e->len != len || !n ||
 		    n->sreg != e->dreg || e->dreg + len > TSN_NFT_REGS_LEN)
 			return 1;
 		if ((ret = note_test(d, P, af, dir, n, len)))
 			return ret;
+		/* The first test of the address, "==": for any other
+		 * address the rule ends here, on every path. */
+		if (clean && !t && pure(e) && n->op == TSN_NFT_CMP &&
+		    n->key == NFT_CMP_EQ)
+			*dead = true;
+		clean = false;
 		t |= bytes(e->dreg, len);
 		i++;		/* the test is consumed */
 	}
 	return 0;
 }
 
-static void scan(struct deps *d, struct peers *P,
-		 const struct tsn_nft_ruleset *rs, int af, int dir)
+static void scan(struct deps *d, struct peers *P, struct tsn_nft_ruleset *rs,
+		 int af, int dir)
 {
-	bool v4 = af == AF_INET;
+	bool v4 = af == AF_INET, dead;
 	uint32_t off = v4 ? (dir == TSN_NFT_IN ? 12 : 16) :
 			    (dir == TSN_NFT_IN ? 8 : 24);
+	uint8_t bit = TSN_NFT_DEAD(af, dir);
 
 	d->done = true;
 	for (size_t c = 0; c < rs->n_chains && !d->complex; c++)
 		for (size_t k = 0; k < rs->chains[c]->n_rules; k++) {
-			const struct tsn_nft_rule *r = &rs->chains[c]->rules[k];
+			struct tsn_nft_rule *r = &rs->chains[c]->rules[k];
 
-			if (!r->skip &&
-			    scan_rule(d, P, af, dir, r, off, v4 ? 4 : 16)) {
+			if (r->skip)
+				continue;
+			if (scan_rule(d, P, af, dir, r, off, v4 ? 4 : 16,
+				      &dead)) {
 				d->complex = true;
 				break;
 			}
+			r->dead = dead ? r->dead | bit : r->dead & ~bit;
 		}
 }
 
@@ -297,8 +343,8 @@ static bool same(const struct sig *a, const struct sig *b)
 	       !memcmp(a->elems, b->elems, sizeof(a->elems));
 }
 
-long tsn_fix_classes(const struct tsn_nft_ruleset *rs,
-		     const struct tsn_nft_flow *f, size_t n, uint32_t *cls)
+long tsn_fix_classes(struct tsn_nft_ruleset *rs, struct tsn_nft_flow *f,
+		     size_t n, uint32_t *cls)
 {
 	struct deps d[4];	/* [v6][dir] */
 	struct peers P = { 0 };
@@ -322,8 +368,12 @@ long tsn_fix_classes(const struct tsn_nft_ruleset *rs,
 		struct deps *dd = &d[(f[i].family == AF_INET6) * 2 + f[i].dir];
 		size_t k = n_reps;
 
+		f[i].skip_dead = 0;
 		if (!dd->complex) {
 			signature(dd, &P, &f[i], cls[i], &s);
+			if (!s.named)
+				f[i].skip_dead = TSN_NFT_DEAD(f[i].family,
+							      f[i].dir);
 			for (k = 0; k < n_reps && !same(&reps[k], &s); k++)
 				;
 		}
@@ -365,9 +415,8 @@ int tsn_fix_eval_classes(const struct tsn_nft_ruleset *rs,
 	return ret;
 }
 
-int tsn_fix_eval_flows(const struct tsn_nft_ruleset *rs,
-		       const struct tsn_nft_flow *f, size_t n,
-		       struct tsn_nft_verdict *v, uint32_t *at)
+int tsn_fix_eval_flows(struct tsn_nft_ruleset *rs, struct tsn_nft_flow *f,
+		       size_t n, struct tsn_nft_verdict *v, uint32_t *at)
 {
 	long k = tsn_fix_classes(rs, f, n, at);
 

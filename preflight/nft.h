@@ -121,7 +121,15 @@ struct tsn_nft_rule {
 	uint16_t cap_exprs;	/* malloc'd by tsn_nft_expr_add; 0: arena */
 	bool own_names;		/* an arena expression holds a name */
 	bool skip;		/* what-if: evaluate as if it were not there */
+	/* TSN_NFT_DEAD(family, dir) bits: the rule cannot match a packet
+	 * of that family and direction whose peer address no constant of
+	 * the ruleset names (fix_equiv.c's scan sets them; a flow uses
+	 * them only where tsn_nft_flow.skip_dead says it may). */
+	uint8_t dead;
 };
+
+#define TSN_NFT_DEAD(family, dir) \
+	((uint8_t)(1u << (((family) == AF_INET6) * 2 + (dir))))
 
 /* Expressions in one rule, at most: the kernel's own limit is 128
  * (NFT_RULE_MAXEXPRS); a rule with more is an unknown one. */
@@ -308,6 +316,11 @@ struct tsn_nft_flow {
 	uint32_t ifindex;	/* 0: unknown */
 	uint16_t iftype;	/* ARPHRD_*, 0: unknown */
 	bool established;	/* ct state established instead of new */
+	/* The TSN_NFT_DEAD bit of rules this flow's evaluation may pass
+	 * over, or 0: set by tsn_fix_classes for a peer no constant names
+	 * (a rule whose address test is "== another address" cannot match
+	 * it, and passing over it changes nothing else). */
+	uint8_t skip_dead;
 };
 
 enum tsn_nft_result { TSN_NFT_ACCEPT, TSN_NFT_DROP, TSN_NFT_UNDECIDABLE };

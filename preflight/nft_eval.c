@@ -52,6 +52,7 @@ struct outcome {
 
 struct ev {
 	const struct tsn_nft_pkt *p;
+	uint8_t dead;		/* rules with this bit cannot match */
 	unsigned long steps;
 	struct tsn_nft_carry c;	/* from one base chain to the next */
 };
@@ -222,7 +223,7 @@ static struct outcome *eval_chain(struct ev *ev, const struct tsn_nft_chain *c,
 		return o;
 	}
 	for (size_t i = 0; i < c->n_rules; i++) {
-		if (c->rules[i].skip)
+		if (c->rules[i].skip || (c->rules[i].dead & ev->dead))
 			continue;
 		outcome_init(&ro);
 		eval_rule(ev, c, &c->rules[i], 0, r, depth, &ro);
@@ -370,7 +371,8 @@ int tsn_nft_eval(const struct tsn_nft_ruleset *rs,
 					       ARRAY_SIZE(out_path);
 	struct tsn_nft_chain **cand = NULL;
 	struct tsn_nft_pkt p;
-	struct ev ev = { .p = &p, .c.mark_known = true };
+	struct ev ev = { .p = &p, .dead = f->skip_dead,
+			 .c.mark_known = true };
 	bool unsure = false;
 	int ret = 0;
 

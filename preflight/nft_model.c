@@ -38,7 +38,7 @@ struct tsn_nft_chunk {
 	struct tsn_nft_chunk *next;
 	size_t size, used;
 	bool own;	/* one block's own: tsn_nft_release can free it */
-	unsigned char mem[];
+	_Alignas(16) unsigned char mem[];	/* blocks are 8-aligned */
 };
 
 #define CHUNK_MIN ((size_t)256 << 10)

@@ -43,6 +43,7 @@ static void same_as_each(void)
 {
 	static struct tsn_nft_verdict got[NPEERS * 6];
 	static uint32_t at[NPEERS * 6];
+	struct tsn_nft_flow one;
 	uint32_t next = 0;
 
 	cr_assert_eq(tsn_nft_finish(rs), 0);
@@ -54,7 +55,10 @@ static void same_as_each(void)
 		/* numbered in order of first appearance */
 		cr_assert_leq(at[i], next, "flow %zu", i);
 		next += at[i] == next;
-		cr_assert_eq(tsn_nft_eval(rs, &flows[i], &v), 0);
+		/* each flow evaluated whole: no rule passed over */
+		one = flows[i];
+		one.skip_dead = 0;
+		cr_assert_eq(tsn_nft_eval(rs, &one, &v), 0);
 		cr_assert_eq(g->result, v.result, "flow %zu", i);
 		cr_assert_eq(g->where.handle, v.where.handle, "flow %zu", i);
 		cr_assert_str_eq(g->where.chain, v.where.chain);
@@ -146,6 +150,71 @@ Test(fix, ct_addresses_and_registers_read_twice)
 	cmp(r, R1, NFT_CMP_EQ, a, 4);
 	verdict(r, NF_DROP, NULL);
 	same_as_each();
+}
+
+/* The rules an evaluation passes over for a peer no constant names:
+ * those whose address test is "== another address" with only pure
+ * expressions before it, and those of the other family; not one with a
+ * mark set first, nor "!=", nor one without an address test.  The peer
+ * a constant names passes over none. */
+Test(fix, rules_passed_over_for_unnamed_peers)
+{
+	static const uint8_t in4 = TSN_NFT_DEAD(AF_INET, TSN_NFT_IN);
+	static const uint8_t out4 = TSN_NFT_DEAD(AF_INET, TSN_NFT_OUT);
+	struct tsn_nft_chain *c = input(NF_DROP);
+	uint8_t other[4] = { 10, 9, 9, 9 }, mark[4] = { 0, 0, 0, 7 };
+	uint8_t five[4] = { 198, 18, 30, 5 };
+	struct tsn_nft_expr *e;
+	struct tsn_nft_rule *r;
+
+	r = rule(c, 2, "udp from another address");
+	meta(r, NFT_META_L4PROTO, R1);
+	cmp8(r, R1, IPPROTO_UDP);
+	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R1);
+	cmp(r, R1, NFT_CMP_EQ, other, 4);
+	verdict(r, NF_ACCEPT, NULL);
+	saddr_is(c, 3, "198.18.30.5", NF_DROP);
+	r = rule(c, 4, "ipv6 only");
+	meta(r, NFT_META_NFPROTO, R1);
+	cmp8(r, R1, NFPROTO_IPV6);
+	verdict(r, NF_ACCEPT, NULL);
+	r = rule(c, 5, "a mark set first");
+	e = ex(r, TSN_NFT_IMMEDIATE, "immediate");
+	e->dreg = R1;
+	e->len = 4;
+	cr_assert_eq(tsn_nft_expr_set_data(rs, e, mark, NULL, 4), 0);
+	e = ex(r, TSN_NFT_META_SET, "meta set");
+	e->key = NFT_META_MARK;
+	e->sreg = R1;
+	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R1);
+	cmp(r, R1, NFT_CMP_EQ, other, 4);
+	verdict(r, NF_ACCEPT, NULL);
+	r = rule(c, 6, "esp not from another address");
+	meta(r, NFT_META_L4PROTO, R1);
+	cmp8(r, R1, IPPROTO_ESP);
+	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R1);
+	cmp(r, R1, NFT_CMP_NEQ, other, 4);
+	verdict(r, NF_DROP, NULL);
+	r = rule(c, 7, NULL);
+	udp_dport(r, 500);
+	verdict(r, NF_ACCEPT, NULL);
+	same_as_each();
+	cr_expect(c->rules[0].dead & in4, "== another address");
+	cr_expect(c->rules[1].dead & in4, "== the named peer");
+	cr_expect(c->rules[2].dead & in4, "the other family");
+	cr_expect_not(c->rules[3].dead & in4, "a mark set first");
+	cr_expect_not(c->rules[4].dead & in4, "!=");
+	cr_expect_not(c->rules[5].dead & in4, "no address test");
+	cr_expect_not(c->rules[0].dead & out4, "saddr is not the peer out");
+	cr_expect(c->rules[2].dead & out4, "the other family, out too");
+	for (size_t i = 0; i < n_flows; i++) {
+		bool named = flows[i].dir == TSN_NFT_IN &&
+			     !memcmp(flows[i].peer, five, 4);
+
+		cr_expect_eq(flows[i].skip_dead, named ? 0 :
+			     TSN_NFT_DEAD(AF_INET, flows[i].dir),
+			     "flow %zu", i);
+	}
 }
 
 Test(fix, nft_text_says_the_same_change)

@@ -102,6 +102,7 @@ Test(hugemem, advised_block_is_huge_pages)
 	cr_expect_geq(huge_kib(in), 2048);
 #if defined(__SANITIZE_ADDRESS__)
 	(void)n;	/* its memset touches shadow pages too */
+	(void)small;
 #else
 	/* a fault per huge page, and one per small page at the ends */
 	cr_expect_leq(n, huge + small + 8, "%ld faults for 5 MiB, %ld huge "
