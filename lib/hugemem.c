@@ -41,11 +41,11 @@ void tsn_huge_advise(void *p, size_t size)
  * So: make the top at least HEAP_PAD (one block bigger than it is),
  * advise the 2 MiB-aligned part of it, and allocate, never to free, the
  * unaligned stretch below: the allocations to come start on a huge
- * page.  Frees no longer give the top back (M_TRIM_THRESHOLD), and
- * blocks up to 4 MiB come from the heap too, instead of each from an
- * mmap of its own in small pages: a run's large buffers (the rule dump's
- * chunks, the ruleset's arena, the flows, the batch) share its huge
- * pages.  Each huge page is a gamble on a guest with free page
+ * page.  Frees no longer give the top back (M_TRIM_THRESHOLD), the
+ * threads share the heap (M_ARENA_MAX), and blocks up to 4 MiB come
+ * from the heap too, instead of each from an mmap of its own in small
+ * pages: a run's large buffers (the rule dump's chunks, the ruleset's
+ * arena, the flows, the batch) share its huge pages.  Each huge page is a gamble on a guest with free page
  * reporting: one the host has taken back costs 3-7 ms to touch, one
  * still backed 0.15 ms (measured), so the fewer, the fuller, the better
  * (nft-fix on 10,000 rules for 1,000 members: two).  Past HEAP_PAD (some
@@ -64,6 +64,10 @@ void tsn_heap_huge(void)
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_TOP_PAD, (int)HEAP_PAD);
 	mallopt(M_MMAP_THRESHOLD, HEAP_MMAP);
+	/* The threads (the rule fetcher, the snapshot writer) allocate
+	 * from this heap too, not each from an arena of its own in small
+	 * pages: they allocate little, so the lock costs next to nothing. */
+	mallopt(M_ARENA_MAX, 1);
 	mi = mallinfo2();
 	if (mi.keepcost < HEAP_PAD) {
 		p = malloc(mi.keepcost + 4096);	/* does not fit: grow */

@@ -266,10 +266,11 @@ out:
 }
 
 /* The snapshot of the ruleset as read, for the support bundle.  Its file
- * is opened before the change, so a directory we cannot write stops
- * --fix there; the text (2-3 ms for 10,000 rules) is written on a thread
- * of its own while the kernel commits, which leaves the other core idle.
- * From the plan on, the model is only read, on both sides. */
+ * is opened while the ruleset is read, before the change, so a directory
+ * we cannot write stops --fix there; the text (2-3 ms for 10,000 rules)
+ * is written on a thread of its own while the kernel commits, which
+ * leaves the other core idle.  From the plan on, the model is only
+ * read, on both sides. */
 struct snap {
 	const struct tsn_nft_ruleset *rs;
 	struct tsn_atomic f;
@@ -294,14 +295,13 @@ static void *snap_write(void *arg)
 	return NULL;
 }
 
-static int snap_open(struct snap *s, const struct tsn_nft_ruleset *rs)
+static int snap_open(struct snap *s)
 {
 	int ret = tsn_mkdir_p(TSN_FIX_DIR, 0700);
 
 	if (!ret)
 		ret = tsn_atomic_open(&s->f, TSN_FIX_BEFORE, 0600);
 	s->open = !ret;
-	s->rs = rs;
 	return ret;
 }
 
@@ -409,19 +409,14 @@ static int prepare(const struct tsn_fix_req *req, struct tsn_nfnl *nl,
 static int apply_planned(const struct tsn_fix_req *req,
 			 struct tsn_fix_result *res, struct tsn_nfnl *nl,
 			 struct tsn_nft_ruleset *rs, struct tsn_fix_state *st,
-			 struct plan *p, bool exists)
+			 struct plan *p, bool exists, struct snap *snap)
 {
-	struct snap snap = { 0 };
-	int ret = 0, snap_ret;
+	int ret, snap_ret;
 
-	if (!st->present && (ret = snap_open(&snap, rs))) {
-		snprintf(res->err, sizeof(res->err), "cannot write %s: %s",
-			 TSN_FIX_BEFORE, strerror(-ret));
-		return ret;
-	}
+	snap->rs = rs;
 	ret = fix_plan_make(p, rs);
 	if (!ret && !in_place(req, st, rs, p)) {
-		snap_start(&snap);
+		snap_start(snap);
 		ret = commit_echo(nl, rs, req, p, exists, res);
 		if (ret && !res->err[0])
 			snprintf(res->err, sizeof(res->err), "the kernel "
@@ -431,7 +426,7 @@ static int apply_planned(const struct tsn_fix_req *req,
 	} else if (!ret) {
 		ret = fix_collect_inserted(rs, p, res);
 	}
-	snap_ret = snap_end(&snap);
+	snap_ret = snap_end(snap);
 	/* The model is evaluated with the planned accepts (as if each
 	 * target chain accepted every flow at its head, as the rules just
 	 * inserted do for member flows), and the commit replaced nothing
@@ -458,8 +453,9 @@ int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_nft_reader *rd,
 	struct tsn_fix_state st = { 0 };
 	struct plan p = { 0 };
 	struct tsn_nfnl nl = { 0 };
+	struct snap snap = { 0 };
 	bool exists = false;
-	int ret = 0, pret;
+	int ret = 0, pret, sret = 0;
 
 	memset(res, 0, sizeof(*res));
 	/* While the kernel dumps the ruleset.  A failed read's error is the
@@ -474,13 +470,23 @@ int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_nft_reader *rd,
 			 "no fix in place: nothing to update");
 		goto out;
 	}
+	/* The snapshot's file too: a directory we cannot write stops
+	 * --fix before any change, after the read's error. */
+	if (!pret && !st.present)
+		sret = snap_open(&snap);
 	ret = read_rs(rd, &rs, res);
 	if (ret)
 		res->refused = false;
 	else
 		ret = pret;
+	if (!ret && sret) {
+		snprintf(res->err, sizeof(res->err), "cannot write %s: %s",
+			 TSN_FIX_BEFORE, strerror(-sret));
+		ret = sret;
+	}
 	if (!ret)
-		ret = apply_planned(req, res, &nl, rs, &st, &p, exists);
+		ret = apply_planned(req, res, &nl, rs, &st, &p, exists, &snap);
+	snap_end(&snap);	/* dropped, if never written */
 out:
 	tsn_fix_state_free(&st);
 	free(p.flows);

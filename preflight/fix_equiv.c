@@ -293,27 +293,37 @@ static int scan_rule(struct deps *d, struct peers *P, int af, int dir,
 	return 0;
 }
 
+/* The families and directions in want (bits [v6 * 2 + dir]), in one
+ * walk of the rules: the second look at a rule finds it in the cache. */
 static void scan(struct deps *d, struct peers *P, struct tsn_nft_ruleset *rs,
-		 int af, int dir)
+		 unsigned want)
 {
-	bool v4 = af == AF_INET, dead;
-	uint32_t off = v4 ? (dir == TSN_NFT_IN ? 12 : 16) :
-			    (dir == TSN_NFT_IN ? 8 : 24);
-	uint8_t bit = TSN_NFT_DEAD(af, dir);
+	for (unsigned k = 0; k < 4; k++)
+		d[k].done = want & (1u << k);
+	for (size_t c = 0; c < rs->n_chains; c++)
+		for (size_t i = 0; i < rs->chains[c]->n_rules; i++) {
+			struct tsn_nft_rule *r = &rs->chains[c]->rules[i];
 
-	d->done = true;
-	for (size_t c = 0; c < rs->n_chains && !d->complex; c++)
-		for (size_t k = 0; k < rs->chains[c]->n_rules; k++) {
-			struct tsn_nft_rule *r = &rs->chains[c]->rules[k];
+			for (unsigned k = 0; k < 4 && !r->skip; k++) {
+				int af = k >= 2 ? AF_INET6 : AF_INET;
+				int dir = (int)(k & 1);
+				uint32_t off = af == AF_INET ?
+					(dir == TSN_NFT_IN ? 12 : 16) :
+					(dir == TSN_NFT_IN ? 8 : 24);
+				uint8_t bit;
+				bool dead;
 
-			if (r->skip)
-				continue;
-			if (scan_rule(d, P, af, dir, r, off, v4 ? 4 : 16,
-				      &dead)) {
-				d->complex = true;
-				break;
+				if (!d[k].done || d[k].complex)
+					continue;
+				if (scan_rule(&d[k], P, af, dir, r, off,
+					      af == AF_INET ? 4 : 16, &dead)) {
+					d[k].complex = true;
+					continue;
+				}
+				bit = TSN_NFT_DEAD(af, dir);
+				r->dead = dead ? r->dead | bit :
+						 r->dead & (uint8_t)~bit;
 			}
-			r->dead = dead ? r->dead | bit : r->dead & ~bit;
 		}
 }
 
@@ -350,6 +360,7 @@ long tsn_fix_classes(struct tsn_nft_ruleset *rs, struct tsn_nft_flow *f,
 	struct peers P = { 0 };
 	struct sig *reps = NULL, s;
 	size_t n_reps = 0, cap = 0;
+	unsigned want = 0;
 	long ret = -ENOMEM;
 
 	memset(d, 0, sizeof(d));
@@ -358,12 +369,9 @@ long tsn_fix_classes(struct tsn_nft_ruleset *rs, struct tsn_nft_flow *f,
 	/* Every family and direction is scanned before the first
 	 * signature: a constant names its peer for all of that peer's
 	 * flows, not only the later ones. */
-	for (size_t i = 0; i < n; i++) {
-		struct deps *dd = &d[(f[i].family == AF_INET6) * 2 + f[i].dir];
-
-		if (!dd->done)
-			scan(dd, &P, rs, f[i].family, (int)f[i].dir);
-	}
+	for (size_t i = 0; i < n; i++)
+		want |= 1u << ((f[i].family == AF_INET6) * 2 + f[i].dir);
+	scan(d, &P, rs, want);
 	for (size_t i = 0; i < n; i++) {
 		struct deps *dd = &d[(f[i].family == AF_INET6) * 2 + f[i].dir];
 		size_t k = n_reps;

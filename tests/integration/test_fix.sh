@@ -233,6 +233,21 @@ assert_eq "disk full: the reply says changed" true \
 	"$(jq .changed "$BIN/full.json")"
 assert_eq "disk full: unfix gives the ruleset back" "$before1" \
 	"$(x n1 nft list ruleset)"
+# The snapshot's file is opened while the ruleset is read: one that
+# cannot be (a read-only /var/lib/tsnet) stops --fix before any change.
+r=$(echo '{"members":["198.18.1.1","198.18.1.2"],"no_persist":true}' |
+	x n1 unshare -m sh -c '
+	mount -t tmpfs -o ro tf2-ro /var/lib/tsnet || exit 9
+	"$1/tsnet" agent nft-fix >/dev/null 2>"$1/ro.err"
+	echo "rc=$?"
+	nft list ruleset | grep -c "tsnet: allow"' sh "$BIN")
+assert_eq "read-only state dir: exit 3, no accept inserted" "rc=3 0" \
+	"$(printf '%s' "$r" | tr '\n' ' ' | sed 's/ $//')"
+assert_match "read-only state dir: one line, which file and why" \
+	'^tsnet: agent nft-fix: cannot write /var/lib/tsnet/nftables-before.txt: Read-only file system$' \
+	"$(cat "$BIN/ro.err")"
+assert_eq "read-only state dir: no table inet tsnet" "" \
+	"$(x n1 nft list tables | grep tsnet)"
 # 6,000 members: a batch of some 330 KB, past the batch buffer's first
 # size and past the socket's default send buffer (208 KiB: EMSGSIZE)
 python3 -c '
