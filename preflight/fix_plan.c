@@ -96,6 +96,9 @@ int fix_build_flows(const struct tsn_fix_req *req, struct plan *p)
 			for (int k = 0; k < 3; k++) {
 				struct tsn_nft_flow *f = &p->flows[p->n_flows++];
 
+				/* malloc'd: what is not set here is zero
+				 * (established, iftype, local without one) */
+				memset(f, 0, sizeof(*f));
 				f->family = m->family;
 				f->dir = d ? TSN_NFT_OUT : TSN_NFT_IN;
 				tsn_nft_flow_proto(f, protos[k]);
