@@ -257,7 +257,9 @@ static int scan_rule(struct deps *d, struct peers *P, int af, int dir,
 		const struct tsn_nft_expr *n = i + 1 < r->n_exprs ?
 						       r->exprs[i + 1] : NULL;
 
-		if (t & bytes(e->sreg, read_len(e)))
+		/* (t is empty until the address is loaded: most rules
+		 * never need the masks) */
+		if (t && (t & bytes(e->sreg, read_len(e))))
 			return 1;	/* the address read a second time */
 		/* meta nfproto of another family: the rule is dead here */
 		if (e->op == TSN_NFT_META && e->key == NFT_META_NFPROTO && n &&
@@ -269,7 +271,8 @@ static int scan_rule(struct deps *d, struct peers *P, int af, int dir,
 		if ((e->op == TSN_NFT_CT && addr_key(e->key)) ||
 		    e->op == TSN_NFT_FIB)
 			return 1;
-		t &= ~bytes(e->dreg, write_len(e));
+		if (t)
+			t &= ~bytes(e->dreg, write_len(e));
 		if (e->op != TSN_NFT_PAYLOAD ||
 		    e->base != NFT_PAYLOAD_NETWORK_HEADER ||
 		    e->offset >= off + len || e->offset + e->len <= off) {
