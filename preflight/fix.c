@@ -446,6 +446,11 @@ static int apply_planned(const struct tsn_fix_req *req,
 	return ret;
 }
 
+static void scan_hook(struct tsn_nft_ruleset *rs, void *arg)
+{
+	tsn_fix_scan_rules(arg, rs);
+}
+
 int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_nft_reader *rd,
 		  struct tsn_fix_result *res)
 {
@@ -474,6 +479,12 @@ int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_nft_reader *rd,
 	 * --fix before any change, after the read's error. */
 	if (!pret && !st.present)
 		sret = snap_open(&snap);
+	/* And the plan's scan of the rules, as they come (without it, the
+	 * plan scans them all after the read). */
+	if (!pret) {
+		p.scan = tsn_fix_scan_new(p.flows, p.n_flows);
+		tsn_nft_read_hook(rd, scan_hook, p.scan);
+	}
 	ret = read_rs(rd, &rs, res);
 	if (ret)
 		res->refused = false;
@@ -489,6 +500,7 @@ int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_nft_reader *rd,
 	snap_end(&snap);	/* dropped, if never written */
 out:
 	tsn_fix_state_free(&st);
+	tsn_fix_scan_free(p.scan);
 	free(p.flows);
 	free(p.cls);
 	free(p.t);

@@ -142,6 +142,18 @@ struct tsn_nft_flow;
 struct tsn_nft_verdict;
 long tsn_fix_classes(struct tsn_nft_ruleset *rs, struct tsn_nft_flow *f,
 		     size_t n, uint32_t *cls);
+/* The same in steps, for a ruleset still being read: tsn_fix_scan_new
+ * for the flows, tsn_fix_scan_rules after each chunk of rules parsed
+ * (what it cannot look at before tsn_nft_finish waits), then
+ * tsn_fix_scan_classes once rs is finished (with the flows given to
+ * tsn_fix_scan_new).  A read tried again, with a new ruleset, starts
+ * the scan over. */
+struct tsn_fix_scan;
+struct tsn_fix_scan *tsn_fix_scan_new(const struct tsn_nft_flow *f, size_t n);
+void tsn_fix_scan_rules(struct tsn_fix_scan *s, struct tsn_nft_ruleset *rs);
+long tsn_fix_scan_classes(struct tsn_fix_scan *s, struct tsn_nft_ruleset *rs,
+			  struct tsn_nft_flow *f, size_t n, uint32_t *cls);
+void tsn_fix_scan_free(struct tsn_fix_scan *s);
 int tsn_fix_eval_classes(const struct tsn_nft_ruleset *rs,
 			 const struct tsn_nft_flow *f, size_t n,
 			 const uint32_t *cls, struct tsn_nft_verdict *v);

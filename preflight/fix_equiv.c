@@ -23,6 +23,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "lib/util.h"
 #include "preflight/fix.h"
 #include "preflight/nft.h"
 #include "preflight/nft_vm.h"
@@ -296,38 +297,153 @@ static int scan_rule(struct deps *d, struct peers *P, int af, int dir,
 	return 0;
 }
 
-/* The families and directions in want (bits [v6 * 2 + dir]), in one
- * walk of the rules: the second look at a rule finds it in the cache. */
-static void scan(struct deps *d, struct peers *P, struct tsn_nft_ruleset *rs,
-		 unsigned want)
+/* What the scan keeps between its calls: the flows' peers, what the
+ * rules do with their addresses, and the rules left for after
+ * tsn_nft_finish.  tsn_fix_scan_rules() runs after each chunk of the
+ * rule dump (fix.c), so a big ruleset is scanned while the kernel is
+ * still dumping it. */
+struct later {
+	struct tsn_nft_chain *c;
+	size_t k;
+};
+
+struct tsn_fix_scan {
+	struct peers P;
+	uint32_t *peer;		/* flow -> its peer */
+	struct deps d[4];	/* [v6][dir] */
+	const struct tsn_nft_ruleset *rs;	/* the one scanned so far */
+	struct later *later;
+	size_t n_later, cap_later;
+	int err;
+};
+
+/* A rule to scan only once the ruleset is finished: its set references
+ * are resolved then (or the lookup made unknown), and our own tagged
+ * accepts are marked skip by then. */
+static bool scan_later(const struct tsn_nft_rule *r)
 {
-	for (unsigned k = 0; k < 4; k++)
-		d[k].done = want & (1u << k);
-	for (size_t c = 0; c < rs->n_chains; c++)
-		for (size_t i = 0; i < rs->chains[c]->n_rules; i++) {
-			struct tsn_nft_rule *r = &rs->chains[c]->rules[i];
+	if (tsn_streq(r->comment, TSN_FIX_TAG))
+		return true;
+	for (size_t i = 0; i < r->n_exprs; i++)
+		if (r->exprs[i]->op == TSN_NFT_LOOKUP ||
+		    r->exprs[i]->op == TSN_NFT_DYNSET)
+			return true;
+	return false;
+}
 
-			for (unsigned k = 0; k < 4 && !r->skip; k++) {
-				int af = k >= 2 ? AF_INET6 : AF_INET;
-				int dir = (int)(k & 1);
-				uint32_t off = af == AF_INET ?
-					(dir == TSN_NFT_IN ? 12 : 16) :
-					(dir == TSN_NFT_IN ? 8 : 24);
-				uint8_t bit;
-				bool dead;
+/* Rule r for every family and direction the flows have: the second look
+ * at a rule finds it in the cache. */
+static void scan_one(struct tsn_fix_scan *s, struct tsn_nft_rule *r)
+{
+	for (unsigned k = 0; k < 4 && !r->skip; k++) {
+		int af = k >= 2 ? AF_INET6 : AF_INET;
+		int dir = (int)(k & 1);
+		uint32_t off = af == AF_INET ? (dir == TSN_NFT_IN ? 12 : 16) :
+					       (dir == TSN_NFT_IN ? 8 : 24);
+		uint8_t bit;
+		bool dead;
 
-				if (!d[k].done || d[k].complex)
-					continue;
-				if (scan_rule(&d[k], P, af, dir, r, off,
-					      af == AF_INET ? 4 : 16, &dead)) {
-					d[k].complex = true;
-					continue;
-				}
-				bit = TSN_NFT_DEAD(af, dir);
-				r->dead = dead ? r->dead | bit :
-						 r->dead & (uint8_t)~bit;
-			}
+		if (!s->d[k].done || s->d[k].complex)
+			continue;
+		if (scan_rule(&s->d[k], &s->P, af, dir, r, off,
+			      af == AF_INET ? 4 : 16, &dead)) {
+			s->d[k].complex = true;
+			continue;
 		}
+		bit = TSN_NFT_DEAD(af, dir);
+		r->dead = dead ? r->dead | bit : r->dead & (uint8_t)~bit;
+	}
+}
+
+/* A new ruleset (the first, or a read tried again): start over. */
+static void scan_reset(struct tsn_fix_scan *s, struct tsn_nft_ruleset *rs)
+{
+	for (unsigned k = 0; k < 4; k++) {
+		bool want = s->d[k].done;
+
+		memset(&s->d[k], 0, sizeof(s->d[k]));
+		s->d[k].done = want;
+	}
+	memset(s->P.named, 0, s->P.n + 1);
+	s->n_later = 0;
+	s->rs = rs;
+	for (size_t c = 0; c < rs->n_chains; c++)
+		rs->chains[c]->scanned = 0;
+}
+
+/* The rules not looked at yet; before the ruleset is finished (!final),
+ * those that need it to be wait in s->later. */
+static void scan_rules(struct tsn_fix_scan *s, struct tsn_nft_ruleset *rs,
+		       bool final)
+{
+	if (s->rs != rs)
+		scan_reset(s, rs);
+	for (size_t i = 0; final && i < s->n_later; i++)
+		scan_one(s, &s->later[i].c->rules[s->later[i].k]);
+	if (final)
+		s->n_later = 0;
+	for (size_t c = 0; c < rs->n_chains; c++) {
+		struct tsn_nft_chain *ch = rs->chains[c];
+
+		for (; ch->scanned < ch->n_rules; ch->scanned++) {
+			struct tsn_nft_rule *r = &ch->rules[ch->scanned];
+
+			if (final || !scan_later(r)) {
+				scan_one(s, r);
+				continue;
+			}
+			if (s->n_later == s->cap_later) {
+				size_t cap = s->cap_later ? 2 * s->cap_later :
+							    64;
+				struct later *l = realloc(s->later,
+							  cap * sizeof(*l));
+
+				if (!l) {
+					s->err = -ENOMEM;
+					return;
+				}
+				s->later = l;
+				s->cap_later = cap;
+			}
+			s->later[s->n_later++] = (struct later){ ch,
+								 ch->scanned };
+		}
+	}
+}
+
+struct tsn_fix_scan *tsn_fix_scan_new(const struct tsn_nft_flow *f, size_t n)
+{
+	struct tsn_fix_scan *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->peer = calloc(n + 1, sizeof(*s->peer));
+	if (!s->peer || peers_init(&s->P, f, n, s->peer) < 0) {
+		tsn_fix_scan_free(s);
+		return NULL;
+	}
+	/* Every family and direction is scanned before the first
+	 * signature: a constant names its peer for all of that peer's
+	 * flows, not only the later ones. */
+	for (size_t i = 0; i < n; i++)
+		s->d[(f[i].family == AF_INET6) * 2 + f[i].dir].done = true;
+	return s;
+}
+
+void tsn_fix_scan_rules(struct tsn_fix_scan *s, struct tsn_nft_ruleset *rs)
+{
+	if (s && !s->err)
+		scan_rules(s, rs, false);
+}
+
+void tsn_fix_scan_free(struct tsn_fix_scan *s)
+{
+	if (!s)
+		return;
+	peers_free(&s->P);
+	free(s->peer);
+	free(s->later);
+	free(s);
 }
 
 static void signature(const struct deps *d, const struct peers *P,
@@ -356,32 +472,26 @@ static bool same(const struct sig *a, const struct sig *b)
 	       !memcmp(a->elems, b->elems, sizeof(a->elems));
 }
 
-long tsn_fix_classes(struct tsn_nft_ruleset *rs, struct tsn_nft_flow *f,
-		     size_t n, uint32_t *cls)
+long tsn_fix_scan_classes(struct tsn_fix_scan *sc, struct tsn_nft_ruleset *rs,
+			  struct tsn_nft_flow *f, size_t n, uint32_t *cls)
 {
-	struct deps d[4];	/* [v6][dir] */
-	struct peers P = { 0 };
 	struct sig *reps = NULL, s;
 	size_t n_reps = 0, cap = 0;
-	unsigned want = 0;
 	long ret = -ENOMEM;
 
-	memset(d, 0, sizeof(d));
-	if (peers_init(&P, f, n, cls) < 0)
-		goto out;
-	/* Every family and direction is scanned before the first
-	 * signature: a constant names its peer for all of that peer's
-	 * flows, not only the later ones. */
-	for (size_t i = 0; i < n; i++)
-		want |= 1u << ((f[i].family == AF_INET6) * 2 + f[i].dir);
-	scan(d, &P, rs, want);
+	if (sc->err)
+		return sc->err;
+	scan_rules(sc, rs, true);
+	if (sc->err)
+		return sc->err;
 	for (size_t i = 0; i < n; i++) {
-		struct deps *dd = &d[(f[i].family == AF_INET6) * 2 + f[i].dir];
+		struct deps *dd = &sc->d[(f[i].family == AF_INET6) * 2 +
+					 f[i].dir];
 		size_t k = n_reps;
 
 		f[i].skip_dead = 0;
 		if (!dd->complex) {
-			signature(dd, &P, &f[i], cls[i], &s);
+			signature(dd, &sc->P, &f[i], sc->peer[i], &s);
 			if (!s.named)
 				f[i].skip_dead = TSN_NFT_DEAD(f[i].family,
 							      f[i].dir);
@@ -408,8 +518,17 @@ long tsn_fix_classes(struct tsn_nft_ruleset *rs, struct tsn_nft_flow *f,
 	}
 	ret = (long)n_reps;
 out:
-	peers_free(&P);
 	free(reps);
+	return ret;
+}
+
+long tsn_fix_classes(struct tsn_nft_ruleset *rs, struct tsn_nft_flow *f,
+		     size_t n, uint32_t *cls)
+{
+	struct tsn_fix_scan *sc = tsn_fix_scan_new(f, n);
+	long ret = sc ? tsn_fix_scan_classes(sc, rs, f, n, cls) : -ENOMEM;
+
+	tsn_fix_scan_free(sc);
 	return ret;
 }
 

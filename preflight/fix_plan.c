@@ -280,7 +280,9 @@ int fix_plan_make(struct plan *p, struct tsn_nft_ruleset *rs)
 	p->cls = calloc(p->n_flows + 1, sizeof(*p->cls));
 	if (!p->cls)
 		return -ENOMEM;
-	n_cls = tsn_fix_classes(rs, p->flows, p->n_flows, p->cls);
+	n_cls = p->scan ? tsn_fix_scan_classes(p->scan, rs, p->flows,
+					       p->n_flows, p->cls) :
+			  tsn_fix_classes(rs, p->flows, p->n_flows, p->cls);
 	if (n_cls < 0)
 		return (int)n_cls;
 	p->n_cls = (size_t)n_cls;

@@ -16,6 +16,7 @@
 struct plan {
 	struct tsn_nft_flow *flows;
 	size_t n_flows;
+	struct tsn_fix_scan *scan;	/* of the flows, begun during the read */
 	uint32_t *cls;			/* flow -> class (tsn_fix_classes) */
 	size_t n_cls;
 	struct tsn_fix_insert *t;	/* chains that need accepts */

@@ -151,6 +151,9 @@ struct tsn_nft_chain {
 	 * flow stood at the head.  Like skip, only the evaluator reads it;
 	 * printing shows the ruleset as it was read. */
 	bool accept_all;
+	/* Rules the --fix class scan has looked at (fix_equiv.c), from
+	 * the first: it runs while the ruleset is read. */
+	size_t scanned;
 };
 
 struct tsn_nft_elem {
@@ -299,6 +302,14 @@ struct tsn_nft_reader;
 struct tsn_nft_reader *tsn_nft_read_start(void);
 int tsn_nft_read_end(struct tsn_nft_reader *r, struct tsn_nft_ruleset **out,
 		     char *err, size_t errlen);
+/* Have _end call fn(rs, arg) after each chunk of rules it parses into
+ * rs, the ruleset of that try (unfinished: tsn_nft_finish comes after
+ * the last chunk): work of the caller's to do while the kernel dumps the
+ * rest.  Not called where the fetcher parses the rules itself (no thread
+ * could be had). */
+void tsn_nft_read_hook(struct tsn_nft_reader *r,
+		       void (*fn)(struct tsn_nft_ruleset *rs, void *arg),
+		       void *arg);
 /* One netlink message of a ruleset dump (NFT_MSG_NEW{TABLE,CHAIN,RULE,
  * SET,SETELEM}) into rs; -EINVAL on malformed attributes. */
 int tsn_nft_parse_msg(struct tsn_nft_ruleset *rs, const struct nlmsghdr *nlh);

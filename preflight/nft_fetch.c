@@ -91,6 +91,9 @@ struct tsn_nft_reader {
 	bool stop;		/* the caller gave up: stop receiving */
 	bool parsed;		/* the rules were parsed to the dump's end */
 	int parse_err;
+	/* the caller's, after each chunk it parses (tsn_nft_read_hook) */
+	void (*hook)(struct tsn_nft_ruleset *rs, void *arg);
+	void *hook_arg;
 	struct tsn_nft_ruleset *rs;
 	uint32_t rule_seq;
 	const char *what;	/* what the fetcher was reading */
@@ -421,6 +424,8 @@ static void parse_rules(struct tsn_nft_reader *f)
 			f->tail = &f->queue;
 		pthread_mutex_unlock(&f->lock);
 		ret = parse_chunk(f, c);
+		if (ret >= 0 && f->hook)
+			f->hook(f->rs, f->hook_arg);
 		pthread_mutex_lock(&f->lock);
 		give_chunk(f, c);
 	}
@@ -467,6 +472,16 @@ struct tsn_nft_reader *tsn_nft_read_start(void)
 	f->seq = (uint32_t)time(NULL);
 	try_start(f);
 	return f;
+}
+
+void tsn_nft_read_hook(struct tsn_nft_reader *f,
+		       void (*fn)(struct tsn_nft_ruleset *rs, void *arg),
+		       void *arg)
+{
+	if (!f)
+		return;
+	f->hook = fn;
+	f->hook_arg = arg;
 }
 
 /* Without a ruleset wanted: stop the fetcher at its next datagram. */

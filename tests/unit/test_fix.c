@@ -217,6 +217,72 @@ Test(fix, rules_passed_over_for_unnamed_peers)
 	}
 }
 
+/* The scan in steps, as nft-fix runs it while the rules are read
+ * (lookups and our own tagged accepts wait for tsn_nft_finish), gives
+ * what the scan at once gives: the same classes, the same rules passed
+ * over.  A second ruleset (a read tried again) starts over. */
+Test(fix, scan_in_steps_is_the_scan_at_once)
+{
+	static uint32_t steps[NPEERS * 6], once[NPEERS * 6];
+	static uint8_t dead_steps[NPEERS * 6];
+	struct tsn_nft_chain *c = input(NF_DROP);
+	struct tsn_nft_set *bad = set("bad", 0, 4, 0, 0);
+	struct tsn_nft_ruleset *first;
+	struct tsn_fix_scan *sc;
+	struct tsn_nft_rule *r;
+	uint8_t a[4] = { 198, 18, 30, 3 };
+	long n_steps, n_once;
+
+	elem(bad, a, 0, 0, NULL);
+	make_flows();
+	sc = tsn_fix_scan_new(flows, n_flows);
+	cr_assert_not_null(sc);
+	/* a ruleset the read gave up on: scanned, then dropped */
+	first = rs;
+	saddr_is(c, 2, "198.18.30.9", NF_DROP);
+	tsn_fix_scan_rules(sc, first);
+	rs = tsn_nft_ruleset_new();
+	cr_assert(rs);
+	c = input(NF_DROP);
+	bad = set("bad", 0, 4, 0, 0);
+	elem(bad, a, 0, 0, NULL);
+	saddr_is(c, 2, "198.18.30.7", NF_ACCEPT);
+	tsn_fix_scan_rules(sc, rs);
+	r = rule(c, 3, "in the set");
+	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R1);
+	lookup(r, R1, "bad", false, false);
+	verdict(r, NF_DROP, NULL);
+	r = rule(c, 4, TSN_FIX_TAG);	/* one of ours: it names .13 */
+	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R1);
+	cmp(r, R1, NFT_CMP_EQ, (uint8_t[]){ 198, 18, 30, 13 }, 4);
+	verdict(r, NF_ACCEPT, NULL);
+	saddr_is(c, 5, "198.18.30.11", NF_DROP);
+	tsn_fix_scan_rules(sc, rs);
+	r = rule(c, 6, NULL);
+	udp_dport(r, 500);
+	verdict(r, NF_ACCEPT, NULL);
+	cr_assert_eq(tsn_nft_finish(rs), 0);
+	cr_assert_str_eq(c->rules[2].comment, TSN_FIX_TAG);
+	c->rules[2].skip = true;	/* as the planner marks our own */
+	n_steps = tsn_fix_scan_classes(sc, rs, flows, n_flows, steps);
+	tsn_fix_scan_free(sc);
+	for (size_t i = 0; i < n_flows; i++)
+		dead_steps[i] = flows[i].skip_dead;
+	n_once = tsn_fix_classes(rs, flows, n_flows, once);
+	cr_assert_gt(n_steps, 1);
+	cr_assert_eq(n_steps, n_once, "%ld classes in steps, %ld at once", n_steps, n_once);
+	for (size_t i = 0; i < n_flows; i++) {
+		cr_assert_eq(steps[i], once[i], "flow %zu", i);
+		cr_assert_eq(dead_steps[i], flows[i].skip_dead, "flow %zu", i);
+	}
+	/* 198.18.30.9 was named only in the ruleset dropped */
+	for (size_t i = 0; i < n_flows; i++)
+		if (flows[i].dir == TSN_NFT_IN && flows[i].peer[3] == 9)
+			cr_expect_neq(flows[i].skip_dead, 0, "flow %zu", i);
+	tsn_nft_ruleset_free(first);
+	same_as_each();
+}
+
 Test(fix, nft_text_says_the_same_change)
 {
 	struct tsn_addr m[3];
