@@ -45,13 +45,14 @@ void tsn_huge_advise(void *p, size_t size)
  * threads share the heap (M_ARENA_MAX), and blocks up to 4 MiB come
  * from the heap too, instead of each from an mmap of its own in small
  * pages: a run's large buffers (the rule dump's chunks, the ruleset's
- * arena, the flows, the batch) share its huge pages.  Each huge page is a gamble on a guest with free page
- * reporting: one the host has taken back costs 3-7 ms to touch, one
- * still backed 0.15 ms (measured), so the fewer, the fuller, the better
- * (nft-fix on 10,000 rules for 1,000 members: two).  Past HEAP_PAD (some
- * 100,000 rules) the heap goes on in small pages.  Where the heap does
- * not behave so (not glibc's allocator, a sanitizer's), nothing is
- * advised and what was allocated is freed. */
+ * arena, the flows, the batch) share its huge pages.  Each huge page is
+ * a gamble on a guest with free page reporting: one the host has taken
+ * back costs 3-7 ms to touch, one still backed 0.15 ms (measured), so
+ * the fewer, the fuller, the better (nft-fix on 10,000 rules for 1,000
+ * members: two).  Past HEAP_PAD (some 100,000 rules) the heap goes on in
+ * small pages.  Where the heap does not behave so (not glibc's
+ * allocator, a sanitizer's), nothing is advised and what was allocated
+ * is freed. */
 void tsn_heap_huge(void)
 {
 	static void *below;	/* the unaligned stretch, kept */

@@ -97,24 +97,29 @@ int tsn_nfnl_begin(struct tsn_nfnl *n)
 }
 
 /* Twice the room: the messages move to a bigger buffer, and libmnl's
- * batch, which only steps forward, is walked over them again. */
+ * batch, which only steps forward, is walked over them again.  Out of
+ * memory, the batch stays as it was. */
 static int grow(struct tsn_nfnl *n)
 {
 	size_t used = mnl_nlmsg_batch_size(n->batch);
 	size_t size = n->bufsize * 2;
+	struct mnl_nlmsg_batch *b;
 	char *p;
 
 	if (size > BATCH_MAX)
 		return -ENOSPC;
-	p = realloc(n->buf, size);
-	if (!p)
+	p = malloc(size);
+	b = p ? mnl_nlmsg_batch_start(p, size - END_ROOM) : NULL;
+	if (!b) {
+		free(p);
 		return -ENOMEM;
+	}
+	memcpy(p, n->buf, n->zeroed);	/* the batch, and zeros past it */
 	mnl_nlmsg_batch_stop(n->batch);
+	free(n->buf);
 	n->buf = p;
 	n->bufsize = size;
-	n->batch = mnl_nlmsg_batch_start(p, size - END_ROOM);
-	if (!n->batch)
-		return -ENOMEM;
+	n->batch = b;
 	while (mnl_nlmsg_batch_size(n->batch) < used)
 		mnl_nlmsg_batch_next(n->batch);
 	return 0;

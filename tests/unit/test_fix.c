@@ -270,7 +270,8 @@ Test(fix, scan_in_steps_is_the_scan_at_once)
 		dead_steps[i] = flows[i].skip_dead;
 	n_once = tsn_fix_classes(rs, flows, n_flows, once);
 	cr_assert_gt(n_steps, 1);
-	cr_assert_eq(n_steps, n_once, "%ld classes in steps, %ld at once", n_steps, n_once);
+	cr_assert_eq(n_steps, n_once, "%ld classes in steps, %ld at once",
+		     n_steps, n_once);
 	for (size_t i = 0; i < n_flows; i++) {
 		cr_assert_eq(steps[i], once[i], "flow %zu", i);
 		cr_assert_eq(dead_steps[i], flows[i].skip_dead, "flow %zu", i);
