@@ -115,8 +115,8 @@ struct tsn_nft_rule {
 	uint64_t handle;
 	char *comment;
 	struct tsn_nft_expr **exprs;
-	/* 16 bits: 32 bytes a rule, not 48 (10,000 rules' arrays are 1 MB
-	 * of a run's memory, not 1.5). */
+	/* 16 bits: 32 bytes a rule, not 48 (a chain of 10,000 rules is
+	 * 512 KiB of array, not 768). */
 	uint16_t n_exprs;
 	uint16_t cap_exprs;	/* malloc'd by tsn_nft_expr_add; 0: arena */
 	bool own_names;		/* an arena expression holds a name */

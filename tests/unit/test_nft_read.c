@@ -14,6 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 
 #include "lib/util.h"
@@ -142,6 +149,54 @@ Test(nft_read, malformed_messages_are_refused)
 	cr_assert_eq(rs->n_tables, 1);
 	nlh->nlmsg_len = NLMSG_HDRLEN + 2;	/* shorter than nfgenmsg */
 	cr_assert_eq(tsn_nft_parse_msg(rs, nlh), -EINVAL);
+	tsn_nft_ruleset_free(rs);
+}
+
+/* A rule of more expressions than the kernel allows (128; the model
+ * keeps 16 bits of count and takes up to 1,024) is read as one unknown
+ * expression that says so, not cut short or refused. */
+Test(nft_read, too_many_expressions)
+{
+	static char buf[1 << 16];
+	struct tsn_nft_ruleset *rs = tsn_nft_ruleset_new();
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	const struct tsn_nft_rule *got;
+	struct nlmsghdr *nlh;
+	char name[TSN_NFT_NAME_MAX];
+
+	cr_assert(rs && t && c && r);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, "filter");
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWTABLE, NFPROTO_INET, 0, 1);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	cr_assert_eq(tsn_nft_parse_msg(rs, nlh), 0);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, "filter");
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, "input");
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWCHAIN, NFPROTO_INET, 0, 2);
+	nftnl_chain_nlmsg_build_payload(nlh, c);
+	cr_assert_eq(tsn_nft_parse_msg(rs, nlh), 0);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, "filter");
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, "input");
+	nftnl_rule_set_u64(r, NFTNL_RULE_HANDLE, 7);
+	for (int i = 0; i < TSN_NFT_EXPRS_MAX + 1; i++)
+		nftnl_rule_add_expr(r, nftnl_expr_alloc("counter"));
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWRULE, NFPROTO_INET, 0, 3);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	cr_assert_lt(nlh->nlmsg_len, sizeof(buf));
+	cr_assert_eq(tsn_nft_parse_msg(rs, nlh), 0);
+	cr_assert_eq(tsn_nft_finish(rs), 0);
+	cr_assert_eq(rs->n_chains, 1);
+	cr_assert_eq(rs->chains[0]->n_rules, 1);
+	got = &rs->chains[0]->rules[0];
+	cr_assert_eq(got->handle, 7);
+	cr_assert_eq(got->n_exprs, 1);
+	cr_assert_eq(got->exprs[0]->op, TSN_NFT_TERM_UNKNOWN);
+	cr_assert_str_eq(tsn_nft_expr_name(got->exprs[0], name, sizeof(name)),
+			 "more expressions than the kernel allows");
+	nftnl_rule_free(r);
+	nftnl_chain_free(c);
+	nftnl_table_free(t);
 	tsn_nft_ruleset_free(rs);
 }
 
