@@ -481,10 +481,8 @@ int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_nft_reader *rd,
 		sret = snap_open(&snap);
 	/* And the plan's scan of the rules, as they come (without it, the
 	 * plan scans them all after the read). */
-	if (!pret) {
-		p.scan = tsn_fix_scan_new(p.flows, p.n_flows);
+	if (!pret && (p.scan = tsn_fix_scan_new(p.flows, p.n_flows)))
 		tsn_nft_read_hook(rd, scan_hook, p.scan);
-	}
 	ret = read_rs(rd, &rs, res);
 	if (ret)
 		res->refused = false;

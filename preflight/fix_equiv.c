@@ -41,7 +41,7 @@ struct peers {
 };
 
 struct deps {			/* of one family and direction */
-	bool done, complex;
+	bool want, complex;	/* the flows have it; no shortcut */
 	const struct tsn_nft_set *sets[SETS_MAX];
 	size_t n_sets;
 };
@@ -343,7 +343,7 @@ static void scan_one(struct tsn_fix_scan *s, struct tsn_nft_rule *r)
 		uint8_t bit;
 		bool dead;
 
-		if (!s->d[k].done || s->d[k].complex)
+		if (!s->d[k].want || s->d[k].complex)
 			continue;
 		if (scan_rule(&s->d[k], &s->P, af, dir, r, off,
 			      af == AF_INET ? 4 : 16, &dead)) {
@@ -359,10 +359,10 @@ static void scan_one(struct tsn_fix_scan *s, struct tsn_nft_rule *r)
 static void scan_reset(struct tsn_fix_scan *s, struct tsn_nft_ruleset *rs)
 {
 	for (unsigned k = 0; k < 4; k++) {
-		bool want = s->d[k].done;
+		bool want = s->d[k].want;
 
 		memset(&s->d[k], 0, sizeof(s->d[k]));
-		s->d[k].done = want;
+		s->d[k].want = want;
 	}
 	memset(s->P.named, 0, s->P.n + 1);
 	s->n_later = 0;
@@ -426,7 +426,7 @@ struct tsn_fix_scan *tsn_fix_scan_new(const struct tsn_nft_flow *f, size_t n)
 	 * signature: a constant names its peer for all of that peer's
 	 * flows, not only the later ones. */
 	for (size_t i = 0; i < n; i++)
-		s->d[(f[i].family == AF_INET6) * 2 + f[i].dir].done = true;
+		s->d[(f[i].family == AF_INET6) * 2 + f[i].dir].want = true;
 	return s;
 }
 

@@ -77,6 +77,20 @@ static void saddr_is(struct tsn_nft_chain *c, uint64_t h, const char *a,
 	verdict(r, code, NULL);
 }
 
+/* "meta l4proto PROTO ip saddr OP A VERDICT" (nft's form, without the
+ * nfproto check it adds in an inet table). */
+static void proto_saddr(struct tsn_nft_chain *c, uint64_t h, uint8_t proto,
+			uint32_t op, const uint8_t *a, int code)
+{
+	struct tsn_nft_rule *r = rule(c, h, NULL);
+
+	meta(r, NFT_META_L4PROTO, R1);
+	cmp8(r, R1, proto);
+	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R1);
+	cmp(r, R1, op, a, 4);
+	verdict(r, code, NULL);
+}
+
 TestSuite(fix, .init = setup, .fini = teardown);
 
 Test(fix, exact_compares_single_out_their_peer)
@@ -167,12 +181,7 @@ Test(fix, rules_passed_over_for_unnamed_peers)
 	struct tsn_nft_expr *e;
 	struct tsn_nft_rule *r;
 
-	r = rule(c, 2, "udp from another address");
-	meta(r, NFT_META_L4PROTO, R1);
-	cmp8(r, R1, IPPROTO_UDP);
-	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R1);
-	cmp(r, R1, NFT_CMP_EQ, other, 4);
-	verdict(r, NF_ACCEPT, NULL);
+	proto_saddr(c, 2, IPPROTO_UDP, NFT_CMP_EQ, other, NF_ACCEPT);
 	saddr_is(c, 3, "198.18.30.5", NF_DROP);
 	r = rule(c, 4, "ipv6 only");
 	meta(r, NFT_META_NFPROTO, R1);
@@ -189,12 +198,7 @@ Test(fix, rules_passed_over_for_unnamed_peers)
 	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R1);
 	cmp(r, R1, NFT_CMP_EQ, other, 4);
 	verdict(r, NF_ACCEPT, NULL);
-	r = rule(c, 6, "esp not from another address");
-	meta(r, NFT_META_L4PROTO, R1);
-	cmp8(r, R1, IPPROTO_ESP);
-	payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, R1);
-	cmp(r, R1, NFT_CMP_NEQ, other, 4);
-	verdict(r, NF_DROP, NULL);
+	proto_saddr(c, 6, IPPROTO_ESP, NFT_CMP_NEQ, other, NF_DROP);
 	r = rule(c, 7, NULL);
 	udp_dport(r, 500);
 	verdict(r, NF_ACCEPT, NULL);
