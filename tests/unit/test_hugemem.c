@@ -112,16 +112,64 @@ Test(hugemem, advised_block_is_huge_pages)
 	free(p);
 }
 
-/* Too small to hold an aligned huge page: nothing is advised, nothing
- * breaks. */
-Test(hugemem, advise_small_block_is_harmless)
+/* smaps' THPeligible of the mapping holding p (-1: not found). */
+static long thp_eligible(const void *p)
 {
-	unsigned char buf[4096];
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[256];
+	bool in = false;
+	long e = -1;
 
-	tsn_huge_advise(buf, sizeof(buf));
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+			continue;
+		}
+		if (in && sscanf(line, "THPeligible: %ld", &e) == 1)
+			break;
+	}
+	fclose(f);
+	return e;
+}
+
+static bool thp_madvise_only(void)
+{
+	char mode[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+
+	if (f) {
+		if (!fgets(mode, sizeof(mode), f))
+			mode[0] = '\0';
+		fclose(f);
+	}
+	return strstr(mode, "[madvise]") != NULL;
+}
+
+/* A block holding no aligned huge page is not advised: its mapping
+ * stays ineligible (where THP is madvise-only, so that advice is what
+ * decides); one that holds one is advised there. */
+Test(hugemem, advise_only_whole_huge_pages)
+{
+	size_t small = MiB, big = 5 * MiB;
+	unsigned char *a = malloc(small), *b = malloc(big), *in;
+
+	cr_assert(a && b);
+	if (!thp_madvise_only())
+		cr_skip_test("transparent huge pages are not madvise-only");
+	tsn_huge_advise(a, small);
 	tsn_huge_advise(NULL, 0);
-	memset(buf, 2, sizeof(buf));
-	cr_assert_eq(buf[4095], 2);
+	cr_expect_eq(thp_eligible(a), 0, "1 MiB holds no huge page");
+	tsn_huge_advise(b, big);
+	in = (unsigned char *)(((uintptr_t)b + 2 * MiB - 1) &
+			       ~(uintptr_t)(2 * MiB - 1));
+	cr_expect_eq(thp_eligible(in), 1, "its aligned interior");
+	cr_expect_eq(thp_eligible(b), 0, "the unaligned head");
+	free(a);
+	free(b);
 }
 
 /* A thousand small blocks, as nft-fix's request makes: after
