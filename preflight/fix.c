@@ -267,31 +267,54 @@ out:
 
 /* The snapshot of the ruleset as read, for the support bundle.  Its file
  * is opened while the ruleset is read, before the change, so a directory
- * we cannot write stops --fix there; the text (2-3 ms for 10,000 rules)
- * is written on a thread of its own while the kernel commits, which
- * leaves the other core idle.  From the plan on, the model is only
- * read, on both sides. */
+ * we cannot write stops --fix there.  The text (2-3 ms for 10,000 rules)
+ * is written on a thread of its own, on the other core, while the batch
+ * is built and the kernel commits.  The thread is made during the read
+ * (where we mostly wait for the kernel) and waits; when there is a
+ * change to make it is moved off our core and woken.  It is SCHED_IDLE,
+ * to take only a core left idle: a thread made or woken on its waker's
+ * core runs there, and held up the commit by the 2-3 ms it takes.  From
+ * the plan on, the model is only read, on both sides. */
 struct snap {
 	const struct tsn_nft_ruleset *rs;
 	struct tsn_atomic f;
 	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	cpu_set_t cpus;	/* where the thread may run once woken */
 	bool open;	/* the temp file is there */
 	bool started;	/* a thread to join */
+	bool go;	/* rs is set: write it */
+	bool stop;	/* no change: never mind */
 	bool written;	/* the text went to the file, or failed to */
 	int ret;
 };
 
-static void *snap_write(void *arg)
+static void snap_text(struct snap *s)
 {
-	struct snap *s = arg;
 	struct tsn_buf b = { 0 };
 
 	s->ret = tsn_fix_ruleset_text(s->rs, &b, &s->f);
-	if (s->ret)
-		tsn_atomic_abort(&s->f);
-	else
-		s->ret = tsn_atomic_commit(&s->f);
+	s->written = true;
 	tsn_buf_free(&b);
+}
+
+static void *snap_main(void *arg)
+{
+	struct snap *s = arg;
+	bool go;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->go && !s->stop)
+		pthread_cond_wait(&s->cond, &s->lock);
+	go = s->go;
+	pthread_mutex_unlock(&s->lock);
+	if (go) {
+		/* Off our waker's core to wake; anywhere from now on. */
+		pthread_setaffinity_np(pthread_self(), sizeof(s->cpus),
+				       &s->cpus);
+		snap_text(s);
+	}
 	return NULL;
 }
 
@@ -305,46 +328,90 @@ static int snap_open(struct snap *s)
 	return ret;
 }
 
-/* Write it: on a thread when one can be had, else here and now.  The
- * thread is SCHED_IDLE: it is to use the core the commit leaves idle,
- * never to take ours (a new thread often starts on its creator's core
- * and ran first, holding up the commit by the 2-3 ms it takes). */
-static void snap_start(struct snap *s)
+/* The writer, waiting.  Without one (no thread to be had) the text is
+ * written by snap_end, here. */
+static void snap_spawn(struct snap *s)
 {
 	struct sched_param none = { 0 };
 	pthread_attr_t at;
 
-	if (!s->open)
+	if (!s->open || pthread_attr_init(&at))
 		return;
-	s->written = true;
-	s->started = !pthread_attr_init(&at);
-	if (s->started) {
-		pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED);
-		pthread_attr_setschedpolicy(&at, SCHED_IDLE);
-		pthread_attr_setschedparam(&at, &none);
-		s->started = !pthread_create(&s->thread, &at, snap_write, s);
-		pthread_attr_destroy(&at);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&at, SCHED_IDLE);
+	pthread_attr_setschedparam(&at, &none);
+	s->started = !pthread_create(&s->thread, &at, snap_main, s);
+	pthread_attr_destroy(&at);
+	if (!s->started) {
+		pthread_cond_destroy(&s->cond);
+		pthread_mutex_destroy(&s->lock);
 	}
-	if (!s->started)
-		snap_write(s);
 }
 
-/* 0 when written (or never wanted), else why not; a snapshot never
- * started is dropped. */
+/* A change is coming: wake the writer with the model, on any core but
+ * ours where there is another. */
+static void snap_go(struct snap *s, const struct tsn_nft_ruleset *rs)
+{
+	int here = sched_getcpu();
+	cpu_set_t other;
+
+	s->rs = rs;
+	if (!s->started) {
+		s->go = true;
+		return;
+	}
+	if (sched_getaffinity(0, sizeof(s->cpus), &s->cpus) < 0) {
+		CPU_ZERO(&s->cpus);
+		for (int i = 0; i < CPU_SETSIZE; i++)
+			CPU_SET(i, &s->cpus);
+	}
+	other = s->cpus;
+	if (here >= 0)
+		CPU_CLR(here, &other);
+	if (CPU_COUNT(&other) && here >= 0)
+		pthread_setaffinity_np(s->thread, sizeof(other), &other);
+	pthread_mutex_lock(&s->lock);
+	s->go = true;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* After the change, or instead of it: the snapshot in place when one
+ * was asked for (0, or why not), else dropped (0).  Once; a second call
+ * does nothing. */
 static int snap_end(struct snap *s)
 {
 	struct sched_param none = { 0 };
 
-	/* Now that we wait for it, it is as urgent as we are (where
-	 * allowed: leaving SCHED_IDLE takes CAP_SYS_NICE). */
 	if (s->started) {
+		pthread_mutex_lock(&s->lock);
+		s->stop = true;
+		pthread_cond_signal(&s->cond);
+		pthread_mutex_unlock(&s->lock);
+		/* Now that we wait for it, it is as urgent as we are
+		 * (where allowed: leaving SCHED_IDLE takes CAP_SYS_NICE). */
 		pthread_setschedparam(s->thread, SCHED_OTHER, &none);
 		pthread_join(s->thread, NULL);
-	} else if (s->open && !s->written) {
-		tsn_atomic_abort(&s->f);
+		pthread_cond_destroy(&s->cond);
+		pthread_mutex_destroy(&s->lock);
+		s->started = false;
 	}
-	s->started = s->open = false;
-	return s->ret;
+	if (!s->open)
+		return 0;
+	s->open = false;
+	if (!s->go) {
+		tsn_atomic_abort(&s->f);
+		return 0;
+	}
+	if (!s->written)	/* no thread */
+		snap_text(s);
+	if (s->ret) {
+		tsn_atomic_abort(&s->f);
+		return s->ret;
+	}
+	return s->ret = tsn_atomic_commit(&s->f);
 }
 
 static int record(const struct tsn_fix_req *req, struct tsn_fix_result *res)
@@ -413,10 +480,9 @@ static int apply_planned(const struct tsn_fix_req *req,
 {
 	int ret, snap_ret;
 
-	snap->rs = rs;
 	ret = fix_plan_make(p, rs);
 	if (!ret && !in_place(req, st, rs, p)) {
-		snap_start(snap);
+		snap_go(snap, rs);
 		ret = commit_echo(nl, rs, req, p, exists, res);
 		if (ret && !res->err[0])
 			snprintf(res->err, sizeof(res->err), "the kernel "
@@ -477,8 +543,8 @@ int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_nft_reader *rd,
 	}
 	/* The snapshot's file too: a directory we cannot write stops
 	 * --fix before any change, after the read's error. */
-	if (!pret && !st.present)
-		sret = snap_open(&snap);
+	if (!pret && !st.present && !(sret = snap_open(&snap)))
+		snap_spawn(&snap);
 	/* And the plan's scan of the rules, as they come (without it, the
 	 * plan scans them all after the read). */
 	if (!pret && (p.scan = tsn_fix_scan_new(p.flows, p.n_flows)))
@@ -495,7 +561,7 @@ int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_nft_reader *rd,
 	}
 	if (!ret)
 		ret = apply_planned(req, res, &nl, rs, &st, &p, exists, &snap);
-	snap_end(&snap);	/* dropped, if never written */
+	snap_end(&snap);	/* dropped, if never asked for */
 out:
 	tsn_fix_state_free(&st);
 	tsn_fix_scan_free(p.scan);

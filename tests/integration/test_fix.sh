@@ -248,6 +248,26 @@ assert_match "read-only state dir: one line, which file and why" \
 	"$(cat "$BIN/ro.err")"
 assert_eq "read-only state dir: no table inet tsnet" "" \
 	"$(x n1 nft list tables | grep tsnet)"
+# With no thread to be had (one process for the user), the snapshot is
+# written all the same, after the commit, and the rest as ever.
+r=$(echo '{"members":["198.18.1.1","198.18.1.2"],"no_persist":true}' |
+	x n1 unshare -m sh -c '
+	mount -t tmpfs -o uid=65534,gid=65534 tf2-nt /var/lib/tsnet || exit 9
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=+net_admin --ambient-caps=+net_admin \
+		bash -c "ulimit -u 1 && exec \"\$0\" agent nft-fix" "$1/tsnet" \
+		>"$1/nt.json" 2>"$1/nt.err"
+	echo "rc=$?"
+	head -1 /var/lib/tsnet/nftables-before.txt
+	grep -c "^		handle [0-9]*: " /var/lib/tsnet/nftables-before.txt
+	"$1/tsnet" agent nft-unfix >/dev/null 2>&1
+	echo "unfix=$?"' sh "$BIN")
+assert_eq "no thread: exit 0, the snapshot whole, unfix 0" \
+	"rc=0 # ruleset before tsnet preflight --fix: 1 tables, 1 chains, 1000 rules, 0 sets 1000 unfix=0" \
+	"$(printf '%s' "$r" | tr '\n' ' ' | sed 's/ $//')"
+assert_eq "no thread: nothing on stderr" "" "$(cat "$BIN/nt.err")"
+assert_eq "no thread: unfix gives the ruleset back" "$before1" \
+	"$(x n1 nft list ruleset)"
 # 6,000 members: a batch of some 330 KB, past the batch buffer's first
 # size and past the socket's default send buffer (208 KiB: EMSGSIZE)
 python3 -c '
