@@ -101,68 +101,72 @@ static int put_comment(void *obj, bool table, uint8_t type, const char *s)
 
 /* One set: the set message, then its elements in chunks.  name may be
  * "__set%d" (anonymous, constant: bound to the rule that uses it). */
+/* One NEWSETELEM message's elements, keys only, as the kernel reads
+ * them: each an NFTA_LIST_ELEM holding its key in NFTA_SET_ELEM_KEY's
+ * NFTA_DATA_VALUE.  Built here, three attributes an element, not as a
+ * libnftnl element each (an allocation, a list entry and a free apiece:
+ * most of the time of a batch with 3,000 of them). */
+static void put_keys(struct nlmsghdr *nlh, const char *table,
+		     const char *name, uint32_t id, uint32_t klen,
+		     const uint8_t *keys, size_t n)
+{
+	struct nlattr *list;
+
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, name);
+	mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(id));
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	for (size_t i = 0; i < n; i++) {
+		struct nlattr *el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+		struct nlattr *key = mnl_attr_nest_start(nlh,
+							 NFTA_SET_ELEM_KEY);
+
+		mnl_attr_put(nlh, NFTA_DATA_VALUE, klen, keys + i * klen);
+		mnl_attr_nest_end(nlh, key);
+		mnl_attr_nest_end(nlh, el);
+	}
+	mnl_attr_nest_end(nlh, list);
+}
+
 static int put_set(struct tsn_nfnl *nl, int family, const char *table,
 		   const char *name, uint32_t id, uint32_t type,
 		   uint32_t klen, const uint8_t *keys, size_t n)
 {
 	bool anon = !strcmp(name, "__set%d");
-	struct nftnl_set *s = NULL;
+	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
-	int ret = -ENOMEM;
 
-	for (size_t at = 0; at == 0 || at < n; at += ELEMS_PER_MSG) {
-		if (s)
-			nftnl_set_free(s);
-		s = nftnl_set_alloc();
-		if (!s)
-			return -ENOMEM;
-		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, (uint32_t)family);
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
-		nftnl_set_set_str(s, NFTNL_SET_NAME, name);
-		nftnl_set_set_u32(s, NFTNL_SET_ID, id);
-		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, type);
-		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, klen);
-		/* As nft does: an anonymous set says its size, and the
-		 * kernel gives it a hash of that size instead of one that
-		 * grows (rehashing) as a thousand members go in. */
-		if (anon)
-			nftnl_set_set_u32(s, NFTNL_SET_FLAGS,
-					  NFT_SET_ANONYMOUS | NFT_SET_CONSTANT);
-		if (anon && n)
-			nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE,
-					  (uint32_t)n);
-		if (at == 0) {
-			nlh = tsn_nfnl_msg(nl, NFT_MSG_NEWSET, family,
-					   NLM_F_CREATE);
-			if (!nlh)
-				goto full;
-			nftnl_set_nlmsg_build_payload(nlh, s);
-		}
-		for (size_t i = at; i < n && i < at + ELEMS_PER_MSG; i++) {
-			struct nftnl_set_elem *e = nftnl_set_elem_alloc();
-
-			if (!e)
-				goto out;
-			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY,
-					   keys + i * klen, klen);
-			nftnl_set_elem_add(s, e);
-		}
-		if (n == 0)
-			break;
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, (uint32_t)family);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, type);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, klen);
+	/* As nft does: an anonymous set says its size, and the kernel
+	 * gives it a hash of that size instead of one that grows
+	 * (rehashing) as a thousand members go in. */
+	if (anon)
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS,
+				  NFT_SET_ANONYMOUS | NFT_SET_CONSTANT);
+	if (anon && n)
+		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, (uint32_t)n);
+	nlh = tsn_nfnl_msg(nl, NFT_MSG_NEWSET, family, NLM_F_CREATE);
+	if (nlh)
+		nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	/* An anonymous set's name is a pattern the kernel fills in: its
+	 * elements find it by the id, as nft's do. */
+	for (size_t at = 0; nlh && at < n; at += ELEMS_PER_MSG) {
 		nlh = tsn_nfnl_msg(nl, NFT_MSG_NEWSETELEM, family,
 				   NLM_F_CREATE);
-		if (!nlh)
-			goto full;
-		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		if (nlh)
+			put_keys(nlh, table, name, id, klen, keys + at * klen,
+				 n - at < ELEMS_PER_MSG ? n - at :
+							  ELEMS_PER_MSG);
 	}
-	ret = 0;
-	goto out;
-full:
-	ret = -ENOSPC;
-out:
-	if (s)
-		nftnl_set_free(s);
-	return ret;
+	return nlh ? 0 : -ENOSPC;
 }
 
 static int add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
