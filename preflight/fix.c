@@ -28,6 +28,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <libnftnl/rule.h>
 
+#include "lib/cpu.h"
 #include "lib/nfnl.h"
 #include "preflight/fix.h"
 #include "preflight/fix_plan.h"
@@ -268,20 +269,21 @@ out:
 /* The snapshot of the ruleset as read, for the support bundle.  Its file
  * is opened while the ruleset is read, before the change, so a directory
  * we cannot write stops --fix there.  The text (2-3 ms for 10,000 rules)
- * is written on a thread of its own, on the other core, while the batch
+ * is written on a thread of its own, on the other CPU, while the batch
  * is built and the kernel commits.  The thread is made during the read
  * (where we mostly wait for the kernel) and waits; when there is a
- * change to make it is moved off our core and woken.  It is SCHED_IDLE,
- * to take only a core left idle: a thread made or woken on its waker's
- * core runs there, and held up the commit by the 2-3 ms it takes.  From
- * the plan on, the model is only read, on both sides. */
+ * change to make it is woken away from our CPU (lib/cpu.h), SCHED_IDLE
+ * so that it never takes ours (woken on it, it held up the commit by
+ * the 2-3 ms it takes).  From the plan on, the model is only read, on
+ * both sides. */
 struct snap {
 	const struct tsn_nft_ruleset *rs;
 	struct tsn_atomic f;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	cpu_set_t cpus;	/* where the thread may run once woken */
+	struct tsn_cpus cpus;
+	bool away;	/* woken away from our CPU */
 	bool open;	/* the temp file is there */
 	bool started;	/* a thread to join */
 	bool go;	/* rs is set: write it */
@@ -309,12 +311,10 @@ static void *snap_main(void *arg)
 		pthread_cond_wait(&s->cond, &s->lock);
 	go = s->go;
 	pthread_mutex_unlock(&s->lock);
-	if (go) {
-		/* Off our waker's core to wake; anywhere from now on. */
-		pthread_setaffinity_np(pthread_self(), sizeof(s->cpus),
-				       &s->cpus);
+	if (go && s->away)
+		tsn_cpus_restore(&s->cpus);
+	if (go)
 		snap_text(s);
-	}
 	return NULL;
 }
 
@@ -350,28 +350,19 @@ static void snap_spawn(struct snap *s)
 	}
 }
 
-/* A change is coming: wake the writer with the model, on any core but
- * ours where there is another. */
+/* A change is coming: wake the writer with the model, away from our
+ * CPU (lib/cpu.h). */
 static void snap_go(struct snap *s, const struct tsn_nft_ruleset *rs)
 {
-	int here = sched_getcpu();
-	cpu_set_t other;
-
 	s->rs = rs;
 	if (!s->started) {
 		s->go = true;
 		return;
 	}
-	if (sched_getaffinity(0, sizeof(s->cpus), &s->cpus) < 0) {
-		CPU_ZERO(&s->cpus);
-		for (int i = 0; i < CPU_SETSIZE; i++)
-			CPU_SET(i, &s->cpus);
-	}
-	other = s->cpus;
-	if (here >= 0)
-		CPU_CLR(here, &other);
-	if (CPU_COUNT(&other) && here >= 0)
-		pthread_setaffinity_np(s->thread, sizeof(other), &other);
+	s->away = tsn_cpus_away(&s->cpus);
+	if (s->away)
+		pthread_setaffinity_np(s->thread, sizeof(s->cpus.away),
+				       &s->cpus.away);
 	pthread_mutex_lock(&s->lock);
 	s->go = true;
 	pthread_cond_signal(&s->cond);

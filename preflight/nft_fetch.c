@@ -36,6 +36,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "lib/cpu.h"
 #include "lib/util.h"
 #include "preflight/nft.h"
 
@@ -79,6 +80,8 @@ struct tsn_nft_reader {
 				 * the chunks (POOL_LEN in all) */
 	size_t n_carved;	/* chunks taken from the pool so far */
 	pthread_t thread;
+	struct tsn_cpus cpus;
+	bool away;		/* the fetcher was started away from us */
 	bool started;		/* a fetcher to join */
 	bool direct;		/* no thread: the fetcher parses the rules */
 	pthread_mutex_t lock;
@@ -324,6 +327,8 @@ static void *fetch_main(void *arg)
 	uint32_t gen;
 	int ret;
 
+	if (f->away)
+		tsn_cpus_restore(&f->cpus);
 	f->what = "ruleset generation";
 	ret = request(f, NFT_MSG_GETGEN, 0, NULL, gen_cb, &d);
 	gen = d.gen;
@@ -373,6 +378,8 @@ static int try_socket(struct tsn_nft_reader *f)
  * when no thread can be had. */
 static void try_start(struct tsn_nft_reader *f)
 {
+	pthread_attr_t at;
+
 	while (f->queue) {	/* received after the last try stopped */
 		struct chunk *c = f->queue;
 
@@ -395,7 +402,23 @@ static void try_start(struct tsn_nft_reader *f)
 	f->what = "ruleset";
 	/* Set before the fetcher starts: it reads it. */
 	f->direct = false;
-	f->started = !pthread_create(&f->thread, NULL, fetch_main, f);
+	/* On another CPU from the start: on ours it waited for our work
+	 * (the caller's request, its preparation) before the kernel could
+	 * dump, or we for it (lib/cpu.h). */
+	f->away = tsn_cpus_away(&f->cpus) && !pthread_attr_init(&at);
+	if (f->away)
+		pthread_attr_setaffinity_np(&at, sizeof(f->cpus.away),
+					    &f->cpus.away);
+	f->started = !pthread_create(&f->thread, f->away ? &at : NULL,
+				     fetch_main, f);
+	if (f->away) {
+		pthread_attr_destroy(&at);
+		if (!f->started) {	/* refused its CPUs: anywhere */
+			f->away = false;
+			f->started = !pthread_create(&f->thread, NULL,
+						     fetch_main, f);
+		}
+	}
 	if (!f->started) {
 		f->direct = true;
 		fetch_main(f);
