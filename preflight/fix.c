@@ -279,6 +279,9 @@ out:
 struct snap {
 	const struct tsn_nft_ruleset *rs;
 	struct tsn_atomic f;
+	/* Then, with the time left, the state file's members (record) */
+	const struct tsn_fix_req *req;
+	struct tsn_fix_state_text state;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -313,8 +316,11 @@ static void *snap_main(void *arg)
 	pthread_mutex_unlock(&s->lock);
 	if (go && s->away)
 		tsn_cpus_restore(&s->cpus);
-	if (go)
+	if (go) {
 		snap_text(s);
+		tsn_fix_state_head(&s->state, s->req->members,
+				   s->req->n_members);
+	}
 	return NULL;
 }
 
@@ -352,9 +358,11 @@ static void snap_spawn(struct snap *s)
 
 /* A change is coming: wake the writer with the model, away from our
  * CPU (lib/cpu.h). */
-static void snap_go(struct snap *s, const struct tsn_nft_ruleset *rs)
+static void snap_go(struct snap *s, const struct tsn_nft_ruleset *rs,
+		    const struct tsn_fix_req *req)
 {
 	s->rs = rs;
+	s->req = req;
 	if (!s->started) {
 		s->go = true;
 		return;
@@ -405,7 +413,8 @@ static int snap_end(struct snap *s)
 	return s->ret = tsn_atomic_commit(&s->f);
 }
 
-static int record(const struct tsn_fix_req *req, struct tsn_fix_result *res)
+static int record(const struct tsn_fix_req *req, struct tsn_fix_result *res,
+		  struct tsn_fix_state_text *text)
 {
 	struct tsn_fix_state st = {
 		.members = (struct tsn_addr *)req->members,
@@ -423,7 +432,7 @@ static int record(const struct tsn_fix_req *req, struct tsn_fix_result *res)
 				      sizeof(res->persist), st.persist,
 				      sizeof(st.persist));
 	if (!ret)
-		ret = tsn_fix_state_save(&st);
+		ret = tsn_fix_state_write(text, &st);
 	if (ret && !res->err[0])
 		snprintf(res->err, sizeof(res->err), "cannot record the "
 			 "change in %s: %s", TSN_FIX_STATE, strerror(-ret));
@@ -473,7 +482,7 @@ static int apply_planned(const struct tsn_fix_req *req,
 
 	ret = fix_plan_make(p, rs);
 	if (!ret && !in_place(req, st, rs, p)) {
-		snap_go(snap, rs);
+		snap_go(snap, rs, req);
 		ret = commit_echo(nl, rs, req, p, exists, res);
 		if (ret && !res->err[0])
 			snprintf(res->err, sizeof(res->err), "the kernel "
@@ -492,7 +501,7 @@ static int apply_planned(const struct tsn_fix_req *req,
 	if (!ret)
 		ret = verify(p, rs, res);
 	if (!ret)
-		ret = record(req, res);
+		ret = record(req, res, &snap->state);
 	/* After a change, recorded so --unfix can take it back. */
 	if (!ret && snap_ret) {
 		snprintf(res->err, sizeof(res->err), "cannot write %s: %s "
@@ -553,6 +562,7 @@ int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_nft_reader *rd,
 	if (!ret)
 		ret = apply_planned(req, res, &nl, rs, &st, &p, exists, &snap);
 	snap_end(&snap);	/* dropped, if never asked for */
+	tsn_fix_state_text_free(&snap.state);
 out:
 	tsn_fix_state_free(&st);
 	tsn_fix_scan_free(p.scan);

@@ -135,6 +135,11 @@ assert_eq "state: the handles of the inserted rules" \
 	"$(x n2 nft -a list chain ip raw pre | grep -c 'tsnet: allow' )" \
 	"$(printf '%s' "$st" | jq '[.inserted[]|select(.table=="raw")|.handles[]]|length')"
 assert_eq "state file 0600" 600 "$(x n2 stat -c %a /var/lib/tsnet/nftables.json)"
+# (its members written ahead, on the snapshot's thread; in the order
+# the coordinator sends them: the inventory's)
+assert_eq "state: the members, in order, then what was inserted" \
+	"198.18.1.1 fd00:7473:1::1 198.18.1.2 fd00:7473:1::2 198.18.1.3 fd00:7473:1::3|version table tag members inserted persist" \
+	"$(printf '%s' "$st" | jq -r '(.members|join(" ")) + "|" + (keys_unsorted|join(" "))')"
 assert_match "snapshot of the ruleset before" \
 	'ip raw chain pre .*policy accept.*' \
 	"$(x n2 cat /var/lib/tsnet/nftables-before.txt)"
@@ -171,6 +176,9 @@ assert_eq "update: same number of rules" "$rules_before" \
 	"$(x n2 nft -a list ruleset | grep -c 'handle [0-9]*$')"
 assert_match "update: the set holds the new member" '198.18.1.4' \
 	"$(x n2 nft list set inet tsnet members4)"
+assert_eq "update: the state's members, in order" \
+	"198.18.1.1 198.18.1.2 198.18.1.3 198.18.1.4 fd00:7473:1::1 fd00:7473:1::2 fd00:7473:1::3" \
+	"$(x n2 jq -r '.members|join(" ")' /var/lib/tsnet/nftables.json)"
 r=$(echo "$req" | x n1 sh -c "nft delete table inet tsnet; rm -f /var/lib/tsnet/nftables.json; $BIN/tsnet agent nft-fix")
 assert_eq "update without a fix in place: nothing" false \
 	"$(printf '%s' "$r" | jq .changed)"
