@@ -295,11 +295,16 @@ struct snap {
 	int ret;
 };
 
-static void snap_text(struct snap *s)
+/* The text, then the file in place (its fsync too is off our path). */
+static void snap_write(struct snap *s)
 {
 	struct tsn_buf b = { 0 };
 
 	s->ret = tsn_fix_ruleset_text(s->rs, &b, &s->f);
+	if (s->ret)
+		tsn_atomic_abort(&s->f);
+	else
+		s->ret = tsn_atomic_commit(&s->f);
 	s->written = true;
 	tsn_buf_free(&b);
 }
@@ -317,7 +322,7 @@ static void *snap_main(void *arg)
 	if (go && s->away)
 		tsn_cpus_restore(&s->cpus);
 	if (go) {
-		snap_text(s);
+		snap_write(s);
 		tsn_fix_state_head(&s->state, s->req->members,
 				   s->req->n_members);
 	}
@@ -405,12 +410,8 @@ static int snap_end(struct snap *s)
 		return 0;
 	}
 	if (!s->written)	/* no thread */
-		snap_text(s);
-	if (s->ret) {
-		tsn_atomic_abort(&s->f);
-		return s->ret;
-	}
-	return s->ret = tsn_atomic_commit(&s->f);
+		snap_write(s);
+	return s->ret;
 }
 
 static int record(const struct tsn_fix_req *req, struct tsn_fix_result *res,
