@@ -13,17 +13,25 @@
 
 #define MiB ((size_t)1 << 20)
 
-static bool thp_off(void)
+/* The THP mode as the kernel shows it: "always [madvise] never". */
+static void thp_mode(char *mode, size_t len)
 {
-	char mode[128] = "";
 	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
 
+	mode[0] = '\0';
 	if (f) {
-		if (!fgets(mode, sizeof(mode), f))
+		if (!fgets(mode, (int)len, f))
 			mode[0] = '\0';
 		fclose(f);
 	}
-	return !f || strstr(mode, "[never]");
+}
+
+static bool thp_off(void)
+{
+	char mode[128];
+
+	thp_mode(mode, sizeof(mode));
+	return !mode[0] || strstr(mode, "[never]");
 }
 
 /* Huge page faults the kernel could not serve (then it gives small
@@ -51,13 +59,14 @@ static long faults(void)
 	return u.ru_minflt;
 }
 
-/* AnonHugePages of the mapping holding p, in KiB (-1: not found). */
-static long huge_kib(const void *p)
+/* The number after key ("AnonHugePages:", "THPeligible:") in smaps,
+ * for the mapping holding p (-1: not found). */
+static long smaps_value(const void *p, const char *key)
 {
 	FILE *f = fopen("/proc/self/smaps", "r");
 	char line[256];
 	bool in = false;
-	long kib = -1;
+	long v = -1;
 
 	cr_assert_not_null(f);
 	while (fgets(line, sizeof(line), f)) {
@@ -68,11 +77,19 @@ static long huge_kib(const void *p)
 			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
 			continue;
 		}
-		if (in && sscanf(line, "AnonHugePages: %ld kB", &kib) == 1)
+		if (in && !strncmp(line, key, strlen(key))) {
+			v = strtol(line + strlen(key), NULL, 10);
 			break;
+		}
 	}
 	fclose(f);
-	return kib;
+	return v;
+}
+
+/* AnonHugePages of the mapping holding p, in KiB (-1: not found). */
+static long huge_kib(const void *p)
+{
+	return smaps_value(p, "AnonHugePages:");
 }
 
 /* A block from malloc, advised before it is touched: its aligned
@@ -115,37 +132,14 @@ Test(hugemem, advised_block_is_huge_pages)
 /* smaps' THPeligible of the mapping holding p (-1: not found). */
 static long thp_eligible(const void *p)
 {
-	FILE *f = fopen("/proc/self/smaps", "r");
-	char line[256];
-	bool in = false;
-	long e = -1;
-
-	cr_assert_not_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
-		    strchr(line, '-') < strchr(line, ' ')) {
-			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
-			continue;
-		}
-		if (in && sscanf(line, "THPeligible: %ld", &e) == 1)
-			break;
-	}
-	fclose(f);
-	return e;
+	return smaps_value(p, "THPeligible:");
 }
 
 static bool thp_madvise_only(void)
 {
-	char mode[128] = "";
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	char mode[128];
 
-	if (f) {
-		if (!fgets(mode, sizeof(mode), f))
-			mode[0] = '\0';
-		fclose(f);
-	}
+	thp_mode(mode, sizeof(mode));
 	return strstr(mode, "[madvise]") != NULL;
 }
 
