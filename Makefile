@@ -106,12 +106,18 @@ check: deps
 	$(MAKE) fuzz-run
 	$(MAKE) integration
 	$(MAKE) lint
+	$(MAKE) bare
 
 # Every shell script in the tree, found by its #! line or its name.
 SHELL_SCRIPTS = $(shell { git ls-files '*.sh'; git ls-files | \
 	xargs grep -lE '^\#!/bin/(ba)?sh' 2>/dev/null; } | sort -u)
 lint:
 	shellcheck -x -S warning $(SHELL_SCRIPTS) contrib/tsnet.bash-completion
+
+# What a new machine does, in a debootstrap minbase chroot: a clean
+# clone, make deps, the build, lint and the unit tests (needs root).
+bare:
+	@tests/bare/run
 
 demo: deps all
 	demo/demo.sh
@@ -148,5 +154,5 @@ clean:
 	rm -rf build build-asan build-fuzz tsnet
 
 .PHONY: all helpers unit asan unit-asan tsnet-asan integration fuzz fuzz-run check \
-	lint demo bench deps install clean
+	lint bare demo bench deps install clean
 .DELETE_ON_ERROR:
