@@ -31,6 +31,23 @@ static char *trim(char *s)
 	return s;
 }
 
+/* A '#' or ';' at the start of the line or after a blank begins a
+ * comment that runs to the end of the line (so does one right after the
+ * '=', see assignment()).  No value may hold either
+ * character (every value check refuses both), so this never cuts a
+ * value short; a '#' glued to a value stays in it, and its check says
+ * that a comment needs a blank before it. */
+static void cut_comment(char *p)
+{
+	for (char *s = p; *s; s++) {
+		if ((*s == '#' || *s == ';') &&
+		    (s == p || s[-1] == ' ' || s[-1] == '\t')) {
+			*s = '\0';
+			return;
+		}
+	}
+}
+
 static const struct key *find_key(const struct key *keys, size_t n,
 				  const char *name)
 {
@@ -173,6 +190,8 @@ static int assignment(struct parser *ps, char *p)
 	*eq = '\0';
 	key = trim(p);
 	val = trim(eq + 1);
+	if (*val == '#' || *val == ';')	/* "key =# note": no value */
+		*val = '\0';
 	if (!*key)
 		return inv_perr(ps, "a value without a key");
 	if (ps->sect == SECT_NONE)
@@ -218,7 +237,9 @@ static int handle_line(struct parser *ps, const char *s, size_t len)
 	memcpy(ps->buf, s, len);
 	ps->buf[len] = '\0';
 	p = trim(ps->buf);
-	if (!*p || *p == '#' || *p == ';')
+	cut_comment(p);
+	p = trim(p);
+	if (!*p)
 		return 0;
 	if (*p == '[')
 		return section(ps, p);

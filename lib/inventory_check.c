@@ -65,14 +65,22 @@ static bool in_set(unsigned char c, unsigned classes, const char *punct)
 	return c && c < 0x80 && strchr(punct, c);
 }
 
-bool inv_trailing_comment(const char *v)
+/* The reader cuts a comment only where a blank comes before its '#' or
+ * ';', so one left in a value was meant as a comment and written against
+ * it: what to tell the user, or NULL. */
+const char *inv_comment_hint(const char *v)
 {
-	return strstr(v, " #") || strstr(v, "\t#");
+	const char *c = strpbrk(v, "#;");
+
+	if (!c)
+		return NULL;
+	return *c == '#' ? "a comment needs a blank before its '#'" :
+		"a comment needs a blank before its ';'";
 }
 
-/* hint: the value looks like it ends in a comment. */
+/* hint: when c is a '#' or ';', from inv_comment_hint(); else NULL. */
 static int bad_char(struct parser *ps, const char *what, unsigned char c,
-		    unsigned classes, const char *punct, bool hint)
+		    unsigned classes, const char *punct, const char *hint)
 {
 	char desc[48];
 
@@ -86,13 +94,13 @@ static int bad_char(struct parser *ps, const char *what, unsigned char c,
 		snprintf(desc, sizeof(desc), "non-ASCII byte 0x%02x", c);
 	else
 		snprintf(desc, sizeof(desc), "character '%c'", c);
-	return inv_perr(ps, "%s is not allowed in %s (allowed: %s%s%s%s)%s",
+	return inv_perr(ps, "%s is not allowed in %s (allowed: %s%s%s%s%s%s)",
 			desc,
 			what, (classes & C_UPPER) ? "letters" :
 			(classes & C_LOWER) ? "lowercase letters" : "",
 			(classes & C_DIGIT) ? ", digits" : "",
 			*punct ? " and " : "", punct,
-			hint ? "; comments go on a line of their own" : "");
+			hint ? "; " : "", hint ? hint : "");
 }
 
 static int check_chars(struct parser *ps, const char *what, const char *v,
@@ -101,7 +109,8 @@ static int check_chars(struct parser *ps, const char *what, const char *v,
 	for (const char *p = v; *p; p++)
 		if (!in_set((unsigned char)*p, classes, punct))
 			return bad_char(ps, what, (unsigned char)*p, classes,
-					punct, inv_trailing_comment(v));
+					punct, strchr("#;", *p) ?
+					inv_comment_hint(p) : NULL);
 	return 0;
 }
 

@@ -70,7 +70,10 @@ extern const size_t inv_n_node_keys;
 int inv_perr(struct parser *ps, const char *fmt, ...) TSN_PRINTF(2, 3);
 /* User text quoted for a message: one readable line. */
 const char *inv_q(char *buf, size_t len, const char *s);
-bool inv_trailing_comment(const char *v);
+const char *inv_comment_hint(const char *v);
+/* For "...%s%s%s": " (HINT)" after a value that holds a comment, else "". */
+#define INV_NOTE(hint) (hint) ? " (" : "", (hint) ? (hint) : "", \
+	(hint) ? ")" : ""
 int inv_check_name_str(struct parser *ps, const char *what, const char *v);
 int inv_check_ssh_option(struct parser *ps, const char *item);
 

@@ -116,9 +116,10 @@ static int set_uint(struct parser *ps, const struct key *k, void *base,
 				inv_q(b, sizeof(b), v), k->min, k->max);
 	if (ret < 0)
 		return inv_perr(ps,
-				"%s must be a number from %u to %u, not '%s'",
-				k->name, k->min, k->max,
-				inv_q(b, sizeof(b), v));
+				"%s must be a number from %u to %u, not "
+				"'%s'%s%s%s", k->name, k->min, k->max,
+				inv_q(b, sizeof(b), v),
+				INV_NOTE(inv_comment_hint(v)));
 	if (k->check && k->check(ps, k, v))
 		return -EINVAL;
 	*FIELD(base, k, unsigned) = u;
@@ -140,8 +141,9 @@ static int set_enum(struct parser *ps, const struct key *k, void *base,
 			 "%s%s", i ? (k->names[i + 1] ? ", " : " or ") : "",
 			 k->names[i]);
 	}
-	return inv_perr(ps, "%s must be %s, not '%s'", k->name, list,
-			inv_q(b, sizeof(b), v));
+	return inv_perr(ps, "%s must be %s, not '%s'%s%s%s", k->name, list,
+			inv_q(b, sizeof(b), v),
+			INV_NOTE(inv_comment_hint(v)));
 }
 
 static int set_addr(struct parser *ps, const struct key *k, void *base,
@@ -153,13 +155,14 @@ static int set_addr(struct parser *ps, const struct key *k, void *base,
 	const char *why;
 	uint32_t *slot;
 
-	if (tsn_addr_parse(v, &a) < 0)
-		return inv_perr(ps, "%s '%s' is not an IPv4 or IPv6 address%s",
-				k->name, inv_q(b, sizeof(b), v),
-				inv_trailing_comment(v) ?
-				" (comments go on a line of their own)" :
-				strchr(v, '/') ? " (give the node's own "
-				"address, no prefix length)" : "");
+	if (tsn_addr_parse(v, &a) < 0) {
+		why = inv_comment_hint(v);
+		if (!why && strchr(v, '/'))
+			why = "give the node's own address, no prefix length";
+		return inv_perr(ps,
+				"%s '%s' is not an IPv4 or IPv6 address%s%s%s",
+				k->name, inv_q(b, sizeof(b), v), INV_NOTE(why));
+	}
 	if ((k->flags & F_V6ONLY) && a.family != AF_INET6)
 		return inv_perr(ps, "%s must be an IPv6 address", k->name);
 	tsn_addr_str(&a, s, sizeof(s));
@@ -225,8 +228,9 @@ static int add_subnet(struct parser *ps, struct tsn_cluster *c,
 
 	if (tsn_prefix_parse(item, &p) < 0)
 		return inv_perr(ps, "subnet '%s' is not a prefix like "
-				"198.18.0.0/15 or fd00:7473::/64",
-				inv_q(b, sizeof(b), item));
+				"198.18.0.0/15 or fd00:7473::/64%s%s%s",
+				inv_q(b, sizeof(b), item),
+				INV_NOTE(inv_comment_hint(item)));
 	tsn_addr_str(&p.addr, s, sizeof(s));
 	if (p.len == 0)
 		return inv_perr(ps, "subnet %s/0 is every address", s);

@@ -76,6 +76,22 @@ static void round_trip(const char *text, size_t len)
 	"[node db2]\n" \
 	"address = 198.18.0.2\n"
 
+/* Comments after values, headers and keys with no value; as the README
+ * writes them. */
+#define COMMENTED \
+	"[cluster]   # the whole cluster\n" \
+	"name = c            # lowercase, digits, -\n" \
+	"transport = netns\t; ssh | netns | local\n" \
+	"interface =         # unset: the route's\n" \
+	"ssh_identity =;\n" \
+	"ssh_options = BatchMode=yes ConnectTimeout=5 # two\n" \
+	"subnet = 198.18.0.0/15, fd00:7473::/48 ;; both\n" \
+	"cloud = azure # n\xc5\x93ud: not ASCII, in a comment\n" \
+	"azure_nsg = nsg_1 #;#\n" \
+	"[node a] ; first\n" \
+	"address = 198.18.0.1 #\n" \
+	"ssh_port = 2222 # 22 is taken\n"
+
 struct good_case {
 	char text[2048];
 	size_t len;
@@ -97,6 +113,7 @@ ParameterizedTestParameters(inventory, round_trip)
 		    "# a comment in UTF-8: n\xc5\x93ud\n[node a]\naddress = "
 		    "198.18.0.1\naddress6 =\n") },
 		{ T(ALL_KEYS) },
+		{ T(COMMENTED) },
 	};
 	return cr_make_param_array(struct good_case, cases, ARRAY_SIZE(cases));
 }
@@ -190,6 +207,32 @@ Test(inventory, all_keys_values)
 	cr_assert_str_eq(n->remote_tsnet, "tsnet-0.1");
 	cr_assert_null(tsn_inventory_find(&inv, "db3"));
 	cr_assert_null(tsn_inventory_find(&inv, NULL));
+	tsn_inventory_free(&inv);
+}
+
+Test(inventory, comments_after_values)
+{
+	struct tsn_inventory inv;
+	const struct tsn_cluster *c = &inv.cluster;
+	char buf[64];
+
+	parse_ok(COMMENTED, strlen(COMMENTED), &inv);
+	cr_assert_str_eq(c->name, "c");
+	cr_assert_eq(c->transport, TSN_TRANSPORT_NETNS);
+	cr_assert_null(c->interface, "a value that is only a comment");
+	cr_assert_null(c->ssh_identity, "';' right after '='");
+	cr_assert_str_eq(c->ssh_options[0], "BatchMode=yes");
+	cr_assert_str_eq(c->ssh_options[1], "ConnectTimeout=5");
+	cr_assert_null(c->ssh_options[2]);
+	cr_assert_eq(c->n_subnets, 2);
+	cr_assert_eq(c->subnets[1].len, 48);
+	cr_assert_eq(c->cloud, TSN_CLOUD_AZURE);
+	cr_assert_str_eq(c->azure_nsg, "nsg_1");
+	cr_assert_eq(inv.n_nodes, 1);
+	cr_assert_str_eq(inv.nodes[0].name, "a");
+	cr_assert_str_eq(tsn_addr_str(&inv.nodes[0].addr, buf, sizeof(buf)),
+			 "198.18.0.1");
+	cr_assert_eq(inv.nodes[0].ssh_port, 2222);
 	tsn_inventory_free(&inv);
 }
 

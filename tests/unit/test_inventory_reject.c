@@ -57,6 +57,33 @@ ParameterizedTestParameters(inventory, rejects)
 		{ T(NODE " = 1\n"), 5, "a value without a key" },
 		{ T(CLUS "ssh_port =\n"), 5, "'ssh_port' needs a value" },
 		{ T("[cluster]\nname =\n"), 2, "'name' needs a value" },
+		/* comments: '#' or ';' after a blank; no quoting */
+		{ T("[cluster]\nname = # later\n"), 2, "'name' needs a value" },
+		{ T("[cluster]\nname =# later\n"), 2, "'name' needs a value" },
+		{ T(CLUS "ssh_port = ;22\n"), 5, "'ssh_port' needs a value" },
+		{ T(CLUS "ssh_port = 22;x\n"), 5, "ssh_port must be a number "
+		  "from 1 to 65535, not '22;x' (a comment needs a blank before "
+		  "its ';')" },
+		{ T(CLUS "transport = netns#lab\n"), 5, "transport must be ssh, "
+		  "netns or local, not 'netns#lab' (a comment needs a blank "
+		  "before its '#')" },
+		{ T(CLUS "subnet = 198.18.0.0/15#lab\n"), 5, "subnet "
+		  "'198.18.0.0/15#lab' is not a prefix like 198.18.0.0/15 or "
+		  "fd00:7473::/64 (a comment needs a blank before its '#')" },
+		{ T(CLUS "azure_nsg = \"nsg #1\"\n"), 5, "character '\"' is not "
+		  "allowed in azure_nsg (allowed: letters, digits and ._-)" },
+		{ T(CLUS "azure_nsg = 'nsg;1'\n"), 5, "a quote (') is not "
+		  "allowed in azure_nsg (allowed: letters, digits and ._-)" },
+		{ T(CLUS "azure_nsg = nsg#1\n"), 5, "character '#' is not "
+		  "allowed in azure_nsg (allowed: letters, digits and ._-; a "
+		  "comment needs a blank before its '#')" },
+		{ T(NODE "name # = x\n"), 5, "expected 'key = value' or a "
+		  "[section], not 'name'" },
+		{ T(NODE "# = x\n[node b # ]\n"), 6, "section header without a "
+		  "closing ']'" },
+		{ T(NODE "[node b]#x\n"), 5, "unexpected text after ']'" },
+		{ T(NODE "netns = x # tab\tok, escape \x1b not\n"), 5, "binary "
+		  "data (byte 0x1b)" },
 		/* nodes */
 		{ T(NODE "[node a]\naddress = 198.18.0.2\n"), 5,
 		  "duplicate node 'a' (first at line 3)" },
@@ -105,9 +132,9 @@ ParameterizedTestParameters(inventory, rejects)
 		{ T(NODE "[node b]\naddress = 198.18.0.2/24\n"), 6, "address "
 		  "'198.18.0.2/24' is not an IPv4 or IPv6 address (give the "
 		  "node's own address, no prefix length)" },
-		{ T(NODE "[node b]\naddress = 198.18.0.2 # db\n"), 6, "address "
-		  "'198.18.0.2 # db' is not an IPv4 or IPv6 address (comments "
-		  "go on a line of their own)" },
+		{ T(NODE "[node b]\naddress = 198.18.0.2# db\n"), 6, "address "
+		  "'198.18.0.2# db' is not an IPv4 or IPv6 address (a comment "
+		  "needs a blank before its '#')" },
 		{ T(NODE "[node b]\naddress = db1.example.com\n"), 6, "address "
 		  "'db1.example.com' is not an IPv4 or IPv6 address" },
 		/* bytes */
@@ -175,9 +202,9 @@ ParameterizedTestParameters(inventory, rejects)
 		  "allowed in ssh_user " CHARS_USER },
 		{ T(CLUS "ssh_user = 1abc\n"), 5, "ssh_user must start with a "
 		  "lowercase letter or '_'" },
-		{ T(CLUS "ssh_user = root # admin\n"), 5, "a space is not "
-		  "allowed in ssh_user " CHARS_USER "; comments go on a line "
-		  "of their own" },
+		{ T(CLUS "ssh_user = root;admin\n"), 5, "character ';' is not "
+		  "allowed in ssh_user (allowed: lowercase letters, digits and "
+		  "_-; a comment needs a blank before its ';')" },
 		{ T(CLUS "ssh_identity = id_ed25519\n"), 5, "ssh_identity must "
 		  "be an absolute path" },
 		{ T(CLUS "ssh_identity = /root/.ssh/id\"x\n"), 5, "character "
@@ -203,9 +230,10 @@ ParameterizedTestParameters(inventory, rejects)
 		  "a command name or an absolute path" },
 		{ T(CLUS "remote_tsnet = tsnet;reboot\n"), 5, "character ';' is "
 		  "not allowed in remote_tsnet (allowed: letters, digits and "
-		  "._+-)" },
+		  "._+-; a comment needs a blank before its ';')" },
 		{ T(CLUS "interface = eth0;reboot\n"), 5, "character ';' is not "
-		  "allowed in interface (allowed: letters, digits and ._-)" },
+		  "allowed in interface (allowed: letters, digits and ._-; a "
+		  "comment needs a blank before its ';')" },
 		{ T(CLUS "interface = abcdefghijklmnop\n"), 5, "interface is "
 		  "longer than 15 characters" },
 		{ T(CLUS "interface = ..\n"), 5, "interface '..' is not an "
