@@ -1,46 +1,64 @@
 #!/bin/bash
 # demo_ipsec.sh - the IPsec part of `make demo`: enable-ipsec (with its
-# proof capture), status and disable-ipsec on a 3-node lab.  Kernel ESP
-# is needed, so demo.sh runs this through tests/lab/esp-run: directly on
-# a host whose kernel has ESP, else inside the QEMU VM (Debian's kernel).
+# proof capture), status, the kernel's SAs and disable-ipsec on a 3-node
+# lab.  Kernel ESP is needed, so this runs itself through
+# tests/lab/esp-run: directly on a host whose kernel has ESP, else inside
+# the QEMU VM (Debian's kernel).  Steps are checked as in demo.sh; the
+# exit status is 1 when one failed, 3 when the lab cannot start.
+#
+# TSNET, if set, is the tsnet to run (default: ./tsnet of this tree).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LAB=$TOP/tests/lab/lab
 NAME=demov
-T=${TSNET_BIN:-$TOP/tsnet}
 
 if [ "${1:-}" != --inside ]; then
-	mkdir -p "$TOP/build/demo" && cp "$TOP/tsnet" "$TOP/build/demo/tsnet" || exit 3
-	TSNET_BIN=$TOP/build/demo/tsnet "$TOP/tests/lab/esp-run" "$0" --inside
-	exit
+	# The VM runs a copy: a rebuild meanwhile does not change it.
+	mkdir -p "$TOP/build/demo" &&
+		cp "${TSNET:-$TOP/tsnet}" "$TOP/build/demo/tsnet" || exit 3
+	TSNET_BIN=$TOP/build/demo/tsnet exec "$TOP/tests/lab/esp-run" "$0" --inside
 fi
 
-tsnet() { "$T" -c "$("$LAB" inventory --name $NAME)" "$@"; }
-run() {	# show the command, run it, show its exit status
-	printf '$ tsnet %s\n' "$*"
-	tsnet "$@"
-	printf '(exit status %d)\n' $?
-}
-say() { printf '\n== %s\n' "$*"; }
-trap '"$LAB" down --name $NAME >/dev/null 2>&1' EXIT
+# shellcheck source=demo/demo_lib.sh
+. "$TOP/demo/demo_lib.sh"
+T=${TSNET_BIN:?}
+tsnet() { "$T" -c "$INV" "$@"; }
+trap '"$LAB" down --name $NAME >/dev/null 2>&1; rm -f "$DEMO_OUT"' EXIT
 
-say "A fresh 3-node lab inside the VM (kernel $(uname -r))"
-LAB_QUIET=1 "$LAB" up 3 --name $NAME || exit 3
-say "enable-ipsec: a probe of every pair first (plain ESP, or ESP in UDP" \
-	"where ESP is blocked: the ENCAP column says why), keys per pair, load" \
-	"without traps, initiate, check INSTALLED/TRANSPORT/AES-GCM and that" \
-	"ESP flows, then trap; the WIRE column is the proof capture"
-start=$(date +%s)
-run enable-ipsec --timeout 300
-echo "(took $(($(date +%s) - start)) s of emulated time)"
-if "$T" help | grep -q '^  status '; then
-	say "status: SAs, counters, plan hash and drift per node"
-	run status
+demo_step "A fresh 3-node lab (kernel $(uname -r))"
+t0=$(demo_us)
+if ! demo_setup "lab up" env LAB_QUIET=1 "$LAB" up 3 --name $NAME; then
+	demo_summary ipsec
+	exit 3
 fi
-say "What the kernel holds on n1"
-# the keys are secrets even in a lab: show the algorithm, never the key
-"$LAB" exec --name $NAME n1 ip xfrm state | grep -E '^src|proto esp|aead|mode' |
-	sed -E 's/(aead [^ ]+) 0x[0-9a-f]+/\1 (key not shown)/'
-say "disable-ipsec: everything tsnet made is removed; cleartext flows"
-run disable-ipsec
-"$LAB" exec --name $NAME n1 ping -c 2 -i 0.3 198.18.1.2 | tail -2
+echo "(lab up in $(demo_secs "$t0"))"
+INV=$("$LAB" inventory --name $NAME)
+
+demo_step "enable-ipsec" \
+	"A probe of every pair first (plain ESP, or ESP in UDP where ESP is" \
+	"blocked: the ENCAP column says why), a key per pair, load without" \
+	"traps, initiate, check INSTALLED/TRANSPORT/AES-GCM and that ESP" \
+	"flows, then trap; the WIRE column is the proof capture."
+demo_run 0 tsnet enable-ipsec --timeout 300
+
+demo_step "status: SAs, counters, plan hash and drift per node"
+demo_run 0 tsnet status
+
+# The keys are secrets even in a lab: the algorithm is shown, never a key.
+xfrm_n1() (
+	set -o pipefail
+	"$LAB" exec --name $NAME n1 ip xfrm state |
+		sed -E 's/0x[0-9a-f]{32,}/(key not shown)/'
+)
+demo_step "What the kernel holds on n1" \
+	"Four ESP states (n1 with n2 and with n3, each way), transport mode," \
+	"AES-GCM (rfc4106); the keys are not shown."
+demo_run 0 --expect 'aead rfc4106\(gcm\(aes\)\) \(key not shown\)' \
+	--show "ip xfrm state   (on n1, keys hidden)" xfrm_n1
+
+demo_step "disable-ipsec: everything tsnet made is removed; cleartext flows"
+demo_run 0 tsnet disable-ipsec
+demo_run 0 --show "ping -c 2 198.18.1.2   (from n1)" \
+	"$LAB" exec --name $NAME n1 ping -c 2 -i 0.3 198.18.1.2
+
+demo_summary ipsec
