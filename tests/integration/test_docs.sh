@@ -13,10 +13,17 @@
 #   the others (they need a cluster) are put to the command's own parser
 #   against an inventory that does not exist: they must get as far as
 #   reading it, so every option and argument was accepted; their jq
-#   filters must compile.
+#   filters must compile;
+# - as root, those that only read a cluster or change its firewall (nodes,
+#   preflight, probe, status) run for real on a 3-node lab whose nodes
+#   are named as in the examples (db1..db3): they must exit 0 or 1 (a
+#   check found a problem: this kernel may have no ESP) and their jq
+#   pipelines must work on the real JSON.  enable-ipsec, disable-ipsec,
+#   node and state are parsed only (kernel ESP, /root, a fourth host).
 # The extractors are checked too: a README whose example is broken must
-# fail the check, and finding no example at all is a failure.  Needs no
-# root and no network.
+# fail the check, and finding no example at all is a failure.  Without
+# root the lab part is a counted skip (docs-lab); the rest needs no root
+# and no network.
 T_ROOT=no
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -262,6 +269,32 @@ check_parses() {
 	esac
 }
 
+# run_lab WHAT: run the example on the lab; exit 0 or 1, and its jq
+# pipeline must succeed on the real output (and print something when its
+# filter selects nothing away).
+run_lab() {
+	local what=$1 rc err out
+	(cd "$TMP/work" && TSNET_CONFIG=$TMP/lab.conf "${WORDS[@]}" \
+		>"$TMP/out" 2>"$TMP/err")
+	rc=$?
+	err=$(head -c 300 "$TMP/err")
+	case $rc in
+	0|1) ok "$what: on the lab: exit $rc" ;;
+	*) not_ok "$what: on the lab: exit $rc${err:+ ($err)}" ;;
+	esac
+	case $AFTER in
+	"| jq "*)
+		out=$(cd "$TMP/work" && bash -o pipefail -c "${AFTER#| }" <"$TMP/out")
+		assert_eq "$what: on the lab: its jq pipeline (exit)" 0 "$?"
+		case $AFTER in
+		*select*) ;;
+		*) assert_match "$what: on the lab: its jq pipeline prints" . \
+			"$out" ;;
+		esac ;;
+	esac
+}
+
+LAB_EXAMPLES=()
 n=0
 for page in "$TOP"/man/*.8; do
 	while IFS= read -r line; do
@@ -274,11 +307,37 @@ for page in "$TOP"/man/*.8; do
 		fi
 		case $CMD in
 		inventory|cloud|"agent cloud-detect") run_safe "$what" ;;
+		nodes|preflight|probe|status)
+			check_parses "$what"
+			LAB_EXAMPLES+=("$what"$'\t'"$line") ;;
 		*) check_parses "$what" ;;
 		esac
 	done < <(man_examples "$page")
 done
 [ "$n" -ge 30 ] && ok "man pages: $n command examples" ||
 	not_ok "man pages: only $n command examples found"
+
+lab_examples() {
+	local e
+	if ! "$LAB" up 3 --name docs >"$TMP/lab.log" 2>&1; then
+		not_ok "lab up: $(tail -3 "$TMP/lab.log")"
+		return
+	fi
+	trap 'rm -rf "$TMP"; "$LAB" down --name docs >/dev/null 2>&1' EXIT
+	sed -E 's/^\[node n([0-9]+)\]$/[node db\1]/' \
+		"$("$LAB" inventory --name docs)" >"$TMP/lab.conf"
+	for e in "${LAB_EXAMPLES[@]}"; do
+		split_example "${e#*$'\t'}"
+		run_lab "${e%%$'\t'*}"
+	done
+	"$LAB" down --name docs >/dev/null 2>&1
+}
+if [ "$(id -u)" != 0 ]; then
+	skip_check docs-lab "not root: ${#LAB_EXAMPLES[@]} examples that need a cluster were only parsed"
+elif [ ${#LAB_EXAMPLES[@]} -lt 10 ]; then
+	not_ok "only ${#LAB_EXAMPLES[@]} examples for the lab"
+else
+	lab_examples
+fi
 
 finish
