@@ -12,7 +12,7 @@
 
 command -v nft >/dev/null || skip_all "nft not installed"
 command -v cc >/dev/null || skip_all "no C compiler for the probe helper"
-[ -x "$TSNET" ] || skip_all "build tsnet first ($TSNET)"
+[ -x "$TSNET" ] || fail_all "build tsnet first ($TSNET)"
 # shellcheck disable=SC2034 # the rulesets of the sourcing scripts
 DATA=$TOP/tests/data/nft
 BIN=$(mktemp -d "/tmp/$NFT_NS-nft.XXXXXX")
@@ -26,14 +26,14 @@ trap cleanup EXIT
 
 # A private copy: a rebuild of ./tsnet by someone else mid-run must not
 # turn into "exec failed" here.
-cp "$TSNET" "$BIN/tsnet" || skip_all "cannot copy $TSNET"
+cp "$TSNET" "$BIN/tsnet" || fail_all "cannot copy $TSNET"
 TSNET=$BIN/tsnet
 cc -O1 -o "$BIN/nft_probe" "$TOP/tests/integration/nft_probe.c" ||
-	skip_all "cannot build nft_probe"
+	fail_all "cannot build nft_probe"
 # shellcheck disable=SC2046
 cc -O1 -o "$BIN/nft_xt" "$TOP/tests/integration/nft_xt.c" \
 	$(pkg-config --cflags --libs libnftnl libmnl) ||
-	skip_all "cannot build nft_xt"
+	fail_all "cannot build nft_xt"
 
 A4=198.18.20.1 P4=198.18.20.2 A6=fd00:7473:20::1 P6=fd00:7473:20::2
 ID=0
@@ -136,6 +136,20 @@ expect() {
 
 load() {
 	ip netns exec "$A" nft -f "$1"
+}
+
+# loads FILE: load FILE into $A, a check: a ruleset nft refuses leaves
+# the namespace empty, where every flow is accepted and the checks that
+# expect that would pass on nothing.  fresh FILE: the same in new
+# namespaces.
+loads() {
+	local out
+	if out=$(load "$1" 2>&1); then ok "nft -f ${1##*/} loads"
+	else not_ok "nft -f ${1##*/}: $out"; return 1; fi
+}
+fresh() {
+	topo || { not_ok "${1##*/}: cannot make the namespaces"; return 1; }
+	loads "$1"
 }
 
 # agrees NAME FAMILY: each decidable verdict of the six flows is what the

@@ -4,7 +4,7 @@
 # command, the inventory error paths, and a man page for every command
 # whose SYNOPSIS says exactly what the usage text says.
 . "$(dirname "$0")/lib.sh"
-[ -x "$TSNET" ] || skip_all "no ./tsnet (run make)"
+[ -x "$TSNET" ] || fail_all "no ./tsnet (run make)"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -124,7 +124,7 @@ out=$(PATH=$DEST/opt/tsn/sbin:$PATH bash -c '
 	"$DEST/opt/tsn/share/bash-completion/completions/tsnet")
 rc=$?
 if [ $rc -eq 77 ]; then
-	echo "  (bash-completion not installed: completion not exercised)"
+	skip_check bash-completion "not installed (package bash-completion): completion not exercised"
 else
 	assert_match "completion completes a command" "^preflight$" "$out"
 	assert_match "completion completes a command's option" "^--fix$" "$out"

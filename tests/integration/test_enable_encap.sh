@@ -21,6 +21,7 @@
 #     the existing pair keeps its record's; with UDP 500 dropped the new
 #     node's IPsec is not applied and the others are untouched.
 . "$(dirname "$0")/lib.sh"
+need_root
 
 NAME=tq2
 WORK=$(mktemp -d /tmp/tq-encap.XXXXXX)
@@ -39,7 +40,7 @@ command -v python3 >/dev/null || skip_all "no python3"
 cp "$TSNET" "$WORK/tsnet" || exit 1	# others relink ./tsnet
 T=$WORK/tsnet
 LAB_QUIET=1 "$LAB" up 3 --name $NAME --subnets 2 --router drop-esp \
-	>/dev/null || skip_all "lab up failed"
+	>/dev/null || fail_all "lab up failed"
 INV=$WORK/cluster.conf
 sed "s|^remote_tsnet = .*|remote_tsnet = $T|" \
 	"$("$LAB" inventory --name $NAME)" >"$INV"

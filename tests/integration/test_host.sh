@@ -4,6 +4,7 @@
 # gets from the same kernel), sysctls set with sysctl -w, UDP 500/4500
 # held by a real process named pluto, and a real charon in a lab node.
 . "$(dirname "$0")/lib.sh"
+need_root
 
 A=th-host-a B=th-host-b LABNAME=th1
 TMPD=$(mktemp -d /tmp/th-host.XXXXXX)
@@ -19,7 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-[ -x "$TSNET" ] || skip_all "no $TSNET (run make)"
+[ -x "$TSNET" ] || fail_all "no $TSNET (run make)"
 cp "$TSNET" "$TMPD/tsnet"	# others may rebuild ./tsnet while we run
 TSNET=$TMPD/tsnet
 command -v jq >/dev/null || skip_all "jq is needed to read the JSON (package jq)"
@@ -65,7 +66,7 @@ int main(void)
 	return 0;
 }
 EOF
-cc -o "$TMPD/pluto" "$TMPD/holder.c" || skip_all "cannot build the fake pluto"
+cc -o "$TMPD/pluto" "$TMPD/holder.c" || fail_all "cannot build the fake pluto"
 # What iptables-legacy does first: ask x_tables for a table, which makes
 # the kernel instantiate it in this namespace (/proc/net/ip_tables_names).
 cat >"$TMPD/xt.c" <<'EOF'
@@ -83,7 +84,7 @@ int main(void)
 	return getsockopt(s, IPPROTO_IP, IPT_SO_GET_INFO, &info, &len) != 0;
 }
 EOF
-cc -o "$TMPD/xt" "$TMPD/xt.c" || skip_all "cannot build the x_tables probe"
+cc -o "$TMPD/xt" "$TMPD/xt.c" || fail_all "cannot build the x_tables probe"
 cp "$TMPD/pluto" "$TMPD/udpkeeper"
 cp "$TMPD/pluto" "$TMPD/firewalld"
 
@@ -233,7 +234,7 @@ if ip netns exec $B "$TMPD/xt"; then
 	assert_match "names it" 'tables filter \(IPv4\): nftables cannot see them' \
 		"$(field "$out" iptables-legacy detail)"
 else
-	echo "  (this kernel has no legacy x_tables: not tested)"
+	skip_check legacy-xtables "this kernel has no legacy x_tables (ip_tables)"
 fi
 
 echo "-- bad input"

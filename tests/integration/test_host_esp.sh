@@ -6,6 +6,9 @@
 # "modprobe esp4 esp6"; after modprobe it passes, for IPv4 and IPv6, with
 # rfc4106(gcm(aes)) accepted.
 . "$(dirname "$0")/lib.sh"
+need_root
+# shellcheck source=tests/integration/esp_lib.sh
+. "$(dirname "$0")/esp_lib.sh"
 
 NS=th-esp
 
@@ -62,29 +65,16 @@ if [ "${1:-}" = --inside ]; then
 fi
 
 command -v jq >/dev/null || skip_all "jq is needed to read the JSON (package jq)"
-[ -x "$TSNET" ] || skip_all "no $TSNET (run make)"
-why=$("$TOP/tests/lab/esp-run" --check /bin/true 2>&1)
-[ $? -ne 77 ] || skip_all "$why"
-echo "$why"
+[ -x "$TSNET" ] || fail_all "no $TSNET (run make)"
+esp_where
 TMPD=$(mktemp -d /tmp/th-esp.XXXXXX)
 trap 'rm -rf "$TMPD"' EXIT
-cp "$TSNET" "$TMPD/tsnet"
-start=$(date +%s)
-out=$("$TOP/tests/lab/esp-run" "$TOP/tests/integration/test_host_esp.sh" \
-	--inside "$TMPD/tsnet" 2>&1)
-rc=$?
-took=$(($(date +%s) - start))
-printf '%s\n' "$out" | sed 's/^/  vm| /'
-while IFS= read -r line; do
-	# a progress line on the VM's console (its tty) ends in ESC[K, not
-	# a newline: the result that follows shares its line
-	line=${line##*$'\e[K'}
-	case $line in
-	"  ok   "*) ok "inside: ${line#  ok   }" ;;
-	"  FAIL "*) not_ok "inside: ${line#  FAIL }" ;;
-	esac
-done <<<"$out"
-assert_match "inside summary" '^test_host_esp: [0-9]+ passed, 0 failed$' "$out"
-assert_eq "inside exit code" 0 "$rc"
-echo "test_host_esp: took $took s (wall time, including the VM boot)"
+cp "$TSNET" "$TMPD/tsnet" || fail_all "cannot copy $TSNET"
+esp_run "$TMPD/log" "$TOP/tests/integration/test_host_esp.sh" \
+	--inside "$TMPD/tsnet"
+assert_match "inside summary" \
+	'^test_host_esp: [0-9]+ passed, 0 failed, [0-9]+ skipped$' \
+	"$(cat "$TMPD/log")"
+assert_eq "inside exit code" 0 "$ESP_RC"
+echo "test_host_esp: took $ESP_TOOK s (wall time, including the VM boot)"
 finish

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 DATA=$TOP/tests/data/inventory
-[ -x "$TSNET" ] || skip_all "no $TSNET (run make)"
+[ -x "$TSNET" ] || fail_all "no $TSNET (run make)"
 command -v jq >/dev/null || skip_all "needs jq"
 TMP=$(mktemp -d /tmp/ti-inv.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT

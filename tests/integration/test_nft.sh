@@ -9,6 +9,7 @@
 # ruleset, a bound UDP socket / raw ESP socket on the far side telling
 # whether they got through (they only see what the input hook accepted).
 . "$(dirname "$0")/lib.sh"
+need_root
 
 NFT_NS=tn
 . "$(dirname "$0")/nft_lib.sh"
@@ -17,7 +18,7 @@ ALL_IN_OUT_ACCEPT=(in/udp500=accept in/udp4500=accept in/esp=accept
 	out/udp500=accept out/udp4500=accept out/esp=accept)
 
 echo "# default-drop host firewall (at ${SECONDS}s)"
-topo && load "$DATA/hostfw-drop.nft"
+fresh "$DATA/hostfw-drop.nft"
 expect hostfw-drop 4 "in/udp500=drop~inet filter input policy drop" \
 	in/udp4500=drop in/esp=drop out/udp500=accept out/udp4500=accept \
 	out/esp=accept
@@ -28,39 +29,39 @@ assert_match "hostfw-drop: new and established differ" '"differs":true' "$json"
 expect hostfw-drop 6 in/udp500=drop in/esp=drop out/esp=accept
 
 echo "# the same with IPsec opened (at ${SECONDS}s)"
-topo && load "$DATA/hostfw-ipsec.nft"
+fresh "$DATA/hostfw-ipsec.nft"
 expect hostfw-ipsec 4 "${ALL_IN_OUT_ACCEPT[@]}"
 expect hostfw-ipsec 6 "${ALL_IN_OUT_ACCEPT[@]}"
 
 echo "# firewalld's shape (at ${SECONDS}s)"
-topo && load "$DATA/firewalld.nft"
+fresh "$DATA/firewalld.nft"
 expect firewalld 4 "in/udp500=drop~inet firewalld filter_INPUT handle [0-9]+" \
 	in/udp4500=drop in/esp=drop out/udp500=accept out/esp=accept
 expect firewalld 6 in/udp500=drop in/esp=drop out/esp=accept
-topo && load "$DATA/firewalld-ipsec.nft"
+fresh "$DATA/firewalld-ipsec.nft"
 expect firewalld-ipsec 4 "${ALL_IN_OUT_ACCEPT[@]}"
 
 echo "# Docker's and kube-proxy's shapes (at ${SECONDS}s)"
-topo && load "$DATA/docker.nft"
+fresh "$DATA/docker.nft"
 expect docker 4 "${ALL_IN_OUT_ACCEPT[@]}"
-topo && load "$DATA/kube-proxy.nft"
+fresh "$DATA/kube-proxy.nft"
 expect kube-proxy 4 "${ALL_IN_OUT_ACCEPT[@]}"
 
 echo "# output hook, IPv6 only, empty (at ${SECONDS}s)"
-topo && load "$DATA/output-drop.nft"
+fresh "$DATA/output-drop.nft"
 expect output-drop 4 in/esp=accept out/udp500=accept \
 	"out/udp4500=drop~ip filter output handle [0-9]+ \\\\\"no nat-t out\\\\\" \(output hook\)" \
 	"out/esp=drop~no esp out"
-topo && load "$DATA/ip6.nft"
+fresh "$DATA/ip6.nft"
 expect ip6 6 in/udp500=accept "in/udp4500=drop~ip6 filter input policy drop" \
 	in/esp=drop out/esp=accept
 expect ip6 4 "${ALL_IN_OUT_ACCEPT[@]}"
-topo && load "$DATA/empty.nft"
+fresh "$DATA/empty.nft"
 expect empty 4 "${ALL_IN_OUT_ACCEPT[@]}"
 expect empty 6 "${ALL_IN_OUT_ACCEPT[@]}"
 
 echo "# named sets declared before anonymous ones (at ${SECONDS}s)"
-topo && load "$DATA/named-then-anon.nft"
+fresh "$DATA/named-then-anon.nft"
 expect named-then-anon 4 "in/udp500=drop~ike from allowed" \
 	"in/udp4500=drop~ike from allowed" in/esp=accept out/udp500=accept \
 	out/esp=accept
@@ -71,7 +72,7 @@ echo "# sets written from the packet path (at ${SECONDS}s)"
 # add/update @seen then a lookup in @seen drops the first IKE packet;
 # delete @gone before its lookup lets NAT-T through.  The dynsets were
 # no-ops to tsnet: it said accept and accept-by-gone4 (drop) instead.
-topo && load "$DATA/dynset.nft"
+fresh "$DATA/dynset.nft"
 expect dynset 4 "in/udp500=drop~seen4" in/udp4500=accept in/esp=accept \
 	out/udp500=accept
 expect dynset 6 "in/udp500=drop~seen6" in/udp4500=accept in/esp=accept
@@ -79,20 +80,20 @@ expect dynset 6 "in/udp500=drop~seen6" in/udp4500=accept in/esp=accept
 echo "# before conntrack: ingress, raw priority, notrack (at ${SECONDS}s)"
 # ct state there is invalid (tsnet said new: it dropped ESP at ingress
 # and missed the raw drop of NAT-T), and after notrack untracked.
-topo && load "$DATA/before-conntrack.nft"
+fresh "$DATA/before-conntrack.nft"
 for fam in 4 6; do
 	expect before-conntrack $fam in/udp500=accept \
 		"in/udp4500=drop~invalid before conntrack" in/esp=accept
 done
 
 echo "# what cannot be decided is named; what can still is (at ${SECONDS}s)"
-topo && load "$DATA/undecidable.nft"
+fresh "$DATA/undecidable.nft"
 expect undecidable 4 "in/udp500=undecidable~numgen" \
 	"in/udp4500=drop~marked nat-t" "in/esp=undecidable~socket" \
 	out/esp=accept
 
 echo "# iptables-nft compat: xt matches stay in the kernel (at ${SECONDS}s)"
-topo
+topo || not_ok "iptables-nft: cannot make the namespaces"
 if command -v iptables-nft >/dev/null; then
 	ip netns exec "$A" sh -e -c 'iptables-nft -P INPUT DROP
 		iptables-nft -A INPUT -p udp --dport 500 -j DROP
@@ -101,6 +102,7 @@ if command -v iptables-nft >/dev/null; then
 else
 	ip netns exec "$A" "$BIN/nft_xt"
 fi
+assert_eq "iptables-nft: the xt rules load (exit)" 0 $?
 expect iptables-nft 4 "in/udp500=drop~ip filter INPUT handle" \
 	in/udp4500=accept "in/esp=undecidable~xt match conntrack" out/esp=accept
 
@@ -156,7 +158,8 @@ fast() {
 }
 
 echo "# 10,000 rules (at ${SECONDS}s)"
-topo && big_rules 10000 >"$BIN/rules.nft" && load "$BIN/rules.nft"
+big_rules 10000 >"$BIN/rules.nft"
+fresh "$BIN/rules.nft"
 json=$(ip netns exec "$A" "$TSNET" agent nft-eval $P4)
 assert_match "10k rules: all of them read" '"rules":10001' "$json"
 fast "10k rules" "$json"
@@ -201,7 +204,8 @@ assert_match "under churn: most reads answer ($same answered, $busy busy)" \
 	'^([6-9]|1[0-2])$' "$same"
 
 echo "# a 100,000-element set and 16,000 intervals (at ${SECONDS}s)"
-topo && big_set 100000 >"$BIN/set.nft" && load "$BIN/set.nft"
+big_set 100000 >"$BIN/set.nft"
+fresh "$BIN/set.nft"
 json=$(ip netns exec "$A" "$TSNET" agent nft-eval $P4)
 fast "100k set" "$json"
 expect big-set 4 "in/udp500=drop~blocklist" in/udp4500=accept \
@@ -217,7 +221,8 @@ deep() {
 	echo "chain c$n { udp dport 500 drop comment \"deepest\"; }"
 	echo "}"
 }
-topo && deep 15 >"$BIN/deep15.nft" && load "$BIN/deep15.nft"
+deep 15 >"$BIN/deep15.nft"
+fresh "$BIN/deep15.nft"
 expect deep15 4 "in/udp500=drop~inet deep c15 handle [0-9]+ ..deepest" \
 	in/esp=accept
 deep 100 >"$BIN/deep100.nft"
@@ -226,13 +231,13 @@ assert_match "100 nested jumps: the kernel itself refuses them" \
 	"Too many links" "$out"
 # 100 chained but not all reachable from a hook: loads, and is read.
 sed -i 's/jump c1; }/jump c86; }/' "$BIN/deep100.nft"
-load "$BIN/deep100.nft"
+loads "$BIN/deep100.nft"
 json=$(ip netns exec "$A" "$TSNET" agent nft-eval --dir in $P4)
 assert_match "100 chained jumps: all chains read" '"chains":101' "$json"
 expect deep100 4 "in/udp500=drop~c100 handle" in/esp=accept
 
 echo "# no permission (at ${SECONDS}s)"
-topo && load "$DATA/hostfw-drop.nft"
+fresh "$DATA/hostfw-drop.nft"
 out=$(ip netns exec "$A" setpriv --reuid=65534 --regid=65534 --clear-groups \
 	--inh-caps=-all "$TSNET" agent nft-eval $P4 2>&1)
 rc=$?

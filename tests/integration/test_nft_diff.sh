@@ -13,6 +13,7 @@
 #
 #   NFT_DIFF_SEEDS=N (default 40) seeds 1..N; NFT_DIFF_FIRST=K starts at K.
 . "$(dirname "$0")/lib.sh"
+need_root
 
 command -v python3 >/dev/null || skip_all "python3 not installed"
 NFT_NS=td

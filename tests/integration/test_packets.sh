@@ -7,6 +7,7 @@
 # packet and list exactly the proposals we offer.  The unit tests prove
 # the goldens are what the builders produce (tests/unit/test_ike.c, test_esp.c).
 . "$(dirname "$0")/lib.sh"
+need_root
 
 command -v tshark >/dev/null || skip_all "tshark not installed"
 command -v tcpdump >/dev/null || skip_all "tcpdump not installed"
@@ -24,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 
 if ! ip netns add "$A" || ! ip netns add "$B"; then
-	skip_all "cannot create namespaces"
+	fail_all "cannot create namespaces"
 fi
 ip -n "$A" link add va type veth peer name vb netns "$B"
 ip -n "$A" addr add $A4/24 dev va

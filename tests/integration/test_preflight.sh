@@ -7,8 +7,9 @@
 # complete (exit 3), and without CAP_NET_ADMIN the agents say so.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
+need_root
 
-[ -x "$TSNET" ] || skip_all "build tsnet first ($TSNET)"
+[ -x "$TSNET" ] || fail_all "build tsnet first ($TSNET)"
 command -v nft >/dev/null || skip_all "no nft"
 command -v jq >/dev/null || skip_all "no jq"
 L=tf3
@@ -19,12 +20,12 @@ cleanup() {
 	rm -rf "$BIN"
 }
 trap cleanup EXIT
-cp "$TSNET" "$BIN/tsnet" || skip_all "cannot copy $TSNET"
+cp "$TSNET" "$BIN/tsnet" || fail_all "cannot copy $TSNET"
 # shellcheck disable=SC2046
 cc -O1 -o "$BIN/nft_xt" "$TOP/tests/integration/nft_xt.c" \
 	$(pkg-config --cflags --libs libnftnl libmnl) ||
-	skip_all "cannot build nft_xt"
-"$LAB" up 4 --name $L >/dev/null 2>&1 || skip_all "lab up failed"
+	fail_all "cannot build nft_xt"
+"$LAB" up 4 --name $L >/dev/null || fail_all "lab up failed"
 INV=$BIN/cluster.conf
 sed "s|^remote_tsnet = .*|remote_tsnet = $BIN/tsnet|" \
 	"$("$LAB" inventory --name $L)" >"$INV"

@@ -7,12 +7,13 @@
 # same lab; usage errors, a node that cannot run, the trace table's
 # cleanup (leftover, signal).
 . "$(dirname "$0")/lib.sh"
+need_root
 A=tp3 B=tp4 C=tp5
 
 cleanup() { for l in $A $B $C; do "$LAB" down --name "$l" >/dev/null 2>&1; done; }
 trap cleanup EXIT
 command -v jq >/dev/null || skip_all "needs jq"
-"$LAB" up 3 --name $A >/dev/null 2>&1 || skip_all "cannot start the lab"
+"$LAB" up 3 --name $A >/dev/null || fail_all "cannot start the lab"
 IA=$("$LAB" inventory --name $A)
 
 # One line per directed pair: "from>to udp500 udp4500 esp".
@@ -165,7 +166,7 @@ rm -f "$bad"
 "$LAB" down --name $A >/dev/null 2>&1
 
 echo "# (iii) the router drops ESP; (iv) it masquerades"
-"$LAB" up 4 --name $B --subnets 2 --router drop-esp >/dev/null 2>&1 || skip_all "cannot start a 2-subnet lab"
+"$LAB" up 4 --name $B --subnets 2 --router drop-esp >/dev/null || fail_all "cannot start a 2-subnet lab"
 IB=$("$LAB" inventory --name $B)
 out=$(json "$IB")
 assert_eq "(iii) not-arrived for the crossing pairs' ESP only" \
@@ -210,7 +211,7 @@ assert_match "(iv) the nat detail says what was seen" \
 "$LAB" down --name $B >/dev/null 2>&1
 
 echo "# (vii) IPv6 cluster"
-"$LAB" up 3 --name $C --ipv6 >/dev/null 2>&1 || skip_all "cannot start an IPv6 lab"
+"$LAB" up 3 --name $C --ipv6 >/dev/null || fail_all "cannot start an IPv6 lab"
 IC=$("$LAB" inventory --name $C)
 assert_eq "(vii) every pair ok over IPv6" "$OPEN3" "$(matrix "$IC")"
 in_node $C n2 nft add table inet filter

@@ -20,6 +20,7 @@
 #     both sides only, remove leaves nothing of tsnet's on the node;
 #     preflight --fix's nftables member sets follow the membership.
 . "$(dirname "$0")/lib.sh"
+need_root
 
 NAME=tb1
 WORK=$(mktemp -d /tmp/tb-status.XXXXXX)
@@ -31,7 +32,7 @@ command -v python3 >/dev/null || skip_all "no python3"
 # Other engineers rebuild ./tsnet at any time: run a private copy.
 cp "$TSNET" "$WORK/tsnet" || exit 1
 T=$WORK/tsnet
-LAB_QUIET=1 "$LAB" up 4 --name $NAME >/dev/null || skip_all "lab up failed"
+LAB_QUIET=1 "$LAB" up 4 --name $NAME >/dev/null || fail_all "lab up failed"
 INV=$WORK/cluster.conf
 # The cluster is n1..n3; n4 is up but not a member until `node add`.
 sed "s|^remote_tsnet = .*|remote_tsnet = $T|" \

@@ -3,13 +3,14 @@
 # a probe dropped by a rule or a policy is named exactly, other packets
 # are not traced, the tracing table is gone afterwards.
 . "$(dirname "$0")/lib.sh"
+need_root
 H=$TOP/build/helpers
 A=ttr-a B=ttr-b
 
 cleanup() { ip netns del $A 2>/dev/null; ip netns del $B 2>/dev/null; }
 trap cleanup EXIT
 cleanup
-{ ip netns add $A && ip netns add $B; } || skip_all "cannot create namespaces"
+{ ip netns add $A && ip netns add $B; } || fail_all "cannot create namespaces"
 ip -n $A link add eth0 type veth peer name eth0 netns $B
 ip -n $A addr add 198.18.9.1/24 dev eth0
 ip -n $B addr add 198.18.9.2/24 dev eth0

@@ -17,9 +17,10 @@
 #           lab part of tests/unit/test_transport.c)
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
+need_root
 
-[ -x "$TSNET" ] || skip_all "build tsnet first ($TSNET)"
-[ -x "$LAB" ] || skip_all "no lab tool at $LAB"
+[ -x "$TSNET" ] || fail_all "build tsnet first ($TSNET)"
+[ -x "$LAB" ] || fail_all "no lab tool at $LAB"
 command -v jq >/dev/null || skip_all "needs jq"
 command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || skip_all "needs sshd"
 

@@ -8,6 +8,9 @@
 # then `lab up 2 --ssh` works there too (host-like nodes, sshd).  Outside: run that, count its results
 # and report how long it took.
 . "$(dirname "$0")/lib.sh"
+need_root
+# shellcheck source=tests/integration/esp_lib.sh
+. "$(dirname "$0")/esp_lib.sh"
 
 A=198.18.3.1 B=198.18.3.2
 KEY_AB=0x1111111111111111111111111111111111111111111111111111111111111111aaaaaaaa
@@ -96,24 +99,12 @@ if [ "${1:-}" = --inside ]; then
 	exit
 fi
 
-why=$("$TOP/tests/lab/esp-run" --check /bin/true 2>&1)
-[ $? -ne 77 ] || skip_all "$why"
-echo "$why"
-start=$(date +%s)
-out=$("$TOP/tests/lab/esp-run" "$TOP/tests/integration/test_vm.sh" --inside 2>&1)
-rc=$?
-took=$(($(date +%s) - start))
-printf '%s\n' "$out" | sed 's/^/  vm| /'
-while IFS= read -r line; do
-	# a progress line on the VM's console (its tty) ends in ESC[K, not
-	# a newline: the result that follows shares its line
-	line=${line##*$'\e[K'}
-	case $line in
-	"  ok   "*) ok "inside: ${line#  ok   }" ;;
-	"  FAIL "*) not_ok "inside: ${line#  FAIL }" ;;
-	esac
-done <<<"$out"
-assert_match "inside summary" '^test_vm: [0-9]+ passed, 0 failed$' "$out"
-assert_eq "inside exit code" 0 "$rc"
-echo "test_vm: the ESP test took $took s (wall time, including the VM boot)"
+esp_where
+LOG=$(mktemp /tmp/tlv-vm.XXXXXX)
+trap 'rm -f "$LOG"' EXIT
+esp_run "$LOG" "$TOP/tests/integration/test_vm.sh" --inside
+assert_match "inside summary" '^test_vm: [0-9]+ passed, 0 failed, [0-9]+ skipped$' \
+	"$(cat "$LOG")"
+assert_eq "inside exit code" 0 "$ESP_RC"
+echo "test_vm: the ESP test took $ESP_TOOK s (wall time, including the VM boot)"
 finish

@@ -2,6 +2,7 @@
 # enable_lib.sh - sourced by the enable_*.sh scenarios (run where kernel
 # ESP works: tests/lab/esp-run, from tests/integration/test_enable_vm.sh).
 . "$(dirname "${BASH_SOURCE[0]}")/../../integration/lib.sh"
+need_root
 T=${TSNET_BIN:-$TOP/tsnet}
 x() { "$LAB" exec --name "$NAME" "$@"; }
 # The lab's inventory names ./tsnet, which others may be relinking right
