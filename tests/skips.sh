@@ -7,7 +7,8 @@
 skips_report() {
 	local label=$1 e id bad=0 allowed
 	shift
-	allowed=$(sed -e 's/#.*//' "${ALLOWED_SKIPS:-tests/allowed-skips}" |
+	allowed=$(sed -e 's/#.*//' \
+		"${ALLOWED_SKIPS:-$(dirname "${BASH_SOURCE[0]}")/allowed-skips}" |
 		awk 'NF { print $1 }')
 	for e in "$@"; do
 		id=${e%%$'\t'*}
