@@ -20,8 +20,9 @@ esp_where() {
 
 # esp_run LOG CMD [ARG...]: CMD through esp-run, each line shown with
 # "  vm| " before it as it comes, and kept in LOG.  Counts the "ok",
-# "FAIL" and "SKIP" lines it printed here; sets ESP_RC (its exit code)
-# and ESP_TOOK (seconds, the VM's boot included).
+# "FAIL" and "SKIP" lines it printed here; sets ESP_RC (its exit code),
+# ESP_TOOK (seconds, the VM's boot included) and ESP_OUT (its output,
+# each line from its last ESC[K on).
 esp_run() {
 	local log=$1 start line id
 	shift
@@ -29,10 +30,10 @@ esp_run() {
 	"$TOP/tests/lab/esp-run" "$@" 2>&1 | tee "$log" | sed -u 's/^/  vm| /'
 	# shellcheck disable=SC2034 # read by the scripts that source this
 	ESP_RC=${PIPESTATUS[0]} ESP_TOOK=$(($(date +%s) - start))
+	# a progress line on the VM's console (its tty) ends in ESC[K, not
+	# a newline: the result that follows shares its line
+	ESP_OUT=$(sed 's/.*\x1b\[K//' "$log")
 	while IFS= read -r line; do
-		# a progress line on the VM's console (its tty) ends in ESC[K,
-		# not a newline: the result that follows shares its line
-		line=${line##*$'\e[K'}
 		case $line in
 		"  ok   "*) ok "inside: ${line#  ok   }" ;;
 		"  FAIL "*) not_ok "inside: ${line#  FAIL }" ;;
@@ -42,5 +43,5 @@ esp_run() {
 			skip_check "$id" "inside: ${line#"$id": }"
 			;;
 		esac
-	done <"$log"
+	done <<<"$ESP_OUT"
 }

@@ -31,9 +31,8 @@ TSNET_BIN=$TOP/build/te-vm/tsnet TSNET_SCENARIOS=${SCENARIOS:-} \
 	TSNET_VM_TIMEOUT=${TSNET_VM_TIMEOUT:-1500} \
 	esp_run "$TOP/build/te-vm/last.log" \
 	"$TOP/tests/integration/test_enable_vm.sh" --inside
-out=$(cat "$TOP/build/te-vm/last.log")
 for s in ${SCENARIOS:-enable_basic enable_failure enable_x509 node_x509 enable_encap}; do
-	assert_match "scenario $s reported" "^$s: [0-9]+ passed, 0 failed" "$out"
+	assert_match "scenario $s reported" "^$s: [0-9]+ passed, 0 failed" "$ESP_OUT"
 done
 assert_eq "inside exit code" 0 "$ESP_RC"
 echo "test_enable_vm: $ESP_TOOK s wall time, including the VM boot"

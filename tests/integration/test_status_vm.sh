@@ -30,7 +30,7 @@ TSNET_BIN=$TOP/build/tb-vm/tsnet TSNET_SCENARIOS=${SCENARIOS:-} \
 	"$TOP/tests/integration/test_status_vm.sh" --inside
 for s in ${SCENARIOS:-status_nodes}; do
 	assert_match "scenario $s reported" "^$s: [0-9]+ passed, 0 failed" \
-		"$(cat "$TOP/build/tb-vm/last.log")"
+		"$ESP_OUT"
 done
 assert_eq "inside exit code" 0 "$ESP_RC"
 echo "test_status_vm: $ESP_TOOK s wall time, including the VM boot"
