@@ -37,7 +37,7 @@ trap cleanup EXIT
 [ -x /usr/lib/ipsec/charon ] || skip_all "no charon"
 command -v nsenter >/dev/null || skip_all "no nsenter"
 command -v python3 >/dev/null || skip_all "no python3"
-cp "$TSNET" "$WORK/tsnet" || exit 1	# others relink ./tsnet
+cp "$TSNET" "$WORK/tsnet" || fail_all "cannot copy $TSNET"	# others relink ./tsnet
 T=$WORK/tsnet
 LAB_QUIET=1 "$LAB" up 3 --name $NAME --subnets 2 --router drop-esp \
 	>/dev/null || fail_all "lab up failed"

@@ -30,7 +30,7 @@ trap cleanup EXIT
 command -v nsenter >/dev/null || skip_all "no nsenter"
 command -v python3 >/dev/null || skip_all "no python3"
 # Other engineers rebuild ./tsnet at any time: run a private copy.
-cp "$TSNET" "$WORK/tsnet" || exit 1
+cp "$TSNET" "$WORK/tsnet" || fail_all "cannot copy $TSNET"
 T=$WORK/tsnet
 LAB_QUIET=1 "$LAB" up 4 --name $NAME >/dev/null || fail_all "lab up failed"
 INV=$WORK/cluster.conf
