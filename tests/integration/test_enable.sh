@@ -40,10 +40,11 @@ trap cleanup EXIT
 [ -x /usr/lib/ipsec/charon ] || skip_all "no charon"
 command -v nsenter >/dev/null || skip_all "no nsenter"
 # Other engineers rebuild ./tsnet at any time: run a private copy.
-cp "$TSNET" "$WORK/tsnet" || exit 1
+cp "$TSNET" "$WORK/tsnet" || fail_all "cannot copy $TSNET"
 T=$WORK/tsnet
 VK=$WORK/vici_keys	# get-keys / load-key through tsnet's VICI client
-cp "$(dirname "$0")/../../build/helpers/vici_keys" "$VK" || exit 1
+cp "$(dirname "$0")/../../build/helpers/vici_keys" "$VK" ||
+	fail_all "no vici_keys helper (make helpers)"
 LAB_QUIET=1 "$LAB" up 3 --name $NAME >/dev/null || fail_all "lab up failed"
 INV=$WORK/cluster.conf
 sed "s|^remote_tsnet = .*|remote_tsnet = $T|" \
