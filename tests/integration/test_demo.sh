@@ -9,6 +9,7 @@
 # Root, namespaces: run under the lock.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
+need_root
 
 TMP=$TOP/build/test-demo	# inside the tree: the VM sees it
 DEMO=$TOP/demo/demo.sh

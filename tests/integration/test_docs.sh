@@ -24,7 +24,6 @@
 # fail the check, and finding no example at all is a failure.  Without
 # root the lab part is a counted skip (docs-lab); the rest needs no root
 # and no network.
-T_ROOT=no
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
