@@ -60,8 +60,8 @@ static int parse_peer(const struct tsn_jv *v, struct tsn_probe_peer *p,
 	double idx;
 
 	if (!name || strlen(name) >= sizeof(p->name) || !addr ||
-	    !tsn_jv_getnum(v, "index", &idx) || idx < 0 || idx > 65535 ||
-	    tsn_ip_addr_parse(addr, &p->addr) < 0) {
+	    !tsn_jv_getnum(v, "index", &idx) || idx < 0 ||
+	    idx >= TSN_PROBE_CTL_INDEX || tsn_ip_addr_parse(addr, &p->addr) < 0) {
 		snprintf(why, len, "request: a peer lacks a valid name, "
 			 "index or address");
 		return -EINVAL;
@@ -81,7 +81,8 @@ static int parse_self(const struct tsn_jv *v, struct tsn_probe_node *pn,
 
 	if (!self || strlen(self) >= sizeof(pn->self) || !addr ||
 	    tsn_ip_addr_parse(addr, &pn->addr) < 0 ||
-	    !tsn_jv_getnum(v, "index", &idx) || idx < 0 || idx > 65535 ||
+	    !tsn_jv_getnum(v, "index", &idx) || idx < 0 ||
+	    idx >= TSN_PROBE_CTL_INDEX ||
 	    !tsn_jv_getnum(v, "tag", &tag) || tag < 0 || tag > 4294967295.0 ||
 	    !tsn_jv_getnum(v, "start", &pn->start) ||
 	    !tsn_jv_getnum(v, "window", &pn->window) ||
@@ -182,29 +183,22 @@ static void drain(struct tsn_probe_node *pn)
 		tsn_probe_listen_read(pn, fds[i]);
 }
 
-/* Send on the schedule from the common start, listen until the window
- * closes or a signal asks us to stop. */
+/* Send and listen from the common start until every peer is done (and
+ * a grace after), the window closes, or a signal asks us to stop. */
 static void window_loop(struct tsn_probe_node *pn)
 {
 	struct pollfd pfd[8];
 	int fds[8], nfd = tsn_probe_listen_fds(pn, fds);
-	unsigned round = 0, rounds = tsn_probe_rounds(pn->window);
-	double now, next;
+	double now, next, end = pn->start + pn->window;
 
 	for (int i = 0; i < nfd; i++)
 		pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
 	while (!stop_signal) {
 		now = wall();
-		while (round < rounds &&
-		       now >= pn->start + tsn_probe_round_at(round)) {
-			tsn_probe_send_round(pn);
-			round++;
-		}
-		if (round == rounds && now >= pn->start + pn->window)
+		next = tsn_probe_phase_tick(pn, now);
+		if (now >= end || (pn->done_at && now >= next))
 			break;
-		next = round < rounds ? pn->start + tsn_probe_round_at(round) :
-		       pn->start + pn->window;
-		next = next - now;
+		next = (next < end ? next : end) - now;
 		if (poll(pfd, (nfds_t)nfd, next > 1 ? 1000 :
 			 (int)(next * 1000) + 1) <= 0)
 			continue;
@@ -274,6 +268,8 @@ static void seen_json(struct tsn_json *j, const struct tsn_probe_seen *s)
 		tsn_json_kstr(j, "send_error", strerror(-s->send_err));
 	if (s->out_drop)
 		verdict_json(j, "out_drop", &s->out_v);
+	if (s->established)
+		tsn_json_kbool(j, "established", true);
 	if (s->answer) {
 		tsn_json_kstr(j, "answer", s->summary);
 		if (s->notify[0])
@@ -312,13 +308,15 @@ static int probe_reply(const struct tsn_probe_node *pn, double late,
 	tsn_json_kstr(&j, "interface", pn->ifname);
 	/* negative: ready that long before the start */
 	tsn_json_kdouble(&j, "late", late);
-	/* Ready after the peers' last round, or sending after their window
-	 * closed: a not-arrived involving this node proves nothing. */
-	tsn_json_kbool(&j, "missed", late > tsn_probe_round_at(
-			       tsn_probe_rounds(pn->window) - 1));
+	/* Ready after the first of a pair stopped sending: a not-arrived
+	 * involving this node proves nothing. */
+	tsn_json_kbool(&j, "missed", late > tsn_probe_first_end(pn) - 0.25);
 	tsn_json_kuint(&j, "foreign", pn->foreign);
+	tsn_json_kdouble(&j, "took", wall() - pn->start);
 	if (trace_err[0])
 		tsn_json_kstr(&j, "trace_error", trace_err);
+	if (pn->ct_err[0])
+		tsn_json_kstr(&j, "conntrack_error", pn->ct_err);
 	ports_json(&j, pn);
 	tsn_json_key(&j, "peers");
 	tsn_json_arr_begin(&j);
@@ -368,8 +366,10 @@ int tsn_probe_window_action(int argc, char **argv, struct tsn_ctx *ctx)
 	if (ret < 0)
 		goto out;
 	start_trace(&pn, trace_err, sizeof(trace_err));
+	tsn_probe_phase_start(&pn);
 	late = wall() - pn.start;
 	window_loop(&pn);
+	tsn_probe_phase_end(&pn);
 	if (stop_signal) {
 		snprintf(why, sizeof(why), "stopped by signal %d",
 			 (int)stop_signal);
@@ -382,6 +382,7 @@ int tsn_probe_window_action(int argc, char **argv, struct tsn_ctx *ctx)
 		rc = fflush(stdout) == EOF ? TSN_EXIT_RUNTIME : TSN_EXIT_OK;
 	}
 out:
+	tsn_probe_phase_end(&pn);	/* a signal: ours go all the same */
 	if (pn.trace)
 		tsn_trace_stop(pn.trace);
 	tsn_probe_listen_close(&pn);

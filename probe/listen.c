@@ -103,8 +103,17 @@ static void on_frame(u_char *arg, const struct pcap_pkthdr *h,
 	l4 = tsn_pkt_l4_len(&pkt, h->caplen);
 	if (pkt.cls == TSN_PKT_ESP &&
 	    tsn_esp_probe_check(frame + pkt.l4_off, l4, &pn->run, &pr) ==
-	    TSN_ESP_PROBE_OK)
-		peer = tsn_probe_peer_by_index(pn, pr.node);
+	    TSN_ESP_PROBE_OK) {
+		peer = tsn_probe_peer_by_index(pn, pr.node &
+					       TSN_PROBE_INDEX_MASK);
+		/* The handshake's packets are seen here, on the wire, so a
+		 * firewall that drops ESP cannot stop them being read. */
+		if (peer && (pr.node & ~TSN_PROBE_INDEX_MASK)) {
+			tsn_probe_phase_ctl(pn, peer,
+					    pr.node & ~TSN_PROBE_INDEX_MASK);
+			return;
+		}
+	}
 	if (pkt.cls == TSN_PKT_IKE && l4 > 8) {
 		pp = pkt.dport == TSN_IKE_NATT_PORT ? TSN_PP_4500 : TSN_PP_500;
 		if (parse_ike(pp, frame + pkt.l4_off + 8, l4 - 8, &info) == 0)
@@ -116,6 +125,9 @@ static void on_frame(u_char *arg, const struct pcap_pkthdr *h,
 	}
 	peer->p[pp].wire = true;
 	note_src(&peer->p[pp], &pkt.src);
+	if (pp != TSN_PP_ESP)
+		peer->ph.in_sport[pp] = pkt.sport;
+	tsn_probe_phase_probe(pn, peer);
 }
 
 static void sa_to_ip(const struct sockaddr_storage *ss, struct tsn_ip_addr *ip,
@@ -199,10 +211,13 @@ static void on_esp(struct tsn_probe_node *pn, int fd)
 				continue;
 		}
 		sa_to_ip(&ss, &src, &port);
+		pr.node = 0;
 		if (tsn_esp_probe_check(buf + off, (size_t)n - off, &pn->run,
 					&pr) != TSN_ESP_PROBE_OK ||
 		    !(peer = tsn_probe_peer_by_index(pn, pr.node))) {
-			pn->foreign++;
+			/* a control packet's node field has flags: no peer */
+			if (!(pr.node & ~TSN_PROBE_INDEX_MASK))
+				pn->foreign++;
 			continue;
 		}
 		peer->p[TSN_PP_ESP].socket = true;

@@ -19,6 +19,8 @@
 #include "probe/packet.h"
 #include "probe/trace.h"
 
+struct tsn_ct;
+
 enum tsn_probe_proto { TSN_PP_500, TSN_PP_4500, TSN_PP_ESP, TSN_PP_N };
 
 /* What one node learned about one protocol with one peer: the incoming
@@ -36,8 +38,29 @@ struct tsn_probe_seen {
 	bool out_drop;			/* our output firewall dropped it */
 	struct tsn_trace_verdict out_v;
 	bool answer;			/* an IKE daemon answered */
+	/* A conntrack entry this window did not create (a real IKE or ESP
+	 * flow, an earlier run that died) was there when it started: our
+	 * probes pass it as an established flow, whatever a new one meets. */
+	bool established;
 	char summary[128];		/* tsn_ike_summary() of the answer */
 	char notify[64];		/* first notify's name, if any */
+};
+
+/* The window's order with one peer (phase.c).  Of each pair the node of
+ * lower index ("first") probes first; the other sends its own probes
+ * only once it has seen all three of the first's, told it so (ACK) and
+ * heard back that the first removed its conntrack entries (GO).  So no
+ * probe meets an entry the other direction left, and each node knows
+ * when its part is done. */
+struct tsn_probe_phase {
+	bool first;			/* our index is the lower */
+	bool sending;			/* our probes to it are due */
+	bool acked;			/* it has seen all three of ours */
+	bool go;			/* first: GO sent; else: our turn came */
+	bool arrived;			/* all three of its probes arrived */
+	unsigned tries;			/* sends since sending began */
+	double base;			/* when sending began */
+	uint16_t in_sport[2];		/* its UDP probes' source ports */
 };
 
 struct tsn_probe_peer {
@@ -46,7 +69,16 @@ struct tsn_probe_peer {
 	struct tsn_ip_addr addr;
 	struct tsn_ike_init ike[2];	/* the IKE_SA_INIT sent on 500, 4500 */
 	struct tsn_probe_seen p[TSN_PP_N];
+	struct tsn_probe_phase ph;
 };
+
+/* Above the sender's 16-bit index, an ESP probe's node field says what
+ * a control packet of the handshake means; a control packet's SPI names
+ * no node (TSN_PROBE_CTL_INDEX), so the trace passes over it. */
+#define TSN_PROBE_INDEX_MASK 0xffffu
+#define TSN_PROBE_CTL_INDEX 0xffffu
+#define TSN_PROBE_ACK 0x80000000u	/* I have seen all three of yours */
+#define TSN_PROBE_GO 0x40000000u	/* my entries are gone: send yours */
 
 /* One port of ours: the socket we listen and send on, or who holds it. */
 struct tsn_probe_port {
@@ -75,6 +107,9 @@ struct tsn_probe_node {
 	struct tsn_probe_port ports[2];	/* 500, 4500 */
 	int raw4, raw6;			/* IPPROTO_ESP */
 	struct tsn_trace *trace;
+	struct tsn_ct *ct;		/* ctnetlink, NULL when unavailable */
+	char ct_err[128];		/* why it is, or why a cleanup failed */
+	double done_at;			/* every peer done: close after grace */
 	char pcap_err[256];
 	unsigned foreign;		/* packets that were not our probes */
 };
@@ -99,14 +134,29 @@ struct tsn_probe_peer *tsn_probe_peer_by_index(struct tsn_probe_node *pn,
 struct tsn_probe_peer *tsn_probe_peer_by_addr(struct tsn_probe_node *pn,
 					      int family, const uint8_t *a);
 
-/* Sender: build every probe (once), then send round k of the schedule
- * (k < tsn_probe_rounds(window)) to every peer. */
-#define TSN_PROBE_ROUNDS_MAX 12
-unsigned tsn_probe_rounds(double window);
-/* Seconds after the common start that round k is sent. */
-double tsn_probe_round_at(unsigned k);
+/* Sender: build every probe (once); send one peer our three probes, or
+ * a control packet (flags TSN_PROBE_ACK, TSN_PROBE_GO). */
 int tsn_probe_send_prepare(struct tsn_probe_node *pn);
-void tsn_probe_send_round(struct tsn_probe_node *pn);
+void tsn_probe_send_peer(struct tsn_probe_node *pn, struct tsn_probe_peer *p);
+void tsn_probe_send_ctl(struct tsn_probe_node *pn, struct tsn_probe_peer *p,
+			uint32_t flags);
+
+/* The window's order (phase.c).  Seconds after the start: the first of
+ * each pair stops at half the window; its peer, without a GO, then
+ * starts. */
+double tsn_probe_first_end(const struct tsn_probe_node *pn);
+/* Look up, before anything is sent, which conntrack entries exist that
+ * are not ours; 0 or -errno (ct_err says why: the probe runs on). */
+int tsn_probe_phase_start(struct tsn_probe_node *pn);
+/* Send what is due at now; returns when next to call. */
+double tsn_probe_phase_tick(struct tsn_probe_node *pn, double now);
+/* One of peer's probes (pp), or a control packet, arrived. */
+void tsn_probe_phase_probe(struct tsn_probe_node *pn,
+			   struct tsn_probe_peer *p);
+void tsn_probe_phase_ctl(struct tsn_probe_node *pn, struct tsn_probe_peer *p,
+			 uint32_t flags);
+/* Remove every conntrack entry this window's packets made. */
+void tsn_probe_phase_end(struct tsn_probe_node *pn);
 /* A parsed IKE answer received on the 500 or 4500 socket. */
 void tsn_probe_answer(struct tsn_probe_node *pn, enum tsn_probe_proto pp,
 		      const struct tsn_ike_info *info);

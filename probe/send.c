@@ -1,7 +1,8 @@
 /* send.c - the sender of one probe window: to every peer a genuine IKEv2
  * IKE_SA_INIT on UDP 500, the same behind the non-ESP marker on 4500, and
- * an authenticated ESP probe as IP protocol 50, each repeated on a
- * schedule with backoff so that a lossy path does not read as blocked.
+ * an authenticated ESP probe as IP protocol 50, repeated (phase.c says
+ * when) until the peer says it has seen them, so that a lossy path does
+ * not read as blocked; and the handshake's control packets.
  *
  * The IKE initiator SPI is tag | our index | the peer's index: the tag
  * lets the kernel trace only our probes, the indexes let the peer tell
@@ -19,29 +20,6 @@
 
 #include "lib/util.h"
 #include "probe/probe.h"
-
-/* Seconds after the common start: four tries over 1.5 s (a path that
- * loses 20% of packets loses all four with probability 0.0016), then one
- * every half second until just before the window closes, so a node that
- * started listening late (a loaded machine starting 32 agents) still
- * gets some. */
-double tsn_probe_round_at(unsigned k)
-{
-	static const double at[] = { 0, 0.25, 0.75, 1.5 };
-
-	if (k < ARRAY_SIZE(at))
-		return at[k];
-	return 1.5 + 0.5 * (k - 3);
-}
-
-unsigned tsn_probe_rounds(double window)
-{
-	unsigned k = 4;
-
-	while (k < TSN_PROBE_ROUNDS_MAX && tsn_probe_round_at(k) <= window - 0.4)
-		k++;
-	return k;
-}
 
 const char *tsn_probe_proto_name(enum tsn_probe_proto pp)
 {
@@ -125,9 +103,11 @@ static void send_one(struct tsn_probe_seen *s, int fd, const uint8_t *buf,
 	s->sent++;
 }
 
-static int build_esp(struct tsn_probe_node *pn, uint8_t *buf, size_t size)
+static int build_esp(struct tsn_probe_node *pn, uint8_t *buf, size_t size,
+		     uint32_t flags)
 {
-	struct tsn_esp_probe pr = { .node = pn->index };
+	struct tsn_esp_probe pr = { .node = (pn->index & TSN_PROBE_INDEX_MASK) |
+					    flags };
 	struct timespec ts;
 	int ret;
 
@@ -135,36 +115,44 @@ static int build_esp(struct tsn_probe_node *pn, uint8_t *buf, size_t size)
 	if (ret < 0)
 		return ret;
 	/* The SPI's low half names the sender, for the trace, which sees
-	 * the SPI but not the authenticated payload. */
-	pr.spi = TSN_ESP_PROBE_SPI_BASE | (pn->index & 0xffff);
+	 * the SPI but not the authenticated payload; a control packet's
+	 * names nobody, so the trace passes over it. */
+	pr.spi = TSN_ESP_PROBE_SPI_BASE | (flags ? TSN_PROBE_CTL_INDEX :
+					   pn->index & TSN_PROBE_INDEX_MASK);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	pr.sent_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	return tsn_esp_probe_build(buf, size, &pr, &pn->run);
 }
 
-void tsn_probe_send_round(struct tsn_probe_node *pn)
+void tsn_probe_send_peer(struct tsn_probe_node *pn, struct tsn_probe_peer *peer)
 {
 	uint8_t buf[TSN_IKE_INIT_MAX];
 	int n, fd;
 
-	for (size_t i = 0; i < pn->n_peers; i++) {
-		struct tsn_probe_peer *peer = &pn->peers[i];
+	for (int k = 0; k < 2; k++) {
+		const struct tsn_probe_port *pt = &pn->ports[k];
 
-		for (int k = 0; k < 2; k++) {
-			const struct tsn_probe_port *pt = &pn->ports[k];
-
-			fd = pt->fd >= 0 ? pt->fd : pt->eph_fd;
-			n = k ? tsn_ike_build_sa_init_natt(buf, sizeof(buf),
-							   &peer->ike[k]) :
-				tsn_ike_build_sa_init(buf, sizeof(buf),
-						      &peer->ike[k]);
-			send_one(&peer->p[k], fd, buf, n, &peer->addr,
-				 pt->port);
-		}
-		fd = peer->addr.family == AF_INET ? pn->raw4 : pn->raw6;
-		n = build_esp(pn, buf, sizeof(buf));
-		send_one(&peer->p[TSN_PP_ESP], fd, buf, n, &peer->addr, 0);
+		fd = pt->fd >= 0 ? pt->fd : pt->eph_fd;
+		n = k ? tsn_ike_build_sa_init_natt(buf, sizeof(buf),
+						   &peer->ike[k]) :
+			tsn_ike_build_sa_init(buf, sizeof(buf), &peer->ike[k]);
+		send_one(&peer->p[k], fd, buf, n, &peer->addr, pt->port);
 	}
+	fd = peer->addr.family == AF_INET ? pn->raw4 : pn->raw6;
+	n = build_esp(pn, buf, sizeof(buf), 0);
+	send_one(&peer->p[TSN_PP_ESP], fd, buf, n, &peer->addr, 0);
+}
+
+/* A control packet is no probe: what becomes of it is not counted. */
+void tsn_probe_send_ctl(struct tsn_probe_node *pn, struct tsn_probe_peer *peer,
+			uint32_t flags)
+{
+	struct tsn_probe_seen scratch = { 0 };
+	uint8_t buf[TSN_ESP_PROBE_LEN];
+	int fd = peer->addr.family == AF_INET ? pn->raw4 : pn->raw6;
+
+	send_one(&scratch, fd, buf, build_esp(pn, buf, sizeof(buf), flags),
+		 &peer->addr, 0);
 }
 
 /* An answer to one of our requests names us first and the peer second
