@@ -222,6 +222,12 @@ int tsn_probe_merge(struct tsn_report *r, const struct tsn_probe_result *res,
 /* The problems the verdicts in r show, with what to do; cloud_advice is
  * the `tsnet cloud` command for this cluster. */
 int tsn_probe_problems(struct tsn_report *r, const char *cloud_advice);
+/* What node reply says of peer's proto ("udp500", ...), or NULL. */
+const struct tsn_jv *tsn_probe_seen_of(const struct tsn_jv *reply,
+				       const char *peer, const char *proto);
+/* For each "established" verdict in r, what a new flow would meet there
+ * (`tsnet agent nft-eval` on the node that holds the entry). */
+int tsn_probe_new_flows(struct tsn_report *r, const struct tsn_probe_mesh *m);
 /* Whether some ESP is not-arrived where UDP arrives (cloud filtering). */
 bool tsn_probe_esp_filtered(const struct tsn_report *r);
 

@@ -18,8 +18,8 @@
 #include "lib/util.h"
 #include "probe/probe.h"
 
-static const struct tsn_jv *peer_seen(const struct tsn_jv *reply,
-				      const char *peer, const char *proto)
+const struct tsn_jv *tsn_probe_seen_of(const struct tsn_jv *reply,
+				       const char *peer, const char *proto)
 {
 	const struct tsn_jv *peers = tsn_jv_get(reply, "peers");
 
@@ -160,6 +160,23 @@ static void judge(const struct tsn_jv *out, const struct tsn_jv *in,
 	}
 }
 
+/* A conntrack entry our probes did not make (a real flow) let them
+ * through: that proves nothing about a new flow; tsn_probe_new_flows()
+ * asks the node's ruleset what one would meet. */
+static void established(const struct tsn_jv *out, const struct tsn_jv *in,
+			const char *from, const char *to, struct judged *j)
+{
+	bool at_to = jbool(in, "established");
+
+	if (!at_to && !jbool(out, "established"))
+		return;
+	j->verdict = "established";
+	j->good = false;
+	snprintf(j->detail, sizeof(j->detail), "passes as an established "
+		 "flow (a conntrack entry on %s that the probe did not "
+		 "create)", at_to ? to : from);
+}
+
 /* A node that started its window too late (a loaded host) may have
  * missed the probe, so its absence is no evidence. */
 static void late_node(const struct tsn_probe_result *a,
@@ -199,11 +216,15 @@ static int merge_pair(struct tsn_report *r, const struct tsn_probe_result *a,
 					       j.detail);
 			continue;
 		}
-		judge(peer_seen(a->reply, b->name, proto),
-		      peer_seen(b->reply, a->name, proto), b->reply, &a->addr,
-		      k, &j);
+		judge(tsn_probe_seen_of(a->reply, b->name, proto),
+		      tsn_probe_seen_of(b->reply, a->name, proto), b->reply,
+		      &a->addr, k, &j);
 		if (!strcmp(j.verdict, "not-arrived"))
 			late_node(a, b, &j);
+		if (j.good)
+			established(tsn_probe_seen_of(a->reply, b->name, proto),
+				    tsn_probe_seen_of(b->reply, a->name, proto),
+				    a->name, b->name, &j);
 		ret = tsn_pair_verdict(p, proto, j.verdict, j.good,
 				       j.detail[0] ? j.detail : NULL);
 	}
@@ -345,6 +366,12 @@ static int classify(struct groups *gs, const struct tsn_pair_report *p,
 		snprintf(fix, sizeof(fix), "IPsec needs UDP encapsulation "
 			 "there: keep encap = auto (strongSwan detects the "
 			 "NAT) or enable-ipsec --encap");
+	} else if (!strcmp(v->verdict, "established-only") ||
+		   !strcmp(v->verdict, "established")) {
+		snprintf(key, sizeof(key), "est|%s|%s", v->proto, d);
+		snprintf(what, sizeof(what), "%s %s", v->proto, d);
+		snprintf(fix, sizeof(fix), "tsnet preflight --fix (the flow "
+			 "that opened it may end at any time)");
 	} else if (!strcmp(v->verdict, "error")) {
 		snprintf(key, sizeof(key), "err|%s", d);
 		snprintf(what, sizeof(what), "the probe failed: %s", d);

@@ -98,6 +98,59 @@ assert_eq "(ii) ... and nothing else" 5 \
 	"$(jq '[.pairs[] | select(.udp500.verdict == "ok" and .udp4500.verdict == "ok" and .esp.verdict == "ok")] | length' <<<"$out")"
 in_node $A n1 nft delete table inet filter
 
+echo "# (viii) a stateful firewall on n3 (established accepted, only UDP 500 new)"
+# n1 and n2 accept everything but track connections, so conntrack runs on
+# every node and each can be checked for what the probes left.
+for n in n1 n2; do
+	in_node $A $n nft 'add table inet ctw; add chain inet ctw input { type filter hook input priority 0; policy accept; }; add rule inet ctw input ct state established accept'
+done
+in_node $A n3 nft -f - <<'NFT'
+table inet filter {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		ct state established,related accept
+		udp dport 500 accept
+	}
+}
+NFT
+STATEFUL="n1>n2 ok ok ok
+n1>n3 ok dropped-by-peer-firewall dropped-by-peer-firewall
+n2>n1 ok ok ok
+n2>n3 ok dropped-by-peer-firewall dropped-by-peer-firewall
+n3>n1 ok ok ok
+n3>n2 ok ok ok"
+# Entries of the probes' own kind: ESP (generic protocol 50 here) or UDP
+# from or to port 500 or 4500, on any node.
+probe_tuples() {
+	for n in n1 n2 n3; do in_node $A $n cat /proc/net/nf_conntrack | sed "s/^/$n /"; done |
+		grep -E ' 50 [0-9]+ src=| (sport|dport)=(500|4500) '
+}
+for run in 1 2 3; do
+	out=$(json "$IA")
+	assert_eq "(viii) run $run: the same matrix, every peer's new UDP 4500 and ESP to n3 dropped" \
+		"$STATEFUL" "$(jq -r '.pairs[] | "\(.from)>\(.to) \(.udp500.verdict) \(.udp4500.verdict) \(.esp.verdict)"' <<<"$out")"
+	assert_eq "(viii) run $run: by n3's policy" "inet filter input policy" \
+		"$(jq -r '[.pairs[] | select(.to == "n3") | .udp4500.detail, .esp.detail] | unique | join(",")' <<<"$out")"
+	assert_eq "(viii) run $run: no probe tuple is left in conntrack on any node" "" "$(probe_tuples)"
+done
+echo "# (viii) an ESP flow the probe did not make (n3 -> n1, as nmap's protocol scan leaves it)"
+in_node $A n3 nmap -n -sO -p50 198.18.1.1 >/dev/null 2>&1
+before=$(in_node $A n3 cat /proc/net/nf_conntrack | grep -c ' 50 [0-9]* src=198.18.1.3 dst=198.18.1.1 ')
+assert_eq "(viii) n3 tracks that flow" 1 "$before"
+out=$(json "$IA")
+assert_eq "(viii) n1 -> n3 ESP passes it, and the verdict says what a new flow would meet" \
+	"established-only: passes as an established flow (a conntrack entry on n3 that the probe did not create); a new one would be dropped by inet filter input policy drop (input hook)" \
+	"$(jq -r '.pairs[] | select(.from == "n1" and .to == "n3") | "\(.esp.verdict): \(.esp.detail)"' <<<"$out")"
+assert_eq "(viii) n2 -> n3 ESP (no such flow) still dropped" "dropped-by-peer-firewall" \
+	"$(jq -r '.pairs[] | select(.from == "n2" and .to == "n3") | .esp.verdict' <<<"$out")"
+assert_match "(viii) the problem says both" \
+	"^esp passes as an established flow .*a new one would be dropped by inet filter input policy drop.*: n1 -> n3" \
+	"$(jq -r '.problems[].what' <<<"$out")"
+assert_eq "(viii) the flow's entry is still there (not the probe's to remove)" 1 \
+	"$(in_node $A n3 cat /proc/net/nf_conntrack | grep -c ' 50 [0-9]* src=198.18.1.3 dst=198.18.1.1 ')"
+in_node $A n3 nft delete table inet filter
+for n in n1 n2; do in_node $A $n nft delete table inet ctw; done
+
 echo "# (vi) 20% random loss into n1"
 in_node $A n1 nft -f - <<'NFT'
 table inet tploss {
