@@ -228,6 +228,10 @@ const struct tsn_jv *tsn_probe_seen_of(const struct tsn_jv *reply,
 /* For each "established" verdict in r, what a new flow would meet there
  * (`tsnet agent nft-eval` on the node that holds the entry). */
 int tsn_probe_new_flows(struct tsn_report *r, const struct tsn_probe_mesh *m);
+/* In a cloud cluster, the note on each passing verdict of a pair's
+ * second direction that it may have passed the cloud's firewall as a
+ * reply (probe_est.c). */
+int tsn_probe_cloud_note(struct tsn_report *r, const struct tsn_probe_mesh *m);
 /* Whether some ESP is not-arrived where UDP arrives (cloud filtering). */
 bool tsn_probe_esp_filtered(const struct tsn_report *r);
 
