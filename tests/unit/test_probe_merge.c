@@ -61,6 +61,18 @@ static const struct merge_case cases[] = {
 	{ "send error", "{\"sent\":0,\"send_error\":\"Network is "
 	  "unreachable\"}", "{}", FREE, "error",
 	  "sendto: Network is unreachable", false },
+	{ "through b's entry", "{\"sent\":4}", "{\"wire\":true,\"socket\":"
+	  "true,\"src\":\"198.18.1.1\",\"established\":true}", FREE,
+	  "established", "passes as an established flow (a conntrack entry "
+	  "on b that the probe did not create)", false },
+	{ "through a's entry", "{\"sent\":4,\"established\":true}",
+	  "{\"wire\":true,\"socket\":true,\"src\":\"198.18.1.1\"}", FREE,
+	  "established", "passes as an established flow (a conntrack entry "
+	  "on a that the probe did not create)", false },
+	{ "an entry, but dropped", "{\"sent\":4}", "{\"wire\":true,"
+	  "\"established\":true,\"in_drop\":{\"table\":\"inet filter\","
+	  "\"chain\":\"input\",\"handle\":7,\"policy\":false}}", FREE,
+	  "dropped-by-peer-firewall", "inet filter input handle 7", false },
 	{ "nothing", "{\"sent\":4}", "{\"wire\":false,\"socket\":false}",
 	  FREE, "not-arrived", "sent 4 times, never seen on the peer's "
 	  "interface", false },
