@@ -131,7 +131,7 @@ DEPS := build-essential pkg-config libnftnl-dev libmnl-dev libpcap-dev \
 	linux-image-amd64 busybox-static cpio iputils-ping openssh-server \
 	openssh-client ike-scan nmap tshark shellcheck clang valgrind iproute2 \
 	kmod procps psmisc util-linux jq python3 iptables bc bash-completion \
-	strace libclang-rt-14-dev git awscli debootstrap
+	strace libclang-rt-14-dev git awscli debootstrap conntrack
 deps:
 	@missing=$$(for p in $(DEPS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \

@@ -13,6 +13,7 @@ A=tp3 B=tp4 C=tp5
 cleanup() { for l in $A $B $C; do "$LAB" down --name "$l" >/dev/null 2>&1; done; }
 trap cleanup EXIT
 command -v jq >/dev/null || skip_all "needs jq"
+command -v conntrack >/dev/null || fail_all "needs conntrack (conntrack-tools, in make deps)"
 "$LAB" up 3 --name $A >/dev/null || fail_all "cannot start the lab"
 IA=$("$LAB" inventory --name $A)
 
@@ -152,6 +153,12 @@ assert_match "(viii) the problem says both" \
 	"$(jq -r '.problems[].what' <<<"$out")"
 assert_eq "(viii) the flow's entry is still there (not the probe's to remove)" 1 \
 	"$(in_node $A n3 cat /proc/net/nf_conntrack | grep -c ' 50 [0-9]* src=198.18.1.3 dst=198.18.1.1 ')"
+# That flow is tracked on n1 too (it saw the packet and answered): end
+# it on both, or the later cases read established.
+for n in n1 n3; do
+	in_node $A $n conntrack -D -p 50 -s 198.18.1.3 -d 198.18.1.1 >/dev/null 2>&1
+done
+assert_eq "(viii) and then no probe-kind entry is left anywhere" "" "$(probe_tuples)"
 in_node $A n3 nft delete table inet filter
 for n in n1 n2; do in_node $A $n nft delete table inet ctw; done
 
