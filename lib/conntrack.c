@@ -121,14 +121,16 @@ static int read_answers(struct tsn_ct *ct, uint32_t seq0, size_t n, int *res,
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	size_t left = n;
-	ssize_t len;
+	ssize_t got;
+	int len;
 
 	while (left) {
-		len = mnl_socket_recvfrom(ct->nl, buf, sizeof(buf));
-		if (len < 0)
+		got = mnl_socket_recvfrom(ct->nl, buf, sizeof(buf));
+		if (got < 0)
 			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		len = (int)got;
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf;
-		     mnl_nlmsg_ok(h, (int)len); h = mnl_nlmsg_next(h, (int *)&len)) {
+		     mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
 			uint32_t k = h->nlmsg_seq - seq0;
 
 			/* an answer to something else (an old request) */

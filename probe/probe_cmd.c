@@ -60,17 +60,28 @@ static int node_notes(struct tsn_report *r, const struct tsn_probe_mesh *pr)
 	for (size_t i = 0; i < pr->n && !ret; i++) {
 		const struct tsn_jv *v = pr->res[i].reply;
 		struct tsn_node_report *nr;
-		const char *te;
+		const char *te, *ce;
 
 		if (v) {
 			te = tsn_jv_getstr(v, "trace_error");
-			if (!te)
+			ce = tsn_jv_getstr(v, "conntrack_error");
+			if (!te && !ce)
 				continue;
 			nr = tsn_report_node(r, pr->res[i].name);
-			ret = nr ? tsn_node_check(nr, "probe.trace", TSN_ST_WARN,
-						  "run tsnet as root on the node",
-						  "%s: drops cannot be named", te) :
-				   -ENOMEM;
+			if (!nr)
+				return -ENOMEM;
+			if (te)
+				ret = tsn_node_check(nr, "probe.trace", TSN_ST_WARN,
+						     "run tsnet as root on the node",
+						     "%s: drops cannot be named", te);
+			if (ce && !ret)
+				ret = tsn_node_check(nr, "probe.conntrack",
+						     TSN_ST_WARN, "run tsnet as "
+						     "root on the node (ctnetlink)",
+						     "%s: a verdict may ride on what "
+						     "an earlier probe left, and "
+						     "this one's entries may stay",
+						     ce);
 			continue;
 		}
 		nr = tsn_report_node(r, pr->res[i].name);
