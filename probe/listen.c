@@ -182,6 +182,7 @@ static void on_udp(struct tsn_probe_node *pn, int fd, enum tsn_probe_proto pp)
 		}
 		peer->p[pp].socket = true;
 		note_src(&peer->p[pp], &src);
+		tsn_probe_phase_probe(pn, peer);
 	}
 }
 
@@ -222,6 +223,7 @@ static void on_esp(struct tsn_probe_node *pn, int fd)
 		}
 		peer->p[TSN_PP_ESP].socket = true;
 		note_src(&peer->p[TSN_PP_ESP], &src);
+		tsn_probe_phase_probe(pn, peer);
 	}
 }
 
@@ -262,6 +264,7 @@ static void on_trace(void *arg, const struct tsn_trace_verdict *v)
 	if (!s->in_drop) {
 		s->in_drop = true;
 		s->in_v = *v;
+		tsn_probe_phase_probe(pn, peer);
 	}
 }
 

@@ -231,10 +231,25 @@ double tsn_probe_phase_tick(struct tsn_probe_node *pn, double now)
 	return next;
 }
 
+/* Whether we know what became of the peer's probe pp here: a socket of
+ * ours got it, or the trace named what dropped it, or it went to a
+ * daemon that holds the port.  Seen on the wire only is not enough: a
+ * loss between the interface and the input hook looks the same, and the
+ * next copy may pass. */
+static bool decided(const struct tsn_probe_node *pn,
+		    const struct tsn_probe_peer *p, enum tsn_probe_proto pp)
+{
+	const struct tsn_probe_seen *s = &p->p[pp];
+
+	return s->socket || s->in_drop ||
+	       (pp != TSN_PP_ESP && pn->ports[pp].fd < 0 && s->wire);
+}
+
 void tsn_probe_phase_probe(struct tsn_probe_node *pn, struct tsn_probe_peer *p)
 {
-	p->ph.arrived = p->p[TSN_PP_500].wire && p->p[TSN_PP_4500].wire &&
-			p->p[TSN_PP_ESP].wire;
+	p->ph.arrived = decided(pn, p, TSN_PP_500) &&
+			decided(pn, p, TSN_PP_4500) &&
+			decided(pn, p, TSN_PP_ESP);
 	/* Again for each probe that comes after: our ACK was lost. */
 	if (p->ph.arrived)
 		tsn_probe_send_ctl(pn, p, TSN_PROBE_ACK);

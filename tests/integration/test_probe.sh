@@ -171,7 +171,12 @@ table inet tploss {
 	}
 }
 NFT
-assert_eq "(vi) the matrix is still all ok" "$OPEN3" "$(matrix "$IA")"
+# A copy lost after the interface is seen there but never reaches the
+# socket: the receiver must not say "seen" to the sender until it knows
+# the probe's fate, so the next copy comes.
+for run in 1 2 3; do
+	assert_eq "(vi) run $run: the matrix is still all ok" "$OPEN3" "$(matrix "$IA")"
+done
 lost=$(in_node $A n1 nft list table inet tploss | sed -n 's/.*packets \([0-9]*\).*/\1/p')
 assert_match "(vi) the link really lost packets ($lost)" '^[1-9]' "$lost"
 in_node $A n1 nft delete table inet tploss
