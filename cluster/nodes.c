@@ -46,8 +46,8 @@ static void job_done(void *arg, const struct tsn_job *job, size_t ndone,
 	struct nodes_run *nr = arg;
 
 	nr->end[job - nr->jobs] = wall_now();
-	tsn_progress(&nr->progress, "nodes: %zu of %zu answered", ndone,
-		     total);
+	(void)ndone;
+	tsn_jobs_progress(&nr->progress, "nodes", nr->jobs, total);
 }
 
 /* The node read its clock at some moment of the job, late in it (after

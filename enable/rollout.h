@@ -46,6 +46,8 @@ struct tsn_rollout {
 	char error[700];		/* the one line on failure */
 	bool unreachable;		/* a node could not be reached */
 	struct tsn_progress progress;
+	const char *phase;		/* the next run's, for progress */
+	const char *run_phase;		/* the running one's */
 };
 
 /* Does pair k concern this run (every pair, or those of --node)? */
@@ -56,6 +58,10 @@ bool tsn_rollout_pair_in(const struct tsn_rollout *ro, size_t k);
 int tsn_rollout_run(struct tsn_rollout *ro, const char *action,
 		    struct tsn_buf *inputs, struct tsn_jv *replies,
 		    char (*why)[300]);
+/* The same with a whole argv ("agent", ACTION, options..., NULL). */
+int tsn_rollout_run_argv(struct tsn_rollout *ro, const char *const *argv,
+			 struct tsn_buf *inputs, struct tsn_jv *replies,
+			 char (*why)[300]);
 /* Phases.  0 when every pair came through, -EPROTO for a pair or node
  * that failed (ro->error says which and why), other -errno. */
 int tsn_rollout_apply(struct tsn_rollout *ro, bool trap);

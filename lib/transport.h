@@ -73,6 +73,18 @@ void tsn_job_free(struct tsn_job *job);
  * ssh: connect to host 198.18.1.9 port 22: No route to host". */
 const char *tsn_job_reason(const struct tsn_job *job, char *buf, size_t len);
 
+/* Progress of a round of jobs (transport_progress.c): "WHAT: 2 of 3
+ * nodes, waiting on db3; failed: db2".  A node answered when its job
+ * ran with exit status 0 or 1; unreachable, timed out, not started or
+ * exit 2+ is failed, never answered.  Several jobs of one node count as
+ * one node.  The line goes to b (appended): 0 or -ENOMEM. */
+int tsn_jobs_progress_line(struct tsn_buf *b, const char *what,
+			   const struct tsn_job *jobs, size_t n);
+/* The same as a progress line on p (output.h), when it would show. */
+struct tsn_progress;
+void tsn_jobs_progress(struct tsn_progress *p, const char *what,
+		       const struct tsn_job *jobs, size_t n);
+
 /* Build the argv the transport would exec for a node (for -v and tests).
  * Free with tsn_argv_free(). */
 int tsn_transport_argv(const struct tsn_inventory *inv,

@@ -39,6 +39,7 @@ struct pf_round {
 	struct tsn_buf req;	/* the fix request, shared by every job */
 	double *end;
 	size_t n;
+	const char *what;	/* the progress line's phase */
 	struct tsn_progress progress;
 };
 
@@ -56,8 +57,8 @@ static void job_done(void *arg, const struct tsn_job *job, size_t ndone,
 	struct pf_round *pr = arg;
 
 	pr->end[job - pr->jobs] = wall();
-	tsn_progress(&pr->progress, "preflight: %zu of %zu agent jobs done",
-		     ndone, total);
+	(void)ndone;
+	tsn_jobs_progress(&pr->progress, pr->what, pr->jobs, total);
 }
 
 static void round_free(struct pf_round *pr)
@@ -205,6 +206,7 @@ static int fix_round(const struct tsn_inventory *inv,
 	struct pf_round pr = { 0 };
 	int ret = round_alloc(&pr, n);
 
+	pr.what = unfix ? "preflight: unfixing" : "preflight: fixing";
 	if (!ret && !unfix)
 		ret = fix_request(inv, &pr.req);
 	for (size_t i = 0; i < n && !ret; i++) {
@@ -231,6 +233,7 @@ static int check_round(const struct tsn_inventory *inv,
 	struct pf_round pr = { 0 };
 	int ret = round_alloc(&pr, n * TSN_PF_JOBS);
 
+	pr.what = "preflight";
 	for (size_t i = 0; i < n * TSN_PF_JOBS && !ret; i++) {
 		const struct tsn_node *node = nodes[i / TSN_PF_JOBS];
 

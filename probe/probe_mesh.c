@@ -24,6 +24,7 @@
 struct mesh_progress {
 	struct tsn_progress p;
 	const char *what;
+	const struct tsn_job *jobs;	/* the round's, for who is pending */
 };
 
 static double wall(void)
@@ -90,8 +91,8 @@ static void job_done(void *arg, const struct tsn_job *job, size_t ndone,
 	struct mesh_progress *mp = arg;
 
 	(void)job;
-	tsn_progress(&mp->p, "%s: %zu of %zu nodes done", mp->what, ndone,
-		     total);
+	(void)ndone;
+	tsn_jobs_progress(&mp->p, mp->what, mp->jobs, total);
 }
 
 /* Node i's reply into m->replies[i], or why it has none. */
@@ -159,7 +160,7 @@ void tsn_probe_mesh_free(struct tsn_probe_mesh *m)
 int tsn_probe_mesh_run(struct tsn_probe_mesh *m, bool err_tty)
 {
 	static const char *const args[] = { "agent", "probe-window", NULL };
-	struct mesh_progress mp = { .what = m->what };
+	struct mesh_progress mp = { .what = m->what, .jobs = m->jobs };
 	struct tsn_run_opts ro = { .done = job_done, .done_arg = &mp };
 	struct tsn_esp_run run;
 	double margin = 0.4 + 0.06 * (double)m->n, start;
