@@ -62,6 +62,12 @@ int tsn_rollout_run(struct tsn_rollout *ro, const char *action,
 int tsn_rollout_run_argv(struct tsn_rollout *ro, const char *const *argv,
 			 struct tsn_buf *inputs, struct tsn_jv *replies,
 			 char (*why)[300]);
+/* Before any change: preflight's kernel.* checks on every node taking
+ * part (kernel_check.c).  0 when all pass; -EPROTO when one failed or a
+ * node did not answer (ro->unreachable), with one line per cause in
+ * lines ("n1, n2: kernel.esp: DETAIL (fix: FIX)\n") and the first in
+ * ro->error; other -errno. */
+int tsn_rollout_kernel_check(struct tsn_rollout *ro, struct tsn_buf *lines);
 /* Phases.  0 when every pair came through, -EPROTO for a pair or node
  * that failed (ro->error says which and why), other -errno. */
 int tsn_rollout_apply(struct tsn_rollout *ro, bool trap);
