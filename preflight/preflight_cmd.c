@@ -226,18 +226,26 @@ static int fix_round(const struct tsn_inventory *inv,
 	return ret;
 }
 
+/* The agent jobs of each node.  A cluster of one node has no peer for
+ * nft-eval to judge flows with: its row says so instead. */
+static const int kinds_all[] = { TSN_PF_HOST, TSN_PF_NFT, TSN_PF_CLOUD };
+static const int kinds_alone[] = { TSN_PF_HOST, TSN_PF_CLOUD };
+
 static int check_round(const struct tsn_inventory *inv,
 		       const struct tsn_node **nodes, size_t n,
 		       struct tsn_report *r, bool err_tty)
 {
+	bool alone = inv->n_nodes < 2;
+	const int *kinds = alone ? kinds_alone : kinds_all;
+	size_t nk = alone ? ARRAY_SIZE(kinds_alone) : ARRAY_SIZE(kinds_all);
 	struct pf_round pr = { 0 };
-	int ret = round_alloc(&pr, n * TSN_PF_JOBS);
+	int ret = round_alloc(&pr, n * nk);
 
 	pr.what = "preflight";
-	for (size_t i = 0; i < n * TSN_PF_JOBS && !ret; i++) {
-		const struct tsn_node *node = nodes[i / TSN_PF_JOBS];
+	for (size_t i = 0; i < n * nk && !ret; i++) {
+		const struct tsn_node *node = nodes[i / nk];
 
-		pr.argv[i] = check_argv(inv, node, (int)(i % TSN_PF_JOBS));
+		pr.argv[i] = check_argv(inv, node, kinds[i % nk]);
 		if (!pr.argv[i])
 			ret = -ENOMEM;
 		pr.jobs[i].node = node;
@@ -246,11 +254,11 @@ static int check_round(const struct tsn_inventory *inv,
 	if (!ret)
 		ret = run_round(inv, &pr, err_tty);
 	for (size_t i = 0; i < n && !ret; i++) {
-		struct tsn_pf_done d[TSN_PF_JOBS];
+		struct tsn_pf_done d[TSN_PF_JOBS] = { { 0 } };
 
-		for (int k = 0; k < TSN_PF_JOBS; k++) {
-			d[k].job = &pr.jobs[i * TSN_PF_JOBS + k];
-			d[k].end = pr.end[i * TSN_PF_JOBS + k];
+		for (size_t k = 0; k < nk; k++) {
+			d[kinds[k]].job = &pr.jobs[i * nk + k];
+			d[kinds[k]].end = pr.end[i * nk + k];
 		}
 		ret = tsn_pf_merge_node(r, inv, nodes[i], d);
 	}
@@ -293,7 +301,11 @@ static int run_preflight(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 		if (!o->node || !strcmp(o->node, inv->nodes[i].name))
 			nodes[n++] = &inv->nodes[i];
 	ret = 0;
-	if (o->fix || o->unfix)
+	/* one node: no member to open IPsec to (--unfix still removes
+	 * what an earlier --fix left) */
+	for (size_t i = 0; o->fix && inv->n_nodes < 2 && i < n && !ret; i++)
+		ret = tsn_pf_merge_alone(&r, nodes[i], true);
+	if ((o->fix && inv->n_nodes > 1) || o->unfix)
 		ret = fix_round(inv, nodes, n, o->unfix, &r, ctx->err_tty);
 	if (!ret && !o->unfix)
 		ret = check_round(inv, nodes, n, &r, ctx->err_tty);
