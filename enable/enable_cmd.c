@@ -5,9 +5,11 @@
  * configuration out without an outage (rollout.c), proves ESP is on the
  * wire and prints one line per pair.  A pair the probe shows cannot work
  * (no UDP 500, or neither ESP nor UDP 4500) is refused before any node
- * is touched.  On any failure every node is rolled back and one line says
- * which pair failed and why.  disable-ipsec runs ipsec-remove on every
- * node: connections, SAs, keys and files go, traffic flows in clear.
+ * is touched, and so is a node whose kernel cannot do IPsec (the kernel
+ * checks of preflight, kernel_check.c).  On any failure every node is
+ * rolled back and one line says which pair failed and why.
+ * disable-ipsec runs ipsec-remove on every node: connections, SAs, keys
+ * and files go, traffic flows in clear.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -428,9 +430,10 @@ static int check_kernels(struct tsn_rollout *ro,
 		     l = e + 1)
 			tsn_err(ro->ctx->cmd, "%.*s", (int)(e - l), l);
 		tsn_err(ro->ctx->cmd, "no node was changed: %s",
-			ro->unreachable ? "each node taking part must answer first" :
-			"IPsec needs ESP with AES-GCM in every node's kernel "
-			"(tsnet preflight shows every host check)");
+			ro->unreachable ? "each node taking part must answer "
+			"first" : "IPsec needs ESP with AES-GCM in every "
+			"node's kernel (tsnet preflight shows every host "
+			"check)");
 	} else if (ret < 0) {
 		tsn_err(ro->ctx->cmd, "kernel checks: %s", strerror(-ret));
 		rc = TSN_EXIT_RUNTIME;
