@@ -52,18 +52,6 @@ static const char *default_phase(const char *action)
 	return action;
 }
 
-static void job_done(void *arg, const struct tsn_job *job, size_t ndone,
-		     size_t total)
-{
-	struct tsn_rollout *ro = arg;
-	char what[96];
-
-	(void)job;
-	(void)ndone;
-	snprintf(what, sizeof(what), "%s: %s", ro->ctx->cmd, ro->run_phase);
-	tsn_jobs_progress(&ro->progress, what, ro->jobs, total);
-}
-
 int tsn_rollout_run(struct tsn_rollout *ro, const char *action,
 		    struct tsn_buf *inputs, struct tsn_jv *replies,
 		    char (*why)[300])
@@ -77,7 +65,8 @@ int tsn_rollout_run_argv(struct tsn_rollout *ro, const char *const *argv,
 			 struct tsn_buf *inputs, struct tsn_jv *replies,
 			 char (*why)[300])
 {
-	struct tsn_run_opts opts = { .done = job_done, .done_arg = ro };
+	struct tsn_run_opts opts = { .progress = &ro->progress };
+	char what[96];
 	size_t n = 0, *idx = calloc(ro->inv->n_nodes + 1, sizeof(*idx));
 	char err[128];
 	int ret;
@@ -85,7 +74,9 @@ int tsn_rollout_run_argv(struct tsn_rollout *ro, const char *const *argv,
 	if (!idx)
 		return -ENOMEM;
 	/* a phase set for this run only, so it never names the next */
-	ro->run_phase = ro->phase ? ro->phase : default_phase(argv[1]);
+	snprintf(what, sizeof(what), "%s: %s", ro->ctx->cmd, ro->phase ?
+		 ro->phase : default_phase(argv[1]));
+	opts.what = what;
 	ro->phase = NULL;
 	opts.timeout = ro->inv->cluster.timeout + ro->timeout;
 	for (size_t i = 0; i < ro->inv->n_nodes; i++) {

@@ -47,7 +47,6 @@ struct tsn_rollout {
 	bool unreachable;		/* a node could not be reached */
 	struct tsn_progress progress;
 	const char *phase;		/* the next run's, for progress */
-	const char *run_phase;		/* the running one's */
 };
 
 /* Does pair k concern this run (every pair, or those of --node)? */

@@ -56,9 +56,9 @@ static void job_done(void *arg, const struct tsn_job *job, size_t ndone,
 {
 	struct pf_round *pr = arg;
 
-	pr->end[job - pr->jobs] = wall();
 	(void)ndone;
-	tsn_jobs_progress(&pr->progress, pr->what, pr->jobs, total);
+	(void)total;
+	pr->end[job - pr->jobs] = wall();
 }
 
 static void round_free(struct pf_round *pr)
@@ -188,7 +188,9 @@ static int fix_request(const struct tsn_inventory *inv, struct tsn_buf *b)
 static int run_round(const struct tsn_inventory *inv, struct pf_round *pr,
 		     bool err_tty)
 {
-	struct tsn_run_opts ro = { .done = job_done, .done_arg = pr };
+	struct tsn_run_opts ro = { .done = job_done, .done_arg = pr,
+				   .progress = &pr->progress,
+				   .what = pr->what };
 	int ret;
 
 	tsn_progress_begin(&pr->progress, err_tty);
