@@ -20,7 +20,7 @@
 #     one again, node remove n1 (the only node) is refused, exit 2, the
 #     inventory untouched;
 #   - a node left alone by node remove from an IPsec cluster: status says
-#     no pair, state export and disable-ipsec work on it.
+#     no pair; state export, disable-ipsec and state import work on it.
 . "$(dirname "$0")/lib.sh"
 
 NAME=to1
@@ -194,5 +194,12 @@ assert_eq "the export holds n1" "n1" "$(jq -r '[.nodes[].node] | join(" ")' "$WO
 assert_eq "disable-ipsec on the node left alone: exit 0" 0 $?
 assert_eq "n1: nothing of tsnet's left" "" \
 	"$(x n1 find /etc/swanctl/conf.d /var/lib/tsnet -mindepth 1)"
+"$T" -c "$WORK/shrink.conf" state import "$WORK/alone.json" >>"$WORK/log" 2>&1
+assert_eq "state import of the node left alone: exit 0" 0 $?
+assert_match "state import: n1's record back" '"plan_hash"' \
+	"$(x n1 cat /var/lib/tsnet/ipsec.json 2>&1)"
+"$T" -c "$WORK/shrink.conf" disable-ipsec >>"$WORK/log" 2>&1
+assert_eq "disable-ipsec after the import: exit 0, nothing left" "0 " \
+	"$? $(x n1 find /etc/swanctl/conf.d /var/lib/tsnet -mindepth 1)"
 assert_nomatch "no key in any output" "$K12" "$(cat "$WORK/log")"
 finish
