@@ -22,19 +22,16 @@
 #   - a node left alone by node remove from an IPsec cluster: status says
 #     no pair; state export, disable-ipsec and state import work on it.
 . "$(dirname "$0")/lib.sh"
+need_root
 
 NAME=to1
 WORK=$(mktemp -d /tmp/to-one.XXXXXX)
 cleanup() { "$LAB" down --name $NAME >/dev/null 2>&1; rm -rf "$WORK"; }
 trap cleanup EXIT
-command -v jq >/dev/null || { not_ok "jq is missing (make deps)"; finish; exit 1; }
-cp "$TSNET" "$WORK/tsnet" || exit 1	# others relink ./tsnet
+command -v jq >/dev/null || fail_all "jq is missing (make deps)"
+cp "$TSNET" "$WORK/tsnet" || fail_all "cannot copy $TSNET"	# others relink ./tsnet
 T=$WORK/tsnet
-if ! LAB_QUIET=1 "$LAB" up 2 --name $NAME >/dev/null; then
-	not_ok "lab up 2"
-	finish
-	exit 1
-fi
+LAB_QUIET=1 "$LAB" up 2 --name $NAME >/dev/null || fail_all "lab up 2 failed"
 x() { "$LAB" exec --name $NAME "$@"; }
 TWO=$WORK/two.conf
 sed "s|^remote_tsnet = .*|remote_tsnet = $T|" \

@@ -12,13 +12,14 @@
 #   - the line is erased at the end (ESC[K after CR), and without a
 #     terminal no progress is written at all.
 . "$(dirname "$0")/lib.sh"
+need_root
 
 NAME=tp1
 WORK=$(mktemp -d /tmp/tp-progress.XXXXXX)
 cleanup() { "$LAB" down --name $NAME >/dev/null 2>&1; rm -rf "$WORK"; }
 trap cleanup EXIT
-command -v script >/dev/null || { not_ok "script(1) is missing (bsdutils)"; finish; exit 1; }
-cp "$TSNET" "$WORK/tsnet" || exit 1	# others relink ./tsnet
+command -v script >/dev/null || fail_all "script(1) is missing (bsdutils)"
+cp "$TSNET" "$WORK/tsnet" || fail_all "cannot copy $TSNET"	# others relink ./tsnet
 T=$WORK/tsnet
 # n3 answers late: its agent starts 3 s after the others'
 cat >"$WORK/slow-tsnet" <<EOF
@@ -27,11 +28,7 @@ cat >"$WORK/slow-tsnet" <<EOF
 exec $T "\$@"
 EOF
 chmod 755 "$WORK/slow-tsnet"
-if ! LAB_QUIET=1 "$LAB" up 3 --name $NAME >/dev/null; then
-	not_ok "lab up 3"
-	finish
-	exit 1
-fi
+LAB_QUIET=1 "$LAB" up 3 --name $NAME >/dev/null || fail_all "lab up 3 failed"
 INV=$WORK/cluster.conf
 sed "s|^remote_tsnet = .*|remote_tsnet = $WORK/slow-tsnet|" \
 	"$("$LAB" inventory --name $NAME)" >"$INV"
