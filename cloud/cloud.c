@@ -233,6 +233,14 @@ int cloud_main(int argc, char **argv, struct tsn_ctx *ctx)
 	else
 		fwrite(out.p, 1, out.len, stdout);
 	warn_missing(&res);
+	/* the members' addresses alone, and one member: rules from a node
+	 * to itself, which let nothing new through until the cluster grows */
+	if (inv.n_nodes < 2 && !inv.cluster.n_subnets && !o.req.undo)
+		tsn_warn("cloud", "%s is the cluster's only node and the "
+			 "inventory names no subnet: these rules allow IPsec "
+			 "from %s to itself only (set subnet in [cluster], or "
+			 "run tsnet cloud again after tsnet node add)",
+			 inv.nodes[0].name, inv.nodes[0].name);
 	ret = res.n_missing ? TSN_EXIT_PROBLEM : TSN_EXIT_OK;
 out:
 	tsn_buf_free(&out);

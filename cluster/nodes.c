@@ -45,9 +45,9 @@ static void job_done(void *arg, const struct tsn_job *job, size_t ndone,
 {
 	struct nodes_run *nr = arg;
 
+	(void)ndone;
+	(void)total;
 	nr->end[job - nr->jobs] = wall_now();
-	tsn_progress(&nr->progress, "nodes: %zu of %zu answered", ndone,
-		     total);
 }
 
 /* The node read its clock at some moment of the job, late in it (after
@@ -213,6 +213,8 @@ static int run_nodes(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 	}
 	opts->done = job_done;
 	opts->done_arg = &nr;
+	opts->progress = &nr.progress;
+	opts->what = "nodes";
 	tsn_progress_begin(&nr.progress, ctx->err_tty);
 	ret = tsn_run(inv, nr.jobs, n, opts);
 	tsn_progress_end(&nr.progress);

@@ -5,9 +5,11 @@
  * configuration out without an outage (rollout.c), proves ESP is on the
  * wire and prints one line per pair.  A pair the probe shows cannot work
  * (no UDP 500, or neither ESP nor UDP 4500) is refused before any node
- * is touched.  On any failure every node is rolled back and one line says
- * which pair failed and why.  disable-ipsec runs ipsec-remove on every
- * node: connections, SAs, keys and files go, traffic flows in clear.
+ * is touched, and so is a node whose kernel cannot do IPsec (the kernel
+ * checks of preflight, kernel_check.c).  On any failure every node is
+ * rolled back and one line says which pair failed and why.
+ * disable-ipsec runs ipsec-remove on every node: connections, SAs, keys
+ * and files go, traffic flows in clear.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -202,8 +204,10 @@ static int setup(struct tsn_rollout *ro, struct tsn_inventory *inv,
 		ro->only = only - inv->nodes;
 	}
 	if (inv->n_nodes < 2) {
-		tsn_err(ro->ctx->cmd, "%s: IPsec needs at least two nodes",
-			inv->path);
+		tsn_err(ro->ctx->cmd, "%s: %s is the cluster's only node: "
+			"IPsec is between pairs of nodes, nothing was changed "
+			"(tsnet node add adds a node)", inv->path,
+			inv->nodes[0].name);
 		return -EINVAL;
 	}
 	ro->in = calloc(inv->n_nodes, sizeof(*ro->in));
@@ -406,6 +410,38 @@ out:
 	return rc;
 }
 
+/* Every node's kernel can do IPsec (kernel_check.c), else stop here,
+ * before the CA or any node changes, with preflight's words: one line
+ * per cause, then what it means.  0, or an exit code. */
+static int check_kernels(struct tsn_rollout *ro,
+			 const struct tsn_encap_choice *ch)
+{
+	struct tsn_buf lines = { 0 };
+	int ret, rc = 0;
+
+	tsn_progress_begin(&ro->progress, ro->ctx->err_tty && !tsn_quiet);
+	ret = tsn_rollout_kernel_check(ro, &lines);
+	tsn_progress_end(&ro->progress);
+	if (ret == -EPROTO) {
+		rc = ro->unreachable ? TSN_EXIT_RUNTIME : TSN_EXIT_PROBLEM;
+		if (ro->ctx->json)
+			print_json(ro, ch, false, rc);
+		for (char *l = lines.p, *e; l && (e = strchr(l, '\n'));
+		     l = e + 1)
+			tsn_err(ro->ctx->cmd, "%.*s", (int)(e - l), l);
+		tsn_err(ro->ctx->cmd, "no node was changed: %s",
+			ro->unreachable ? "each node taking part must answer "
+			"first" : "IPsec needs ESP with AES-GCM in every "
+			"node's kernel (tsnet preflight shows every host "
+			"check)");
+	} else if (ret < 0) {
+		tsn_err(ro->ctx->cmd, "kernel checks: %s", strerror(-ret));
+		rc = TSN_EXIT_RUNTIME;
+	}
+	tsn_buf_free(&lines);
+	return rc;
+}
+
 int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 {
 	struct enable_opts o = { 0 };
@@ -438,6 +474,8 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 							      TSN_EXIT_RUNTIME;
 	} else if ((rc = choose_encap(&ro, &o, &sv, &ch)) != 0) {
 		/* refused or failed: no node was changed */
+	} else if ((rc = check_kernels(&ro, ch)) != 0) {
+		/* a kernel cannot do IPsec: no node was changed */
 	} else if (inv.cluster.auth == TSN_AUTH_X509 &&
 		   issue_certs(&ro) < 0) {
 		rc = TSN_EXIT_RUNTIME;

@@ -85,7 +85,7 @@ static int probe_pairs(const struct tsn_encap_run *er, const bool *probe,
 	struct wanted_pairs w = { .plan = er->plan, .probe = probe };
 	struct tsn_probe_mesh m = {
 		.window = er->window ? er->window : WINDOW_DEFAULT,
-		.what = "probe before enabling", .peer = wanted, .peer_arg = &w,
+		.what = "enable-ipsec: probing", .peer = wanted, .peer_arg = &w,
 	};
 	int ret = mesh_init(&m, inv, &w);
 

@@ -203,6 +203,14 @@ static int new_text_remove(struct tsn_ctx *ctx,
 			old->path ? old->path : ctx->config, name);
 		return TSN_EXIT_USAGE;
 	}
+	if (old->n_nodes < 2) {
+		tsn_err(ctx->cmd, "%s: cannot remove %s: it is the cluster's "
+			"only node (an inventory has at least one; to retire "
+			"the cluster, run tsnet disable-ipsec, then delete "
+			"the file)", old->path ? old->path : ctx->config,
+			name);
+		return TSN_EXIT_USAGE;
+	}
 	/* A shallow copy without the node: the strings stay the old's. */
 	copy.nodes = calloc(old->n_nodes, sizeof(*copy.nodes));
 	if (!copy.nodes) {

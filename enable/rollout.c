@@ -33,14 +33,23 @@ bool tsn_rollout_pair_in(const struct tsn_rollout *ro, size_t k)
 	       p->b == (size_t)ro->only;
 }
 
-static void job_done(void *arg, const struct tsn_job *job, size_t ndone,
-		     size_t total)
+/* The phase a progress line names, unless the caller set ro->phase. */
+static const char *default_phase(const char *action)
 {
-	struct tsn_rollout *ro = arg;
+	static const char *const names[][2] = {
+		{ "ipsec-apply", "loading" },
+		{ "ipsec-initiate", "initiating" },
+		{ "ipsec-sas", "asking charon" },
+		{ "ipsec-prove", "proving" },
+		{ "ipsec-rollback", "rolling back" },
+		{ "ipsec-remove", "removing" },
+		{ "preflight-host", "checking kernels" },
+	};
 
-	(void)job;
-	tsn_progress(&ro->progress, "%s: %zu of %zu nodes done", ro->ctx->cmd,
-		     ndone, total);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(names[i][0], action))
+			return names[i][1];
+	return action;
 }
 
 int tsn_rollout_run(struct tsn_rollout *ro, const char *action,
@@ -48,13 +57,27 @@ int tsn_rollout_run(struct tsn_rollout *ro, const char *action,
 		    char (*why)[300])
 {
 	const char *argv[] = { "agent", action, NULL };
-	struct tsn_run_opts opts = { .done = job_done, .done_arg = ro };
+
+	return tsn_rollout_run_argv(ro, argv, inputs, replies, why);
+}
+
+int tsn_rollout_run_argv(struct tsn_rollout *ro, const char *const *argv,
+			 struct tsn_buf *inputs, struct tsn_jv *replies,
+			 char (*why)[300])
+{
+	struct tsn_run_opts opts = { .progress = &ro->progress };
+	char what[96];
 	size_t n = 0, *idx = calloc(ro->inv->n_nodes + 1, sizeof(*idx));
 	char err[128];
 	int ret;
 
 	if (!idx)
 		return -ENOMEM;
+	/* a phase set for this run only, so it never names the next */
+	snprintf(what, sizeof(what), "%s: %s", ro->ctx->cmd, ro->phase ?
+		 ro->phase : default_phase(argv[1]));
+	opts.what = what;
+	ro->phase = NULL;
 	opts.timeout = ro->inv->cluster.timeout + ro->timeout;
 	for (size_t i = 0; i < ro->inv->n_nodes; i++) {
 		struct tsn_job *j = &ro->jobs[n];
@@ -259,6 +282,8 @@ static int phase(struct tsn_rollout *ro, bool trap, bool initiate)
 	for (size_t i = 0; i < n && ret == 0; i++)
 		if (ro->in[i])
 			ret = apply_request(ro, i, trap, initiate, &in[i]);
+	if (ret == 0 && trap)
+		ro->phase = "trapping";
 	if (ret == 0)
 		ret = tsn_rollout_run(ro, initiate ? "ipsec-initiate" :
 				      "ipsec-apply", in, rep, why);

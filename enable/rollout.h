@@ -46,6 +46,7 @@ struct tsn_rollout {
 	char error[700];		/* the one line on failure */
 	bool unreachable;		/* a node could not be reached */
 	struct tsn_progress progress;
+	const char *phase;		/* the next run's, for progress */
 };
 
 /* Does pair k concern this run (every pair, or those of --node)? */
@@ -56,6 +57,16 @@ bool tsn_rollout_pair_in(const struct tsn_rollout *ro, size_t k);
 int tsn_rollout_run(struct tsn_rollout *ro, const char *action,
 		    struct tsn_buf *inputs, struct tsn_jv *replies,
 		    char (*why)[300]);
+/* The same with a whole argv ("agent", ACTION, options..., NULL). */
+int tsn_rollout_run_argv(struct tsn_rollout *ro, const char *const *argv,
+			 struct tsn_buf *inputs, struct tsn_jv *replies,
+			 char (*why)[300]);
+/* Before any change: preflight's kernel.* checks on every node taking
+ * part (kernel_check.c).  0 when all pass; -EPROTO when one failed or a
+ * node did not answer (ro->unreachable), with one line per cause in
+ * lines ("n1, n2: kernel.esp: DETAIL (fix: FIX)\n") and the first in
+ * ro->error; other -errno. */
+int tsn_rollout_kernel_check(struct tsn_rollout *ro, struct tsn_buf *lines);
 /* Phases.  0 when every pair came through, -EPROTO for a pair or node
  * that failed (ro->error says which and why), other -errno. */
 int tsn_rollout_apply(struct tsn_rollout *ro, bool trap);

@@ -137,6 +137,7 @@ int tsn_rollout_wait(struct tsn_rollout *ro)
 	for (;;) {
 		bool last = tsn_now() >= end;
 
+		ro->phase = "waiting for the SAs";
 		if ((ret = tsn_rollout_run(ro, "ipsec-sas", NULL, rep,
 					   why)) < 0)
 			break;
@@ -270,8 +271,11 @@ int tsn_rollout_flow(struct tsn_rollout *ro)
 		ret = -ENOMEM;
 		goto out;
 	}
-	if ((ret = prove_ms(ro, 1500, false)) < 0 ||
-	    (ret = tsn_rollout_run(ro, "ipsec-sas", NULL, rep, why)) < 0)
+	ro->phase = "testing traffic";
+	if ((ret = prove_ms(ro, 1500, false)) < 0)
+		goto out;
+	ro->phase = "testing traffic";
+	if ((ret = tsn_rollout_run(ro, "ipsec-sas", NULL, rep, why)) < 0)
 		goto out;
 	for (size_t k = 0; k < ro->plan.n_pairs; k++) {
 		const struct tsn_plan_pair *p = &ro->plan.pairs[k];

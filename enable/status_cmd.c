@@ -271,6 +271,8 @@ static int judge_nodes(struct tsn_st *s)
 				      n->error);
 			continue;
 		}
+		if (!n->rec && s->inv->n_nodes < 2)
+			continue;	/* judge() says why there are no pairs */
 		if (!n->rec) {
 			ret = problem(s, "%s: IPsec not enabled by tsnet "
 				      "(tsnet enable-ipsec)", n->node->name);
@@ -318,6 +320,11 @@ static int judge(struct tsn_st *s)
 			judge_pair(s, &s->pairs[k++]);
 		}
 	ret = judge_nodes(s);
+	/* nothing to check is not a pass: IPsec is between pairs */
+	if (ret == 0 && n < 2)
+		ret = problem(s, "%s: no pair to check: it is the cluster's "
+			      "only node, and IPsec is between pairs (tsnet "
+			      "node add adds a node)", s->inv->nodes[0].name);
 	for (size_t i = 0; ret == 0 && i < s->n_pairs; i++) {
 		const struct tsn_st_pair *p = &s->pairs[i];
 

@@ -24,6 +24,8 @@
 
 #include "inventory.h"
 
+struct tsn_progress;	/* output.h */
+
 #define TSN_LAB_RUN "/run/tsnet-lab"	/* host-like lab nodes' namespaces */
 #define TSN_OUTPUT_MAX (16u << 20)	/* cap on a node's stdout/stderr */
 #define TSN_RUN_TIMEOUT_DEFAULT 60	/* seconds, when nothing says */
@@ -56,10 +58,16 @@ struct tsn_job {
 struct tsn_run_opts {
 	unsigned concurrency;		/* 0: the inventory's */
 	unsigned timeout;		/* seconds, 0: the inventory's */
-	/* Called (may be NULL) whenever a job finishes, for progress. */
+	/* Called (may be NULL) whenever a job finishes. */
 	void (*done)(void *arg, const struct tsn_job *job, size_t ndone,
 		     size_t total);
 	void *done_arg;
+	/* The progress line (may be NULL): "WHAT: 2 of 3 nodes, waiting on
+	 * db3" (tsn_jobs_progress), redrawn as jobs finish and a few times
+	 * a second while they run, so a node that keeps us waiting is
+	 * named while we wait. */
+	struct tsn_progress *progress;
+	const char *what;
 };
 
 /* Run every job; returns 0 when all were started and collected (each
@@ -72,6 +80,17 @@ void tsn_job_free(struct tsn_job *job);
 /* A one-line reason for a job that did not succeed, e.g. "unreachable:
  * ssh: connect to host 198.18.1.9 port 22: No route to host". */
 const char *tsn_job_reason(const struct tsn_job *job, char *buf, size_t len);
+
+/* Progress of a round of jobs (transport_progress.c): "WHAT: 2 of 3
+ * nodes, waiting on db3; failed: db2".  A node answered when its job
+ * ran with exit status 0 or 1; unreachable, timed out, not started or
+ * exit 2+ is failed, never answered.  Several jobs of one node count as
+ * one node.  The line goes to b (appended): 0 or -ENOMEM. */
+int tsn_jobs_progress_line(struct tsn_buf *b, const char *what,
+			   const struct tsn_job *jobs, size_t n);
+/* The same as a progress line on p (output.h), when it would show. */
+void tsn_jobs_progress(struct tsn_progress *p, const char *what,
+		       const struct tsn_job *jobs, size_t n);
 
 /* Build the argv the transport would exec for a node (for -v and tests).
  * Free with tsn_argv_free(). */

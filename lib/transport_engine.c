@@ -29,6 +29,7 @@
 #define KILL_GRACE 2.0		/* seconds between SIGTERM and SIGKILL */
 #define EOF_GRACE 2.0		/* seconds for output after the exit */
 #define CHUNK 65536
+#define PROGRESS_MS 250		/* the progress line's redraw, at most */
 
 enum { IN, OUT, ERR, PID, NFD };
 
@@ -356,13 +357,36 @@ struct run {
 	int sigfd;		/* SIGINT, SIGTERM, SIGHUP arrive here */
 	sigset_t mask;		/* the caller's signal mask, for children */
 	int stop;		/* the signal that stops the run, or 0 */
+	double drawn;		/* when the progress line was last drawn */
 };
+
+/* Redrawn when a job finishes (now), else at most every PROGRESS_MS. */
+static void show_progress(struct run *run, bool now)
+{
+	double t = tsn_now();
+
+	if (!run->opts || !run->opts->progress ||
+	    (!now && t - run->drawn < PROGRESS_MS / 1000.0))
+		return;
+	run->drawn = t;
+	tsn_jobs_progress(run->opts->progress, run->opts->what ?
+			  run->opts->what : "", run->jobs, run->n);
+}
 
 static void job_done(struct run *run, const struct tsn_job *job)
 {
 	run->ndone++;
 	if (run->opts && run->opts->done)
 		run->opts->done(run->opts->done_arg, job, run->ndone, run->n);
+	show_progress(run, true);
+}
+
+/* With a progress line, wake at least every PROGRESS_MS to redraw it. */
+static int poll_ms(const struct run *run, int ms)
+{
+	if (!run->opts || !run->opts->progress)
+		return ms;
+	return ms < 0 || ms > PROGRESS_MS ? PROGRESS_MS : ms;
 }
 
 static void start_more(struct run *run)
@@ -492,13 +516,14 @@ int tsn_run_spawn(struct tsn_job *jobs, const struct tsn_spawn *sp, size_t n,
 		for (size_t s = 0; s < run.nslots; s++)
 			set_polls(&run.procs[s], &run.pfd[s * NFD]);
 		*sig = (struct pollfd){ .fd = run.sigfd, .events = POLLIN };
-		if (poll(run.pfd, run.nslots * NFD + 1,
-			 wait_ms(run.procs, run.nslots, tsn_now())) < 0 &&
+		if (poll(run.pfd, run.nslots * NFD + 1, poll_ms(&run,
+			 wait_ms(run.procs, run.nslots, tsn_now()))) < 0 &&
 		    errno != EINTR) {
 			run.error = run.error ? run.error : -errno;
 			usleep(10000);	/* never spin, never abandon children */
 		}
 		service(&run);
+		show_progress(&run, false);
 	}
 	signals_end(&run);
 	sigaction(SIGPIPE, &old, NULL);

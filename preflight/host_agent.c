@@ -1,5 +1,7 @@
 /* host_agent.c - `tsnet agent preflight-host`: every host check on this
- * node, as one JSON object for the coordinator:
+ * node (with --kernel only kernel.*, what enable-ipsec asks of every
+ * node before it changes anything), as one JSON object for the
+ * coordinator:
  *
  *   {"checks":[{"id","status","detail","fix"}...],
  *    "hostname":"n1","time":1764300000.123}
@@ -20,7 +22,7 @@
 #include "preflight/host.h"
 
 #define ACTION "agent preflight-host"
-#define SYNOPSIS "agent preflight-host [--interface IF] [--payload-mtu N]"
+#define SYNOPSIS "agent preflight-host [--interface IF] [--payload-mtu N] [--kernel]"
 
 /* A name that is safe inside /proc/sys/net/ipv4/conf/NAME. */
 static bool ifname_ok(const char *s)
@@ -74,6 +76,7 @@ int tsn_preflight_host_action(int argc, char **argv, struct tsn_ctx *ctx)
 	static const struct option longopts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "payload-mtu", required_argument, NULL, 'm' },
+		{ "kernel", no_argument, NULL, 'k' },
 		TSN_GLOBAL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -81,6 +84,7 @@ int tsn_preflight_host_action(int argc, char **argv, struct tsn_ctx *ctx)
 	struct tsn_report r;
 	struct tsn_node_report *nr;
 	const char *conf = getenv("STRONGSWAN_CONF");
+	bool kernel_only = false;
 	int opt, ret;
 
 	while ((opt = getopt_long(argc, argv, "i:m:" TSN_GLOBAL_SHORTOPTS,
@@ -101,6 +105,8 @@ int tsn_preflight_host_action(int argc, char **argv, struct tsn_ctx *ctx)
 					"a number from 68 to 65535", optarg);
 				return TSN_EXIT_USAGE;
 			}
+		} else if (opt == 'k') {
+			kernel_only = true;
 		} else if (opt == 'h') {
 			return tsn_usage(ctx, SYNOPSIS, false);
 		} else if (tsn_global_opt(ctx, opt, optarg) < 0) {
@@ -116,7 +122,8 @@ int tsn_preflight_host_action(int argc, char **argv, struct tsn_ctx *ctx)
 		o.swan_conf = conf;
 	tsn_report_init(&r, "preflight-host");
 	nr = tsn_report_node(&r, "localhost");
-	ret = nr ? tsn_host_checks(&o, nr) : -ENOMEM;
+	ret = !nr ? -ENOMEM : kernel_only ? tsn_host_kernel_checks(&o, nr) :
+					    tsn_host_checks(&o, nr);
 	if (ret == 0)
 		ret = print_result(nr);
 	if (ret < 0) {

@@ -360,8 +360,9 @@ static bool is_ours(const char *comm)
 	return false;
 }
 
-/* 1 same network namespace as us, 0 another, -1 cannot tell (not
- * root: /proc/PID/ns of others is closed). */
+/* 1 same network namespace as us, 0 another, or -errno: -ENOENT when
+ * the process exited while we looked (its /proc entry is gone), -EACCES
+ * when we may not look (not root: /proc/PID/ns of others is closed). */
 static int same_netns(const struct tsn_host_opts *o, pid_t pid)
 {
 	char a[4096], b[4096], la[64], lb[64];
@@ -369,32 +370,82 @@ static int same_netns(const struct tsn_host_opts *o, pid_t pid)
 
 	if (tsn_host_path(o, a, sizeof(a), "/proc/self/ns/net") < 0 ||
 	    tsn_host_path(o, b, sizeof(b), "/proc/%d/ns/net", (int)pid) < 0)
-		return -1;
-	na = readlink(a, la, sizeof(la));
-	nb = readlink(b, lb, sizeof(lb));
-	if (na <= 0 || nb <= 0)
-		return -1;
+		return -ENAMETOOLONG;
+	if ((na = readlink(a, la, sizeof(la))) <= 0)
+		return na < 0 ? -errno : -EINVAL;
+	if ((nb = readlink(b, lb, sizeof(lb))) <= 0)
+		return nb < 0 && errno == ESRCH ? -ENOENT :
+		       nb < 0 ? -errno : -EINVAL;
 	return na == nb && !memcmp(la, lb, (size_t)na);
+}
+
+/* A running charon found without a pid file: where it runs. */
+static int running_no_pidfile(struct tsn_node_report *n, const char *id,
+			      const char *which, pid_t pid, int same)
+{
+	char e[96];
+
+	if (same == 1)
+		return tsn_node_check(n, id, TSN_ST_OK, NULL, "%s running "
+				      "(pid %d, no /run/charon.pid)", which,
+				      (int)pid);
+	if (same == 0)	/* another namespace's (a lab node, a container) */
+		return tsn_node_check(n, id, TSN_ST_OK, NULL, "charon not "
+				      "running (tsnet enable-ipsec starts it)");
+	/* root may look at every process: only others lack the right */
+	if ((same == -EACCES || same == -EPERM) && geteuid() != 0)
+		return tsn_node_check(n, id, TSN_ST_OK, NULL, "no /run/charon."
+				      "pid; a %s runs (pid %d), in this "
+				      "network namespace or not (run as root "
+				      "to tell)", which, (int)pid);
+	return tsn_node_check(n, id, TSN_ST_WARN, NULL, "no /run/charon.pid;"
+			      " a %s runs (pid %d), in this network "
+			      "namespace or not: its namespace cannot be "
+			      "read: %s", which, (int)pid,
+			      tsn_errno_str(same, e, sizeof(e)));
+}
+
+/* A charon that exits between finding it and reading its namespace is
+ * gone, not unknown: look again (a few times, if charons keep going). */
+static int check_running_scan(const struct tsn_host_opts *o,
+			      struct tsn_node_report *n, const char *id)
+{
+	const char *which = NULL;
+	pid_t pid;
+	int same = -ENOENT;
+
+	for (int tries = 0; tries < 3 && same == -ENOENT; tries++) {
+		if (tsn_host_find_process(o, our_daemons, &pid, &which) < 0)
+			break;
+		same = same_netns(o, pid);
+	}
+	if (same == -ENOENT)
+		return tsn_node_check(n, id, TSN_ST_OK, NULL, "charon not "
+				      "running (tsnet enable-ipsec starts it)");
+	return running_no_pidfile(n, id, which, pid, same);
 }
 
 static int check_running(const struct tsn_host_opts *o,
 			 struct tsn_node_report *n)
 {
-	const char *id = "strongswan.running", *which = NULL;
+	const char *id = "strongswan.running";
 	char comm[64];
 	long v;
 	pid_t pid;
+	int same;
 
 	if (tsn_host_read_int(o, "/run/charon.pid", &v) == 0 && v > 0 &&
 	    v < 0x7fffffff) {
 		pid = (pid_t)v;
-		if (tsn_host_comm(o, pid, comm, sizeof(comm)) < 0)
+		same = tsn_host_comm(o, pid, comm, sizeof(comm)) < 0 ?
+		       -ENOENT : is_ours(comm) ? same_netns(o, pid) : 1;
+		if (same == -ENOENT)
 			return tsn_node_check(n, id, TSN_ST_OK, NULL,
 					      "charon not running (stale "
 					      "/run/charon.pid %d)", (int)pid);
 		/* a /run shared with other network namespaces: their
 		 * charon's pid file stops ours from starting */
-		if (is_ours(comm) && same_netns(o, pid) == 0)
+		if (same == 0)
 			return tsn_node_check(n, id, TSN_ST_WARN, "give each "
 					      "network namespace its own /run",
 					      "/run/charon.pid names %s (pid %d)"
@@ -412,24 +463,7 @@ static int check_running(const struct tsn_host_opts *o,
 				      "'%s', not charon: charon will refuse to "
 				      "start", (int)pid, comm);
 	}
-	/* Without a pid file, a charon in another namespace (a lab node, a
-	 * container) is not ours. */
-	if (tsn_host_find_process(o, our_daemons, &pid, &which) == 0) {
-		int same = same_netns(o, pid);
-
-		if (same == 1)
-			return tsn_node_check(n, id, TSN_ST_OK, NULL, "%s "
-					      "running (pid %d, no /run/"
-					      "charon.pid)", which, (int)pid);
-		if (same < 0)
-			return tsn_node_check(n, id, TSN_ST_OK, NULL, "no "
-					      "/run/charon.pid; a %s runs (pid "
-					      "%d), in this network namespace "
-					      "or not (run as root to tell)",
-					      which, (int)pid);
-	}
-	return tsn_node_check(n, id, TSN_ST_OK, NULL, "charon not running "
-			      "(tsnet enable-ipsec starts it)");
+	return check_running_scan(o, n, id);
 }
 
 /* IKE daemons that are not ours, and how to stop them. */

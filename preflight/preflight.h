@@ -25,7 +25,8 @@ struct tsn_pf_done {
 };
 
 /* Merge a node's replies (any may have failed) into its row.  inv names
- * the peers in the firewall checks. */
+ * the peers in the firewall checks.  A job left NULL was not run (nft-eval
+ * in a cluster of one node). */
 int tsn_pf_merge_node(struct tsn_report *r, const struct tsn_inventory *inv,
 		      const struct tsn_node *node,
 		      const struct tsn_pf_done *done);
@@ -33,6 +34,11 @@ int tsn_pf_merge_node(struct tsn_report *r, const struct tsn_inventory *inv,
  * (and "nft.persist"). */
 int tsn_pf_merge_fix(struct tsn_report *r, const struct tsn_node *node,
 		     const struct tsn_job *job, bool unfix);
+
+/* A cluster of one node: the row that says there is no peer to check
+ * ("pairs", skip), or with fix nothing to open ("nft.fix", skip). */
+int tsn_pf_merge_alone(struct tsn_report *r, const struct tsn_node *node,
+		       bool fix);
 
 /* Run `tsnet --json probe` with this inventory and merge its pairs and
  * problems into r (preflight_probe.c). */

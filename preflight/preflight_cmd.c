@@ -39,6 +39,7 @@ struct pf_round {
 	struct tsn_buf req;	/* the fix request, shared by every job */
 	double *end;
 	size_t n;
+	const char *what;	/* the progress line's phase */
 	struct tsn_progress progress;
 };
 
@@ -55,9 +56,9 @@ static void job_done(void *arg, const struct tsn_job *job, size_t ndone,
 {
 	struct pf_round *pr = arg;
 
+	(void)ndone;
+	(void)total;
 	pr->end[job - pr->jobs] = wall();
-	tsn_progress(&pr->progress, "preflight: %zu of %zu agent jobs done",
-		     ndone, total);
 }
 
 static void round_free(struct pf_round *pr)
@@ -187,7 +188,9 @@ static int fix_request(const struct tsn_inventory *inv, struct tsn_buf *b)
 static int run_round(const struct tsn_inventory *inv, struct pf_round *pr,
 		     bool err_tty)
 {
-	struct tsn_run_opts ro = { .done = job_done, .done_arg = pr };
+	struct tsn_run_opts ro = { .done = job_done, .done_arg = pr,
+				   .progress = &pr->progress,
+				   .what = pr->what };
 	int ret;
 
 	tsn_progress_begin(&pr->progress, err_tty);
@@ -205,6 +208,7 @@ static int fix_round(const struct tsn_inventory *inv,
 	struct pf_round pr = { 0 };
 	int ret = round_alloc(&pr, n);
 
+	pr.what = unfix ? "preflight: unfixing" : "preflight: fixing";
 	if (!ret && !unfix)
 		ret = fix_request(inv, &pr.req);
 	for (size_t i = 0; i < n && !ret; i++) {
@@ -224,17 +228,26 @@ static int fix_round(const struct tsn_inventory *inv,
 	return ret;
 }
 
+/* The agent jobs of each node.  A cluster of one node has no peer for
+ * nft-eval to judge flows with: its row says so instead. */
+static const int kinds_all[] = { TSN_PF_HOST, TSN_PF_NFT, TSN_PF_CLOUD };
+static const int kinds_alone[] = { TSN_PF_HOST, TSN_PF_CLOUD };
+
 static int check_round(const struct tsn_inventory *inv,
 		       const struct tsn_node **nodes, size_t n,
 		       struct tsn_report *r, bool err_tty)
 {
+	bool alone = inv->n_nodes < 2;
+	const int *kinds = alone ? kinds_alone : kinds_all;
+	size_t nk = alone ? ARRAY_SIZE(kinds_alone) : ARRAY_SIZE(kinds_all);
 	struct pf_round pr = { 0 };
-	int ret = round_alloc(&pr, n * TSN_PF_JOBS);
+	int ret = round_alloc(&pr, n * nk);
 
-	for (size_t i = 0; i < n * TSN_PF_JOBS && !ret; i++) {
-		const struct tsn_node *node = nodes[i / TSN_PF_JOBS];
+	pr.what = "preflight";
+	for (size_t i = 0; i < n * nk && !ret; i++) {
+		const struct tsn_node *node = nodes[i / nk];
 
-		pr.argv[i] = check_argv(inv, node, (int)(i % TSN_PF_JOBS));
+		pr.argv[i] = check_argv(inv, node, kinds[i % nk]);
 		if (!pr.argv[i])
 			ret = -ENOMEM;
 		pr.jobs[i].node = node;
@@ -243,11 +256,11 @@ static int check_round(const struct tsn_inventory *inv,
 	if (!ret)
 		ret = run_round(inv, &pr, err_tty);
 	for (size_t i = 0; i < n && !ret; i++) {
-		struct tsn_pf_done d[TSN_PF_JOBS];
+		struct tsn_pf_done d[TSN_PF_JOBS] = { { 0 } };
 
-		for (int k = 0; k < TSN_PF_JOBS; k++) {
-			d[k].job = &pr.jobs[i * TSN_PF_JOBS + k];
-			d[k].end = pr.end[i * TSN_PF_JOBS + k];
+		for (size_t k = 0; k < nk; k++) {
+			d[kinds[k]].job = &pr.jobs[i * nk + k];
+			d[kinds[k]].end = pr.end[i * nk + k];
 		}
 		ret = tsn_pf_merge_node(r, inv, nodes[i], d);
 	}
@@ -290,7 +303,11 @@ static int run_preflight(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 		if (!o->node || !strcmp(o->node, inv->nodes[i].name))
 			nodes[n++] = &inv->nodes[i];
 	ret = 0;
-	if (o->fix || o->unfix)
+	/* one node: no member to open IPsec to (--unfix still removes
+	 * what an earlier --fix left) */
+	for (size_t i = 0; o->fix && inv->n_nodes < 2 && i < n && !ret; i++)
+		ret = tsn_pf_merge_alone(&r, nodes[i], true);
+	if ((o->fix && inv->n_nodes > 1) || o->unfix)
 		ret = fix_round(inv, nodes, n, o->unfix, &r, ctx->err_tty);
 	if (!ret && !o->unfix)
 		ret = check_round(inv, nodes, n, &r, ctx->err_tty);

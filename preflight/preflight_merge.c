@@ -219,6 +219,10 @@ int tsn_pf_merge_node(struct tsn_report *r, const struct tsn_inventory *inv,
 		const struct tsn_job *job = done[k].job;
 		struct tsn_jv v = { 0 };
 
+		if (!job) {	/* not run: a cluster of one node */
+			ret = tsn_pf_merge_alone(r, node, false);
+			continue;
+		}
 		if (job->state == TSN_JOB_UNREACHABLE ||
 		    job->state == TSN_JOB_TIMEOUT)
 			return tsn_node_error(nr, true, "%s",
@@ -236,6 +240,24 @@ int tsn_pf_merge_node(struct tsn_report *r, const struct tsn_inventory *inv,
 		tsn_jv_free(&v);
 	}
 	return ret;
+}
+
+int tsn_pf_merge_alone(struct tsn_report *r, const struct tsn_node *node,
+		       bool fix)
+{
+	struct tsn_node_report *nr = tsn_report_node(r, node->name);
+
+	if (!nr)
+		return -ENOMEM;
+	if (fix)
+		return tsn_node_check(nr, "nft.fix", TSN_ST_SKIP, NULL,
+				      "nothing to open: %s is the cluster's "
+				      "only node (--fix opens IPsec between "
+				      "members)", node->name);
+	return tsn_node_check(nr, "pairs", TSN_ST_SKIP, NULL, "no peer to "
+			      "check: %s is the cluster's only node (the "
+			      "firewall and probe checks are per pair; tsnet "
+			      "node add adds one)", node->name);
 }
 
 static int fix_detail(struct tsn_buf *b, const struct tsn_jv *v, bool unfix)

@@ -197,7 +197,7 @@ struct tsn_probe_mesh {
 	struct tsn_job *jobs;
 	/* options */
 	unsigned window;		/* seconds */
-	const char *what;		/* progress "WHAT: 1 of 3 nodes done" */
+	const char *what;		/* progress "WHAT: 1 of 3 nodes, ..." */
 	/* Whether inventory nodes a and b probe each other; NULL: all. */
 	bool (*peer)(const void *arg, size_t a, size_t b);
 	const void *peer_arg;

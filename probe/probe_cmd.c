@@ -263,8 +263,9 @@ int probe_main(int argc, char **argv, struct tsn_ctx *ctx)
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
 	if (inv.n_nodes < 2) {
-		tsn_err(ctx->cmd, "%s: probing needs at least two nodes",
-			inv.path);
+		tsn_err(ctx->cmd, "%s: %s is the cluster's only node: there "
+			"is no pair to probe (tsnet node add adds a node)",
+			inv.path, inv.nodes[0].name);
 		rc = TSN_EXIT_USAGE;
 	} else if (o.from && (check_node(&inv, o.from, "--from", ctx->cmd) ||
 			      check_node(&inv, o.to, "--to", ctx->cmd))) {

@@ -20,12 +20,6 @@
 #include "lib/util.h"
 #include "probe/probe.h"
 
-/* What a job's progress callback needs, for the length of one run. */
-struct mesh_progress {
-	struct tsn_progress p;
-	const char *what;
-};
-
 static double wall(void)
 {
 	struct timespec ts;
@@ -82,16 +76,6 @@ static int build_request(struct tsn_probe_mesh *m, size_t i,
 		first = false;
 	}
 	return tsn_buf_printf(b, "]}\n");
-}
-
-static void job_done(void *arg, const struct tsn_job *job, size_t ndone,
-		     size_t total)
-{
-	struct mesh_progress *mp = arg;
-
-	(void)job;
-	tsn_progress(&mp->p, "%s: %zu of %zu nodes done", mp->what, ndone,
-		     total);
 }
 
 /* Node i's reply into m->replies[i], or why it has none. */
@@ -161,8 +145,8 @@ void tsn_probe_mesh_free(struct tsn_probe_mesh *m)
 int tsn_probe_mesh_run(struct tsn_probe_mesh *m, bool err_tty)
 {
 	static const char *const args[] = { "agent", "probe-window", NULL };
-	struct mesh_progress mp = { .what = m->what };
-	struct tsn_run_opts ro = { .done = job_done, .done_arg = &mp };
+	struct tsn_progress progress;
+	struct tsn_run_opts ro = { .progress = &progress, .what = m->what };
 	struct tsn_esp_run run;
 	double margin = 0.1 + 0.005 * (double)m->n, start;
 	uint32_t tag;
@@ -188,9 +172,9 @@ int tsn_probe_mesh_run(struct tsn_probe_mesh *m, bool err_tty)
 		return ret;
 	ro.timeout = (unsigned)margin + m->window + 30;
 	ro.concurrency = (unsigned)m->n;	/* all at once, or no mesh */
-	tsn_progress_begin(&mp.p, err_tty);
+	tsn_progress_begin(&progress, err_tty);
 	ret = tsn_run(m->inv, m->jobs, m->n, &ro);
-	tsn_progress_end(&mp.p);
+	tsn_progress_end(&progress);
 	for (size_t i = 0; ret == 0 && i < m->n; i++)
 		collect(m, i);
 	return ret;

@@ -159,6 +159,13 @@ static struct host_case cases[] = {
 		{ "strongswan.running", "charon running (pid 1234, no" } } },
 	{ "charon of another netns", "charon-other-netns", NULL, NULL, 0, 0,
 	  "", { { "strongswan.running", "charon not running" } } },
+	{ "a charon that exits while we look is gone, not unknown",
+	  "charon-gone", NULL, NULL, 0, 0, "", {
+		{ "strongswan.running", "charon not running (tsnet" } } },
+	{ "the pid file's charon exits while we look", "pidfile-charon-gone",
+	  NULL, NULL, 0, 0, "", {
+		{ "strongswan.running", "charon not running (stale "
+		  "/run/charon.pid 1234)" } } },
 	{ "pid file of another netns's charon", "pidfile-other-netns", NULL,
 	  NULL, 0, 0, "strongswan.running=warn", {
 		{ "strongswan.running", "charon (pid 1234) of another network "

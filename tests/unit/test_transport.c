@@ -284,6 +284,93 @@ Test(run, missing_netns)
 	assert_no_children();
 }
 
+/* ---- progress ------------------------------------------------------------ */
+
+static struct tsn_node prog_nodes[6];
+
+static char *progress_of(struct tsn_job *jobs, size_t n)
+{
+	struct tsn_buf b = { 0 };
+
+	cr_assert_eq(tsn_jobs_progress_line(&b, "enable-ipsec: loading",
+					    jobs, n), 0);
+	return b.p;
+}
+
+static void prog_job(struct tsn_job *j, size_t node, enum tsn_job_state st,
+		     int status)
+{
+	snprintf(prog_nodes[node].name, sizeof(prog_nodes[node].name),
+		 "db%zu", node + 1);
+	j->node = &prog_nodes[node];
+	j->state = st;
+	j->exit_status = status;
+}
+
+/* The phase, the answered count and who is awaited; a node that failed
+ * is named, never counted as answered. */
+Test(progress, names_the_phase_and_the_pending)
+{
+	struct tsn_job j[6] = { 0 };
+	char *s;
+
+	prog_job(&j[0], 0, TSN_JOB_DONE, 0);
+	prog_job(&j[1], 1, TSN_JOB_DONE, 1);	/* a check found a problem */
+	prog_job(&j[2], 2, TSN_JOB_PENDING, 0);
+	s = progress_of(j, 3);
+	cr_assert_str_eq(s, "enable-ipsec: loading: 2 of 3 nodes, waiting on "
+			 "db3");
+	free(s);
+	prog_job(&j[1], 1, TSN_JOB_UNREACHABLE, 0);
+	s = progress_of(j, 3);
+	cr_assert_str_eq(s, "enable-ipsec: loading: 1 of 3 nodes, waiting on "
+			 "db3; failed: db2");
+	free(s);
+	prog_job(&j[1], 1, TSN_JOB_DONE, 3);	/* failed on the node */
+	prog_job(&j[2], 2, TSN_JOB_TIMEOUT, 0);
+	s = progress_of(j, 3);
+	cr_assert_str_eq(s, "enable-ipsec: loading: 1 of 3 nodes; failed: "
+			 "db2, db3");
+	free(s);
+}
+
+/* Many pending: three named, the rest counted. */
+Test(progress, many_pending)
+{
+	struct tsn_job j[6] = { 0 };
+	char *s;
+
+	for (size_t i = 0; i < 6; i++)
+		prog_job(&j[i], i, i ? TSN_JOB_PENDING : TSN_JOB_DONE, 0);
+	s = progress_of(j, 6);
+	cr_assert_str_eq(s, "enable-ipsec: loading: 1 of 6 nodes, waiting on "
+			 "db2, db3, db4 and 2 more");
+	free(s);
+}
+
+/* Several jobs of one node (preflight runs three): one node, awaited
+ * while any of its jobs is, failed when one failed. */
+Test(progress, jobs_of_one_node_count_once)
+{
+	struct tsn_job j[6] = { 0 };
+	char *s;
+
+	prog_job(&j[0], 0, TSN_JOB_DONE, 1);
+	prog_job(&j[1], 0, TSN_JOB_DONE, 0);
+	prog_job(&j[2], 0, TSN_JOB_PENDING, 0);
+	prog_job(&j[3], 1, TSN_JOB_DONE, 0);
+	prog_job(&j[4], 1, TSN_JOB_ERROR, 0);
+	prog_job(&j[5], 1, TSN_JOB_DONE, 0);
+	s = progress_of(j, 6);
+	cr_assert_str_eq(s, "enable-ipsec: loading: 0 of 2 nodes, waiting on "
+			 "db1; failed: db2");
+	free(s);
+	prog_job(&j[2], 0, TSN_JOB_DONE, 0);
+	s = progress_of(j, 3);
+	cr_assert_str_eq(s, "enable-ipsec: loading: 1 of 1 node");
+	free(s);
+}
+
 /* ---- against a lab (run by tests/integration/test_transport.sh) ------- */
 
 /* 1 MiB of stdin, NULs and quotes included, through the real transport

@@ -5,7 +5,9 @@
 #      and traffic must still flow (in clear);
 #   2. n3's charon killed while the rollout runs (once it holds tsnet's
 #      connections): the error names the pair and says n3's charon
-#      stopped, not a firewall; every node rolled back, traffic flows.
+#      stopped, not a firewall; every node rolled back, traffic flows;
+#   3. n2's charon cannot start (its strongswan.conf loads no plugin it
+#      has): the error names n2 and charon, n1 and n3 are rolled back.
 NAME=te3
 . "$(dirname "$0")/enable_lib.sh"
 trap '"$LAB" down --name $NAME >/dev/null 2>&1' EXIT
@@ -67,6 +69,21 @@ assert_eq "n3: no tsnet file" "" \
 assert_eq "n3: no xfrm state left by the killed charon" "" "$(x n3 ip xfrm state)"
 cleartext_ok n1 198.18.1.3
 cleartext_ok n2 198.18.1.1
+
+SSCONF=$(x n2 cat /etc/strongswan.conf)
+x n2 sh -c 'printf "charon {\n load = nonexistent\n}\n" >/etc/strongswan.conf'
+"$T" -c "$(inv)" enable-ipsec --no-probe --timeout 60 >/dev/null 2>"$ERR"
+rc=$?
+printf '%s\n' "$SSCONF" | x n2 sh -c 'cat >/etc/strongswan.conf'
+stamp "enable-ipsec (n2's charon cannot start) done"
+cat "$ERR"
+assert_eq "charon cannot start: exit 1" 1 "$rc"
+assert_eq "charon cannot start: one line" 1 "$(wc -l <"$ERR")"
+assert_match "charon cannot start: names n2 and charon, rolled back" \
+	'^tsnet: enable-ipsec: n2: .*charon.*\(rolled back on all nodes\)$' "$(cat "$ERR")"
+nothing_left n1 n3
+assert_eq "n2: no tsnet file" "" \
+	"$(x n2 find /etc/swanctl/conf.d /var/lib/tsnet -mindepth 1)"
 rm -f "$ERR"
 stamp "scenario done"
 finish

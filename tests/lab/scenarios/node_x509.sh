@@ -14,6 +14,9 @@
 #   - node remove n4: n4 keeps no tsnet file, key, certificate, xfrm
 #     state or policy; n1..n3 no connection, SA, policy or cached
 #     certificate for it, and their own 2 pairs each still INSTALLED;
+#   - enable-ipsec --node n2 without --auth x509 on these x509 nodes:
+#     n1 refuses a PSK request that lacks its pair with n3, saying to use
+#     --auth x509; every node rolled back, n1 keeps its key;
 #   - no private key PEM in any output.
 NAME=tx4
 . "$(dirname "$0")/enable_lib.sh"
@@ -128,6 +131,21 @@ for n in n1 n2 n3; do
 		"$(x $n swanctl --list-sas 2>&1 | grep -c 'INSTALLED, TRANSPORT')"
 done
 cleartext_ok n4 198.18.1.1
+
+own1=$(x n1 sha256sum /etc/swanctl/private/tsnet-n1.pem)
+"$T" -c "$INV" enable-ipsec --node n2 --no-probe --no-verify --timeout 60 \
+	>/dev/null 2>"$WORK/err"
+rc=$?
+tee -a "$OUT" <"$WORK/err"
+stamp "enable-ipsec --node n2 without --auth x509 done"
+assert_eq "--node without --auth x509 on x509 nodes: exit 1" 1 "$rc"
+assert_match "--node without --auth x509: says to use it, rolled back" \
+	'^tsnet: enable-ipsec: n1: no key for the pair n1 <-> n3 \(this node uses x509 certificates: run enable-ipsec with --auth x509\) \(rolled back on all nodes\)$' \
+	"$(cat "$WORK/err")"
+assert_eq "--node rolled back: n1 kept its key" "$own1" \
+	"$(x n1 sha256sum /etc/swanctl/private/tsnet-n1.pem)"
+assert_match "--node rolled back: n1's connections are pubkey again" \
+	'tsnet-n3 \{.*auth = pubkey' "$(x n1 cat /etc/swanctl/conf.d/tsnet.conf | tr '\n' ' ')"
 
 "$T" -c "$INV" --json status >>"$OUT" 2>&1
 for n in n1 n2 n3 n4; do
