@@ -58,10 +58,8 @@ void tsn_nfnl_close(struct tsn_nfnl *n)
 }
 
 /* Netlink attribute padding is sent as it is in the buffer: zero it
- * ahead of the batch, up to end, as the batch reaches it.  Not all at
- * once: a batch of a few KiB would touch every page of the buffer (in
- * nft-fix's heap, whole huge pages; lib/hugemem.c says what that
- * costs). */
+ * ahead of the batch, up to end, as the batch reaches it, rather than
+ * all of a buffer that a batch of a few KiB mostly leaves unused. */
 static void zero_to(struct tsn_nfnl *n, size_t end)
 {
 	if (end > n->bufsize)
@@ -76,9 +74,8 @@ int tsn_nfnl_begin(struct tsn_nfnl *n)
 {
 	if (n->batch)
 		mnl_nlmsg_batch_stop(n->batch);
-	/* At the first batch, not at the open: nft-fix opens the socket
-	 * before it reads the ruleset, whose model is better next to what
-	 * came before it in the heap than past a buffer mostly unused. */
+	/* At the first batch, not at the open: a socket that only reads
+	 * needs none. */
 	if (!n->buf) {
 		n->buf = malloc(BATCH_FIRST);	/* zeroed as used */
 		if (!n->buf)

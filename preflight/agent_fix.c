@@ -19,7 +19,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/hugemem.h"
 #include "lib/json.h"
 #include "preflight/fix.h"
 #include "preflight/nft.h"
@@ -252,10 +251,6 @@ int tsn_nft_fix_action(int argc, char **argv, struct tsn_ctx *ctx)
 	(void)ctx;
 	if (no_args(action, argc, argv))
 		return TSN_EXIT_USAGE;
-	/* A large ruleset's model and a thousand members fill a few MiB
-	 * of heap: in huge pages that costs a fraction of what 4 KiB pages
-	 * do on a guest like ours (lib/hugemem.c). */
-	tsn_heap_huge();
 	/* The kernel dumps the ruleset (most of the time on a large one)
 	 * while the request is read. */
 	rd = tsn_nft_read_start();
@@ -279,6 +274,5 @@ int tsn_nft_unfix_action(int argc, char **argv, struct tsn_ctx *ctx)
 	(void)ctx;
 	if (no_args(action, argc, argv))
 		return TSN_EXIT_USAGE;
-	tsn_heap_huge();	/* the ruleset's model is in the heap */
 	return finish(action, &res, tsn_fix_unfix(&res));
 }

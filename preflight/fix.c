@@ -15,8 +15,6 @@
  * accepts in place.
  */
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +26,6 @@
 #include <linux/netfilter/nf_tables.h>
 #include <libnftnl/rule.h>
 
-#include "lib/cpu.h"
 #include "lib/nfnl.h"
 #include "preflight/fix.h"
 #include "preflight/fix_plan.h"
@@ -266,156 +263,33 @@ out:
 	return ret;
 }
 
-/* The snapshot of the ruleset as read, for the support bundle.  Its file
- * is opened while the ruleset is read, before the change, so a directory
- * we cannot write stops --fix there.  The text (2-3 ms for 10,000 rules)
- * is written on a thread of its own, on the other CPU, while the batch
- * is built and the kernel commits.  The thread is made during the read
- * (where we mostly wait for the kernel) and waits; when there is a
- * change to make it is woken away from our CPU (lib/cpu.h), SCHED_IDLE
- * so that it never takes ours (woken on it, it held up the commit by
- * the 2-3 ms it takes).  From the plan on, the model is only read, on
- * both sides. */
-struct snap {
-	const struct tsn_nft_ruleset *rs;
-	struct tsn_atomic f;
-	/* Then, with the time left, the state file's members (record) */
-	const struct tsn_fix_req *req;
-	struct tsn_fix_state_text state;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct tsn_cpus cpus;
-	bool away;	/* woken away from our CPU */
-	bool open;	/* the temp file is there */
-	bool started;	/* a thread to join */
-	bool go;	/* rs is set: write it */
-	bool stop;	/* no change: never mind */
-	bool written;	/* the text went to the file, or failed to */
-	int ret;
-};
-
-/* The text, then the file in place (its fsync too is off our path). */
-static void snap_write(struct snap *s)
+/* The snapshot of the ruleset as read, for the support bundle: written
+ * (fsync, rename) before the change, so that a directory we cannot
+ * write, or a full disk, stops --fix with the ruleset untouched. */
+static int snapshot(const struct tsn_nft_ruleset *rs,
+		    struct tsn_fix_result *res)
 {
 	struct tsn_buf b = { 0 };
-
-	s->ret = tsn_fix_ruleset_text(s->rs, &b, &s->f);
-	if (s->ret)
-		tsn_atomic_abort(&s->f);
-	else
-		s->ret = tsn_atomic_commit(&s->f);
-	s->written = true;
-	tsn_buf_free(&b);
-}
-
-static void *snap_main(void *arg)
-{
-	struct snap *s = arg;
-	bool go;
-
-	pthread_mutex_lock(&s->lock);
-	while (!s->go && !s->stop)
-		pthread_cond_wait(&s->cond, &s->lock);
-	go = s->go;
-	pthread_mutex_unlock(&s->lock);
-	if (go && s->away)
-		tsn_cpus_restore(&s->cpus);
-	if (go) {
-		snap_write(s);
-		tsn_fix_state_head(&s->state, s->req->members,
-				   s->req->n_members);
-	}
-	return NULL;
-}
-
-static int snap_open(struct snap *s)
-{
+	struct tsn_atomic f;
 	int ret = tsn_mkdir_p(TSN_FIX_DIR, 0700);
 
 	if (!ret)
-		ret = tsn_atomic_open(&s->f, TSN_FIX_BEFORE, 0600);
-	s->open = !ret;
+		ret = tsn_atomic_open(&f, TSN_FIX_BEFORE, 0600);
+	if (!ret) {
+		ret = tsn_fix_ruleset_text(rs, &b, &f);
+		if (ret)
+			tsn_atomic_abort(&f);
+		else
+			ret = tsn_atomic_commit(&f);
+	}
+	tsn_buf_free(&b);
+	if (ret)
+		snprintf(res->err, sizeof(res->err), "cannot write %s: %s",
+			 TSN_FIX_BEFORE, strerror(-ret));
 	return ret;
 }
 
-/* The writer, waiting.  Without one (no thread to be had) the text is
- * written by snap_end, here. */
-static void snap_spawn(struct snap *s)
-{
-	struct sched_param none = { 0 };
-	pthread_attr_t at;
-
-	if (!s->open || pthread_attr_init(&at))
-		return;
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->cond, NULL);
-	pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED);
-	pthread_attr_setschedpolicy(&at, SCHED_IDLE);
-	pthread_attr_setschedparam(&at, &none);
-	s->started = !pthread_create(&s->thread, &at, snap_main, s);
-	pthread_attr_destroy(&at);
-	if (!s->started) {
-		pthread_cond_destroy(&s->cond);
-		pthread_mutex_destroy(&s->lock);
-	}
-}
-
-/* A change is coming: wake the writer with the model, away from our
- * CPU (lib/cpu.h). */
-static void snap_go(struct snap *s, const struct tsn_nft_ruleset *rs,
-		    const struct tsn_fix_req *req)
-{
-	s->rs = rs;
-	s->req = req;
-	if (!s->started) {
-		s->go = true;
-		return;
-	}
-	s->away = tsn_cpus_away(&s->cpus);
-	if (s->away)
-		pthread_setaffinity_np(s->thread, sizeof(s->cpus.away),
-				       &s->cpus.away);
-	pthread_mutex_lock(&s->lock);
-	s->go = true;
-	pthread_cond_signal(&s->cond);
-	pthread_mutex_unlock(&s->lock);
-}
-
-/* After the change, or instead of it: the snapshot in place when one
- * was asked for (0, or why not), else dropped (0).  Once; a second call
- * does nothing. */
-static int snap_end(struct snap *s)
-{
-	struct sched_param none = { 0 };
-
-	if (s->started) {
-		pthread_mutex_lock(&s->lock);
-		s->stop = true;
-		pthread_cond_signal(&s->cond);
-		pthread_mutex_unlock(&s->lock);
-		/* Now that we wait for it, it is as urgent as we are
-		 * (where allowed: leaving SCHED_IDLE takes CAP_SYS_NICE). */
-		pthread_setschedparam(s->thread, SCHED_OTHER, &none);
-		pthread_join(s->thread, NULL);
-		pthread_cond_destroy(&s->cond);
-		pthread_mutex_destroy(&s->lock);
-		s->started = false;
-	}
-	if (!s->open)
-		return 0;
-	s->open = false;
-	if (!s->go) {
-		tsn_atomic_abort(&s->f);
-		return 0;
-	}
-	if (!s->written)	/* no thread */
-		snap_write(s);
-	return s->ret;
-}
-
-static int record(const struct tsn_fix_req *req, struct tsn_fix_result *res,
-		  struct tsn_fix_state_text *text)
+static int record(const struct tsn_fix_req *req, struct tsn_fix_result *res)
 {
 	struct tsn_fix_state st = {
 		.members = (struct tsn_addr *)req->members,
@@ -433,7 +307,7 @@ static int record(const struct tsn_fix_req *req, struct tsn_fix_result *res,
 				      sizeof(res->persist), st.persist,
 				      sizeof(st.persist));
 	if (!ret)
-		ret = tsn_fix_state_write(text, &st);
+		ret = tsn_fix_state_write(&st);
 	if (ret && !res->err[0])
 		snprintf(res->err, sizeof(res->err), "cannot record the "
 			 "change in %s: %s", TSN_FIX_STATE, strerror(-ret));
@@ -472,19 +346,20 @@ static int prepare(const struct tsn_fix_req *req, struct tsn_nfnl *nl,
 	return ret;
 }
 
-/* After the read and the preparation: plan, commit (with the snapshot
- * written meanwhile), verify, record. */
+/* After the read and the preparation: plan, snapshot (on a first fix),
+ * commit, verify, record. */
 static int apply_planned(const struct tsn_fix_req *req,
 			 struct tsn_fix_result *res, struct tsn_nfnl *nl,
 			 struct tsn_nft_ruleset *rs, struct tsn_fix_state *st,
-			 struct plan *p, bool exists, struct snap *snap)
+			 struct plan *p, bool exists)
 {
-	int ret, snap_ret;
+	int ret = fix_plan_make(p, rs);
 
-	ret = fix_plan_make(p, rs);
 	if (!ret && !in_place(req, st, rs, p)) {
-		snap_go(snap, rs, req);
-		ret = commit_echo(nl, rs, req, p, exists, res);
+		if (!st->present)
+			ret = snapshot(rs, res);
+		if (!ret)
+			ret = commit_echo(nl, rs, req, p, exists, res);
 		if (ret && !res->err[0])
 			snprintf(res->err, sizeof(res->err), "the kernel "
 				 "refused the batch (message %d): %s",
@@ -493,7 +368,6 @@ static int apply_planned(const struct tsn_fix_req *req,
 	} else if (!ret) {
 		ret = fix_collect_inserted(rs, p, res);
 	}
-	snap_ret = snap_end(snap);
 	/* The model is evaluated with the planned accepts (as if each
 	 * target chain accepted every flow at its head, as the rules just
 	 * inserted do for member flows), and the commit replaced nothing
@@ -502,14 +376,7 @@ static int apply_planned(const struct tsn_fix_req *req,
 	if (!ret)
 		ret = verify(p, rs, res);
 	if (!ret)
-		ret = record(req, res, &snap->state);
-	/* After a change, recorded so --unfix can take it back. */
-	if (!ret && snap_ret) {
-		snprintf(res->err, sizeof(res->err), "cannot write %s: %s "
-			 "(the change is in place and recorded)",
-			 TSN_FIX_BEFORE, strerror(-snap_ret));
-		ret = snap_ret;
-	}
+		ret = record(req, res);
 	return ret;
 }
 
@@ -525,9 +392,8 @@ int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_nft_reader *rd,
 	struct tsn_fix_state st = { 0 };
 	struct plan p = { 0 };
 	struct tsn_nfnl nl = { 0 };
-	struct snap snap = { 0 };
 	bool exists = false;
-	int ret = 0, pret, sret = 0;
+	int ret = 0, pret;
 
 	memset(res, 0, sizeof(*res));
 	/* While the kernel dumps the ruleset.  A failed read's error is the
@@ -542,10 +408,6 @@ int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_nft_reader *rd,
 			 "no fix in place: nothing to update");
 		goto out;
 	}
-	/* The snapshot's file too: a directory we cannot write stops
-	 * --fix before any change, after the read's error. */
-	if (!pret && !st.present && !(sret = snap_open(&snap)))
-		snap_spawn(&snap);
 	/* And the plan's scan of the rules, as they come (without it, the
 	 * plan scans them all after the read). */
 	if (!pret && (p.scan = tsn_fix_scan_new(p.flows, p.n_flows)))
@@ -555,15 +417,8 @@ int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_nft_reader *rd,
 		res->refused = false;
 	else
 		ret = pret;
-	if (!ret && sret) {
-		snprintf(res->err, sizeof(res->err), "cannot write %s: %s",
-			 TSN_FIX_BEFORE, strerror(-sret));
-		ret = sret;
-	}
 	if (!ret)
-		ret = apply_planned(req, res, &nl, rs, &st, &p, exists, &snap);
-	snap_end(&snap);	/* dropped, if never asked for */
-	tsn_fix_state_text_free(&snap.state);
+		ret = apply_planned(req, res, &nl, rs, &st, &p, exists);
 out:
 	tsn_fix_state_free(&st);
 	tsn_fix_scan_free(p.scan);

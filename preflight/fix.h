@@ -24,7 +24,6 @@
 
 #include "lib/cmd.h"
 #include "lib/inventory.h"
-#include "lib/json.h"
 #include "lib/util.h"
 
 #define TSN_FIX_TABLE "tsnet"
@@ -97,22 +96,8 @@ int tsn_fix_unfix(struct tsn_fix_result *res);
 /* fix_state.c */
 struct tsn_nft_ruleset;
 int tsn_fix_state_load(struct tsn_fix_state *st, char *err, size_t errlen);
-/* The state file, written in two steps so that the first (the members:
- * a thousand addresses are 0.2-0.3 ms) can be made ahead, when there is
- * time: tsn_fix_state_head, then tsn_fix_state_write with the same
- * members in st (it makes the head itself when there is none), which
- * writes the file atomically and frees the text.  A text never written
- * is freed with tsn_fix_state_text_free. */
-struct tsn_fix_state_text {
-	struct tsn_buf b;
-	struct tsn_json j;
-	bool head;		/* the members are in */
-};
-void tsn_fix_state_head(struct tsn_fix_state_text *t,
-			const struct tsn_addr *m, size_t n);
-int tsn_fix_state_write(struct tsn_fix_state_text *t,
-			const struct tsn_fix_state *st);
-void tsn_fix_state_text_free(struct tsn_fix_state_text *t);
+/* The state file, written atomically. */
+int tsn_fix_state_write(const struct tsn_fix_state *st);
 int tsn_fix_state_remove(void);
 /* The ruleset as readable text, for nftables-before.txt. */
 struct tsn_atomic;

@@ -77,8 +77,6 @@ int fix_build_flows(const struct tsn_fix_req *req, struct plan *p)
 	}
 	idx = ifname ? if_nametoindex(ifname) : 0;
 	snprintf(name, sizeof(name), "%s", ifname ? ifname : "");
-	/* A thousand peers' flows are 450 KB: nft-fix's heap is in huge
-	 * pages (lib/hugemem.c). */
 	p->flows = req->n_members < SIZE_MAX / 6 / sizeof(*p->flows) ?
 		   malloc((req->n_members * 6 + 1) * sizeof(*p->flows)) :
 		   NULL;

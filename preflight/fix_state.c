@@ -124,70 +124,52 @@ int tsn_fix_state_load(struct tsn_fix_state *st, char *err, size_t errlen)
 	return ret;
 }
 
-void tsn_fix_state_head(struct tsn_fix_state_text *t,
-			const struct tsn_addr *m, size_t n)
+int tsn_fix_state_write(const struct tsn_fix_state *st)
 {
-	struct tsn_json *j = &t->j;
+	struct tsn_buf b = { 0 };
+	struct tsn_json j;
 	char a[INET6_ADDRSTRLEN];
-
-	tsn_json_init(j, &t->b, true);
-	tsn_json_obj_begin(j);
-	tsn_json_kuint(j, "version", 1);
-	tsn_json_kstr(j, "table", "inet " TSN_FIX_TABLE);
-	tsn_json_kstr(j, "tag", TSN_FIX_TAG);
-	tsn_json_key(j, "members");
-	tsn_json_arr_begin(j);
-	for (size_t i = 0; i < n; i++)
-		tsn_json_str(j, tsn_addr_str(&m[i], a, sizeof(a)));
-	tsn_json_arr_end(j);
-	t->head = true;
-}
-
-int tsn_fix_state_write(struct tsn_fix_state_text *t,
-			const struct tsn_fix_state *st)
-{
-	struct tsn_json *j = &t->j;
 	int ret;
 
-	if (!t->head)
-		tsn_fix_state_head(t, st->members, st->n_members);
-	tsn_json_key(j, "inserted");
-	tsn_json_arr_begin(j);
+	tsn_json_init(&j, &b, true);
+	tsn_json_obj_begin(&j);
+	tsn_json_kuint(&j, "version", 1);
+	tsn_json_kstr(&j, "table", "inet " TSN_FIX_TABLE);
+	tsn_json_kstr(&j, "tag", TSN_FIX_TAG);
+	tsn_json_key(&j, "members");
+	tsn_json_arr_begin(&j);
+	for (size_t i = 0; i < st->n_members; i++)
+		tsn_json_str(&j, tsn_addr_str(&st->members[i], a, sizeof(a)));
+	tsn_json_arr_end(&j);
+	tsn_json_key(&j, "inserted");
+	tsn_json_arr_begin(&j);
 	for (size_t i = 0; i < st->n_ins; i++) {
 		const struct tsn_fix_insert *in = &st->ins[i];
 
-		tsn_json_obj_begin(j);
-		tsn_json_kstr(j, "family", tsn_nft_family_name(in->family));
-		tsn_json_kstr(j, "table", in->table);
-		tsn_json_kstr(j, "chain", in->chain);
-		tsn_json_kbool(j, "input", in->input);
-		tsn_json_key(j, "handles");
-		tsn_json_arr_begin(j);
+		tsn_json_obj_begin(&j);
+		tsn_json_kstr(&j, "family", tsn_nft_family_name(in->family));
+		tsn_json_kstr(&j, "table", in->table);
+		tsn_json_kstr(&j, "chain", in->chain);
+		tsn_json_kbool(&j, "input", in->input);
+		tsn_json_key(&j, "handles");
+		tsn_json_arr_begin(&j);
 		for (size_t k = 0; k < in->n_handles; k++)
-			tsn_json_uint(j, in->handles[k]);
-		tsn_json_arr_end(j);
-		tsn_json_obj_end(j);
+			tsn_json_uint(&j, in->handles[k]);
+		tsn_json_arr_end(&j);
+		tsn_json_obj_end(&j);
 	}
-	tsn_json_arr_end(j);
-	tsn_json_kstr(j, "persist", st->persist);
-	tsn_json_obj_end(j);
-	ret = tsn_json_finish(j);
+	tsn_json_arr_end(&j);
+	tsn_json_kstr(&j, "persist", st->persist);
+	tsn_json_obj_end(&j);
+	ret = tsn_json_finish(&j);
 	if (!ret)
-		ret = tsn_buf_puts(&t->b, "\n");
+		ret = tsn_buf_puts(&b, "\n");
 	if (!ret)
 		ret = tsn_mkdir_p(TSN_FIX_DIR, 0700);
 	if (!ret)
-		ret = tsn_write_file_atomic(TSN_FIX_STATE, t->b.p, t->b.len,
-					    0600);
-	tsn_buf_free(&t->b);
-	t->head = false;
+		ret = tsn_write_file_atomic(TSN_FIX_STATE, b.p, b.len, 0600);
+	tsn_buf_free(&b);
 	return ret;
-}
-
-void tsn_fix_state_text_free(struct tsn_fix_state_text *t)
-{
-	tsn_buf_free(&t->b);
-	t->head = false;
 }
 
 int tsn_fix_state_remove(void)

@@ -23,7 +23,6 @@
 #include <time.h>
 
 #include "lib/cmd.h"
-#include "lib/hugemem.h"
 #include "lib/json.h"
 #include "lib/util.h"
 #include "preflight/nft.h"
@@ -288,7 +287,6 @@ int tsn_nft_eval_action(int argc, char **argv, struct tsn_ctx *ctx)
 	ret = parse_opts(argc, argv, ctx, &o);
 	if (ret)
 		return ret > 0 ? TSN_EXIT_OK : TSN_EXIT_USAGE;
-	tsn_heap_huge();	/* the ruleset's model is in the heap */
 	t0 = tsn_now();
 	c0 = cpu_ms();
 	ret = tsn_nft_read(&rs, err, sizeof(err));

@@ -11,8 +11,8 @@
  * ruleset the rules are nearly all of it, and the kernel takes longer to
  * dump them than we take to parse them (10,000 rules: 15-20 ms in the
  * kernel, about 6 ms here), so the fetcher only receives them, into
- * chunks it queues, and the caller parses each chunk as it arrives, on
- * the other core.  Tables, chains, sets and elements are few, and the
+ * chunks it queues, and the caller parses each chunk as it arrives,
+ * meanwhile.  Tables, chains, sets and elements are few, and the
  * element dumps need the sets parsed: the fetcher parses those itself,
  * before it queues the first rule chunk.  The ruleset has one writer at
  * a time; the queue's lock hands it over.
@@ -36,7 +36,6 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
-#include "lib/cpu.h"
 #include "lib/util.h"
 #include "preflight/nft.h"
 
@@ -50,13 +49,11 @@
  * its header holds one.  A bigger one would fail the receive (libmnl
  * reports MSG_TRUNC as ENOSPC), never be cut short. */
 #define CHUNK_LEN (1 << 15)
-/* The fetcher's buffer and the chunks are one block, allocated by the
- * caller: in its heap, which nft-fix puts in huge pages (lib/hugemem.c
- * says why), sharing them with the rest.  Parsed chunks are used again
- * before new ones.  The fetcher waits when 16 wait to be parsed (1.5-2
- * ms of dump): the caller parses faster than the kernel dumps, so that
- * happens only while it is busy with something else for longer than
- * nft-fix is (its request and preparation: about 1 ms). */
+/* The fetcher's buffer and the chunks are one block; parsed chunks are
+ * used again before new ones.  The fetcher waits when 16 wait to be
+ * parsed (1.5-2 ms of dump): the caller parses faster than the kernel
+ * dumps, so that happens only while it is busy with something else for
+ * longer than nft-fix is (its request and preparation: about 1 ms). */
 #define CHUNKS_MAX 16
 #define POOL_LEN (BUF_LEN + CHUNKS_MAX * CHUNK_LEN)
 /* The caller is woken for a few chunks at a time, not for each: a
@@ -80,8 +77,6 @@ struct tsn_nft_reader {
 				 * the chunks (POOL_LEN in all) */
 	size_t n_carved;	/* chunks taken from the pool so far */
 	pthread_t thread;
-	struct tsn_cpus cpus;
-	bool away;		/* the fetcher was started away from us */
 	bool started;		/* a fetcher to join */
 	bool direct;		/* no thread: the fetcher parses the rules */
 	pthread_mutex_t lock;
@@ -327,8 +322,6 @@ static void *fetch_main(void *arg)
 	uint32_t gen;
 	int ret;
 
-	if (f->away)
-		tsn_cpus_restore(&f->cpus);
 	f->what = "ruleset generation";
 	ret = request(f, NFT_MSG_GETGEN, 0, NULL, gen_cb, &d);
 	gen = d.gen;
@@ -378,8 +371,6 @@ static int try_socket(struct tsn_nft_reader *f)
  * when no thread can be had. */
 static void try_start(struct tsn_nft_reader *f)
 {
-	pthread_attr_t at;
-
 	while (f->queue) {	/* received after the last try stopped */
 		struct chunk *c = f->queue;
 
@@ -402,23 +393,7 @@ static void try_start(struct tsn_nft_reader *f)
 	f->what = "ruleset";
 	/* Set before the fetcher starts: it reads it. */
 	f->direct = false;
-	/* On another CPU from the start: on ours it waited for our work
-	 * (the caller's request, its preparation) before the kernel could
-	 * dump, or we for it (lib/cpu.h). */
-	f->away = tsn_cpus_away(&f->cpus) && !pthread_attr_init(&at);
-	if (f->away)
-		pthread_attr_setaffinity_np(&at, sizeof(f->cpus.away),
-					    &f->cpus.away);
-	f->started = !pthread_create(&f->thread, f->away ? &at : NULL,
-				     fetch_main, f);
-	if (f->away) {
-		pthread_attr_destroy(&at);
-		if (!f->started) {	/* refused its CPUs: anywhere */
-			f->away = false;
-			f->started = !pthread_create(&f->thread, NULL,
-						     fetch_main, f);
-		}
-	}
+	f->started = !pthread_create(&f->thread, NULL, fetch_main, f);
 	if (!f->started) {
 		f->direct = true;
 		fetch_main(f);

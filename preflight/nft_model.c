@@ -17,7 +17,6 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
-#include "lib/hugemem.h"
 #include "lib/util.h"
 #include "preflight/nft.h"
 
@@ -29,11 +28,8 @@ struct tsn_nft_ruleset *tsn_nft_ruleset_new(void)
 /* The arena: chunks from the heap, 256 KiB, then 512 KiB, zeroed as
  * they are handed out; a block bigger than 128 KiB (a big chain's rule
  * array) gets a chunk of its own, of its size, which can be given back
- * (tsn_nft_release).  So little is left unused, or dead, in the middle
- * of the heap: in nft-fix's it is in huge pages, shared with everything
- * else, and each huge page a run touches may cost 3-7 ms, each small
- * page 15-20 us (lib/hugemem.c).  A block of 2 MiB or more is advised
- * huge pages itself, for a heap that is not. */
+ * (tsn_nft_release) when the array outgrows it.  So little is left
+ * unused, or dead, and a ruleset of any size is freed at once. */
 struct tsn_nft_chunk {
 	struct tsn_nft_chunk *next;
 	size_t size, used;
@@ -51,7 +47,6 @@ static struct tsn_nft_chunk *chunk_new(size_t size)
 
 	if (!c)
 		return NULL;
-	tsn_huge_advise(c, size);	/* before the first touch */
 	c->size = size - sizeof(*c);
 	c->used = 0;
 	c->own = false;
