@@ -13,10 +13,7 @@ WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-align -Wwrite-strings \
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -pthread $(WARN) -D_GNU_SOURCE -I. \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libpcap is opened when a capture starts (lib/pcap_dl.c): the program
-# takes only its header; the unit tests read capture files with it.
-override LDLIBS += $(shell pkg-config --libs libmnl libnftnl 2>/dev/null)
-PCAP_LIBS := $(shell pkg-config --libs libpcap 2>/dev/null)
+override LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 B ?= build
 # Every source of the program but main.c goes into one archive that the
@@ -44,8 +41,7 @@ $(B)/%.o: %.c
 
 $(B)/tests/%: tests/unit/%.c $(B)/libtsnet.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(B)/libtsnet.a $(LDLIBS) $(PCAP_LIBS) \
-		-lcriterion
+	$(CC) $(CFLAGS) -o $@ $< $(B)/libtsnet.a $(LDLIBS) -lcriterion
 
 unit: $(UNIT_BINS)
 	@tests/run-unit $(UNIT_BINS)

@@ -20,10 +20,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <pcap/pcap.h>
+
 #include "enable/ipsec.h"
 #include "lib/inventory.h"
 #include "lib/json.h"
-#include "lib/pcap_dl.h"
 #include "probe/packet.h"
 
 #define SNAPLEN 256
@@ -97,17 +98,16 @@ static void on_frame(u_char *arg, const struct pcap_pkthdr *h,
 
 static pcap_t *open_capture(const char *ifname, char *err)
 {
-	pcap_t *p = tsn_pcap_load(err, PCAP_ERRBUF_SIZE) ? NULL :
-		    tsn_pcap.create(ifname, err);
+	pcap_t *p = pcap_create(ifname, err);
 
 	if (!p)
 		return NULL;
-	if (tsn_pcap.set_snaplen(p, SNAPLEN) ||
-	    tsn_pcap.set_immediate_mode(p, 1) ||
-	    tsn_pcap.set_timeout(p, 10) || tsn_pcap.activate(p) < 0 ||
-	    tsn_pcap.setnonblock(p, 1, err) < 0) {
-		snprintf(err, PCAP_ERRBUF_SIZE, "%s", tsn_pcap.geterr(p));
-		tsn_pcap.close(p);
+	if (pcap_set_snaplen(p, SNAPLEN) ||
+	    pcap_set_immediate_mode(p, 1) ||
+	    pcap_set_timeout(p, 10) || pcap_activate(p) < 0 ||
+	    pcap_setnonblock(p, 1, err) < 0) {
+		snprintf(err, PCAP_ERRBUF_SIZE, "%s", pcap_geterr(p));
+		pcap_close(p);
 		return NULL;
 	}
 	return p;
@@ -143,7 +143,7 @@ static int capture(struct prove *pv, pcap_t *p, unsigned ms)
 {
 	double start = tsn_now(), end = start + ms / 1000.0;
 	bool sent = false;
-	struct pollfd pfd = { .fd = tsn_pcap.get_selectable_fd(p),
+	struct pollfd pfd = { .fd = pcap_get_selectable_fd(p),
 			      .events = POLLIN };
 
 	if (pfd.fd < 0)
@@ -154,7 +154,7 @@ static int capture(struct prove *pv, pcap_t *p, unsigned ms)
 			sent = true;
 		}
 		poll(&pfd, 1, 50);
-		if (tsn_pcap.dispatch(p, 256, on_frame, (u_char *)pv) < 0)
+		if (pcap_dispatch(p, 256, on_frame, (u_char *)pv) < 0)
 			return -EIO;
 	}
 	return 0;
@@ -265,14 +265,14 @@ int tsn_ipsec_prove_action(int argc, char **argv, struct tsn_ctx *ctx)
 		ret = -EIO;
 		goto out;
 	}
-	pv.dlt = tsn_pcap.datalink(p);
+	pv.dlt = pcap_datalink(p);
 	if ((ret = capture(&pv, p, (unsigned)ms)) < 0)
 		snprintf(err, sizeof(err), "capture on %s: %s", ifname,
 			 strerror(-ret));
 out:
 	reply(&pv, ifname, ret < 0 ? err : NULL);
 	if (p)
-		tsn_pcap.close(p);
+		pcap_close(p);
 	free(pv.peers);
 	if (inv_ok)
 		tsn_inventory_free(&inv);

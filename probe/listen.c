@@ -18,7 +18,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "lib/pcap_dl.h"
+#include <pcap/pcap.h>
+
 #include "lib/util.h"
 #include "probe/probe.h"
 
@@ -275,7 +276,7 @@ void tsn_probe_listen_read(struct tsn_probe_node *pn, int fd)
 	if (fd == pn->pcap_fd) {
 		/* Bounded, like the sockets: at most 16 batches a call. */
 		for (int i = 0; i < 16; i++)
-			if (tsn_pcap.dispatch(pn->pcap, 256, on_frame,
+			if (pcap_dispatch(pn->pcap, 256, on_frame,
 					  (u_char *)pn) <= 0)
 				break;
 	} else if (fd == pn->raw4 || fd == pn->raw6) {
@@ -316,35 +317,34 @@ static int open_pcap(struct tsn_probe_node *pn, char *why, size_t len)
 	struct bpf_program prog;
 	pcap_t *p;
 
-	p = tsn_pcap_load(err, sizeof(err)) ? NULL :
-	    tsn_pcap.create(pn->ifname, err);
+	p = pcap_create(pn->ifname, err);
 	if (!p)
 		goto fail;
-	if (tsn_pcap.set_snaplen(p, SNAPLEN) ||
-	    tsn_pcap.set_immediate_mode(p, 1) ||
-	    tsn_pcap.set_timeout(p, 10) || tsn_pcap.activate(p) < 0)
+	if (pcap_set_snaplen(p, SNAPLEN) ||
+	    pcap_set_immediate_mode(p, 1) ||
+	    pcap_set_timeout(p, 10) || pcap_activate(p) < 0)
 		goto fail_p;
 	pn->pcap = p;
 	/* Only what arrives: our own probes leave through the same link. */
-	if (tsn_pcap.setdirection(p, PCAP_D_IN) < 0 ||
-	    tsn_pcap.compile(p, &prog, FILTER, 1, PCAP_NETMASK_UNKNOWN) < 0)
+	if (pcap_setdirection(p, PCAP_D_IN) < 0 ||
+	    pcap_compile(p, &prog, FILTER, 1, PCAP_NETMASK_UNKNOWN) < 0)
 		goto fail_p;
-	if (tsn_pcap.setfilter(p, &prog) < 0) {
-		tsn_pcap.freecode(&prog);
+	if (pcap_setfilter(p, &prog) < 0) {
+		pcap_freecode(&prog);
 		goto fail_p;
 	}
-	tsn_pcap.freecode(&prog);
-	if (tsn_pcap.setnonblock(p, 1, err) < 0)
+	pcap_freecode(&prog);
+	if (pcap_setnonblock(p, 1, err) < 0)
 		goto fail;
-	pn->pcap_dlt = tsn_pcap.datalink(p);
-	pn->pcap_fd = tsn_pcap.get_selectable_fd(p);
+	pn->pcap_dlt = pcap_datalink(p);
+	pn->pcap_fd = pcap_get_selectable_fd(p);
 	return pn->pcap_fd < 0 ? -ENOTSUP : 0;
 fail_p:
-	snprintf(err, sizeof(err), "%s", tsn_pcap.geterr(p));
+	snprintf(err, sizeof(err), "%s", pcap_geterr(p));
 fail:
 	snprintf(why, len, "capture on %s: %s", pn->ifname, err);
 	if (!pn->pcap && p)
-		tsn_pcap.close(p);
+		pcap_close(p);
 	return -EIO;
 }
 
@@ -451,7 +451,7 @@ void tsn_probe_listen_close(struct tsn_probe_node *pn)
 		close(pn->raw6);
 	pn->raw4 = pn->raw6 = -1;
 	if (pn->pcap)
-		tsn_pcap.close(pn->pcap);
+		pcap_close(pn->pcap);
 	pn->pcap = NULL;
 	pn->pcap_fd = -1;
 }

@@ -6,7 +6,6 @@
  */
 #include <pcap/pcap.h>
 
-#include "lib/pcap_dl.h"
 #include "tests/unit/packet_fixtures.h"
 
 /* ---- classifier: crafted frames ---------------------------------------- */
@@ -536,23 +535,4 @@ Test(tq_pcap, charon_answers_parsed)
 		}
 		pcap_close(p);
 	}
-}
-
-/* The capture code's libpcap, opened on demand: every call is there, and
- * it opens a handle (activating one needs root: not here). */
-Test(pcap_dl, opens_libpcap_with_every_call)
-{
-	char err[PCAP_ERRBUF_SIZE] = "";
-	void *fns[sizeof(tsn_pcap) / sizeof(void *)];
-	pcap_t *p;
-
-	cr_assert_eq(tsn_pcap_load(err, sizeof(err)), 0, "%s", err);
-	memcpy(fns, &tsn_pcap, sizeof(fns));
-	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
-		cr_assert_not_null(fns[i], "call %zu", i);
-	cr_assert_eq(tsn_pcap_load(err, sizeof(err)), 0, "once is enough");
-	p = tsn_pcap.create("lo", err);
-	cr_assert_not_null(p, "%s", err);
-	cr_assert_eq(tsn_pcap.set_snaplen(p, 128), 0);
-	tsn_pcap.close(p);
 }
