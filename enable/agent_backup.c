@@ -386,7 +386,7 @@ int tsn_ipsec_import_action(int argc, char **argv, struct tsn_ctx *ctx)
 		tsn_err(cmd, "unexpected argument '%s'", argv[1]);
 		return TSN_EXIT_USAGE;
 	}
-	ret = tsn_read_file("/dev/stdin", TSN_STATE_FILE_MAX * 4, &text, &len);
+	ret = tsn_read_fd(STDIN_FILENO, TSN_STATE_FILE_MAX * 4, &text, &len);
 	if (ret < 0) {
 		tsn_err(cmd, "stdin: %s", strerror(-ret));
 		return TSN_EXIT_RUNTIME;

@@ -113,7 +113,7 @@ int tsn_ipsec_initiate_action(int argc, char **argv, struct tsn_ctx *ctx)
 	(void)argc;
 	(void)argv;
 	(void)ctx;
-	if ((ret = tsn_read_file("/dev/stdin", REQ_MAX, &txt, &len)) < 0)
+	if ((ret = tsn_read_fd(STDIN_FILENO, REQ_MAX, &txt, &len)) < 0)
 		snprintf(err, sizeof(err), "reading the request: %s",
 			 strerror(-ret));
 	else

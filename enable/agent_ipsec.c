@@ -190,7 +190,7 @@ static int parse_request(struct apply *a)
 	size_t len;
 	int ret;
 
-	if ((ret = tsn_read_file("/dev/stdin", REQ_MAX, &txt, &len)) < 0) {
+	if ((ret = tsn_read_fd(STDIN_FILENO, REQ_MAX, &txt, &len)) < 0) {
 		snprintf(a->err, sizeof(a->err), "reading the request: %s",
 			 strerror(-ret));
 		return ret;

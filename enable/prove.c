@@ -237,7 +237,7 @@ int tsn_ipsec_prove_action(int argc, char **argv, struct tsn_ctx *ctx)
 	(void)argc;
 	(void)argv;
 	(void)ctx;
-	if ((ret = tsn_read_file("/dev/stdin", 16u << 20, &txt, &len)) < 0 ||
+	if ((ret = tsn_read_fd(STDIN_FILENO, 16u << 20, &txt, &len)) < 0 ||
 	    (ret = tsn_json_parse(txt, len, &req, err, sizeof(err))) < 0) {
 		if (!err[0])
 			snprintf(err, sizeof(err), "request: %s",

@@ -306,15 +306,12 @@ int tsn_write_file_atomic(const char *path, const void *data, size_t len,
 	return tsn_atomic_commit(&f);
 }
 
-int tsn_read_file(const char *path, size_t max, char **out, size_t *len)
+int tsn_read_fd(int fd, size_t max, char **out, size_t *len)
 {
 	struct tsn_buf b = { 0 };
 	char chunk[8192];
-	int fd, ret = 0;
+	int ret = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));
 
@@ -338,7 +335,7 @@ int tsn_read_file(const char *path, size_t max, char **out, size_t *len)
 	if (!b.p && tsn_buf_add(&b, "", 0) < 0)
 		ret = -ENOMEM;
 out:
-	close(fd);
+	tsn_memzero(chunk, sizeof(chunk));	/* a request may hold keys */
 	if (ret) {
 		tsn_buf_free(&b);
 		return ret;
@@ -347,6 +344,18 @@ out:
 	if (len)
 		*len = b.len;
 	return 0;
+}
+
+int tsn_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = tsn_read_fd(fd, max, out, len);
+	close(fd);
+	return ret;
 }
 
 int tsn_mkdir_p(const char *path, mode_t mode)

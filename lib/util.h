@@ -76,6 +76,11 @@ int tsn_atomic_commit(struct tsn_atomic *f);
 void tsn_atomic_abort(struct tsn_atomic *f);
 /* Read a whole file of at most max bytes into a NUL-terminated buffer. */
 int tsn_read_file(const char *path, size_t max, char **out, size_t *len);
+/* The same from an open descriptor, to its end: an agent's request
+ * comes on fd 0, which may be a pipe or a socket, on a host whose /dev
+ * may have no stdin link (opening /dev/stdin: ENOENT there, ENXIO for a
+ * socket). */
+int tsn_read_fd(int fd, size_t max, char **out, size_t *len);
 /* mkdir -p with mode for the directories it creates. */
 int tsn_mkdir_p(const char *path, mode_t mode);
 

@@ -93,41 +93,6 @@ static int parse_members(const struct tsn_jv *m, struct tsn_addr **out,
 	return first_twice(*out, m, err, len);
 }
 
-/* From fd 0 itself: reopening /dev/stdin fails for a pipe another user
- * owns (an agent started under setpriv). */
-static int read_stdin(char **text, size_t *len)
-{
-	struct tsn_buf b = { 0 };
-	char chunk[8192];
-	int ret = 0;
-
-	for (;;) {
-		ssize_t n = read(STDIN_FILENO, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : 0;
-			break;
-		}
-		if (b.len + (size_t)n > REQ_MAX) {
-			ret = -EFBIG;
-			break;
-		}
-		if ((ret = tsn_buf_add(&b, chunk, (size_t)n)) < 0)
-			break;
-	}
-	if (!ret && !b.p)
-		ret = tsn_buf_add(&b, "", 0);
-	if (ret < 0) {
-		tsn_buf_free(&b);
-		return ret;
-	}
-	*text = b.p;
-	*len = b.len;
-	return 0;
-}
-
 static int read_request(struct tsn_fix_req *req, struct tsn_addr **members,
 			char *ifname, char *err, size_t len)
 {
@@ -138,7 +103,7 @@ static int read_request(struct tsn_fix_req *req, struct tsn_addr **members,
 	bool b;
 	int ret;
 
-	ret = read_stdin(&text, &tlen);
+	ret = tsn_read_fd(STDIN_FILENO, REQ_MAX, &text, &tlen);
 	if (ret < 0) {
 		snprintf(err, len, "reading the request on stdin: %s",
 			 strerror(-ret));

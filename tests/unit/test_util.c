@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -118,6 +119,31 @@ Test(util, read_missing)
 
 	cr_assert_eq(tsn_read_file("/nonexistent-file", 10, &p, NULL),
 		     -ENOENT);
+}
+
+/* From a socket, as an agent's stdin may be: several reads to the end,
+ * and the limit holds. */
+Test(util, read_fd_socket)
+{
+	char big[20000], *p = NULL;
+	size_t len = 0;
+	int sv[2];
+
+	memset(big, 'a', sizeof(big));
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	cr_assert_eq(write(sv[0], big, sizeof(big)), (ssize_t)sizeof(big));
+	close(sv[0]);
+	cr_assert_eq(tsn_read_fd(sv[1], sizeof(big), &p, &len), 0);
+	cr_assert_eq(len, sizeof(big));
+	cr_assert_eq(memcmp(p, big, len), 0);
+	cr_assert_eq(p[len], '\0');
+	free(p);
+	close(sv[1]);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	cr_assert_eq(write(sv[0], big, sizeof(big)), (ssize_t)sizeof(big));
+	close(sv[0]);
+	cr_assert_eq(tsn_read_fd(sv[1], sizeof(big) - 1, &p, &len), -EFBIG);
+	close(sv[1]);
 }
 
 Test(util, mkdir_p)
