@@ -127,7 +127,8 @@ DEPS := build-essential pkg-config libnftnl-dev libmnl-dev libpcap-dev \
 	linux-image-amd64 busybox-static cpio iputils-ping openssh-server \
 	openssh-client ike-scan nmap tshark shellcheck clang valgrind iproute2 \
 	kmod procps psmisc util-linux jq python3 iptables bc bash-completion \
-	strace libclang-rt-14-dev git awscli debootstrap conntrack
+	strace libclang-rt-14-dev git awscli debootstrap conntrack dpkg-dev \
+	lintian
 deps:
 	@missing=$$(for p in $(DEPS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
@@ -146,9 +147,16 @@ install: tsnet
 	install -D -m 0644 contrib/tsnet.bash-completion \
 		$(DESTDIR)$(COMPLETIONDIR)/tsnet
 
+# A Debian package of what `make install` installs, for every node:
+# tsnet_VERSION_ARCH.deb in DEBDIR (contrib/deb/build.sh says what is in
+# it).
+DEBDIR ?= .
+deb: tsnet
+	contrib/deb/build.sh $(DEBDIR)
+
 clean:
-	rm -rf build build-asan build-fuzz tsnet
+	rm -rf build build-asan build-fuzz tsnet tsnet_*.deb
 
 .PHONY: all helpers unit asan unit-asan tsnet-asan integration fuzz fuzz-run check \
-	lint bare demo bench deps install clean
+	lint bare demo bench deps install deb clean
 .DELETE_ON_ERROR:
