@@ -109,10 +109,8 @@ check: deps
 	$(MAKE) bare
 
 # Every shell script in the tree, found by its #! line or its name.
-SHELL_SCRIPTS = $(shell { git ls-files '*.sh'; git ls-files | \
-	xargs grep -lE '^\#!/bin/(ba)?sh' 2>/dev/null; } | sort -u)
 lint:
-	shellcheck -x -S warning $(SHELL_SCRIPTS) contrib/tsnet.bash-completion
+	@tests/run-lint
 
 # What a new machine does, in a debootstrap minbase chroot: a clean
 # clone, make deps, the build, lint and the unit tests (needs root).
