@@ -52,10 +52,11 @@ unit: $(UNIT_BINS)
 
 # The unit tests again under AddressSanitizer and UBSan, in their own
 # build tree so the two never mix objects.
+ASAN_MAKE = $(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined \
+	-fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	LDFLAGS="-fsanitize=address,undefined"
 asan:
-	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined \
-		-fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		LDFLAGS="-fsanitize=address,undefined" unit-asan
+	$(ASAN_MAKE) unit-asan
 
 unit-asan: $(UNIT_BINS) tsnet-asan
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -74,6 +75,12 @@ helpers: $(HELPERS)
 
 integration: tsnet helpers
 	@tests/run-integration
+
+# tsnet itself under the sanitizers, through the quick integration
+# scripts that need no VM; a sanitizer report fails.
+integration-asan: tsnet helpers $(B)/tests/test_transport
+	$(ASAN_MAKE) tsnet-asan
+	@tests/run-integration-asan
 
 # libFuzzer targets: one per parser (tests/fuzz/fuzz_*.c).  The library
 # is compiled once with coverage instrumentation, then each target links
@@ -105,6 +112,7 @@ check: deps
 	$(MAKE) asan
 	$(MAKE) fuzz-run
 	$(MAKE) integration
+	$(MAKE) integration-asan
 	$(MAKE) lint
 	$(MAKE) bare
 
@@ -151,6 +159,7 @@ install: tsnet
 clean:
 	rm -rf build build-asan build-fuzz tsnet
 
-.PHONY: all helpers unit asan unit-asan tsnet-asan integration fuzz fuzz-run check \
-	lint bare demo bench deps install clean
+.PHONY: all helpers unit asan unit-asan tsnet-asan integration \
+	integration-asan fuzz fuzz-run check lint bare demo bench deps install \
+	clean
 .DELETE_ON_ERROR:
