@@ -48,10 +48,11 @@ unit: $(UNIT_BINS)
 
 # The unit tests again under AddressSanitizer and UBSan, in their own
 # build tree so the two never mix objects.
+ASAN_MAKE = $(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined \
+	-fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	LDFLAGS="-fsanitize=address,undefined"
 asan:
-	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined \
-		-fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		LDFLAGS="-fsanitize=address,undefined" unit-asan
+	$(ASAN_MAKE) unit-asan
 
 unit-asan: $(UNIT_BINS) tsnet-asan
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -70,6 +71,12 @@ helpers: $(HELPERS)
 
 integration: tsnet helpers
 	@tests/run-integration
+
+# tsnet itself under the sanitizers, through the quick integration
+# scripts that need no VM; a sanitizer report fails.
+integration-asan: tsnet helpers $(B)/tests/test_transport
+	$(ASAN_MAKE) tsnet-asan
+	@tests/run-integration-asan
 
 # libFuzzer targets: one per parser (tests/fuzz/fuzz_*.c).  The library
 # is compiled once with coverage instrumentation, then each target links
@@ -101,14 +108,13 @@ check: deps
 	$(MAKE) asan
 	$(MAKE) fuzz-run
 	$(MAKE) integration
+	$(MAKE) integration-asan
 	$(MAKE) lint
 	$(MAKE) bare
 
 # Every shell script in the tree, found by its #! line or its name.
-SHELL_SCRIPTS = $(shell { git ls-files '*.sh'; git ls-files | \
-	xargs grep -lE '^\#!/bin/(ba)?sh' 2>/dev/null; } | sort -u)
 lint:
-	shellcheck -x -S warning $(SHELL_SCRIPTS) contrib/tsnet.bash-completion
+	@tests/run-lint
 
 # What a new machine does, in a debootstrap minbase chroot: a clean
 # clone, make deps, the build, lint and the unit tests (needs root).
@@ -157,6 +163,7 @@ deb: tsnet
 clean:
 	rm -rf build build-asan build-fuzz tsnet tsnet_*.deb
 
-.PHONY: all helpers unit asan unit-asan tsnet-asan integration fuzz fuzz-run check \
-	lint bare demo bench deps install deb clean
+.PHONY: all helpers unit asan unit-asan tsnet-asan integration \
+	integration-asan fuzz fuzz-run check lint bare demo bench deps install \
+	deb clean
 .DELETE_ON_ERROR:

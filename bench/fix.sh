@@ -12,9 +12,15 @@
 # (the one sendmsg of nft -f's batch, timed by strace; both tools pay
 # it).  The goal: tsnet's own time beyond that floor (medians) at most
 # 10 ms, and the rules tsnet adds for 10 and for 1,000 members equal.
+# Every timed run must succeed (nft-fix exits 0 only when every flow is
+# then accepted), or the bench fails (exit 1) without a ratio.  RUNS=3
+# for a small run; TSNET=path.
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+TSNET=${TSNET:-$TOP/tsnet}
 NS=tfb1
+DUMP=$TOP/build/helpers/nft_dump
+[ -x "$DUMP" ] || { echo "fix.sh: $DUMP missing (make helpers)" >&2; exit 2; }
 W=$(mktemp -d /tmp/tfb.XXXXXX)
 chmod 755 "$W"
 trap 'ip netns del $NS 2>/dev/null; rm -rf "$W"' EXIT
@@ -23,9 +29,7 @@ ip -n $NS link set lo up
 ip -n $NS link add v0 type veth peer name v1
 ip -n $NS link set v0 up
 ip -n $NS addr add 198.18.0.1/15 dev v0
-cp "$TOP/tsnet" "$W/tsnet"
-DUMP=$TOP/build/helpers/nft_dump
-[ -x "$DUMP" ] || { echo "fix.sh: $DUMP missing (make helpers)" >&2; exit 2; }
+cp "$TSNET" "$W/tsnet"
 
 # 10,000 rules in a default-drop input chain that never allows ESP
 "$TOP/tests/data/nft/many-rules.sh" 10000 >"$W/base.nft"
@@ -69,19 +73,24 @@ insert rule inet filter input ip saddr { $addrs } udp dport { 500, 4500 } accept
 EOF
 
 # in NS, with a private /var/lib/tsnet: reset the ruleset, then time CMD
-# (its stdin is ours)
+# (its stdin is ours).  A CMD that fails fails the bench; so does one
+# that should change the ruleset (CHANGES=1) and left it as it was.
 # (bash's clock, not date: forking date costs 5-6 ms here, which both
 # sides paid, and which pulled every ratio toward 1)
 timed() {
 	# shellcheck disable=SC2016 # expanded by the inner shell
-	ip netns exec $NS bash -c '
+	CHANGES=${CHANGES:-0} ip netns exec $NS bash -c '
 		mount -t tmpfs tfb /var/lib/tsnet || exit 3
 		nft flush ruleset && nft -f "$1" || exit 3
 		shift
+		before=$(nft list ruleset | md5sum)
 		t0=$EPOCHREALTIME
 		"$@" >/dev/null || exit 3
 		t1=$EPOCHREALTIME
-		echo $((10#${t1/./} - 10#${t0/./}))' bash "$W/base.nft" "$@"
+		[ "$CHANGES" = 0 ] || [ "$(nft list ruleset | md5sum)" != "$before" ] ||
+			{ echo "fix.sh: the ruleset is unchanged" >&2; exit 3; }
+		echo $((10#${t1/./} - 10#${t0/./}))' bash "$W/base.nft" "$@" ||
+		{ echo "fix.sh: failed: $*" >&2; exit 1; }
 }
 
 # the kernel's time in nft -f's commit (its batch is its one sendmsg),
@@ -92,7 +101,8 @@ commit_us() {
 		nft flush ruleset && nft -f "$1" || exit 3
 		strace -f -T --seccomp-bpf -e trace=sendmsg -o "$2" \
 			nft -f "$3" </dev/null >/dev/null || exit 3' \
-		sh "$W/base.nft" "$W/strace.out" "$W/anchor.nft" || return
+		sh "$W/base.nft" "$W/strace.out" "$W/anchor.nft" ||
+		{ echo "fix.sh: nft -f under strace failed" >&2; exit 1; }
 	sed -nE 's/.*<([0-9.]+)>$/\1/p' "$W/strace.out" |
 		awk '{ s += $1 } END { printf "%d\n", s * 1000000 }'
 }
@@ -104,8 +114,8 @@ ms() { echo "$1 / 1000" | bc -l; }
 RUNS=${RUNS:-15}
 : >"$W/t"; : >"$W/a"; : >"$W/d"; : >"$W/c"
 for _ in $(seq "$RUNS"); do
-	timed "$W/tsnet" agent nft-fix <"$W/req1000.json" >>"$W/t"
-	timed nft -f "$W/anchor.nft" </dev/null >>"$W/a"
+	CHANGES=1 timed "$W/tsnet" agent nft-fix <"$W/req1000.json" >>"$W/t"
+	CHANGES=1 timed nft -f "$W/anchor.nft" </dev/null >>"$W/a"
 	timed "$DUMP" >>"$W/d"
 	commit_us >>"$W/c"
 done
@@ -127,12 +137,17 @@ printf 'fix-goal: tsnet beyond the floor %.1f ms (medians), at most 10 ms: %s\n'
 	"$(ms "$beyond")" "$goal"
 
 added() {	# N -> rules tsnet added for N members
+	local out n
 	# shellcheck disable=SC2016 # expanded by the inner shell
-	ip netns exec $NS sh -c '
+	out=$(ip netns exec $NS sh -c '
 		mount -t tmpfs tfb /var/lib/tsnet || exit 3
 		nft flush ruleset && nft -f "$1" || exit 3
 		"$2" agent nft-fix <"$3"' sh "$W/base.nft" "$W/tsnet" \
-		"$W/req$1.json" | sed -E 's/.*"rules_added":([0-9]+).*/\1/'
+		"$W/req$1.json") || { echo "fix.sh: nft-fix for $1 members failed" >&2; exit 1; }
+	n=$(printf '%s\n' "$out" | sed -nE 's/.*"rules_added":([0-9]+).*/\1/p')
+	[ -n "$n" ] && [ "$n" -gt 0 ] ||
+		{ echo "fix.sh: nft-fix for $1 members added no rules: $out" >&2; exit 1; }
+	echo "$n"
 }
 r10=$(added 10)
 r1000=$(added 1000)

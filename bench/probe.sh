@@ -10,6 +10,8 @@
 #   preflight-32: tsnet X s (goal < 1.5 s)
 # Goals (issue 17): mesh ratio >= 50 at 8 and 32 nodes; a healthy 32-node
 # preflight under 1.5 s.  Needs root.  PROBE_BENCH_NODES="8 32" by default.
+# A failed run (tsnet's or the anchor's), or a pair not ok, fails the
+# bench (exit 1) without a ratio.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LAB=$TOP/tests/lab/lab
@@ -35,7 +37,8 @@ probe_once() {
 	rc=$?
 	t1=$(now)
 	ok=$(jq '[.pairs[] | select(.udp500.verdict == "ok" and .udp4500.verdict == "ok" and .esp.verdict == "ok")] | length' "$TMP")
-	if [ "$rc" -ne 0 ] || [ "$ok" -ne $((N * (N - 1))) ]; then
+	# (a string test: an empty $ok, from no JSON, must fail it too)
+	if [ "$rc" -ne 0 ] || [ "$ok" != $((N * (N - 1))) ]; then
 		echo "probe.sh: $N nodes: exit $rc, $ok of $((N * (N - 1))) pairs ok" >&2
 		return 1
 	fi
@@ -52,7 +55,8 @@ anchor() {
 			"$LAB" exec --name $NAME "n$i" ike-scan --ikev2 $peers
 			"$LAB" exec --name $NAME "n$i" ike-scan --ikev2 --nat-t $peers
 			"$LAB" exec --name $NAME "n$i" nmap -n -sO -p50 $peers
-		} >/dev/null 2>&1
+		} >/dev/null 2>&1 ||
+			{ echo "probe.sh: the anchor failed on n$i" >&2; return 1; }
 	done
 	t1=$(now)
 	echo "$t1 - $t0" | bc
@@ -67,14 +71,15 @@ for N in $SIZES; do
 		times="$times $t"
 	done
 	mesh=$(echo $times | tr ' ' '\n' | median)
-	a=$(anchor)
+	a=$(anchor) || exit 1
 	printf 'probe-mesh-%d: tsnet %.2f s (runs:%s), anchor %.2f s, ratio %.1f\n' \
 		"$N" "$mesh" "$times" "$a" "$(echo "$a / $mesh" | bc -l)"
 	if [ "$N" -eq 32 ]; then
 		times=""
 		for _ in 1 2 3; do
 			t0=$(now)
-			"$TSNET" -c "$INV" preflight --json >"$TMP"
+			"$TSNET" -c "$INV" preflight --json >"$TMP" ||
+				{ echo "probe.sh: preflight: exit $?" >&2; exit 1; }
 			t1=$(now)
 			[ "$(jq '[.pairs[] | select(.udp500.verdict != "ok" or .udp4500.verdict != "ok" or .esp.verdict != "ok")] | length' "$TMP")" -eq 0 ] ||
 				{ echo "probe.sh: preflight: a pair is not ok" >&2; exit 1; }

@@ -165,7 +165,10 @@ void tsn_probe_answer(struct tsn_probe_node *pn, enum tsn_probe_proto pp,
 	struct tsn_probe_seen *seen;
 	const char *name;
 
-	if ((uint32_t)(s[0] << 24 | s[1] << 16 | s[2] << 8 | s[3]) != pn->tag ||
+	/* each byte widened before its shift: s[0] << 24 as an int is
+	 * undefined for a byte of 0x80 and up (half of all tags) */
+	if (((uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 |
+	     (uint32_t)s[2] << 8 | s[3]) != pn->tag ||
 	    (uint32_t)(s[4] << 8 | s[5]) != (pn->index & 0xffff)) {
 		pn->foreign++;
 		return;

@@ -3,7 +3,8 @@
 # every provider, format and --undo; bash -n and shellcheck on every bash
 # script; tests/cloud-lint on every script; placeholders, hostile
 # inventories, usage errors, DMI detection (auto and the agent action).
-# Needs no network and no namespace.  REGEN=1 rewrites the golden files.
+# Needs no network and no namespace.  REGEN=1 rewrites the golden files,
+# says which, and exits 1: an update is not a test (run again without it).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -50,6 +51,7 @@ CASES=(
 ext() { case $1 in bash) echo sh ;; powershell) echo ps1 ;; *) echo tf ;; esac; }
 
 mkdir -p "$G"
+regen=()
 for c in "${CASES[@]}"; do
 	read -r name inv want lang args <<<"$c"
 	out=$TMP/$name.$(ext "$lang")
@@ -58,7 +60,8 @@ for c in "${CASES[@]}"; do
 	rc=$?
 	assert_eq "$name: exit" "$want" "$rc"
 	if [ "${REGEN:-0}" = 1 ]; then
-		cp "$out" "$G/$name.$(ext "$lang")"
+		cp "$out" "$G/$name.$(ext "$lang")" && regen+=("$name.$(ext "$lang")")
+		continue
 	fi
 	if cmp -s "$out" "$G/$name.$(ext "$lang")"; then
 		ok "$name: matches golden"
@@ -78,6 +81,12 @@ for c in "${CASES[@]}"; do
 	mkdir -p "$TMP/$lang"
 	cp "$out" "$TMP/$lang/"
 done
+if [ "${REGEN:-0}" = 1 ]; then
+	echo "REGEN=1: wrote ${#regen[@]} golden files into ${G#"$TOP"/}:"
+	printf '  %s\n' "${regen[@]}"
+	echo "$T_NAME: REGEN=1 is not a test: review the diff, run again without it"
+	exit 1
+fi
 # One process per tool over all files: the machine is shared.
 assert_eq "shellcheck on every bash script" "" \
 	"$(shellcheck -s bash "$TMP"/bash/* 2>&1)"
@@ -88,6 +97,8 @@ done
 if command -v terraform >/dev/null; then
 	assert_eq "terraform fmt -check on every terraform file" "" \
 		"$(terraform fmt -check -no-color "$TMP/terraform" 2>/dev/null)"
+else
+	skip_check cloud-terraform-fmt "no terraform here (not in Debian's archive)"
 fi
 
 # The linter itself must fail on broken scripts, or it proves nothing.
@@ -178,26 +189,44 @@ assert_eq "gcp-cli: updates when the rule is there" 4 \
 assert_eq "gcp-cli: creates when it is not" 4 \
 	"$(tr '\0' '\n' <"$TMP/rec-gcp-create" | grep -cx create)"
 cat "$TMP"/rec-* >"$TMP/rec-all"
-if python3 -c 'import awscli' 2>/dev/null; then
-	out=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
-		-u AWS_PROFILE AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
-		AWS_EC2_METADATA_DISABLED=true AWS_DEFAULT_REGION=eu-west-1 HOME="$TMP" \
-		unshare -n python3 "$TOP/tests/cloud-cli-check" aws "$TMP/rec-all" 2>&1)
-	assert_match "the real aws CLI accepts every recorded command" \
-		'^aws: [0-9]+ command lines, 0 rejected$' "$out"
+# cli_check TOOL PYTHON ENV...: the real CLI's parser over every recorded
+# line and one planted bad line, which it must be the one to reject.
+cli_check() {
+	local tool=$1 py=$2 out
+	shift 2
+	cp "$TMP/rec-all" "$TMP/rec-$tool-check"
+	case $tool in
+	aws) printf '%s\0' aws ec2 authorize-security-group-ingress --group-id \
+		sg-0123456789abcdef0 --ip-permissions \
+		'IpProtocol=udp,FromPort=500,ToPort=500,TsnetPlanted=1' ;;
+	gcloud) printf '%s\0' gcloud compute firewall-rules create \
+		tsnet-planted --network default --allow esp --tsnet-planted ;;
+	esac >>"$TMP/rec-$tool-check"
+	printf '\0' >>"$TMP/rec-$tool-check"
+	out=$(env "$@" HOME="$TMP" unshare -n "$py" \
+		"$TOP/tests/cloud-cli-check" "$tool" "$TMP/rec-$tool-check" 2>&1)
+	assert_match "the real $tool CLI checked every recorded command" \
+		"^$tool: [0-9]+ command lines, 1 rejected\$" "$out"
+	assert_eq "the real $tool CLI rejects the planted line, only it" \
+		"1 1" "$(printf '%s\n' "$out" | grep -c "^$tool rejects: ") $(
+		printf '%s\n' "$out" | grep -c "^$tool rejects: .*[Pp]lanted")"
+}
+# Debian's aws-cli (make deps installs awscli), with its own python: a
+# pyenv or pip aws earlier in PATH is another CLI.
+AWS=/usr/bin/aws
+if [ -x "$AWS" ]; then
+	cli_check aws "$(sed -n '1s/^#! *//p' "$AWS")"
 else
-	echo "  (no aws CLI here: its parser check skipped)"
+	not_ok "no $AWS: make deps installs awscli"
 fi
 GPY=/usr/lib/google-cloud-sdk/platform/bundledpythonunix/bin/python3
 if [ -x "$GPY" ] && [ -d /usr/lib/google-cloud-sdk/lib/googlecloudsdk ]; then
-	out=$(CLOUDSDK_CONFIG=$TMP/gcloud CLOUDSDK_CORE_DISABLE_PROMPTS=1 \
+	cli_check gcloud "$GPY" CLOUDSDK_CONFIG="$TMP/gcloud" \
+		CLOUDSDK_CORE_DISABLE_PROMPTS=1 \
 		CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK=true \
-		CLOUDSDK_CORE_DISABLE_USAGE_REPORTING=true \
-		unshare -n "$GPY" "$TOP/tests/cloud-cli-check" gcloud "$TMP/rec-all" 2>&1)
-	assert_match "the real gcloud accepts every recorded command" \
-		'^gcloud: [0-9]+ command lines, 0 rejected$' "$out"
+		CLOUDSDK_CORE_DISABLE_USAGE_REPORTING=true
 else
-	echo "  (no gcloud here: its parser check skipped)"
+	skip_check cloud-gcloud-parser "no Google Cloud SDK here (not in Debian's archive)"
 fi
 
 # A placeholder stops the bash script before its first cloud command.

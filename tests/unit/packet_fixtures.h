@@ -5,8 +5,10 @@
  * test_esp.c and test_classify.c.
  *
  * Goldens live in tests/data/packets/.  After an intended change to a
- * builder, TSN_UPDATE_GOLDEN=1 rewrites them; review the diff (and run
- * tests/integration/test_packets.sh, which dissects them with tshark).
+ * builder, TSN_UPDATE_GOLDEN=1 rewrites them and fails every test that
+ * wrote one (an update is not a test); review the diff, run again without
+ * it, and run tests/integration/test_packets.sh, which dissects them with
+ * tshark.
  */
 #ifndef TSN_TEST_PACKET_FIXTURES_H
 #define TSN_TEST_PACKET_FIXTURES_H
@@ -34,8 +36,25 @@ static inline void hex(const uint8_t *p, size_t n, char *out)
 	out[2 * n] = 0;
 }
 
+/* Under TSN_UPDATE_GOLDEN, write PATH and fail: a run that rewrote the
+ * goldens compared nothing, so it must never read as a pass.  The line on
+ * stderr (not Criterion's, which run-unit hides) says what was written. */
+static inline void update_golden(const char *path, const void *p, size_t n)
+{
+	int ret;
+
+	if (!getenv("TSN_UPDATE_GOLDEN"))
+		return;
+	ret = tsn_write_file_atomic(path, p, n, 0644);
+	cr_assert_eq(ret, 0, "writing %s: %s", path, strerror(-ret));
+	fprintf(stderr, "FAIL (not a test): TSN_UPDATE_GOLDEN wrote %s\n",
+		path);
+	cr_expect_fail("TSN_UPDATE_GOLDEN wrote %s: this run is not a test",
+		       path);
+}
+
 /* Compare built bytes with tests/data/packets/NAME (rewritten first under
- * TSN_UPDATE_GOLDEN). */
+ * TSN_UPDATE_GOLDEN, and then failed). */
 static inline void check_golden(const char *name, const uint8_t *p, size_t n)
 {
 	char path[256], *old = NULL;
@@ -43,10 +62,7 @@ static inline void check_golden(const char *name, const uint8_t *p, size_t n)
 	int ret;
 
 	snprintf(path, sizeof(path), DATA "%s", name);
-	if (getenv("TSN_UPDATE_GOLDEN")) {
-		ret = tsn_write_file_atomic(path, p, n, 0644);
-		cr_assert_eq(ret, 0, "writing %s: %s", path, strerror(-ret));
-	}
+	update_golden(path, p, n);
 	ret = tsn_read_file(path, 1 << 16, &old, &len);
 	cr_assert_eq(ret, 0, "reading golden %s: %s", path, strerror(-ret));
 	cr_expect_eq(len, n, "%s: %zu bytes built, golden has %zu", name, n,

@@ -328,8 +328,7 @@ Test(tq_pcap, testlist)
 		snprintf(path, sizeof(path), DATA "%s", pcapf);
 		cr_assert_eq(pcap_lines(path, &got), 0, "cannot read %s", path);
 		snprintf(path, sizeof(path), DATA "%s", outf);
-		if (getenv("TSN_UPDATE_GOLDEN"))
-			tsn_write_file_atomic(path, got.p, got.len, 0644);
+		update_golden(path, got.p, got.len);
 		cr_assert_eq(tsn_read_file(path, 1 << 16, &want, &len), 0,
 			     "cannot read %s", path);
 		cr_expect_str_eq(got.p, want, "%s", pcapf);
