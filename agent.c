@@ -5,6 +5,11 @@
  * its work on this host only, and prints one JSON object on stdout.  Its
  * exit status follows man/tsnet.8.  Not meant to be typed by people, so
  * it is not in the help.
+ *
+ * The coordinator's transport puts `--proto N` before the action: an
+ * agent that speaks another protocol refuses, naming both, rather than
+ * misread a request from another tsnet.  Without --proto (an action run
+ * by hand) the action runs.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +23,7 @@
 #include "enable/status.h"
 #include "lib/cmd.h"
 #include "lib/json.h"
+#include "lib/transport.h"
 #include "lib/util.h"
 #include "preflight/fix.h"
 #include "preflight/host.h"
@@ -46,7 +52,8 @@ const struct tsn_cmd tsn_agent_actions[] = {
 	{ NULL, NULL, NULL },
 };
 
-/* Reachability and identity: the hostname the node reports, its kernel,
+/* Reachability and identity: this tsnet's version and agent protocol,
+ * the hostname the node reports, its kernel,
  * whether tsnet runs as root there, and its wall clock (for the offset
  * between nodes, which certificates care about). */
 static int ping_action(int argc, char **argv, struct tsn_ctx *ctx)
@@ -67,6 +74,8 @@ static int ping_action(int argc, char **argv, struct tsn_ctx *ctx)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	tsn_json_init(&j, &b, false);
 	tsn_json_obj_begin(&j);
+	tsn_json_kstr(&j, "version", TSN_VERSION);
+	tsn_json_kuint(&j, "protocol", TSN_AGENT_PROTO);
 	tsn_json_kstr(&j, "hostname", u.nodename);
 	tsn_json_kstr(&j, "kernel", u.release);
 	tsn_json_kstr(&j, "machine", u.machine);
@@ -84,8 +93,36 @@ static int ping_action(int argc, char **argv, struct tsn_ctx *ctx)
 	return TSN_EXIT_OK;
 }
 
+/* `--proto N` from the coordinator: 0 when it is ours (or absent, for a
+ * hand-run action), else the exit status of the refusal. */
+static int check_proto(int *argc, char ***argv)
+{
+	unsigned n;
+
+	if (*argc < 2 || strcmp((*argv)[1], "--proto"))
+		return 0;
+	if (*argc < 3 || tsn_parse_uint((*argv)[2], 0, 1000000, &n) < 0) {
+		tsn_err("agent", "--proto '%s': a protocol number",
+			*argc < 3 ? "" : (*argv)[2]);
+		return TSN_EXIT_USAGE;
+	}
+	if (n != TSN_AGENT_PROTO) {
+		tsn_err("agent", "protocol %u from the coordinator, this "
+			"node's tsnet %s speaks %u; install the same tsnet "
+			"on every node", n, TSN_VERSION, TSN_AGENT_PROTO);
+		return TSN_EXIT_USAGE;
+	}
+	*argc -= 2;
+	*argv += 2;
+	return 0;
+}
+
 int agent_main(int argc, char **argv, struct tsn_ctx *ctx)
 {
+	int ret = check_proto(&argc, &argv);
+
+	if (ret)
+		return ret;
 	if (argc < 2) {
 		tsn_err("agent", "missing action");
 		return TSN_EXIT_USAGE;

@@ -14,10 +14,6 @@
 #include "lib/util.h"
 #include "commands.h"
 
-#ifndef TSN_VERSION
-#define TSN_VERSION "0.1"
-#endif
-
 static int help_main(int argc, char **argv, struct tsn_ctx *ctx);
 static int version_main(int argc, char **argv, struct tsn_ctx *ctx);
 

@@ -1,9 +1,10 @@
 /* nodes.c - `tsnet nodes`: reach every node and show who answers.
  *
  * Runs `tsnet agent ping` on every node through the inventory's
- * transport, in parallel, and reports per node: reachable or why not,
- * the hostname and kernel it reports, whether tsnet runs as root there,
- * and how far its clock is from ours.  The first thing to run on a new
+ * transport, in parallel, and reports per node: reachable or why not
+ * (tsnet not installed, or older than the agent protocol, among them),
+ * its tsnet version against ours, the hostname and kernel it reports,
+ * whether tsnet runs as root there, and how far its clock is from ours.  The first thing to run on a new
  * inventory: every other command needs the same reachability.
  */
 #include <errno.h>
@@ -70,6 +71,26 @@ static int check_clock(struct tsn_node_report *n, double node_time,
 			      lo * 1000, elapsed * 1000);
 }
 
+/* The agent refused any other protocol before replying, so only the
+ * version can differ here: the same protocol means the two understand
+ * each other, but one tsnet everywhere is what was tested together. */
+static int check_version(struct tsn_node_report *n, const struct tsn_jv *v)
+{
+	const char *ver = tsn_jv_getstr(v, "version");
+	double proto;
+
+	if (!ver || !tsn_jv_getnum(v, "protocol", &proto))
+		return tsn_node_error(n, false, "the agent's reply lacks "
+				      "version or protocol");
+	if (!strcmp(ver, TSN_VERSION))
+		return tsn_node_check(n, "tsnet", TSN_ST_OK, NULL,
+				      "%s (protocol %.0f)", ver, proto);
+	return tsn_node_check(n, "tsnet", TSN_ST_WARN,
+			      "install the same tsnet on every node",
+			      "%s (protocol %.0f), this tsnet is %s", ver,
+			      proto, TSN_VERSION);
+}
+
 static int check_reply(struct tsn_node_report *n, const struct tsn_jv *v,
 		       const struct tsn_job *job, double end,
 		       const char *transport)
@@ -87,6 +108,8 @@ static int check_reply(struct tsn_node_report *n, const struct tsn_jv *v,
 	ret = tsn_node_check(n, "reachable", TSN_ST_OK, NULL,
 			     "over %s in %.0f ms", transport,
 			     job->elapsed * 1000);
+	if (!ret)
+		ret = check_version(n, v);
 	if (!ret)
 		ret = tsn_node_check(n, "hostname", TSN_ST_OK, NULL, "%s",
 				     host);

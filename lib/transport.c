@@ -103,6 +103,27 @@ static void push_quoted(struct argv_b *a, const char *s)
 	push_own(a, b.p);
 }
 
+/* What follows tsnet on the node.  Every agent call carries the agent
+ * protocol right after "agent", so an agent of another tsnet refuses
+ * rather than misreads the request.  A number is no secret: argv is
+ * fine for it. */
+static void push_args(struct argv_b *a, const char *const *args, bool quote)
+{
+	bool agent = args[0] && !strcmp(args[0], "agent");
+
+	for (; *args; args++) {
+		if (quote)
+			push_quoted(a, *args);
+		else
+			push(a, *args);
+		if (agent) {
+			push(a, "--proto");
+			pushf(a, "%u", TSN_AGENT_PROTO);
+			agent = false;
+		}
+	}
+}
+
 /* Where ssh keeps its multiplexing sockets: private to this user. */
 static const char *control_dir(void)
 {
@@ -175,8 +196,7 @@ static void build_ssh(struct argv_b *a, const struct tsn_inventory *inv,
 	push(a, "--");
 	push(a, tsn_node_ssh_host(node, host, sizeof(host)));
 	push_quoted(a, tsn_node_remote_tsnet(inv, node));
-	for (; *args; args++)
-		push_quoted(a, *args);
+	push_args(a, args, true);
 }
 
 /* A namespace name goes into a path under /run/netns: no traversal. */
@@ -233,13 +253,11 @@ static int build(const struct tsn_inventory *inv, const struct tsn_node *node,
 			push(&a, ns);
 		}
 		push(&a, lab_tsnet(inv, node));
-		for (; *args; args++)
-			push(&a, *args);
+		push_args(&a, args, false);
 		break;
 	case TSN_TRANSPORT_LOCAL:
 		push(&a, tsn_self_exe());
-		for (; *args; args++)
-			push(&a, *args);
+		push_args(&a, args, false);
 		break;
 	default:
 		return -EINVAL;
@@ -270,6 +288,20 @@ int tsn_transport_argv(const struct tsn_inventory *inv,
 	return 0;
 }
 
+/* The tsnet a node's command runs, as the reasons name it. */
+static const char *which_tsnet(const struct tsn_inventory *inv,
+			       const struct tsn_node *node)
+{
+	switch (inv->cluster.transport) {
+	case TSN_TRANSPORT_SSH:
+		return tsn_node_remote_tsnet(inv, node);
+	case TSN_TRANSPORT_NETNS:
+		return lab_tsnet(inv, node);
+	default:
+		return tsn_self_exe();
+	}
+}
+
 /* Decide before forking what needs no child: a missing namespace. */
 static int prepare(const struct tsn_inventory *inv, struct tsn_job *job,
 		   unsigned timeout, struct tsn_spawn *sp)
@@ -279,6 +311,7 @@ static int prepare(const struct tsn_inventory *inv, struct tsn_job *job,
 	int ret;
 
 	tsn_job_reset(job);
+	job->tsnet = which_tsnet(inv, job->node);
 	ret = build(inv, job->node, job->argv, timeout, sp);
 	if (ret < 0) {
 		job->state = TSN_JOB_ERROR;
@@ -295,6 +328,32 @@ static int prepare(const struct tsn_inventory *inv, struct tsn_job *job,
 			       "exist (no %s)\n", ns, path);
 	}
 	return 0;
+}
+
+static bool buf_has(const struct tsn_buf *b, const char *needle)
+{
+	return b->p && memmem(b->p, b->len, needle, strlen(needle));
+}
+
+/* The one place that tells a node without tsnet, or with a tsnet older
+ * than the agent protocol, from any other failure, so every command
+ * says it the same way.  A missing remote_tsnet ends as exit 127 from
+ * the remote shell (ssh), an exec that found no file (a host-like lab
+ * node, local), or `ip netns exec` saying its exec failed; a tsnet from
+ * before the protocol takes "--proto" for an action and rejects it. */
+static void classify(struct tsn_job *job, const struct tsn_spawn *sp)
+{
+	bool done = job->state == TSN_JOB_DONE;
+
+	if ((done && sp->ssh && job->exit_status == 127) ||
+	    (job->state == TSN_JOB_ERROR &&
+	     (job->error == -ENOENT || job->error == -EACCES)) ||
+	    (done && !sp->ssh && !sp->host_ns && job->exit_status == 255 &&
+	     buf_has(&job->err, "exec of \"")))
+		job->state = TSN_JOB_NO_TSNET;
+	else if (done && job->exit_status == TSN_EXIT_USAGE &&
+		 buf_has(&job->err, "unknown action '--proto'"))
+		job->state = TSN_JOB_OLD_TSNET;
 }
 
 int tsn_run(const struct tsn_inventory *inv, struct tsn_job *jobs,
@@ -320,6 +379,8 @@ int tsn_run(const struct tsn_inventory *inv, struct tsn_job *jobs,
 	}
 	if (ret == 0)
 		ret = tsn_run_spawn(jobs, sp, n, conc, timeout, opts);
+	for (size_t i = 0; ret == 0 && i < n; i++)
+		classify(&jobs[i], &sp[i]);
 	for (size_t i = 0; i < n; i++) {
 		tsn_argv_free(sp[i].argv);
 		free(sp[i].host_ns);
@@ -355,6 +416,7 @@ static void last_line(const struct tsn_buf *b, char *out, size_t len)
 
 const char *tsn_job_reason(const struct tsn_job *job, char *buf, size_t len)
 {
+	const char *tsnet = job->tsnet ? job->tsnet : "tsnet";
 	char line[256];
 	const char *sep;
 
@@ -376,6 +438,22 @@ const char *tsn_job_reason(const struct tsn_job *job, char *buf, size_t len)
 		break;
 	case TSN_JOB_TIMEOUT:
 		snprintf(buf, len, "timed out after %.0f s", job->elapsed);
+		break;
+	case TSN_JOB_NO_TSNET:
+		if (job->error)
+			snprintf(buf, len, "tsnet is not installed "
+				 "(remote_tsnet = %s: %s)", tsnet,
+				 strerror(-job->error));
+		else
+			snprintf(buf, len, "tsnet is not installed "
+				 "(remote_tsnet = %s, exit %d)", tsnet,
+				 job->exit_status);
+		break;
+	case TSN_JOB_OLD_TSNET:
+		snprintf(buf, len, "an older tsnet without a protocol number "
+			 "(remote_tsnet = %s; this tsnet %s speaks %u): "
+			 "install the same tsnet on every node", tsnet,
+			 TSN_VERSION, TSN_AGENT_PROTO);
 		break;
 	case TSN_JOB_ERROR:
 		if (job->error == -EFBIG)

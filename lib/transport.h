@@ -31,12 +31,28 @@ struct tsn_progress;	/* output.h */
 #define TSN_RUN_TIMEOUT_DEFAULT 60	/* seconds, when nothing says */
 #define TSN_RUN_CONCURRENCY_DEFAULT 32
 
+/* The agent protocol: what a coordinator's request and an agent's reply
+ * mean.  The transport adds `--proto N` after "agent" on every call, and
+ * an agent that speaks another number refuses (agent.c, man/tsnet.8).
+ * Raise it whenever an action's arguments, request or reply change in a
+ * way the other side would misread.  Overridable only so a test can
+ * build a tsnet that speaks another number. */
+#ifndef TSN_AGENT_PROTO
+#define TSN_AGENT_PROTO 1
+#endif
+
 enum tsn_job_state {
 	TSN_JOB_PENDING,
 	TSN_JOB_DONE,		/* ran; exit_status is valid */
 	TSN_JOB_UNREACHABLE,	/* ssh exit 255 / netns missing */
 	TSN_JOB_TIMEOUT,	/* killed after the timeout */
 	TSN_JOB_ERROR,		/* could not start: error holds -errno */
+	/* Decided by tsn_run() from how the node's command ended, so every
+	 * command words these the same way (tsn_job_reason): */
+	TSN_JOB_NO_TSNET,	/* remote_tsnet not found: exit 127 from the
+				 * remote shell, or exec found no file */
+	TSN_JOB_OLD_TSNET,	/* rejected --proto: a tsnet older than the
+				 * agent protocol */
 };
 
 struct tsn_job {
@@ -47,6 +63,7 @@ struct tsn_job {
 	size_t input_len;
 	/* out */
 	enum tsn_job_state state;
+	const char *tsnet;		/* the remote_tsnet that ran (or not) */
 	int exit_status;		/* valid when TSN_JOB_DONE */
 	int error;			/* -errno when TSN_JOB_ERROR */
 	struct tsn_buf out;		/* stdout: the action's JSON */

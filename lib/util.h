@@ -21,6 +21,12 @@ enum {
 	TSN_EXIT_RUNTIME = 3,	/* unreachable node, netlink, privilege */
 };
 
+/* Every node runs the same tsnet: `tsnet nodes` compares this to what
+ * each node's `tsnet agent ping` reports. */
+#ifndef TSN_VERSION
+#define TSN_VERSION "0.1"
+#endif
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define TSN_PRINTF(f, a) __attribute__((format(printf, f, a)))
