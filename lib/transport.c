@@ -110,15 +110,14 @@ static void push_quoted(struct argv_b *a, const char *s)
 static void push_args(struct argv_b *a, const char *const *args, bool quote)
 {
 	bool agent = args[0] && !strcmp(args[0], "agent");
+	char proto[16];
 
+	snprintf(proto, sizeof(proto), "%u", TSN_AGENT_PROTO);
 	for (; *args; args++) {
-		if (quote)
-			push_quoted(a, *args);
-		else
-			push(a, *args);
+		(quote ? push_quoted : push)(a, *args);
 		if (agent) {
-			push(a, "--proto");
-			pushf(a, "%u", TSN_AGENT_PROTO);
+			(quote ? push_quoted : push)(a, "--proto");
+			(quote ? push_quoted : push)(a, proto);
 			agent = false;
 		}
 	}
