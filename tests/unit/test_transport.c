@@ -30,6 +30,10 @@ static char *joined(char **argv)
 }
 
 static const char *const ping[] = { "agent", "ping", NULL };
+/* Every agent call carries the agent protocol, right after "agent". */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define PROTO STR(TSN_AGENT_PROTO)
 
 Test(argv, ssh_defaults)
 {
@@ -46,7 +50,8 @@ Test(argv, ssh_defaults)
 		 "ssh -o BatchMode=yes -o ConnectTimeout=10 "
 		 "-o ControlMaster=auto -o ControlPath=%s/tsnet-ssh-%%C "
 		 "-o ControlPersist=60 -o ServerAliveInterval=5 "
-		 "-l root -- 198.18.7.1 'tsnet' 'agent' 'ping'", dir);
+		 "-l root -- 198.18.7.1 'tsnet' 'agent' '--proto' '" PROTO "' 'ping'",
+		 dir);
 	cr_assert_str_eq(s, want);
 	free(s);
 	tsn_argv_free(argv);
@@ -93,7 +98,8 @@ Test(argv, ssh_overrides)
 		 "-p 2222 -i /etc/tsnet/id_ed25519 -l ops "
 		 "-o StrictHostKeyChecking=yes "
 		 "-o UserKnownHostsFile=/etc/tsnet/known_hosts "
-		 "-- 198.18.7.1 '/usr/local/sbin/tsnet' 'agent' 'ping'", dir);
+		 "-- 198.18.7.1 '/usr/local/sbin/tsnet' 'agent' '--proto' "
+		 "'" PROTO "' 'ping'", dir);
 	cr_assert_str_eq(s, want);
 	free(s);
 	tsn_argv_free(argv);
@@ -151,8 +157,12 @@ Test(argv, ssh_quoting_survives_a_real_shell)
 	tsn_buf_puts(&script, "printf '%s\\0'");
 	for (i += 3; argv[i]; i++)
 		tsn_buf_printf(&script, " %s", argv[i]);
-	for (i = 0; hostile[i]; i++)
+	for (i = 0; hostile[i]; i++) {
 		tsn_buf_add(&want, hostile[i], strlen(hostile[i]) + 1);
+		if (i == 0)	/* "agent": the protocol follows */
+			tsn_buf_add(&want, "--proto\0" PROTO,
+				    sizeof("--proto\0" PROTO));
+	}
 	sh[2] = script.p;
 	cr_assert_eq(tsn_run_argv(&job, argvs, 1, 1, 10, NULL), 0);
 	cr_assert_eq(job.state, TSN_JOB_DONE);
@@ -179,7 +189,8 @@ Test(argv, netns_and_local)
 		   "remote_tsnet = /opt/tsnet\n");
 	cr_assert_eq(tsn_transport_argv(&inv, &inv.nodes[0], ping, &argv), 0);
 	s = joined(argv);
-	snprintf(want, sizeof(want), "ip netns exec n1 %s agent ping",
+	snprintf(want, sizeof(want), "ip netns exec n1 %s agent --proto "
+		 PROTO " ping",
 		 tsn_self_exe());
 	cr_assert_str_eq(s, want);
 	free(s);
@@ -193,7 +204,8 @@ Test(argv, netns_and_local)
 	inv.cluster.transport = TSN_TRANSPORT_LOCAL;
 	cr_assert_eq(tsn_transport_argv(&inv, &inv.nodes[0], ping, &argv), 0);
 	s = joined(argv);
-	snprintf(want, sizeof(want), "%s agent ping", tsn_self_exe());
+	snprintf(want, sizeof(want), "%s agent --proto " PROTO " ping",
+		 tsn_self_exe());
 	cr_assert_str_eq(s, want);
 	free(s);
 	tsn_argv_free(argv);
@@ -225,7 +237,9 @@ Test(argv, netns_host_like)
 	cr_assert_eq(tsn_transport_argv(&inv, &inv.nodes[0], ping, &argv), 0);
 	cr_assert_str_eq(argv[0], tsn_self_exe());
 	cr_assert_str_eq(argv[1], "agent");
-	cr_assert_null(argv[3]);
+	cr_assert_str_eq(argv[2], "--proto");
+	cr_assert_str_eq(argv[3], PROTO);
+	cr_assert_null(argv[5]);
 	tsn_argv_free(argv);
 	unlink(mnt);
 	rmdir(dir);
