@@ -14,10 +14,6 @@
 #include "lib/util.h"
 #include "commands.h"
 
-#ifndef TSN_VERSION
-#define TSN_VERSION "0.1"
-#endif
-
 static int help_main(int argc, char **argv, struct tsn_ctx *ctx);
 static int version_main(int argc, char **argv, struct tsn_ctx *ctx);
 
@@ -32,6 +28,7 @@ static const struct tsn_cmd commands[] = {
 	{ "status", status_main, "IPsec SAs, plan consistency and drift, per node" },
 	{ "state", state_main, "export or import the cluster's IPsec settings" },
 	{ "node", node_main, "add a node to the cluster or remove one" },
+	{ "report", report_main, "write a support bundle, secrets redacted" },
 	{ "help", help_main, "show this help, or a command's" },
 	{ "version", version_main, "print the version" },
 	/* internal: run by the transports on each node */
