@@ -49,57 +49,76 @@ static bool secrets_type(const char *w, size_t n)
 	return false;
 }
 
-/* One line.  *quoted carries an open quote of a multi-line value into
- * the next line, which is then dropped whole until the quote closes. */
+/* The first `KEY = VALUE` of the line whose KEY names a secret, found
+ * anywhere in it (one-line sections: `ike-b { secret = x }`): the offset
+ * just past KEY, or 0. */
+static size_t secret_assign(const char *l, size_t n, size_t *value)
+{
+	for (size_t e = 0; e < n; e++) {
+		size_t k1 = e, k0;
+
+		if (l[e] != '=')
+			continue;
+		while (k1 > 0 && isspace((unsigned char)l[k1 - 1]))
+			k1--;
+		k0 = k1;
+		while (k0 > 0 && !isspace((unsigned char)l[k0 - 1]) &&
+		       l[k0 - 1] != '{' && l[k0 - 1] != '=')
+			k0--;
+		if (k1 > k0 && secret_key(l + k0, k1 - k0)) {
+			*value = e + 1;
+			return k1;
+		}
+	}
+	return 0;
+}
+
+/* ipsec.secrets: `[ids] : TYPE value`: the offset past TYPE, or 0. */
+static size_t secrets_line(const char *l, size_t n)
+{
+	const char *colon = memchr(l, ':', n);
+	size_t c, t0;
+
+	if (!colon || (colon > l && !isspace((unsigned char)colon[-1])))
+		return 0;
+	c = (size_t)(colon - l) + 1;
+	while (c < n && isspace((unsigned char)l[c]))
+		c++;
+	t0 = c;
+	while (c < n && !isspace((unsigned char)l[c]))
+		c++;
+	return secrets_type(l + t0, c - t0) ? c : 0;
+}
+
+/* An opening quote at v without its close on this line: a value that
+ * goes on over the next lines. */
+static bool open_quote(const char *l, size_t n, size_t v)
+{
+	while (v < n && isspace((unsigned char)l[v]))
+		v++;
+	return v < n && l[v] == '"' && !memchr(l + v + 1, '"', n - v - 1);
+}
+
+/* One line, redacted to its end from the secret on.  *quoted carries an
+ * open quote of a multi-line value into the next lines, which are then
+ * dropped whole until the quote closes. */
 static int conf_line(const char *l, size_t n, bool *quoted,
 		     struct tsn_buf *out)
 {
-	size_t i = 0, k0, k1, v;
-	const char *colon;
+	size_t k, v;
 
 	if (*quoted) {
 		if (memchr(l, '"', n))
 			*quoted = false;
 		return 0;	/* inside a secret's quoted value: nothing */
 	}
-	while (i < n && isspace((unsigned char)l[i]))
-		i++;
-	k0 = i;
-	while (i < n && !isspace((unsigned char)l[i]) && l[i] != '=')
-		i++;
-	k1 = i;
-	while (i < n && isspace((unsigned char)l[i]))
-		i++;
-	if (i < n && l[i] == '=' && secret_key(l + k0, k1 - k0)) {
-		v = i + 1;
-		while (v < n && isspace((unsigned char)l[v]))
-			v++;
-		/* an opening quote without its close: the value goes on */
-		if (v < n && l[v] == '"' && !memchr(l + v + 1, '"', n - v - 1))
-			*quoted = true;
-		return tsn_buf_printf(out, "%.*s = %s\n", (int)k1, l, mark);
+	if ((k = secret_assign(l, n, &v))) {
+		*quoted = open_quote(l, n, v);
+		return tsn_buf_printf(out, "%.*s = %s\n", (int)k, l, mark);
 	}
-	colon = memchr(l, ':', n);
-	if (colon && (colon == l + k0 || isspace((unsigned char)colon[-1]))) {
-		size_t c = (size_t)(colon - l) + 1, t0, t1;
-
-		while (c < n && isspace((unsigned char)l[c]))
-			c++;
-		t0 = c;
-		while (c < n && !isspace((unsigned char)l[c]))
-			c++;
-		t1 = c;
-		if (secrets_type(l + t0, t1 - t0)) {
-			size_t v0 = t1;
-
-			while (v0 < n && isspace((unsigned char)l[v0]))
-				v0++;
-			if (v0 < n && l[v0] == '"' &&
-			    !memchr(l + v0 + 1, '"', n - v0 - 1))
-				*quoted = true;
-			return tsn_buf_printf(out, "%.*s %s\n", (int)t1, l,
-					      mark);
-		}
+	if ((k = secrets_line(l, n))) {
+		*quoted = open_quote(l, n, k);
+		return tsn_buf_printf(out, "%.*s %s\n", (int)k, l, mark);
 	}
 	return tsn_buf_printf(out, "%.*s\n", (int)n, l);
 }
