@@ -205,10 +205,14 @@ static int keep(const char *in, struct tsn_buf *out)
 	return tsn_buf_puts(out, in);
 }
 
-/* "strongSwan swanctl 5.9.8" -> "5.9.8": the last word of line one. */
+/* "Linux strongSwan 5.9.8" -> "5.9.8": the last word of line one.
+ * charon --version needs no daemon; swanctl --version wants one. */
 static int versions(struct tsn_json *j)
 {
-	static const char *const sw[] = { "swanctl", "--version", NULL };
+	static const char *const charon[][3] = {
+		{ "/usr/lib/ipsec/charon", "--version", NULL },
+		{ "/usr/libexec/ipsec/charon", "--version", NULL },
+	};
 	struct utsname u;
 	char *text = NULL, *nl, *sp;
 
@@ -216,7 +220,8 @@ static int versions(struct tsn_json *j)
 	tsn_json_kstr(j, "hostname", u.nodename);
 	tsn_json_kstr(j, "kernel", u.release);
 	tsn_json_kstr(j, "tsnet", TSN_VERSION);
-	run_out(sw, &text);
+	for (size_t i = 0; i < ARRAY_SIZE(charon) && !text; i++)
+		run_out(charon[i], &text);
 	if (text) {
 		if ((nl = strchr(text, '\n')))
 			*nl = '\0';

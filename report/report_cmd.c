@@ -111,14 +111,18 @@ out:
 
 static int run_parts(struct rep *r)
 {
-	static const char *const verify_args[] = { "--duration",
-						   VERIFY_SECONDS, NULL };
+	char caps[4400];
+	/* verify --write DIR keeps each node's capture as pcapng: the
+	 * captures of the bundle, straight into it. */
+	const char *verify_args[] = { "--duration", VERIFY_SECONDS,
+				      "--write", caps, NULL };
 	int ret;
 
 	if ((ret = run_part(r, "preflight", NULL, &r->b.preflight)) ||
 	    (ret = run_part(r, "probe", NULL, &r->b.probe)) ||
 	    (ret = run_part(r, "status", NULL, &r->b.status)))
 		return ret;
+	snprintf(caps, sizeof(caps), "%s/%s/captures", r->w.stage, r->w.top);
 	if (have_cmd("verify"))
 		return run_part(r, "verify", verify_args, &r->b.verify);
 	r->b.verify_note = "this tsnet has no verify command: no capture "
