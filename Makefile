@@ -19,7 +19,7 @@ B ?= build
 # Every source of the program but main.c goes into one archive that the
 # unit tests link against; folders are picked up as they appear.
 LIB_SRCS := $(sort $(wildcard lib/*.c preflight/*.c probe/*.c enable/*.c \
-	cloud/*.c cluster/*.c)) agent.c
+	cloud/*.c cluster/*.c report/*.c)) agent.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
@@ -134,7 +134,7 @@ DEPS := build-essential pkg-config libnftnl-dev libmnl-dev libpcap-dev \
 	openssh-client ike-scan nmap tshark shellcheck clang valgrind iproute2 \
 	kmod procps psmisc util-linux jq python3 iptables bc bash-completion \
 	strace libclang-rt-14-dev git awscli debootstrap conntrack dpkg-dev \
-	lintian
+	lintian chromium
 deps:
 	@missing=$$(for p in $(DEPS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \

@@ -14,6 +14,7 @@ int status_main(int argc, char **argv, struct tsn_ctx *ctx);
 int state_main(int argc, char **argv, struct tsn_ctx *ctx);
 int node_main(int argc, char **argv, struct tsn_ctx *ctx);
 int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx);
+int report_main(int argc, char **argv, struct tsn_ctx *ctx);
 int disable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx);
 
 #endif
