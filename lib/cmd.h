@@ -14,11 +14,6 @@
 #define TSN_DEFAULT_CONFIG "/etc/tsnet/cluster.conf"
 #define TSN_STATE_DIR "/var/lib/tsnet"
 
-/* What `tsnet version` prints; also in agents' replies (tsnet report). */
-#ifndef TSN_VERSION
-#define TSN_VERSION "0.1"
-#endif
-
 struct tsn_ctx {
 	const char *config;	/* -c, TSNET_CONFIG, or the default */
 	bool json;		/* --json */
