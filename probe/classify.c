@@ -20,7 +20,8 @@
 
 #define ETH_HDR_LEN 14
 #define VLAN_TAG_LEN 4
-#define MAX_VLAN_TAGS 2		/* 802.1ad + 802.1Q */
+#define MAX_VLAN_TAGS 4		/* 802.1ad + 802.1Q is 2; more is odd */
+#define NULL_HDR_LEN 4
 #define SLL_HDR_LEN 16
 #define SLL2_HDR_LEN 20
 #define IPV4_MIN_HDR 20
@@ -36,6 +37,17 @@ enum {
 	ETHERTYPE_IPV6 = 0x86dd,
 	ETHERTYPE_VLAN = 0x8100,
 	ETHERTYPE_QINQ = 0x88a8,
+	ETHERTYPE_QINQ_OLD = 0x9100,	/* before 802.1ad had a number */
+};
+
+/* Address families in a DLT_NULL/DLT_LOOP header: IPv6 has a different
+ * number on every BSD (and on Windows, whose Npcap loopback uses it). */
+enum {
+	BSD_AF_INET = 2,
+	WIN_AF_INET6 = 23,
+	BSD_AF_INET6 = 24,	/* NetBSD, OpenBSD */
+	FREEBSD_AF_INET6 = 28,
+	DARWIN_AF_INET6 = 30,
 };
 
 static int verdict(struct tsn_pkt *pkt, enum tsn_pkt_class cls,
@@ -65,7 +77,9 @@ static int classify_udp(struct cur *c, size_t payload, struct tsn_pkt *pkt)
 	    cur_u16(c, &ulen) || cur_u16(c, &sum))
 		return verdict(pkt, TSN_PKT_TRUNCATED, "UDP header cut short");
 	pkt->has_ports = true;
-	if (ulen < UDP_HDR_LEN || ulen > payload)
+	/* A first fragment holds only part of the datagram its UDP length
+	 * counts; anything else must fit in its IP payload. */
+	if (ulen < UDP_HDR_LEN || (ulen > payload && !pkt->more_frags))
 		return verdict(pkt, TSN_PKT_MALFORMED,
 			       "UDP length outside the IP payload");
 	payload = ulen - UDP_HDR_LEN;
@@ -96,11 +110,13 @@ static int classify_l4(struct cur *c, size_t payload, struct tsn_pkt *pkt)
 	uint32_t spi;
 
 	/* A non-first fragment has no L4 header.  Fragments of ESP are as
-	 * encrypted as the rest of the packet (SPI unknown here); any other
-	 * fragment is cleartext of its protocol. */
+	 * encrypted as the rest of the packet (SPI unknown here), and of AH
+	 * as authenticated; any other fragment is cleartext of its protocol
+	 * until its first fragment says otherwise (probe/frag.c). */
 	if (pkt->fragment)
-		return verdict(pkt, pkt->l4proto == IPPROTO_ESP ?
-			       TSN_PKT_ESP : TSN_PKT_CLEARTEXT, NULL);
+		return verdict(pkt, pkt->l4proto == IPPROTO_ESP ? TSN_PKT_ESP :
+			       pkt->l4proto == IPPROTO_AH ? TSN_PKT_AH :
+			       TSN_PKT_CLEARTEXT, NULL);
 	switch (pkt->l4proto) {
 	case IPPROTO_ESP:
 		if (cur_u32(c, &spi))
@@ -108,6 +124,13 @@ static int classify_l4(struct cur *c, size_t payload, struct tsn_pkt *pkt)
 				       "ESP header cut before the SPI");
 		pkt->spi = spi;
 		return verdict(pkt, TSN_PKT_ESP, NULL);
+	case IPPROTO_AH:
+		/* next header, length, reserved, then the SPI (RFC 4302) */
+		if (cur_skip(c, 4) || cur_u32(c, &spi))
+			return verdict(pkt, TSN_PKT_TRUNCATED,
+				       "AH header cut before the SPI");
+		pkt->spi = spi;
+		return verdict(pkt, TSN_PKT_AH, NULL);
 	case IPPROTO_UDP:
 		return classify_udp(c, payload, pkt);
 	case IPPROTO_TCP:
@@ -149,6 +172,8 @@ static int classify_v4(struct cur *c, const uint8_t *start,
 	if (cur_skip(c, ihl - IPV4_MIN_HDR))	/* options, as captured */
 		return verdict(pkt, TSN_PKT_TRUNCATED, "IPv4 options cut short");
 	pkt->fragment = (frag & 0x1fff) != 0;
+	pkt->more_frags = (frag & 0x2000) != 0;
+	pkt->frag_id = id;
 	pkt->l4_off = (size_t)(c->p - start);
 	/* The IP header's length bounds the payload, and the capture bounds
 	 * what we may read of it: a padded Ethernet frame must not make
@@ -179,10 +204,14 @@ static int skip_ext(struct cur *c, uint8_t t, size_t *avail, uint8_t *nh,
 			    "IPv6 extension header cut short");
 	*nh = c->p[0];
 	if (t == IPPROTO_FRAGMENT) {
-		/* 8 bytes whatever its second byte says */
+		/* 8 bytes whatever its second byte says: next header,
+		 * reserved, offset (13 bits) and M, identification */
 		n = 8;
-		if (((c->p[2] << 8 | c->p[3]) & 0xfff8) != 0)
-			pkt->fragment = true;
+		pkt->fragment = ((c->p[2] << 8 | c->p[3]) & 0xfff8) != 0;
+		pkt->more_frags = (c->p[3] & 1) != 0;
+		pkt->frag_id = (uint32_t)c->p[4] << 24 |
+			       (uint32_t)c->p[5] << 16 |
+			       (uint32_t)c->p[6] << 8 | c->p[7];
 	} else {
 		n = (size_t)c->p[1] * 8 + 8;	/* 8-byte units after 8 */
 	}
@@ -260,56 +289,109 @@ int tsn_classify_ip(const uint8_t *ip, size_t caplen, struct tsn_pkt *pkt)
 	return classify_ip(ip, caplen, pkt);
 }
 
-/* The link-layer header: returns the ethertype and sets *off, or -1 when
- * the frame is cut short. */
-static int link_eth(struct cur *c, size_t *off)
+static bool is_vlan(uint16_t type)
 {
-	uint16_t type;
+	return type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ ||
+	       type == ETHERTYPE_QINQ_OLD;
+}
+
+/* 802.1Q/802.1ad tags after an ethertype of *type at c: each is a TCI
+ * and the next ethertype.  A stack deeper than MAX_VLAN_TAGS is not
+ * walked (each tag costs the sender 4 bytes; we cap the loop anyway).
+ * 0, or -1 with a verdict. */
+static int walk_vlan(struct cur *c, uint16_t *type, size_t *off,
+		     struct tsn_pkt *pkt)
+{
 	unsigned tags;
 
-	if (cur_skip(c, 12) || cur_u16(c, &type))
-		return -1;
-	for (tags = 0; (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ) &&
-	     tags < MAX_VLAN_TAGS; tags++)
-		if (cur_skip(c, 2) || cur_u16(c, &type))
-			return -1;
-	*off = ETH_HDR_LEN + tags * VLAN_TAG_LEN;
-	return type;
+	for (tags = 0; is_vlan(*type); tags++) {
+		if (tags == MAX_VLAN_TAGS)
+			return stop(pkt, TSN_PKT_NOT_IP, "more than 4 VLAN tags");
+		if (cur_skip(c, 2) || cur_u16(c, type))
+			return stop(pkt, TSN_PKT_TRUNCATED,
+				    "VLAN tag cut short");
+		*off += VLAN_TAG_LEN;
+	}
+	return 0;
+}
+
+/* DLT_NULL holds the family in the capturing host's byte order, DLT_LOOP
+ * in network order; a family fits in 16 bits, so whichever order keeps
+ * the top half zero is the one (tcpdump's test).  The version nibble
+ * still decides between IPv4 and IPv6. */
+static int link_null(struct cur *c, uint16_t *type, struct tsn_pkt *pkt)
+{
+	uint32_t af;
+
+	if (cur_u32(c, &af))
+		return stop(pkt, TSN_PKT_TRUNCATED, "loopback header cut short");
+	if (af & 0xffff0000)
+		af = __builtin_bswap32(af);
+	switch (af) {
+	case BSD_AF_INET:
+	case WIN_AF_INET6:
+	case BSD_AF_INET6:
+	case FREEBSD_AF_INET6:
+	case DARWIN_AF_INET6:
+		*type = 0;
+		return 0;
+	}
+	return stop(pkt, TSN_PKT_NOT_IP, "loopback family not IP");
+}
+
+/* The link-layer header of a dlt frame: sets *type (an ethertype, or 0
+ * when the version nibble decides) and *off (where IP starts).  0, or -1
+ * with a verdict. */
+static int link_header(int dlt, struct cur *c, uint16_t *type, size_t *off,
+		       struct tsn_pkt *pkt)
+{
+	*type = 0;
+	switch (dlt) {
+	case TSN_DLT_EN10MB:
+		*off = ETH_HDR_LEN;
+		if (cur_skip(c, 12) || cur_u16(c, type))
+			return stop(pkt, TSN_PKT_TRUNCATED,
+				    "link header cut short");
+		return walk_vlan(c, type, off, pkt);
+	case TSN_DLT_LINUX_SLL:
+		/* protocol is the last field */
+		*off = SLL_HDR_LEN;
+		if (cur_skip(c, 14) || cur_u16(c, type))
+			return stop(pkt, TSN_PKT_TRUNCATED,
+				    "link header cut short");
+		return walk_vlan(c, type, off, pkt);
+	case TSN_DLT_LINUX_SLL2:
+		/* protocol is the first field */
+		*off = SLL2_HDR_LEN;
+		if (cur_u16(c, type) || cur_skip(c, SLL2_HDR_LEN - 2))
+			return stop(pkt, TSN_PKT_TRUNCATED,
+				    "link header cut short");
+		return walk_vlan(c, type, off, pkt);
+	case TSN_DLT_NULL:
+	case TSN_DLT_LOOP:
+		*off = NULL_HDR_LEN;
+		return link_null(c, type, pkt);
+	case TSN_DLT_RAW:
+	case TSN_LINKTYPE_RAW:
+	case TSN_DLT_IPV4:
+	case TSN_DLT_IPV6:
+		*off = 0;
+		return 0;
+	}
+	return stop(pkt, TSN_PKT_NOT_IP, "unsupported link type");
 }
 
 int tsn_classify_frame(int dlt, const uint8_t *frame, size_t caplen,
 		       struct tsn_pkt *pkt)
 {
 	struct cur c = cur_make(frame, caplen);
-	uint16_t type16;
-	size_t off = 0;
-	int type;
+	uint16_t type;
+	size_t off;
 
 	memset(pkt, 0, sizeof(*pkt));
-	switch (dlt) {
-	case TSN_DLT_EN10MB:
-		type = link_eth(&c, &off);
-		break;
-	case TSN_DLT_LINUX_SLL:
-		/* protocol is the last field */
-		type = cur_skip(&c, 14) || cur_u16(&c, &type16) ? -1 : type16;
-		off = SLL_HDR_LEN;
-		break;
-	case TSN_DLT_LINUX_SLL2:
-		/* protocol is the first field */
-		type = cur_u16(&c, &type16) ? -1 : type16;
-		off = SLL2_HDR_LEN;
-		break;
-	case TSN_DLT_RAW:
-	case TSN_LINKTYPE_RAW:
-	case TSN_DLT_IPV4:
-	case TSN_DLT_IPV6:
-		type = 0;	/* the version nibble decides */
-		break;
-	default:
-		return verdict(pkt, TSN_PKT_NOT_IP, "unsupported link type");
-	}
-	if (type < 0 || off > caplen)
+	if (link_header(dlt, &c, &type, &off, pkt))
+		return 0;
+	if (off > caplen)	/* SLL's header is skipped by its size */
 		return verdict(pkt, TSN_PKT_TRUNCATED, "link header cut short");
 	if (type && type != ETHERTYPE_IPV4 && type != ETHERTYPE_IPV6)
 		return verdict(pkt, TSN_PKT_NOT_IP, "not an IP ethertype");
@@ -338,6 +420,7 @@ const char *tsn_pkt_class_name(enum tsn_pkt_class cls)
 		[TSN_PKT_ESP_IN_UDP] = "esp-in-udp",
 		[TSN_PKT_IKE] = "ike",
 		[TSN_PKT_NAT_KEEPALIVE] = "nat-keepalive",
+		[TSN_PKT_AH] = "ah",
 		[TSN_PKT_CLEARTEXT] = "cleartext",
 	};
 
@@ -408,10 +491,19 @@ static void endpoint(const struct tsn_pkt *pkt, const struct tsn_ip_addr *ip,
 		snprintf(buf, size, "%s:%u", a, port);
 }
 
+static bool has_spi(enum tsn_pkt_class cls)
+{
+	return cls == TSN_PKT_ESP || cls == TSN_PKT_ESP_IN_UDP ||
+	       cls == TSN_PKT_AH;
+}
+
 const char *tsn_pkt_str(const struct tsn_pkt *pkt, char *buf, size_t size)
 {
 	char s[INET6_ADDRSTRLEN + 8], d[INET6_ADDRSTRLEN + 8], proto[12];
 	const char *cls = tsn_pkt_class_name(pkt->cls), *l4;
+	const char *frag = !pkt->fragment ? "" :
+			   pkt->orphan ? " (fragment, first not seen)" :
+			   " (fragment)";
 
 	if (!size)
 		return buf;
@@ -426,10 +518,9 @@ const char *tsn_pkt_str(const struct tsn_pkt *pkt, char *buf, size_t size)
 		snprintf(proto, sizeof(proto), "proto %u", pkt->l4proto);
 		l4 = proto;
 	}
-	if ((pkt->cls == TSN_PKT_ESP || pkt->cls == TSN_PKT_ESP_IN_UDP) &&
-	    pkt->fragment)
-		snprintf(buf, size, "%s %s > %s (fragment)", cls, s, d);
-	else if (pkt->cls == TSN_PKT_ESP || pkt->cls == TSN_PKT_ESP_IN_UDP)
+	if (has_spi(pkt->cls) && pkt->fragment)
+		snprintf(buf, size, "%s %s > %s%s", cls, s, d, frag);
+	else if (has_spi(pkt->cls))
 		snprintf(buf, size, "%s %s > %s spi 0x%08x", cls, s, d,
 			 pkt->spi);
 	else if (pkt->why && !pkt->l4_off)	/* stopped before L4 */
@@ -438,7 +529,6 @@ const char *tsn_pkt_str(const struct tsn_pkt *pkt, char *buf, size_t size)
 		snprintf(buf, size, "%s %s %s > %s: %s", cls, l4, s, d,
 			 pkt->why);
 	else
-		snprintf(buf, size, "%s %s %s > %s%s", cls, l4, s, d,
-			 pkt->fragment ? " (fragment)" : "");
+		snprintf(buf, size, "%s %s %s > %s%s", cls, l4, s, d, frag);
 	return buf;
 }
