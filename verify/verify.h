@@ -33,7 +33,7 @@
 #include "probe/packet.h"
 
 /* What verify counts: the classes of packet.h, folded (malformed counts
- * as truncated) and in the order of the JSON. */
+ * as truncated). */
 enum tsn_vcls {
 	TSN_V_ESP,
 	TSN_V_ESP_IN_UDP,
@@ -41,8 +41,9 @@ enum tsn_vcls {
 	TSN_V_NAT_KEEPALIVE,
 	TSN_V_AH,
 	TSN_V_CLEARTEXT,
-	TSN_V_NON_IP,
 	TSN_V_TRUNCATED,
+	TSN_V_PAIR_N,			/* a pair counts the ones above */
+	TSN_V_NON_IP = TSN_V_PAIR_N,
 	TSN_V_N,
 };
 
@@ -66,21 +67,33 @@ struct tsn_vpair {
 	struct tsn_ip_addr a, b;	/* a sorts first (node order, or
 					 * address order without one) */
 	int na, nb;			/* node indexes, -1 if not members */
-	uint64_t n[TSN_V_N];		/* non_ip stays 0 */
+	uint64_t n[TSN_V_PAIR_N];	/* complete after
+					 * tsn_verify_settle() */
 	struct tsn_vleak first;		/* valid when n[TSN_V_CLEARTEXT] */
 };
 
-/* 65536 pairs of 160 bytes: 10 MB when full, and only the pages that
- * hold pairs are ever touched. */
+/* One slot of the pair index: the key and the running counts of a pair
+ * in one cache line (pairs.c says why).  A count that wraps carries
+ * 2^32 into the row; tsn_verify_settle() adds the rest. */
+struct tsn_vslot {
+	uint64_t key[4];		/* both addresses, smaller first */
+	uint32_t n[TSN_V_PAIR_N];
+	uint32_t row;			/* row index + 1 (| IPv6); 0: empty */
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct tsn_vslot) == 64, "one cache line");
+
+/* 65536 pairs of 152 bytes and 2 slots of 64 bytes each: 18 MB when
+ * full. */
 #define TSN_VERIFY_PAIRS_MAX 65536
 
 struct tsn_vpairs {
-	struct tsn_vpair *pair;		/* TSN_VERIFY_PAIRS_MAX, in order of
-					 * first packet */
-	size_t n;
-	uint32_t *slot;			/* open addressing: pair index + 1 */
-	size_t mask;			/* slots - 1 */
+	struct tsn_vpair *pair;		/* in order of first packet */
+	size_t n, cap;			/* rows used, rows allocated */
+	struct tsn_vslot *slot;		/* open addressing, 2 * cap slots */
+	size_t mask;			/* slots - 1: 2 * cap - 1 */
 	struct tsn_vpair over;		/* every pair past the cap, summed */
+	struct tsn_vslot over_slot;
 	uint64_t over_pairs_packets;	/* how many packets went there */
 };
 
@@ -92,6 +105,16 @@ struct tsn_vmembers {
 	size_t mask;			/* slots - 1; 0 when no inventory */
 };
 
+/* A packet classified, waiting to be counted in its pair. */
+struct tsn_vpend {
+	struct tsn_pkt pkt;
+	enum tsn_vcls c;
+	bool has_pair;
+	uint64_t number;		/* in the capture, from 1 */
+	int64_t sec;
+	uint32_t usec;
+};
+
 struct tsn_verify {
 	const struct tsn_inventory *inv;	/* may be NULL */
 	bool all_pairs;			/* every IP pair, members or not */
@@ -101,6 +124,7 @@ struct tsn_verify {
 	struct tsn_vpairs pairs;
 	struct tsn_vmembers members;
 	struct tsn_frags *frags;
+	struct tsn_vpend pend[2];	/* the packet before, this one */
 	struct tsn_progress *progress;	/* may be NULL */
 	/* what was read, for the report */
 	const char *source;		/* the file name */
@@ -113,9 +137,13 @@ int tsn_verify_init(struct tsn_verify *v, const struct tsn_inventory *inv,
 void tsn_verify_free(struct tsn_verify *v);
 
 /* Count one captured frame of link type v->dlt (the shared step of the
- * file reader and a live capture). */
+ * file reader and a live capture).  The totals are counted at once, the
+ * pairs one packet late: tsn_verify_settle() before reading them. */
 void tsn_verify_frame(struct tsn_verify *v, const uint8_t *frame,
 		      size_t caplen, int64_t sec, uint32_t usec);
+
+/* Make the rows' counts complete; the readers do it when they end. */
+void tsn_verify_settle(struct tsn_verify *v);
 
 /* Read a pcap or pcapng file ("-": standard input) through libpcap.
  *   0		read to the end
@@ -131,11 +159,19 @@ int tsn_verify_read_fp(struct tsn_verify *v, FILE *fp, char *err,
 /* pairs.c */
 int tsn_vpairs_init(struct tsn_vpairs *t);
 void tsn_vpairs_free(struct tsn_vpairs *t);
-/* The pair of src and dst (either order), made when new and allowed:
- * NULL when it is not a reported pair; &t->over past the cap. */
+/* The pair of src and dst (either order), made when new and allowed,
+ * and its counts in *cnt: NULL when it is not a reported pair;
+ * &t->over past the cap. */
 struct tsn_vpair *tsn_vpairs_get(struct tsn_verify *v,
 				 const struct tsn_ip_addr *src,
-				 const struct tsn_ip_addr *dst);
+				 const struct tsn_ip_addr *dst,
+				 struct tsn_vslot **cnt);
+/* Add the running counts into the rows (before reading p->n). */
+void tsn_vpairs_settle(struct tsn_vpairs *t);
+/* Ask memory for the slot of a pair that is about to be counted. */
+void tsn_vpairs_prefetch(const struct tsn_vpairs *t,
+			 const struct tsn_ip_addr *src,
+			 const struct tsn_ip_addr *dst);
 /* A reported pair's row, or NULL when no packet of it was seen. */
 const struct tsn_vpair *tsn_vpairs_find(const struct tsn_vpairs *t,
 					const struct tsn_ip_addr *a,

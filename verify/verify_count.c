@@ -55,42 +55,33 @@ void tsn_verify_free(struct tsn_verify *v)
 	v->frags = NULL;
 }
 
-static enum tsn_vcls vcls(enum tsn_pkt_class c)
-{
-	switch (c) {
-	case TSN_PKT_NOT_IP:
-		return TSN_V_NON_IP;
-	case TSN_PKT_TRUNCATED:
-	case TSN_PKT_MALFORMED:
-		return TSN_V_TRUNCATED;
-	case TSN_PKT_ESP:
-		return TSN_V_ESP;
-	case TSN_PKT_ESP_IN_UDP:
-		return TSN_V_ESP_IN_UDP;
-	case TSN_PKT_IKE:
-		return TSN_V_IKE;
-	case TSN_PKT_NAT_KEEPALIVE:
-		return TSN_V_NAT_KEEPALIVE;
-	case TSN_PKT_AH:
-		return TSN_V_AH;
-	case TSN_PKT_CLEARTEXT:
-		break;
-	}
-	return TSN_V_CLEARTEXT;
-}
+/* A table, not a switch: the class of a packet is what a capture mixes
+ * at random, and a branch on it would be mispredicted. */
+static const uint8_t vcls[] = {
+	[TSN_PKT_NOT_IP] = TSN_V_NON_IP,
+	[TSN_PKT_TRUNCATED] = TSN_V_TRUNCATED,
+	[TSN_PKT_MALFORMED] = TSN_V_TRUNCATED,
+	[TSN_PKT_ESP] = TSN_V_ESP,
+	[TSN_PKT_ESP_IN_UDP] = TSN_V_ESP_IN_UDP,
+	[TSN_PKT_IKE] = TSN_V_IKE,
+	[TSN_PKT_NAT_KEEPALIVE] = TSN_V_NAT_KEEPALIVE,
+	[TSN_PKT_AH] = TSN_V_AH,
+	[TSN_PKT_CLEARTEXT] = TSN_V_CLEARTEXT,
+};
 
 static void first_leak(struct tsn_verify *v, struct tsn_vpair *p,
-		       const struct tsn_pkt *pkt, int64_t sec, uint32_t usec)
+		       const struct tsn_vpend *q)
 {
+	const struct tsn_pkt *pkt = &q->pkt;
 	struct tsn_vleak *l = &p->first;
 
 	if (p == &v->pairs.over) {	/* no addresses of its own */
 		p->a = pkt->src;
 		p->b = pkt->dst;
 	}
-	l->packet = v->packets;
-	l->sec = sec;
-	l->usec = usec;
+	l->packet = q->number;
+	l->sec = q->sec;
+	l->usec = q->usec;
 	l->proto = pkt->l4proto;
 	l->has_ports = pkt->has_ports;
 	l->sport = pkt->sport;
@@ -100,26 +91,58 @@ static void first_leak(struct tsn_verify *v, struct tsn_vpair *p,
 	l->a_to_b = !memcmp(&p->a, &pkt->src, sizeof(p->a));
 }
 
+/* Count a packet in its pair. */
+static void count(struct tsn_verify *v, const struct tsn_vpend *q)
+{
+	struct tsn_vslot *cnt;
+	struct tsn_vpair *p;
+	enum tsn_vcls c = q->c;
+
+	p = tsn_vpairs_get(v, &q->pkt.src, &q->pkt.dst, &cnt);
+	if (!p)
+		return;
+	if (c == TSN_V_CLEARTEXT && !cnt->n[c] && !p->n[c])
+		first_leak(v, p, q);
+	if (!++cnt->n[c])	/* wrapped: carry into the row */
+		p->n[c] += 1ull << 32;
+}
+
+/* Each packet is counted in its pair one packet late: its slot is asked
+ * of memory now (prefetched) and read while libpcap reads the next
+ * record.  Measured: the slot's cache miss was as long as classifying;
+ * this hides most of it. */
 void tsn_verify_frame(struct tsn_verify *v, const uint8_t *frame,
 		      size_t caplen, int64_t sec, uint32_t usec)
 {
-	struct tsn_vpair *p;
-	struct tsn_pkt pkt;
-	enum tsn_vcls c;
+	struct tsn_vpend *q = &v->pend[v->packets & 1];
+	struct tsn_vpend *prev = &v->pend[!(v->packets & 1)];
 
 	v->packets++;
-	tsn_classify_frame(v->dlt, frame, caplen, &pkt);
-	if (pkt.fragment || pkt.more_frags)
-		tsn_frag_attribute(v->frags, &pkt, sec);
-	c = vcls(pkt.cls);
-	v->totals[c]++;
+	tsn_classify_frame(v->dlt, frame, caplen, &q->pkt);
+	if (q->pkt.fragment || q->pkt.more_frags)
+		tsn_frag_attribute(v->frags, &q->pkt, sec);
+	q->c = vcls[q->pkt.cls];
+	v->totals[q->c]++;
 	/* a packet cut before its addresses has no pair */
-	if (c == TSN_V_NON_IP || !pkt.src.family)
-		return;
-	p = tsn_vpairs_get(v, &pkt.src, &pkt.dst);
-	if (!p)
-		return;
-	if (c == TSN_V_CLEARTEXT && !p->n[c])
-		first_leak(v, p, &pkt, sec, usec);
-	p->n[c]++;
+	q->has_pair = q->c != TSN_V_NON_IP && q->pkt.src.family;
+	if (q->has_pair) {
+		q->number = v->packets;
+		q->sec = sec;
+		q->usec = usec;
+		tsn_vpairs_prefetch(&v->pairs, &q->pkt.src, &q->pkt.dst);
+	}
+	if (prev->has_pair) {
+		count(v, prev);
+		prev->has_pair = false;
+	}
+}
+
+void tsn_verify_settle(struct tsn_verify *v)
+{
+	for (int k = 0; k < 2; k++) {
+		if (v->pend[k].has_pair)
+			count(v, &v->pend[k]);
+		v->pend[k].has_pair = false;
+	}
+	tsn_vpairs_settle(&v->pairs);
 }

@@ -133,7 +133,7 @@ static int for_each_row(const struct tsn_verify *v, row_fn fn, void *arg)
 
 struct tally {
 	uint64_t rows[3];		/* per enum tsn_vverdict */
-	uint64_t n[TSN_V_N];		/* summed over encrypted pairs */
+	uint64_t n[TSN_V_PAIR_N];	/* summed over encrypted pairs */
 };
 
 static void tally_row(const struct tsn_verify *v, const struct tsn_vpair *p,
@@ -145,7 +145,7 @@ static void tally_row(const struct tsn_verify *v, const struct tsn_vpair *p,
 	(void)v;
 	t->rows[vv]++;
 	if (vv == TSN_VV_ENCRYPTED)
-		for (int c = 0; c < TSN_V_N; c++)
+		for (int c = 0; c < TSN_V_PAIR_N; c++)
 			t->n[c] += p->n[c];
 }
 
@@ -282,11 +282,19 @@ static void pair_label(const struct tsn_verify *v, const struct tsn_vpair *p,
 
 /* ---- JSON ----------------------------------------------------------- */
 
-static void json_counts(struct tsn_json *j, const uint64_t *n, bool pair)
+/* The order of the JSON (and the totals line): non_ip before
+ * truncated; a pair has no non_ip. */
+static const enum tsn_vcls key_order[] = {
+	TSN_V_ESP, TSN_V_ESP_IN_UDP, TSN_V_IKE, TSN_V_NAT_KEEPALIVE, TSN_V_AH,
+	TSN_V_CLEARTEXT, TSN_V_NON_IP, TSN_V_TRUNCATED,
+};
+
+static void json_counts(struct tsn_json *j, const uint64_t *n, int count)
 {
-	for (int c = 0; c < TSN_V_N; c++)
-		if (!pair || c != TSN_V_NON_IP)
-			tsn_json_kuint(j, tsn_vcls_key(c), n[c]);
+	for (size_t k = 0; k < ARRAY_SIZE(key_order); k++)
+		if ((int)key_order[k] < count)
+			tsn_json_kuint(j, tsn_vcls_key(key_order[k]),
+				       n[key_order[k]]);
 }
 
 static void json_leak(const struct tsn_vpair *p, struct tsn_json *j)
@@ -335,7 +343,7 @@ static void json_row(const struct tsn_verify *v, const struct tsn_vpair *p,
 	tsn_json_kstr(j, "a_node", node_name(v, p->na));
 	tsn_json_kstr(j, "b_node", node_name(v, p->nb));
 	tsn_json_kstr(j, "verdict", tsn_vverdict_name(tsn_vpair_verdict(p)));
-	json_counts(j, p->n, true);
+	json_counts(j, p->n, TSN_V_PAIR_N);
 	json_leak(p, j);
 	tsn_json_obj_end(j);
 }
@@ -351,7 +359,7 @@ void tsn_verify_json(const struct tsn_verify *v, struct tsn_json *j)
 	tsn_json_kuint(j, "packets", v->packets);
 	tsn_json_key(j, "totals");
 	tsn_json_obj_begin(j);
-	json_counts(j, v->totals, false);
+	json_counts(j, v->totals, TSN_V_N);
 	tsn_json_obj_end(j);
 	tsn_json_key(j, "pairs");
 	tsn_json_arr_begin(j);
@@ -363,7 +371,7 @@ void tsn_verify_json(const struct tsn_verify *v, struct tsn_json *j)
 	if (t->over_pairs_packets) {
 		tsn_json_obj_begin(j);
 		tsn_json_kuint(j, "packets", t->over_pairs_packets);
-		json_counts(j, t->over.n, true);
+		json_counts(j, t->over.n, TSN_V_PAIR_N);
 		json_leak(&t->over, j);
 		tsn_json_obj_end(j);
 	} else {
@@ -472,9 +480,9 @@ static void print_totals(const struct tsn_verify *v)
 {
 	printf("totals: %llu packet%s:", (unsigned long long)v->packets,
 	       PL(v->packets));
-	for (int c = 0; c < TSN_V_N; c++)
-		printf("%s %s %llu", c ? "," : "", tsn_vcls_key(c),
-		       (unsigned long long)v->totals[c]);
+	for (size_t k = 0; k < ARRAY_SIZE(key_order); k++)
+		printf("%s %s %llu", k ? "," : "", tsn_vcls_key(key_order[k]),
+		       (unsigned long long)v->totals[key_order[k]]);
 	printf("\n");
 	if (v->read_error[0])
 		printf("incomplete: reading stopped %s\n", v->read_error);

@@ -70,6 +70,7 @@ int tsn_verify_read(struct tsn_verify *v, const char *path, char *err,
 	v->dlt = pcap_datalink(p);
 	ret = walk(v, p);
 	pcap_close(p);
+	tsn_verify_settle(v);
 	return ret;
 }
 
@@ -89,5 +90,6 @@ int tsn_verify_read_fp(struct tsn_verify *v, FILE *fp, char *err,
 	v->dlt = pcap_datalink(p);
 	ret = walk(v, p);
 	pcap_close(p);
+	tsn_verify_settle(v);
 	return ret;
 }
