@@ -32,6 +32,11 @@ _Static_assert(SLL_HDR_LEN == 2 + 2 + 2 + 8 + 2, "DLT_LINUX_SLL header");
 _Static_assert(SLL2_HDR_LEN == 2 + 2 + 4 + 2 + 1 + 1 + 8,
 	       "DLT_LINUX_SLL2 header");
 
+/* The path every packet takes is one function once inlined: each call
+ * of the walk cost its own prologue and spills, together more than the
+ * checks (callgrind: 180 instructions a packet, 110 inlined). */
+#define HOT inline __attribute__((always_inline))
+
 enum {
 	ETHERTYPE_IPV4 = 0x0800,
 	ETHERTYPE_IPV6 = 0x86dd,
@@ -60,6 +65,18 @@ static void clear(struct tsn_pkt *pkt)
 	*pkt = zero;
 }
 
+/* A big-endian field of a header already copied out of the packet. */
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
 static int verdict(struct tsn_pkt *pkt, enum tsn_pkt_class cls,
 		   const char *why)
 {
@@ -78,14 +95,18 @@ static int stop(struct tsn_pkt *pkt, enum tsn_pkt_class cls, const char *why)
 /* UDP: 500 is IKE; 4500 is demultiplexed by its first bytes (RFC 3948
  * 2.2): one 0xff is a NAT keepalive, four zero bytes are the non-ESP
  * marker (IKE follows), anything else starts with an ESP SPI. */
-static int classify_udp(struct cur *c, size_t payload, struct tsn_pkt *pkt)
+static HOT int classify_udp(struct cur *c, size_t payload, struct tsn_pkt *pkt)
 {
-	uint16_t ulen, sum;
+	uint8_t h[UDP_HDR_LEN];
+	uint16_t ulen;
 	uint32_t spi;
 
-	if (cur_u16(c, &pkt->sport) || cur_u16(c, &pkt->dport) ||
-	    cur_u16(c, &ulen) || cur_u16(c, &sum))
+	/* the whole header in one check, then its fields */
+	if (cur_bytes(c, h, sizeof(h)))
 		return verdict(pkt, TSN_PKT_TRUNCATED, "UDP header cut short");
+	pkt->sport = be16(h);
+	pkt->dport = be16(h + 2);
+	ulen = be16(h + 4);
 	pkt->has_ports = true;
 	/* A first fragment holds only part of the datagram its UDP length
 	 * counts; anything else must fit in its IP payload. */
@@ -115,7 +136,7 @@ static int classify_udp(struct cur *c, size_t payload, struct tsn_pkt *pkt)
 
 /* The transport header, at c, of a packet whose IP payload is payload
  * bytes long (per the IP header; c may hold fewer when snapped). */
-static int classify_l4(struct cur *c, size_t payload, struct tsn_pkt *pkt)
+static HOT int classify_l4(struct cur *c, size_t payload, struct tsn_pkt *pkt)
 {
 	uint32_t spi;
 
@@ -154,28 +175,25 @@ static int classify_l4(struct cur *c, size_t payload, struct tsn_pkt *pkt)
 	return verdict(pkt, TSN_PKT_CLEARTEXT, NULL);
 }
 
-static int classify_v4(struct cur *c, const uint8_t *start,
+static HOT int classify_v4(struct cur *c, const uint8_t *start,
 		       struct tsn_pkt *pkt)
 {
-	uint8_t vihl, tos, ttl;
-	uint16_t tot, id, frag, sum;
+	uint8_t h[IPV4_MIN_HDR];
+	uint16_t tot, frag;
 	size_t ihl;
 
-	if (!cur_has(c, IPV4_MIN_HDR))
+	/* The fixed header in one bounds check, then its fields at their
+	 * offsets (a check per field was a third of classifying). */
+	if (cur_bytes(c, h, sizeof(h)))
 		return verdict(pkt, TSN_PKT_TRUNCATED, "IPv4 header cut short");
-	cur_u8(c, &vihl);
-	cur_u8(c, &tos);
-	cur_u16(c, &tot);
-	cur_u16(c, &id);
-	cur_u16(c, &frag);
-	cur_u8(c, &ttl);
-	cur_u8(c, &pkt->l4proto);
-	cur_u16(c, &sum);
+	tot = be16(h + 2);
+	frag = be16(h + 6);
+	pkt->l4proto = h[9];
 	pkt->src.family = pkt->dst.family = AF_INET;
-	cur_bytes(c, pkt->src.a, 4);
-	cur_bytes(c, pkt->dst.a, 4);
+	memcpy(pkt->src.a, h + 12, 4);
+	memcpy(pkt->dst.a, h + 16, 4);
 	pkt->ip_len = tot;
-	ihl = (size_t)(vihl & 0x0f) * 4;
+	ihl = (size_t)(h[0] & 0x0f) * 4;
 	if (ihl < IPV4_MIN_HDR || tot < ihl)
 		return verdict(pkt, TSN_PKT_MALFORMED,
 			       "IPv4 header length below 20 or above total");
@@ -183,7 +201,7 @@ static int classify_v4(struct cur *c, const uint8_t *start,
 		return verdict(pkt, TSN_PKT_TRUNCATED, "IPv4 options cut short");
 	pkt->fragment = (frag & 0x1fff) != 0;
 	pkt->more_frags = (frag & 0x2000) != 0;
-	pkt->frag_id = id;
+	pkt->frag_id = be16(h + 4);
 	pkt->l4_off = (size_t)(c->p - start);
 	/* The IP header's length bounds the payload, and the capture bounds
 	 * what we may read of it: a padded Ethernet frame must not make
@@ -219,9 +237,7 @@ static int skip_ext(struct cur *c, uint8_t t, size_t *avail, uint8_t *nh,
 		n = 8;
 		pkt->fragment = ((c->p[2] << 8 | c->p[3]) & 0xfff8) != 0;
 		pkt->more_frags = (c->p[3] & 1) != 0;
-		pkt->frag_id = (uint32_t)c->p[4] << 24 |
-			       (uint32_t)c->p[5] << 16 |
-			       (uint32_t)c->p[6] << 8 | c->p[7];
+		pkt->frag_id = be32(c->p + 4);
 	} else {
 		n = (size_t)c->p[1] * 8 + 8;	/* 8-byte units after 8 */
 	}
@@ -238,21 +254,18 @@ static int skip_ext(struct cur *c, uint8_t t, size_t *avail, uint8_t *nh,
 static int classify_v6(struct cur *c, const uint8_t *start,
 		       struct tsn_pkt *pkt)
 {
-	uint32_t vtcfl;
+	uint8_t h[IPV6_HDR_LEN], nh, t;
 	uint16_t plen;
-	uint8_t nh, t, hlim;
 	size_t avail;
 	unsigned i;
 
-	if (!cur_has(c, IPV6_HDR_LEN))
+	if (cur_bytes(c, h, sizeof(h)))
 		return verdict(pkt, TSN_PKT_TRUNCATED, "IPv6 header cut short");
-	cur_u32(c, &vtcfl);
-	cur_u16(c, &plen);
-	cur_u8(c, &nh);
-	cur_u8(c, &hlim);
+	plen = be16(h + 4);
+	nh = h[6];
 	pkt->src.family = pkt->dst.family = AF_INET6;
-	cur_bytes(c, pkt->src.a, 16);
-	cur_bytes(c, pkt->dst.a, 16);
+	memcpy(pkt->src.a, h + 8, 16);
+	memcpy(pkt->dst.a, h + 24, 16);
 	pkt->ip_len = (size_t)plen + IPV6_HDR_LEN;
 	avail = plen;	/* jumbograms (plen 0, RFC 2675) are not on our links */
 	if (c->left > avail)
@@ -272,7 +285,7 @@ static int classify_v6(struct cur *c, const uint8_t *start,
 }
 
 /* ip is pkt->ip_off bytes into the frame. */
-static int classify_ip(const uint8_t *ip, size_t caplen, struct tsn_pkt *pkt)
+static HOT int classify_ip(const uint8_t *ip, size_t caplen, struct tsn_pkt *pkt)
 {
 	struct cur c = cur_make(ip, caplen);
 
@@ -309,7 +322,7 @@ static bool is_vlan(uint16_t type)
  * and the next ethertype.  A stack deeper than MAX_VLAN_TAGS is not
  * walked (each tag costs the sender 4 bytes; we cap the loop anyway).
  * 0, or -1 with a verdict. */
-static int walk_vlan(struct cur *c, uint16_t *type, size_t *off,
+static HOT int walk_vlan(struct cur *c, uint16_t *type, size_t *off,
 		     struct tsn_pkt *pkt)
 {
 	unsigned tags;
@@ -352,7 +365,7 @@ static int link_null(struct cur *c, uint16_t *type, struct tsn_pkt *pkt)
 /* The link-layer header of a dlt frame: sets *type (an ethertype, or 0
  * when the version nibble decides) and *off (where IP starts).  0, or -1
  * with a verdict. */
-static int link_header(int dlt, struct cur *c, uint16_t *type, size_t *off,
+static HOT int link_header(int dlt, struct cur *c, uint16_t *type, size_t *off,
 		       struct tsn_pkt *pkt)
 {
 	*type = 0;

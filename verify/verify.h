@@ -105,9 +105,16 @@ struct tsn_vmembers {
 	size_t mask;			/* slots - 1; 0 when no inventory */
 };
 
+/* Where tsn_vpairs_prefetch looked for a pair (mask 0: nowhere). */
+struct tsn_vhint {
+	uint64_t key;
+	size_t slot, mask;
+};
+
 /* A packet classified, waiting to be counted in its pair. */
 struct tsn_vpend {
 	struct tsn_pkt pkt;
+	struct tsn_vhint hint;
 	enum tsn_vcls c;
 	bool has_pair;
 	uint64_t number;		/* in the capture, from 1 */
@@ -124,7 +131,8 @@ struct tsn_verify {
 	struct tsn_vpairs pairs;
 	struct tsn_vmembers members;
 	struct tsn_frags *frags;
-	struct tsn_vpend pend[2];	/* the packet before, this one */
+	struct tsn_vpend pend[2];
+	struct tsn_vpend *now, *before;	/* pend[], taking turns */
 	struct tsn_progress *progress;	/* may be NULL */
 	/* what was read, for the report */
 	const char *source;		/* the file name */
@@ -159,23 +167,17 @@ int tsn_verify_read_fp(struct tsn_verify *v, FILE *fp, char *err,
 /* pairs.c */
 int tsn_vpairs_init(struct tsn_vpairs *t);
 void tsn_vpairs_free(struct tsn_vpairs *t);
-/* The pair of src and dst (either order), made when new and allowed,
- * and its counts in *cnt: NULL when it is not a reported pair;
- * &t->over past the cap. */
-struct tsn_vpair *tsn_vpairs_get(struct tsn_verify *v,
-				 const struct tsn_ip_addr *src,
-				 const struct tsn_ip_addr *dst,
-				 struct tsn_vslot **cnt);
-/* Add the running counts into the rows (before reading p->n). */
-void tsn_vpairs_settle(struct tsn_vpairs *t);
-/* Ask memory for the slot of a pair that is about to be counted. */
-void tsn_vpairs_prefetch(const struct tsn_vpairs *t,
-			 const struct tsn_ip_addr *src,
-			 const struct tsn_ip_addr *dst);
+/* Per packet: prefetch the slot of now's pair (now may be NULL) and
+ * count the packet before in its pair, made when new and allowed (past
+ * the cap, in the summed row). */
+void tsn_vpairs_step(struct tsn_verify *v, struct tsn_vpend *now,
+		     struct tsn_vpend *before);
 /* A reported pair's row, or NULL when no packet of it was seen. */
 const struct tsn_vpair *tsn_vpairs_find(const struct tsn_vpairs *t,
 					const struct tsn_ip_addr *a,
 					const struct tsn_ip_addr *b);
+/* Add the running counts into the rows (before reading p->n). */
+void tsn_vpairs_settle(struct tsn_vpairs *t);
 int tsn_vmembers_init(struct tsn_vmembers *m, const struct tsn_inventory *inv);
 void tsn_vmembers_free(struct tsn_vmembers *m);
 /* The node index of an inventory address, or -1. */

@@ -36,6 +36,8 @@ int tsn_verify_init(struct tsn_verify *v, const struct tsn_inventory *inv,
 	memset(v, 0, sizeof(*v));
 	v->inv = inv;
 	v->all_pairs = all_pairs || !inv;
+	v->now = &v->pend[0];
+	v->before = &v->pend[1];
 	v->frags = calloc(1, sizeof(*v->frags));
 	if (!v->frags)
 		return -ENOMEM;
@@ -69,44 +71,6 @@ static const uint8_t vcls[] = {
 	[TSN_PKT_CLEARTEXT] = TSN_V_CLEARTEXT,
 };
 
-static void first_leak(struct tsn_verify *v, struct tsn_vpair *p,
-		       const struct tsn_vpend *q)
-{
-	const struct tsn_pkt *pkt = &q->pkt;
-	struct tsn_vleak *l = &p->first;
-
-	if (p == &v->pairs.over) {	/* no addresses of its own */
-		p->a = pkt->src;
-		p->b = pkt->dst;
-	}
-	l->packet = q->number;
-	l->sec = q->sec;
-	l->usec = q->usec;
-	l->proto = pkt->l4proto;
-	l->has_ports = pkt->has_ports;
-	l->sport = pkt->sport;
-	l->dport = pkt->dport;
-	l->fragment = pkt->fragment;
-	l->orphan = pkt->orphan;
-	l->a_to_b = !memcmp(&p->a, &pkt->src, sizeof(p->a));
-}
-
-/* Count a packet in its pair. */
-static void count(struct tsn_verify *v, const struct tsn_vpend *q)
-{
-	struct tsn_vslot *cnt;
-	struct tsn_vpair *p;
-	enum tsn_vcls c = q->c;
-
-	p = tsn_vpairs_get(v, &q->pkt.src, &q->pkt.dst, &cnt);
-	if (!p)
-		return;
-	if (c == TSN_V_CLEARTEXT && !cnt->n[c] && !p->n[c])
-		first_leak(v, p, q);
-	if (!++cnt->n[c])	/* wrapped: carry into the row */
-		p->n[c] += 1ull << 32;
-}
-
 /* Each packet is counted in its pair one packet late: its slot is asked
  * of memory now (prefetched) and read while libpcap reads the next
  * record.  Measured: the slot's cache miss was as long as classifying;
@@ -114,9 +78,10 @@ static void count(struct tsn_verify *v, const struct tsn_vpend *q)
 void tsn_verify_frame(struct tsn_verify *v, const uint8_t *frame,
 		      size_t caplen, int64_t sec, uint32_t usec)
 {
-	struct tsn_vpend *q = &v->pend[v->packets & 1];
-	struct tsn_vpend *prev = &v->pend[!(v->packets & 1)];
+	struct tsn_vpend *q = v->now, *prev = v->before;
 
+	v->now = prev;		/* the two take turns */
+	v->before = q;
 	v->packets++;
 	tsn_classify_frame(v->dlt, frame, caplen, &q->pkt);
 	if (q->pkt.fragment || q->pkt.more_frags)
@@ -125,24 +90,15 @@ void tsn_verify_frame(struct tsn_verify *v, const uint8_t *frame,
 	v->totals[q->c]++;
 	/* a packet cut before its addresses has no pair */
 	q->has_pair = q->c != TSN_V_NON_IP && q->pkt.src.family;
-	if (q->has_pair) {
-		q->number = v->packets;
-		q->sec = sec;
-		q->usec = usec;
-		tsn_vpairs_prefetch(&v->pairs, &q->pkt.src, &q->pkt.dst);
-	}
-	if (prev->has_pair) {
-		count(v, prev);
-		prev->has_pair = false;
-	}
+	q->number = v->packets;
+	q->sec = sec;
+	q->usec = usec;
+	tsn_vpairs_step(v, q, prev);
 }
 
 void tsn_verify_settle(struct tsn_verify *v)
 {
-	for (int k = 0; k < 2; k++) {
-		if (v->pend[k].has_pair)
-			count(v, &v->pend[k]);
-		v->pend[k].has_pair = false;
-	}
+	/* the later one is counted, the earlier was */
+	tsn_vpairs_step(v, NULL, v->before);
 	tsn_vpairs_settle(&v->pairs);
 }
