@@ -13,7 +13,9 @@
  * hosts 2..1+LEAKY, so a report has a few leaking pairs to name.  With
  * -f every 50th ESP-in-UDP packet is sent as two IP fragments (both are
  * esp_in_udp to verify); with -a every 20th ESP packet is AH instead.
- * Lengths vary from 60 to about 250 bytes; time steps 10 us a packet.
+ * With -e there is no cleartext (those packets are ESP): every pair is
+ * encrypted.  Lengths vary from 60 to about 250 bytes; time steps 10 us
+ * a packet.
  *
  *   -l eth|vlan|qinq|sll|sll2|raw|null|loop   link type (default eth)
  *   -s SEED   the same seed writes the same file (a prefix for a smaller
@@ -39,7 +41,7 @@ static const char *const keys[NCLS] = {
 struct gen {
 	uint64_t rng;
 	unsigned hosts, leaky;
-	bool v6, frag, ah;
+	bool v6, frag, ah, no_clear;
 	const char *link;
 	int dlt;
 	uint64_t n[NCLS], packets;
@@ -259,7 +261,7 @@ static enum cls pick(struct gen *g)
 		return IKE;
 	if (r < 85)
 		return NATK;
-	return CLEAR;
+	return g->no_clear ? ESP : CLEAR;
 }
 
 static void one(struct gen *g)
@@ -351,7 +353,7 @@ static void report(const struct gen *g)
 static int usage(void)
 {
 	fprintf(stderr, "usage: gen_capture [-n PACKETS] [-H HOSTS] [-L LEAKY] "
-		"[-s SEED] [-l LINK] [-6] [-f] [-a] -o FILE\n");
+		"[-s SEED] [-l LINK] [-6] [-f] [-a] [-e] -o FILE\n");
 	return 2;
 }
 
@@ -363,7 +365,7 @@ int main(int argc, char **argv)
 	pcap_t *p;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:H:L:s:l:6fao:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:H:L:s:l:6faeo:")) != -1) {
 		switch (opt) {
 		case 'n': n = strtoull(optarg, NULL, 10); break;
 		case 'H': g.hosts = (unsigned)atoi(optarg); break;
@@ -373,6 +375,7 @@ int main(int argc, char **argv)
 		case '6': g.v6 = true; break;
 		case 'f': g.frag = true; break;
 		case 'a': g.ah = true; break;
+		case 'e': g.no_clear = true; break;
 		case 'o': out = optarg; break;
 		default: return usage();
 		}
