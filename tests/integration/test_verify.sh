@@ -7,7 +7,6 @@
 # captures, must count each class as verify does.  Then the inventory's
 # pairs, the report's words, and every error path with its exit code.
 # Needs no root and no network.
-T_ROOT=no
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -15,10 +14,10 @@ GEN=$TOP/build/helpers/gen_capture
 TMP=$(mktemp -d /tmp/tsnet-verify.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 for t in "$TSNET" "$GEN"; do
-	[ -x "$t" ] || { not_ok "no $t (make tsnet helpers)"; finish; exit; }
+	[ -x "$t" ] || fail_all "no $t (make tsnet helpers)"
 done
 for t in jq editcap tshark; do
-	command -v $t >/dev/null || { not_ok "$t is not installed (make deps)"; finish; exit; }
+	command -v $t >/dev/null || fail_all "$t is not installed (make deps)"
 done
 # V: verify without an inventory.  Without -c it reads the default one
 # when there is one; on such a host, an inventory of one address no
