@@ -262,8 +262,8 @@ static void counts_str(const uint64_t *n, char *buf, size_t size)
 					      o ? ", " : "", tsn_vcls_key(c),
 					      (unsigned long long)n[c]);
 	if (n[TSN_V_AH] && o < size)
-		snprintf(buf + o, size - o, " (AH authenticates, it does not "
-			 "encrypt)");
+		snprintf(buf + o, size - o, "; AH authenticates, it does not "
+			 "encrypt");
 }
 
 static void pair_label(const struct tsn_verify *v, const struct tsn_vpair *p,
