@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <pcap/pcap.h>
+
 #include "lib/output.h"
 #include "verify/verify.h"
 
@@ -356,6 +358,7 @@ void tsn_verify_json(const struct tsn_verify *v, struct tsn_json *j)
 	tsn_json_kstr(j, "command", "verify");
 	tsn_json_kstr(j, "file", v->source);
 	tsn_json_kint(j, "link_type", v->dlt);
+	tsn_json_kstr(j, "link_type_name", pcap_datalink_val_to_name(v->dlt));
 	tsn_json_kuint(j, "packets", v->packets);
 	tsn_json_key(j, "totals");
 	tsn_json_obj_begin(j);
