@@ -19,7 +19,7 @@ B ?= build
 # Every source of the program but main.c goes into one archive that the
 # unit tests link against; folders are picked up as they appear.
 LIB_SRCS := $(sort $(wildcard lib/*.c preflight/*.c probe/*.c enable/*.c \
-	cloud/*.c cluster/*.c report/*.c)) agent.c
+	cloud/*.c cluster/*.c report/*.c verify/*.c)) agent.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)

@@ -16,5 +16,6 @@ int node_main(int argc, char **argv, struct tsn_ctx *ctx);
 int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx);
 int report_main(int argc, char **argv, struct tsn_ctx *ctx);
 int disable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx);
+int verify_main(int argc, char **argv, struct tsn_ctx *ctx);
 
 #endif

@@ -75,12 +75,12 @@ static size_t width(const char *s)
 
 static const char *word_colour(const char *s)
 {
-	if (!strcmp(s, "ok"))
+	if (!strcmp(s, "ok") || !strcmp(s, "encrypted"))
 		return C_GREEN;
 	if (!strcmp(s, "warn"))
 		return C_YELLOW;
 	if (!strcmp(s, "fail") || !strcmp(s, "error") ||
-	    !strcmp(s, "unreachable"))
+	    !strcmp(s, "unreachable") || !strcmp(s, "LEAK"))
 		return C_RED;
 	if (!strcmp(s, "skip"))
 		return C_DIM;

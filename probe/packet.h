@@ -264,7 +264,8 @@ enum tsn_pkt_class {
 	TSN_PKT_ESP_IN_UDP,	/* UDP 4500, non-zero SPI (RFC 3948) */
 	TSN_PKT_IKE,		/* UDP 500, or UDP 4500 + non-ESP marker */
 	TSN_PKT_NAT_KEEPALIVE,	/* UDP 4500, one 0xff byte */
-	TSN_PKT_CLEARTEXT,	/* any other IP packet */
+	TSN_PKT_AH,		/* IP protocol 51: authenticated, in clear */
+	TSN_PKT_CLEARTEXT,	/* any other IP packet (keep it last) */
 };
 
 struct tsn_pkt {
@@ -275,7 +276,11 @@ struct tsn_pkt {
 	uint16_t sport, dport;
 	bool fragment;		/* a non-first fragment: no L4 header (a
 				 * fragment of ESP is esp with spi 0) */
-	uint32_t spi;		/* ESP and ESP-in-UDP */
+	bool more_frags;	/* MF set: with !fragment, a first fragment */
+	uint32_t frag_id;	/* IPv4 identification or IPv6 fragment id */
+	bool orphan;		/* set by tsn_frag_attribute: a non-first
+				 * fragment whose first one it did not see */
+	uint32_t spi;		/* ESP, ESP-in-UDP and AH */
 	size_t ip_off;		/* offset of the IP header in the frame */
 	size_t l4_off;		/* offset of the L4 header in the frame */
 	size_t ip_len;		/* IP total length from the header */
@@ -285,8 +290,10 @@ struct tsn_pkt {
 #define TSN_IPV6_MAX_EXT 8	/* extension headers walked before giving up */
 
 /* Link types accepted by tsn_classify_frame (values of pcap_datalink). */
-#define TSN_DLT_EN10MB 1
+#define TSN_DLT_NULL 0		/* BSD loopback, family in host order */
+#define TSN_DLT_EN10MB 1	/* 802.1Q/802.1ad tags walked, at most 4 */
 #define TSN_DLT_RAW 12
+#define TSN_DLT_LOOP 108	/* OpenBSD loopback, family in network order */
 #define TSN_DLT_LINUX_SLL 113
 #define TSN_LINKTYPE_RAW 101
 #define TSN_DLT_IPV4 228
@@ -310,5 +317,46 @@ const char *tsn_l4_name(uint8_t proto);
 /* One line: "esp 198.18.0.1 > 198.18.0.2 spi 0x74730001",
  * "cleartext tcp 198.18.0.1:22 > 198.18.0.2:40000".  Returns buf. */
 const char *tsn_pkt_str(const struct tsn_pkt *pkt, char *buf, size_t size);
+
+/* ---- Fragments (probe/frag.c) --------------------------------------- */
+
+/* A non-first fragment carries no ports: on its own, a fragment of an
+ * ESP-in-UDP or IKE datagram would read as cleartext UDP.  The tracker
+ * remembers what each first fragment was, keyed by (family, source,
+ * destination, protocol, identification) as the receiver reassembles
+ * (RFC 791, RFC 8200 4.5), and gives its followers the same class,
+ * ports and SPI.
+ *
+ * Memory is fixed: TSN_FRAG_SLOTS slots, direct-mapped by a hash of the
+ * key, a newer first fragment taking the slot of an older one.  A slot
+ * older than TSN_FRAG_TTL seconds (capture time) no longer matches, as
+ * a receiver drops a reassembly after that long.  A follower whose first
+ * fragment was not seen (the capture began after it, it came later, or
+ * its slot was taken) keeps the classifier's verdict - ESP and AH as
+ * such, any other protocol cleartext - and is marked an orphan. */
+#define TSN_FRAG_SLOTS 4096
+#define TSN_FRAG_TTL 60
+
+struct tsn_frag_slot {
+	uint8_t src[16], dst[16];
+	uint32_t id;
+	uint32_t spi;
+	int64_t seen;		/* capture time of the first fragment, s */
+	uint16_t sport, dport;
+	uint8_t family;		/* 4 or 6; 0 for an empty slot */
+	uint8_t proto;
+	uint8_t cls;		/* enum tsn_pkt_class */
+	bool has_ports;
+};
+
+struct tsn_frags {
+	struct tsn_frag_slot slot[TSN_FRAG_SLOTS];
+};
+
+/* For any fragment classified by tsn_classify_frame at capture time now
+ * (seconds): a first fragment is remembered; a non-first one takes its
+ * first fragment's class, ports and SPI when remembered (returns true),
+ * else pkt->orphan is set (returns false).  Other packets: false. */
+bool tsn_frag_attribute(struct tsn_frags *f, struct tsn_pkt *pkt, int64_t now);
 
 #endif

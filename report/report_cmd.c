@@ -45,9 +45,10 @@ static void missing(struct rep *r, const char *what)
 		r->missing[r->b.nmissing++] = what;
 }
 
-/* `tsnet CMD --help` exits 0 when this tsnet has CMD: how the bundle
- * picks up verify once it exists, without a build-time switch. */
-static bool have_cmd(const char *cmd)
+/* `tsnet CMD --help` exits 0 when this tsnet has CMD, and its usage
+ * names OPTION: how the bundle picks up verify's live capture once it
+ * exists (verify --read came first), without a build-time switch. */
+static bool have_cmd(const char *cmd, const char *option)
 {
 	char *argv[] = { (char *)tsn_self_exe(), (char *)cmd,
 			 (char *)"--help", NULL };
@@ -56,7 +57,8 @@ static bool have_cmd(const char *cmd)
 	bool ok;
 
 	ok = !tsn_run_argv(&job, argvs, 1, 1, 10, NULL) &&
-	     job.state == TSN_JOB_DONE && job.exit_status == 0;
+	     job.state == TSN_JOB_DONE && job.exit_status == 0 &&
+	     job.out.p && strstr(job.out.p, option);
 	tsn_job_free(&job);
 	return ok;
 }
@@ -123,10 +125,10 @@ static int run_parts(struct rep *r)
 	    (ret = run_part(r, "status", NULL, &r->b.status)))
 		return ret;
 	snprintf(caps, sizeof(caps), "%s/%s/captures", r->w.stage, r->w.top);
-	if (have_cmd("verify"))
+	if (have_cmd("verify", "--duration"))
 		return run_part(r, "verify", verify_args, &r->b.verify);
-	r->b.verify_note = "this tsnet has no verify command: no capture "
-			   "was taken";
+	r->b.verify_note = "this tsnet's verify reads capture files only "
+			   "(no live capture yet): no capture was taken";
 	return tsn_buf_printf(&r->index, "%-24s skipped: %s\n", "verify",
 			      r->b.verify_note);
 }

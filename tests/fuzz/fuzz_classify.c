@@ -12,7 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const int dlts[] = {
 	TSN_DLT_EN10MB, TSN_DLT_LINUX_SLL, TSN_DLT_LINUX_SLL2, TSN_DLT_RAW,
-	TSN_LINKTYPE_RAW, TSN_DLT_IPV4, TSN_DLT_IPV6, 0,
+	TSN_LINKTYPE_RAW, TSN_DLT_IPV4, TSN_DLT_IPV6, TSN_DLT_NULL, TSN_DLT_LOOP,
+	147,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
