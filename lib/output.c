@@ -105,10 +105,8 @@ void tsn_report_free(struct tsn_report *r)
 		free(r->pairs[i].from);
 		free(r->pairs[i].to);
 	}
-	for (size_t i = 0; i < r->n_problems; i++) {
-		free(r->problems[i].what);
-		free(r->problems[i].fix);
-	}
+	for (size_t i = 0; i < r->n_problems; i++)
+		tsn_problem_free(&r->problems[i]);
 	free(r->nodes);
 	free(r->pairs);
 	free(r->problems);
@@ -245,28 +243,6 @@ int tsn_pair_verdict(struct tsn_pair_report *p, const char *proto,
 	return 0;
 }
 
-int tsn_report_problem(struct tsn_report *r, const char *fix,
-		       const char *what_fmt, ...)
-{
-	struct tsn_problem pr = { 0 }, *p;
-	va_list ap;
-
-	va_start(ap, what_fmt);
-	pr.what = tsn_out_vfmt(what_fmt, ap);
-	va_end(ap);
-	pr.fix = tsn_strdup(fix);
-	p = tsn_out_append(r->problems, r->n_problems, sizeof(*p));
-	if (p)
-		r->problems = p;
-	if (!pr.what || (fix && !pr.fix) || !p) {
-		free(pr.what);
-		free(pr.fix);
-		return -ENOMEM;
-	}
-	r->problems[r->n_problems++] = pr;
-	return 0;
-}
-
 int tsn_report_exit_code(const struct tsn_report *r)
 {
 	bool problem = false;
@@ -338,15 +314,7 @@ void tsn_report_json(const struct tsn_report *r, struct tsn_json *j)
 	for (size_t i = 0; i < r->n_pairs; i++)
 		pair_json(&r->pairs[i], j);
 	tsn_json_arr_end(j);
-	tsn_json_key(j, "problems");
-	tsn_json_arr_begin(j);
-	for (size_t i = 0; i < r->n_problems; i++) {
-		tsn_json_obj_begin(j);
-		tsn_json_kstr(j, "what", r->problems[i].what);
-		tsn_json_kstr(j, "fix", r->problems[i].fix);
-		tsn_json_obj_end(j);
-	}
-	tsn_json_arr_end(j);
+	tsn_problems_json_member(r, j);
 	tsn_json_kint(j, "exit", tsn_report_exit_code(r));
 	tsn_json_obj_end(j);
 }

@@ -54,8 +54,23 @@ struct tsn_pair_report {
 	size_t n;
 };
 
+/* A cause, said once, with where it is and what to do (lib/problem.c).
+ * Findings that share a cause are one problem: lib/diag.h groups them. */
+struct tsn_problem_pair {
+	char *from;
+	char *to;
+};
+
 struct tsn_problem {
-	char *what;
+	char *id;		/* "kernel.esp", "path.esp", "firewall.in" */
+	enum tsn_status severity;	/* TSN_ST_FAIL or TSN_ST_WARN */
+	int rank;		/* what to fix first: lower first */
+	char **nodes;		/* scope: the nodes it is on */
+	size_t n_nodes;
+	struct tsn_problem_pair *pairs;	/* scope: the directed pairs */
+	size_t n_pairs;
+	char *what;		/* one line, the where in words included */
+	char *where;		/* the location alone, may be NULL */
 	char *fix;		/* may be NULL */
 };
 
@@ -86,8 +101,27 @@ struct tsn_pair_report *tsn_report_pair(struct tsn_report *r,
 					const char *from, const char *to);
 int tsn_pair_verdict(struct tsn_pair_report *p, const char *proto,
 		     const char *verdict, bool good, const char *detail);
+/* A problem of id "problem", severity fail, with no scope. */
 int tsn_report_problem(struct tsn_report *r, const char *fix,
 		       const char *what_fmt, ...) TSN_PRINTF(3, 4);
+/* A new problem; the pointer is valid until the next one is added.  NULL
+ * when out of memory. */
+struct tsn_problem *tsn_report_problem_new(struct tsn_report *r,
+					   const char *id,
+					   enum tsn_status severity, int rank);
+int tsn_problem_text(struct tsn_problem *p, const char *where,
+		     const char *fix, const char *what_fmt, ...)
+	TSN_PRINTF(4, 5);
+/* Add a node or a directed pair to its scope (once). */
+int tsn_problem_node(struct tsn_problem *p, const char *node);
+int tsn_problem_pair(struct tsn_problem *p, const char *from, const char *to);
+/* Order: severity (fail first), then rank, then the larger scope first;
+ * stable otherwise. */
+void tsn_report_sort_problems(struct tsn_report *r);
+void tsn_problem_free(struct tsn_problem *p);
+/* "problems":[{"id","severity","scope":{"nodes","pairs"},"what","where",
+ * "fix"}] inside an object the caller opened. */
+void tsn_problems_json_member(const struct tsn_report *r, struct tsn_json *j);
 
 /* Exit code per man/tsnet.8: 3 if a node could not be checked, else 1 if
  * any check failed or any verdict is not good, else 0. */
@@ -96,9 +130,17 @@ int tsn_report_exit_code(const struct tsn_report *r);
 /* Tables: one per section present (checks per node, then one matrix per
  * protocol, then problems).  colour: ANSI colours for the status words. */
 void tsn_report_print_table(const struct tsn_report *r, FILE *f, bool colour);
+/* The summary (summary.c): a verdict line ("ready", "not ready: 3
+ * problems, 1 warning"), the problems with their fixes in the order to
+ * fix them, one line per check across the nodes ("sysctl.rp_filter  ok
+ * on 30 nodes; fail on n3, n7") and per protocol across the pairs, then
+ * the matrices of the protocols where a verdict is not good. */
+void tsn_report_print_summary(const struct tsn_report *r, FILE *f,
+			      bool colour);
 /* {"command":..,"nodes":[{"node","error","unreachable","checks":[{"id",
  *  "status","detail","fix"}]}],"pairs":[{"from","to",PROTO:{"verdict",
- *  "detail"}}],"problems":[{"what","fix"}],"exit":N} */
+ *  "detail"}}],"problems":[{"id","severity","scope":{"nodes":[..],
+ *  "pairs":[{"from","to"}]},"what","where","fix"}],"exit":N} */
 void tsn_report_json(const struct tsn_report *r, struct tsn_json *j);
 int tsn_report_print_json(const struct tsn_report *r, FILE *f);
 /* The report on stdout, as JSON or as tables (colour when stdout is a

@@ -62,6 +62,11 @@ static char *clean(const char *s)
 	return out;
 }
 
+char *tsn_out_clean(const char *s)
+{
+	return clean(s);
+}
+
 /* Columns on a terminal: one per code point (the text is clean UTF-8). */
 static size_t width(const char *s)
 {
@@ -353,7 +358,20 @@ static void print_bad_details(const struct tsn_report *r, const char *proto,
 	}
 }
 
-static int print_pairs(const struct tsn_report *r, FILE *f, bool colour)
+/* Whether some verdict of proto is not good. */
+static bool proto_bad(const struct tsn_report *r, const char *proto)
+{
+	for (size_t i = 0; i < r->n_pairs; i++) {
+		const struct tsn_verdict *v = find_verdict(&r->pairs[i], proto);
+
+		if (v && !v->good)
+			return true;
+	}
+	return false;
+}
+
+int tsn_out_print_pairs(const struct tsn_report *r, FILE *f, bool colour,
+			bool only_bad)
 {
 	struct matrix m = { 0 };
 	const char **protos = NULL;
@@ -377,12 +395,15 @@ static int print_pairs(const struct tsn_report *r, FILE *f, bool colour)
 
 		m.grid[(size_t)a * m.n + (size_t)b] = &r->pairs[i];
 	}
-	for (size_t p = 0; p < np; p++) {
-		if (p)
+	for (size_t p = 0, shown = 0; p < np; p++) {
+		if (only_bad && !proto_bad(r, protos[p]))
+			continue;
+		if (shown++)
 			fputc('\n', f);
 		if (print_matrix(&m, protos[p], f, colour) < 0)
 			goto out;
-		print_bad_details(r, protos[p], f);
+		if (!only_bad)
+			print_bad_details(r, protos[p], f);
 	}
 	ret = 0;
 out:
@@ -420,7 +441,7 @@ void tsn_report_print_table(const struct tsn_report *r, FILE *f, bool colour)
 	if (r->n_pairs) {
 		if (gap)
 			fputc('\n', f);
-		print_pairs(r, f, colour);
+		tsn_out_print_pairs(r, f, colour, false);
 		gap = true;
 	}
 	if (r->n_problems) {

@@ -369,6 +369,13 @@ void tsn_nft_verdict_json(struct tsn_json *j, const struct tsn_nft_verdict *v);
 /* Parse "udp500" / "udp4500" / "esp" into f->proto and ports. */
 int tsn_nft_flow_proto(struct tsn_nft_flow *f, const char *proto);
 
+/* The rule of that handle as `nft -a list chain` prints it, without its
+ * "# handle N" (nft_listed.c, which runs nft): 0, -ENOENT (no such
+ * line, or no nft), or -errno. */
+int tsn_nft_listed_rule(const char *family, const char *table,
+			const char *chain, uint64_t handle, char *out,
+			size_t len);
+
 /* `tsnet agent nft-eval` (nft_agent.c). */
 struct tsn_ctx;
 int tsn_nft_eval_action(int argc, char **argv, struct tsn_ctx *ctx);

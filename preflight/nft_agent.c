@@ -1,14 +1,16 @@
 /* nft_agent.c - `tsnet agent nft-eval`: this node's firewall verdicts.
  *
  *   tsnet agent nft-eval [--local ADDR] [--iface NAME] [--dir in|out]
- *                        [--proto udp500|udp4500|esp] PEER...
+ *                        [--proto udp500|udp4500|esp] [--rule-text] PEER...
  *
  * Reads the ruleset once and prints one JSON object: for each peer, each
  * direction and each of the three IPsec flows, the verdict for the first
  * packet (ct state new) and, separately, for an established one.  The
  * local address and the interface default to what the routing table says
- * this host would use to reach the peer.  preflight runs this on every
- * node; the integration tests run it inside namespaces.
+ * this host would use to reach the peer.  With --rule-text a flow whose
+ * first packet a rule drops also carries that rule as `nft -a list`
+ * prints it ("rule", nft_listed.c).  preflight runs this on every node;
+ * the integration tests run it inside namespaces.
  */
 #include <errno.h>
 #include <ifaddrs.h>
@@ -29,10 +31,11 @@
 
 #define ACTION "agent nft-eval"
 #define USAGE "[--local ADDR] [--iface NAME] [--dir in|out] " \
-	      "[--proto udp500|udp4500|esp] PEER..."
+	      "[--proto udp500|udp4500|esp] [--rule-text] PEER..."
 
 struct opts {
 	const char *local, *iface, *dir, *proto;
+	bool rule_text;
 };
 
 static int parse_addr(const char *s, int *family, uint8_t *a)
@@ -167,10 +170,44 @@ static double cpu_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* The texts of the rules that drop, each asked of nft once. */
+#define RULES_MAX 32
+struct rule_texts {
+	struct {
+		struct tsn_nft_where w;
+		char text[512];
+	} r[RULES_MAX];
+	size_t n;
+};
+
+static const char *rule_text(struct rule_texts *rt,
+			     const struct tsn_nft_verdict *v)
+{
+	const struct tsn_nft_where *w = &v->where;
+	size_t i;
+
+	if (!rt || v->result != TSN_NFT_DROP || w->policy)
+		return NULL;
+	for (i = 0; i < rt->n; i++)
+		if (rt->r[i].w.family == w->family &&
+		    rt->r[i].w.handle == w->handle &&
+		    !strcmp(rt->r[i].w.table, w->table) &&
+		    !strcmp(rt->r[i].w.chain, w->chain))
+			return rt->r[i].text[0] ? rt->r[i].text : NULL;
+	if (rt->n == RULES_MAX)
+		return NULL;
+	rt->r[i].w = *w;
+	tsn_nft_listed_rule(tsn_nft_family_name(w->family), w->table,
+			    w->chain, w->handle, rt->r[i].text,
+			    sizeof(rt->r[i].text));
+	rt->n++;
+	return rt->r[i].text[0] ? rt->r[i].text : NULL;
+}
+
 static void flow_json(struct tsn_json *j, const char *peer,
 		      const struct tsn_nft_flow *f, const char *proto,
 		      const struct tsn_nft_verdict *vn,
-		      const struct tsn_nft_verdict *ve)
+		      const struct tsn_nft_verdict *ve, const char *rule)
 {
 	char local[INET6_ADDRSTRLEN];
 
@@ -183,6 +220,9 @@ static void flow_json(struct tsn_json *j, const char *peer,
 	tsn_json_kstr(j, "proto", proto);
 	tsn_json_key(j, "new");
 	tsn_nft_verdict_json(j, vn);
+	/* the dropping rule of the first packet, as nft prints it */
+	if (rule)
+		tsn_json_kstr(j, "rule", rule);
 	tsn_json_key(j, "established");
 	tsn_nft_verdict_json(j, ve);
 	/* The first packet decides whether IKE starts; say when a reply
@@ -193,7 +233,8 @@ static void flow_json(struct tsn_json *j, const char *peer,
 }
 
 static int eval_peer(struct tsn_json *j, const struct tsn_nft_ruleset *rs,
-		     const struct opts *o, const char *peer)
+		     const struct opts *o, const char *peer,
+		     struct rule_texts *rt)
 {
 	static const char *const protos[] = { "udp500", "udp4500", "esp" };
 	struct tsn_nft_verdict vn, ve;
@@ -218,7 +259,8 @@ static int eval_peer(struct tsn_json *j, const struct tsn_nft_ruleset *rs,
 				ret = tsn_nft_eval(rs, &f, &ve);
 			if (ret)
 				return ret;
-			flow_json(j, peer, &f, protos[p], &vn, &ve);
+			flow_json(j, peer, &f, protos[p], &vn, &ve,
+				  rule_text(rt, &vn));
 		}
 	}
 	return 0;
@@ -232,6 +274,7 @@ static int parse_opts(int argc, char **argv, struct tsn_ctx *ctx,
 		{ "iface", required_argument, NULL, 'i' },
 		{ "dir", required_argument, NULL, 'd' },
 		{ "proto", required_argument, NULL, 'p' },
+		{ "rule-text", no_argument, NULL, 'R' },
 		TSN_GLOBAL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -245,6 +288,7 @@ static int parse_opts(int argc, char **argv, struct tsn_ctx *ctx,
 		case 'i': o->iface = optarg; break;
 		case 'd': o->dir = optarg; break;
 		case 'p': o->proto = optarg; break;
+		case 'R': o->rule_text = true; break;
 		default:
 			if (opt == 'h' || tsn_global_opt(ctx, opt, optarg) < 0) {
 				fprintf(opt == 'h' ? stdout : stderr,
@@ -277,6 +321,7 @@ static int parse_opts(int argc, char **argv, struct tsn_ctx *ctx,
 int tsn_nft_eval_action(int argc, char **argv, struct tsn_ctx *ctx)
 {
 	struct tsn_nft_ruleset *rs = NULL;
+	struct rule_texts *rt = NULL;
 	struct opts o = { 0 };
 	struct tsn_buf b = { 0 };
 	struct tsn_json j;
@@ -287,6 +332,8 @@ int tsn_nft_eval_action(int argc, char **argv, struct tsn_ctx *ctx)
 	ret = parse_opts(argc, argv, ctx, &o);
 	if (ret)
 		return ret > 0 ? TSN_EXIT_OK : TSN_EXIT_USAGE;
+	if (o.rule_text && !(rt = calloc(1, sizeof(*rt))))
+		return TSN_EXIT_RUNTIME;
 	t0 = tsn_now();
 	c0 = cpu_ms();
 	ret = tsn_nft_read(&rs, err, sizeof(err));
@@ -294,6 +341,7 @@ int tsn_nft_eval_action(int argc, char **argv, struct tsn_ctx *ctx)
 		tsn_err(ACTION, "%s: %s%s", err, strerror(-ret),
 			ret == -EPERM ? " (run as root or with CAP_NET_ADMIN)" :
 					"");
+		free(rt);
 		return TSN_EXIT_RUNTIME;
 	}
 	tsn_json_init(&j, &b, false);
@@ -309,7 +357,7 @@ int tsn_nft_eval_action(int argc, char **argv, struct tsn_ctx *ctx)
 	tsn_json_key(&j, "flows");
 	tsn_json_arr_begin(&j);
 	for (int i = optind; i < argc && !ret; i++) {
-		ret = eval_peer(&j, rs, &o, argv[i]);
+		ret = eval_peer(&j, rs, &o, argv[i], rt);
 		if (ret)
 			tsn_err(ACTION, "peer '%s': %s", argv[i],
 				ret == -EINVAL ? "not an IPv4 or IPv6 address "
@@ -326,6 +374,7 @@ int tsn_nft_eval_action(int argc, char **argv, struct tsn_ctx *ctx)
 		printf("%s\n", b.p);
 	tsn_buf_free(&b);
 	tsn_nft_ruleset_free(rs);
+	free(rt);
 	if (ret == -EINVAL)
 		return TSN_EXIT_USAGE;
 	return ret ? TSN_EXIT_RUNTIME : TSN_EXIT_OK;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/diag.h"
 #include "lib/inventory.h"
 #include "lib/output.h"
 #include "lib/transport.h"
@@ -24,12 +25,21 @@ struct tsn_pf_done {
 	double end;
 };
 
+/* What the merge keeps besides the rows, for the problems: the drops
+ * each node's evaluator found (with the rule's text) and the cloud the
+ * nodes detected. */
+struct tsn_pf_diag {
+	struct tsn_diag_set drops;
+	enum tsn_cloud cloud;
+	struct tsn_diag_net net;
+};
+
 /* Merge a node's replies (any may have failed) into its row.  inv names
  * the peers in the firewall checks.  A job left NULL was not run (nft-eval
  * in a cluster of one node). */
 int tsn_pf_merge_node(struct tsn_report *r, const struct tsn_inventory *inv,
 		      const struct tsn_node *node,
-		      const struct tsn_pf_done *done);
+		      const struct tsn_pf_done *done, struct tsn_pf_diag *pd);
 /* A node's nft-fix / nft-unfix reply as checks "nft.fix" or "nft.unfix"
  * (and "nft.persist"). */
 int tsn_pf_merge_fix(struct tsn_report *r, const struct tsn_node *node,
@@ -40,8 +50,13 @@ int tsn_pf_merge_fix(struct tsn_report *r, const struct tsn_node *node,
 int tsn_pf_merge_alone(struct tsn_report *r, const struct tsn_node *node,
 		       bool fix);
 
-/* Run `tsnet --json probe` with this inventory and merge its pairs and
- * problems into r (preflight_probe.c). */
+/* Run `tsnet --json probe` with this inventory and merge its pairs into
+ * r (preflight_probe.c); the problems come from the pairs, with the rest. */
 int tsn_pf_probe(struct tsn_report *r, const char *config);
+
+/* Every problem of the report, each cause once, in the order to fix
+ * them (preflight_diag.c). */
+int tsn_pf_problems(struct tsn_report *r, const struct tsn_inventory *inv,
+		    struct tsn_pf_diag *pd);
 
 #endif

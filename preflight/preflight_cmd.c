@@ -155,8 +155,9 @@ static char **check_argv(const struct tsn_inventory *inv,
 	buf = calloc(inv->n_nodes * 2 + 1, sizeof(*buf));
 	peers = calloc(inv->n_nodes * 2 + 1, sizeof(*peers));
 	if (buf && peers && peer_list(inv, node, buf, peers, &n) == 0) {
-		const char *a[] = { "agent", "nft-eval", ifn ? "--iface" : "",
-				    ifn ? ifn : "", "--", NULL };
+		const char *a[] = { "agent", "nft-eval", "--rule-text",
+				    ifn ? "--iface" : "", ifn ? ifn : "", "--",
+				    NULL };
 		v = make_argv(a, peers, n);
 	}
 	free(buf);
@@ -235,7 +236,8 @@ static const int kinds_alone[] = { TSN_PF_HOST, TSN_PF_CLOUD };
 
 static int check_round(const struct tsn_inventory *inv,
 		       const struct tsn_node **nodes, size_t n,
-		       struct tsn_report *r, bool err_tty)
+		       struct tsn_report *r, struct tsn_pf_diag *pd,
+		       bool err_tty)
 {
 	bool alone = inv->n_nodes < 2;
 	const int *kinds = alone ? kinds_alone : kinds_all;
@@ -262,7 +264,7 @@ static int check_round(const struct tsn_inventory *inv,
 			d[kinds[k]].job = &pr.jobs[i * nk + k];
 			d[kinds[k]].end = pr.end[i * nk + k];
 		}
-		ret = tsn_pf_merge_node(r, inv, nodes[i], d);
+		ret = tsn_pf_merge_node(r, inv, nodes[i], d, pd);
 	}
 	round_free(&pr);
 	return ret;
@@ -275,8 +277,10 @@ static int print_report(struct tsn_ctx *ctx, struct tsn_report *r)
 	if (ctx->json) {
 		if (tsn_report_print_json(r, stdout) < 0)
 			return TSN_EXIT_RUNTIME;
-	} else {
+	} else if (tsn_verbose) {
 		tsn_report_print_table(r, stdout, ctx->tty);
+	} else {
+		tsn_report_print_summary(r, stdout, ctx->tty);
 	}
 	/* the privilege message goes to stderr too, in the one format */
 	for (size_t i = 0; i < r->n_nodes; i++)
@@ -292,12 +296,13 @@ static int run_preflight(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 {
 	const struct tsn_node **nodes = calloc(inv->n_nodes + 1,
 					       sizeof(*nodes));
+	struct tsn_pf_diag pd = { .cloud = TSN_CLOUD_NONE };
 	struct tsn_report r;
 	size_t n = 0;
 	int ret = -ENOMEM, rc = TSN_EXIT_RUNTIME;
 
 	tsn_report_init(&r, "preflight");
-	if (!nodes)
+	if (!nodes || tsn_diag_net_init(&pd.net, inv, false) < 0)
 		goto out;
 	for (size_t i = 0; i < inv->n_nodes; i++)
 		if (!o->node || !strcmp(o->node, inv->nodes[i].name))
@@ -310,15 +315,19 @@ static int run_preflight(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 	if ((o->fix && inv->n_nodes > 1) || o->unfix)
 		ret = fix_round(inv, nodes, n, o->unfix, &r, ctx->err_tty);
 	if (!ret && !o->unfix)
-		ret = check_round(inv, nodes, n, &r, ctx->err_tty);
+		ret = check_round(inv, nodes, n, &r, &pd, ctx->err_tty);
 	/* The packets themselves: every pair, so not with --node. */
 	if (!ret && !o->unfix && !o->no_probe && !o->node && n > 1)
 		ret = tsn_pf_probe(&r, ctx->config);
+	if (!ret)
+		ret = tsn_pf_problems(&r, inv, &pd);
 	if (!ret)
 		rc = print_report(ctx, &r);
 out:
 	if (ret < 0)
 		tsn_err(ctx->cmd, "%s", strerror(-ret));
+	tsn_diag_set_free(&pd.drops);
+	tsn_diag_net_free(&pd.net);
 	tsn_report_free(&r);
 	free(nodes);
 	return rc;

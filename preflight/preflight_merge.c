@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/cloud.h"
 #include "lib/json.h"
 #include "lib/util.h"
 #include "preflight/preflight.h"
@@ -67,10 +68,42 @@ static int add_to_group(struct group *g, size_t *n, const char *verdict,
 			      name);
 }
 
+/* A drop (or an undecidable flow) of the evaluator, for the problems. */
+static int keep_drop(struct tsn_pf_diag *pd, const char *node,
+		     const char *peer, const struct tsn_jv *f,
+		     const struct tsn_jv *v, bool undecided)
+{
+	struct tsn_diag_drop d = {
+		.node = node, .out = tsn_streq(tsn_jv_getstr(f, "dir"), "out"),
+		.peer = peer, .proto = tsn_jv_getstr(f, "proto"),
+		.v6 = strchr(tsn_jv_getstr(f, "peer"), ':') != NULL,
+		.text = tsn_jv_getstr(f, "rule"), .undecided = undecided,
+	};
+	double h = 0;
+	bool policy = false;
+
+	if (undecided) {
+		d.unknown = tsn_jv_getstr(v, "detail");
+	} else {
+		d.family = tsn_jv_getstr(v, "family");
+		d.table = tsn_jv_getstr(v, "table");
+		d.chain = tsn_jv_getstr(v, "chain");
+		tsn_jv_getbool(v, "policy", &policy);
+		tsn_jv_getnum(v, "handle", &h);
+		d.policy = policy;
+		d.handle = (uint64_t)h;
+		if (!d.table)
+			d.unknown = tsn_jv_getstr(v, "detail");
+	}
+	if (!d.proto)
+		return 0;
+	return tsn_diag_set_drop(&pd->drops, &d);
+}
+
 /* One check per direction and protocol, from the first-packet verdicts. */
 static int nft_check(struct tsn_node_report *nr,
 		     const struct tsn_inventory *inv, const struct tsn_jv *fl,
-		     const char *dir, const char *proto)
+		     const char *dir, const char *proto, struct tsn_pf_diag *pd)
 {
 	struct group g[GROUPS_MAX];
 	struct tsn_buf d = { 0 };
@@ -93,7 +126,12 @@ static int nft_check(struct tsn_node_report *nr,
 			st = TSN_ST_FAIL;
 		else if (strcmp(verdict, "accept") && st == TSN_ST_OK)
 			st = TSN_ST_WARN;
-		ret = add_to_group(g, &n, verdict, detail,
+		if (strcmp(verdict, "accept") && tsn_jv_getstr(f, "peer"))
+			ret = keep_drop(pd, nr->node, peer_name(inv,
+					tsn_jv_getstr(f, "peer")), f, v,
+					strcmp(verdict, "drop"));
+		if (!ret)
+			ret = add_to_group(g, &n, verdict, detail,
 				   peer_name(inv, tsn_jv_getstr(f, "peer")),
 				   strchr(tsn_jv_getstr(f, "peer") ?
 					  tsn_jv_getstr(f, "peer") : "", ':'));
@@ -120,7 +158,8 @@ static int nft_check(struct tsn_node_report *nr,
 }
 
 static int merge_nft(struct tsn_node_report *nr,
-		     const struct tsn_inventory *inv, const struct tsn_jv *v)
+		     const struct tsn_inventory *inv, const struct tsn_jv *v,
+		     struct tsn_pf_diag *pd)
 {
 	static const char *const protos[] = { "udp500", "udp4500", "esp" };
 	const struct tsn_jv *fl = tsn_jv_get(v, "flows");
@@ -132,7 +171,7 @@ static int merge_nft(struct tsn_node_report *nr,
 	for (int d = 0; d < 2 && !ret; d++)
 		for (size_t p = 0; p < ARRAY_SIZE(protos) && !ret; p++)
 			ret = nft_check(nr, inv, fl, d ? "out" : "in",
-					protos[p]);
+					protos[p], pd);
 	return ret;
 }
 
@@ -156,12 +195,21 @@ static int merge_clock(struct tsn_node_report *nr, double t, double end,
 			      "to within %.0f ms)", lo * 1000, elapsed * 1000);
 }
 
-static int merge_cloud(struct tsn_node_report *nr, const struct tsn_jv *v)
+static int merge_cloud(struct tsn_node_report *nr, const struct tsn_jv *v,
+		       struct tsn_pf_diag *pd)
 {
+	static const enum tsn_cloud known[] = {
+		TSN_CLOUD_AZURE, TSN_CLOUD_AWS, TSN_CLOUD_GCP,
+	};
 	const char *c = tsn_jv_getstr(v, "cloud");
 	const char *why = tsn_jv_getstr(v, "evidence");
 	bool none = !c || !strcmp(c, "none");
 	char fix[96];
+
+	for (size_t i = 0; i < ARRAY_SIZE(known) && !none; i++)
+		if (pd->cloud == TSN_CLOUD_NONE &&
+		    !strcmp(c, tsn_cloud_id(known[i])))
+			pd->cloud = known[i];
 
 	snprintf(fix, sizeof(fix), "tsnet cloud %s prints what to allow in "
 		 "the cloud's firewall", c ? c : "");
@@ -187,7 +235,8 @@ static const char *job_why(const struct tsn_job *job, char *buf, size_t len)
 
 static int merge_reply(struct tsn_node_report *nr,
 		       const struct tsn_inventory *inv, int kind,
-		       const struct tsn_pf_done *d, const struct tsn_jv *v)
+		       const struct tsn_pf_done *d, const struct tsn_jv *v,
+		       struct tsn_pf_diag *pd)
 {
 	double t;
 	int ret;
@@ -199,15 +248,15 @@ static int merge_reply(struct tsn_node_report *nr,
 			ret = merge_clock(nr, t, d->end, d->job->elapsed);
 		return ret;
 	case TSN_PF_NFT:
-		return merge_nft(nr, inv, v);
+		return merge_nft(nr, inv, v, pd);
 	default:
-		return merge_cloud(nr, v);
+		return merge_cloud(nr, v, pd);
 	}
 }
 
 int tsn_pf_merge_node(struct tsn_report *r, const struct tsn_inventory *inv,
 		      const struct tsn_node *node,
-		      const struct tsn_pf_done *done)
+		      const struct tsn_pf_done *done, struct tsn_pf_diag *pd)
 {
 	struct tsn_node_report *nr = tsn_report_node(r, node->name);
 	char why[512], err[128];
@@ -236,7 +285,7 @@ int tsn_pf_merge_node(struct tsn_report *r, const struct tsn_inventory *inv,
 			tsn_jv_free(&v);
 			continue;
 		}
-		ret = merge_reply(nr, inv, k, &done[k], &v);
+		ret = merge_reply(nr, inv, k, &done[k], &v, pd);
 		tsn_jv_free(&v);
 	}
 	return ret;

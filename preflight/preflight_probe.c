@@ -50,20 +50,11 @@ static int merge_pair(struct tsn_report *r, const struct tsn_jv *p)
 static int merge(struct tsn_report *r, const struct tsn_jv *v)
 {
 	const struct tsn_jv *pairs = tsn_jv_get(v, "pairs");
-	const struct tsn_jv *probs = tsn_jv_get(v, "problems");
 	int ret = 0;
 
 	for (size_t i = 0; pairs && pairs->type == TSN_JARR && i < pairs->n &&
 	     !ret; i++)
 		ret = merge_pair(r, &pairs->items[i]);
-	for (size_t i = 0; probs && probs->type == TSN_JARR && i < probs->n &&
-	     !ret; i++) {
-		const char *what = tsn_jv_getstr(&probs->items[i], "what");
-
-		if (what)
-			ret = tsn_report_problem(r, tsn_jv_getstr(
-				&probs->items[i], "fix"), "probe: %s", what);
-	}
 	return ret;
 }
 

@@ -219,9 +219,17 @@ void tsn_probe_mesh_free(struct tsn_probe_mesh *m);
  * are set) and protocol, into r->pairs. */
 int tsn_probe_merge(struct tsn_report *r, const struct tsn_probe_result *res,
 		    size_t n, const char *from, const char *to);
-/* The problems the verdicts in r show, with what to do; cloud_advice is
- * the `tsnet cloud` command for this cluster. */
-int tsn_probe_problems(struct tsn_report *r, const char *cloud_advice);
+/* The problems the verdicts in r show, each cause once with its scope
+ * and what to do (probe_problems.c); net places the nodes (lib/diag.h),
+ * cloud_advice is the `tsnet cloud` command for this cluster.  With set,
+ * the firewall drops go there instead (preflight adds its own evaluator's
+ * and makes the problems); the caller sorts the problems. */
+struct tsn_diag_net;
+struct tsn_diag_set;
+int tsn_probe_problems(struct tsn_report *r, const struct tsn_diag_net *net,
+		       const char *cloud_advice, struct tsn_diag_set *set);
+#define TSN_PROBE_DROP_FIX "tsnet preflight --fix (it inserts tagged " \
+	"accepts for the cluster members into that chain)"
 /* What node reply says of peer's proto ("udp500", ...), or NULL. */
 const struct tsn_jv *tsn_probe_seen_of(const struct tsn_jv *reply,
 				       const char *peer, const char *proto);

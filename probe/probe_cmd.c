@@ -15,6 +15,7 @@
 #include "cloud/cloud.h"
 #include "commands.h"
 #include "lib/cmd.h"
+#include "lib/diag.h"
 #include "lib/inventory.h"
 #include "lib/json.h"
 #include "lib/output.h"
@@ -135,11 +136,14 @@ static enum tsn_cloud which_cloud(const struct tsn_probe_mesh *pr)
 static int report(struct tsn_ctx *ctx, struct tsn_probe_mesh *pr,
 		  const struct probe_opts *o)
 {
+	struct tsn_diag_net net;
 	struct tsn_report r;
 	int ret, rc = TSN_EXIT_RUNTIME;
 
 	tsn_report_init(&r, "probe");
-	ret = node_notes(&r, pr);
+	ret = tsn_diag_net_init(&net, pr->inv, o->ipv6);
+	if (!ret)
+		ret = node_notes(&r, pr);
 	if (!ret)
 		ret = tsn_probe_merge(&r, pr->res, pr->n, o->from, o->to);
 	if (!ret)
@@ -147,17 +151,26 @@ static int report(struct tsn_ctx *ctx, struct tsn_probe_mesh *pr,
 	if (!ret && pr->inv->cluster.cloud != TSN_CLOUD_NONE)
 		ret = tsn_probe_cloud_note(&r, pr);
 	if (!ret)
-		ret = tsn_probe_problems(&r, tsn_probe_esp_filtered(&r) ?
+		ret = tsn_probe_problems(&r, &net, tsn_probe_esp_filtered(&r) ?
 					 tsn_cloud_advice(which_cloud(pr)) :
-					 tsn_cloud_advice(pr->inv->cluster.cloud));
+					 tsn_cloud_advice(pr->inv->cluster.cloud),
+					 NULL);
+	if (!ret)
+		ret = tsn_diag_checks(&r, NULL);
 	if (ret < 0)
 		goto out;
-	ret = tsn_report_print(&r, ctx->json, ctx->tty);
+	tsn_report_sort_problems(&r);
+	if (ctx->json || tsn_verbose)
+		ret = tsn_report_print(&r, ctx->json, ctx->tty);
+	else if ((tsn_report_print_summary(&r, stdout, ctx->tty),
+		  fflush(stdout) == EOF))
+		ret = -errno;
 	if (ret == 0)
 		rc = tsn_report_exit_code(&r);
 out:
 	if (ret < 0)
 		tsn_err(ctx->cmd, "%s", strerror(-ret));
+	tsn_diag_net_free(&net);
 	tsn_report_free(&r);
 	return rc;
 }

@@ -106,8 +106,8 @@ assert_match "clock offset judged" '^ok\|offset [-+][0-9]+ ms' \
 assert_match "cloud detected" '^ok\|none' "$(check "$out" n1 cloud)"
 assert_eq "four rows" 4 "$(printf '%s' "$out" | jq '.nodes|length')"
 
-# the table form names the same thing
-txt=$(tf preflight --no-probe --node n2)
+# the full table (-v) names the same thing
+txt=$(tf -v preflight --no-probe --node n2)
 assert_match "table: n2 ESP row" \
 	'n2 +nft.in.esp +fail +dropped by inet filter input policy drop' "$txt"
 assert_eq "--node: one node only" 0 \

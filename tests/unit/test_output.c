@@ -315,7 +315,9 @@ Test(output, json_golden)
 		"\"udp500\":{\"verdict\":\"ok\",\"detail\":null}},"
 		"{\"from\":\"n\xc5\x93ud-2\",\"to\":\"n1\","
 		"\"esp\":{\"verdict\":\"not-arrived\",\"detail\":\"never seen\"}}],"
-		"\"problems\":[{\"what\":\"ESP blocked\",\"fix\":\"open ESP\"}],"
+		"\"problems\":[{\"id\":\"problem\",\"severity\":\"fail\","
+		"\"scope\":{\"nodes\":[],\"pairs\":[]},\"what\":\"ESP blocked\","
+		"\"where\":null,\"fix\":\"open ESP\"}],"
 		"\"exit\":3}");
 	free(s);
 	tsn_report_free(&r);
@@ -523,4 +525,119 @@ Test(output, checks_member_in_a_larger_reply)
 	tsn_buf_free(&buf);
 	tsn_report_free(&a);
 	tsn_report_free(&b);
+}
+
+/* A problem's scope, where and severity in the JSON; the order to fix
+ * them: fails before warnings, then by rank, then the wider scope. */
+Test(output, problems_scope_and_order)
+{
+	struct tsn_report r;
+	struct tsn_problem *p;
+	char *s;
+
+	tsn_report_init(&r, "probe");
+	p = tsn_report_problem_new(&r, "sysctl.x", TSN_ST_WARN, 70);
+	cr_assert_eq(tsn_problem_text(p, NULL, NULL, "late %d", 1), 0);
+	p = tsn_report_problem_new(&r, "path.esp", TSN_ST_FAIL, 50);
+	cr_assert_eq(tsn_problem_node(p, "n1"), 0);
+	cr_assert_eq(tsn_problem_node(p, "n1"), 0);	/* once */
+	cr_assert_eq(tsn_problem_pair(p, "n1", "n2"), 0);
+	cr_assert_eq(tsn_problem_pair(p, "n1", "n2"), 0);
+	cr_assert_eq(tsn_problem_text(p, "between a and b", "allow it",
+				      "ESP is dropped"), 0);
+	p = tsn_report_problem_new(&r, "kernel.esp", TSN_ST_FAIL, 10);
+	cr_assert_eq(tsn_problem_text(p, NULL, NULL, "no ESP"), 0);
+	tsn_report_sort_problems(&r);
+	cr_assert_str_eq(r.problems[0].id, "kernel.esp");
+	cr_assert_str_eq(r.problems[1].id, "path.esp");
+	cr_assert_str_eq(r.problems[2].id, "sysctl.x");
+	s = json_text(&r);
+	cr_assert(strstr(s, "{\"id\":\"path.esp\",\"severity\":\"fail\","
+			 "\"scope\":{\"nodes\":[\"n1\"],\"pairs\":[{\"from\":"
+			 "\"n1\",\"to\":\"n2\"}]},\"what\":\"ESP is dropped\","
+			 "\"where\":\"between a and b\",\"fix\":\"allow it\"}"),
+		  "%s", s);
+	cr_assert(strstr(s, "\"severity\":\"warn\""), "%s", s);
+	free(s);
+	tsn_report_free(&r);
+}
+
+static char *summary_text(const struct tsn_report *r, bool colour)
+{
+	char *s = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&s, &n);
+
+	cr_assert_not_null(f);
+	tsn_report_print_summary(r, f, colour);
+	fclose(f);
+	return s;
+}
+
+/* Verdict first, the causes with their fixes, the checks folded, and
+ * a matrix only for a protocol with a verdict that is not good. */
+Test(output, summary_golden)
+{
+	struct tsn_report r;
+	struct tsn_problem *p;
+	char *s;
+
+	tsn_report_init(&r, "preflight");
+	for (int i = 1; i <= 3; i++) {
+		char name[4];
+		struct tsn_node_report *n;
+
+		snprintf(name, sizeof(name), "n%d", i);
+		n = tsn_report_node(&r, name);
+		tsn_node_check(n, "kernel.esp", TSN_ST_OK, NULL, "loaded");
+		tsn_node_check(n, "mtu", i == 2 ? TSN_ST_WARN : TSN_ST_OK,
+			       NULL, "1500");
+	}
+	tsn_pair_verdict(tsn_report_pair(&r, "n1", "n2"), "udp500", "ok",
+			 true, NULL);
+	tsn_pair_verdict(tsn_report_pair(&r, "n1", "n2"), "esp", "not-arrived",
+			 false, "never seen");
+	tsn_pair_verdict(tsn_report_pair(&r, "n2", "n1"), "udp500", "ok",
+			 true, NULL);
+	tsn_pair_verdict(tsn_report_pair(&r, "n2", "n1"), "esp", "ok", true,
+			 NULL);
+	p = tsn_report_problem_new(&r, "path.esp", TSN_ST_FAIL, 50);
+	tsn_problem_text(p, NULL, "allow ESP", "ESP is dropped on the path "
+			 "from n1 to n2: 1 of 1 pairs");
+	p = tsn_report_problem_new(&r, "mtu", TSN_ST_WARN, 60);
+	tsn_problem_text(p, NULL, NULL, "mtu: warns on 1 of 3 nodes (n2): 1500");
+	s = summary_text(&r, false);
+	cr_assert_str_eq(s,
+		"not ready: 1 problem, 1 warning\n"
+		"\n"
+		"fail  ESP is dropped on the path from n1 to n2: 1 of 1 pairs\n"
+		"      fix: allow ESP\n"
+		"warn  mtu: warns on 1 of 3 nodes (n2): 1500\n"
+		"\n"
+		"checks:\n"
+		"  kernel.esp  ok on 3 nodes\n"
+		"  mtu         ok on 2 nodes; warn on n2\n"
+		"\n"
+		"probe:\n"
+		"  udp500  ok on 2 pairs\n"
+		"  esp     ok on 1 of 2 pairs; not-arrived on 1\n"
+		"\n"
+		"esp  n1  n2\n"
+		"n1   -   not-arrived\n"
+		"n2   ok  -\n");
+	free(s);
+	tsn_report_free(&r);
+}
+
+Test(output, summary_ready)
+{
+	struct tsn_report r;
+	char *s;
+
+	tsn_report_init(&r, "preflight");
+	tsn_node_check(tsn_report_node(&r, "n1"), "a", TSN_ST_OK, NULL, "x");
+	s = summary_text(&r, false);
+	cr_assert_str_eq(s, "ready\n\nchecks:\n  a  ok on 1 node\n");
+	free(s);
+	tsn_report_free(&r);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/diag.h"
 #include "lib/json.h"
 #include "lib/output.h"
 #include "probe/probe.h"
@@ -182,6 +183,12 @@ static void add(struct tsn_report *r, const char *from, const char *to,
 	tsn_pair_verdict(p, "esp", esp, !strcmp(esp, "ok"), esp_detail);
 }
 
+static const char *const net_names[] = { "n1", "n2", "n3", "n4" };
+static int net_subnet[] = { -1, -1, -1, -1 };
+static const struct tsn_diag_net net = {
+	4, (const char **)net_names, net_subnet, NULL, 0,
+};
+
 Test(probe_merge, problems_are_grouped_with_advice)
 {
 	struct tsn_report r;
@@ -195,20 +202,25 @@ Test(probe_merge, problems_are_grouped_with_advice)
 	    "inet filter input handle 3");
 	add(&r, "n4", "n1", "nat", "nat", "not-arrived", NULL);
 	cr_assert(tsn_probe_esp_filtered(&r));
-	cr_assert_eq(tsn_probe_problems(&r, "tsnet cloud aws > allow-ipsec.sh"), 0);
+	cr_assert_eq(tsn_probe_problems(&r, &net, "tsnet cloud aws > "
+					"allow-ipsec.sh", NULL), 0);
+	tsn_report_sort_problems(&r);
 	cr_assert_eq(r.n_problems, 3);
-	cr_assert(strstr(r.problems[0].what, "does not arrive at n3 while "
-			 "UDP does") && strstr(r.problems[0].what,
-					      ": n1 -> n3, n2 -> n3"));
-	cr_assert_str_eq(r.problems[0].fix, "tsnet cloud aws > allow-ipsec.sh; "
+	cr_assert_str_eq(r.problems[0].what, "n2's firewall drops incoming ESP "
+			 "from n1, n3 (2 of 3 peers): table inet filter chain "
+			 "input handle 3");
+	cr_assert_str_eq(r.problems[0].fix, TSN_PROBE_DROP_FIX);
+	/* n4 -> n3 was not probed: every path to n3 that was fails */
+	cr_assert_str_eq(r.problems[1].what, "ESP is dropped on every path to "
+			 "n3: from 2 of 2 peers");
+	cr_assert_str_eq(r.problems[1].id, "path.esp");
+	cr_assert_str_eq(r.problems[1].fix, "tsnet cloud aws > allow-ipsec.sh; "
 			 "or enable-ipsec --encap (UDP encapsulation over "
 			 "4500)");
-	cr_assert_str_eq(r.problems[1].what, "n2's firewall drops incoming esp "
-			 "(inet filter input handle 3): n1 -> n2, n3 -> n2");
-	cr_assert_str_eq(r.problems[1].fix, "tsnet preflight --fix");
+	cr_assert_eq(r.problems[1].n_pairs, 2);
 	cr_assert(strstr(r.problems[2].what, "a NAT rewrites") &&
-		  strstr(r.problems[2].what, ": n4 -> n1") &&
-		  !strstr(r.problems[2].what, "n4 -> n1, n4 -> n1"),
+		  strstr(r.problems[2].what, "the path from n4 to n1") &&
+		  !strstr(r.problems[2].what, "n4 to n1, from n4 to n1"),
 		  "%s", r.problems[2].what);
 	tsn_report_free(&r);
 }
