@@ -149,7 +149,7 @@ assert_eq "(viii) n1 -> n3 ESP passes it, and the verdict says what a new flow w
 assert_eq "(viii) n2 -> n3 ESP (no such flow) still dropped" "dropped-by-peer-firewall" \
 	"$(jq -r '.pairs[] | select(.from == "n2" and .to == "n3") | .esp.verdict' <<<"$out")"
 assert_match "(viii) the problem says both" \
-	"^esp passes as an established flow .*a new one would be dropped by inet filter input policy drop.*: n1 -> n3" \
+	"^ESP passes as an established flow .*a new one would be dropped by inet filter input policy drop.*: n1 -> n3$" \
 	"$(jq -r '.problems[].what' <<<"$out")"
 assert_eq "(viii) the flow's entry is still there (not the probe's to remove)" 1 \
 	"$(in_node $A n3 cat /proc/net/nf_conntrack | grep -c ' 50 [0-9]* src=198.18.1.3 dst=198.18.1.1 ')"
