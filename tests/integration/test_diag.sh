@@ -1,0 +1,204 @@
+#!/bin/bash
+# test_diag.sh - preflight says each cause once, where it is, with its fix,
+# and a summary first, on real labs (tests/lab/lab, routed with a router
+# namespace where a subnet pair is the cause):
+#   (a) a healthy 30-node cluster: the summary's length does not grow with
+#       the nodes, nothing healthy is a problem, -v is the full table;
+#   (b) the router drops ESP: one problem between the two subnets;
+#   (c) three host firewalls: each rule once, as nft prints it, with the
+#       peers it drops;
+#   (d) the switch drops ESP to one node: every path to that node;
+#   (e) a host check failing on two nodes of four: one problem.
+# Each case asserts the exact problem line and the JSON scope, and that
+# no check or pair that passes is part of any problem.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+need_root
+[ -x "$TSNET" ] || fail_all "build tsnet first ($TSNET)"
+command -v jq >/dev/null || skip_all "needs jq"
+command -v nft >/dev/null || skip_all "needs nft"
+A=tda B=tdb C=tdc
+cleanup() { for l in $A $B $C; do "$LAB" down --name "$l" >/dev/null 2>&1; done; }
+trap cleanup EXIT
+x() { local lab=$1; shift; "$LAB" exec --name "$lab" "$@"; }
+pf() { local inv=$1; shift; "$TSNET" -c "$inv" preflight "$@" 2>/dev/null; }
+
+# problems JSON -> "id|what" per problem
+problem_lines() { jq -r '.problems[] | "\(.id)|\(.what)"' <<<"$1"; }
+# the scope of the problem whose what is $2: "nodes: a b; pairs: a>b ..."
+scope_of() {
+	jq -r --arg w "$2" '.problems[] | select(.what == $w) |
+		"nodes: \(.scope.nodes | join(" ")); pairs: \(
+		[.scope.pairs[] | "\(.from)>\(.to)"] | sort | join(" "))"' <<<"$1"
+}
+# Nothing that passed is in a problem: every pair in a scope has a verdict
+# that is not ok in the report, and every problem of a host check names
+# exactly the nodes where that check failed or warned.
+no_healthy_in_problems() {
+	local what=$1 json=$2 bad
+	bad=$(jq -r '
+		(.pairs | map({key: "\(.from)>\(.to)", value: .}) | from_entries) as $p |
+		.problems[] | .id as $id | .scope.pairs[] |
+		select(($p["\(.from)>\(.to)"] // {}) | [.[]? | objects |
+			select(.verdict != "ok")] | length == 0) |
+		"\($id): \(.from)>\(.to) passes"' <<<"$json")
+	bad+=$(jq -r '
+		[.nodes[] | .node as $n | .checks[] |
+		 select(.status == "fail" or .status == "warn") |
+		 {id, node: $n}] as $f |
+		.problems[] | select(.scope.pairs == [] and .id != "node.unreachable"
+			and .id != "node.error") |
+		.id as $id | ([$f[] | select(.id == $id) | .node] | sort) as $want |
+		select((.scope.nodes | sort) != $want) |
+		"\($id): scope \(.scope.nodes) but failing on \($want)"' <<<"$json")
+	assert_eq "$what: nothing that passes is part of a problem" "" "$bad"
+}
+
+echo "# (a) a healthy 30-node cluster: the summary fits one screen"
+"$LAB" up 30 --name $A >/dev/null || fail_all "cannot start a 30-node lab"
+IA=$("$LAB" inventory --name $A)
+txt=$(pf "$IA")
+json=$(pf "$IA" --json)
+full=$(pf "$IA" -v)
+n_checks=$(jq '[.nodes[].checks[].id] | unique | length' <<<"$json")
+n_probs=$(jq '.problems | length' <<<"$json")
+n_fixes=$(jq '[.problems[] | select(.fix != null)] | length' <<<"$json")
+# verdict, (blank, a line per problem and per fix), blank, "checks:",
+# one line per check, blank, "probe:", one line per protocol
+assert_eq "(a) the summary: 5 + problems + fixes + checks + 3 lines" \
+	$((5 + (n_probs > 0) + n_probs + n_fixes + n_checks + 3)) \
+	"$(printf '%s\n' "$txt" | wc -l)"
+assert_match "(a) ... which is one screen" '^([1-4][0-9]|50)$' "$(printf '%s\n' "$txt" | wc -l)"
+assert_nomatch "(a) no node is named: every check agrees across the 30" \
+	'\bn[0-9]+\b' "$txt"
+assert_match "(a) a check folded across the nodes" \
+	'^  sysctl\.rp_filter +ok on 30 nodes$' "$txt"
+assert_match "(a) the probe folded across the pairs" '^  esp +ok on 870 pairs$' "$txt"
+assert_nomatch "(a) no matrix when every cell is ok" '^esp +n1 ' "$txt"
+assert_eq "(a) no problem has a pair: every pair passes" 0 \
+	"$(jq '[.problems[].scope.pairs[]] | length' <<<"$json")"
+no_healthy_in_problems "(a)" "$json"
+assert_eq "(a) -v is the full table: a row per node and check" \
+	$((30 * n_checks)) "$(printf '%s\n' "$full" | awk '$1 ~ /^n[0-9]+$/ &&
+		$2 !~ /^(ok|-)$/ && $3 ~ /^(ok|warn|fail|skip)$/' | wc -l)"
+assert_match "(a) ... and every matrix" '^esp +n1 +n2 ' "$full"
+"$LAB" down --name $A >/dev/null
+
+echo "# (b) the router drops ESP between the subnets"
+"$LAB" up 4 --name $B --subnets 2 --router drop-esp >/dev/null ||
+	fail_all "cannot start a routed lab"
+IB=$("$LAB" inventory --name $B)
+json=$(pf "$IB" --json)
+what="ESP is dropped on the path between 198.18.1.0/24 and 198.18.2.0/24: 4 of 6 pairs; pairs inside each subnet pass"
+assert_eq "(b) one problem, the subnet pair" "path.esp|$what" \
+	"$(problem_lines "$json" | grep -E '^(path|firewall|nat|probe)')"
+assert_eq "(b) its scope: the four nodes, the eight crossing pairs" \
+	"nodes: n1 n2 n3 n4; pairs: n1>n3 n1>n4 n2>n3 n2>n4 n3>n1 n3>n2 n4>n1 n4>n2" \
+	"$(scope_of "$json" "$what")"
+assert_eq "(b) where" "between 198.18.1.0/24 and 198.18.2.0/24" \
+	"$(jq -r --arg w "$what" '.problems[] | select(.what == $w) | .where' <<<"$json")"
+assert_match "(b) the fix: allow ESP on the way, or encapsulate" \
+	'protocol 50 \(ESP\).*; or enable-ipsec --encap' \
+	"$(jq -r --arg w "$what" '.problems[] | select(.what == $w) | .fix' <<<"$json")"
+no_healthy_in_problems "(b)" "$json"
+txt=$(pf "$IB")
+assert_match "(b) the text says it once, under the verdict" "^fail  $what\$" "$txt"
+assert_eq "(b) ... once" 1 "$(grep -c 'ESP is dropped' <<<"$txt")"
+assert_match "(b) the matrix of the protocol that fails is shown" '^esp +n1 ' "$txt"
+assert_nomatch "(b) ... not those that pass" '^udp500 +n1 ' "$txt"
+
+echo "# (c) host firewalls: each rule once, as nft prints it"
+"$LAB" router --name $B none >/dev/null
+x $B n2 nft -f - <<'NFT'
+table inet filter {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		ct state established,related accept
+		iif lo accept
+		udp dport 500 accept
+	}
+}
+NFT
+x $B n3 nft -f - <<'NFT'
+table inet filter {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		meta l4proto esp drop comment "no esp"
+	}
+}
+NFT
+x $B n1 nft -f - <<'NFT'
+table inet filter {
+	chain output {
+		type filter hook output priority 0; policy accept;
+		ip daddr 198.18.2.4 udp dport 4500 drop comment "no natt"
+	}
+}
+NFT
+h3=$(x $B n3 nft -a list chain inet filter input | sed -n 's/.*"no esp" # handle \([0-9]*\)/\1/p')
+h1=$(x $B n1 nft -a list chain inet filter output | sed -n 's/.*"no natt" # handle \([0-9]*\)/\1/p')
+json=$(pf "$IB" --json)
+w2="n2's firewall drops incoming UDP 4500 and ESP from every peer (n1, n3, n4): table inet filter chain input: policy drop (no rule before it accepts them)"
+w3="n3's firewall drops incoming ESP from every peer (n1, n2, n4): table inet filter chain input: meta l4proto esp drop comment \"no esp\" # handle $h3"
+w1="n1's firewall drops outgoing UDP 4500 to n4 (1 of 3 peers): table inet filter chain output: ip daddr 198.18.2.4 udp dport 4500 drop comment \"no natt\" # handle $h1"
+assert_eq "(c) one problem per rule, nothing else on the path" \
+	"firewall.in|$w2
+firewall.in|$w3
+firewall.out|$w1" "$(problem_lines "$json" | grep -E '^(path|firewall|nat|probe)')"
+assert_eq "(c) n2's policy: n2, every peer into it" \
+	"nodes: n2; pairs: n1>n2 n3>n2 n4>n2" "$(scope_of "$json" "$w2")"
+assert_eq "(c) n3's rule: n3, every peer into it" \
+	"nodes: n3; pairs: n1>n3 n2>n3 n4>n3" "$(scope_of "$json" "$w3")"
+assert_eq "(c) n1's output rule: n1, to n4 only" \
+	"nodes: n1; pairs: n1>n4" "$(scope_of "$json" "$w1")"
+assert_eq "(c) where: node, hook, table, chain, the rule" \
+	"n3 input: table inet filter chain input: meta l4proto esp drop comment \"no esp\" # handle $h3" \
+	"$(jq -r --arg w "$w3" '.problems[] | select(.what == $w) | .where' <<<"$json")"
+assert_eq "(c) the fix: preflight --fix" \
+	"tsnet preflight --fix (it inserts tagged accepts for the cluster members into that chain)" \
+	"$(jq -r --arg w "$w1" '.problems[] | select(.what == $w) | .fix' <<<"$json")"
+no_healthy_in_problems "(c)" "$json"
+for n in n1 n2 n3; do x $B $n nft delete table inet filter; done
+"$LAB" down --name $B >/dev/null
+
+echo "# (d) the switch drops ESP on its way to n3; (e) UDP 500 held on two nodes"
+"$LAB" up 4 --name $C >/dev/null || fail_all "cannot start the lab"
+IC=$("$LAB" inventory --name $C)
+# the bridge's own filter, on the switch's port towards n3
+x $C sw nft -f - <<'NFT' || fail_all "cannot load the switch's ruleset"
+table bridge tdiag {
+	chain towards {
+		type filter hook forward priority 0; policy accept;
+		oifname "n3" meta l4proto esp drop
+	}
+}
+NFT
+for n in n1 n2; do
+	# gone by itself after a while; lab down ends it before that
+	(x $C $n python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 500))
+time.sleep(60)' >/dev/null 2>&1 &)
+done
+for _ in $(seq 50); do
+	[ "$(x $C n2 ss -Hulpn 'sport = :500' | wc -l)" -ge 1 ] &&
+		[ "$(x $C n1 ss -Hulpn 'sport = :500' | wc -l)" -ge 1 ] && break
+	sleep 0.1
+done
+json=$(pf "$IC" --json)
+wd="ESP is dropped on every path to n3: from 3 of 3 peers"
+assert_eq "(d) one problem: every path to n3" "path.esp|$wd" \
+	"$(problem_lines "$json" | grep -E '^(path|firewall|nat)')"
+assert_eq "(d) its scope" "nodes: n1 n2 n3 n4; pairs: n1>n3 n2>n3 n4>n3" \
+	"$(scope_of "$json" "$wd")"
+assert_eq "(d) where" "to n3" \
+	"$(jq -r --arg w "$wd" '.problems[] | select(.what == $w) | .where' <<<"$json")"
+pe=$(jq -r '.problems[] | select(.id == "ports.ike") | .what' <<<"$json")
+assert_match "(e) ports.ike: one problem, two of four nodes, each named with its holder" \
+	'^ports\.ike: fails on 2 of 4 nodes: n1: UDP 500: python3 \(pid [0-9]+\): charon cannot bind them; n2: UDP 500: python3 \(pid [0-9]+\): charon cannot bind them$' "$pe"
+assert_eq "(e) its scope: n1 and n2" "n1 n2" \
+	"$(jq -r '.problems[] | select(.id == "ports.ike") | .scope.nodes | join(" ")' <<<"$json")"
+no_healthy_in_problems "(d, e)" "$json"
+txt=$(pf "$IC")
+assert_match "(e) the folded line names the two" '^  ports\.ike +ok on 2 nodes; fail on n1, n2$' "$txt"
+finish
