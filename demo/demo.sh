@@ -88,11 +88,11 @@ table inet filter {
 	}
 }
 NFT
-demo_run 1 --expect '^n2 +nft\.in\.esp +fail +dropped by inet filter input policy drop' \
+demo_run 1 --expect "^fail  n2's firewall drops incoming ESP from every peer \(n1, n3\): table inet filter chain input: policy drop" \
 	tsnet preflight --no-probe --node n2
-demo_run "$fixed_exit" --expect '^n2 +nft\.in\.esp +ok' \
+demo_run "$fixed_exit" --expect '^  nft\.in\.esp +ok on 1 node$' \
 	tsnet preflight --no-probe --fix --node n2
-demo_run 0 --expect '^n2 +nft\.unfix +ok' tsnet preflight --unfix --node n2
+demo_run 0 --expect '^  nft\.unfix +ok on 1 node$' tsnet preflight --unfix --node n2
 demo_setup "removing n2's firewall" \
 	"$LAB" exec --name $NAME n2 nft delete table inet filter
 
@@ -109,7 +109,7 @@ table inet filter {
 	}
 }
 NFT
-demo_run 1 --expect "n3's firewall drops incoming esp \(inet filter input handle" \
+demo_run 1 --expect "^fail  n3's firewall drops incoming ESP from every peer \(n1, n2\): table inet filter chain input handle" \
 	tsnet probe
 demo_setup "removing n3's rule" \
 	"$LAB" exec --name $NAME n3 nft delete table inet filter

@@ -46,9 +46,9 @@ assert_match "demo: the IPsec part's summary too" \
 	'^ipsec: all 6 steps did what they should' "$out"
 assert_nomatch "demo: no step failed" '^demo: FAILED' "$out"
 assert_match "demo: preflight names the dropped ESP" \
-	'^n2 +nft\.in\.esp +fail +dropped by inet filter input policy drop' "$out"
+	"^fail  n2's firewall drops incoming ESP from every peer \(n1, n3\): table inet filter chain input: policy drop" "$out"
 assert_match "demo: probe names the rule" \
-	"n3's firewall drops incoming esp \(inet filter input handle" "$out"
+	"^fail  n3's firewall drops incoming ESP from every peer \(n1, n2\): table inet filter chain input handle" "$out"
 assert_match "demo: enable-ipsec installs transport-mode AES-GCM" \
 	'^n2 <-> n3 +INSTALLED +TRANSPORT +AES_GCM_16-256' "$out"
 assert_nomatch "demo: no SA key is printed" '0x[0-9a-f]{32,}' "$out"

@@ -59,7 +59,7 @@ assert_match "nodes: n1 reachable" '^n1 +reachable +ok' "$out"
 
 echo "# preflight"
 ruleset_before=$(x n1 nft list ruleset)
-run preflight --no-probe
+run -v preflight --no-probe
 fails=$(grep -cE '^n1 +[a-z0-9.-]+ +fail ' <<<"$out")
 assert_eq "preflight: exit = the host checks' ($fails failed)" \
 	"$([ "$fails" -gt 0 ] && echo 1 || echo 0)" "$rc"
@@ -72,19 +72,21 @@ assert_eq "preflight: nothing on stderr" "" "$err"
 run preflight
 assert_eq "preflight with the probe: same exit" "$([ "$fails" -gt 0 ] && echo 1 || echo 0)" "$rc"
 assert_nomatch "preflight with the probe: no matrix, no problem about the probe" \
-	'^problems:|^(udp500|udp4500|esp) |could not run' "$out$err"
+	'^problems:|^probe:|^ *(udp500|udp4500|esp) |could not run' "$out$err"
+assert_match "preflight's summary: the no-peer line folded" \
+	'^  pairs +skip on 1 node$' "$out"
 run --json preflight
 assert_eq "--json preflight: the pairs check is a skip" "skip" \
 	"$(jq -r '.nodes[0].checks[] | select(.id == "pairs") | .status' <<<"$out")"
 assert_eq "--json preflight: no node error" "null" "$(jq -r '.nodes[0].error' <<<"$out")"
 assert_eq "--json preflight: its exit is the command's" "$rc" "$(jq -r '.exit' <<<"$out")"
-run preflight --fix --no-probe
+run -v preflight --fix --no-probe
 assert_match "preflight --fix: nothing to open" \
 	"^n1 +nft\.fix +skip +nothing to open: n1 is the cluster's only node \(--fix opens IPsec between members\)$" "$out"
 assert_eq "preflight --fix: exit = the host checks'" "$([ "$fails" -gt 0 ] && echo 1 || echo 0)" "$rc"
 assert_eq "preflight --fix: n1's ruleset unchanged" "$ruleset_before" "$(x n1 nft list ruleset)"
 assert_eq "preflight --fix: no file written" "" "$(x n1 find /etc/tsnet /var/lib/tsnet -mindepth 1 2>/dev/null)"
-run preflight --unfix
+run -v preflight --unfix
 assert_eq "preflight --unfix: exit 0" 0 "$rc"
 assert_match "preflight --unfix: nothing to remove" '^n1 +nft\.unfix +ok +nothing to remove' "$out"
 
