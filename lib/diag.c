@@ -23,7 +23,7 @@ static const struct {
 	{ "firewalld", TSN_RANK_SHADOW },
 	{ "iptables", TSN_RANK_SHADOW },
 	{ "nft.", TSN_RANK_FIREWALL },
-	{ "mtu", TSN_RANK_ROUTE },
+	{ "mtu", TSN_RANK_MTU },
 	{ "route", TSN_RANK_ROUTE },
 	{ "sysctl.", TSN_RANK_SYSCTL },
 	{ "clock", TSN_RANK_CLOCK },

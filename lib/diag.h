@@ -23,18 +23,20 @@
  * first.  A node that could not be checked hides everything else on it;
  * a kernel without ESP, or a port held by another daemon, stops IPsec
  * whatever the network does; a firewall that shadows nftables explains
- * drops the rules do not; host drops before path drops, which the host
- * drops would mask. */
+ * drops the rules do not, and a route by the wrong interface or from the
+ * wrong address explains what the probe lost or saw translated; host
+ * drops before path drops, which the host drops would mask. */
 enum tsn_rank {
 	TSN_RANK_NODE = 0,
 	TSN_RANK_KERNEL = 10,
 	TSN_RANK_DAEMON = 20,
 	TSN_RANK_SHADOW = 30,
+	TSN_RANK_ROUTE = 35,
 	TSN_RANK_FIREWALL = 40,
 	TSN_RANK_UNDECIDED = 45,
 	TSN_RANK_PATH = 50,
 	TSN_RANK_NAT = 55,
-	TSN_RANK_ROUTE = 60,
+	TSN_RANK_MTU = 60,
 	TSN_RANK_SYSCTL = 70,
 	TSN_RANK_CLOCK = 80,
 	TSN_RANK_OTHER = 90,
@@ -154,7 +156,13 @@ struct tsn_diag_net {
 	int *subnet;
 	char **subnets;
 	size_t n_subnets;
+	/* n * n, NULL when none: a's own route to b is wrong, so what the
+	 * probe saw of a -> b is the route's problem: TSN_NET_SOURCE, it
+	 * arrives from another address (no NAT's doing); TSN_NET_LOST, it
+	 * leaves by another interface, or there is no route (no path's). */
+	uint8_t *route;
 };
+enum { TSN_NET_SOURCE = 1, TSN_NET_LOST = 2 };
 int tsn_diag_net_init(struct tsn_diag_net *net,
 		      const struct tsn_inventory *inv, bool v6);
 /* Node i's subnet as its host reported it ("198.18.1.0/24"), where the
@@ -162,6 +170,9 @@ int tsn_diag_net_init(struct tsn_diag_net *net,
 int tsn_diag_net_subnet(struct tsn_diag_net *net, size_t i,
 			const char *prefix);
 int tsn_diag_net_index(const struct tsn_diag_net *net, const char *name);
+/* Mark a -> b in route (TSN_NET_SOURCE or TSN_NET_LOST). */
+int tsn_diag_net_route(struct tsn_diag_net *net, const char *a,
+		       const char *b, int what);
 void tsn_diag_net_free(struct tsn_diag_net *net);
 
 /* ---- the summary's folded lines ---- */

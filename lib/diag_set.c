@@ -138,8 +138,22 @@ int tsn_diag_net_index(const struct tsn_diag_net *net, const char *name)
 	return -1;
 }
 
+int tsn_diag_net_route(struct tsn_diag_net *net, const char *a,
+		       const char *b, int what)
+{
+	int i = tsn_diag_net_index(net, a), k = tsn_diag_net_index(net, b);
+
+	if (i < 0 || k < 0)
+		return 0;
+	if (!net->route && !(net->route = calloc(net->n * net->n, 1)))
+		return -ENOMEM;
+	net->route[(size_t)i * net->n + (size_t)k] = (uint8_t)what;
+	return 0;
+}
+
 void tsn_diag_net_free(struct tsn_diag_net *net)
 {
+	free(net->route);
 	for (size_t i = 0; i < net->n_subnets; i++)
 		free(net->subnets[i]);
 	free(net->subnets);

@@ -6,7 +6,7 @@
  *   kernel.xfrm  kernel.esp  kernel.gcm  cpu.aesni          host_kernel.c
  *   sysctl.rp_filter  sysctl.redirects  sysctl.larval_drop  host_sysctl.c
  *   strongswan.installed  .plugins  .running  ports.ike     host_ike.c
- *   mtu  firewalld  iptables-legacy                         host_misc.c
+ *   route  mtu  firewalld  iptables-legacy           host_route.c, host_misc.c
  *
  * with host_xfrm.c (the XFRM netlink trial), host_swconf.c (reading
  * strongswan.conf), host_proc.c (files, processes, socket owners) and
@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "lib/cmd.h"
@@ -50,11 +51,35 @@ struct tsn_xfrm_trial {
 	struct tsn_xfrm_try esp6;	/* IPv6, with an algorithm that worked */
 };
 
+/* Where packets to one peer leave, as RTM_GETROUTE answers (what `ip
+ * route get` shows): host_route.c. */
+struct tsn_route {
+	char peer[64];			/* the peer's name */
+	int family;
+	uint8_t dst[16];
+	int err;			/* -errno: no route */
+	char ifname[16];
+	int ifindex;
+	uint8_t src[16], gw[16];	/* the source the kernel picks */
+	bool has_src, has_gw;
+	unsigned mtu;			/* the route's (or PMTU's), 0: none */
+	unsigned dev_mtu;		/* the interface's */
+	unsigned prefixlen;		/* of src on its interface, 0: unknown */
+};
+
 struct tsn_host_opts {
 	const char *root;		/* NULL or "": the real host */
 	const char *ifname;		/* cluster interface; NULL: skip mtu
 					 * and per-interface sysctls */
+	bool ifname_derived;		/* ifname is the routes', the inventory
+					 * names none */
 	unsigned payload_mtu;		/* inventory's payload_mtu, 0: none */
+	/* The routes to the peers (NULL: no peer given), and this node's
+	 * address in the inventory (self_family 0: not given). */
+	const struct tsn_route *routes;
+	size_t n_routes;
+	int self_family;
+	uint8_t self[16];
 	const char *swan_conf;		/* NULL: /etc/strongswan.conf */
 	/* Supplied results of live probes; NULL / 0: ask the kernel. */
 	const struct tsn_xfrm_trial *trial;
@@ -70,6 +95,22 @@ int tsn_host_sysctl_checks(const struct tsn_host_opts *o,
 int tsn_host_ike_checks(const struct tsn_host_opts *o,
 			struct tsn_node_report *n);
 int tsn_host_misc_checks(const struct tsn_host_opts *o,
+			 struct tsn_node_report *n);
+
+/* Fill each route from its family and dst (and peer, for messages):
+ * 0, or -errno when netlink cannot be asked; a peer without a route has
+ * its own err (host_route.c). */
+int tsn_route_get(struct tsn_route *r, size_t n);
+/* What is wrong with one route: nothing, no route, another interface
+ * than the inventory's, another source address than the inventory's. */
+enum tsn_route_fault {
+	TSN_ROUTE_OK, TSN_ROUTE_NONE, TSN_ROUTE_IFACE, TSN_ROUTE_SRC,
+};
+enum tsn_route_fault tsn_route_fault(const struct tsn_host_opts *o,
+				     const struct tsn_route *r);
+/* "route": every peer leaves by the cluster interface and from the
+ * node's inventory address. */
+int tsn_host_route_check(const struct tsn_host_opts *o,
 			 struct tsn_node_report *n);
 
 /* Live XFRM probes (host_xfrm.c): the dump here, then the ESP trial in

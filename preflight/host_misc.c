@@ -1,6 +1,6 @@
-/* host_misc.c - the cluster interface's MTU after ESP, firewalld, and
- * iptables-legacy rules that nftables cannot see; and the list of all
- * host checks.
+/* host_misc.c - the cluster interface's MTU after ESP (and each peer's
+ * path MTU where a route lowers it), firewalld, and iptables-legacy rules
+ * that nftables cannot see; and the list of all host checks.
  *
  * ESP transport mode with AES-GCM-16 (RFC 4106) adds, per packet:
  *
@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,15 +67,95 @@ static int iface_mtu(const char *ifname, unsigned *mtu)
 	return ret;
 }
 
+/* What a path must carry inside ESP: the inventory's payload_mtu, else
+ * the least each IP version lets a link have (IPv6 1280, IPv4 576). */
+static unsigned needed(const struct tsn_host_opts *o, int family)
+{
+	return o->payload_mtu ? o->payload_mtu : family == AF_INET6 ? 1280 :
+	       576;
+}
+
+/* A peer whose path MTU (a route's, or another interface's) is below
+ * the cluster interface's: what is left in ESP there, and whether that
+ * is below what it must carry.  The pair, the interface and the number
+ * are named. */
+static int path_mtu(const struct tsn_host_opts *o, const struct tsn_route *r,
+		    unsigned if_mtu, struct tsn_buf *d, enum tsn_status *st,
+		    struct tsn_buf *fix)
+{
+	unsigned pm = r->mtu && (!r->dev_mtu || r->mtu < r->dev_mtu) ?
+		      r->mtu : r->dev_mtu;
+	unsigned left = tsn_esp_payload_mtu(pm, true), need = needed(o, r->family);
+
+	if (r->err || !pm || pm >= if_mtu)
+		return 0;
+	if (left >= need)
+		return tsn_buf_printf(d, "; to %s via %s the path MTU is %u "
+				      "(%u left in ESP with UDP "
+				      "encapsulation)", r->peer, r->ifname, pm,
+				      left);
+	if (!fix->len)
+		tsn_buf_printf(fix, "raise the path MTU to %s to %u (ip route "
+			       "change ... mtu %u), or lower payload_mtu",
+			       r->peer, need + ESP_GCM16_OVERHEAD +
+			       UDP_ENCAP_OVERHEAD, need + ESP_GCM16_OVERHEAD +
+			       UDP_ENCAP_OVERHEAD);
+	if (*st != TSN_ST_FAIL)
+		*st = o->payload_mtu ? TSN_ST_WARN : TSN_ST_FAIL;
+	return tsn_buf_printf(d, "; to %s via %s the path MTU is %u: %u "
+			      "bytes left in ESP with UDP encapsulation, below "
+			      "%s %u", r->peer, r->ifname, pm, left,
+			      o->payload_mtu ? "the inventory's payload_mtu" :
+			      r->family == AF_INET6 ? "IPv6's minimum" :
+			      "IPv4's minimum", need);
+}
+
+/* The interface's MTU against the inventory's payload_mtu. */
+static enum tsn_status iface_verdict(const struct tsn_host_opts *o,
+				     unsigned mtu, struct tsn_buf *d,
+				     struct tsn_buf *fix)
+{
+	unsigned esp = tsn_esp_payload_mtu(mtu, false);
+	unsigned udp = tsn_esp_payload_mtu(mtu, true), need = o->payload_mtu;
+	unsigned want = need + ESP_GCM16_OVERHEAD + UDP_ENCAP_OVERHEAD;
+
+	if (need && need > esp) {
+		tsn_buf_printf(fix, "ip link set dev %s mtu %u, or lower "
+			       "payload_mtu", o->ifname, want);
+		tsn_buf_printf(d, "%s MTU %u leaves %u bytes for payload in "
+			       "ESP, below the inventory's payload_mtu %u",
+			       o->ifname, mtu, esp, need);
+		return TSN_ST_WARN;
+	}
+	if (need && need > udp) {
+		tsn_buf_printf(fix, "ip link set dev %s mtu %u, or avoid NAT "
+			       "between the nodes", o->ifname, want);
+		tsn_buf_printf(d, "%s MTU %u leaves %u bytes in ESP but only "
+			       "%u with UDP encapsulation (NAT), below the "
+			       "inventory's payload_mtu %u", o->ifname, mtu,
+			       esp, udp, need);
+		return TSN_ST_WARN;
+	}
+	tsn_buf_printf(d, "%s MTU %u: %u bytes left for payload in ESP "
+		       "(AES-GCM-16), %u with UDP encapsulation%s%s", o->ifname,
+		       mtu, esp, udp, need ? "" : " (no payload_mtu to compare)",
+		       o->ifname_derived ? " (the routes' interface: the "
+		       "inventory names none)" : "");
+	return TSN_ST_OK;
+}
+
 static int check_mtu(const struct tsn_host_opts *o, struct tsn_node_report *n)
 {
-	unsigned mtu = o->mtu, esp, udp, need = o->payload_mtu;
+	struct tsn_buf d = { 0 }, fix = { 0 };
+	enum tsn_status st;
+	unsigned mtu = o->mtu;
 	char e[96];
-	int ret;
+	int ret = 0;
 
 	if (!o->ifname)
 		return tsn_node_check(n, "mtu", TSN_ST_SKIP, NULL,
-				      "no cluster interface given");
+				      "no cluster interface given, and no peer "
+				      "whose route names one");
 	if (!mtu) {
 		ret = iface_mtu(o->ifname, &mtu);
 		if (ret < 0)
@@ -84,37 +165,15 @@ static int check_mtu(const struct tsn_host_opts *o, struct tsn_node_report *n)
 					      "interface %s: %s", o->ifname,
 					      tsn_errno_str(ret, e, sizeof(e)));
 	}
-	esp = tsn_esp_payload_mtu(mtu, false);
-	udp = tsn_esp_payload_mtu(mtu, true);
-	if (need && need > esp) {
-		char fix[128];
-
-		snprintf(fix, sizeof(fix), "ip link set dev %s mtu %u, or "
-			 "lower payload_mtu", o->ifname, need +
-			 ESP_GCM16_OVERHEAD + UDP_ENCAP_OVERHEAD);
-		return tsn_node_check(n, "mtu", TSN_ST_WARN, fix,
-				      "%s MTU %u leaves %u bytes for payload "
-				      "in ESP, below the inventory's "
-				      "payload_mtu %u", o->ifname, mtu, esp,
-				      need);
-	}
-	if (need && need > udp) {
-		char fix[128];
-
-		snprintf(fix, sizeof(fix), "ip link set dev %s mtu %u, or "
-			 "avoid NAT between the nodes", o->ifname, need +
-			 ESP_GCM16_OVERHEAD + UDP_ENCAP_OVERHEAD);
-		return tsn_node_check(n, "mtu", TSN_ST_WARN, fix,
-				      "%s MTU %u leaves %u bytes in ESP but "
-				      "only %u with UDP encapsulation (NAT), "
-				      "below the inventory's payload_mtu %u",
-				      o->ifname, mtu, esp, udp, need);
-	}
-	return tsn_node_check(n, "mtu", TSN_ST_OK, NULL,
-			      "%s MTU %u: %u bytes left for payload in ESP "
-			      "(AES-GCM-16), %u with UDP encapsulation%s",
-			      o->ifname, mtu, esp, udp,
-			      need ? "" : " (no payload_mtu to compare)");
+	st = iface_verdict(o, mtu, &d, &fix);
+	for (size_t i = 0; i < o->n_routes && !ret; i++)
+		ret = path_mtu(o, &o->routes[i], mtu, &d, &st, &fix);
+	if (!ret)
+		ret = d.p ? tsn_node_check(n, "mtu", st, fix.len ? fix.p : NULL,
+					   "%s", d.p) : -ENOMEM;
+	tsn_buf_free(&d);
+	tsn_buf_free(&fix);
+	return ret;
 }
 
 static int check_firewalld(const struct tsn_host_opts *o,
@@ -193,7 +252,9 @@ int tsn_host_misc_checks(const struct tsn_host_opts *o,
 {
 	int ret;
 
-	ret = check_mtu(o, n);
+	ret = tsn_host_route_check(o, n);
+	if (ret == 0)
+		ret = check_mtu(o, n);
 	if (ret == 0)
 		ret = check_firewalld(o, n);
 	if (ret == 0)

@@ -28,10 +28,19 @@ struct tsn_pf_done {
 /* What the merge keeps besides the rows, for the problems: the drops
  * each node's evaluator found (with the rule's text) and the cloud the
  * nodes detected. */
+struct tsn_pf_route_fault {
+	char node[64];
+	char peer[64];
+};
+
 struct tsn_pf_diag {
 	struct tsn_diag_set drops;
 	enum tsn_cloud cloud;
 	struct tsn_diag_net net;
+	/* routes that are wrong (host_route.c): their pairs join the
+	 * route problem */
+	struct tsn_pf_route_fault *faults;
+	size_t n_faults;
 };
 
 /* Merge a node's replies (any may have failed) into its row.  inv names

@@ -111,10 +111,24 @@ fail:
 	return NULL;
 }
 
-/* The addresses of every node but self, as nft-eval's PEER list. */
+#define PEER_ARG 128	/* "NAME=ADDRESS" */
+
+/* One peer address as an argument: "ADDRESS", or named "NAME=ADDRESS". */
+static const char *peer_arg(const struct tsn_node *p, const struct tsn_addr *a,
+			    bool named, char *buf)
+{
+	char s[46];
+
+	snprintf(buf, PEER_ARG, "%s%s%s", named ? p->name : "", named ? "=" :
+		 "", tsn_addr_str(a, s, sizeof(s)));
+	return buf;
+}
+
+/* The addresses of every node but self, as nft-eval's PEER list (named,
+ * preflight-host's NAME=ADDR list). */
 static int peer_list(const struct tsn_inventory *inv,
-		     const struct tsn_node *self, char (*buf)[46],
-		     const char **out, size_t *n)
+		     const struct tsn_node *self, char (*buf)[PEER_ARG],
+		     const char **out, size_t *n, bool named)
 {
 	*n = 0;
 	for (size_t i = 0; i < inv->n_nodes; i++) {
@@ -122,10 +136,10 @@ static int peer_list(const struct tsn_inventory *inv,
 
 		if (p == self)
 			continue;
-		out[*n] = tsn_addr_str(&p->addr, buf[*n], 46);
+		out[*n] = peer_arg(p, &p->addr, named, buf[*n]);
 		(*n)++;
 		if (p->addr6.family) {
-			out[*n] = tsn_addr_str(&p->addr6, buf[*n], 46);
+			out[*n] = peer_arg(p, &p->addr6, named, buf[*n]);
 			(*n)++;
 		}
 	}
@@ -136,25 +150,31 @@ static char **check_argv(const struct tsn_inventory *inv,
 			 const struct tsn_node *node, int kind)
 {
 	const char *ifn = tsn_node_interface(inv, node);
-	char mtu[16], (*buf)[46] = NULL;
+	char mtu[16], self[46], (*buf)[PEER_ARG] = NULL;
 	const char **peers = NULL;
 	char **v = NULL;
 	size_t n;
 
 	snprintf(mtu, sizeof(mtu), "%u", inv->cluster.payload_mtu);
-	if (kind == TSN_PF_HOST) {
-		const char *a[] = { "agent", "preflight-host", ifn ?
-				    "--interface" : "", ifn ? ifn : "",
-				    "--payload-mtu", mtu, NULL };
-		return make_argv(a, NULL, 0);
-	}
+	tsn_addr_str(&node->addr, self, sizeof(self));
 	if (kind == TSN_PF_CLOUD) {
 		const char *a[] = { "agent", "cloud-detect", NULL };
 		return make_argv(a, NULL, 0);
 	}
 	buf = calloc(inv->n_nodes * 2 + 1, sizeof(*buf));
 	peers = calloc(inv->n_nodes * 2 + 1, sizeof(*peers));
-	if (buf && peers && peer_list(inv, node, buf, peers, &n) == 0) {
+	if (!buf || !peers || peer_list(inv, node, buf, peers, &n,
+					kind == TSN_PF_HOST) < 0) {
+		v = NULL;
+	} else if (kind == TSN_PF_HOST) {
+		/* the routes to the peers find the interface and source
+		 * address where the inventory names no interface */
+		const char *a[] = { "agent", "preflight-host", ifn ?
+				    "--interface" : "", ifn ? ifn : "",
+				    "--payload-mtu", mtu, "--address", self,
+				    "--", NULL };
+		v = make_argv(a, peers, n);
+	} else {
 		const char *a[] = { "agent", "nft-eval", "--rule-text",
 				    ifn ? "--iface" : "", ifn ? ifn : "", "--",
 				    NULL };
@@ -328,6 +348,7 @@ out:
 		tsn_err(ctx->cmd, "%s", strerror(-ret));
 	tsn_diag_set_free(&pd.drops);
 	tsn_diag_net_free(&pd.net);
+	free(pd.faults);
 	tsn_report_free(&r);
 	free(nodes);
 	return rc;

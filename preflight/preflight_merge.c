@@ -218,6 +218,45 @@ static int merge_cloud(struct tsn_node_report *nr, const struct tsn_jv *v,
 			      why ? " (" : "", why ? why : "", why ? ")" : "");
 }
 
+/* The node's routes that are wrong: their pairs, for the route problem;
+ * what the probe saw of those pairs is the route's doing (from another
+ * address: no NAT; lost: no path's fault). */
+static int merge_routes(struct tsn_pf_diag *pd, const char *node,
+			const struct tsn_jv *routes)
+{
+	int ret = 0;
+
+	for (size_t i = 0; routes && routes->type == TSN_JARR &&
+	     i < routes->n && !ret; i++) {
+		const struct tsn_jv *r = &routes->items[i];
+		const char *fault = tsn_jv_getstr(r, "fault");
+		const char *peer = tsn_jv_getstr(r, "peer");
+		struct tsn_pf_route_fault *f;
+
+		if (!fault || !peer)
+			continue;
+		ret = tsn_diag_net_route(&pd->net, node, peer,
+					 strcmp(fault, "src") ? TSN_NET_LOST :
+					 TSN_NET_SOURCE);
+		f = realloc(pd->faults, (pd->n_faults + 1) * sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		pd->faults = f;
+		f = &pd->faults[pd->n_faults++];
+		snprintf(f->node, sizeof(f->node), "%s", node);
+		snprintf(f->peer, sizeof(f->peer), "%s", peer);
+	}
+	return ret;
+}
+
+/* A prefix as a node may report it: "198.18.1.0/24", "fd00::/64". */
+static bool prefix_ok(const char *s)
+{
+	struct tsn_prefix p;
+
+	return s && tsn_prefix_parse(s, &p) == 0;
+}
+
 /* The first line of a failed job's stderr, or the transport's reason. */
 static const char *job_why(const struct tsn_job *job, char *buf, size_t len)
 {
@@ -246,6 +285,13 @@ static int merge_reply(struct tsn_node_report *nr,
 		ret = tsn_checks_from_json(nr, v);
 		if (!ret && tsn_jv_getnum(v, "time", &t))
 			ret = merge_clock(nr, t, d->end, d->job->elapsed);
+		/* the node's subnet, where the inventory lists none */
+		if (!ret && prefix_ok(tsn_jv_getstr(v, "prefix")))
+			ret = tsn_diag_net_subnet(&pd->net, (size_t)
+				tsn_diag_net_index(&pd->net, nr->node),
+				tsn_jv_getstr(v, "prefix"));
+		if (!ret)
+			ret = merge_routes(pd, nr->node, tsn_jv_get(v, "routes"));
 		return ret;
 	case TSN_PF_NFT:
 		return merge_nft(nr, inv, v, pd);

@@ -62,18 +62,35 @@ bool tsn_probe_esp_filtered(const struct tsn_report *r)
 	return false;
 }
 
+/* What a's own route did to a -> b (lib/diag.h TSN_NET_*), 0: nothing. */
+static int route_of(const struct tsn_diag_net *net, int a, int b)
+{
+	return net->route && a >= 0 && b >= 0 ?
+	       net->route[(size_t)a * net->n + (size_t)b] : 0;
+}
+
 /* The protocols that never reached the peer, one bit each; ESP lost to a
- * NAT is the NAT's doing, not the path's. */
-static unsigned lost(const struct tsn_pair_report *p)
+ * NAT is the NAT's doing, not the path's (but a source address the
+ * sender's route chose is no NAT); nothing, where the sender's route
+ * explains the loss. */
+static unsigned lost(const struct tsn_pair_report *p, int route)
 {
 	unsigned m = 0;
 
+	if (route == TSN_NET_LOST)
+		return 0;
 	for (size_t k = 0; k < ARRAY_SIZE(protos); k++)
 		if (is(verdict_of(p, protos[k]), "not-arrived"))
 			m |= 1u << k;
-	if ((m & ESP_BIT) && udp_arrives(p, true))
+	if ((m & ESP_BIT) && udp_arrives(p, true) && route != TSN_NET_SOURCE)
 		m &= ~ESP_BIT;
 	return m;
+}
+
+/* UDP arrived translated, and not because the sender chose the source. */
+static bool translated(const struct tsn_pair_report *p, int route)
+{
+	return udp_arrives(p, true) && route != TSN_NET_SOURCE;
 }
 
 static bool all_good(const struct tsn_pair_report *p, unsigned m)
@@ -155,10 +172,9 @@ struct path {
 	struct tsn_scope *sc;
 };
 
-typedef bool (*pair_fn)(const struct tsn_pair_report *p, unsigned m);
-
-static void fill(struct path *pa, unsigned m, pair_fn failing,
-		 pair_fn passing)
+/* The grid of the pairs that lost exactly the protocols m (nat: that
+ * arrived translated) and of those where they pass. */
+static void fill(struct path *pa, unsigned m, bool nat)
 {
 	size_t n = pa->net->n;
 
@@ -167,13 +183,14 @@ static void fill(struct path *pa, unsigned m, pair_fn failing,
 		const struct tsn_pair_report *p = &pa->r->pairs[i];
 		int a = tsn_diag_net_index(pa->net, p->from);
 		int b = tsn_diag_net_index(pa->net, p->to);
+		int rt = route_of(pa->net, a, b);
 
 		if (a < 0 || b < 0)
 			continue;
-		if (failing(p, m))
-			pa->st[a * n + b] = TSN_PS_FAIL;
-		else if (passing(p, m))
-			pa->st[a * n + b] = TSN_PS_PASS;
+		if (nat ? translated(p, rt) : lost(p, rt) == m)
+			pa->st[(size_t)a * n + (size_t)b] = TSN_PS_FAIL;
+		else if (nat ? udp_arrives(p, false) : all_good(p, m))
+			pa->st[(size_t)a * n + (size_t)b] = TSN_PS_PASS;
 	}
 }
 
@@ -260,23 +277,6 @@ static int path_problems(struct path *pa, unsigned m, int nsc)
 	return ret;
 }
 
-static bool lost_is(const struct tsn_pair_report *p, unsigned m)
-{
-	return lost(p) == m;
-}
-
-static bool by_nat(const struct tsn_pair_report *p, unsigned m)
-{
-	(void)m;
-	return udp_arrives(p, true);
-}
-
-static bool not_nat(const struct tsn_pair_report *p, unsigned m)
-{
-	(void)m;
-	return udp_arrives(p, false);
-}
-
 static int locate(struct path *pa)
 {
 	struct tsn_grid g = { pa->net->n, pa->net->names, pa->net->subnet,
@@ -294,7 +294,7 @@ static int nat_problems(struct path *pa)
 	struct tsn_buf w = { 0 }, where = { 0 };
 	int nsc, ret = 0;
 
-	fill(pa, 0, by_nat, not_nat);
+	fill(pa, 0, true);
 	nsc = locate(pa);
 	for (int k = 0; k < nsc && !ret; k++) {
 		struct tsn_problem *p = tsn_report_problem_new(pa->r, "nat",
@@ -331,15 +331,18 @@ static int paths(struct tsn_report *r, const struct tsn_diag_net *net,
 	int ret = pa.st && pa.who && pa.sc ? 0 : -ENOMEM;
 
 	for (size_t i = 0; i < r->n_pairs; i++) {
-		seen[lost(&r->pairs[i])] = true;
-		nat = nat || udp_arrives(&r->pairs[i], true);
+		int rt = route_of(net, tsn_diag_net_index(net, r->pairs[i].from),
+				  tsn_diag_net_index(net, r->pairs[i].to));
+
+		seen[lost(&r->pairs[i], rt)] = true;
+		nat = nat || translated(&r->pairs[i], rt);
 	}
 	for (unsigned m = 1; m < ARRAY_SIZE(seen) && !ret; m++) {
 		int nsc;
 
 		if (!seen[m])
 			continue;
-		fill(&pa, m, lost_is, all_good);
+		fill(&pa, m, false);
 		nsc = locate(&pa);
 		ret = nsc < 0 ? nsc : path_problems(&pa, m, nsc);
 	}

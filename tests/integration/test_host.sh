@@ -101,8 +101,10 @@ before=$(date +%s.%N)
 out=$(agent $A --interface eth0 --payload-mtu 1400)
 rc=$?
 after=$(date +%s.%N)
-jq -e '.checks | length == 14' <<<"$out" >/dev/null
-assert_eq "output is JSON with 14 checks" 0 $?
+jq -e '.checks | length == 15' <<<"$out" >/dev/null
+assert_eq "output is JSON with 15 checks" 0 $?
+assert_eq "no peer given: route is a skip that says so" "skip|no peer to route to" \
+	"$(field "$out" route status)|$(field "$out" route detail)"
 assert_eq "kernel.xfrm" ok "$(field "$out" kernel.xfrm status)"
 assert_match "kernel.xfrm did a real dump" 'answers an SA dump \([0-9]+ SAs\)' \
 	"$(field "$out" kernel.xfrm detail)"
@@ -149,6 +151,42 @@ assert_match "mtu with UDP encapsulation" '1463 bytes .* 1455 with UDP' "$(field
 out=$(agent $A --interface th-nope0)
 assert_eq "a missing interface fails mtu" fail "$(field "$out" mtu status)"
 assert_match "and says why" 'ENODEV' "$(field "$out" mtu detail)"
+
+echo "-- the routes to the peers (RTM_GETROUTE), as ip route get sees them"
+out=$(agent $A --payload-mtu 1400 --address 198.18.7.1 b=198.18.7.2)
+assert_eq "no --interface: the route's is checked" \
+	"ok|1 peer address via eth0 from 198.18.7.1 (no interface in the inventory: the routes')" \
+	"$(field "$out" route status)|$(field "$out" route detail)"
+assert_match "... mtu on it, not skipped" \
+	'^eth0 MTU 1500: 1463 bytes .*\(the routes.* interface: the inventory names none\)$' \
+	"$(field "$out" mtu detail)"
+assert_eq "... its prefix is the node's subnet" "198.18.7.0/24" "$(jq -r .prefix <<<"$out")"
+assert_eq "... as ip route get says" \
+	"$(ip -n $A route get 198.18.7.2 | sed -n 's/.* dev \([^ ]*\) src \([^ ]*\).*/\1 \2/p')" \
+	"$(jq -r '.routes[0] | "\(.iface) \(.src)"' <<<"$out")"
+ip -n $A route add 198.18.8.0/24 dev eth0 mtu 1300
+out=$(agent $A --payload-mtu 1400 --address 198.18.7.1 b=198.18.7.2 c=198.18.8.3)
+assert_eq "a route's MTU below what ESP needs: the pair, interface, number" \
+	"warn|eth0 MTU 1500: 1463 bytes left for payload in ESP (AES-GCM-16), 1455 with UDP encapsulation (the routes' interface: the inventory names none); to c via eth0 the path MTU is 1300: 1255 bytes left in ESP with UDP encapsulation, below the inventory's payload_mtu 1400" \
+	"$(field "$out" mtu status)|$(field "$out" mtu detail)"
+ip -n $A addr add 198.18.7.9/24 dev eth0
+ip -n $A route change 198.18.8.0/24 dev eth0 src 198.18.7.9
+out=$(agent $A --interface eth0 --address 198.18.7.1 b=198.18.7.2 c=198.18.8.3 d=198.19.200.9)
+assert_eq "a source that is not the inventory's, and no route" \
+	"fail|to c (198.18.8.3) the kernel sends from 198.18.7.9, not 198.18.7.1 (the inventory's address): IKE and the SAs would use another address; no route to d (198.19.200.9): ENETUNREACH (Network is unreachable)" \
+	"$(field "$out" route status)|$(field "$out" route detail)"
+assert_eq "... each route's fault for the coordinator" "null src none" \
+	"$(jq -r '[.routes[].fault] | map(. // "null") | join(" ")' <<<"$out")"
+ip -n $A link add eth9 type veth peer name eth8
+ip -n $A link set eth9 up
+ip -n $A route change 198.18.8.0/24 dev eth9
+out=$(agent $A --interface eth0 --address 198.18.7.1 b=198.18.7.2 c=198.18.8.3)
+assert_eq "a peer reached by another interface than the inventory's" \
+	"fail|c (198.18.8.3) is reached by eth9, not eth0 (the inventory's interface)" \
+	"$(field "$out" route status)|$(field "$out" route detail)"
+ip -n $A link del eth9
+ip -n $A addr del 198.18.7.9/24 dev eth0
+assert_exit "a peer that is not NAME=ADDRESS" 2 agent $A b:198.18.7.2
 
 echo "-- sysctls, set with sysctl -w in the namespace"
 ip netns exec $A sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.eth0.rp_filter=1

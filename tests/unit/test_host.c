@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,7 +28,32 @@ static const char *const all_ids[] = {
 	"kernel.xfrm", "kernel.esp", "kernel.gcm", "cpu.aesni",
 	"sysctl.rp_filter", "sysctl.redirects", "sysctl.larval_drop",
 	"strongswan.installed", "strongswan.plugins", "strongswan.running",
-	"ports.ike", "mtu", "firewalld", "iptables-legacy",
+	"ports.ike", "route", "mtu", "firewalld", "iptables-legacy",
+};
+
+/* Routes as RTM_GETROUTE would fill them: to n2 (198.18.1.2) via eth0
+ * from 198.18.1.1, this node's inventory address. */
+#define R(p_, d_, i_, s_, m_, dm_) { .peer = p_, .family = AF_INET, \
+	.dst = { 198, 18, 1, d_ }, .ifname = i_, .src = { 198, 18, 1, s_ }, \
+	.has_src = true, .mtu = m_, .dev_mtu = dm_ }
+static const struct tsn_route routes_ok[] = { R("n2", 2, "eth0", 1, 0, 1500) };
+static const struct tsn_route routes_eth1[] = {
+	R("n2", 2, "eth0", 1, 0, 1500), R("n3", 3, "eth1", 1, 0, 1500),
+};
+static const struct tsn_route routes_src[] = { R("n2", 2, "eth0", 9, 0, 1500) };
+static const struct tsn_route routes_none[] = {
+	{ .peer = "n2", .family = AF_INET, .dst = { 198, 18, 1, 2 },
+	  .err = -ENETUNREACH },
+};
+static const struct tsn_route routes_pmtu[] = {
+	R("n2", 2, "eth0", 1, 0, 1500), R("n3", 3, "eth0", 1, 1300, 1500),
+};
+static const struct tsn_route routes_pmtu_ok[] = {
+	R("n3", 3, "eth0", 1, 1450, 1500),
+};
+static const struct tsn_route routes_pmtu6[] = {
+	{ .peer = "n3", .family = AF_INET6, .dst = { 0xfd }, .ifname = "eth0",
+	  .src = { 0xfd, 1 }, .has_src = true, .mtu = 1300, .dev_mtu = 1500 },
 };
 
 /* What the kernel said, as tsn_xfrm_trial_run() would report it. */
@@ -70,6 +96,15 @@ struct host_case {
 	const char *statuses;	/* "id=status ...", the rest must be ok */
 	struct want want[3];
 };
+
+/* A case with its own routes (the others have routes_ok). */
+struct route_case {
+	struct host_case c;
+	const struct tsn_route *routes;	/* NULL: no peer */
+	size_t n_routes;
+	bool derived;		/* the interface is the routes' */
+};
+#define ROUTES(r) r, ARRAY_SIZE(r)
 
 static struct host_case cases[] = {
 	{ "clean", NULL, NULL, NULL, 0, 1400, "", {
@@ -126,8 +161,6 @@ static struct host_case cases[] = {
 	{ "MTU enough only without NAT-T", NULL, NULL, NULL, 1440, 1400,
 	  "mtu=warn", { { "mtu", "only 1395 with UDP encapsulation" } } },
 	{ "MTU exactly enough", NULL, NULL, NULL, 1445, 1400, "", { { 0 } } },
-	{ "no interface", NULL, NULL, "-", 0, 0, "mtu=skip", {
-		{ "sysctl.rp_filter", "rp_filter 2 on every interface" } } },
 	{ "firewalld", "firewalld", NULL, NULL, 0, 0, "firewalld=warn", {
 		{ "firewalld", "firewall-cmd --permanent --add-service=ipsec && "
 			       "firewall-cmd --reload" } } },
@@ -299,6 +332,40 @@ static enum tsn_status expected(const char *statuses, const char *id)
 	return st;
 }
 
+static const struct route_case route_cases[] = {
+	{ { "no interface, no peer", NULL, NULL, "-", 0, 0, "route=skip mtu=skip", {
+		{ "sysctl.rp_filter", "rp_filter 2 on every interface" },
+		{ "mtu", "no peer whose route names one" } } }, routes_none, 0, false },
+	{ { "no interface in the inventory: the routes' is checked",
+	  "strict-rpfilter", NULL, NULL, 0, 0, "sysctl.rp_filter=warn", {
+		{ "mtu", "eth0 MTU 1500: 1463 bytes left for payload in ESP" },
+		{ "mtu", "(the routes' interface: the inventory names none)" },
+		{ "sysctl.rp_filter", "on the cluster interface" } } }, ROUTES(routes_ok), true },
+	{ { "a peer reached by another interface", NULL, NULL, NULL, 0, 0,
+	  "route=fail", {
+		{ "route", "n3 (198.18.1.3) is reached by eth1, not eth0 (the "
+			   "inventory's interface)" },
+		{ "route", "route 198.18.1.3 by eth0 (ip route get 198.18.1.3" } } }, ROUTES(routes_eth1), false },
+	{ { "the route's source is not the inventory's address", NULL, NULL,
+	  NULL, 0, 0, "route=fail", {
+		{ "route", "to n2 (198.18.1.2) the kernel sends from 198.18.1.9, "
+			   "not 198.18.1.1 (the inventory's address)" },
+		{ "route", "ip route change ... src 198.18.1.1" } } }, ROUTES(routes_src), false },
+	{ { "no route to a peer", NULL, NULL, NULL, 0, 0, "route=fail", {
+		{ "route", "no route to n2 (198.18.1.2): ENETUNREACH" } } }, ROUTES(routes_none), false },
+	{ { "a path MTU below payload_mtu: the pair, interface, number", NULL,
+	  NULL, NULL, 0, 1400, "mtu=warn", {
+		{ "mtu", "to n3 via eth0 the path MTU is 1300: 1255 bytes left "
+			 "in ESP with UDP encapsulation, below the inventory's "
+			 "payload_mtu 1400" },
+		{ "mtu", "raise the path MTU to n3 to 1445" } } }, ROUTES(routes_pmtu), false },
+	{ { "a lower path MTU that is still enough", NULL, NULL, NULL, 0, 0, "", {
+		{ "mtu", "to n3 via eth0 the path MTU is 1450 (1405 left in ESP "
+			 "with UDP encapsulation)" } } }, ROUTES(routes_pmtu_ok), false },
+	{ { "a path MTU below IPv6's minimum", NULL, NULL, NULL, 0, 0, "mtu=fail",
+	  { { "mtu", "below IPv6's minimum 1280" } } }, ROUTES(routes_pmtu6), false },
+};
+
 static const struct tsn_check *find(const struct tsn_node_report *n,
 				    const char *id)
 {
@@ -319,9 +386,9 @@ ParameterizedTestParameters(host, table)
 	return cr_make_param_array(int, case_idx, ARRAY_SIZE(case_idx));
 }
 
-ParameterizedTest(int *idx, host, table)
+/* One case: its root, its routes (rc NULL: routes_ok), the checks. */
+static void run_case(const struct host_case *c, const struct route_case *rc)
 {
-	const struct host_case *c = &cases[*idx];
 	struct tsn_report r;
 	struct tsn_node_report *n;
 	struct tsn_host_opts o = { 0 };
@@ -331,6 +398,11 @@ ParameterizedTest(int *idx, host, table)
 	o.root = root;
 	o.ifname = !c->ifname ? "eth0" : strcmp(c->ifname, "-") ?
 		   c->ifname : NULL;
+	o.ifname_derived = rc ? rc->derived : false;
+	o.routes = rc ? rc->n_routes ? rc->routes : NULL : routes_ok;
+	o.n_routes = rc ? rc->n_routes : ARRAY_SIZE(routes_ok);
+	o.self_family = AF_INET;
+	memcpy(o.self, (uint8_t[]){ 198, 18, 1, 1 }, 4);
 	o.mtu = c->mtu ? c->mtu : 1500;
 	o.payload_mtu = c->payload_mtu;
 	o.trial = c->trial ? c->trial : &trial_ok;
@@ -366,6 +438,25 @@ ParameterizedTest(int *idx, host, table)
 	}
 	tsn_report_free(&r);
 	rm_tree(root);
+}
+
+ParameterizedTest(int *idx, host, table)
+{
+	run_case(&cases[*idx], NULL);
+}
+
+static int route_idx[ARRAY_SIZE(route_cases)];
+
+ParameterizedTestParameters(host, routes)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(route_cases); i++)
+		route_idx[i] = (int)i;
+	return cr_make_param_array(int, route_idx, ARRAY_SIZE(route_idx));
+}
+
+ParameterizedTest(int *idx, host, routes)
+{
+	run_case(&route_cases[*idx].c, &route_cases[*idx]);
 }
 
 /* ---- pieces ---- */

@@ -186,7 +186,7 @@ static void add(struct tsn_report *r, const char *from, const char *to,
 static const char *const net_names[] = { "n1", "n2", "n3", "n4" };
 static int net_subnet[] = { -1, -1, -1, -1 };
 static const struct tsn_diag_net net = {
-	4, (const char **)net_names, net_subnet, NULL, 0,
+	4, (const char **)net_names, net_subnet, NULL, 0, NULL,
 };
 
 Test(probe_merge, problems_are_grouped_with_advice)
@@ -248,4 +248,37 @@ Test(probe_merge, late_node_makes_not_arrived_an_error)
 	tsn_report_free(&r);
 	tsn_jv_free(&va);
 	tsn_jv_free(&vb);
+}
+
+/* Where the sender's own route explains what the probe saw (a source
+ * address that is not the inventory's, or another interface), the pairs
+ * are the route's problem: no NAT, no path problem of theirs. */
+Test(probe_merge, a_route_explains_its_pairs)
+{
+	uint8_t route[16] = { 0 };
+	struct tsn_diag_net rn = net;
+	struct tsn_report r;
+
+	rn.route = route;
+	tsn_report_init(&r, "probe");
+	add(&r, "n2", "n4", "nat", "nat", "not-arrived", NULL);
+	add(&r, "n3", "n4", "not-arrived", "not-arrived", "not-arrived", NULL);
+	add(&r, "n1", "n4", "ok", "ok", "ok", NULL);
+	cr_assert_eq(tsn_probe_problems(&r, &rn, "advice", NULL), 0);
+	cr_assert_eq(r.n_problems, 2, "without the routes: a NAT, a path");
+	tsn_report_free(&r);
+
+	route[1 * 4 + 3] = TSN_NET_SOURCE;	/* n2 -> n4 from another address */
+	route[2 * 4 + 3] = TSN_NET_LOST;	/* n3 -> n4 by another interface */
+	tsn_report_init(&r, "probe");
+	add(&r, "n2", "n4", "nat", "nat", "not-arrived", NULL);
+	add(&r, "n3", "n4", "not-arrived", "not-arrived", "not-arrived", NULL);
+	add(&r, "n1", "n4", "ok", "ok", "ok", NULL);
+	cr_assert_eq(tsn_probe_problems(&r, &rn, "advice", NULL), 0);
+	/* ESP n2 -> n4 is still lost, and no NAT explains it now */
+	cr_assert_eq(r.n_problems, 1, "%zu problems: %s", r.n_problems,
+		     r.n_problems ? r.problems[0].what : "");
+	cr_assert_str_eq(r.problems[0].what, "ESP is dropped on the path from "
+			 "n2 to n4: 1 of 2 pairs");
+	tsn_report_free(&r);
 }
