@@ -8,7 +8,11 @@
 #   (c) three host firewalls: each rule once, as nft prints it, with the
 #       peers it drops;
 #   (d) the switch drops ESP to one node: every path to that node;
-#   (e) a host check failing on two nodes of four: one problem.
+#   (e) a host check failing on two nodes of four: one problem;
+#   (f) an inventory without interface and subnets: the routes' interface
+#       is checked (mtu, rp_filter), a path MTU and a source address that
+#       are wrong are named, the subnets come from the nodes' prefixes;
+#   (g) a route by another interface than the inventory's.
 # Each case asserts the exact problem line and the JSON scope, and that
 # no check or pair that passes is part of any problem.
 # shellcheck source=tests/integration/lib.sh
@@ -159,6 +163,49 @@ assert_eq "(c) the fix: preflight --fix" \
 	"$(jq -r --arg w "$w1" '.problems[] | select(.what == $w) | .fix' <<<"$json")"
 no_healthy_in_problems "(c)" "$json"
 for n in n1 n2 n3; do x $B $n nft delete table inet filter; done
+
+echo "# (f) no interface and no subnet in the inventory: the routes say them"
+"$LAB" router --name $B drop-esp >/dev/null
+IF=$(mktemp /tmp/tdiag.XXXXXX)
+sed -e '/^interface = /d' -e '/^subnet = /d' \
+	-e 's/^\[cluster\]$/[cluster]\npayload_mtu = 1400/' "$IB" >"$IF"
+x $B n1 ip route add 198.18.2.0/24 via 198.18.1.254 mtu 1300
+x $B n2 sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.eth0.rp_filter=1
+x $B n2 ip addr add 198.18.1.102/24 dev eth0
+x $B n2 ip route add 198.18.2.4/32 via 198.18.1.254 src 198.18.1.102
+json=$(pf "$IF" --json)
+wm="mtu: warns on 1 of 4 nodes (n1): eth0 MTU 1500: 1463 bytes left for payload in ESP (AES-GCM-16), 1455 with UDP encapsulation (the routes' interface: the inventory names none); to n3 via eth0 the path MTU is 1300: 1255 bytes left in ESP with UDP encapsulation, below the inventory's payload_mtu 1400; to n4 via eth0 the path MTU is 1300: 1255 bytes left in ESP with UDP encapsulation, below the inventory's payload_mtu 1400"
+wr="route: fails on 1 of 4 nodes (n2): to n4 (198.18.2.4) the kernel sends from 198.18.1.102, not 198.18.1.2 (the inventory's address): IKE and the SAs would use another address"
+wp="sysctl.rp_filter: warns on 1 of 4 nodes (n2): strict rp_filter (1) on the cluster interface: decrypted packets whose reverse route is not via eth0 are dropped"
+assert_eq "(f) the subnets come from the nodes' routes; a wrong source is the route's problem, not a NAT" \
+	"route|$wr
+path.esp|$what
+mtu|$wm
+sysctl.rp_filter|$wp" "$(problem_lines "$json" | grep -E '^(path|firewall|nat|probe|route|mtu|sysctl.rp)')"
+assert_eq "(f) the route's scope: n2, and the pair it sends from elsewhere" \
+	"nodes: n2; pairs: n2>n4" "$(scope_of "$json" "$wr")"
+assert_eq "(f) the path MTU names its node" "nodes: n1; pairs: " "$(scope_of "$json" "$wm")"
+assert_match "(f) its fix: the route's MTU, or payload_mtu" \
+	'^raise the path MTU to n3 to 1445 \(ip route change \.\.\. mtu 1445\), or lower payload_mtu$' \
+	"$(jq -r --arg w "$wm" '.problems[] | select(.what == $w) | .fix' <<<"$json")"
+no_healthy_in_problems "(f)" "$json"
+rm -f "$IF"
+"$LAB" down --name $B >/dev/null
+
+echo "# (g) a route by another interface than the inventory's"
+"$LAB" up 4 --name $B --subnets 2 >/dev/null || fail_all "cannot start a routed lab"
+x $B n3 ip link add dum0 type veth peer name dum1
+x $B n3 ip link set dum0 up
+x $B n3 ip link set dum1 up
+x $B n3 ip route add 198.18.2.4/32 dev dum0
+json=$(pf "$IB" --json)
+wg="route: fails on 1 of 4 nodes (n3): n4 (198.18.2.4) is reached by dum0, not eth0 (the inventory's interface)"
+assert_eq "(g) the route is the one problem; what the probe lost there is its doing" \
+	"route|$wg" "$(problem_lines "$json" | grep -E '^(path|firewall|nat|probe|route)')"
+assert_eq "(g) its scope" "nodes: n3; pairs: n3>n4" "$(scope_of "$json" "$wg")"
+assert_eq "(g) ... though n3 -> n4 lost every probe" "not-arrived not-arrived not-arrived" \
+	"$(jq -r '.pairs[] | select(.from == "n3" and .to == "n4") | "\(.udp500.verdict) \(.udp4500.verdict) \(.esp.verdict)"' <<<"$json")"
+no_healthy_in_problems "(g)" "$json"
 "$LAB" down --name $B >/dev/null
 
 echo "# (d) the switch drops ESP on its way to n3; (e) UDP 500 held on two nodes"
