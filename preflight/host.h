@@ -5,7 +5,8 @@
  *
  *   kernel.xfrm  kernel.esp  kernel.gcm  cpu.aesni          host_kernel.c
  *   sysctl.rp_filter  sysctl.redirects  sysctl.larval_drop  host_sysctl.c
- *   strongswan.installed  .plugins  .running  ports.ike     host_ike.c
+ *   strongswan.installed  .plugins  .running  .vici  ports.ike
+ *                                                     host_ike.c, host_vici.c
  *   route  mtu  firewalld  iptables-legacy           host_route.c, host_misc.c
  *
  * with host_xfrm.c (the XFRM netlink trial), host_swconf.c (reading
@@ -81,9 +82,13 @@ struct tsn_host_opts {
 	int self_family;
 	uint8_t self[16];
 	const char *swan_conf;		/* NULL: /etc/strongswan.conf */
-	/* Supplied results of live probes; NULL / 0: ask the kernel. */
+	/* Supplied results of live probes; NULL / 0: ask the kernel (or
+	 * charon: its VICI version, or the -errno asking it gave). */
 	const struct tsn_xfrm_trial *trial;
 	unsigned mtu;
+	const char *vici_version;
+	int vici_err;
+	int vici_timeout_ms;		/* 0: 2 s */
 };
 
 /* All checks, in the order of the table above.  0, or -ENOMEM. */
@@ -112,6 +117,14 @@ enum tsn_route_fault tsn_route_fault(const struct tsn_host_opts *o,
  * node's inventory address. */
 int tsn_host_route_check(const struct tsn_host_opts *o,
 			 struct tsn_node_report *n);
+
+/* "version" asked of charon over VICI at path (host_vici.c): 0 and
+ * ver ("5.9.8"), or -errno (-ETIMEDOUT: it did not answer in time). */
+int tsn_vici_version(const char *path, int timeout_ms, char *ver,
+		     size_t len);
+/* "strongswan.vici": charon (its pid; 0: not running) answers VICI. */
+int tsn_host_vici_check(const struct tsn_host_opts *o,
+			struct tsn_node_report *n, pid_t charon);
 
 /* Live XFRM probes (host_xfrm.c): the dump here, then the ESP trial in
  * a scratch namespace.  Needs CAP_NET_ADMIN and CAP_SYS_ADMIN; without

@@ -381,10 +381,13 @@ static int same_netns(const struct tsn_host_opts *o, pid_t pid)
 
 /* A running charon found without a pid file: where it runs. */
 static int running_no_pidfile(struct tsn_node_report *n, const char *id,
-			      const char *which, pid_t pid, int same)
+			      const char *which, pid_t pid, int same,
+			      pid_t *running)
 {
 	char e[96];
 
+	if (same == 1)
+		*running = pid;
 	if (same == 1)
 		return tsn_node_check(n, id, TSN_ST_OK, NULL, "%s running "
 				      "(pid %d, no /run/charon.pid)", which,
@@ -408,7 +411,8 @@ static int running_no_pidfile(struct tsn_node_report *n, const char *id,
 /* A charon that exits between finding it and reading its namespace is
  * gone, not unknown: look again (a few times, if charons keep going). */
 static int check_running_scan(const struct tsn_host_opts *o,
-			      struct tsn_node_report *n, const char *id)
+			      struct tsn_node_report *n, const char *id,
+			      pid_t *running)
 {
 	const char *which = NULL;
 	pid_t pid;
@@ -422,11 +426,12 @@ static int check_running_scan(const struct tsn_host_opts *o,
 	if (same == -ENOENT)
 		return tsn_node_check(n, id, TSN_ST_OK, NULL, "charon not "
 				      "running (tsnet enable-ipsec starts it)");
-	return running_no_pidfile(n, id, which, pid, same);
+	return running_no_pidfile(n, id, which, pid, same, running);
 }
 
+/* *running: the pid of our charon in this network namespace, or 0. */
 static int check_running(const struct tsn_host_opts *o,
-			 struct tsn_node_report *n)
+			 struct tsn_node_report *n, pid_t *running)
 {
 	const char *id = "strongswan.running";
 	char comm[64];
@@ -452,10 +457,12 @@ static int check_running(const struct tsn_host_opts *o,
 					      " of another network namespace: a "
 					      "charon started here would refuse "
 					      "to run", comm, (int)pid);
-		if (is_ours(comm))
+		if (is_ours(comm)) {
+			*running = pid;
 			return tsn_node_check(n, id, TSN_ST_OK, NULL,
 					      "%s running (pid %d)", comm,
 					      (int)pid);
+		}
 		/* charon refuses to start while that pid is alive */
 		return tsn_node_check(n, id, TSN_ST_WARN,
 				      "rm /run/charon.pid",
@@ -463,7 +470,7 @@ static int check_running(const struct tsn_host_opts *o,
 				      "'%s', not charon: charon will refuse to "
 				      "start", (int)pid, comm);
 	}
-	return check_running_scan(o, n, id);
+	return check_running_scan(o, n, id, running);
 }
 
 /* IKE daemons that are not ours, and how to stop them. */
@@ -590,6 +597,7 @@ int tsn_host_ike_checks(const struct tsn_host_opts *o,
 			struct tsn_node_report *n)
 {
 	struct swan s;
+	pid_t charon = 0;
 	int ret;
 
 	swan_find(o, &s);
@@ -597,7 +605,9 @@ int tsn_host_ike_checks(const struct tsn_host_opts *o,
 	if (ret == 0)
 		ret = check_plugins(o, &s, n);
 	if (ret == 0)
-		ret = check_running(o, n);
+		ret = check_running(o, n, &charon);
+	if (ret == 0)
+		ret = tsn_host_vici_check(o, n, charon);
 	if (ret == 0)
 		ret = check_ports(o, n);
 	return ret;

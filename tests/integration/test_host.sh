@@ -101,8 +101,8 @@ before=$(date +%s.%N)
 out=$(agent $A --interface eth0 --payload-mtu 1400)
 rc=$?
 after=$(date +%s.%N)
-jq -e '.checks | length == 15' <<<"$out" >/dev/null
-assert_eq "output is JSON with 15 checks" 0 $?
+jq -e '.checks | length == 16' <<<"$out" >/dev/null
+assert_eq "output is JSON with 16 checks" 0 $?
 assert_eq "no peer given: route is a skip that says so" "skip|no peer to route to" \
 	"$(field "$out" route status)|$(field "$out" route detail)"
 assert_eq "kernel.xfrm" ok "$(field "$out" kernel.xfrm status)"
@@ -313,9 +313,22 @@ assert_eq "ports held by charon are ours" ok "$(field "$out" ports.ike status)"
 d=$(field "$out" ports.ike detail)
 assert_match "charon holds 500" "UDP 500: charon \\(pid $cpid\\)" "$d"
 assert_match "charon holds 4500" "UDP 4500: charon \\(pid $cpid\\)" "$d"
+assert_eq "charon answers VICI (the version swanctl sees)" \
+	"ok|charon (pid $cpid) answers VICI at /run/charon.vici: strongSwan $("$LAB" exec --name $LABNAME n1 swanctl --version 2>/dev/null | sed -n 's/.*strongSwan swanctl \([0-9.]*\).*/\1/p')" \
+	"$(field "$out" strongswan.vici status)|$(field "$out" strongswan.vici detail)"
+# a charon that hangs still accepts on its socket: stopped, it answers nothing
+kill -STOP "$cpid"
+out=$("$LAB" exec --name $LABNAME n1 "$TSNET" agent preflight-host --interface eth0)
+kill -CONT "$cpid"
+assert_eq "a stopped charon: running, but not answering VICI" \
+	"ok|fail|charon (pid $cpid) runs but does not answer VICI at /run/charon.vici: ETIMEDOUT (Connection timed out) (no answer to \"version\": it hangs)" \
+	"$(field "$out" strongswan.running status)|$(field "$out" strongswan.vici status)|$(field "$out" strongswan.vici detail)"
+assert_match "... and says what to do" '^restart charon' "$(field "$out" strongswan.vici fix)"
 out=$("$LAB" exec --name $LABNAME n2 "$TSNET" agent preflight-host --interface eth0)
 assert_eq "n1's charon is not n2's" "charon not running (tsnet enable-ipsec starts it)" \
 	"$(field "$out" strongswan.running detail)"
+assert_eq "no charon: no VICI to ask" "ok|charon not running: no VICI to ask" \
+	"$(field "$out" strongswan.vici status)|$(field "$out" strongswan.vici detail)"
 assert_eq "n2's ports are free" ok "$(field "$out" ports.ike status)"
 "$LAB" exec --name $LABNAME n1 sh -c 'echo 1 > /run/charon.pid'
 out=$("$LAB" exec --name $LABNAME n1 "$TSNET" agent preflight-host --interface eth0)

@@ -15,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "lib/output.h"
@@ -28,7 +30,7 @@ static const char *const all_ids[] = {
 	"kernel.xfrm", "kernel.esp", "kernel.gcm", "cpu.aesni",
 	"sysctl.rp_filter", "sysctl.redirects", "sysctl.larval_drop",
 	"strongswan.installed", "strongswan.plugins", "strongswan.running",
-	"ports.ike", "route", "mtu", "firewalld", "iptables-legacy",
+	"strongswan.vici", "ports.ike", "route", "mtu", "firewalld", "iptables-legacy",
 };
 
 /* Routes as RTM_GETROUTE would fill them: to n2 (198.18.1.2) via eth0
@@ -402,6 +404,7 @@ static void run_case(const struct host_case *c, const struct route_case *rc)
 	o.routes = rc ? rc->n_routes ? rc->routes : NULL : routes_ok;
 	o.n_routes = rc ? rc->n_routes : ARRAY_SIZE(routes_ok);
 	o.self_family = AF_INET;
+	o.vici_version = "5.9.8";	/* what charon would answer */
 	memcpy(o.self, (uint8_t[]){ 198, 18, 1, 1 }, 4);
 	o.mtu = c->mtu ? c->mtu : 1500;
 	o.payload_mtu = c->payload_mtu;
@@ -619,4 +622,100 @@ Test(host, errno_names)
 			 "EPROTONOSUPPORT (Protocol not supported)");
 	cr_expect_str_eq(tsn_errno_str(ENOSYS, b, sizeof(b)),
 			 "ENOSYS (Function not implemented)");
+}
+
+/* ---- VICI, over a real unix socket ---- */
+
+struct vici_srv {
+	int lfd;
+	const uint8_t *answer;	/* NULL: accept, read, never answer */
+	size_t len;
+};
+
+static void *serve(void *arg)
+{
+	struct vici_srv *v = arg;
+	uint8_t buf[64];
+	int fd = accept(v->lfd, NULL, NULL);
+
+	if (fd < 0)
+		return NULL;
+	if (read(fd, buf, sizeof(buf)) > 0 && v->answer)
+		cr_assert_eq(write(fd, v->answer, v->len), (ssize_t)v->len);
+	if (!v->answer)
+		sleep(1);	/* a hung charon: holds the connection */
+	close(fd);
+	return NULL;
+}
+
+static int vici_ask(const uint8_t *answer, size_t len, char *ver)
+{
+	char dir[] = "/tmp/tsn-vici.XXXXXX", path[64];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct vici_srv v = { -1, answer, len };
+	pthread_t t;
+	int ret;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/charon.vici", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	v.lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_eq(bind(v.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(v.lfd, 1), 0);
+	cr_assert_eq(pthread_create(&t, NULL, serve, &v), 0);
+	ret = tsn_vici_version(path, 300, ver, 64);
+	pthread_join(t, NULL);
+	close(v.lfd);
+	unlink(path);
+	rmdir(dir);
+	return ret;
+}
+
+Test(host, vici_version_over_a_socket)
+{
+	/* response: daemon = charon, version = 5.9.8 */
+	static const uint8_t ok[] = {
+		0, 0, 0, 33, 1,
+		3, 6, 'd', 'a', 'e', 'm', 'o', 'n', 0, 6,
+		'c', 'h', 'a', 'r', 'o', 'n',
+		3, 7, 'v', 'e', 'r', 's', 'i', 'o', 'n', 0, 5,
+		'5', '.', '9', '.', '8',
+	};
+	/* a value length past the segment's end */
+	static const uint8_t bad[] = {
+		0, 0, 0, 12, 1, 3, 7, 'v', 'e', 'r', 's', 'i', 'o', 'n', 0xff,
+		0xff,
+	};
+	char ver[64] = "";
+
+	cr_assert_eq(vici_ask(ok, sizeof(ok), ver), 0);
+	cr_assert_str_eq(ver, "5.9.8");
+	cr_assert_eq(vici_ask(bad, sizeof(bad), ver), -EPROTO);
+	cr_assert_eq(vici_ask(NULL, 0, ver), -ETIMEDOUT, "a charon that hangs");
+	cr_assert_eq(tsn_vici_version("/nonexistent/charon.vici", 300, ver,
+				      sizeof(ver)), -ENOENT);
+}
+
+Test(host, vici_check_words)
+{
+	struct tsn_host_opts o = { .root = DATA "clean",
+				   .vici_err = -ETIMEDOUT };
+	struct tsn_report r;
+	struct tsn_node_report *n;
+
+	tsn_report_init(&r, "t");
+	n = tsn_report_node(&r, "n1");
+	cr_assert_eq(tsn_host_vici_check(&o, n, 1234), 0);
+	cr_assert_eq(n->checks[0].status, TSN_ST_FAIL);
+	cr_assert(strstr(n->checks[0].detail, "charon (pid 1234) runs but does "
+			 "not answer VICI at "), "%s", n->checks[0].detail);
+	cr_assert(strstr(n->checks[0].detail, "it hangs"));
+	cr_assert(strstr(n->checks[0].fix, "restart charon"));
+	o.vici_err = -ENOENT;
+	cr_assert_eq(tsn_host_vici_check(&o, n, 1234), 0);
+	cr_assert(strstr(n->checks[1].detail, "nothing listens for VICI"),
+		  "%s", n->checks[1].detail);
+	cr_assert_eq(tsn_host_vici_check(&o, n, 0), 0);
+	cr_assert_eq(n->checks[2].status, TSN_ST_OK);
+	tsn_report_free(&r);
 }
