@@ -7,7 +7,8 @@
  *   sysctl.rp_filter  sysctl.redirects  sysctl.larval_drop  host_sysctl.c
  *   strongswan.installed  .plugins  .running  .vici  ports.ike
  *                                                     host_ike.c, host_vici.c
- *   route  mtu  firewalld  iptables-legacy           host_route.c, host_misc.c
+ *   route  mtu  firewalld  iptables-legacy  xfrm.foreign
+ *                                 host_route.c, host_misc.c, host_xfrm_seen.c
  *
  * with host_xfrm.c (the XFRM netlink trial), host_swconf.c (reading
  * strongswan.conf), host_proc.c (files, processes, socket owners) and
@@ -68,6 +69,25 @@ struct tsn_route {
 	unsigned prefixlen;		/* of src on its interface, 0: unknown */
 };
 
+/* IPsec states and policies the kernel holds (host_xfrm_seen.c): the
+ * first TSN_XFRM_SEEN_MAX, and how many there are. */
+#define TSN_XFRM_SEEN_MAX 32
+struct tsn_xfrm_seen {
+	bool policy;			/* else a state (SA) */
+	int family;
+	uint8_t src[16], dst[16];	/* a policy's selector, a state's ends */
+	uint8_t src_len, dst_len;
+	uint8_t dir;			/* policy: XFRM_POLICY_IN, OUT, FWD */
+	uint8_t proto;			/* state: IPPROTO_ESP, ... */
+	uint32_t spi;
+};
+struct tsn_xfrm_list {
+	struct tsn_xfrm_seen s[TSN_XFRM_SEEN_MAX];
+	unsigned n;
+	unsigned total_sa, total_pol;
+	int err;
+};
+
 struct tsn_host_opts {
 	const char *root;		/* NULL or "": the real host */
 	const char *ifname;		/* cluster interface; NULL: skip mtu
@@ -89,6 +109,7 @@ struct tsn_host_opts {
 	const char *vici_version;
 	int vici_err;
 	int vici_timeout_ms;		/* 0: 2 s */
+	const struct tsn_xfrm_list *xfrm_list;
 };
 
 /* All checks, in the order of the table above.  0, or -ENOMEM. */
@@ -117,6 +138,13 @@ enum tsn_route_fault tsn_route_fault(const struct tsn_host_opts *o,
  * node's inventory address. */
 int tsn_host_route_check(const struct tsn_host_opts *o,
 			 struct tsn_node_report *n);
+
+/* Dump the kernel's IPsec states and policies: 0 or -errno (also in
+ * l->err). */
+int tsn_xfrm_list_run(struct tsn_xfrm_list *l);
+/* "xfrm.foreign": states and policies tsnet did not make. */
+int tsn_host_xfrm_foreign_check(const struct tsn_host_opts *o,
+				struct tsn_node_report *n);
 
 /* "version" asked of charon over VICI at path (host_vici.c): 0 and
  * ver ("5.9.8"), or -errno (-ETIMEDOUT: it did not answer in time). */

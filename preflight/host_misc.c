@@ -259,6 +259,8 @@ int tsn_host_misc_checks(const struct tsn_host_opts *o,
 		ret = check_firewalld(o, n);
 	if (ret == 0)
 		ret = check_iptables_legacy(o, n);
+	if (ret == 0)
+		ret = tsn_host_xfrm_foreign_check(o, n);
 	return ret;
 }
 

@@ -101,8 +101,8 @@ before=$(date +%s.%N)
 out=$(agent $A --interface eth0 --payload-mtu 1400)
 rc=$?
 after=$(date +%s.%N)
-jq -e '.checks | length == 16' <<<"$out" >/dev/null
-assert_eq "output is JSON with 16 checks" 0 $?
+jq -e '.checks | length == 17' <<<"$out" >/dev/null
+assert_eq "output is JSON with 17 checks" 0 $?
 assert_eq "no peer given: route is a skip that says so" "skip|no peer to route to" \
 	"$(field "$out" route status)|$(field "$out" route detail)"
 assert_eq "kernel.xfrm" ok "$(field "$out" kernel.xfrm status)"
@@ -187,6 +187,22 @@ assert_eq "a peer reached by another interface than the inventory's" \
 ip -n $A link del eth9
 ip -n $A addr del 198.18.7.9/24 dev eth0
 assert_exit "a peer that is not NAME=ADDRESS" 2 agent $A b:198.18.7.2
+
+echo "-- IPsec policies that are not tsnet's (ip xfrm)"
+out=$(agent $A --interface eth0 --address 198.18.7.1 b=198.18.7.2)
+assert_eq "none yet" "ok|no IPsec state or policy but tsnet's (0 SAs, 0 policies)" \
+	"$(field "$out" xfrm.foreign status)|$(field "$out" xfrm.foreign detail)"
+ip -n $A xfrm policy add src 198.18.7.0/24 dst 198.18.7.0/24 dir out \
+	tmpl proto esp mode transport
+ip -n $A xfrm policy add src 198.18.50.0/24 dst 198.18.51.0/24 dir in \
+	tmpl proto esp mode transport
+out=$(agent $A --interface eth0 --address 198.18.7.1 b=198.18.7.2)
+assert_eq "another setup's policy over the traffic with a peer" \
+	"fail|2 of the kernel's IPsec states and policies are not tsnet's, taking over the traffic between the nodes: policy out 198.18.7.0/24 -> 198.18.7.0/24 (covers the traffic with b); policy in 198.18.50.0/24 -> 198.18.51.0/24" \
+	"$(field "$out" xfrm.foreign status)|$(field "$out" xfrm.foreign detail)"
+assert_match "... the fix says whose and how to remove them" 'ip xfrm policy flush' \
+	"$(field "$out" xfrm.foreign fix)"
+ip -n $A xfrm policy flush
 
 echo "-- sysctls, set with sysctl -w in the namespace"
 ip netns exec $A sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.eth0.rp_filter=1
@@ -313,6 +329,8 @@ assert_eq "ports held by charon are ours" ok "$(field "$out" ports.ike status)"
 d=$(field "$out" ports.ike detail)
 assert_match "charon holds 500" "UDP 500: charon \\(pid $cpid\\)" "$d"
 assert_match "charon holds 4500" "UDP 4500: charon \\(pid $cpid\\)" "$d"
+assert_eq "charon's own socket policies are not foreign IPsec" ok \
+	"$(field "$out" xfrm.foreign status)"
 assert_eq "charon answers VICI (the version swanctl sees)" \
 	"ok|charon (pid $cpid) answers VICI at /run/charon.vici: strongSwan $("$LAB" exec --name $LABNAME n1 swanctl --version 2>/dev/null | sed -n 's/.*strongSwan swanctl \([0-9.]*\).*/\1/p')" \
 	"$(field "$out" strongswan.vici status)|$(field "$out" strongswan.vici detail)"

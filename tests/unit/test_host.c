@@ -30,7 +30,8 @@ static const char *const all_ids[] = {
 	"kernel.xfrm", "kernel.esp", "kernel.gcm", "cpu.aesni",
 	"sysctl.rp_filter", "sysctl.redirects", "sysctl.larval_drop",
 	"strongswan.installed", "strongswan.plugins", "strongswan.running",
-	"strongswan.vici", "ports.ike", "route", "mtu", "firewalld", "iptables-legacy",
+	"strongswan.vici", "ports.ike", "route", "mtu", "firewalld",
+	"iptables-legacy", "xfrm.foreign",
 };
 
 /* Routes as RTM_GETROUTE would fill them: to n2 (198.18.1.2) via eth0
@@ -39,6 +40,7 @@ static const char *const all_ids[] = {
 	.dst = { 198, 18, 1, d_ }, .ifname = i_, .src = { 198, 18, 1, s_ }, \
 	.has_src = true, .mtu = m_, .dev_mtu = dm_ }
 static const struct tsn_route routes_ok[] = { R("n2", 2, "eth0", 1, 0, 1500) };
+static const struct tsn_xfrm_list xfrm_none = { .n = 0 };
 static const struct tsn_route routes_eth1[] = {
 	R("n2", 2, "eth0", 1, 0, 1500), R("n3", 3, "eth1", 1, 0, 1500),
 };
@@ -405,6 +407,7 @@ static void run_case(const struct host_case *c, const struct route_case *rc)
 	o.n_routes = rc ? rc->n_routes : ARRAY_SIZE(routes_ok);
 	o.self_family = AF_INET;
 	o.vici_version = "5.9.8";	/* what charon would answer */
+	o.xfrm_list = &xfrm_none;	/* the kernel holds no IPsec */
 	memcpy(o.self, (uint8_t[]){ 198, 18, 1, 1 }, 4);
 	o.mtu = c->mtu ? c->mtu : 1500;
 	o.payload_mtu = c->payload_mtu;
@@ -718,4 +721,71 @@ Test(host, vici_check_words)
 	cr_assert_eq(tsn_host_vici_check(&o, n, 0), 0);
 	cr_assert_eq(n->checks[2].status, TSN_ST_OK);
 	tsn_report_free(&r);
+}
+
+/* ---- IPsec that is not tsnet's ---- */
+
+#define POL(s0, sl, d0, dl, dr) { .policy = true, .family = AF_INET, \
+	.src = { 198, 18, s0 }, .src_len = sl, .dst = { 198, 18, d0 }, \
+	.dst_len = dl, .dir = dr }
+#define HOSTPOL(dr) { .policy = true, .family = AF_INET, \
+	.src = { 198, 18, 1, 1 }, .src_len = 32, .dst = { 198, 18, 1, 2 }, \
+	.dst_len = 32, .dir = dr }
+
+struct xfrm_case {
+	const char *name;
+	const char *overlay;		/* tsnet-enabled: ipsec.json exists */
+	struct tsn_xfrm_list l;
+	enum tsn_status st;
+	const char *detail;
+};
+
+static const struct xfrm_case xfrm_cases[] = {
+	{ "none", NULL, { .n = 0, .total_sa = 0 }, TSN_ST_OK,
+	  "no IPsec state or policy but tsnet's (0 SAs, 0 policies)" },
+	{ "a subnet policy over the cluster's traffic", NULL,
+	  { .s = { POL(1, 24, 1, 24, 1) }, .n = 1, .total_pol = 1 },
+	  TSN_ST_FAIL, "1 of the kernel's IPsec states and policies is not "
+	  "tsnet's, taking over the traffic between the nodes: policy out "
+	  "198.18.1.0/24 -> 198.18.1.0/24 (covers the traffic with n2)" },
+	{ "a policy elsewhere", NULL,
+	  { .s = { POL(5, 24, 6, 24, 0) }, .n = 1, .total_pol = 1 },
+	  TSN_ST_WARN, "1 of the kernel's IPsec states and policies is not "
+	  "tsnet's: policy in 198.18.5.0/24 -> 198.18.6.0/24" },
+	{ "a host-to-host policy before tsnet enabled IPsec here", NULL,
+	  { .s = { HOSTPOL(1) }, .n = 1, .total_pol = 1 }, TSN_ST_FAIL,
+	  "policy out 198.18.1.1/32 -> 198.18.1.2/32 (covers the traffic "
+	  "with n2)" },
+	{ "the same once tsnet enabled it: tsnet's", "tsnet-enabled",
+	  { .s = { HOSTPOL(1), HOSTPOL(0) }, .n = 2, .total_pol = 2 },
+	  TSN_ST_OK, "(0 SAs, 2 policies)" },
+	{ "no dump: says why", NULL, { .err = -EPERM }, TSN_ST_SKIP,
+	  "cannot list the kernel's IPsec states and policies: EPERM" },
+};
+
+Test(host, xfrm_foreign_table)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(xfrm_cases); i++) {
+		const struct xfrm_case *c = &xfrm_cases[i];
+		struct tsn_host_opts o = { .xfrm_list = &c->l,
+					   .routes = routes_ok,
+					   .n_routes = ARRAY_SIZE(routes_ok),
+					   .self_family = AF_INET,
+					   .self = { 198, 18, 1, 1 } };
+		struct tsn_report r;
+		struct tsn_node_report *n;
+		char root[64];
+
+		make_root(c->overlay, root, sizeof(root));
+		o.root = root;
+		tsn_report_init(&r, "t");
+		n = tsn_report_node(&r, "n1");
+		cr_assert_eq(tsn_host_xfrm_foreign_check(&o, n), 0);
+		cr_expect_eq(n->checks[0].status, c->st, "%s: %s", c->name,
+			     tsn_status_name(n->checks[0].status));
+		cr_expect(strstr(n->checks[0].detail, c->detail), "%s: '%s'",
+			  c->name, n->checks[0].detail);
+		tsn_report_free(&r);
+		rm_tree(root);
+	}
 }
