@@ -18,6 +18,8 @@ enum tsn_pf_job { TSN_PF_HOST, TSN_PF_NFT, TSN_PF_CLOUD, TSN_PF_JOBS };
 
 #define TSN_PF_CLOCK_WARN 1.0	/* seconds, as `tsnet nodes` */
 #define TSN_PF_CLOCK_FAIL 30.0
+/* with auth = x509: a node behind by more breaks fresh certificates */
+#define TSN_PF_CLOCK_CERT 5.0
 
 /* One node's finished job and our wall clock when it ended. */
 struct tsn_pf_done {

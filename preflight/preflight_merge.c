@@ -179,7 +179,7 @@ static int merge_nft(struct tsn_node_report *nr,
  * offset lies between node_time - end and that plus the job's length;
  * judge the smallest the window allows. */
 static int merge_clock(struct tsn_node_report *nr, double t, double end,
-		       double elapsed)
+		       double elapsed, bool x509)
 {
 	double lo = t - end, hi = lo + elapsed;
 	double least = lo > 0 ? lo : hi < 0 ? -hi : 0;
@@ -187,6 +187,19 @@ static int merge_clock(struct tsn_node_report *nr, double t, double end,
 			     least > TSN_PF_CLOCK_WARN ? TSN_ST_WARN :
 							 TSN_ST_OK;
 
+	/* pki issues certificates valid from the coordinator's now: a node
+	 * whose clock is behind rejects them as not yet valid until it
+	 * catches up, and IKE fails to authenticate meanwhile */
+	if (x509 && hi < -TSN_PF_CLOCK_CERT)
+		return tsn_node_check(nr, "clock", TSN_ST_FAIL, "synchronise "
+				      "the node's clock (chrony or "
+				      "systemd-timesyncd) before enable-ipsec",
+				      "offset %+.0f ms from the coordinator "
+				      "(measured to within %.0f ms): with auth "
+				      "= x509, a certificate issued now is not "
+				      "valid on %s for another %.0f s, and IKE "
+				      "cannot authenticate until then",
+				      lo * 1000, elapsed * 1000, nr->node, -hi);
 	return tsn_node_check(nr, "clock", st, st == TSN_ST_OK ? NULL :
 			      "synchronise the node's clock (chrony or "
 			      "systemd-timesyncd): IKE and certificates need "
@@ -284,7 +297,8 @@ static int merge_reply(struct tsn_node_report *nr,
 	case TSN_PF_HOST:
 		ret = tsn_checks_from_json(nr, v);
 		if (!ret && tsn_jv_getnum(v, "time", &t))
-			ret = merge_clock(nr, t, d->end, d->job->elapsed);
+			ret = merge_clock(nr, t, d->end, d->job->elapsed,
+					  inv->cluster.auth == TSN_AUTH_X509);
 		/* the node's subnet, where the inventory lists none */
 		if (!ret && prefix_ok(tsn_jv_getstr(v, "prefix")))
 			ret = tsn_diag_net_subnet(&pd->net, (size_t)
