@@ -110,6 +110,9 @@ struct tsn_host_opts {
 	int vici_err;
 	int vici_timeout_ms;		/* 0: 2 s */
 	const struct tsn_xfrm_list *xfrm_list;
+	/* iptables-legacy-save's text (IPv4, IPv6); NULL: run it (on the
+	 * real host only) */
+	const char *legacy_save4, *legacy_save6;
 };
 
 /* All checks, in the order of the table above.  0, or -ENOMEM. */
@@ -142,6 +145,16 @@ int tsn_host_route_check(const struct tsn_host_opts *o,
 /* Dump the kernel's IPsec states and policies: 0 or -errno (also in
  * l->err). */
 int tsn_xfrm_list_run(struct tsn_xfrm_list *l);
+/* "iptables-legacy" where such tables exist (tables: their names, for
+ * the detail): what their filter rules do to the IPsec flows
+ * (host_legacy.c). */
+int tsn_host_legacy_check(const struct tsn_host_opts *o,
+			  struct tsn_node_report *n, const char *tables);
+/* Whether a policy in l that is not tsnet's covers the traffic between
+ * this node and the peer of r. */
+bool tsn_xfrm_foreign_covers(const struct tsn_host_opts *o,
+			     const struct tsn_xfrm_list *l,
+			     const struct tsn_route *r);
 /* "xfrm.foreign": states and policies tsnet did not make. */
 int tsn_host_xfrm_foreign_check(const struct tsn_host_opts *o,
 				struct tsn_node_report *n);

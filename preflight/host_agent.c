@@ -69,7 +69,8 @@ static void prefix_text(const struct tsn_host_opts *o, char *buf, size_t len)
 /* "routes":[{"peer","dst","iface","src","fault"}]: where the coordinator
  * learns which pairs a route explains (a source address that is not the
  * inventory's looks like a NAT to the probe). */
-static void routes_json(const struct tsn_host_opts *o, struct tsn_json *j)
+static void routes_json(const struct tsn_host_opts *o,
+			const struct tsn_xfrm_list *xl, struct tsn_json *j)
 {
 	static const char *const faults[] = {
 		[TSN_ROUTE_OK] = NULL, [TSN_ROUTE_NONE] = "none",
@@ -90,6 +91,9 @@ static void routes_json(const struct tsn_host_opts *o, struct tsn_json *j)
 		tsn_json_kstr(j, "src", r->err || !r->has_src ? NULL :
 			      inet_ntop(r->family, r->src, a, sizeof(a)));
 		tsn_json_kstr(j, "fault", faults[tsn_route_fault(o, r)]);
+		/* another setup's IPsec policy takes this peer's traffic */
+		tsn_json_kbool(j, "xfrm", !xl->err &&
+			       tsn_xfrm_foreign_covers(o, xl, r));
 		tsn_json_obj_end(j);
 	}
 	tsn_json_arr_end(j);
@@ -99,12 +103,17 @@ static int print_result(const struct tsn_host_opts *o,
 			const struct tsn_node_report *nr)
 {
 	struct tsn_buf b = { 0 };
+	struct tsn_xfrm_list xl;
 	struct tsn_json j;
 	struct timespec ts;
 	struct utsname u;
 	char prefix[80];
 	int ret;
 
+	if (o->n_routes)
+		tsn_xfrm_list_run(&xl);
+	else
+		xl.err = -ENOENT;	/* no peer to cover */
 	uname(&u);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	prefix_text(o, prefix, sizeof(prefix));
@@ -114,7 +123,7 @@ static int print_result(const struct tsn_host_opts *o,
 	tsn_json_kstr(&j, "hostname", u.nodename);
 	tsn_json_kdouble(&j, "time", (double)ts.tv_sec + ts.tv_nsec / 1e9);
 	tsn_json_kstr(&j, "prefix", prefix[0] ? prefix : NULL);
-	routes_json(o, &j);
+	routes_json(o, &xl, &j);
 	tsn_json_obj_end(&j);
 	ret = tsn_json_finish(&j);
 	if (ret == 0)

@@ -235,14 +235,7 @@ static int check_iptables_legacy(const struct tsn_host_opts *o,
 		ret = tsn_node_check(n, "iptables-legacy", TSN_ST_OK, NULL,
 				     "no iptables-legacy tables");
 	else
-		ret = tsn_node_check(n, "iptables-legacy", TSN_ST_WARN,
-				     "check with iptables-legacy-save that "
-				     "UDP 500, UDP 4500 and ESP pass between "
-				     "the nodes, or move the rules to "
-				     "nftables", "iptables-legacy tables %s: "
-				     "nftables cannot see them, so tsnet's "
-				     "firewall analysis and --fix do not "
-				     "cover them", t.p);
+		ret = tsn_host_legacy_check(o, n, t.p);
 	tsn_buf_free(&t);
 	return ret;
 }

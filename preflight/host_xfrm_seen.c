@@ -214,6 +214,19 @@ static int describe(const struct tsn_xfrm_seen *s, const struct tsn_host_opts *o
 	return ret ? ret : k ? tsn_buf_puts(d, ")") : 0;
 }
 
+bool tsn_xfrm_foreign_covers(const struct tsn_host_opts *o,
+			     const struct tsn_xfrm_list *l,
+			     const struct tsn_route *r)
+{
+	bool enabled = tsn_host_exists(o, "/var/lib/tsnet/ipsec.json");
+
+	for (unsigned i = 0; i < l->n; i++)
+		if (l->s[i].policy && !ours(&l->s[i], o, enabled) &&
+		    between(&l->s[i], o, r))
+			return true;
+	return false;
+}
+
 int tsn_host_xfrm_foreign_check(const struct tsn_host_opts *o,
 				struct tsn_node_report *n)
 {

@@ -9,16 +9,10 @@
  * is simply unknown; table, chain and handle still name the rule.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "lib/spawn.h"
 #include "lib/util.h"
 #include "preflight/nft.h"
 
@@ -35,58 +29,6 @@ static bool name_ok(const char *s)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			return false;
 	return true;
-}
-
-static int run_nft(char *const *argv, struct tsn_buf *out)
-{
-	static char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-	static char lc_env[] = "LC_ALL=C";
-	char *env[] = { path_env, lc_env, NULL };
-	posix_spawn_file_actions_t fa;
-	char chunk[65536];
-	int fds[2], ret, status;
-	bool spawned;
-	pid_t pid;
-
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -errno;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	ret = -posix_spawnp(&pid, "nft", &fa, NULL, argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fds[1]);
-	spawned = ret == 0;
-	while (ret == 0) {
-		struct pollfd p = { .fd = fds[0], .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, LIST_TIMEOUT_MS) <= 0) {
-			kill(pid, SIGKILL);	/* a hung nft */
-			ret = -ETIMEDOUT;
-			break;
-		}
-		n = read(fds[0], chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (out->len + (size_t)n > LISTING_MAX) {
-			kill(pid, SIGKILL);
-			ret = -EFBIG;
-			break;
-		}
-		ret = tsn_buf_add(out, chunk, (size_t)n);
-	}
-	if (spawned) {
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		if (ret == 0 && (!WIFEXITED(status) || WEXITSTATUS(status)))
-			ret = -EIO;
-	}
-	close(fds[0]);
-	return ret;
 }
 
 /* The line "\t\tmeta l4proto esp drop comment \"x\" # handle 7": the
@@ -126,7 +68,7 @@ int tsn_nft_listed_rule(const char *family, const char *table,
 	out[0] = '\0';
 	if (!name_ok(family) || !name_ok(table) || !name_ok(chain) || !handle)
 		return -EINVAL;
-	ret = run_nft(argv, &b);
+	ret = tsn_spawn_capture(argv, &b, LISTING_MAX, LIST_TIMEOUT_MS);
 	if (!ret)
 		ret = b.p ? find_line(b.p, handle, out, len) : -ENOENT;
 	tsn_buf_free(&b);

@@ -33,14 +33,15 @@ struct tsn_pf_done {
 struct tsn_pf_route_fault {
 	char node[64];
 	char peer[64];
+	char id[16];		/* the problem it joins: route, xfrm.foreign */
 };
 
 struct tsn_pf_diag {
 	struct tsn_diag_set drops;
 	enum tsn_cloud cloud;
 	struct tsn_diag_net net;
-	/* routes that are wrong (host_route.c): their pairs join the
-	 * route problem */
+	/* routes that are wrong (host_route.c), peers whose traffic another
+	 * IPsec setup's policy takes: their pairs join that problem */
 	struct tsn_pf_route_fault *faults;
 	size_t n_faults;
 };

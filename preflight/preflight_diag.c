@@ -12,19 +12,89 @@
 #include "preflight/preflight.h"
 #include "probe/probe.h"
 
-/* The pairs of the routes that are wrong join the route problem. */
+/* 1: the probe saw from -> to fail, 0: pass, -1: not probed. */
+static int pair_failed(const struct tsn_report *r, const char *from,
+		       const char *to)
+{
+	for (size_t i = 0; i < r->n_pairs; i++) {
+		const struct tsn_pair_report *p = &r->pairs[i];
+
+		if (strcmp(p->from, from) || strcmp(p->to, to))
+			continue;
+		for (size_t v = 0; v < p->n; v++)
+			if (!p->v[v].good)
+				return 1;
+		return 0;
+	}
+	return -1;
+}
+
+/* The pairs of the routes that are wrong join the route problem; those
+ * another setup's IPsec policy covers, the xfrm.foreign one, each way
+ * that the probe saw fail (node -> peer when it did not run). */
 static int route_pairs(struct tsn_report *r, const struct tsn_pf_diag *pd)
 {
 	int ret = 0;
 
-	for (size_t i = 0; i < r->n_problems; i++) {
-		if (strcmp(r->problems[i].id, "route"))
+	for (size_t i = 0; i < r->n_problems; i++)
+		for (size_t k = 0; k < pd->n_faults && !ret; k++) {
+			const struct tsn_pf_route_fault *f = &pd->faults[k];
+			bool xfrm = !strcmp(f->id, "xfrm.foreign");
+
+			if (strcmp(r->problems[i].id, f->id))
+				continue;
+			if (!xfrm || pair_failed(r, f->node, f->peer) != 0)
+				ret = tsn_problem_pair(&r->problems[i],
+						       f->node, f->peer);
+			if (!ret && xfrm && pair_failed(r, f->peer, f->node) > 0)
+				ret = tsn_problem_pair(&r->problems[i],
+						       f->peer, f->node);
+		}
+	return ret;
+}
+
+static enum tsn_status check_of(const struct tsn_report *r, const char *node,
+				const char *id)
+{
+	for (size_t i = 0; i < r->n_nodes; i++) {
+		if (strcmp(r->nodes[i].node, node))
 			continue;
-		for (size_t k = 0; k < pd->n_faults && !ret; k++)
-			ret = tsn_problem_pair(&r->problems[i],
-					       pd->faults[k].node,
-					       pd->faults[k].peer);
+		for (size_t c = 0; c < r->nodes[i].n_checks; c++)
+			if (!strcmp(r->nodes[i].checks[c].id, id))
+				return r->nodes[i].checks[c].status;
 	}
+	return TSN_ST_SKIP;
+}
+
+static struct tsn_problem *problem_of(struct tsn_report *r, const char *id)
+{
+	for (size_t i = 0; i < r->n_problems; i++)
+		if (!strcmp(r->problems[i].id, id))
+			return &r->problems[i];
+	return NULL;
+}
+
+/* A drop the probe saw on a node and no nftables rule explains ("seen on
+ * the interface, not by the socket") is iptables-legacy's where that
+ * node's legacy rules drop the flow: its pairs join that problem. */
+static int legacy_drops(struct tsn_report *r, struct tsn_diag_set *set)
+{
+	struct tsn_problem *p = problem_of(r, "iptables-legacy");
+	size_t k = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < set->n_drops && !ret; i++) {
+		const struct tsn_diag_drop *d = &set->drops[i];
+
+		if (p && !d->table && !d->undecided &&
+		    check_of(r, d->node, "iptables-legacy") == TSN_ST_FAIL) {
+			ret = d->out ? tsn_problem_pair(p, d->node, d->peer) :
+				       tsn_problem_pair(p, d->peer, d->node);
+			continue;
+		}
+		set->drops[k++] = *d;
+	}
+	set->n_drops = k;
 	return ret;
 }
 
@@ -44,6 +114,8 @@ int tsn_pf_problems(struct tsn_report *r, const struct tsn_inventory *inv,
 	if (!ret)
 		ret = tsn_probe_problems(r, &pd->net, tsn_cloud_advice(c),
 					 &pd->drops);
+	if (!ret)
+		ret = legacy_drops(r, &pd->drops);
 	if (!ret)
 		ret = tsn_diag_drops(r, pd->drops.drops, pd->drops.n_drops,
 				     inv->n_nodes ? inv->n_nodes - 1 : 0,

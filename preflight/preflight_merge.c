@@ -231,6 +231,22 @@ static int merge_cloud(struct tsn_node_report *nr, const struct tsn_jv *v,
 			      why ? " (" : "", why ? why : "", why ? ")" : "");
 }
 
+static int add_fault(struct tsn_pf_diag *pd, const char *node,
+		     const char *peer, const char *id)
+{
+	struct tsn_pf_route_fault *f;
+
+	f = realloc(pd->faults, (pd->n_faults + 1) * sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	pd->faults = f;
+	f = &pd->faults[pd->n_faults++];
+	snprintf(f->node, sizeof(f->node), "%s", node);
+	snprintf(f->peer, sizeof(f->peer), "%s", peer);
+	snprintf(f->id, sizeof(f->id), "%s", id);
+	return 0;
+}
+
 /* The node's routes that are wrong: their pairs, for the route problem;
  * what the probe saw of those pairs is the route's doing (from another
  * address: no NAT; lost: no path's fault). */
@@ -244,20 +260,26 @@ static int merge_routes(struct tsn_pf_diag *pd, const char *node,
 		const struct tsn_jv *r = &routes->items[i];
 		const char *fault = tsn_jv_getstr(r, "fault");
 		const char *peer = tsn_jv_getstr(r, "peer");
-		struct tsn_pf_route_fault *f;
+		bool xfrm = false;
 
-		if (!fault || !peer)
+		/* another IPsec setup's policy takes the pair's traffic, both
+		 * ways: what the probe lost there is its doing */
+		tsn_jv_getbool(r, "xfrm", &xfrm);
+		if (xfrm && peer)
+			ret = add_fault(pd, node, peer, "xfrm.foreign");
+		if (!ret && xfrm && peer)
+			ret = tsn_diag_net_route(&pd->net, node, peer,
+						 TSN_NET_LOST);
+		if (!ret && xfrm && peer)
+			ret = tsn_diag_net_route(&pd->net, peer, node,
+						 TSN_NET_LOST);
+		if (ret || !fault || !peer)
 			continue;
 		ret = tsn_diag_net_route(&pd->net, node, peer,
 					 strcmp(fault, "src") ? TSN_NET_LOST :
 					 TSN_NET_SOURCE);
-		f = realloc(pd->faults, (pd->n_faults + 1) * sizeof(*f));
-		if (!f)
-			return -ENOMEM;
-		pd->faults = f;
-		f = &pd->faults[pd->n_faults++];
-		snprintf(f->node, sizeof(f->node), "%s", node);
-		snprintf(f->peer, sizeof(f->peer), "%s", peer);
+		if (!ret)
+			ret = add_fault(pd, node, peer, "route");
 	}
 	return ret;
 }

@@ -12,7 +12,10 @@
 #   (f) an inventory without interface and subnets: the routes' interface
 #       is checked (mtu, rp_filter), a path MTU and a source address that
 #       are wrong are named, the subnets come from the nodes' prefixes;
-#   (g) a route by another interface than the inventory's.
+#   (g) a route by another interface than the inventory's;
+#   (h) another IKE daemon on UDP 500 (pluto), a charon that does not
+#       answer VICI, another setup's IPsec policy over a pair, and an
+#       iptables-legacy rule dropping ESP (which nftables cannot see).
 # Each case asserts the exact problem line and the JSON scope, and that
 # no check or pair that passes is part of any problem.
 # shellcheck source=tests/integration/lib.sh
@@ -248,4 +251,69 @@ assert_eq "(e) its scope: n1 and n2" "n1 n2" \
 no_healthy_in_problems "(d, e)" "$json"
 txt=$(pf "$IC")
 assert_match "(e) the folded line names the two" '^  ports\.ike +ok on 2 nodes; fail on n1, n2$' "$txt"
+
+echo "# (h) more causes, one per node: pluto on UDP 500, a charon that hangs,"
+echo "#     another setup's IPsec policy, iptables-legacy dropping ESP"
+"$LAB" up 4 --name $B >/dev/null || fail_all "cannot start the lab"
+WORK=$(mktemp -d /tmp/tdiag.XXXXXX)
+chmod 755 "$WORK"
+# a process whose comm is pluto, holding UDP 500 until lab down ends it
+cat >"$WORK/pluto.c" <<'CEOF'
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(500) };
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (bind(s, (struct sockaddr *)&a, sizeof(a)))
+		return 1;
+	pause();
+	return 0;
+}
+CEOF
+cc -o "$WORK/pluto" "$WORK/pluto.c" || fail_all "cannot build the fake pluto"
+(x $B n1 "$WORK/pluto" >/dev/null 2>&1 &)
+x $B n2 sh -c 'setsid /usr/lib/ipsec/charon </dev/null >/dev/null 2>&1 &'
+for _ in $(seq 100); do
+	x $B n2 ss -Huln 'sport = :4500' | grep -q . &&
+		x $B n1 ss -Huln 'sport = :500' | grep -q . && break
+	sleep 0.1
+done
+cpid=$(x $B n2 cat /run/charon.pid)
+kill -STOP "$cpid"
+x $B n3 ip xfrm policy add src 198.18.1.3/32 dst 198.18.1.4/32 dir out \
+	tmpl proto esp mode transport
+x $B n4 iptables-legacy -A INPUT -p esp -m comment --comment "legacy" -j DROP ||
+	fail_all "cannot add an iptables-legacy rule"
+json=$(pf "$IB" --json)
+kill -CONT "$cpid"
+lines=$(problem_lines "$json" | grep -vE '^(kernel\.|sysctl\.redirects)')
+assert_match "(h) ports.ike: pluto named, Libreswan's" \
+	'^ports\.ike\|ports\.ike: fails on 1 of 4 nodes \(n1\): UDP 500: pluto \(pid [0-9]+\), Libreswan.s IKE daemon: charon cannot bind them$' \
+	"$(grep '^ports' <<<"$lines")"
+assert_eq "(h) ... and how to stop it" "systemctl disable --now ipsec" \
+	"$(jq -r '.problems[] | select(.id == "ports.ike") | .fix' <<<"$json")"
+assert_eq "(h) strongswan.vici: the charon that hangs" \
+	"strongswan.vici|strongswan.vici: fails on 1 of 4 nodes (n2): charon (pid $cpid) runs but does not answer VICI at /run/charon.vici: ETIMEDOUT (Connection timed out) (no answer to \"version\": it hangs)" \
+	"$(grep '^strongswan' <<<"$lines")"
+assert_eq "(h) xfrm.foreign: n3's policy, with the pair it takes, and no path problem of its own" \
+	"xfrm.foreign|xfrm.foreign: fails on 1 of 4 nodes (n3): 1 of the kernel's IPsec states and policies is not tsnet's, taking over the traffic between the nodes: policy out 198.18.1.3/32 -> 198.18.1.4/32 (covers the traffic with n4)
+nodes: n3; pairs: n3>n4" \
+	"$(grep '^xfrm' <<<"$lines")
+$(scope_of "$json" "$(grep '^xfrm' <<<"$lines" | cut -d'|' -f2-)")"
+wl="iptables-legacy: fails on 1 of 4 nodes (n4): iptables-legacy (which nftables cannot see) drops incoming ESP: -A INPUT -p esp -m comment --comment legacy -j DROP"
+assert_eq "(h) iptables-legacy: the rule, and the probe's ESP drops into n4 are its pairs" \
+	"iptables-legacy|$wl
+nodes: n4; pairs: n1>n4 n2>n4" "$(grep '^iptables' <<<"$lines")
+$(scope_of "$json" "$wl")"
+assert_eq "(h) nothing else: no firewall, path or probe problem" "" \
+	"$(grep -E '^(path|firewall|nat|probe)' <<<"$lines")"
+assert_eq "(h) the probe did lose those (n3 -> n4 to the policy, ESP into n4 to the rule)" \
+	"n1>n4 dropped-by-peer-firewall|n3>n4 not-arrived not-arrived not-arrived" \
+	"$(jq -r '[.pairs[] | select(.from == "n1" and .to == "n4") | "n1>n4 \(.esp.verdict)"] + [.pairs[] | select(.from == "n3" and .to == "n4") | "n3>n4 \(.udp500.verdict) \(.udp4500.verdict) \(.esp.verdict)"] | join("|")' <<<"$json")"
+no_healthy_in_problems "(h)" "$json"
+"$LAB" down --name $B >/dev/null
+rm -rf "$WORK"
 finish

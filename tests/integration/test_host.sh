@@ -284,9 +284,20 @@ out=$(agent $B --interface eth0)
 assert_eq "no legacy tables yet" ok "$(field "$out" iptables-legacy status)"
 if ip netns exec $B "$TMPD/xt"; then
 	out=$(agent $B --interface eth0)
-	assert_eq "a legacy filter table: warn" warn "$(field "$out" iptables-legacy status)"
-	assert_match "names it" 'tables filter \(IPv4\): nftables cannot see them' \
-		"$(field "$out" iptables-legacy detail)"
+	assert_eq "an empty legacy filter table: its rules read, nothing dropped" \
+		"ok|iptables-legacy tables filter (IPv4): UDP 500, UDP 4500 and ESP pass them" \
+		"$(field "$out" iptables-legacy status)|$(field "$out" iptables-legacy detail)"
+	ip netns exec $B iptables-legacy -A INPUT -p esp -m comment --comment "no esp" -j DROP
+	ip netns exec $B iptables-legacy -P OUTPUT DROP
+	ip netns exec $B iptables-legacy -A OUTPUT -p udp --dport 500 -j ACCEPT
+	out=$(agent $B --interface eth0)
+	assert_eq "rules that drop IPsec where nftables cannot see them: named as iptables-legacy-save prints them" \
+		"fail|iptables-legacy (which nftables cannot see) drops incoming ESP: -A INPUT -p esp -m comment --comment \"no esp\" -j DROP; outgoing UDP 4500: chain OUTPUT policy DROP; outgoing ESP: chain OUTPUT policy DROP" \
+		"$(field "$out" iptables-legacy status)|$(field "$out" iptables-legacy detail)"
+	assert_match "... with the fix" '^allow it there \(iptables-legacy -I INPUT -p esp -j ACCEPT' \
+		"$(field "$out" iptables-legacy fix)"
+	ip netns exec $B iptables-legacy -F
+	ip netns exec $B iptables-legacy -P OUTPUT ACCEPT
 else
 	skip_check legacy-xtables "this kernel has no legacy x_tables (ip_tables)"
 fi
