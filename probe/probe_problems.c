@@ -104,6 +104,22 @@ static bool all_good(const struct tsn_pair_report *p, unsigned m)
 	return true;
 }
 
+/* A node that could not run the probe is its own problem (its row says
+ * why, once): its pairs are left out of every other. */
+static bool node_failed(const struct tsn_report *r, const char *node)
+{
+	for (size_t i = 0; i < r->n_nodes; i++)
+		if (!strcmp(r->nodes[i].node, node))
+			return r->nodes[i].error || r->nodes[i].unreachable;
+	return false;
+}
+
+static bool pair_of_failed(const struct tsn_report *r,
+			   const struct tsn_pair_report *p)
+{
+	return node_failed(r, p->from) || node_failed(r, p->to);
+}
+
 /* ---- firewall drops ---- */
 
 /* "inet filter input handle 7" / "inet filter input policy" into d. */
@@ -150,7 +166,8 @@ static int drops(const struct tsn_report *r, struct tsn_diag_set *set)
 	int ret = 0;
 
 	for (size_t i = 0; i < r->n_pairs && !ret; i++)
-		for (size_t k = 0; k < r->pairs[i].n && !ret; k++) {
+		for (size_t k = 0; k < r->pairs[i].n && !ret &&
+		     !pair_of_failed(r, &r->pairs[i]); k++) {
 			const struct tsn_verdict *v = &r->pairs[i].v[k];
 
 			if (is(v, "dropped-by-peer-firewall"))
@@ -185,7 +202,7 @@ static void fill(struct path *pa, unsigned m, bool nat)
 		int b = tsn_diag_net_index(pa->net, p->to);
 		int rt = route_of(pa->net, a, b);
 
-		if (a < 0 || b < 0)
+		if (a < 0 || b < 0 || pair_of_failed(pa->r, p))
 			continue;
 		if (nat ? translated(p, rt) : lost(p, rt) == m)
 			pa->st[(size_t)a * n + (size_t)b] = TSN_PS_FAIL;
@@ -434,7 +451,7 @@ static int others(struct tsn_report *r)
 	for (size_t i = 0; i < r->n_pairs && !ret; i++)
 		for (size_t k = 0; k < r->pairs[i].n && !ret; k++) {
 			const struct tsn_verdict *v = &r->pairs[i].v[k];
-			bool said = handled(v);
+			bool said = handled(v) || pair_of_failed(r, &r->pairs[i]);
 
 			for (size_t j = 0; j <= i && !said; j++)
 				for (size_t q = 0; q < r->pairs[j].n && !said &&

@@ -282,3 +282,25 @@ Test(probe_merge, a_route_explains_its_pairs)
 			 "n2 to n4: 1 of 2 pairs");
 	tsn_report_free(&r);
 }
+
+/* A node that could not run the probe is one problem (its row, through
+ * tsn_diag_checks), not one more per pair and protocol. */
+Test(probe_merge, a_failed_node_is_said_once)
+{
+	struct tsn_report r;
+
+	tsn_report_init(&r, "probe");
+	tsn_node_error(tsn_report_node(&r, "n2"), true, "ssh: timed out");
+	add(&r, "n1", "n2", "error", "error", "error", "n2 could not run it");
+	add(&r, "n2", "n1", "error", "error", "error", "n2 could not run it");
+	add(&r, "n1", "n3", "ok", "ok", "ok", NULL);
+	cr_assert_eq(tsn_probe_problems(&r, &net, "advice", NULL), 0);
+	cr_assert_eq(r.n_problems, 0, "%s", r.n_problems ?
+		     r.problems[0].what : "");
+	cr_assert_eq(tsn_diag_checks(&r, NULL), 0);
+	cr_assert_eq(r.n_problems, 1);
+	cr_assert_str_eq(r.problems[0].id, "node.unreachable");
+	cr_assert_str_eq(r.problems[0].what, "n2 could not be reached: ssh: "
+			 "timed out");
+	tsn_report_free(&r);
+}
