@@ -105,6 +105,16 @@ static int dev_mtu(const char *ifname, unsigned *mtu)
 	return ret;
 }
 
+/* The address bytes of an AF_INET or AF_INET6 sockaddr. */
+static const uint8_t *sa_bytes(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (const uint8_t *)
+			&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	return (const uint8_t *)
+		&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+}
+
 /* The prefix length of a local address, from its netmask. */
 static unsigned prefix_of(int family, const uint8_t *a)
 {
@@ -114,19 +124,13 @@ static unsigned prefix_of(int family, const uint8_t *a)
 	if (getifaddrs(&ifa) < 0)
 		return 0;
 	for (i = ifa; i && !len; i = i->ifa_next) {
-		const uint8_t *x, *m;
+		const uint8_t *m;
 
 		if (!i->ifa_addr || !i->ifa_netmask ||
-		    i->ifa_addr->sa_family != family)
+		    i->ifa_addr->sa_family != family ||
+		    memcmp(sa_bytes(i->ifa_addr), a, alen(family)))
 			continue;
-		x = family == AF_INET ?
-		    (const uint8_t *)&((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr :
-		    (const uint8_t *)&((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr;
-		m = family == AF_INET ?
-		    (const uint8_t *)&((struct sockaddr_in *)(void *)i->ifa_netmask)->sin_addr :
-		    (const uint8_t *)&((struct sockaddr_in6 *)(void *)i->ifa_netmask)->sin6_addr;
-		if (memcmp(x, a, alen(family)))
-			continue;
+		m = sa_bytes(i->ifa_netmask);
 		for (size_t k = 0; k < alen(family); k++)
 			len += (unsigned)__builtin_popcount(m[k]);
 	}
