@@ -374,7 +374,7 @@ Test(diag, fold_lines)
 {
 	struct tsn_report r;
 	struct tsn_buf b = { 0 };
-	char name[8];
+	char name[16];
 	bool bad;
 
 	tsn_report_init(&r, "preflight");

@@ -584,7 +584,7 @@ Test(output, summary_golden)
 
 	tsn_report_init(&r, "preflight");
 	for (int i = 1; i <= 3; i++) {
-		char name[4];
+		char name[16];
 		struct tsn_node_report *n;
 
 		snprintf(name, sizeof(name), "n%d", i);
