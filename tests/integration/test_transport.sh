@@ -145,10 +145,15 @@ assert_eq "netonly: both answer" "n1=$(hostname) n2=$(hostname)" \
 # Stand-in agents (per-node remote_tsnet) judge the nodes command's
 # reading of a reply: a clock 5 s ahead and a non-root uid warn, a clock
 # a minute behind fails, garbage is an error.
+# They speak this tsnet's version and protocol (what ping reports), so
+# only the uid and the clock differ.
+VER=$("$TSNET" agent ping | jq -r .version)
+PROTO=$("$TSNET" agent ping | jq -r .protocol)
+[ -n "$VER" ] && [ -n "$PROTO" ] || fail_all "tsnet agent ping reports no version or protocol"
 fake() {	# fake NAME UID OFFSET
 	cat >"$TMP/$1" <<-EOF
 	#!/bin/sh
-	printf '{"hostname":"fake","kernel":"k","uid":$2,"time":%s}' \\
+	printf '{"hostname":"fake","kernel":"k","uid":$2,"version":"$VER","protocol":$PROTO,"time":%s}' \\
 		"\$((\$(date +%s) + $3))"
 	EOF
 	chmod 0755 "$TMP/$1"
