@@ -41,6 +41,7 @@ struct rep {
 
 static void missing(struct rep *r, const char *what)
 {
+	r->b.missing = r->missing;	/* the HTML page lists them too */
 	if (r->b.nmissing < ARRAY_SIZE(r->missing))
 		r->missing[r->b.nmissing++] = what;
 }

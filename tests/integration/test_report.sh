@@ -210,4 +210,12 @@ done
 assert_match "rendered: a probe grid per protocol" '<h3>probe: esp</h3>' "$dom"
 assert_nomatch "the page loads nothing: no script, no link, no src" '<script|<link|src=' "$(cat "$B/index.html")"
 
+# A node that cannot be reached is a missing part, named, not a crash
+# (the page listed missing parts through a pointer never set: SIGSEGV).
+printf '[cluster]\nname = trd\ntransport = netns\n[node a]\naddress = 198.18.77.1\nnetns = trd-none-a\n[node b]\naddress = 198.18.77.2\nnetns = trd-none-b\n' >"$WORK/down.conf"
+out=$("$TSNET" -c "$WORK/down.conf" report -o "$WORK/down.tar.gz" 2>&1)
+assert_eq "a cluster whose nodes cannot be reached: a bundle with parts missing (exit)" 1 "$?"
+assert_match "the missing node is named" '^  missing: b$' "$out"
+assert_eq "the bundle is written" yes "$([ -s "$WORK/down.tar.gz" ] && echo yes)"
+
 finish
