@@ -257,6 +257,27 @@ static int id_of(unsigned m, struct tsn_buf *b)
 	return ret;
 }
 
+/* A new problem for scope k of the located drops, with the scope in
+ * words (w) and as a place (where) for its text. */
+static int scope_problem(struct path *pa, const struct tsn_grid *g, int k,
+			 const char *id, int rank, struct tsn_buf *w,
+			 struct tsn_buf *where, struct tsn_problem **out)
+{
+	struct tsn_problem *p = tsn_report_problem_new(pa->r, id, TSN_ST_FAIL,
+						       rank);
+	int ret;
+
+	tsn_buf_reset(w);
+	tsn_buf_reset(where);
+	ret = p ? scope_of(pa, p, k) : -ENOMEM;
+	if (!ret)
+		ret = tsn_scope_words(g, &pa->sc[k], pa->who, k, w);
+	if (!ret)
+		ret = tsn_scope_where(g, &pa->sc[k], pa->who, k, where);
+	*out = p;
+	return ret;
+}
+
 /* One problem per scope of one lost set of protocols. */
 static int path_problems(struct path *pa, unsigned m, int nsc)
 {
@@ -273,16 +294,10 @@ static int path_problems(struct path *pa, unsigned m, int nsc)
 		 "; or enable-ipsec --encap (UDP encapsulation over 4500)" :
 		 "");
 	for (int k = 0; k < nsc && !ret; k++) {
-		struct tsn_problem *p = tsn_report_problem_new(pa->r, id.p,
-			TSN_ST_FAIL, TSN_RANK_PATH);
+		struct tsn_problem *p;
 
-		tsn_buf_reset(&w);
-		tsn_buf_reset(&where);
-		ret = p ? scope_of(pa, p, k) : -ENOMEM;
-		if (!ret)
-			ret = tsn_scope_words(&g, &pa->sc[k], pa->who, k, &w);
-		if (!ret)
-			ret = tsn_scope_where(&g, &pa->sc[k], pa->who, k, &where);
+		ret = scope_problem(pa, &g, k, id.p, TSN_RANK_PATH, &w, &where,
+				    &p);
 		if (!ret)
 			ret = tsn_problem_text(p, where.p, fix, "%s dropped on "
 					       "%s", subj.p, w.p);
@@ -314,16 +329,10 @@ static int nat_problems(struct path *pa)
 	fill(pa, 0, true);
 	nsc = locate(pa);
 	for (int k = 0; k < nsc && !ret; k++) {
-		struct tsn_problem *p = tsn_report_problem_new(pa->r, "nat",
-			TSN_ST_FAIL, TSN_RANK_NAT);
+		struct tsn_problem *p;
 
-		tsn_buf_reset(&w);
-		tsn_buf_reset(&where);
-		ret = p ? scope_of(pa, p, k) : -ENOMEM;
-		if (!ret)
-			ret = tsn_scope_words(&g, &pa->sc[k], pa->who, k, &w);
-		if (!ret)
-			ret = tsn_scope_where(&g, &pa->sc[k], pa->who, k, &where);
+		ret = scope_problem(pa, &g, k, "nat", TSN_RANK_NAT, &w, &where,
+				    &p);
 		if (!ret)
 			ret = tsn_problem_text(p, where.p, "IPsec needs UDP "
 				"encapsulation there: keep encap = auto "
