@@ -13,7 +13,7 @@ W=$(mktemp -d /tmp/tdeb.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
 echo "# make deb (at ${SECONDS}s)"
-deb=$(make -s -C "$TOP" deb DEBDIR="$W" 2>"$W/make.err" | tail -1)
+deb=$(make -s --no-print-directory -C "$TOP" deb DEBDIR="$W" 2>"$W/make.err" | tail -1)
 assert_match "make deb: tsnet_VERSION_ARCH.deb" \
 	"^$W/tsnet_[0-9][0-9.]*_$(dpkg --print-architecture)\\.deb\$" "$deb"
 assert_eq "make deb: no warning" "" "$(grep -v '^contrib/deb/build.sh$' "$W/make.err")"
