@@ -11,7 +11,11 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$(cd "${1:-$TOP}" && pwd)
 cd "$TOP"
 MAINT="tsnet maintainers <maintainers@users.noreply.r-seed-048462a1.example>"
-RUNTIME="nftables, strongswan-swanctl, charon-systemd | strongswan-charon"
+# The programs a node runs: nft, swanctl, charon, ip (report's xfrm
+# states and policies).  pki only for certificate mode, ssh only on the
+# coordinator of an ssh cluster: recommended, not required.
+RUNTIME="nftables, iproute2, strongswan-swanctl, charon-systemd | strongswan-charon"
+RECOMMENDED="strongswan-pki, openssh-client"
 
 [ -x tsnet ] || { echo "deb: build tsnet first (make)" >&2; exit 2; }
 VERSION=$(./tsnet version | sed -n 's/^tsnet //p')
@@ -56,6 +60,7 @@ Architecture: $ARCH
 Maintainer: $MAINT
 Installed-Size: $(du -sk --exclude=DEBIAN "$R" | cut -f1)
 Depends: $shlibs, $RUNTIME
+Recommends: $RECOMMENDED
 Section: net
 Priority: optional
 Description: safe host-to-host IPsec between the nodes of a cluster

@@ -37,9 +37,13 @@ assert_eq "the example inventory is a conffile" /etc/tsnet/cluster.conf.example 
 echo "# Depends (at ${SECONDS}s)"
 dep=$(dpkg-deb -f "$deb" Depends)
 for want in 'libc6 \(>= [0-9.]+\)' 'libmnl0 \(' 'libnftnl11 \(' \
-	    'libpcap0\.8 \(' nftables strongswan-swanctl \
+	    'libpcap0\.8 \(' nftables iproute2 strongswan-swanctl \
 	    'charon-systemd \| strongswan-charon'; do
 	assert_match "Depends: $want" "(^|, )$want" "$dep"
+done
+rec=$(dpkg-deb -f "$deb" Recommends)
+for want in strongswan-pki openssh-client; do
+	assert_match "Recommends: $want" "(^|, )$want(,|\$)" "$rec"
 done
 # Every library the packaged binary needs, found by the loader here,
 # belongs to a package that Depends names.
