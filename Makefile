@@ -17,9 +17,10 @@ override LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 B ?= build
 # Every source of the program but main.c goes into one archive that the
-# unit tests link against; folders are picked up as they appear.
-LIB_SRCS := $(sort $(wildcard lib/*.c preflight/*.c probe/*.c enable/*.c \
-	cloud/*.c cluster/*.c report/*.c verify/*.c)) agent.c
+# unit tests link against: every top folder's C files but the tests' and
+# the tools', so a new folder is picked up as it appears.
+NOT_TSNET := tests/% bench/% demo/% contrib/% build%
+LIB_SRCS := $(sort $(filter-out $(NOT_TSNET),$(wildcard */*.c))) agent.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
@@ -39,9 +40,13 @@ $(B)/%.o: %.c
 
 -include $(LIB_OBJS:.o=.d) $(B)/main.d
 
+# The tests include the headers of what they test (and some its .c
+# files): their dependencies are tracked as the library's are.
 $(B)/tests/%: tests/unit/%.c $(B)/libtsnet.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(B)/libtsnet.a $(LDLIBS) -lcriterion
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(B)/libtsnet.a $(LDLIBS) -lcriterion
+
+-include $(UNIT_BINS:=.d)
 
 unit: $(UNIT_BINS)
 	@tests/run-unit $(UNIT_BINS)
@@ -64,9 +69,10 @@ tsnet-asan: $(B)/main.o $(B)/libtsnet.a
 # Small C programs the integration tests drive (tests/helpers/*.c).
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPERS := $(HELPER_SRCS:tests/helpers/%.c=$(B)/helpers/%)
-$(B)/helpers/%: tests/helpers/%.c $(B)/libtsnet.a tests/helpers/nft_helper.h
+$(B)/helpers/%: tests/helpers/%.c $(B)/libtsnet.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(B)/libtsnet.a $(LDLIBS)
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(B)/libtsnet.a $(LDLIBS)
+-include $(HELPERS:=.d)
 helpers: $(HELPERS)
 
 integration: tsnet helpers
