@@ -67,13 +67,16 @@ static bool skipped(const char *id, const char *const *skip)
 	return false;
 }
 
-/* Nodes with a row that can be judged. */
-static size_t checked_nodes(const struct tsn_report *r)
+/* Nodes that check id was judged on: every node with a row that can
+ * be judged, and a node in error that still has a row for id (a check
+ * run before the node failed), so "k of n" never has k > n. */
+static size_t checked_nodes(const struct tsn_report *r, const char *id)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < r->n_nodes; i++)
-		n += !r->nodes[i].error && !r->nodes[i].unreachable;
+		n += (!r->nodes[i].error && !r->nodes[i].unreachable) ||
+		     find_check(&r->nodes[i], id);
 	return n;
 }
 
@@ -106,7 +109,7 @@ static int status_part(struct tsn_problem *p, const struct tsn_report *r,
 		       struct tsn_buf *b)
 {
 	bool same = same_text(r, id, st, false);
-	size_t k = 0, total = checked_nodes(r), shown = 0;
+	size_t k = 0, total = checked_nodes(r, id), shown = 0;
 	const char *detail = "";
 	int ret = 0;
 

@@ -226,6 +226,13 @@ static const struct check_case check_cases[] = {
 	  { "n5", NULL, TSN_ST_OK, "ssh: n5: timed out", NULL } }, NULL,
 	  "2 nodes could not be reached (n4, n5): n4: ssh: n4: timed out",
 	  NULL, TSN_ST_FAIL },
+	{ "a node in error with a check's row counts among the checked", {
+	  { "n1", "kernel.esp", TSN_ST_FAIL, "no esp4", "boot it" },
+	  { "n2", "kernel.esp", TSN_ST_FAIL, "no esp4", "boot it" },
+	  { "n3", NULL, TSN_ST_OK, "agent: n3: refused", NULL },
+	  { "n3", "kernel.esp", TSN_ST_FAIL, "no esp4", "boot it" } }, NULL,
+	  "n3 could not be reached: agent: n3: refused | "
+	  "kernel.esp: fails on 3 of 3 nodes: no esp4", NULL, TSN_ST_FAIL },
 };
 
 Test(diag, checks_table)
