@@ -9,16 +9,12 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/spawn.h"
 #include "preflight/host.h"
 
 static const char *const swanctl_paths[] = {
@@ -78,74 +74,35 @@ int tsn_swan_version_parse(const char *s, unsigned *ver)
 	return -EINVAL;
 }
 
-/* Run ROOT/path arg with no shell, stdout captured (<= len-1 bytes, 5 s
- * at most), stderr and stdin on /dev/null. */
-static int run_capture(const struct tsn_host_opts *o, const char *path,
-		       const char *arg, char *out, size_t len)
+/* The strongSwan version a binary under the host root prints for arg.
+ * swanctl --version prints it in its usage text and may exit non-zero,
+ * so the output counts whatever the exit status. */
+static void swan_version(const struct tsn_host_opts *o, const char *path,
+			 const char *arg, unsigned *ver)
 {
-	static char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-	static char lc_env[] = "LC_ALL=C";
-	char *env[] = { path_env, lc_env, NULL };
 	char exe[4096], *argv[] = { exe, (char *)arg, NULL };
-	posix_spawn_file_actions_t fa;
-	size_t got = 0;
-	int fds[2], ret, status;
-	pid_t pid;
+	struct tsn_buf out = { 0 };
+	int ret;
 
 	if (tsn_host_path(o, exe, sizeof(exe), "%s", path) < 0)
-		return -ENAMETOOLONG;
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -errno;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	ret = -posix_spawn(&pid, exe, &fa, NULL, argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fds[1]);
-	if (ret < 0)
-		goto out;
-	for (;;) {
-		struct pollfd p = { .fd = fds[0], .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, 5000) <= 0) {
-			kill(pid, SIGKILL);	/* a hung binary */
-			ret = -ETIMEDOUT;
-			break;
-		}
-		n = read(fds[0], out + got, len - 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		if (got == len - 1)
-			break;
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-out:
-	close(fds[0]);
-	out[got] = '\0';
-	return ret;
+		return;
+	ret = tsn_spawn_capture(argv, &out, 4096, 5000);
+	if ((ret == 0 || ret == -EIO) && out.p)
+		tsn_swan_version_parse(out.p, ver);
+	tsn_buf_free(&out);
 }
 
 static void swan_find(const struct tsn_host_opts *o, struct swan *s)
 {
-	char out[1024];
-
 	memset(s, 0, sizeof(*s));
 	s->swanctl = find_exe(o, swanctl_paths);
 	s->charon = find_exe(o, charon_paths);
 	/* charon --version needs no daemon; swanctl --version may try to
 	 * reach one and only prints the version in its usage text */
-	if (s->charon && run_capture(o, s->charon, "--version", out,
-				     sizeof(out)) == 0)
-		tsn_swan_version_parse(out, &s->ver);
-	if (!s->ver && s->swanctl && run_capture(o, s->swanctl, "--version",
-						 out, sizeof(out)) == 0)
-		tsn_swan_version_parse(out, &s->ver);
+	if (s->charon)
+		swan_version(o, s->charon, "--version", &s->ver);
+	if (!s->ver && s->swanctl)
+		swan_version(o, s->swanctl, "--version", &s->ver);
 	if (s->ver)
 		snprintf(s->ver_str, sizeof(s->ver_str), "%u.%u.%u",
 			 s->ver >> 16, s->ver >> 8 & 0xff, s->ver & 0xff);
