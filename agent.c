@@ -25,9 +25,8 @@
 #include "lib/json.h"
 #include "lib/transport.h"
 #include "lib/util.h"
-#include "preflight/fix.h"
+#include "nft/nft.h"
 #include "preflight/host.h"
-#include "preflight/nft.h"
 #include "probe/probe.h"
 #include "report/report.h"
 

@@ -18,8 +18,8 @@
 #include <linux/netlink.h>
 
 #include "lib/util.h"
-#include "preflight/fix.h"
-#include "preflight/nft.h"
+#include "nft/fix.h"
+#include "nft/nft.h"
 
 static const uint16_t types[] = {
 	NFT_MSG_NEWTABLE, NFT_MSG_NEWCHAIN, NFT_MSG_NEWSET,

@@ -2,7 +2,7 @@
  * nft_record, nft_sets) each make, written once: a NETLINK_NETFILTER
  * socket, and an NLM_F_DUMP request run to its end with every message
  * to a callback.  The receive buffer is the reader's size
- * (preflight/nft_fetch.c), so nft_dump measures the dump tsnet gets.
+ * (nft/nft_fetch.c), so nft_dump measures the dump tsnet gets.
  */
 #ifndef TSN_NFT_HELPER_H
 #define TSN_NFT_HELPER_H

@@ -1,5 +1,5 @@
 #!/bin/bash
-# test_nft_tsan.sh - the ruleset reader's two threads (preflight/
+# test_nft_tsan.sh - the ruleset reader's two threads (nft/
 # nft_fetch.c: the fetcher receives the rules, the caller parses them)
 # under ThreadSanitizer, on a namespace holding 10,000 rules: reads by
 # nft-eval, a whole nft-fix (its snapshot and plan after the read),

@@ -20,7 +20,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
-#include "preflight/nft.h"
+#include "nft/nft.h"
 
 #define R1 16		/* NFT_REG_1 as a byte offset */
 #define R32(n) (16 + 4 * (n))	/* NFT_REG32_n */

@@ -24,7 +24,7 @@
 #include <linux/netlink.h>
 
 #include "lib/util.h"
-#include "preflight/nft.h"
+#include "nft/nft.h"
 
 static struct tsn_nft_ruleset *load(const char *name)
 {

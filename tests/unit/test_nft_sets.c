@@ -3,7 +3,7 @@
  * concatenated), keys only partly known, and the size caps (10,000 rules
  * and a 100,000-element set in milliseconds).
  */
-#include "preflight/nft_vm.h"
+#include "nft/nft_vm.h"
 #include "tests/unit/nft_build.h"
 
 TestSuite(nft_sets, .init = setup, .fini = teardown);

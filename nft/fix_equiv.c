@@ -24,9 +24,9 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "lib/util.h"
-#include "preflight/fix.h"
-#include "preflight/nft.h"
-#include "preflight/nft_vm.h"
+#include "nft/fix.h"
+#include "nft/nft.h"
+#include "nft/nft_vm.h"
 
 #define SETS_MAX 8
 

@@ -1,5 +1,7 @@
-/* fix.h - `tsnet preflight --fix` / `--unfix`: open UDP 500, UDP 4500 and
- * ESP between cluster members in nftables, and take it back exactly.
+/* fix.h - inside nft/: the changer's parts, shared by fix*.c (its entry
+ * points, tsn_fix_apply and tsn_fix_unfix, are in nft.h).  It opens
+ * UDP 500, UDP 4500 and ESP between cluster members in nftables, and
+ * takes it back exactly.
  *
  *   fix.c        plan (which base chains would drop, by the evaluator),
  *                apply in one netlink batch, verify, unfix
@@ -15,8 +17,8 @@
  * accepts inserted elsewhere, since a rule cannot reference another
  * table's set.
  */
-#ifndef TSN_PREFLIGHT_FIX_H
-#define TSN_PREFLIGHT_FIX_H
+#ifndef TSN_NFT_FIX_H
+#define TSN_NFT_FIX_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,27 +27,7 @@
 #include "lib/cmd.h"
 #include "lib/inventory.h"
 #include "lib/util.h"
-
-#define TSN_FIX_TABLE "tsnet"
-#define TSN_FIX_TABLE_TAG "tsnet"	/* the table's comment (userdata) */
-#define TSN_FIX_TAG "tsnet: allow IPsec between cluster members"
-#define TSN_FIX_DIR "/var/lib/tsnet"
-#define TSN_FIX_STATE TSN_FIX_DIR "/nftables.json"
-#define TSN_FIX_BEFORE TSN_FIX_DIR "/nftables-before.txt"
-#define TSN_FIX_NFT "/etc/tsnet/nftables.nft"
-#define TSN_FIX_UNIT_NAME "tsnet-nftables.service"
-#define TSN_FIX_UNIT "/etc/systemd/system/" TSN_FIX_UNIT_NAME
-#define TSN_FIX_ELEMS_MAX 65536		/* members per family */
-
-/* One accept pair tsnet inserted into a chain that is not its own. */
-struct tsn_fix_insert {
-	int family;		/* NFPROTO_IPV4, _IPV6, _INET */
-	char table[64];
-	char chain[64];
-	bool input;		/* prerouting/input: match the source */
-	uint64_t handles[4];	/* the rules, as the kernel numbered them */
-	size_t n_handles;
-};
+#include "nft/nft.h"
 
 /* What /var/lib/tsnet/nftables.json records. */
 struct tsn_fix_state {
@@ -57,41 +39,7 @@ struct tsn_fix_state {
 	char persist[32];	/* "systemd" or "files" */
 };
 
-struct tsn_fix_req {
-	const struct tsn_addr *members;	/* every cluster member */
-	size_t n_members;
-	const char *ifname;		/* cluster interface, may be NULL */
-	bool update_only;		/* only when a fix is in place */
-	bool no_persist;		/* bench: skip the reboot files */
-};
-
-struct tsn_fix_result {
-	bool changed;		/* a batch was committed */
-	bool refused;		/* a table tsnet did not create */
-	size_t rules_added;	/* rules tsnet has in the ruleset now */
-	size_t table_rules;	/* of which in table inet tsnet */
-	size_t rules_removed;	/* --unfix */
-	struct tsn_fix_insert *ins;	/* inserted accepts, now */
-	size_t n_ins;
-	size_t flows, still_bad;	/* flows checked after the change */
-	char bad[512];		/* the first ones still not accepted */
-	char persist[160];	/* "persistent: ..." / "not persistent: ..." */
-	char err[256];		/* why it failed, with the errno text */
-};
-
-void tsn_fix_result_free(struct tsn_fix_result *res);
 void tsn_fix_state_free(struct tsn_fix_state *st);
-
-/* Node-local, on the ruleset rd reads (tsn_nft_read_start(): the
- * kernel dumps while the caller reads its request; rd is used up).  0
- * (res says what happened), -EEXIST when a foreign table inet tsnet
- * exists (res->refused), -EPERM without CAP_NET_ADMIN, other -errno;
- * res->err says what failed. */
-struct tsn_nft_reader;
-int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_nft_reader *rd,
-		  struct tsn_fix_result *res);
-/* Remove exactly what the state file records, in one batch. */
-int tsn_fix_unfix(struct tsn_fix_result *res);
 
 /* fix_state.c */
 struct tsn_nft_ruleset;
@@ -160,9 +108,5 @@ int tsn_fix_eval_classes(const struct tsn_nft_ruleset *rs,
 			 const uint32_t *cls, struct tsn_nft_verdict *v);
 int tsn_fix_eval_flows(struct tsn_nft_ruleset *rs, struct tsn_nft_flow *f,
 		       size_t n, struct tsn_nft_verdict *v, uint32_t *at);
-
-/* agent_fix.c */
-int tsn_nft_fix_action(int argc, char **argv, struct tsn_ctx *ctx);
-int tsn_nft_unfix_action(int argc, char **argv, struct tsn_ctx *ctx);
 
 #endif

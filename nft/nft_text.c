@@ -18,7 +18,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "lib/util.h"
-#include "preflight/nft.h"
+#include "nft/nft.h"
 
 /* One expression's or element's text, made on the stack and appended
  * to the caller's buffer at once (a call per piece was most of the

@@ -25,7 +25,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nf_tables_compat.h>
 
-#include "preflight/nft_conv.h"
+#include "nft/nft_conv.h"
 
 #define ATTRS_MAX 16	/* the largest expression attribute read here */
 #define ARRAY_LEN(a) (sizeof(a) / sizeof(*(a)))

@@ -17,7 +17,7 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include "lib/cur.h"
-#include "preflight/nft_conv.h"
+#include "nft/nft_conv.h"
 
 /* Expressions already converted, by their bytes: a repeat is a hash, a
  * compare and the same expression, shared, instead of a conversion and

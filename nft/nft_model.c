@@ -18,7 +18,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "lib/util.h"
-#include "preflight/nft.h"
+#include "nft/nft.h"
 
 struct tsn_nft_ruleset *tsn_nft_ruleset_new(void)
 {

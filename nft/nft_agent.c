@@ -27,7 +27,7 @@
 #include "lib/cmd.h"
 #include "lib/json.h"
 #include "lib/util.h"
-#include "preflight/nft.h"
+#include "nft/nft.h"
 
 #define ACTION "agent nft-eval"
 #define USAGE "[--local ADDR] [--iface NAME] [--dir in|out] " \

@@ -20,7 +20,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
-#include "preflight/nft_conv.h"
+#include "nft/nft_conv.h"
 
 enum {
 	T_NONE, T_U8, T_U16, T_U32, T_U64, T_STR, T_BIN,

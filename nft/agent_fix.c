@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #include "lib/json.h"
-#include "preflight/fix.h"
-#include "preflight/nft.h"
+#include "nft/fix.h"
+#include "nft/nft.h"
 
 #define REQ_MAX (8u << 20)
 

@@ -1,4 +1,6 @@
-/* nft.h - a model of the nf_tables ruleset and an evaluator over it.
+/* nft.h - a model of the nf_tables ruleset, an evaluator over it and a
+ * changer that opens IPsec in it: everything nft/ offers the rest of
+ * tsnet (nft_vm.h, nft_conv.h, fix.h and fix_plan.h are its insides).
  *
  * The reader (nft_fetch.c, nft_read.c) dumps the ruleset of the current
  * network namespace through libnftnl/libmnl into this model: tables,
@@ -376,8 +378,71 @@ int tsn_nft_listed_rule(const char *family, const char *table,
 			const char *chain, uint64_t handle, char *out,
 			size_t len);
 
-/* `tsnet agent nft-eval` (nft_agent.c). */
+/* The changer (fix.c, fix_*.c): open UDP 500, UDP 4500 and ESP between
+ * cluster members, and take it back exactly (`preflight --fix`,
+ * `--unfix`, and `node add|remove` through the agent). */
+struct tsn_addr;
+#define TSN_FIX_TABLE "tsnet"
+#define TSN_FIX_TABLE_TAG "tsnet"	/* the table's comment (userdata) */
+#define TSN_FIX_TAG "tsnet: allow IPsec between cluster members"
+#define TSN_FIX_DIR "/var/lib/tsnet"
+#define TSN_FIX_STATE TSN_FIX_DIR "/nftables.json"
+#define TSN_FIX_BEFORE TSN_FIX_DIR "/nftables-before.txt"
+#define TSN_FIX_NFT "/etc/tsnet/nftables.nft"
+#define TSN_FIX_UNIT_NAME "tsnet-nftables.service"
+#define TSN_FIX_UNIT "/etc/systemd/system/" TSN_FIX_UNIT_NAME
+#define TSN_FIX_ELEMS_MAX 65536		/* members per family */
+
+/* One accept pair tsnet inserted into a chain that is not its own. */
+struct tsn_fix_insert {
+	int family;		/* NFPROTO_IPV4, _IPV6, _INET */
+	char table[64];
+	char chain[64];
+	bool input;		/* prerouting/input: match the source */
+	uint64_t handles[4];	/* the rules, as the kernel numbered them */
+	size_t n_handles;
+};
+
+struct tsn_fix_req {
+	const struct tsn_addr *members;	/* every cluster member */
+	size_t n_members;
+	const char *ifname;		/* cluster interface, may be NULL */
+	bool update_only;		/* only when a fix is in place */
+	bool no_persist;		/* bench: skip the reboot files */
+};
+
+struct tsn_fix_result {
+	bool changed;		/* a batch was committed */
+	bool refused;		/* a table tsnet did not create */
+	size_t rules_added;	/* rules tsnet has in the ruleset now */
+	size_t table_rules;	/* of which in table inet tsnet */
+	size_t rules_removed;	/* --unfix */
+	struct tsn_fix_insert *ins;	/* inserted accepts, now */
+	size_t n_ins;
+	size_t flows, still_bad;	/* flows checked after the change */
+	char bad[512];		/* the first ones still not accepted */
+	char persist[160];	/* "persistent: ..." / "not persistent: ..." */
+	char err[256];		/* why it failed, with the errno text */
+};
+
+void tsn_fix_result_free(struct tsn_fix_result *res);
+
+/* Node-local, on the ruleset rd reads (tsn_nft_read_start(): the
+ * kernel dumps while the caller reads its request; rd is used up).  0
+ * (res says what happened), -EEXIST when a foreign table inet tsnet
+ * exists (res->refused), -EPERM without CAP_NET_ADMIN, other -errno;
+ * res->err says what failed. */
+struct tsn_nft_reader;
+int tsn_fix_apply(const struct tsn_fix_req *req, struct tsn_nft_reader *rd,
+		  struct tsn_fix_result *res);
+/* Remove exactly what the state file records, in one batch. */
+int tsn_fix_unfix(struct tsn_fix_result *res);
+
+/* The agent actions (nft_agent.c, agent_fix.c): `tsnet agent nft-eval`,
+ * `nft-fix` and `nft-unfix`, what the commands run on each node. */
 struct tsn_ctx;
 int tsn_nft_eval_action(int argc, char **argv, struct tsn_ctx *ctx);
+int tsn_nft_fix_action(int argc, char **argv, struct tsn_ctx *ctx);
+int tsn_nft_unfix_action(int argc, char **argv, struct tsn_ctx *ctx);
 
 #endif

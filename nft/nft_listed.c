@@ -14,7 +14,7 @@
 
 #include "lib/spawn.h"
 #include "lib/util.h"
-#include "preflight/nft.h"
+#include "nft/nft.h"
 
 #define LISTING_MAX (16u << 20)	/* a chain of 100,000 rules */
 #define LIST_TIMEOUT_MS 10000

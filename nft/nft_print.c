@@ -7,7 +7,7 @@
 #include <linux/netfilter.h>
 
 #include "lib/json.h"
-#include "preflight/nft.h"
+#include "nft/nft.h"
 
 const char *tsn_nft_family_name(int family)
 {

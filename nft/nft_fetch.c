@@ -37,7 +37,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "lib/util.h"
-#include "preflight/nft.h"
+#include "nft/nft.h"
 
 /* Whatever keeps changing a ruleset (kube-proxy, Docker) changes it in
  * bursts: the tries are spaced 10, 20, 30, 40 ms apart. */

@@ -19,7 +19,7 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include "lib/util.h"
-#include "preflight/nft_conv.h"
+#include "nft/nft_conv.h"
 
 #define ELEMS_MAX 2000000	/* per set: beyond this, undecidable */
 

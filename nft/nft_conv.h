@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "preflight/nft.h"
+#include "nft/nft.h"
 
 struct nlmsghdr;
 

@@ -14,8 +14,8 @@
 #include <linux/netfilter.h>
 
 #include "lib/nfnl.h"
-#include "preflight/fix.h"
-#include "preflight/nft.h"
+#include "nft/fix.h"
+#include "nft/nft.h"
 
 static int batch(struct tsn_nfnl *nl, const struct tsn_nft_ruleset *rs,
 		 bool table, size_t *n)

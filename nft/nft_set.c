@@ -16,7 +16,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "lib/util.h"
-#include "preflight/nft.h"
+#include "nft/nft.h"
 
 static int elem_cmp(const void *a, const void *b, void *arg)
 {

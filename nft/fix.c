@@ -27,9 +27,9 @@
 #include <libnftnl/rule.h>
 
 #include "lib/nfnl.h"
-#include "preflight/fix.h"
-#include "preflight/fix_plan.h"
-#include "preflight/nft.h"
+#include "nft/fix.h"
+#include "nft/fix_plan.h"
+#include "nft/nft.h"
 
 void tsn_fix_result_free(struct tsn_fix_result *res)
 {

@@ -10,7 +10,7 @@
 
 #include <linux/netfilter/nf_tables.h>
 
-#include "preflight/nft_vm.h"
+#include "nft/nft_vm.h"
 
 void tsn_nft_carry_copy(struct tsn_nft_carry *to,
 			const struct tsn_nft_carry *from)

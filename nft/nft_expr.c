@@ -27,7 +27,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
-#include "preflight/nft_vm.h"
+#include "nft/nft_vm.h"
 
 #define CT_INVALID	1	/* NF_CT_STATE_INVALID_BIT */
 #define CT_UNTRACKED	64	/* NF_CT_STATE_UNTRACKED_BIT */

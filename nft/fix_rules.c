@@ -25,8 +25,8 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "lib/nfnl.h"
-#include "preflight/fix.h"
-#include "preflight/nft.h"
+#include "nft/fix.h"
+#include "nft/nft.h"
 
 #define TYPE_IPADDR 7		/* nft's datatype numbers, for printing */
 #define TYPE_IP6ADDR 8

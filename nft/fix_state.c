@@ -16,8 +16,8 @@
 #include <linux/netfilter.h>
 
 #include "lib/json.h"
-#include "preflight/fix.h"
-#include "preflight/nft.h"
+#include "nft/fix.h"
+#include "nft/nft.h"
 
 extern char **environ;
 

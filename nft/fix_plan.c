@@ -15,10 +15,10 @@
 #include <linux/netfilter/nf_tables.h>
 #include <libnftnl/rule.h>
 #include "lib/nfnl.h"
-#include "preflight/fix.h"
-#include "preflight/nft.h"
+#include "nft/fix.h"
+#include "nft/nft.h"
 
-#include "preflight/fix_plan.h"
+#include "nft/fix_plan.h"
 
 /* The interface holding address a, or NULL. */
 static const char *local_if(const struct ifaddrs *ifa,

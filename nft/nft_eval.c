@@ -24,7 +24,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "lib/util.h"
-#include "preflight/nft_vm.h"
+#include "nft/nft_vm.h"
 
 #define STEPS_MAX 5000000UL
 

@@ -8,7 +8,7 @@
 #ifndef TSN_NFT_VM_H
 #define TSN_NFT_VM_H
 
-#include "preflight/nft.h"
+#include "nft/nft.h"
 
 /* The packet of the flow as the hooks see it. */
 struct tsn_nft_pkt {
