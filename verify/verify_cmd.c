@@ -121,10 +121,14 @@ static int live_option(const struct tsn_ctx *ctx, int opt, const char *arg,
 		}
 		lo->ifname = arg;
 	} else {
-		if (stat(arg, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		if (stat(arg, &st) < 0) {
 			tsn_err(ctx->cmd, "--write '%s': %s", arg,
-				errno && !S_ISDIR(st.st_mode) && errno != 0 ?
-				strerror(errno) : "not a directory");
+				strerror(errno));
+			return -EINVAL;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			tsn_err(ctx->cmd, "--write '%s': not a directory",
+				arg);
 			return -EINVAL;
 		}
 		lo->write_dir = arg;
