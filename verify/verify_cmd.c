@@ -121,7 +121,8 @@ static int live_option(const struct tsn_ctx *ctx, int opt, const char *arg,
 		}
 		lo->ifname = arg;
 	} else {
-		if (stat(arg, &st) < 0) {
+		/* made when missing, as tcpdump -w makes its file */
+		if (tsn_mkdir_p(arg, 0750) < 0 || stat(arg, &st) < 0) {
 			tsn_err(ctx->cmd, "--write '%s': %s", arg,
 				strerror(errno));
 			return -EINVAL;

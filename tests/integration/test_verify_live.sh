@@ -51,8 +51,7 @@ for _ in range(40):
 }
 
 echo "# a leak on purpose"
-mkdir "$WORK/caps"
-talk
+talk	# --write makes the directory, as tcpdump -w makes its file
 out=$("$T" verify -c "$INV" --duration 3 --write "$WORK/caps" 2>&1)
 rc=$?
 wait $TALK
@@ -111,12 +110,13 @@ assert_nomatch "no pair called encrypted" "encrypted" "$out"
 echo "# usage and runtime errors"
 assert_exit "--duration 0" 2 "$T" verify -c "$INV" --duration 0
 assert_exit "--duration 601" 2 "$T" verify -c "$INV" --duration 601
-assert_exit "--write to a missing directory" 2 "$T" verify -c "$INV" --write "$WORK/none"
+: >"$WORK/file"
+assert_exit "--write under a file" 2 "$T" verify -c "$INV" --write "$WORK/file/caps"
 assert_exit "--read with --duration" 2 "$T" verify -c "$INV" --read "$WORK/caps/n1.pcapng" --duration 2
 assert_exit "--all-pairs without --read" 2 "$T" verify -c "$INV" --all-pairs
-err=$("$T" verify -c "$INV" --write "$WORK/none" 2>&1 >/dev/null)
+err=$("$T" verify -c "$INV" --write "$WORK/file/caps" 2>&1 >/dev/null)
 assert_eq "one line saying where and why" \
-	"tsnet: verify: --write '$WORK/none': No such file or directory" "$err"
+	"tsnet: verify: --write '$WORK/file/caps': Not a directory" "$err"
 sed 's/^netns = tvl-n3$/netns = tvl-gone/' "$INV" >"$WORK/down.conf"
 out=$("$T" verify -c "$WORK/down.conf" --duration 1 --interface lo 2>&1)
 assert_eq "a node that cannot be reached: exit 3" 3 "$?"
