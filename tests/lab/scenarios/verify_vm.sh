@@ -76,7 +76,7 @@ js=$(ts verify --duration 4 --json 2>"$WORK/err")
 rc=$?
 assert_eq "encrypted cluster: verify exit" 0 "$rc"
 assert_eq "every pair encrypted, ESP both ways, every SPI matched" "" \
-	"$(printf '%s' "$js" | GONE= judge 0 2>&1)"
+	"$(printf '%s' "$js" | GONE='' judge 0 2>&1)"
 out=$(ts verify --duration 3 2>&1)
 assert_match "the text verdict" "^encrypted: every pair is encrypted, every SPI on the wire is a live SA's \(3 pairs" "$out"
 assert_nomatch "no leak row" "LEAK|unknown SPI" "$out"
