@@ -212,12 +212,15 @@ static int request(const struct tsn_inventory *inv, const char *inv_text,
 /* Round one: every node captures at once.  Round two: every node's SAs
  * as charon has them, read after the capture (an SA the capture saw is
  * still there unless it was just rekeyed away). */
-static int gather(struct tsn_vlive *L, const struct tsn_vlive_opts *o)
+static int gather(struct tsn_vlive *L, const struct tsn_vlive_opts *o,
+		  struct tsn_progress *prog)
 {
 	static const char *const cap[] = { "agent", "verify-capture", NULL };
 	static const char *const sas[] = { "agent", "ipsec-sas", NULL };
 	const struct tsn_inventory *inv = L->inv;
-	struct tsn_run_opts ro = { .timeout = o->ms / 1000 + 60 };
+	struct tsn_run_opts ro = { .timeout = o->ms / 1000 + 60,
+				   .progress = prog,
+				   .what = "verify: capturing" };
 	struct tsn_buf text = { 0 }, *in = NULL;
 	struct tsn_job *jobs = NULL;
 	size_t n = inv->n_nodes;
@@ -238,8 +241,10 @@ static int gather(struct tsn_vlive *L, const struct tsn_vlive_opts *o)
 		jobs[i].input_len = in[i].len;
 		jobs[n + i].argv = sas;
 	}
-	if ((ret = tsn_run(inv, jobs, n, &ro)) < 0 ||
-	    (ret = tsn_run(inv, jobs + n, n, &ro)) < 0)
+	if ((ret = tsn_run(inv, jobs, n, &ro)) < 0)
+		goto out;
+	ro.what = "verify: reading SAs";
+	if ((ret = tsn_run(inv, jobs + n, n, &ro)) < 0)
 		goto out;
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		struct tsn_vlnode *ln = &L->nodes[i];
@@ -487,6 +492,7 @@ int tsn_verify_live(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 		    const struct tsn_vlive_opts *o)
 {
 	struct tsn_vlive L = { .inv = inv, .o = o };
+	struct tsn_progress prog;
 	int ret = 0, rc = TSN_EXIT_RUNTIME;
 
 	L.nodes = calloc(inv->n_nodes + 1, sizeof(*L.nodes));
@@ -498,8 +504,10 @@ int tsn_verify_live(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 		L.nodes[i].node = &inv->nodes[i];
 		ret = tsn_verify_init(&L.nodes[i].v, inv, false);
 	}
-	if (ret == 0 && (ret = gather(&L, o)) == 0)
+	tsn_progress_begin(&prog, ctx->err_tty && !tsn_quiet);
+	if (ret == 0 && (ret = gather(&L, o, &prog)) == 0)
 		ret = build_pairs(&L);
+	tsn_progress_end(&prog);
 	if (ret < 0)
 		goto out;
 	for (size_t i = 0; i < inv->n_nodes; i++)
