@@ -102,7 +102,6 @@ out:
 static int live_option(const struct tsn_ctx *ctx, int opt, const char *arg,
 		       struct tsn_vlive_opts *lo)
 {
-	struct stat st;
 	unsigned s;
 
 	if (opt == OPT_DURATION) {
@@ -121,18 +120,24 @@ static int live_option(const struct tsn_ctx *ctx, int opt, const char *arg,
 		}
 		lo->ifname = arg;
 	} else {
-		/* made when missing, as tcpdump -w makes its file */
-		if (tsn_mkdir_p(arg, 0750) < 0 || stat(arg, &st) < 0) {
-			tsn_err(ctx->cmd, "--write '%s': %s", arg,
-				strerror(errno));
-			return -EINVAL;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			tsn_err(ctx->cmd, "--write '%s': not a directory",
-				arg);
-			return -EINVAL;
-		}
 		lo->write_dir = arg;
+	}
+	return 0;
+}
+
+/* Made when missing, as tcpdump -w makes its file; only once the
+ * inventory has loaded (a command that fails makes nothing). */
+static int write_dir(const struct tsn_ctx *ctx, const char *dir)
+{
+	struct stat st;
+
+	if (tsn_mkdir_p(dir, 0750) < 0 || stat(dir, &st) < 0) {
+		tsn_err(ctx->cmd, "--write '%s': %s", dir, strerror(errno));
+		return -EINVAL;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		tsn_err(ctx->cmd, "--write '%s': not a directory", dir);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -150,7 +155,10 @@ static int live(struct tsn_ctx *ctx, const struct tsn_vlive_opts *lo,
 	}
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
-	rc = tsn_verify_live(ctx, &inv, lo);
+	if (lo->write_dir && write_dir(ctx, lo->write_dir) < 0)
+		rc = TSN_EXIT_USAGE;
+	else
+		rc = tsn_verify_live(ctx, &inv, lo);
 	tsn_inventory_free(&inv);
 	return rc;
 }
