@@ -105,7 +105,8 @@ echo "# tsnet report: no key of the real SAs in the bundle"
 keys=$(for n in n1 n2 n3; do x "$n" ip xfrm state; done |
 	sed -n 's/.*\(aead\|enc\|auth-trunc\|auth\) [^ ]* 0x\([0-9a-f]*\).*/\2/p' | sort -u)
 nk=$(printf '%s\n' "$keys" | grep -c .)
-[ "$nk" -ge 10 ]
+# one key per direction of each of the 3 pairs (both ends hold it)
+[ "$nk" -ge 6 ]
 assert_eq "the keyed cluster's SA keys read ($nk)" 0 "$?"
 ts report -o "$WORK/b.tar.gz" >"$WORK/report.out" 2>&1
 rc=$?
