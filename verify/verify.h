@@ -1,8 +1,8 @@
 /* verify.h - `tsnet verify`: prove from the packets that every pair is
  * encrypted, and name every cleartext leak.
  *
- * One pass over packets, from a capture file (verify_read.c) or, later,
- * a live capture: each frame is classified by probe/'s classifier, a
+ * One pass over packets, from a capture file (verify_read.c) or a live
+ * capture: each frame is classified by probe/'s classifier, a
  * non-first fragment takes its first fragment's class (probe/frag.c),
  * and the packet is counted in the file's totals and in its pair's row
  * (pairs.c).  verify_print.c turns the result into the verdict, the
@@ -14,6 +14,13 @@
  *	tsn_verify_print(&v, &src, json, tty);	// or _json()
  *	rc = tsn_verify_exit(&v);
  *	tsn_verify_free(&v);
+ *
+ * Live (verify_live.c): `agent verify-capture` (agent_capture.c) captures
+ * on every node at once and sends its frames back as pcapng (pcapng.c);
+ * each node's is read as a file is, with on_packet collecting each
+ * leak's flow and the SPIs, which are checked against charon's SAs
+ * (agent ipsec-sas) and the receiving kernel's states;
+ * verify_live_print.c says it.
  *
  * Memory is flat in the size of a capture: no allocation per packet, a
  * pair table with a cap (TSN_VERIFY_PAIRS_MAX; the packets of pairs past
