@@ -29,6 +29,7 @@
 #include "preflight/host.h"
 #include "probe/probe.h"
 #include "report/report.h"
+#include "verify/verify.h"
 
 static int ping_action(int argc, char **argv, struct tsn_ctx *ctx);
 
@@ -49,6 +50,7 @@ const struct tsn_cmd tsn_agent_actions[] = {
 	{ "ipsec-state", tsn_ipsec_state_action, "tsnet's IPsec record, drift, charon (JSON)" },
 	{ "ipsec-export", tsn_ipsec_export_action, "tsnet's IPsec files for a backup (JSON, holds keys)" },
 	{ "ipsec-import", tsn_ipsec_import_action, "restore tsnet's IPsec files from stdin" },
+	{ "verify-capture", tsn_verify_capture_action, "capture between members while pinging peers (JSON, pcapng)" },
 	{ "report-collect", tsn_report_collect_action, "this node's part of a support bundle, redacted (JSON)" },
 	{ NULL, NULL, NULL },
 };

@@ -1,9 +1,10 @@
 /* prove.c - `tsnet agent ipsec-prove`: what is on the wire between this
  * node and its peers once IPsec is on.
  *
- * A short libpcap capture on the cluster interface while this node sends
- * a few UDP datagrams to every peer (and the peers, running the same
- * action at the same time, send to it).  Every frame is classified by
+ * A short libpcap capture on the cluster interface (probe/capture.c,
+ * shared with `tsnet verify`) while this node sends a few UDP datagrams
+ * to every peer (and the peers, running the same action at the same
+ * time, send to it).  Every frame is classified by
  * probe/'s tsn_classify_frame: ESP, ESP in UDP, IKE, NAT keepalive or
  * cleartext.  Per peer the reply counts each class and names every
  * cleartext packet between the two (protocol, ports, direction): any
@@ -13,7 +14,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +26,7 @@
 #include "lib/inventory.h"
 #include "lib/json.h"
 #include "probe/packet.h"
+#include "probe/probe.h"
 
 #define SNAPLEN 256
 #define PROVE_PORT 7473		/* nothing listens: the datagrams only
@@ -96,25 +97,9 @@ static void on_frame(u_char *arg, const struct pcap_pkthdr *h,
 	}
 }
 
-static pcap_t *open_capture(const char *ifname, char *err)
+static void send_datagrams(void *arg)
 {
-	pcap_t *p = pcap_create(ifname, err);
-
-	if (!p)
-		return NULL;
-	if (pcap_set_snaplen(p, SNAPLEN) ||
-	    pcap_set_immediate_mode(p, 1) ||
-	    pcap_set_timeout(p, 10) || pcap_activate(p) < 0 ||
-	    pcap_setnonblock(p, 1, err) < 0) {
-		snprintf(err, PCAP_ERRBUF_SIZE, "%s", pcap_geterr(p));
-		pcap_close(p);
-		return NULL;
-	}
-	return p;
-}
-
-static void send_datagrams(const struct prove *pv)
-{
+	const struct prove *pv = arg;
 	static const char msg[] = "tsnet ipsec-prove";
 
 	for (size_t i = 0; i < pv->n_peers; i++) {
@@ -135,29 +120,6 @@ static void send_datagrams(const struct prove *pv)
 			       a->family == AF_INET ? sizeof(s4) : sizeof(s6));
 		close(fd);
 	}
-}
-
-/* Capture for ms milliseconds, sending our datagrams after a third of
- * it (the peers start at about the same time and do the same). */
-static int capture(struct prove *pv, pcap_t *p, unsigned ms)
-{
-	double start = tsn_now(), end = start + ms / 1000.0;
-	bool sent = false;
-	struct pollfd pfd = { .fd = pcap_get_selectable_fd(p),
-			      .events = POLLIN };
-
-	if (pfd.fd < 0)
-		return -ENOTSUP;
-	while (tsn_now() < end) {
-		if (!sent && tsn_now() > start + ms / 3000.0) {
-			send_datagrams(pv);
-			sent = true;
-		}
-		poll(&pfd, 1, 50);
-		if (pcap_dispatch(p, 256, on_frame, (u_char *)pv) < 0)
-			return -EIO;
-	}
-	return 0;
 }
 
 static void reply(const struct prove *pv, const char *ifname,
@@ -230,7 +192,7 @@ int tsn_ipsec_prove_action(int argc, char **argv, struct tsn_ctx *ctx)
 	const char *ifname = NULL, *itext;
 	bool inv_ok = false;
 	double ms = DEFAULT_MS;
-	pcap_t *p = NULL;
+	struct tsn_capture cap = { 0 };
 	size_t len;
 	int ret;
 
@@ -261,18 +223,16 @@ int tsn_ipsec_prove_action(int argc, char **argv, struct tsn_ctx *ctx)
 	tsn_jv_getnum(&req, "ms", &ms);
 	if (ms < 500 || ms > 60000)
 		ms = DEFAULT_MS;
-	if (!(p = open_capture(ifname, err))) {
-		ret = -EIO;
+	if ((ret = tsn_capture_open(&cap, ifname, SNAPLEN, NULL, err)) < 0)
 		goto out;
-	}
-	pv.dlt = pcap_datalink(p);
-	if ((ret = capture(&pv, p, (unsigned)ms)) < 0)
+	pv.dlt = cap.dlt;
+	if ((ret = tsn_capture_run(&cap, (unsigned)ms, on_frame, (u_char *)&pv,
+				   send_datagrams, &pv)) < 0)
 		snprintf(err, sizeof(err), "capture on %s: %s", ifname,
 			 strerror(-ret));
 out:
 	reply(&pv, ifname, ret < 0 ? err : NULL);
-	if (p)
-		pcap_close(p);
+	tsn_capture_close(&cap);
 	free(pv.peers);
 	if (inv_ok)
 		tsn_inventory_free(&inv);

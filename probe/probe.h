@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <pcap/pcap.h>
+
 #include "lib/cmd.h"
 #include "probe/packet.h"
 #include "probe/trace.h"
@@ -242,5 +244,19 @@ int tsn_probe_new_flows(struct tsn_report *r, const struct tsn_probe_mesh *m);
 int tsn_probe_cloud_note(struct tsn_report *r, const struct tsn_probe_mesh *m);
 /* Whether some ESP is not-arrived where UDP arrives (cloud filtering). */
 bool tsn_probe_esp_filtered(const struct tsn_report *r);
+
+/* A short capture while this node sends (capture.c): enable/prove.c and
+ * verify's live capture.  err is PCAP_ERRBUF_SIZE bytes; filter may be
+ * NULL.  run calls kick once after a third of ms; 0, -EIO, -ENOTSUP. */
+struct tsn_capture {
+	pcap_t *p;
+	int dlt;
+	int snaplen;
+};
+int tsn_capture_open(struct tsn_capture *c, const char *ifname,
+		     int snaplen, const char *filter, char *err);
+int tsn_capture_run(struct tsn_capture *c, unsigned ms, pcap_handler fn,
+		    u_char *arg, void (*kick)(void *), void *kick_arg);
+void tsn_capture_close(struct tsn_capture *c);
 
 #endif

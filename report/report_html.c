@@ -47,10 +47,14 @@ static bool good(const char *v)
 	return false;
 }
 
+/* probe: from/to; status: a/b; verify: a_node/b_node (its a/b are
+ * addresses) */
 static const char *pair_end(const struct tsn_jv *p, bool second)
 {
 	const char *s = tsn_jv_getstr(p, second ? "to" : "from");
 
+	if (!s)
+		s = tsn_jv_getstr(p, second ? "b_node" : "a_node");
 	return s ? s : tsn_jv_getstr(p, second ? "b" : "a");
 }
 
@@ -153,7 +157,10 @@ static int grids(struct tsn_buf *o, const struct tsn_bundle *b,
 	const struct tsn_jv *pairs = tsn_jv_get(doc, "pairs");
 	const char *pr[16];
 	char title[128];
-	size_t n = protos(pairs, pr, ARRAY_SIZE(pr));
+	/* verify's pairs carry one verdict each (their objects are
+	 * first_cleartext, not protocols) */
+	size_t n = strcmp(name, "verify") ? protos(pairs, pr, ARRAY_SIZE(pr))
+					  : 0;
 	int ret = 0;
 
 	if (doc->type == TSN_JNULL)

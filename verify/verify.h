@@ -1,8 +1,8 @@
 /* verify.h - `tsnet verify`: prove from the packets that every pair is
  * encrypted, and name every cleartext leak.
  *
- * One pass over packets, from a capture file (verify_read.c) or, later,
- * a live capture: each frame is classified by probe/'s classifier, a
+ * One pass over packets, from a capture file (verify_read.c) or a live
+ * capture: each frame is classified by probe/'s classifier, a
  * non-first fragment takes its first fragment's class (probe/frag.c),
  * and the packet is counted in the file's totals and in its pair's row
  * (pairs.c).  verify_print.c turns the result into the verdict, the
@@ -14,6 +14,13 @@
  *	tsn_verify_print(&v, &src, json, tty);	// or _json()
  *	rc = tsn_verify_exit(&v);
  *	tsn_verify_free(&v);
+ *
+ * Live (verify_live.c): `agent verify-capture` (agent_capture.c) captures
+ * on every node at once and sends its frames back as pcapng (pcapng.c);
+ * each node's is read as a file is, with on_packet collecting each
+ * leak's flow and the SPIs, which are checked against charon's SAs
+ * (agent ipsec-sas) and the receiving kernel's states;
+ * verify_live_print.c says it.
  *
  * Memory is flat in the size of a capture: no allocation per packet, a
  * pair table with a cap (TSN_VERIFY_PAIRS_MAX; the packets of pairs past
@@ -134,6 +141,10 @@ struct tsn_verify {
 	struct tsn_vpend pend[2];
 	struct tsn_vpend *now, *before;	/* pend[], taking turns */
 	struct tsn_progress *progress;	/* may be NULL */
+	/* Called (when set) after each packet is counted, with it: the
+	 * live mode collects each leak's flow and the SPIs here. */
+	void (*on_packet)(void *arg, const struct tsn_vpend *q);
+	void *on_packet_arg;
 	/* what was read, for the report */
 	const char *source;		/* the file name */
 	char read_error[300];		/* set when reading stopped early */
@@ -196,5 +207,104 @@ void tsn_verify_json(const struct tsn_verify *v, struct tsn_json *j);
 /* The report on stdout: JSON, or the verdict line and the table.  0 or
  * -errno (a full disk or a closed pipe). */
 int tsn_verify_print(const struct tsn_verify *v, bool json, bool colour);
+
+/* The fields of one pair's JSON object (a, b, a_node, b_node, verdict,
+ * the counts, first_cleartext), shared by the live mode's pairs. */
+void tsn_vpair_json(const struct tsn_verify *v, const struct tsn_vpair *p,
+		    struct tsn_json *j);
+/* "n1 - n2 (198.18.0.1 - 198.18.0.2)" */
+void tsn_vpair_label(const struct tsn_verify *v, const struct tsn_vpair *p,
+		     char *buf, size_t size);
+/* "esp 1200, ike 8" over the classes of an encrypted pair. */
+void tsn_vcounts_str(const uint64_t *n, char *buf, size_t size);
+/* "tcp", "udp", ... or "proto N" */
+const char *tsn_vproto_name(uint8_t proto, char *buf, size_t size);
+
+/* pcapng.c: a capture written into memory, host byte order. */
+int tsn_pcapng_begin(struct tsn_buf *b, int dlt, unsigned snaplen);
+int tsn_pcapng_packet(struct tsn_buf *b, int64_t sec, uint32_t usec,
+		      const uint8_t *data, uint32_t caplen, uint32_t len);
+
+/* agent_capture.c: `tsnet agent verify-capture` */
+struct tsn_ctx;
+int tsn_verify_capture_action(int argc, char **argv, struct tsn_ctx *ctx);
+
+/* verify_live.c: capture on every node while making traffic.  What a
+ * node's capture held beyond the counts: each cleartext flow, and each
+ * SPI of ESP (or ESP in UDP) between two members. */
+#define TSN_VL_FLOWS_MAX 256
+#define TSN_VL_SPIS_MAX 256
+#define TSN_VL_PAIR_FLOWS 32
+#define TSN_VL_PAIR_SPIS 16
+
+struct tsn_vflow {
+	struct tsn_ip_addr src, dst;
+	uint8_t proto;
+	bool has_ports;
+	uint16_t sport, dport;
+	uint64_t n;
+};
+
+enum tsn_vspi_state {
+	TSN_VSPI_MATCHED,	/* the receiver's charon and kernel have it */
+	TSN_VSPI_NO_SA,		/* no SA of tsnet's has it (charon) */
+	TSN_VSPI_NO_STATE,	/* charon lists it, the kernel has none */
+};
+
+struct tsn_vspi {
+	struct tsn_ip_addr src, dst;
+	uint32_t spi;
+	uint64_t n;
+	enum tsn_vspi_state st;
+};
+
+struct tsn_vlnode {
+	const struct tsn_node *node;
+	struct tsn_verify v;
+	bool v_read;			/* its capture was read */
+	struct tsn_jv rep;		/* verify-capture's reply */
+	struct tsn_jv sas;		/* ipsec-sas's reply */
+	bool sas_ok;
+	const char *ifname;		/* in rep */
+	uint64_t packets, kept;
+	char *error;			/* the capture failed: why */
+	char path[4096];		/* --write: where it was kept */
+	struct tsn_vflow flows[TSN_VL_FLOWS_MAX];
+	size_t n_flows;
+	uint64_t flows_over;
+	struct tsn_vspi spis[TSN_VL_SPIS_MAX];
+	size_t n_spis;
+};
+
+struct tsn_vlpair {
+	struct tsn_vpair p;		/* counts: the larger end's */
+	bool seen;			/* an end's capture was read */
+	struct tsn_vflow flows[TSN_VL_PAIR_FLOWS];
+	size_t n_flows;
+	struct tsn_vspi spis[TSN_VL_PAIR_SPIS];
+	size_t n_spis, bad_spis;
+};
+
+struct tsn_vlive {
+	const struct tsn_inventory *inv;
+	const struct tsn_vlive_opts *o;
+	struct tsn_vlnode *nodes;
+	struct tsn_vlpair *pairs;
+	size_t n_pairs, failed;
+	int exit;
+};
+
+bool tsn_vip_eq(const struct tsn_ip_addr *a, const struct tsn_ip_addr *b);
+/* verify_live_print.c: 0 or -errno. */
+int tsn_vlive_print(const struct tsn_vlive *L, bool json, bool colour);
+
+/* verify_live.c */
+struct tsn_vlive_opts {
+	unsigned ms;			/* capture window */
+	const char *ifname;		/* NULL: each node's own */
+	const char *write_dir;		/* NULL: keep no capture */
+};
+int tsn_verify_live(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
+		    const struct tsn_vlive_opts *o);
 
 #endif

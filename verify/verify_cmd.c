@@ -1,15 +1,18 @@
-/* verify_cmd.c - `tsnet verify --read FILE`: is every pair in this capture
- * encrypted, and if not, which packet leaked?
+/* verify_cmd.c - `tsnet verify`: is every pair encrypted, and if not,
+ * which packet leaked?
  *
- * With an inventory (-c, TSNET_CONFIG, or the default file when it
- * exists) the members' pairs are reported; without one, or with
- * --all-pairs, every pair of IP addresses in the capture.  The live mode
- * (capture on every node while making traffic) will share the counting
- * (verify_count.c) and the report (verify_print.c) with this one.
+ * Live (no --read): capture on every node of the inventory at once while
+ * each makes a little traffic to every peer (verify_live.c).  Offline
+ * (--read FILE): with an inventory (-c, TSNET_CONFIG, or the default file
+ * when it exists) the members' pairs are reported; without one, or with
+ * --all-pairs, every pair of IP addresses in the capture.  Both count
+ * through verify_count.c and name pairs as verify_print.c does.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pcap/pcap.h>
@@ -18,9 +21,12 @@
 #include "lib/output.h"
 #include "verify/verify.h"
 
-static const char synopsis[] = "--read FILE [--all-pairs]";
+static const char synopsis[] = "[--duration S] [--interface IF] "
+	"[--write DIR] | --read FILE [--all-pairs]";
 
-enum { OPT_READ = 0x100, OPT_ALL_PAIRS };
+enum { OPT_READ = 0x100, OPT_ALL_PAIRS, OPT_DURATION, OPT_IFACE, OPT_WRITE };
+
+#define DURATION_DEFAULT 5
 
 /* Whether to use an inventory: one named by -c or TSNET_CONFIG must load;
  * the default one is used only when it is there. */
@@ -93,17 +99,85 @@ out:
 	return rc;
 }
 
+static int live_option(const struct tsn_ctx *ctx, int opt, const char *arg,
+		       struct tsn_vlive_opts *lo)
+{
+	unsigned s;
+
+	if (opt == OPT_DURATION) {
+		if (tsn_parse_uint(arg, 1, 600, &s) < 0) {
+			tsn_err(ctx->cmd, "--duration '%s': a number of "
+				"seconds from 1 to 600", arg);
+			return -EINVAL;
+		}
+		lo->ms = s * 1000;
+	} else if (opt == OPT_IFACE) {
+		if (!*arg || strlen(arg) >= IFNAMSIZ || strchr(arg, '/') ||
+		    strpbrk(arg, " \t\n")) {
+			tsn_err(ctx->cmd, "--interface '%s': not an interface "
+				"name", arg);
+			return -EINVAL;
+		}
+		lo->ifname = arg;
+	} else {
+		lo->write_dir = arg;
+	}
+	return 0;
+}
+
+/* Made when missing, as tcpdump -w makes its file; only once the
+ * inventory has loaded (a command that fails makes nothing). */
+static int write_dir(const struct tsn_ctx *ctx, const char *dir)
+{
+	struct stat st;
+
+	if (tsn_mkdir_p(dir, 0750) < 0 || stat(dir, &st) < 0) {
+		tsn_err(ctx->cmd, "--write '%s': %s", dir, strerror(errno));
+		return -EINVAL;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		tsn_err(ctx->cmd, "--write '%s': not a directory", dir);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int live(struct tsn_ctx *ctx, const struct tsn_vlive_opts *lo,
+		bool all_pairs)
+{
+	struct tsn_inventory inv;
+	int rc;
+
+	if (all_pairs) {
+		tsn_err(ctx->cmd, "--all-pairs is for --read: a live capture "
+			"covers the members' pairs");
+		return TSN_EXIT_USAGE;
+	}
+	if (tsn_ctx_inventory(ctx, &inv) < 0)
+		return TSN_EXIT_USAGE;
+	if (lo->write_dir && write_dir(ctx, lo->write_dir) < 0)
+		rc = TSN_EXIT_USAGE;
+	else
+		rc = tsn_verify_live(ctx, &inv, lo);
+	tsn_inventory_free(&inv);
+	return rc;
+}
+
 int verify_main(int argc, char **argv, struct tsn_ctx *ctx)
 {
 	static const struct option longopts[] = {
 		TSN_GLOBAL_LONGOPTS,
 		{ "read", required_argument, NULL, OPT_READ },
 		{ "all-pairs", no_argument, NULL, OPT_ALL_PAIRS },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "interface", required_argument, NULL, OPT_IFACE },
+		{ "write", required_argument, NULL, OPT_WRITE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tsn_inventory inv;
+	struct tsn_vlive_opts lo = { .ms = DURATION_DEFAULT * 1000 };
 	const char *path = NULL;
-	bool all_pairs = false, have_inv;
+	bool all_pairs = false, have_inv, live_opt = false;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "r:" TSN_GLOBAL_SHORTOPTS,
@@ -114,18 +188,25 @@ int verify_main(int argc, char **argv, struct tsn_ctx *ctx)
 			path = optarg;
 		else if (opt == OPT_ALL_PAIRS)
 			all_pairs = true;
-		else if (tsn_global_opt(ctx, opt, optarg) < 0)
+		else if (opt == OPT_DURATION || opt == OPT_IFACE ||
+			 opt == OPT_WRITE) {
+			if (live_option(ctx, opt, optarg, &lo) < 0)
+				return TSN_EXIT_USAGE;
+			live_opt = true;
+		} else if (tsn_global_opt(ctx, opt, optarg) < 0)
 			return tsn_usage(ctx, synopsis, true);
 	}
 	if (optind < argc) {
 		tsn_err(ctx->cmd, "unexpected argument '%s'", argv[optind]);
 		return TSN_EXIT_USAGE;
 	}
-	if (!path) {
-		tsn_err(ctx->cmd, "no capture to read: give --read FILE (a "
-			"live capture on the nodes is not there yet)");
+	if (path && live_opt) {
+		tsn_err(ctx->cmd, "--read takes no --duration, --interface or "
+			"--write: those are for a live capture");
 		return TSN_EXIT_USAGE;
 	}
+	if (!path)
+		return live(ctx, &lo, all_pairs);
 	if (!*path) {
 		tsn_err(ctx->cmd, "--read: an empty file name");
 		return TSN_EXIT_USAGE;

@@ -184,7 +184,7 @@ static const char *node_name(const struct tsn_verify *v, int n)
 	return v->inv && n >= 0 ? v->inv->nodes[n].name : NULL;
 }
 
-static const char *proto_name(uint8_t proto, char *buf, size_t size)
+const char *tsn_vproto_name(uint8_t proto, char *buf, size_t size)
 {
 	const char *s = tsn_l4_name(proto);
 
@@ -245,7 +245,7 @@ static void leak_str(const struct tsn_verify *v, const struct tsn_vpair *p,
 		snprintf(dir, sizeof(dir), " (%s > %s)", from, to);
 	snprintf(buf, size, "%llu cleartext packet%s; the first: %s%s %s > %s"
 		 "%s, packet %llu at %s", (unsigned long long)n, PL(n),
-		 proto_name(l->proto, pr, sizeof(pr)),
+		 tsn_vproto_name(l->proto, pr, sizeof(pr)),
 		 !l->fragment ? "" : l->orphan ?
 		 " fragment (its first fragment is not in the capture)" :
 		 " fragment", s, d, dir, (unsigned long long)l->packet,
@@ -253,7 +253,7 @@ static void leak_str(const struct tsn_verify *v, const struct tsn_vpair *p,
 }
 
 /* "esp 1200, ike 8" over the classes of an encrypted pair. */
-static void counts_str(const uint64_t *n, char *buf, size_t size)
+void tsn_vcounts_str(const uint64_t *n, char *buf, size_t size)
 {
 	size_t o = 0;
 
@@ -268,8 +268,8 @@ static void counts_str(const uint64_t *n, char *buf, size_t size)
 			 "encrypt");
 }
 
-static void pair_label(const struct tsn_verify *v, const struct tsn_vpair *p,
-		       char *buf, size_t size)
+void tsn_vpair_label(const struct tsn_verify *v, const struct tsn_vpair *p,
+		     char *buf, size_t size)
 {
 	char a[64], b[64];
 	const char *na = node_name(v, p->na), *nb = node_name(v, p->nb);
@@ -312,7 +312,7 @@ static void json_leak(const struct tsn_vpair *p, struct tsn_json *j)
 	tsn_json_obj_begin(j);
 	tsn_json_kuint(j, "packet", l->packet);
 	tsn_json_kstr(j, "time", when(l->sec, l->usec, true, t, sizeof(t)));
-	tsn_json_kstr(j, "protocol", proto_name(l->proto, pr, sizeof(pr)));
+	tsn_json_kstr(j, "protocol", tsn_vproto_name(l->proto, pr, sizeof(pr)));
 	tsn_json_kstr(j, "src", tsn_ip_addr_str(l->a_to_b ? &p->a : &p->b,
 						a, sizeof(a)));
 	tsn_json_kstr(j, "dst", tsn_ip_addr_str(l->a_to_b ? &p->b : &p->a,
@@ -333,13 +333,11 @@ static void json_leak(const struct tsn_vpair *p, struct tsn_json *j)
 	tsn_json_obj_end(j);
 }
 
-static void json_row(const struct tsn_verify *v, const struct tsn_vpair *p,
-		     void *arg)
+void tsn_vpair_json(const struct tsn_verify *v, const struct tsn_vpair *p,
+		    struct tsn_json *j)
 {
-	struct tsn_json *j = arg;
 	char a[64], b[64];
 
-	tsn_json_obj_begin(j);
 	tsn_json_kstr(j, "a", tsn_ip_addr_str(&p->a, a, sizeof(a)));
 	tsn_json_kstr(j, "b", tsn_ip_addr_str(&p->b, b, sizeof(b)));
 	tsn_json_kstr(j, "a_node", node_name(v, p->na));
@@ -347,6 +345,15 @@ static void json_row(const struct tsn_verify *v, const struct tsn_vpair *p,
 	tsn_json_kstr(j, "verdict", tsn_vverdict_name(tsn_vpair_verdict(p)));
 	json_counts(j, p->n, TSN_V_PAIR_N);
 	json_leak(p, j);
+}
+
+static void json_row(const struct tsn_verify *v, const struct tsn_vpair *p,
+		     void *arg)
+{
+	struct tsn_json *j = arg;
+
+	tsn_json_obj_begin(j);
+	tsn_vpair_json(v, p, j);
 	tsn_json_obj_end(j);
 }
 
@@ -414,11 +421,11 @@ static void text_row(const struct tsn_verify *v, const struct tsn_vpair *p,
 		return;
 	if (vv != TSN_VV_LEAK && !tsn_verbose)
 		return;		/* folded into one line each */
-	pair_label(v, p, label, sizeof(label));
+	tsn_vpair_label(v, p, label, sizeof(label));
 	if (vv == TSN_VV_LEAK)
 		leak_str(v, p, detail, sizeof(detail));
 	else
-		counts_str(p->n, detail, sizeof(detail));
+		tsn_vcounts_str(p->n, detail, sizeof(detail));
 	if (p->n[TSN_V_TRUNCATED])
 		snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail),
 			 "%s%llu truncated", detail[0] ? "; " : "",
@@ -468,7 +475,7 @@ static void print_folded(const struct tsn_verify *v, const struct tally *t,
 	}
 	if (tsn_verbose)
 		return;
-	counts_str(t->n, c, sizeof(c));
+	tsn_vcounts_str(t->n, c, sizeof(c));
 	if (t->rows[TSN_VV_ENCRYPTED])
 		printf("encrypted: %llu pair%s (%s)\n",
 		       (unsigned long long)t->rows[TSN_VV_ENCRYPTED],

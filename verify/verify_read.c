@@ -24,6 +24,8 @@ static void on_record(u_char *arg, const struct pcap_pkthdr *h,
 
 	tsn_verify_frame(v, data, h->caplen, h->ts.tv_sec,
 			 (uint32_t)h->ts.tv_usec);
+	if (v->on_packet)
+		v->on_packet(v->on_packet_arg, v->before);
 	if (v->progress && !(v->packets % PROGRESS_EVERY))
 		tsn_progress(v->progress, "verify: %s: %llu packets read",
 			     v->source, (unsigned long long)v->packets);

@@ -43,7 +43,7 @@ no_escapes "demo" "$TMP/ok.out"
 assert_match "demo: its summary says every step did what it should" \
 	'^demo: all [0-9]+ steps did what they should' "$out"
 assert_match "demo: the IPsec part's summary too" \
-	'^ipsec: all 6 steps did what they should' "$out"
+	'^ipsec: all 8 steps did what they should' "$out"
 assert_nomatch "demo: no step failed" '^demo: FAILED' "$out"
 assert_match "demo: preflight names the dropped ESP" \
 	"^fail  n2's firewall drops incoming ESP from every peer \(n1, n3\): table inet filter chain input: policy drop" "$out"
@@ -51,9 +51,15 @@ assert_match "demo: probe names the rule" \
 	"^fail  n3's firewall drops incoming ESP from every peer \(n1, n2\): table inet filter chain input handle" "$out"
 assert_match "demo: enable-ipsec installs transport-mode AES-GCM" \
 	'^n2 <-> n3 +INSTALLED +TRANSPORT +AES_GCM_16-256' "$out"
+assert_match "demo: verify before enable-ipsec names the cleartext" \
+	'LEAK +icmp 198\.18\.1\.[123] > 198\.18\.1\.[123] \(n[123] > n[123]\): [0-9]+ packets' "$out"
+assert_match "demo: verify after enable-ipsec: every pair encrypted, SPIs matched" \
+	"^encrypted: every pair is encrypted, every SPI on the wire is a live SA's \(3 pairs" "$out"
+assert_match "demo: ... the SPIs listed (-v)" \
+	'ESP under SPI 0x[0-9a-f]{8} n[123] > n[123], [0-9]+ packets?: matched' "$out"
 assert_nomatch "demo: no SA key is printed" '0x[0-9a-f]{32,}' "$out"
 n=$(grep -c '^(exit status ' "$TMP/ok.out")
-assert_eq "demo: each tsnet step shows its exit status and time" 12 "$n"
+assert_eq "demo: each tsnet step shows its exit status and time" 14 "$n"
 
 # 2. A tsnet that fails: the demo shows it, goes on, and fails at the end.
 # The demo runs "$TSNET -c INVENTORY COMMAND ...": $3 is the command.

@@ -91,7 +91,10 @@ echo "# the bundle holds each part, redacted"
 for f in index.html index.txt inventory.conf preflight.json probe.json status.json; do
 	[ -s "$B/$f" ]; assert_eq "$f present" 0 "$?"
 done
-assert_match "index.txt: verify's fate said" '^verify +(skipped: this tsnet.s verify reads capture files only|verify.json)' "$(cat "$B/index.txt")"
+assert_match "index.txt: the live verify's part (cleartext lab: exit 1)" '^verify\.json +tsnet --json verify \(exit 1\)' "$(cat "$B/index.txt")"
+for n in n1 n2 n3; do
+	[ -s "$B/captures/$n.pcapng" ]; assert_eq "$n: its verify capture in the bundle" 0 "$?"
+done
 for n in n1 n2 n3; do
 	for f in nft-ruleset.txt xfrm-state.txt xfrm-policy.txt charon.log node.json \
 		config/etc/swanctl/conf.d/tsnet-secrets.conf config/etc/swanctl/conf.d/tsnet.conf; do

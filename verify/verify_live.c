@@ -1,0 +1,524 @@
+/* verify_live.c - `tsnet verify` without --read: capture on every node at
+ * once while each makes a little traffic to every peer, then prove from
+ * those packets that every pair is encrypted.
+ *
+ * Each node's capture comes back as pcapng (agent_capture.c) and is read
+ * through the same reader as --read (verify_read.c over fmemopen), so
+ * the classifier and the counting are the ones a customer's capture
+ * meets.  A packet between two members is seen at both ends: a pair's
+ * count of a class is the larger of the two ends' counts (the end that
+ * lost fewer), never their sum.  Each leak is named by its flow
+ * (protocol, addresses, ports, direction, packets), and every SPI on the
+ * wire is checked against the SAs that `tsnet status` reads from charon
+ * (agent ipsec-sas) and against the receiving kernel's states: ESP under
+ * an SPI no live SA has is named.  verify_live_print.c says it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <pcap/pcap.h>
+
+#include "lib/cmd.h"
+
+#include "lib/output.h"
+#include "lib/transport.h"
+#include "verify/verify.h"
+
+static int flow_eq(const struct tsn_vflow *f, const struct tsn_pkt *k)
+{
+	return f->proto == k->l4proto && f->has_ports == k->has_ports &&
+	       (!f->has_ports || (f->sport == k->sport &&
+				  f->dport == k->dport)) &&
+	       tsn_vip_eq(&f->src, &k->src) && tsn_vip_eq(&f->dst, &k->dst);
+}
+
+bool tsn_vip_eq(const struct tsn_ip_addr *a, const struct tsn_ip_addr *b)
+{
+	return a->family == b->family &&
+	       !memcmp(a->a, b->a, a->family == AF_INET ? 4 : 16);
+}
+
+static void add_flow(struct tsn_vlnode *n, const struct tsn_pkt *k)
+{
+	for (size_t i = 0; i < n->n_flows; i++) {
+		if (flow_eq(&n->flows[i], k)) {
+			n->flows[i].n++;
+			return;
+		}
+	}
+	if (n->n_flows == TSN_VL_FLOWS_MAX) {
+		n->flows_over++;
+		return;
+	}
+	n->flows[n->n_flows++] = (struct tsn_vflow){
+		.src = k->src, .dst = k->dst, .proto = k->l4proto,
+		.has_ports = k->has_ports && !k->fragment,
+		.sport = k->sport, .dport = k->dport, .n = 1 };
+}
+
+static void add_spi(struct tsn_vlnode *n, const struct tsn_pkt *k)
+{
+	for (size_t i = 0; i < n->n_spis; i++) {
+		struct tsn_vspi *s = &n->spis[i];
+
+		if (s->spi == k->spi && tsn_vip_eq(&s->src, &k->src) &&
+		    tsn_vip_eq(&s->dst, &k->dst)) {
+			s->n++;
+			return;
+		}
+	}
+	if (n->n_spis < TSN_VL_SPIS_MAX)
+		n->spis[n->n_spis++] = (struct tsn_vspi){
+			.src = k->src, .dst = k->dst, .spi = k->spi, .n = 1 };
+}
+
+/* Between two members only: the filter on the node said so, but a
+ * capture is untrusted input like any other. */
+static void on_packet(void *arg, const struct tsn_vpend *q)
+{
+	struct tsn_vlnode *n = arg;
+	const struct tsn_pkt *k = &q->pkt;
+
+	if (!q->has_pair ||
+	    tsn_vmembers_node(&n->v.members, &k->src) < 0 ||
+	    tsn_vmembers_node(&n->v.members, &k->dst) < 0)
+		return;
+	if (q->c == TSN_V_CLEARTEXT)
+		add_flow(n, k);
+	else if ((q->c == TSN_V_ESP || q->c == TSN_V_ESP_IN_UDP) && k->spi)
+		add_spi(n, k);
+}
+
+static int unhex(const char *s, uint8_t **out, size_t *len)
+{
+	size_t n = strlen(s);
+	uint8_t *b;
+
+	if (n % 2 || !(b = malloc(n / 2 + 1)))
+		return n % 2 ? -EINVAL : -ENOMEM;
+	for (size_t i = 0; i < n / 2; i++) {
+		char d[3] = { s[2 * i], s[2 * i + 1], 0 };
+		char *end;
+
+		b[i] = (uint8_t)strtoul(d, &end, 16);
+		if (*end) {
+			free(b);
+			return -EINVAL;
+		}
+	}
+	*out = b;
+	*len = n / 2;
+	return 0;
+}
+
+/* DIR/NODE.pcapng, atomically; node names are checked by the inventory
+ * (no slash, no dot-dot). */
+static int keep_capture(struct tsn_vlnode *n, const char *dir,
+			const uint8_t *png, size_t len)
+{
+	int ret;
+
+	snprintf(n->path, sizeof(n->path), "%s/%s.pcapng", dir,
+		 n->node->name);
+	ret = tsn_write_file_atomic(n->path, png, len, 0640);
+	if (ret < 0)
+		n->path[0] = 0;
+	return ret;
+}
+
+static int set_error(struct tsn_vlnode *n, const char *what, const char *s)
+{
+	char buf[600];
+
+	snprintf(buf, sizeof(buf), "%s%s", what, s);
+	free(n->error);
+	n->error = tsn_strdup(buf);
+	return n->error ? 0 : -ENOMEM;
+}
+
+/* One node's capture, read as --read reads a file. */
+static int read_capture(struct tsn_vlnode *n, const struct tsn_job *job,
+			const struct tsn_vlive_opts *o)
+{
+	char why[512], err[PCAP_ERRBUF_SIZE + 100] = "";
+	const char *hex, *e;
+	uint8_t *png = NULL;
+	size_t len = 0;
+	double d;
+	FILE *fp;
+	int ret;
+
+	if (job->state != TSN_JOB_DONE || job->exit_status != 0) {
+		if (tsn_json_parse(job->out.p ? job->out.p : "", job->out.len,
+				   &n->rep, err, sizeof(err)) == 0 &&
+		    (e = tsn_jv_getstr(&n->rep, "error")))
+			return set_error(n, "", e);
+		return set_error(n, "", tsn_job_reason(job, why,
+							 sizeof(why)));
+	}
+	if (tsn_json_parse(job->out.p ? job->out.p : "", job->out.len,
+			   &n->rep, err, sizeof(err)) < 0)
+		return set_error(n, "bad reply from agent verify-capture: ",
+				 err);
+	n->ifname = tsn_jv_getstr(&n->rep, "interface");
+	if (tsn_jv_getnum(&n->rep, "packets", &d))
+		n->packets = (uint64_t)d;
+	if (tsn_jv_getnum(&n->rep, "kept", &d))
+		n->kept = (uint64_t)d;
+	hex = tsn_jv_getstr(&n->rep, "pcapng");
+	if (!hex || unhex(hex, &png, &len) < 0)
+		return set_error(n, "", "agent verify-capture sent no "
+				 "capture");
+	if (o->write_dir && (ret = keep_capture(n, o->write_dir, png,
+						len)) < 0)
+		tsn_warn("verify", "%s/%s.pcapng: %s", o->write_dir,
+			 n->node->name, strerror(-ret));
+	n->v.on_packet = on_packet;
+	n->v.on_packet_arg = n;
+	n->v_read = true;
+	if (!(fp = fmemopen(png, len, "r"))) {
+		free(png);
+		return -errno;
+	}
+	ret = tsn_verify_read_fp(&n->v, fp, err, sizeof(err));
+	n->v.source = n->node->name;
+	free(png);
+	if (ret < 0)
+		return set_error(n, "its capture does not read: ",
+				 err[0] ? err : n->v.read_error);
+	return 0;
+}
+
+static int request(const struct tsn_inventory *inv, const char *inv_text,
+		   size_t i, const struct tsn_vlive_opts *o,
+		   struct tsn_buf *b)
+{
+	struct tsn_json j;
+
+	tsn_json_init(&j, b, false);
+	tsn_json_obj_begin(&j);
+	tsn_json_kstr(&j, "inventory", inv_text);
+	tsn_json_kstr(&j, "node", inv->nodes[i].name);
+	tsn_json_kuint(&j, "ms", o->ms);
+	tsn_json_kstr(&j, "interface", o->ifname);
+	tsn_json_obj_end(&j);
+	return tsn_json_finish(&j);
+}
+
+/* Round one: every node captures at once.  Round two: every node's SAs
+ * as charon has them, read after the capture (an SA the capture saw is
+ * still there unless it was just rekeyed away). */
+static int gather(struct tsn_vlive *L, const struct tsn_vlive_opts *o,
+		  struct tsn_progress *prog)
+{
+	static const char *const cap[] = { "agent", "verify-capture", NULL };
+	static const char *const sas[] = { "agent", "ipsec-sas", NULL };
+	const struct tsn_inventory *inv = L->inv;
+	struct tsn_run_opts ro = { .timeout = o->ms / 1000 + 60,
+				   .progress = prog,
+				   .what = "verify: capturing" };
+	struct tsn_buf text = { 0 }, *in = NULL;
+	struct tsn_job *jobs = NULL;
+	size_t n = inv->n_nodes;
+	int ret;
+
+	in = calloc(n, sizeof(*in));
+	jobs = calloc(2 * n, sizeof(*jobs));
+	if (!in || !jobs || (ret = tsn_inventory_format(inv, &text)) < 0) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((ret = request(inv, text.p, i, o, &in[i])) < 0)
+			goto out;
+		jobs[i].node = jobs[n + i].node = &inv->nodes[i];
+		jobs[i].argv = cap;
+		jobs[i].input = in[i].p;
+		jobs[i].input_len = in[i].len;
+		jobs[n + i].argv = sas;
+	}
+	if ((ret = tsn_run(inv, jobs, n, &ro)) < 0)
+		goto out;
+	ro.what = "verify: reading SAs";
+	if ((ret = tsn_run(inv, jobs + n, n, &ro)) < 0)
+		goto out;
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		struct tsn_vlnode *ln = &L->nodes[i];
+		char err[160];
+
+		ret = read_capture(ln, &jobs[i], o);
+		ln->sas_ok = jobs[n + i].state == TSN_JOB_DONE &&
+			     jobs[n + i].exit_status == 0 &&
+			     tsn_json_parse(jobs[n + i].out.p ?
+					    jobs[n + i].out.p : "",
+					    jobs[n + i].out.len, &ln->sas, err,
+					    sizeof(err)) == 0;
+	}
+out:
+	for (size_t i = 0; jobs && i < 2 * n; i++)
+		tsn_job_free(&jobs[i]);
+	for (size_t i = 0; in && i < n; i++)
+		tsn_buf_free(&in[i]);
+	free(jobs);
+	free(in);
+	tsn_buf_free(&text);
+	return ret;
+}
+
+/* ---- one pair from its two ends -------------------------------------- */
+
+static bool ends(const struct tsn_ip_addr *s, const struct tsn_ip_addr *d,
+		 const struct tsn_vpair *p)
+{
+	return (tsn_vip_eq(s, &p->a) && tsn_vip_eq(d, &p->b)) ||
+	       (tsn_vip_eq(s, &p->b) && tsn_vip_eq(d, &p->a));
+}
+
+static void merge_row(struct tsn_vpair *p, const struct tsn_vpair *r)
+{
+	struct tsn_vleak f = r->first;
+	bool had = p->n[TSN_V_CLEARTEXT] != 0;
+
+	for (int c = 0; c < TSN_V_PAIR_N; c++)
+		if (r->n[c] > p->n[c])
+			p->n[c] = r->n[c];
+	if (!r->n[TSN_V_CLEARTEXT])
+		return;
+	if (!tsn_vip_eq(&r->a, &p->a))
+		f.a_to_b = !f.a_to_b;
+	if (!had || f.sec < p->first.sec ||
+	    (f.sec == p->first.sec && f.usec < p->first.usec))
+		p->first = f;
+}
+
+static void merge_flows(struct tsn_vlpair *lp, const struct tsn_vlnode *n)
+{
+	for (size_t i = 0; i < n->n_flows; i++) {
+		const struct tsn_vflow *f = &n->flows[i];
+		size_t k;
+
+		if (!ends(&f->src, &f->dst, &lp->p))
+			continue;
+		for (k = 0; k < lp->n_flows; k++) {
+			struct tsn_vflow *g = &lp->flows[k];
+
+			if (g->proto == f->proto && g->sport == f->sport &&
+			    g->dport == f->dport &&
+			    g->has_ports == f->has_ports &&
+			    tsn_vip_eq(&g->src, &f->src) &&
+			    tsn_vip_eq(&g->dst, &f->dst)) {
+				if (f->n > g->n)
+					g->n = f->n;
+				break;
+			}
+		}
+		if (k == lp->n_flows && k < TSN_VL_PAIR_FLOWS)
+			lp->flows[lp->n_flows++] = *f;
+	}
+}
+
+static void merge_spis(struct tsn_vlpair *lp, const struct tsn_vlnode *n)
+{
+	for (size_t i = 0; i < n->n_spis; i++) {
+		const struct tsn_vspi *s = &n->spis[i];
+		size_t k;
+
+		if (!ends(&s->src, &s->dst, &lp->p))
+			continue;
+		for (k = 0; k < lp->n_spis; k++) {
+			struct tsn_vspi *t = &lp->spis[k];
+
+			if (t->spi == s->spi && tsn_vip_eq(&t->src, &s->src)) {
+				if (s->n > t->n)
+					t->n = s->n;
+				break;
+			}
+		}
+		if (k == lp->n_spis && k < TSN_VL_PAIR_SPIS)
+			lp->spis[lp->n_spis++] = *s;
+	}
+}
+
+static bool spi_is(const char *hex, uint32_t spi)
+{
+	char *end;
+	unsigned long v;
+
+	if (!hex || !*hex)
+		return false;
+	v = strtoul(hex, &end, 16);
+	return !*end && v == spi;
+}
+
+/* Does node n's charon hold an SA with peer for spi in key "spi_in" or
+ * "spi_out"? */
+static bool charon_has(const struct tsn_vlnode *n, const char *peer,
+		       const char *key, uint32_t spi)
+{
+	const struct tsn_jv *sas = tsn_jv_get(&n->sas, "sas");
+
+	for (size_t i = 0; sas && sas->type == TSN_JARR && i < sas->n; i++)
+		if (tsn_streq(tsn_jv_getstr(&sas->items[i], "peer"), peer) &&
+		    spi_is(tsn_jv_getstr(&sas->items[i], key), spi))
+			return true;
+	return false;
+}
+
+/* Does n's kernel hold a state to dst with spi?  Yes too when its list
+ * was cut short (then nothing is claimed). */
+static bool kernel_has(const struct tsn_vlnode *n,
+		       const struct tsn_ip_addr *dst, uint32_t spi)
+{
+	const struct tsn_jv *x = tsn_jv_get(&n->rep, "xfrm");
+	const struct tsn_jv *st = x ? tsn_jv_get(x, "states") : NULL;
+	struct tsn_ip_addr ip;
+	bool complete = false;
+
+	if (!x || !tsn_jv_getbool(x, "complete", &complete) || !complete)
+		return true;
+	for (size_t i = 0; st && st->type == TSN_JARR && i < st->n; i++)
+		if (spi_is(tsn_jv_getstr(&st->items[i], "spi"), spi) &&
+		    tsn_ip_addr_parse(tsn_jv_getstr(&st->items[i], "dst") ?
+				      tsn_jv_getstr(&st->items[i], "dst") : "",
+				      &ip) == 0 && tsn_vip_eq(&ip, dst))
+			return true;
+	return false;
+}
+
+/* The receiver decrypts: its SA for the sender must hold the SPI as
+ * spi_in (or the sender's as spi_out), and its kernel must have it. */
+static void check_spi(const struct tsn_vlive *L, struct tsn_vlpair *lp,
+		      struct tsn_vspi *s)
+{
+	bool a_sends = tsn_vip_eq(&s->src, &lp->p.a);
+	const struct tsn_vlnode *snd = &L->nodes[a_sends ? lp->p.na : lp->p.nb];
+	const struct tsn_vlnode *rcv = &L->nodes[a_sends ? lp->p.nb : lp->p.na];
+
+	if (!charon_has(rcv, snd->node->name, "spi_in", s->spi) &&
+	    !charon_has(snd, rcv->node->name, "spi_out", s->spi))
+		s->st = TSN_VSPI_NO_SA;
+	else if (rcv->v_read && !kernel_has(rcv, &s->dst, s->spi))
+		s->st = TSN_VSPI_NO_STATE;
+	else
+		s->st = TSN_VSPI_MATCHED;
+	if (s->st != TSN_VSPI_MATCHED)
+		lp->bad_spis++;
+}
+
+static void build_pair(struct tsn_vlive *L, struct tsn_vlpair *lp, int i,
+		       int j, const struct tsn_addr *x,
+		       const struct tsn_addr *y)
+{
+	const int end[2] = { i, j };
+
+	lp->p.na = i;
+	lp->p.nb = j;
+	tsn_addr_to_ip(x, &lp->p.a);
+	tsn_addr_to_ip(y, &lp->p.b);
+	for (int e = 0; e < 2; e++) {
+		const struct tsn_vlnode *n = &L->nodes[end[e]];
+		const struct tsn_vpair *r;
+
+		if (!n->v_read)
+			continue;
+		lp->seen = true;
+		if ((r = tsn_vpairs_find(&n->v.pairs, &lp->p.a, &lp->p.b)))
+			merge_row(&lp->p, r);
+		merge_flows(lp, n);
+		merge_spis(lp, n);
+	}
+	for (size_t k = 0; k < lp->n_spis; k++)
+		check_spi(L, lp, &lp->spis[k]);
+}
+
+/* Every pair of members, a row per family both nodes have. */
+static int build_pairs(struct tsn_vlive *L)
+{
+	const struct tsn_node *nd = L->inv->nodes;
+	int n = (int)L->inv->n_nodes;
+
+	L->pairs = calloc((size_t)n * n + 1, sizeof(*L->pairs));
+	if (!L->pairs)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		for (int j = i + 1; j < n; j++) {
+			if (nd[i].addr.family && nd[j].addr.family)
+				build_pair(L, &L->pairs[L->n_pairs++], i, j,
+					   &nd[i].addr, &nd[j].addr);
+			if (nd[i].addr6.family && nd[j].addr6.family)
+				build_pair(L, &L->pairs[L->n_pairs++], i, j,
+					   &nd[i].addr6, &nd[j].addr6);
+		}
+	}
+	return 0;
+}
+
+/* 1 for any leak or SPI without an SA; else 3 when a node could not
+ * capture; else 1 when a pair carried nothing (nothing is proven). */
+static int judge(const struct tsn_vlive *L)
+{
+	bool quiet = false;
+
+	for (size_t k = 0; k < L->n_pairs; k++) {
+		const struct tsn_vlpair *lp = &L->pairs[k];
+
+		if (lp->p.n[TSN_V_CLEARTEXT] || lp->bad_spis)
+			return TSN_EXIT_PROBLEM;
+		if (tsn_vpair_verdict(&lp->p) == TSN_VV_NO_TRAFFIC)
+			quiet = true;
+	}
+	if (L->failed)
+		return TSN_EXIT_RUNTIME;
+	return quiet || !L->n_pairs ? TSN_EXIT_PROBLEM : TSN_EXIT_OK;
+}
+
+static void live_free(struct tsn_vlive *L)
+{
+	for (size_t i = 0; L->nodes && i < L->inv->n_nodes; i++) {
+		tsn_verify_free(&L->nodes[i].v);
+		tsn_jv_free(&L->nodes[i].rep);
+		tsn_jv_free(&L->nodes[i].sas);
+		free(L->nodes[i].error);
+	}
+	free(L->nodes);
+	free(L->pairs);
+}
+
+int tsn_verify_live(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
+		    const struct tsn_vlive_opts *o)
+{
+	struct tsn_vlive L = { .inv = inv, .o = o };
+	struct tsn_progress prog;
+	int ret = 0, rc = TSN_EXIT_RUNTIME;
+
+	L.nodes = calloc(inv->n_nodes + 1, sizeof(*L.nodes));
+	if (!L.nodes) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < inv->n_nodes && !ret; i++) {
+		L.nodes[i].node = &inv->nodes[i];
+		ret = tsn_verify_init(&L.nodes[i].v, inv, false);
+	}
+	tsn_progress_begin(&prog, ctx->err_tty && !tsn_quiet);
+	if (ret == 0 && (ret = gather(&L, o, &prog)) == 0)
+		ret = build_pairs(&L);
+	tsn_progress_end(&prog);
+	if (ret < 0)
+		goto out;
+	for (size_t i = 0; i < inv->n_nodes; i++)
+		if (L.nodes[i].error)
+			L.failed++;
+	L.exit = rc = judge(&L);
+	if ((ret = tsn_vlive_print(&L, ctx->json, ctx->tty)) < 0)
+		rc = TSN_EXIT_RUNTIME;
+out:
+	if (ret < 0)
+		tsn_err(ctx->cmd, "%s", strerror(-ret));
+	live_free(&L);
+	return rc;
+}
