@@ -11,6 +11,7 @@
  * misread a request from another tsnet.  Without --proto (an action run
  * by hand) the action runs.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -23,6 +24,7 @@
 #include "enable/status.h"
 #include "lib/cmd.h"
 #include "lib/json.h"
+#include "lib/lock.h"
 #include "lib/transport.h"
 #include "lib/util.h"
 #include "nft/nft.h"
@@ -118,10 +120,70 @@ static int check_proto(int *argc, char ***argv)
 	return 0;
 }
 
+/* `--holder LINE --wait N` from a coordinator that holds its cluster
+ * lock (lock.h): whom the node lock serves, and how long to wait for it.
+ * 0, or the exit status of a bad option. */
+static int check_holder(int *argc, char ***argv, const char **holder,
+			unsigned *wait)
+{
+	if (*argc < 2 || strcmp((*argv)[1], "--holder"))
+		return 0;
+	if (*argc < 5 || strcmp((*argv)[3], "--wait") ||
+	    tsn_parse_uint((*argv)[4], 0, 86400, wait) < 0) {
+		tsn_err("agent", "--holder LINE --wait SECONDS expected");
+		return TSN_EXIT_USAGE;
+	}
+	*holder = (*argv)[2];
+	*argc -= 4;
+	*argv += 4;
+	return 0;
+}
+
+/* The actions that change this node: each runs under the node lock, so
+ * two runs (two coordinators, or one and a hand-run action) never write
+ * the same files or ruleset at once.  Read-only actions never wait. */
+static bool changes_node(const char *action)
+{
+	static const char *const names[] = {
+		"nft-fix", "nft-unfix", "ipsec-apply", "ipsec-initiate",
+		"ipsec-rollback", "ipsec-remove", "ipsec-import",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(names[i], action))
+			return true;
+	return false;
+}
+
+static int node_lock(const char *action, const char *holder, unsigned wait)
+{
+	char what[64], line[400], busy[400];
+	int ret;
+
+	snprintf(what, sizeof(what), "agent %s", action);
+	tsn_lock_holder_line(line, sizeof(line), what);
+	if (holder) {
+		size_t n = strlen(line);
+
+		snprintf(line + n, sizeof(line) - n, " for %s", holder);
+	}
+	ret = tsn_lock_take(TSN_NODE_LOCK, line, wait, busy, sizeof(busy));
+	if (ret == -EBUSY)
+		tsn_err(what, "this node is busy with another tsnet run: %s; "
+			"nothing was changed", busy);
+	else if (ret < 0)
+		tsn_err(what, "node lock: %s", busy);
+	return ret < 0 ? TSN_EXIT_RUNTIME : 0;
+}
+
 int agent_main(int argc, char **argv, struct tsn_ctx *ctx)
 {
+	const char *holder = NULL;
+	unsigned wait = 0;
 	int ret = check_proto(&argc, &argv);
 
+	if (!ret)
+		ret = check_holder(&argc, &argv, &holder, &wait);
 	if (ret)
 		return ret;
 	if (argc < 2) {
@@ -129,10 +191,13 @@ int agent_main(int argc, char **argv, struct tsn_ctx *ctx)
 		return TSN_EXIT_USAGE;
 	}
 	for (const struct tsn_cmd *a = tsn_agent_actions; a->name; a++) {
-		if (!strcmp(a->name, argv[1])) {
-			optind = 0;
-			return a->fn(argc - 1, argv + 1, ctx);
-		}
+		if (strcmp(a->name, argv[1]))
+			continue;
+		if (changes_node(a->name) &&
+		    (ret = node_lock(a->name, holder, wait)))
+			return ret;
+		optind = 0;
+		return a->fn(argc - 1, argv + 1, ctx);
 	}
 	tsn_err("agent", "unknown action '%s'", argv[1]);
 	return TSN_EXIT_USAGE;

@@ -15,6 +15,7 @@
 #include "enable/rollout.h"
 #include "lib/inventory.h"
 #include "lib/output.h"
+#include "lib/lock.h"
 
 static const char synopsis[] = "[--timeout SECONDS]";
 
@@ -116,6 +117,8 @@ int disable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 		tsn_err(ctx->cmd, "unexpected argument '%s'", argv[optind]);
 		return TSN_EXIT_USAGE;
 	}
+	if ((rc = tsn_ctx_lock(ctx)))
+		return rc;
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
 	rc = run_disable(ctx, &inv, timeout);

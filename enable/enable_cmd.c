@@ -21,6 +21,7 @@
 #include "enable/rollout.h"
 #include "lib/inventory.h"
 #include "lib/output.h"
+#include "lib/lock.h"
 
 static const char enable_synopsis[] =
 	"[--encap] [--no-probe] [--legacy] [--auth psk|x509] [--node NAME] "
@@ -453,6 +454,8 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 
 	if ((ret = enable_opts(argc, argv, ctx, &o)) != 0)
 		return ret > 0 ? TSN_EXIT_OK : TSN_EXIT_USAGE;
+	if ((rc = tsn_ctx_lock(ctx)))
+		return rc;
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
 	if (o.x509)	/* before the plan: its hash and the nodes see it */
