@@ -9,7 +9,9 @@
  * The coordinator's transport puts `--proto N` before the action: an
  * agent that speaks another protocol refuses, naming both, rather than
  * misread a request from another tsnet.  Without --proto (an action run
- * by hand) the action runs.
+ * by hand) the action runs.  A changing run's coordinator adds
+ * `--holder LINE --wait N`: every action that changes the node runs under
+ * the node lock (lib/lock.h), which then names that run.
  */
 #include <errno.h>
 #include <stdio.h>

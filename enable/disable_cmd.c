@@ -117,7 +117,7 @@ int disable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 		tsn_err(ctx->cmd, "unexpected argument '%s'", argv[optind]);
 		return TSN_EXIT_USAGE;
 	}
-	if ((rc = tsn_ctx_lock(ctx)))
+	if ((rc = tsn_ctx_lock(ctx, NULL)))
 		return rc;
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;

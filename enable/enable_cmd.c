@@ -454,7 +454,7 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 
 	if ((ret = enable_opts(argc, argv, ctx, &o)) != 0)
 		return ret > 0 ? TSN_EXIT_OK : TSN_EXIT_USAGE;
-	if ((rc = tsn_ctx_lock(ctx)))
+	if ((rc = tsn_ctx_lock(ctx, NULL)))
 		return rc;
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;

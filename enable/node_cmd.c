@@ -388,7 +388,7 @@ int node_main(int argc, char **argv, struct tsn_ctx *ctx)
 	if (argc != (add ? 3 : 2) || (!add && (o.address6 || o.netns ||
 					       o.ssh_host)))
 		return tsn_usage(ctx, synopsis, true);
-	if ((opt = tsn_ctx_lock(ctx)))
+	if ((opt = tsn_ctx_lock(ctx, add ? "node add" : "node remove")))
 		return opt;
 	return change(ctx, add, argv + 1, &o);
 }

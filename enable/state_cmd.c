@@ -395,7 +395,7 @@ int state_main(int argc, char **argv, struct tsn_ctx *ctx)
 			argv[optind + 1]);
 		return TSN_EXIT_USAGE;
 	}
-	if (!export && (rc = tsn_ctx_lock(ctx)))
+	if (!export && (rc = tsn_ctx_lock(ctx, "state import")))
 		return rc;
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;

@@ -103,12 +103,12 @@ int tsn_lock_take(const char *name, const char *holder, unsigned wait,
 	return 0;
 }
 
-int tsn_ctx_lock(const struct tsn_ctx *ctx)
+int tsn_ctx_lock(const struct tsn_ctx *ctx, const char *what)
 {
 	char holder[sizeof(tsn_lock_coordinator)], busy[300];
 	int ret;
 
-	tsn_lock_holder_line(holder, sizeof(holder), ctx->cmd);
+	tsn_lock_holder_line(holder, sizeof(holder), what ? what : ctx->cmd);
 	ret = tsn_lock_take(TSN_CLUSTER_LOCK, holder, ctx->wait, busy,
 			    sizeof(busy));
 	if (ret == -EBUSY) {

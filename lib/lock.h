@@ -31,8 +31,9 @@ extern char tsn_lock_coordinator[200];
 extern unsigned tsn_lock_wait;
 
 struct tsn_ctx;
-/* The cluster lock for a command that changes nodes: 0, or the exit
- * status (3) after one line naming the holder. */
-int tsn_ctx_lock(const struct tsn_ctx *ctx);
+/* The cluster lock for a command that changes nodes (what: "state
+ * import", or NULL for ctx->cmd): 0, or the exit status (3) after one
+ * line naming the holder. */
+int tsn_ctx_lock(const struct tsn_ctx *ctx, const char *what);
 
 #endif

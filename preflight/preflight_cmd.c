@@ -402,7 +402,9 @@ int preflight_main(int argc, char **argv, struct tsn_ctx *ctx)
 	rc = parse_opts(argc, argv, ctx, &o);
 	if (rc)
 		return rc - 100;
-	if ((o.fix || o.unfix) && (rc = tsn_ctx_lock(ctx)))
+	if ((o.fix || o.unfix) &&
+	    (rc = tsn_ctx_lock(ctx, o.fix ? "preflight --fix" :
+			       "preflight --unfix")))
 		return rc;
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
