@@ -121,7 +121,10 @@ int disable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 		return rc;
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
+	/* a node left with half its pairs is worse than finishing */
+	tsn_run_guard();
 	rc = run_disable(ctx, &inv, timeout);
+	tsn_run_guard_note(ctx->cmd);
 	tsn_inventory_free(&inv);
 	return rc;
 }

@@ -390,5 +390,9 @@ int node_main(int argc, char **argv, struct tsn_ctx *ctx)
 		return tsn_usage(ctx, synopsis, true);
 	if ((opt = tsn_ctx_lock(ctx, add ? "node add" : "node remove")))
 		return opt;
-	return change(ctx, add, argv + 1, &o);
+	/* one change is short: a signal lets it finish on every node */
+	tsn_run_guard();
+	opt = change(ctx, add, argv + 1, &o);
+	tsn_run_guard_note(ctx->cmd);
+	return opt;
 }
