@@ -19,12 +19,17 @@ LAB_QUIET=1 "$LAB" up 2 --name $NAME >/dev/null || { not_ok "lab up"; finish; ex
 W=$(mktemp -d)
 stamp "lab up"
 
-conns() { x "$1" swanctl --list-conns 2>/dev/null | grep -c 'tsnet'; }
+# until NODE COND: COND (sh) is true inside NODE, polled there (an exec
+# into the node per poll would be slower than the phases)
+until_in() {
+	x "$1" timeout 150 sh -c "until $2; do sleep 0.01; done"
+}
 reached() {
 	case $1 in
-	write) x n1 test -e /etc/swanctl/conf.d/tsnet.conf ;;
-	load) [ "$(conns n1)" -gt 0 ] && [ "$(conns n2)" -gt 0 ] ;;
-	initiate) x n1 ip xfrm state | grep -q 'proto esp' ;;
+	write) until_in n1 '[ -e /etc/swanctl/conf.d/tsnet.conf ]' ;;
+	load) until_in n1 'swanctl --list-conns | grep -q tsnet' &&
+		until_in n2 'swanctl --list-conns | grep -q tsnet' ;;
+	initiate) until_in n1 'ip xfrm state | grep -q "proto esp"' ;;
 	esac
 }
 # start_at PHASE: enable-ipsec in the background ($P), until PHASE
@@ -32,12 +37,7 @@ start_at() {
 	"$T" -c "$(inv)" enable-ipsec --no-verify --timeout 300 \
 		>"$W/out" 2>"$W/err" &
 	P=$!
-	for _ in $(seq 1500); do
-		reached "$1" && return 0
-		kill -0 $P 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+	reached "$1" && kill -0 $P 2>/dev/null
 }
 fully_planned() {
 	local n
