@@ -157,6 +157,14 @@ static bool changes_node(const char *action)
 	return false;
 }
 
+/* The actions that read or write keys: no core dump while they run. */
+static bool holds_keys(const char *action)
+{
+	return !strcmp(action, "ipsec-apply") ||
+	       !strcmp(action, "ipsec-import") ||
+	       !strcmp(action, "ipsec-export");
+}
+
 static int node_lock(const char *action, const char *holder, unsigned wait)
 {
 	char what[64], line[400], busy[400];
@@ -173,8 +181,11 @@ static int node_lock(const char *action, const char *holder, unsigned wait)
 	if (ret == -EBUSY)
 		tsn_err(what, "this node is busy with another tsnet run: %s; "
 			"nothing was changed", busy);
+	else if (ret == -EACCES || ret == -EPERM || ret == -EROFS)
+		tsn_err(what, "node lock: %s (this action changes the node: "
+			"run it as root); nothing was changed", busy);
 	else if (ret < 0)
-		tsn_err(what, "node lock: %s", busy);
+		tsn_err(what, "node lock: %s; nothing was changed", busy);
 	return ret < 0 ? TSN_EXIT_RUNTIME : 0;
 }
 
@@ -195,6 +206,8 @@ int agent_main(int argc, char **argv, struct tsn_ctx *ctx)
 	for (const struct tsn_cmd *a = tsn_agent_actions; a->name; a++) {
 		if (strcmp(a->name, argv[1]))
 			continue;
+		if (holds_keys(a->name))
+			tsn_no_core_dumps();
 		if (changes_node(a->name) &&
 		    (ret = node_lock(a->name, holder, wait)))
 			return ret;

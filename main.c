@@ -164,6 +164,10 @@ int main(int argc, char **argv)
 		return TSN_EXIT_USAGE;
 	}
 	ctx.cmd = cmd->name;
+	/* the commands that make or carry keys (PSKs, x509 private keys) */
+	if (!strcmp(cmd->name, "enable-ipsec") || !strcmp(cmd->name, "node") ||
+	    !strcmp(cmd->name, "state"))
+		tsn_no_core_dumps();
 	argc -= optind;
 	argv += optind;
 	optind = 0;	/* reset getopt for the command */

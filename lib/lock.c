@@ -117,8 +117,13 @@ int tsn_ctx_lock(const struct tsn_ctx *ctx, const char *what)
 			"it)", busy);
 		return TSN_EXIT_RUNTIME;
 	}
+	if (ret == -EACCES || ret == -EPERM || ret == -EROFS) {
+		tsn_err(ctx->cmd, "cluster lock: %s (a command that changes "
+			"nodes runs as root); nothing was changed", busy);
+		return TSN_EXIT_RUNTIME;
+	}
 	if (ret < 0) {
-		tsn_err(ctx->cmd, "cluster lock: %s", busy);
+		tsn_err(ctx->cmd, "cluster lock: %s; nothing was changed", busy);
 		return TSN_EXIT_RUNTIME;
 	}
 	snprintf(tsn_lock_coordinator, sizeof(tsn_lock_coordinator), "%s",

@@ -12,7 +12,11 @@
 #   - the node lock, held on n1 by a hand-run agent ipsec-apply that
 #     waits on stdin: preflight --fix is refused on n1 only, with the
 #     holder named; --wait runs it when the holder ends; the lock file a
-#     coordinator's agent leaves names the coordinator's run.
+#     coordinator's agent leaves names the coordinator's run;
+#   - as nobody, every changing command (and a changing agent action on
+#     a node) exits 3 with one line saying it needs root, nothing changed;
+#   - the agent actions that carry keys, and the commands that make them,
+#     make themselves non-dumpable (strace) before the first key arrives.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -179,4 +183,50 @@ assert_match "--fix --wait 30 ran when n1 was free (exit 0 or 1)" '^[01]$' "$rc"
 assert_match "n1 opened by it" 'tsnet' "$(x n1 nft list ruleset)"
 "$T" -c "$INV" preflight --unfix >/dev/null 2>&1
 assert_eq "--unfix: every ruleset as before" "$before" "$(rulesets)"
+
+# --- without privilege -------------------------------------------------
+# as nobody, every command that changes nodes stops at the cluster lock,
+# before anything else, saying what it lacks
+chmod 644 "$INV"
+nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+for c in "enable-ipsec" "disable-ipsec" "preflight --fix" "preflight --unfix" \
+	"node remove n3" "state import $WORK/no-such-file"; do
+	# shellcheck disable=SC2086 # the words of the command
+	nobody "$T" -c "$INV" $c >"$WORK/u.out" 2>"$WORK/u.err"
+	rc=$?
+	assert_eq "as nobody, $c: exit 3" 3 "$rc"
+	assert_eq "as nobody, $c: one line" 1 "$(wc -l <"$WORK/u.err")"
+	assert_match "as nobody, $c: says it needs root" \
+		'^tsnet: [a-z -]+: cluster lock: /run/tsnet/cluster.lock: Permission denied \(a command that changes nodes runs as root\); nothing was changed$' \
+		"$(cat "$WORK/u.err")"
+done
+assert_eq "as nobody: no node's ruleset changed" "$before" "$(rulesets)"
+assert_eq "as nobody: the inventory unchanged" "$(cat "$WORK/inv.before")" \
+	"$(cat "$INV")"
+x n1 setpriv --reuid=nobody --regid=nogroup --clear-groups "$T" agent \
+	ipsec-remove </dev/null >"$WORK/u.out" 2>"$WORK/u.err"
+assert_eq "as nobody on n1, agent ipsec-remove: exit 3" 3 $?
+assert_match "...says it needs root" \
+	'node lock: /run/tsnet/node.lock: Permission denied \(this action changes the node: run it as root\); nothing was changed' \
+	"$(cat "$WORK/u.err")"
+
+# --- no core dump while keys are in memory ------------------------------
+# PR_SET_DUMPABLE 0 before the first byte of a request (keys) is read,
+# or before the coordinator makes any
+command -v strace >/dev/null || fail_all "needs strace (make deps)"
+for a in ipsec-apply ipsec-import ipsec-export; do
+	tr=$(x n1 strace -e trace=prctl,read "$T" agent $a </dev/null 2>&1 |
+		grep -E 'PR_SET_DUMPABLE|^read\(0,' | head -1)
+	assert_match "agent $a: not dumpable before it reads stdin" \
+		'^prctl\(PR_SET_DUMPABLE, SUID_DUMP_DISABLE\) = 0' "$tr"
+done
+tr=$(x n1 strace -e trace=prctl "$T" agent ipsec-state </dev/null 2>&1)
+assert_nomatch "agent ipsec-state (no keys) stays dumpable" 'PR_SET_DUMPABLE' "$tr"
+for c in "enable-ipsec" "node remove n3" "state export $WORK/exp"; do
+	# shellcheck disable=SC2086 # the words of the command
+	tr=$(strace -e trace=prctl,openat "$T" -c "$WORK/none" $c 2>&1 |
+		grep -E "PR_SET_DUMPABLE|$WORK/none" | head -1)
+	assert_match "$c: not dumpable before it reads the inventory" \
+		'^prctl\(PR_SET_DUMPABLE, SUID_DUMP_DISABLE\) = 0' "$tr"
+done
 finish
