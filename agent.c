@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -157,6 +159,20 @@ static bool changes_node(const char *action)
 	return false;
 }
 
+/* CAP_NET_ADMIN in the effective set: what every changing action needs
+ * (nftables, XFRM, charon's VICI socket). */
+static bool has_net_admin(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return false;
+	return d[CAP_NET_ADMIN / 32].effective & (1u << (CAP_NET_ADMIN % 32));
+}
+
 /* The actions that read or write keys: no core dump while they run. */
 static bool holds_keys(const char *action)
 {
@@ -177,7 +193,13 @@ static int node_lock(const char *action, const char *holder, unsigned wait)
 
 		snprintf(line + n, sizeof(line) - n, " for %s", holder);
 	}
-	ret = tsn_lock_take(TSN_NODE_LOCK, line, wait, busy, sizeof(busy));
+	if (!has_net_admin()) {
+		tsn_err(what, "needs root or CAP_NET_ADMIN (it changes this "
+			"node's firewall or IPsec); nothing was changed");
+		return TSN_EXIT_RUNTIME;
+	}
+	ret = tsn_lock_take(TSN_NODE_LOCK, line, wait, true, busy,
+			    sizeof(busy));
 	if (ret == -EBUSY)
 		tsn_err(what, "this node is busy with another tsnet run: %s; "
 			"nothing was changed", busy);

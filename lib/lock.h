@@ -7,6 +7,7 @@
 #ifndef TSN_LOCK_H
 #define TSN_LOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define TSN_RUN_DIR "/run/tsnet"
@@ -17,12 +18,15 @@
  * 2026-12-07T23:10:05Z on host coord".  what is the command. */
 void tsn_lock_holder_line(char *buf, size_t len, const char *what);
 
-/* Take the lock NAME in TSN_RUN_DIR (or $TSNET_RUN_DIR), waiting up to
- * wait seconds, and write holder into it.  The lock is held until the
- * process exits.  0; -EBUSY when another holds it (busy gets its holder
- * line); other -errno (busy gets what failed). */
+/* Take the lock NAME in TSN_RUN_DIR, waiting up to wait seconds, and
+ * write holder into it.  The lock is held until the process exits.
+ * read_ok: a caller that may not write the file (not root, but with the
+ * capability its action needs) locks it opened for reading, and writes
+ * no holder.  0; -EBUSY when another holds it (busy gets its holder
+ * line, or what the kernel says holds it); other -errno (busy gets what
+ * failed). */
 int tsn_lock_take(const char *name, const char *holder, unsigned wait,
-		  char *busy, size_t len);
+		  bool read_ok, char *busy, size_t len);
 
 /* Set by the coordinator once it holds the cluster lock: every agent
  * call then carries "--holder LINE --wait N", so a node lock names the

@@ -184,6 +184,25 @@ assert_match "n1 opened by it" 'tsnet' "$(x n1 nft list ruleset)"
 "$T" -c "$INV" preflight --unfix >/dev/null 2>&1
 assert_eq "--unfix: every ruleset as before" "$before" "$(rulesets)"
 
+# a process that is not tsnet holds n1's lock (flock(1), writing nothing):
+# the refusal names it as the kernel sees it, not the last line written
+x n1 flock /run/tsnet/node.lock sleep 30 >/dev/null 2>&1 &
+F=$!
+PIDS="$PIDS $F"
+for _ in $(seq 100); do
+	x n1 grep -q FLOCK /proc/locks && break
+	sleep 0.05
+done
+"$T" -c "$INV" preflight --fix --no-probe >"$WORK/f.out" 2>&1
+assert_eq "n1 held by flock(1): exit 3" 3 $?
+assert_match "n1 held by flock(1): named as the kernel sees it" \
+	'n1.*busy with another tsnet run: pid [0-9]+ \(flock, uid 0\), not a tsnet run that said who it is; nothing was changed' \
+	"$(cat "$WORK/f.out")"
+kill $F 2>/dev/null
+wait $F 2>/dev/null
+"$T" -c "$INV" preflight --unfix >/dev/null 2>&1
+assert_eq "...and every ruleset as before after --unfix" "$before" "$(rulesets)"
+
 # --- without privilege -------------------------------------------------
 # as nobody, every command that changes nodes stops at the cluster lock,
 # before anything else, saying what it lacks
@@ -207,7 +226,7 @@ x n1 setpriv --reuid=nobody --regid=nogroup --clear-groups "$T" agent \
 	ipsec-remove </dev/null >"$WORK/u.out" 2>"$WORK/u.err"
 assert_eq "as nobody on n1, agent ipsec-remove: exit 3" 3 $?
 assert_match "...says it needs root" \
-	'node lock: /run/tsnet/node.lock: Permission denied \(this action changes the node: run it as root\); nothing was changed' \
+	"^tsnet: agent ipsec-remove: needs root or CAP_NET_ADMIN \(it changes this node's firewall or IPsec\); nothing was changed\$" \
 	"$(cat "$WORK/u.err")"
 
 # --- no core dump while keys are in memory ------------------------------
