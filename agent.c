@@ -9,10 +9,15 @@
  * The coordinator's transport puts `--proto N` before the action: an
  * agent that speaks another protocol refuses, naming both, rather than
  * misread a request from another tsnet.  Without --proto (an action run
- * by hand) the action runs.
+ * by hand) the action runs.  A changing run's coordinator adds
+ * `--holder LINE --wait N`: every action that changes the node runs under
+ * the node lock (lib/lock.h), which then names that run.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +28,7 @@
 #include "enable/status.h"
 #include "lib/cmd.h"
 #include "lib/json.h"
+#include "lib/lock.h"
 #include "lib/transport.h"
 #include "lib/util.h"
 #include "nft/nft.h"
@@ -120,10 +126,101 @@ static int check_proto(int *argc, char ***argv)
 	return 0;
 }
 
+/* `--holder LINE --wait N` from a coordinator that holds its cluster
+ * lock (lock.h): whom the node lock serves, and how long to wait for it.
+ * 0, or the exit status of a bad option. */
+static int check_holder(int *argc, char ***argv, const char **holder,
+			unsigned *wait)
+{
+	if (*argc < 2 || strcmp((*argv)[1], "--holder"))
+		return 0;
+	if (*argc < 5 || strcmp((*argv)[3], "--wait") ||
+	    tsn_parse_uint((*argv)[4], 0, 86400, wait) < 0) {
+		tsn_err("agent", "--holder LINE --wait SECONDS expected");
+		return TSN_EXIT_USAGE;
+	}
+	*holder = (*argv)[2];
+	*argc -= 4;
+	*argv += 4;
+	return 0;
+}
+
+/* The actions that change this node: each runs under the node lock, so
+ * two runs (two coordinators, or one and a hand-run action) never write
+ * the same files or ruleset at once.  Read-only actions never wait. */
+static bool changes_node(const char *action)
+{
+	static const char *const names[] = {
+		"nft-fix", "nft-unfix", "ipsec-apply", "ipsec-initiate",
+		"ipsec-rollback", "ipsec-remove", "ipsec-import",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(names[i], action))
+			return true;
+	return false;
+}
+
+/* CAP_NET_ADMIN in the effective set: what every changing action needs
+ * (nftables, XFRM, charon's VICI socket). */
+static bool has_net_admin(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return false;
+	return d[CAP_NET_ADMIN / 32].effective & (1u << (CAP_NET_ADMIN % 32));
+}
+
+/* The actions that read or write keys: no core dump while they run. */
+static bool holds_keys(const char *action)
+{
+	return !strcmp(action, "ipsec-apply") ||
+	       !strcmp(action, "ipsec-import") ||
+	       !strcmp(action, "ipsec-export");
+}
+
+static int node_lock(const char *action, const char *holder, unsigned wait)
+{
+	char what[64], line[400], busy[400];
+	int ret;
+
+	snprintf(what, sizeof(what), "agent %s", action);
+	tsn_lock_holder_line(line, sizeof(line), what);
+	if (holder) {
+		size_t n = strlen(line);
+
+		snprintf(line + n, sizeof(line) - n, " for %s", holder);
+	}
+	if (!has_net_admin()) {
+		tsn_err(what, "needs root or CAP_NET_ADMIN (it changes this "
+			"node's firewall or IPsec); nothing was changed");
+		return TSN_EXIT_RUNTIME;
+	}
+	ret = tsn_lock_take(TSN_NODE_LOCK, line, wait, true, busy,
+			    sizeof(busy));
+	if (ret == -EBUSY)
+		tsn_err(what, "this node is busy with another tsnet run: %s; "
+			"nothing was changed", busy);
+	else if (ret == -EACCES || ret == -EPERM || ret == -EROFS)
+		tsn_err(what, "node lock: %s (this action changes the node: "
+			"run it as root); nothing was changed", busy);
+	else if (ret < 0)
+		tsn_err(what, "node lock: %s; nothing was changed", busy);
+	return ret < 0 ? TSN_EXIT_RUNTIME : 0;
+}
+
 int agent_main(int argc, char **argv, struct tsn_ctx *ctx)
 {
+	const char *holder = NULL;
+	unsigned wait = 0;
 	int ret = check_proto(&argc, &argv);
 
+	if (!ret)
+		ret = check_holder(&argc, &argv, &holder, &wait);
 	if (ret)
 		return ret;
 	if (argc < 2) {
@@ -131,10 +228,15 @@ int agent_main(int argc, char **argv, struct tsn_ctx *ctx)
 		return TSN_EXIT_USAGE;
 	}
 	for (const struct tsn_cmd *a = tsn_agent_actions; a->name; a++) {
-		if (!strcmp(a->name, argv[1])) {
-			optind = 0;
-			return a->fn(argc - 1, argv + 1, ctx);
-		}
+		if (strcmp(a->name, argv[1]))
+			continue;
+		if (holds_keys(a->name))
+			tsn_no_core_dumps();
+		if (changes_node(a->name) &&
+		    (ret = node_lock(a->name, holder, wait)))
+			return ret;
+		optind = 0;
+		return a->fn(argc - 1, argv + 1, ctx);
 	}
 	tsn_err("agent", "unknown action '%s'", argv[1]);
 	return TSN_EXIT_USAGE;

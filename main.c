@@ -57,6 +57,9 @@ static void print_help(FILE *f)
 		"      --json         machine-readable output\n"
 		"  -q, --quiet        no warnings or progress\n"
 		"  -v, --verbose      more detail (repeat for more)\n"
+		"      --wait SECONDS a command that changes nodes waits this "
+		"long for\n"
+		"                     another such run to end (default 0)\n"
 		"\n"
 		"Exit status: 0 ok, 1 a check found a problem, 2 usage or "
 		"inventory error,\n3 runtime failure.  'tsnet COMMAND --help' "
@@ -161,6 +164,10 @@ int main(int argc, char **argv)
 		return TSN_EXIT_USAGE;
 	}
 	ctx.cmd = cmd->name;
+	/* the commands that make or carry keys (PSKs, x509 private keys) */
+	if (!strcmp(cmd->name, "enable-ipsec") || !strcmp(cmd->name, "node") ||
+	    !strcmp(cmd->name, "state"))
+		tsn_no_core_dumps();
 	argc -= optind;
 	argv += optind;
 	optind = 0;	/* reset getopt for the command */

@@ -455,6 +455,28 @@ static void names_json(struct tsn_json *j, const char *key,
 	tsn_json_arr_end(j);
 }
 
+/* Did a rollout stop half-way here (its coordinator killed): the record
+ * says loaded without trap, and its snapshot of what was before is still
+ * here?  Then that snapshot, not the half-done files, is what a rollback
+ * of the rollout that finishes it must restore. */
+static bool unfinished_rollout(void)
+{
+	struct tsn_jv rec = { 0 };
+	struct stat st;
+	char *txt = NULL, err[64];
+	size_t len = 0;
+	bool trap = true;
+
+	if (stat(TSN_IPSEC_ROLLBACK "/manifest", &st) < 0 ||
+	    tsn_read_file(TSN_IPSEC_STATE, 1u << 20, &txt, &len) < 0)
+		return false;
+	if (tsn_json_parse(txt, len, &rec, err, sizeof(err)) == 0)
+		tsn_jv_getbool(&rec, "trap", &trap);
+	tsn_jv_free(&rec);
+	free(txt);
+	return !trap;
+}
+
 static int apply_run(struct apply *a, struct tsn_json *j, bool *ok)
 {
 	struct tsn_buf lc = { 0 }, ls = { 0 };
@@ -465,6 +487,8 @@ static int apply_run(struct apply *a, struct tsn_json *j, bool *ok)
 
 	if ((ret = parse_request(a)) < 0)
 		goto out;
+	if (a->snapshot && unfinished_rollout())
+		a->snapshot = false;	/* keep the state from before it */
 	/* A new rollout: an earlier one's snapshot must not be what a
 	 * rollback restores if this apply fails before taking its own. */
 	if (a->snapshot)

@@ -15,6 +15,7 @@
 #include "enable/rollout.h"
 #include "lib/inventory.h"
 #include "lib/output.h"
+#include "lib/lock.h"
 
 static const char synopsis[] = "[--timeout SECONDS]";
 
@@ -116,9 +117,14 @@ int disable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 		tsn_err(ctx->cmd, "unexpected argument '%s'", argv[optind]);
 		return TSN_EXIT_USAGE;
 	}
+	if ((rc = tsn_ctx_lock(ctx, NULL)))
+		return rc;
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
+	/* a node left with half its pairs is worse than finishing */
+	tsn_run_guard();
 	rc = run_disable(ctx, &inv, timeout);
+	tsn_run_guard_note(ctx->cmd);
 	tsn_inventory_free(&inv);
 	return rc;
 }

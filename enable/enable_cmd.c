@@ -12,6 +12,7 @@
  * and files go, traffic flows in clear.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "enable/rollout.h"
 #include "lib/inventory.h"
 #include "lib/output.h"
+#include "lib/lock.h"
 
 static const char enable_synopsis[] =
 	"[--encap] [--no-probe] [--legacy] [--auth psk|x509] [--node NAME] "
@@ -140,27 +142,64 @@ static int proof_rc(const struct tsn_rollout *ro)
 	return TSN_EXIT_OK;
 }
 
+/* A signal came (tsn_run_guard): the phase in flight has finished on
+ * every node it started on; start no other, and say where it stopped.
+ * -EINTR, else ret. */
+static int stop_here(struct tsn_rollout *ro, int ret, const char *phase)
+{
+	if (!tsn_interrupted || ret == -EINTR)
+		return ret;
+	snprintf(ro->error, sizeof(ro->error), "interrupted by SIG%s %s",
+		 sigabbrev_np(tsn_interrupted) ? sigabbrev_np(tsn_interrupted) :
+		 "?", phase);
+	return -EINTR;
+}
+
+/* The phases, each only after the one before came through on every
+ * node and no signal came: loaded without trap, initiated, up, traffic
+ * passed, trapped.  A signal once every node is trapped leaves IPsec
+ * fully on (only the proof is left out); before, it rolls back. */
+static int phases(struct tsn_rollout *ro)
+{
+	int ret = tsn_rollout_apply(ro, false);
+
+	ret = stop_here(ro, ret, "while loading the connections");
+	if (ret == 0)
+		ret = stop_here(ro, tsn_rollout_initiate(ro),
+				"while initiating the pairs");
+	if (ret == 0)
+		ret = stop_here(ro, tsn_rollout_wait(ro),
+				"while waiting for the SAs");
+	if (ret == 0)
+		ret = stop_here(ro, tsn_rollout_flow(ro),
+				"while testing traffic over the SAs");
+	if (ret == 0)
+		ret = stop_here(ro, tsn_rollout_apply(ro, true),
+				"while trapping");
+	return ret;
+}
+
 static int rollout(struct tsn_rollout *ro, const struct enable_opts *o,
 		   const struct tsn_encap_choice *ch)
 {
 	int ret, rc;
 
 	tsn_progress_begin(&ro->progress, ro->ctx->err_tty && !tsn_quiet);
-	ret = tsn_rollout_apply(ro, false);
-	if (ret == 0)
-		ret = tsn_rollout_initiate(ro);
-	if (ret == 0)
-		ret = tsn_rollout_wait(ro);
-	if (ret == 0)
-		ret = tsn_rollout_flow(ro);
-	if (ret == 0)
-		ret = tsn_rollout_apply(ro, true);
-	if (ret == -EPROTO) {
+	tsn_run_guard();	/* from the first change on, see phases() */
+	ret = phases(ro);
+	if (ret == -EINTR) {
+		tsn_rollout_rollback(ro);
+		rc = TSN_EXIT_RUNTIME;
+	} else if (ret == -EPROTO) {
 		tsn_rollout_rollback(ro);
 		rc = ro->unreachable ? TSN_EXIT_RUNTIME : TSN_EXIT_PROBLEM;
 	} else if (ret < 0) {
 		snprintf(ro->error, sizeof(ro->error), "%s", strerror(-ret));
 		tsn_rollout_rollback(ro);
+		rc = TSN_EXIT_RUNTIME;
+	} else if (stop_here(ro, 0, "after every node was trapped: IPsec is "
+			     "on as planned; the proof was not run (tsnet "
+			     "status shows every pair)") == -EINTR) {
 		rc = TSN_EXIT_RUNTIME;
 	} else {
 		rc = TSN_EXIT_OK;
@@ -410,6 +449,34 @@ out:
 	return rc;
 }
 
+/* Name the nodes where a rollout stopped half-way (a record from its
+ * first apply, loaded without trap: its tsnet was killed).  This run
+ * finishes them; each keeps the snapshot from before that rollout
+ * (agent_ipsec.c), so a rollback still restores what was there. */
+static void note_unfinished(const struct tsn_rollout *ro, struct survey *sv)
+{
+	char names[512] = "";
+	size_t len = 0;
+	bool trap;
+
+	if (survey_once(ro, sv) < 0)
+		return;
+	for (size_t i = 0; i < ro->inv->n_nodes; i++) {
+		trap = true;
+		if (!ro->in[i] || !sv->recs[i] ||
+		    !tsn_jv_getbool(sv->recs[i], "trap", &trap) || trap ||
+		    len >= sizeof(names))
+			continue;
+		len += (size_t)snprintf(names + len, sizeof(names) - len,
+					"%s%s", len ? ", " : "",
+					ro->inv->nodes[i].name);
+	}
+	if (names[0])
+		tsn_warn(ro->ctx->cmd, "a rollout stopped half-way on %s "
+			 "(loaded, never trapped): this run finishes it",
+			 names);
+}
+
 /* Every node's kernel can do IPsec (kernel_check.c), else stop here,
  * before the CA or any node changes, with preflight's words: one line
  * per cause, then what it means.  0, or an exit code. */
@@ -453,6 +520,8 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 
 	if ((ret = enable_opts(argc, argv, ctx, &o)) != 0)
 		return ret > 0 ? TSN_EXIT_OK : TSN_EXIT_USAGE;
+	if ((rc = tsn_ctx_lock(ctx, NULL)))
+		return rc;
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
 	if (o.x509)	/* before the plan: its hash and the nodes see it */
@@ -480,6 +549,7 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 		   issue_certs(&ro) < 0) {
 		rc = TSN_EXIT_RUNTIME;
 	} else {
+		note_unfinished(&ro, &sv);
 		rc = rollout(&ro, &o, ch);
 	}
 	free(ch);

@@ -232,7 +232,9 @@ static void report_apply(struct napply *na, const struct tsn_job *job)
 static int apply(struct napply *na, const bool *want)
 {
 	static const char *const argv[] = { "agent", "ipsec-apply", NULL };
-	struct tsn_run_opts opts = { .timeout = na->c->timeout };
+	/* a signal (tsn_run_guard) leaves no node of the change out */
+	struct tsn_run_opts opts = { .timeout = na->c->timeout,
+				     .finish = true };
 	struct tsn_job *jobs = calloc(na->n + 1, sizeof(*jobs));
 	struct tsn_buf *in = calloc(na->n + 1, sizeof(*in));
 	size_t k = 0;
@@ -264,7 +266,8 @@ static int apply(struct napply *na, const bool *want)
 static int remove_leaving(struct napply *na)
 {
 	static const char *const argv[] = { "agent", "ipsec-remove", NULL };
-	struct tsn_run_opts opts = { .timeout = na->c->timeout };
+	struct tsn_run_opts opts = { .timeout = na->c->timeout,
+				     .finish = true };
 	struct tsn_job job = {
 		.node = tsn_inventory_find(na->c->old, na->c->name),
 		.argv = argv,

@@ -24,6 +24,7 @@
 #include "lib/json.h"
 #include "lib/transport.h"
 #include "lib/util.h"
+#include "lib/lock.h"
 
 static const char synopsis[] =
 	"add NAME ADDRESS [--address6 ADDR] [--netns NS] [--ssh-host HOST] "
@@ -387,5 +388,11 @@ int node_main(int argc, char **argv, struct tsn_ctx *ctx)
 	if (argc != (add ? 3 : 2) || (!add && (o.address6 || o.netns ||
 					       o.ssh_host)))
 		return tsn_usage(ctx, synopsis, true);
-	return change(ctx, add, argv + 1, &o);
+	if ((opt = tsn_ctx_lock(ctx, add ? "node add" : "node remove")))
+		return opt;
+	/* one change is short: a signal lets it finish on every node */
+	tsn_run_guard();
+	opt = change(ctx, add, argv + 1, &o);
+	tsn_run_guard_note(ctx->cmd);
+	return opt;
 }

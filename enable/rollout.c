@@ -65,7 +65,12 @@ int tsn_rollout_run_argv(struct tsn_rollout *ro, const char *const *argv,
 			 struct tsn_buf *inputs, struct tsn_jv *replies,
 			 char (*why)[300])
 {
-	struct tsn_run_opts opts = { .progress = &ro->progress };
+	/* a rollback or removal reaches every node, signal or not */
+	struct tsn_run_opts opts = {
+		.progress = &ro->progress,
+		.finish = !strcmp(argv[1], "ipsec-rollback") ||
+			  !strcmp(argv[1], "ipsec-remove"),
+	};
 	char what[96];
 	size_t n = 0, *idx = calloc(ro->inv->n_nodes + 1, sizeof(*idx));
 	char err[128];
@@ -370,7 +375,8 @@ void tsn_rollout_rollback(struct tsn_rollout *ro)
 	char (*why)[300] = calloc(n, sizeof(*why));
 	bool all = true;
 
-	diagnose(ro);
+	if (!tsn_interrupted)	/* a signal is the cause, not a charon */
+		diagnose(ro);
 	if (!rep || !why || tsn_rollout_run(ro, "ipsec-rollback", NULL, rep,
 					    why) < 0) {
 		len = strlen(ro->error);

@@ -26,6 +26,7 @@
 #include "lib/json.h"
 #include "lib/transport.h"
 #include "lib/util.h"
+#include "lib/lock.h"
 
 static const char synopsis[] =
 	"export [--force] FILE\n"
@@ -394,6 +395,8 @@ int state_main(int argc, char **argv, struct tsn_ctx *ctx)
 			argv[optind + 1]);
 		return TSN_EXIT_USAGE;
 	}
+	if (!export && (rc = tsn_ctx_lock(ctx, "state import")))
+		return rc;
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
 	if (export) {

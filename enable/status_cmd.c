@@ -254,6 +254,19 @@ static int judge_charon(struct tsn_st *s, const struct tsn_st_node *n)
 	return 0;
 }
 
+/* A record written by a rollout's first apply (loaded, no trap yet) and
+ * never by its last: that rollout's coordinator died half-way. */
+static int judge_unfinished(struct tsn_st *s, const struct tsn_st_node *n)
+{
+	bool trap = true;
+
+	if (!tsn_jv_getbool(n->rec, "trap", &trap) || trap)
+		return 0;
+	return problem(s, "%s: a rollout stopped half-way here (connections "
+		       "loaded, no trap policies: its tsnet was killed); "
+		       "tsnet enable-ipsec finishes it", n->node->name);
+}
+
 static int judge_nodes(struct tsn_st *s)
 {
 	const char *first = NULL;
@@ -283,6 +296,8 @@ static int judge_nodes(struct tsn_st *s)
 				      n->node->name, n->sas_error);
 		else
 			ret = judge_charon(s, n);
+		if (ret == 0)
+			ret = judge_unfinished(s, n);
 		s->n_enabled++;
 		if (hash && first && strcmp(hash, first))
 			s->plan_consistent = false;

@@ -14,6 +14,12 @@ int tsn_global_opt(struct tsn_ctx *ctx, int opt, const char *arg)
 	case TSN_OPT_JSON:
 		ctx->json = true;
 		return 0;
+	case TSN_OPT_WAIT:
+		if (tsn_parse_uint(arg, 0, 86400, &ctx->wait) == 0)
+			return 0;
+		tsn_err(ctx->cmd, "--wait '%s': a number of seconds from 0 "
+			"to 86400", arg);
+		return -1;
 	case 'q':
 		tsn_quiet = true;
 		return 0;
@@ -30,7 +36,7 @@ int tsn_usage(const struct tsn_ctx *ctx, const char *synopsis, bool error)
 	FILE *f = error ? stderr : stdout;
 
 	fprintf(f, "usage: tsnet %s %s\n", ctx->cmd ? ctx->cmd : "", synopsis);
-	fprintf(f, "global options: -c FILE, --json, -q, -v "
+	fprintf(f, "global options: -c FILE, --json, -q, -v, --wait SECONDS "
 		"(see 'man tsnet-%s')\n", ctx->cmd ? ctx->cmd : "");
 	return error ? TSN_EXIT_USAGE : TSN_EXIT_OK;
 }

@@ -20,6 +20,8 @@ struct tsn_ctx {
 	bool tty;		/* stdout is a terminal: tables may colour */
 	bool err_tty;		/* stderr is a terminal: progress lines */
 	const char *cmd;	/* the command name, for error messages */
+	unsigned wait;		/* --wait: seconds a changing run waits for
+				 * another to end (lock.h) */
 };
 
 struct tsn_cmd {
@@ -34,9 +36,11 @@ struct tsn_cmd {
  * (returns 0 when the option was global, -1 otherwise). */
 #define TSN_GLOBAL_SHORTOPTS "c:qvh"
 #define TSN_OPT_JSON 0x1000
+#define TSN_OPT_WAIT 0x1001
 #define TSN_GLOBAL_LONGOPTS \
 	{ "config", required_argument, NULL, 'c' }, \
 	{ "json", no_argument, NULL, TSN_OPT_JSON }, \
+	{ "wait", required_argument, NULL, TSN_OPT_WAIT }, \
 	{ "quiet", no_argument, NULL, 'q' }, \
 	{ "verbose", no_argument, NULL, 'v' }, \
 	{ "help", no_argument, NULL, 'h' }

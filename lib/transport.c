@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lock.h"
 #include "transport.h"
 
 #define SSH_CONNECT_MAX 10	/* ConnectTimeout's ceiling, seconds */
@@ -110,16 +111,25 @@ static void push_quoted(struct argv_b *a, const char *s)
 static void push_args(struct argv_b *a, const char *const *args, bool quote)
 {
 	bool agent = args[0] && !strcmp(args[0], "agent");
-	char proto[16];
+	void (*put)(struct argv_b *, const char *) = quote ? push_quoted : push;
+	char proto[16], wait[16];
 
 	snprintf(proto, sizeof(proto), "%u", TSN_AGENT_PROTO);
+	snprintf(wait, sizeof(wait), "%u", tsn_lock_wait);
 	for (; *args; args++) {
-		(quote ? push_quoted : push)(a, *args);
-		if (agent) {
-			(quote ? push_quoted : push)(a, "--proto");
-			(quote ? push_quoted : push)(a, proto);
-			agent = false;
+		put(a, *args);
+		if (!agent)
+			continue;
+		put(a, "--proto");
+		put(a, proto);
+		/* a changing run: the node lock names it (lock.h) */
+		if (tsn_lock_coordinator[0]) {
+			put(a, "--holder");
+			put(a, tsn_lock_coordinator);
+			put(a, "--wait");
+			put(a, wait);
 		}
+		agent = false;
 	}
 }
 

@@ -19,6 +19,7 @@
 #ifndef TSN_TRANSPORT_H
 #define TSN_TRANSPORT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -38,7 +39,7 @@ struct tsn_progress;	/* output.h */
  * way the other side would misread.  Overridable only so a test can
  * build a tsnet that speaks another number. */
 #ifndef TSN_AGENT_PROTO
-#define TSN_AGENT_PROTO 1
+#define TSN_AGENT_PROTO 2	/* 2: --holder LINE --wait N (lib/lock.h) */
 #endif
 
 enum tsn_job_state {
@@ -85,7 +86,21 @@ struct tsn_run_opts {
 	 * named while we wait. */
 	struct tsn_progress *progress;
 	const char *what;
+	/* Under tsn_run_guard(): a signal does not keep this run's pending
+	 * jobs from starting (a rollback must reach every node). */
+	bool finish;
 };
+
+/* For a command that changes nodes, before its first change: SIGINT,
+ * SIGTERM and SIGHUP no longer end the process.  The first is kept in
+ * tsn_interrupted; tsn_run lets the jobs in flight finish (no SIGTERM
+ * to them) and starts no more (unless opts->finish), and the command
+ * looks at tsn_interrupted between its steps, to roll back or stop. */
+void tsn_run_guard(void);
+extern volatile sig_atomic_t tsn_interrupted;
+/* For a command that finishes whatever signal comes: one line saying
+ * which came, and that it finished first. */
+void tsn_run_guard_note(const char *cmd);
 
 /* Run every job; returns 0 when all were started and collected (each
  * job's own state says how it went) or a negative errno on a local

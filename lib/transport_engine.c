@@ -419,8 +419,40 @@ static void start_more(struct run *run)
 	}
 }
 
+volatile sig_atomic_t tsn_interrupted;
+static bool guarded;
+
+static void note_signal(int sig)
+{
+	if (!tsn_interrupted)
+		tsn_interrupted = sig;
+}
+
+void tsn_run_guard(void)
+{
+	struct sigaction sa = { .sa_handler = note_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	guarded = true;
+}
+
+void tsn_run_guard_note(const char *cmd)
+{
+	const char *name = sigabbrev_np(tsn_interrupted);
+
+	if (tsn_interrupted)
+		tsn_warn(cmd, "SIG%s came while this ran: it finished first, "
+			 "so no node was left half changed", name ? name : "?");
+}
+
 /* Interrupted: children run in their own process groups, so the
- * terminal's SIGINT never reached them.  End them all before we go. */
+ * terminal's SIGINT never reached them.  End them all before we go;
+ * under tsn_run_guard() let them finish instead (a node's action half
+ * done is what the guard is there to prevent) and start no more. */
 static void interrupted(struct run *run, double now)
 {
 	struct signalfd_siginfo si;
@@ -428,6 +460,12 @@ static void interrupted(struct run *run, double now)
 	if (run->sigfd < 0 || run->pfd[run->nslots * NFD].revents == 0 ||
 	    read(run->sigfd, &si, sizeof(si)) != sizeof(si))
 		return;
+	if (guarded) {
+		note_signal((int)si.ssi_signo);
+		if (!run->opts || !run->opts->finish)
+			run->stop = (int)si.ssi_signo;
+		return;
+	}
 	run->stop = (int)si.ssi_signo;
 	for (size_t s = 0; s < run->nslots; s++)
 		if (run->procs[s].pid)
@@ -480,7 +518,7 @@ static void signals_end(struct run *run)
 		return;
 	close(run->sigfd);
 	sigprocmask(SIG_SETMASK, &run->mask, NULL);
-	if (run->stop) {
+	if (run->stop && !guarded) {
 		raise(run->stop);
 		run->error = -EINTR;	/* the caller handles the signal */
 	}

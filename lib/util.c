@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -442,4 +443,9 @@ const char *tsn_self_exe(void)
 		return "tsnet";
 	path[n] = '\0';
 	return path;
+}
+
+int tsn_no_core_dumps(void)
+{
+	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ? -errno : 0;
 }

@@ -98,6 +98,9 @@ void tsn_hex(char *out, const uint8_t *p, size_t n);
 
 /* Wipe memory the compiler may not optimise away (keys). */
 void tsn_memzero(void *p, size_t n);
+/* This process holds keys: no core dump of it, and no ptrace or
+ * /proc/PID/mem by another user (PR_SET_DUMPABLE 0).  0 or -errno. */
+int tsn_no_core_dumps(void);
 
 char *tsn_strdup(const char *s);	/* NULL-safe, NULL on ENOMEM */
 bool tsn_streq(const char *a, const char *b);	/* NULL-safe */

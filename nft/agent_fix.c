@@ -149,6 +149,7 @@ static int print_result(const struct tsn_fix_result *res, int err)
 	tsn_json_kuint(&j, "rules_added", res->rules_added);
 	tsn_json_kuint(&j, "table_rules", res->table_rules);
 	tsn_json_kuint(&j, "rules_removed", res->rules_removed);
+	tsn_json_kuint(&j, "flows_ended", res->flows_ended);
 	tsn_json_key(&j, "inserted");
 	tsn_json_arr_begin(&j);
 	for (size_t i = 0; i < res->n_ins; i++) {

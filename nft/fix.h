@@ -41,6 +41,11 @@ struct tsn_fix_state {
 
 void tsn_fix_state_free(struct tsn_fix_state *st);
 
+/* fix_ct.c: delete the conntrack entries of IKE (UDP 500 and 4500, port
+ * to same port) and ESP between every two of the n members; *ended says
+ * how many there were.  0 or -errno. */
+int tsn_fix_end_flows(const struct tsn_addr *m, size_t n, unsigned *ended);
+
 /* fix_state.c */
 struct tsn_nft_ruleset;
 int tsn_fix_state_load(struct tsn_fix_state *st, char *err, size_t errlen);

@@ -95,6 +95,14 @@ int tsn_fix_unfix(struct tsn_fix_result *res)
 		goto out;
 	}
 	res->rules_removed = n + (exists && ours ? table_rules(rs) : 0);
+	/* with the rules gone, the flows they let in must go too */
+	ret = tsn_fix_end_flows(st.members, st.n_members, &res->flows_ended);
+	if (ret) {
+		snprintf(res->err, sizeof(res->err), "rules removed, but "
+			 "ending the IPsec flows between members in conntrack "
+			 "failed: %s", strerror(-ret));
+		goto out;
+	}
 	ret = tsn_fix_unpersist(res->persist, sizeof(res->persist));
 	if (!ret)
 		ret = tsn_fix_state_remove();

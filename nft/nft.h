@@ -417,6 +417,7 @@ struct tsn_fix_result {
 	size_t rules_added;	/* rules tsnet has in the ruleset now */
 	size_t table_rules;	/* of which in table inet tsnet */
 	size_t rules_removed;	/* --unfix */
+	unsigned flows_ended;	/* --unfix: conntrack entries deleted */
 	struct tsn_fix_insert *ins;	/* inserted accepts, now */
 	size_t n_ins;
 	size_t flows, still_bad;	/* flows checked after the change */

@@ -23,6 +23,7 @@
 #include "lib/output.h"
 #include "lib/transport.h"
 #include "lib/util.h"
+#include "lib/lock.h"
 #include "preflight/preflight.h"
 
 static const char synopsis[] = "[--fix | --unfix] [--no-probe] [--node NAME]";
@@ -401,6 +402,10 @@ int preflight_main(int argc, char **argv, struct tsn_ctx *ctx)
 	rc = parse_opts(argc, argv, ctx, &o);
 	if (rc)
 		return rc - 100;
+	if ((o.fix || o.unfix) &&
+	    (rc = tsn_ctx_lock(ctx, o.fix ? "preflight --fix" :
+			       "preflight --unfix")))
+		return rc;
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
 	if (o.node && !tsn_inventory_find(&inv, o.node)) {

@@ -312,6 +312,7 @@ static int probe_reply(const struct tsn_probe_node *pn, double late,
 	 * involving this node proves nothing. */
 	tsn_json_kbool(&j, "missed", late > tsn_probe_first_end(pn) - 0.25);
 	tsn_json_kuint(&j, "foreign", pn->foreign);
+	tsn_json_kuint(&j, "nonmember", pn->nonmember);
 	tsn_json_kdouble(&j, "took", wall() - pn->start);
 	if (trace_err[0])
 		tsn_json_kstr(&j, "trace_error", trace_err);

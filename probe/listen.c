@@ -173,7 +173,7 @@ static void on_udp(struct tsn_probe_node *pn, int fd, enum tsn_probe_proto pp)
 			continue;
 		}
 		if (info.response) {
-			tsn_probe_answer(pn, pp, &info);
+			tsn_probe_answer(pn, pp, &info, &src);
 			continue;
 		}
 		peer = ike_request_peer(pn, &info);

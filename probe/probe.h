@@ -114,6 +114,8 @@ struct tsn_probe_node {
 	double done_at;			/* every peer done: close after grace */
 	char pcap_err[256];
 	unsigned foreign;		/* packets that were not our probes */
+	unsigned nonmember;		/* of them: answers in our names
+					 * from an address not the peer's */
 };
 
 void tsn_probe_node_init(struct tsn_probe_node *pn);
@@ -159,9 +161,11 @@ void tsn_probe_phase_ctl(struct tsn_probe_node *pn, struct tsn_probe_peer *p,
 			 uint32_t flags);
 /* Remove every conntrack entry this window's packets made. */
 void tsn_probe_phase_end(struct tsn_probe_node *pn);
-/* A parsed IKE answer received on the 500 or 4500 socket. */
+/* A parsed IKE answer received on the 500 or 4500 socket from src.
+ * Only the peer the answer names, from its own address, counts. */
 void tsn_probe_answer(struct tsn_probe_node *pn, enum tsn_probe_proto pp,
-		      const struct tsn_ike_info *info);
+		      const struct tsn_ike_info *info,
+		      const struct tsn_ip_addr *src);
 
 /* `tsnet agent probe-window`: request on stdin, one JSON object out. */
 int tsn_probe_window_action(int argc, char **argv, struct tsn_ctx *ctx);

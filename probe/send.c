@@ -158,7 +158,8 @@ void tsn_probe_send_ctl(struct tsn_probe_node *pn, struct tsn_probe_peer *peer,
 /* An answer to one of our requests names us first and the peer second
  * in the initiator SPI it echoes. */
 void tsn_probe_answer(struct tsn_probe_node *pn, enum tsn_probe_proto pp,
-		      const struct tsn_ike_info *info)
+		      const struct tsn_ike_info *info,
+		      const struct tsn_ip_addr *src)
 {
 	const uint8_t *s = info->spi_i;
 	struct tsn_probe_peer *peer;
@@ -176,6 +177,13 @@ void tsn_probe_answer(struct tsn_probe_node *pn, enum tsn_probe_proto pp,
 	peer = tsn_probe_peer_by_index(pn, (uint32_t)(s[6] << 8 | s[7]));
 	if (!peer) {
 		pn->foreign++;
+		return;
+	}
+	/* The SPI is on the wire for anyone to echo: an answer proves the
+	 * path only when it comes from the peer it names. */
+	if (tsn_probe_peer_by_addr(pn, src->family, src->a) != peer) {
+		pn->foreign++;
+		pn->nonmember++;
 		return;
 	}
 	seen = &peer->p[pp];

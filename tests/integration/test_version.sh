@@ -43,7 +43,10 @@ other_build() {
 		-lmnl -lnftnl -lpcap
 }
 other_build "$TMP/tsnet-p7" 9.9 7 || fail_all "build of a tsnet speaking protocol 7"
-other_build "$TMP/tsnet-v98" 9.8 1 || fail_all "build of a tsnet 9.8 speaking protocol 1"
+# the protocol this tree speaks: another version, the same protocol
+PROTO=$(sed -n 's/^#define TSN_AGENT_PROTO \([0-9]*\).*/\1/p' "$TOP/lib/transport.h")
+other_build "$TMP/tsnet-v98" 9.8 "$PROTO" ||
+	fail_all "build of a tsnet 9.8 speaking protocol $PROTO"
 
 # A real tsnet from before the agent protocol: the parent of the commit
 # that brought TSN_AGENT_PROTO in.

@@ -2,14 +2,19 @@
  * echoes starts with the run's tag, then our index, then the peer's
  * (probe/send.c, tsn_probe_answer).  Tags are random: half of them have
  * the top bit set, which an int shift of the first byte got wrong (UB,
- * caught by UBSan under `make asan` when the tag starts at 0x80). */
+ * caught by UBSan under `make asan` when the tag starts at 0x80).  And
+ * it must come from the peer it names: the SPI is on the wire, anyone
+ * who saw the request can echo it (issue 16). */
 #include <criterion/criterion.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "probe/probe.h"
 
 static struct tsn_probe_peer peer;
 static struct tsn_probe_node pn;
+static const struct tsn_ip_addr peer_addr = {
+	.family = AF_INET, .a = { 198, 18, 1, 2 } };
 
 static void node(uint32_t tag)
 {
@@ -18,6 +23,7 @@ static void node(uint32_t tag)
 	pn.tag = tag;
 	pn.index = 0x0102;
 	peer.index = 0x0304;
+	peer.addr = peer_addr;
 	pn.peers = &peer;
 	pn.n_peers = 1;
 }
@@ -44,7 +50,7 @@ Test(tq_answer, tags_high_and_low)
 	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
 		node(tags[i]);
 		echo(&info, tags[i], 0x0102, 0x0304);
-		tsn_probe_answer(&pn, TSN_PP_500, &info);
+		tsn_probe_answer(&pn, TSN_PP_500, &info, &peer_addr);
 		cr_expect(peer.p[TSN_PP_500].answer, "tag %08x: ours",
 			  tags[i]);
 		cr_expect_eq(pn.foreign, 0, "tag %08x", tags[i]);
@@ -57,11 +63,32 @@ Test(tq_answer, others_are_foreign)
 
 	node(0x99aabbcc);
 	echo(&info, 0x19aabbcc, 0x0102, 0x0304);	/* another run */
-	tsn_probe_answer(&pn, TSN_PP_500, &info);
+	tsn_probe_answer(&pn, TSN_PP_500, &info, &peer_addr);
 	echo(&info, 0x99aabbcc, 0x0103, 0x0304);	/* another node's */
-	tsn_probe_answer(&pn, TSN_PP_500, &info);
+	tsn_probe_answer(&pn, TSN_PP_500, &info, &peer_addr);
 	echo(&info, 0x99aabbcc, 0x0102, 0x0305);	/* no such peer */
-	tsn_probe_answer(&pn, TSN_PP_500, &info);
+	tsn_probe_answer(&pn, TSN_PP_500, &info, &peer_addr);
 	cr_expect_eq(pn.foreign, 3);
 	cr_expect(!peer.p[TSN_PP_500].answer);
+}
+
+Test(tq_answer, from_another_address_is_counted_not_taken)
+{
+	static const struct tsn_ip_addr other = {
+		.family = AF_INET, .a = { 198, 18, 1, 99 } };
+	static const struct tsn_ip_addr other6 = {
+		.family = AF_INET6, .a = { 0xfd, 0x00, 0x74, 0x73 } };
+	struct tsn_ike_info info;
+
+	node(0x99aabbcc);
+	echo(&info, 0x99aabbcc, 0x0102, 0x0304);	/* ours, right SPI */
+	tsn_probe_answer(&pn, TSN_PP_500, &info, &other);
+	tsn_probe_answer(&pn, TSN_PP_4500, &info, &other6);
+	cr_expect(!peer.p[TSN_PP_500].answer, "a non-member's echo is no answer");
+	cr_expect(!peer.p[TSN_PP_4500].answer);
+	cr_expect_eq(pn.foreign, 2);
+	cr_expect_eq(pn.nonmember, 2);
+	tsn_probe_answer(&pn, TSN_PP_500, &info, &peer_addr);
+	cr_expect(peer.p[TSN_PP_500].answer, "the peer's own still counts");
+	cr_expect_eq(pn.nonmember, 2);
 }

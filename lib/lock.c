@@ -1,0 +1,180 @@
+/* lock.c - the cluster lock and the node lock (lock.h).
+ *
+ * flock() and not a pid file: the lock goes with its holder whatever
+ * ends it (SIGKILL included), so there is never a stale lock to judge.
+ * The file only says who holds it, for the refusal line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "lock.h"
+#include "util.h"
+
+#define POLL_MS 100
+
+char tsn_lock_coordinator[200];
+unsigned tsn_lock_wait;
+
+void tsn_lock_holder_line(char *buf, size_t len, const char *what)
+{
+	struct utsname u;
+	time_t now = time(NULL);
+	struct tm tm;
+	char when[32] = "?";
+
+	if (uname(&u) < 0)
+		snprintf(u.nodename, sizeof(u.nodename), "?");
+	if (gmtime_r(&now, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(buf, len, "pid %ld (tsnet %s) since %s on host %s",
+		 (long)getpid(), what, when, u.nodename);
+}
+
+/* The pid that holds a flock() on fd's file, from /proc/locks; 0 when
+ * none is found. */
+static long lock_pid(int fd)
+{
+	struct stat st;
+	char line[256];
+	unsigned long ino;
+	long pid, found = 0;
+	FILE *f;
+
+	if (fstat(fd, &st) < 0 || !(f = fopen("/proc/locks", "re")))
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned maj, min;
+
+		if (sscanf(line, "%*s FLOCK %*s %*s %ld %x:%x:%lu", &pid, &maj,
+			   &min, &ino) == 4 && ino == (unsigned long)st.st_ino &&
+		    maj == major(st.st_dev) && min == minor(st.st_dev))
+			found = pid;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Who holds it: the line the holder wrote, when the kernel agrees that
+ * pid holds the lock; else what the kernel says (a process that could
+ * only read the file, so wrote nothing: its pid, name and user). */
+static void read_holder(int fd, char *busy, size_t len)
+{
+	ssize_t n = pread(fd, busy, len - 1, 0);
+	long pid = lock_pid(fd), wrote = -1;
+	char comm[32] = "?", path[64], *nl;
+	struct stat st;
+	FILE *f;
+
+	busy[n > 0 ? n : 0] = '\0';
+	if ((nl = strchr(busy, '\n')))
+		*nl = '\0';
+	sscanf(busy, "pid %ld ", &wrote);
+	if (pid == 0 || wrote == pid) {
+		if (!busy[0])
+			snprintf(busy, len, "an unknown run");
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	if ((f = fopen(path, "re"))) {
+		if (fgets(comm, sizeof(comm), f) && (nl = strchr(comm, '\n')))
+			*nl = '\0';
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%ld", pid);
+	snprintf(busy, len, "pid %ld (%s, uid %ld), not a tsnet run that "
+		 "said who it is", pid, comm,
+		 stat(path, &st) == 0 ? (long)st.st_uid : -1L);
+}
+
+static int open_lock(const char *name, bool read_ok, char *busy, size_t len)
+{
+	char path[128];
+	int fd;
+
+	if (mkdir(TSN_RUN_DIR, 0755) < 0 && errno != EEXIST) {
+		snprintf(busy, len, "%s: %s", TSN_RUN_DIR, strerror(errno));
+		return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/%s", TSN_RUN_DIR, name);
+	/* O_CLOEXEC: a charon started under the lock must not keep it */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	/* not root, but with the capability the action needs: flock()
+	 * works on a file opened for reading (the holder goes unwritten) */
+	if (fd < 0 && errno == EACCES && read_ok)
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		snprintf(busy, len, "%s: %s", path, strerror(errno));
+	return fd < 0 ? -errno : fd;
+}
+
+int tsn_lock_take(const char *name, const char *holder, unsigned wait,
+		  bool read_ok, char *busy, size_t len)
+{
+	const struct timespec nap = { 0, POLL_MS * 1000000L };
+	unsigned long waited = 0;
+	size_t hl = strlen(holder);
+	int fd = open_lock(name, read_ok, busy, len);
+
+	if (fd < 0)
+		return fd;
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			snprintf(busy, len, "flock: %s", strerror(errno));
+			close(fd);
+			return -EIO;
+		}
+		if (waited >= wait * 1000ul) {
+			read_holder(fd, busy, len);
+			close(fd);
+			return -EBUSY;
+		}
+		nanosleep(&nap, NULL);
+		waited += POLL_MS;
+	}
+	/* fd stays open (and locked) until the process exits */
+	if ((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY)
+		return 0;
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, holder, hl, 0) != (ssize_t)hl ||
+	    pwrite(fd, "\n", 1, (off_t)hl) != 1)
+		tsn_warn(NULL, "%s/%s: cannot record the holder: %s",
+			 TSN_RUN_DIR, name, strerror(errno));
+	return 0;
+}
+
+int tsn_ctx_lock(const struct tsn_ctx *ctx, const char *what)
+{
+	char holder[sizeof(tsn_lock_coordinator)], busy[300];
+	int ret;
+
+	tsn_lock_holder_line(holder, sizeof(holder), what ? what : ctx->cmd);
+	ret = tsn_lock_take(TSN_CLUSTER_LOCK, holder, ctx->wait, false, busy,
+			    sizeof(busy));
+	if (ret == -EBUSY) {
+		tsn_err(ctx->cmd, "another tsnet run changes this cluster: "
+			"%s; nothing was changed (--wait SECONDS waits for "
+			"it)", busy);
+		return TSN_EXIT_RUNTIME;
+	}
+	if (ret == -EACCES || ret == -EPERM || ret == -EROFS) {
+		tsn_err(ctx->cmd, "cluster lock: %s (a command that changes "
+			"nodes runs as root); nothing was changed", busy);
+		return TSN_EXIT_RUNTIME;
+	}
+	if (ret < 0) {
+		tsn_err(ctx->cmd, "cluster lock: %s; nothing was changed", busy);
+		return TSN_EXIT_RUNTIME;
+	}
+	snprintf(tsn_lock_coordinator, sizeof(tsn_lock_coordinator), "%s",
+		 holder);
+	tsn_lock_wait = ctx->wait;
+	return 0;
+}

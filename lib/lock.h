@@ -1,0 +1,43 @@
+/* lock.h - one changing run at a time: the cluster lock a coordinator
+ * takes for every command that changes a node, and the node lock each
+ * changing agent action takes on its node.  Both are flock()s on files
+ * under /run/tsnet that say who holds them; the kernel drops a lock when
+ * its holder exits, however it exits, so a killed run leaves none.
+ */
+#ifndef TSN_LOCK_H
+#define TSN_LOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define TSN_RUN_DIR "/run/tsnet"
+#define TSN_CLUSTER_LOCK "cluster.lock"
+#define TSN_NODE_LOCK "node.lock"
+
+/* The holder line of this process: "pid 12 (tsnet enable-ipsec) since
+ * 2026-12-07T23:10:05Z on host coord".  what is the command. */
+void tsn_lock_holder_line(char *buf, size_t len, const char *what);
+
+/* Take the lock NAME in TSN_RUN_DIR, waiting up to wait seconds, and
+ * write holder into it.  The lock is held until the process exits.
+ * read_ok: a caller that may not write the file (not root, but with the
+ * capability its action needs) locks it opened for reading, and writes
+ * no holder.  0; -EBUSY when another holds it (busy gets its holder
+ * line, or what the kernel says holds it); other -errno (busy gets what
+ * failed). */
+int tsn_lock_take(const char *name, const char *holder, unsigned wait,
+		  bool read_ok, char *busy, size_t len);
+
+/* Set by the coordinator once it holds the cluster lock: every agent
+ * call then carries "--holder LINE --wait N", so a node lock names the
+ * run it serves and waits as long as the coordinator was told to. */
+extern char tsn_lock_coordinator[200];
+extern unsigned tsn_lock_wait;
+
+struct tsn_ctx;
+/* The cluster lock for a command that changes nodes (what: "state
+ * import", or NULL for ctx->cmd): 0, or the exit status (3) after one
+ * line naming the holder. */
+int tsn_ctx_lock(const struct tsn_ctx *ctx, const char *what);
+
+#endif
