@@ -29,6 +29,7 @@
 #include "preflight/host.h"
 #include "probe/probe.h"
 #include "report/report.h"
+#include "throughput/throughput.h"
 
 static int ping_action(int argc, char **argv, struct tsn_ctx *ctx);
 
@@ -50,6 +51,8 @@ const struct tsn_cmd tsn_agent_actions[] = {
 	{ "ipsec-export", tsn_ipsec_export_action, "tsnet's IPsec files for a backup (JSON, holds keys)" },
 	{ "ipsec-import", tsn_ipsec_import_action, "restore tsnet's IPsec files from stdin" },
 	{ "report-collect", tsn_report_collect_action, "this node's part of a support bundle, redacted (JSON)" },
+	{ "tput-listen", tsn_tput_listen_action, "serve one throughput pair's TCP streams (JSON)" },
+	{ "tput-send", tsn_tput_send_action, "measure one pair: TCP both ways, round trips, CPU (JSON)" },
 	{ NULL, NULL, NULL },
 };
 
