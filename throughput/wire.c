@@ -236,17 +236,23 @@ static void crypto_json(struct tsn_json *j)
 	free(t);
 }
 
+/* A counter's growth; one that went back (reset) grew by nothing. */
+static uint64_t grew(uint64_t a, uint64_t b)
+{
+	return b >= a ? b - a : 0;
+}
+
 void tsn_tput_host_json(struct tsn_json *j, const struct tsn_tput_sample *a,
 			const struct tsn_tput_sample *b)
 {
 	cpu_json(j, a, b);
 	if (a->snmp_ok && b->snmp_ok) {
-		tsn_json_kuint(j, "frag_creates",
-			       b->snmp.frag_creates - a->snmp.frag_creates);
-		tsn_json_kuint(j, "reasm_reqds",
-			       b->snmp.reasm_reqds - a->snmp.reasm_reqds);
-		tsn_json_kuint(j, "retrans",
-			       b->snmp.retrans - a->snmp.retrans);
+		tsn_json_kuint(j, "frag_creates", grew(a->snmp.frag_creates,
+						       b->snmp.frag_creates));
+		tsn_json_kuint(j, "reasm_reqds", grew(a->snmp.reasm_reqds,
+						      b->snmp.reasm_reqds));
+		tsn_json_kuint(j, "retrans", grew(a->snmp.retrans,
+						  b->snmp.retrans));
 	}
 	crypto_json(j);
 }
