@@ -9,6 +9,7 @@
  * whose byte counters say whether the flow was encrypted.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -48,8 +49,29 @@ static void close_all(struct sender *s)
 		}
 }
 
+/* connect() within the time left: a firewall that drops the SYN would
+ * otherwise hold us for the kernel's two minutes of retries. */
+static int connect_until(int fd, const struct sockaddr_storage *ss,
+			 socklen_t sl, double until)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int e = 0, left;
+	socklen_t el = sizeof(e);
+
+	if (connect(fd, (const struct sockaddr *)ss, sl) == 0)
+		return 0;
+	if (errno != EINPROGRESS)
+		return -errno;
+	left = (int)((until - tsn_now()) * 1000);
+	if (left <= 0 || poll(&p, 1, left) <= 0)
+		return -ETIMEDOUT;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
+		return -errno;
+	return -e;
+}
+
 /* One connection with its hello sent; retried while the listener is not
- * up yet (refused) until the wait is over. */
+ * up yet (refused) until the wait is over.  Blocking once connected. */
 static int dial(struct sender *s, uint8_t kind, uint32_t ms, double until)
 {
 	struct tsn_tput_hello h = { .kind = kind, .ms = ms };
@@ -61,17 +83,19 @@ static int dial(struct sender *s, uint8_t kind, uint32_t ms, double until)
 	memcpy(h.token, s->rq->token, 8);
 	tsn_tput_hello_build(hello, &h);
 	for (;;) {
-		fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+			    SOCK_NONBLOCK, 0);
 		if (fd < 0)
 			return -errno;
-		if (connect(fd, (struct sockaddr *)&ss, sl) == 0)
+		e = connect_until(fd, &ss, sl, until);
+		if (e == 0)
 			break;
-		e = errno;
 		close(fd);
-		if ((e != ECONNREFUSED && e != EINTR) || tsn_now() >= until)
-			return -e;
+		if ((e != -ECONNREFUSED && e != -EINTR) || tsn_now() >= until)
+			return e;
 		usleep(50000);
 	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if (kind == TSN_TPUT_PING)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (send(fd, hello, sizeof(hello), MSG_NOSIGNAL) != sizeof(hello)) {
