@@ -44,6 +44,7 @@ struct server {
 	unsigned active;	/* data connections open */
 	unsigned foreign;	/* connections refused */
 	bool quit, sampled;
+	bool served;		/* a hello of the pair's came */
 	struct tsn_tput_sample s0, s1;
 	uint64_t bytes_in, bytes_out;
 	double start, end;
@@ -147,6 +148,7 @@ static int read_hello(struct server *sv, struct conn *c)
 		return -1;
 	}
 	c->ready = true;
+	sv->served = true;
 	if (c->h.kind == TSN_TPUT_QUIT)
 		sv->quit = true;
 	if (c->h.kind == TSN_TPUT_TO_LISTENER || c->h.kind == TSN_TPUT_TO_SENDER)
@@ -221,11 +223,14 @@ static short events(const struct conn *c)
 	return POLLIN;
 }
 
-static void loop(struct server *sv, double deadline)
+/* Until the sender says quit, or the deadline; a sender that never
+ * came (a firewall drops its SYNs) is given up after its own wait. */
+static void loop(struct server *sv, double deadline, double first_by)
 {
 	struct pollfd pfd[CONNS_MAX + 1];
 
-	while (!sv->quit && tsn_now() < deadline) {
+	while (!sv->quit && tsn_now() < deadline &&
+	       (sv->served || tsn_now() < first_by)) {
 		pfd[0] = (struct pollfd){ .fd = sv->lfd, .events = POLLIN };
 		for (size_t i = 0; i < sv->n; i++)
 			pfd[i + 1] = (struct pollfd){ .fd = sv->c[i].fd,
@@ -298,7 +303,8 @@ int tsn_tput_listen_action(int argc, char **argv, struct tsn_ctx *ctx)
 		goto out;
 	sv.start = tsn_tput_wall();
 	/* long enough for both directions, the pings and a slow start */
-	loop(&sv, tsn_now() + rq.wait + 2.0 * rq.duration + 30);
+	loop(&sv, tsn_now() + rq.wait + 2.0 * rq.duration + 30,
+	     tsn_now() + rq.wait + 5);
 	sv.end = tsn_tput_wall();
 	if (!sv.quit) {
 		snprintf(why, sizeof(why), "the sender %s never finished "
