@@ -89,6 +89,22 @@ int tsn_tput_end_parse(const struct tsn_jv *v, struct tsn_tput_end *e)
 	return 0;
 }
 
+/* Why a pair is what it is on the wire: its SAs and their counters. */
+static void parse_esp(const struct tsn_jv *v, struct tsn_tput_result *r)
+{
+	const struct tsn_jv *e = tsn_jv_get(v, "esp");
+	const char *err = tsn_jv_getstr(v, "sa_error");
+
+	if (e) {
+		tsn_jv_getbool(e, "out_sa", &r->out_sa);
+		tsn_jv_getbool(e, "in_sa", &r->in_sa);
+		num(e, "out_bytes", 0, 1e18, &r->out_bytes);
+		num(e, "in_bytes", 0, 1e18, &r->in_bytes);
+	}
+	if (err && strlen(err) < sizeof(r->sa_error))
+		strcpy(r->sa_error, err);
+}
+
 /* The sender's own figures, on top of its end. */
 static int parse_sender(const struct tsn_jv *v, struct tsn_tput_result *r)
 {
@@ -107,6 +123,7 @@ static int parse_sender(const struct tsn_jv *v, struct tsn_tput_result *r)
 		r->ea.ok = false;
 		return -EINVAL;
 	}
+	parse_esp(v, r);
 	num(v, "mss", 0, 65535, &mss);
 	r->mss = (unsigned)mss;
 	r->streams = (unsigned)streams;

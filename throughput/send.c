@@ -285,6 +285,16 @@ static bool encrypted(const struct sender *s)
 static void sa_json(struct tsn_json *j, const struct sender *s)
 {
 	tsn_json_kbool(j, "encrypted", encrypted(s));
+	/* what the SAs' counters said: why a pair is "clear" */
+	tsn_json_key(j, "esp");
+	tsn_json_obj_begin(j);
+	tsn_json_kbool(j, "out_sa", s->out1.found);
+	tsn_json_kbool(j, "in_sa", s->in1.found);
+	tsn_json_kuint(j, "out_bytes", s->out1.bytes >= s->out0.bytes ?
+		       s->out1.bytes - s->out0.bytes : 0);
+	tsn_json_kuint(j, "in_bytes", s->in1.bytes >= s->in0.bytes ?
+		       s->in1.bytes - s->in0.bytes : 0);
+	tsn_json_obj_end(j);
 	tsn_json_kbool(j, "encap", s->out1.found && s->out1.encap);
 	if (s->out1.found)
 		tsn_json_kstr(j, "aead", s->out1.aead);
@@ -327,27 +337,29 @@ static int reply(const struct sender *s, const struct tsn_tput_sample *a,
 static int measure(struct sender *s, struct tsn_tput_sample *a,
 		   struct tsn_tput_sample *b, char *why, size_t len)
 {
-	double until = tsn_now() + s->rq->wait;
+	/* each phase's connections get the whole wait from its start: the
+	 * data phases before it may have taken longer than the wait */
+	double wait = s->rq->wait;
 	const char *step = "connecting";
 	int ret;
 
 	s->start = tsn_tput_wall();
 	sas(s, &s->out0, &s->in0);
 	tsn_tput_sample(a);
-	ret = to_listener(s, until);
+	ret = to_listener(s, tsn_now() + wait);
 	if (!ret) {
 		step = "receiving";
-		ret = to_sender(s, until);
+		ret = to_sender(s, tsn_now() + wait);
 	}
 	tsn_tput_sample(b);
 	sas(s, &s->out1, &s->in1);
 	if (!ret) {
 		step = "timing small exchanges";
-		ret = pings(s, until);
+		ret = pings(s, tsn_now() + wait);
 	}
 	if (!ret) {
 		step = "ending";
-		ret = dial(s, TSN_TPUT_QUIT, 0, until);
+		ret = dial(s, TSN_TPUT_QUIT, 0, tsn_now() + wait);
 		if (ret >= 0)
 			close(ret);
 	}

@@ -77,6 +77,21 @@ static void end_json(struct tsn_json *j, const char *k,
 	tsn_json_obj_end(j);
 }
 
+static void esp_json(struct tsn_json *j, const struct tsn_tput_result *r)
+{
+	tsn_json_key(j, "esp");
+	tsn_json_obj_begin(j);
+	tsn_json_kbool(j, "out_sa", r->out_sa);
+	tsn_json_kbool(j, "in_sa", r->in_sa);
+	tsn_json_kdouble(j, "out_bytes", r->out_bytes);
+	tsn_json_kdouble(j, "in_bytes", r->in_bytes);
+	if (r->aead[0])
+		tsn_json_kstr(j, "aead", r->aead);
+	if (r->sa_error[0])
+		tsn_json_kstr(j, "sa_error", r->sa_error);
+	tsn_json_obj_end(j);
+}
+
 static void pair_json(struct tsn_json *j, const struct tsn_tput_result *r,
 		      const struct tsn_tput_store *base)
 {
@@ -99,6 +114,7 @@ static void pair_json(struct tsn_json *j, const struct tsn_tput_result *r,
 		tsn_json_kbool(j, "encap", r->encap);
 		tsn_json_kuint(j, "streams", r->streams);
 		tsn_json_kuint(j, "mss", r->mss);
+		esp_json(j, r);
 	}
 	end_json(j, "end_a", &r->ea);
 	end_json(j, "end_b", &r->eb);

@@ -211,6 +211,10 @@ struct tsn_tput_result {
 	unsigned streams, mss;
 	bool encrypted, encap;
 	char aead[64];
+	/* the sender's ESP SAs: found, and how much their counters grew */
+	bool out_sa, in_sa;
+	double out_bytes, in_bytes;
+	char sa_error[64];
 	struct tsn_tput_end ea, eb;
 };
 
