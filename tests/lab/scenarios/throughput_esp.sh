@@ -50,6 +50,11 @@ assert_eq "the kernel's GCM is known on every node now (an SA asked)" "" \
 for p in j["pairs"]:
     for e in ("end_a", "end_b"):
         if p[e]["gcm"] == "unknown" or "gcm" not in p[e]["gcm_driver"]: print(p[e])')"
+assert_eq "the nodes on generic GCM are the ones named as the limit" "" \
+	"$(py "$OUT/after.json" '
+gen = {p[n]: p[e]["gcm"] == "generic" for p in j["pairs"] for n, e in (("a", "end_a"), ("b", "end_b"))}
+named = {n for q in j["problems"] if q["id"] == "throughput.gcm" for n in q["scope"]["nodes"]}
+if {n for n, g in gen.items() if g} != named: print(gen, named)')"
 
 "$T" -c "$(inv)" throughput --duration 1 --pairs n1:n2 >"$OUT/t.txt" 2>&1
 assert_eq "throughput (text) exit" 0 $?
