@@ -36,6 +36,7 @@
 #include "probe/probe.h"
 #include "report/report.h"
 #include "verify/verify.h"
+#include "throughput/throughput.h"
 
 static int ping_action(int argc, char **argv, struct tsn_ctx *ctx);
 
@@ -58,6 +59,8 @@ const struct tsn_cmd tsn_agent_actions[] = {
 	{ "ipsec-import", tsn_ipsec_import_action, "restore tsnet's IPsec files from stdin" },
 	{ "verify-capture", tsn_verify_capture_action, "capture between members while pinging peers (JSON, pcapng)" },
 	{ "report-collect", tsn_report_collect_action, "this node's part of a support bundle, redacted (JSON)" },
+	{ "tput-listen", tsn_tput_listen_action, "serve one throughput pair's TCP streams (JSON)" },
+	{ "tput-send", tsn_tput_send_action, "measure one pair: TCP both ways, round trips, CPU (JSON)" },
 	{ NULL, NULL, NULL },
 };
 

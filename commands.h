@@ -17,5 +17,6 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx);
 int report_main(int argc, char **argv, struct tsn_ctx *ctx);
 int disable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx);
 int verify_main(int argc, char **argv, struct tsn_ctx *ctx);
+int throughput_main(int argc, char **argv, struct tsn_ctx *ctx);
 
 #endif

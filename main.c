@@ -30,6 +30,7 @@ static const struct tsn_cmd commands[] = {
 	{ "node", node_main, "add a node to the cluster or remove one" },
 	{ "report", report_main, "write a support bundle, secrets redacted" },
 	{ "verify", verify_main, "prove from a capture that every pair is encrypted" },
+	{ "throughput", throughput_main, "measure each pair's throughput, latency and CPU" },
 	{ "help", help_main, "show this help, or a command's" },
 	{ "version", version_main, "print the version" },
 	/* internal: run by the transports on each node */

@@ -23,13 +23,15 @@
 #include "lib/inventory.h"
 #include "lib/output.h"
 #include "lib/lock.h"
+#include "throughput/throughput.h"
 
 static const char enable_synopsis[] =
 	"[--encap] [--no-probe] [--legacy] [--auth psk|x509] [--node NAME] "
-	"[--no-verify] [--timeout SECONDS]";
+	"[--no-verify] [--timeout SECONDS] [--measure]";
 
 struct enable_opts {
 	bool encap, no_probe, legacy, no_verify, x509;
+	bool measure;	/* a throughput baseline before the rollout */
 	const char *node;
 	unsigned timeout;
 };
@@ -350,7 +352,7 @@ static int enable_opts(int argc, char **argv, struct tsn_ctx *ctx,
 		       struct enable_opts *o)
 {
 	enum { O_ENCAP = 0x2000, O_LEGACY, O_AUTH, O_NODE, O_NOVERIFY,
-	       O_TIMEOUT, O_NOPROBE };
+	       O_TIMEOUT, O_NOPROBE, O_MEASURE };
 	static const struct option longopts[] = {
 		TSN_GLOBAL_LONGOPTS,
 		{ "encap", no_argument, NULL, O_ENCAP },
@@ -360,6 +362,7 @@ static int enable_opts(int argc, char **argv, struct tsn_ctx *ctx,
 		{ "node", required_argument, NULL, O_NODE },
 		{ "no-verify", no_argument, NULL, O_NOVERIFY },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "measure", no_argument, NULL, O_MEASURE },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -375,6 +378,7 @@ static int enable_opts(int argc, char **argv, struct tsn_ctx *ctx,
 		case O_NOPROBE: o->no_probe = true; break;
 		case O_LEGACY: o->legacy = true; break;
 		case O_NOVERIFY: o->no_verify = true; break;
+		case O_MEASURE: o->measure = true; break;
 		case O_NODE: o->node = optarg; break;
 		case O_TIMEOUT:
 			if (parse_timeout(ctx, optarg, &o->timeout) < 0)
@@ -545,6 +549,9 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 		/* refused or failed: no node was changed */
 	} else if ((rc = check_kernels(&ro, ch)) != 0) {
 		/* a kernel cannot do IPsec: no node was changed */
+	} else if (o.measure && (rc = tsn_tput_baseline(&inv, ctx->cmd,
+							 ctx->err_tty)) != 0) {
+		/* no baseline, no rollout: no node was changed */
 	} else if (inv.cluster.auth == TSN_AUTH_X509 &&
 		   issue_certs(&ro) < 0) {
 		rc = TSN_EXIT_RUNTIME;

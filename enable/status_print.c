@@ -14,6 +14,7 @@
 #include "lib/json.h"
 #include "lib/output.h"
 #include "lib/util.h"
+#include "throughput/throughput.h"
 
 static size_t count_tsnet(const struct tsn_jv *loaded)
 {
@@ -167,6 +168,7 @@ void tsn_status_table(const struct tsn_st *s, FILE *f, bool colour)
 		"NODE", "SERVICE", "VERSION", "PLAN", "LOADED", "DRIFT", "ERROR",
 	};
 	struct tsn_table t;
+	char when[64];
 
 	tsn_table_init(&t, ARRAY_SIZE(head));
 	tsn_table_row(&t, head);
@@ -180,6 +182,10 @@ void tsn_status_table(const struct tsn_st *s, FILE *f, bool colour)
 	fprintf(f, "\nplan: %s\n", !s->n_enabled ? "no node is enabled" :
 		s->plan_consistent ? "every enabled node holds the same plan" :
 		"DIFFERENT plans on the nodes");
+	tsn_tput_last_date(when, sizeof(when));
+	if (when[0])
+		fprintf(f, "throughput: last measured %s (tsnet throughput)\n",
+			when);
 	if (s->n_problems)
 		fprintf(f, "\nproblems:\n");
 	for (size_t i = 0; i < s->n_problems; i++)
@@ -224,6 +230,7 @@ int tsn_status_json(const struct tsn_st *s, FILE *f)
 {
 	struct tsn_buf b = { 0 };
 	struct tsn_json j;
+	char when[64];
 	int ret;
 
 	tsn_json_init(&j, &b, true);
@@ -253,6 +260,8 @@ int tsn_status_json(const struct tsn_st *s, FILE *f)
 	for (size_t i = 0; i < s->n_problems; i++)
 		tsn_json_str(&j, s->problems[i]);
 	tsn_json_arr_end(&j);
+	tsn_tput_last_date(when, sizeof(when));
+	tsn_json_kstr(&j, "throughput_last", when[0] ? when : NULL);
 	tsn_json_kint(&j, "exit", s->exit);
 	tsn_json_obj_end(&j);
 	ret = tsn_json_finish(&j);
