@@ -22,7 +22,8 @@
 #include "verify/verify.h"
 
 static const char synopsis[] = "[--duration S] [--interface IF] "
-	"[--write DIR] | --read FILE [--all-pairs]";
+	"[--write DIR]\n"
+	"       tsnet verify --read FILE [--all-pairs]";
 
 enum { OPT_READ = 0x100, OPT_ALL_PAIRS, OPT_DURATION, OPT_IFACE, OPT_WRITE };
 
