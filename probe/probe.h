@@ -189,6 +189,11 @@ struct tsn_buf;
  * the caller sets nodes[i] and res[i].addr (where node i is probed) and
  * the options; tsn_probe_mesh_run fills res[i] (jobs[i] says how a node
  * failed).  tsn_probe_mesh_free also after a failed alloc. */
+/* The probe window's default in seconds, for `tsnet probe` (--timeout)
+ * and enable-ipsec's probe alike: how long a node waits for probes that
+ * do not arrive (a healthy mesh closes its windows early). */
+#define TSN_PROBE_WINDOW 3
+
 struct tsn_probe_mesh {
 	const struct tsn_inventory *inv;
 	size_t n;
@@ -196,7 +201,7 @@ struct tsn_probe_mesh {
 	struct tsn_probe_result *res;
 	struct tsn_job *jobs;
 	/* options */
-	unsigned window;		/* seconds */
+	unsigned window;		/* seconds; 0: TSN_PROBE_WINDOW */
 	const char *what;		/* progress "WHAT: 1 of 3 nodes, ..." */
 	/* Whether inventory nodes a and b probe each other; NULL: all. */
 	bool (*peer)(const void *arg, size_t a, size_t b);

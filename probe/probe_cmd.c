@@ -26,8 +26,6 @@
 static const char synopsis[] =
 	"[--from NODE --to NODE] [--timeout SECONDS] [--ipv6]";
 
-#define WINDOW_DEFAULT 3
-
 struct probe_opts {
 	const char *from, *to;
 	unsigned window;
@@ -235,7 +233,7 @@ int probe_main(int argc, char **argv, struct tsn_ctx *ctx)
 		{ "ipv6", no_argument, NULL, OPT_IPV6 },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct probe_opts o = { .window = WINDOW_DEFAULT };
+	struct probe_opts o = { .window = TSN_PROBE_WINDOW };
 	struct tsn_inventory inv;
 	int opt, rc;
 
