@@ -121,6 +121,7 @@ check: deps
 # Every shell script in the tree, found by its #! line or its name.
 lint:
 	@tests/run-lint
+	@tests/check-layers
 
 # What a new machine does, in a debootstrap minbase chroot: a clean
 # clone, make deps, the build, lint and the unit tests (needs root).
