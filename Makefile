@@ -6,7 +6,7 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 
 CC ?= gcc
-PKGS := libmnl libnftnl libpcap
+PKGS := libmnl libnftnl libpcap nettle
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-align -Wwrite-strings \
 	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wundef \
 	-Wno-unused-parameter -Werror
@@ -134,7 +134,7 @@ demo: deps all
 bench: deps all helpers
 	bench/run
 
-DEPS := build-essential pkg-config libnftnl-dev libmnl-dev libpcap-dev \
+DEPS := build-essential pkg-config libnftnl-dev libmnl-dev libpcap-dev nettle-dev \
 	libcriterion-dev nftables tcpdump strongswan-swanctl strongswan-charon \
 	strongswan-pki libstrongswan-standard-plugins qemu-system-x86 \
 	linux-image-amd64 busybox-static cpio iputils-ping openssh-server \
