@@ -220,6 +220,13 @@ int tsn_probe_mesh_alloc(struct tsn_probe_mesh *m,
 int tsn_probe_mesh_run(struct tsn_probe_mesh *m, bool err_tty);
 void tsn_probe_mesh_free(struct tsn_probe_mesh *m);
 
+/* The verdicts of a mesh that ran, into r->pairs as `tsnet probe`
+ * reports them: tsn_probe_merge, then what a new flow would meet where
+ * a verdict rode on conntrack (tsn_probe_new_flows), and in a cloud the
+ * note on each pair's second direction (tsn_probe_cloud_note).  probe
+ * and preflight both use it (probe_est.c). */
+int tsn_probe_pairs(struct tsn_report *r, const struct tsn_probe_mesh *m,
+		    const char *from, const char *to);
 /* One verdict per directed pair (all pairs, or only from -> to when both
  * are set) and protocol, into r->pairs. */
 int tsn_probe_merge(struct tsn_report *r, const struct tsn_probe_result *res,

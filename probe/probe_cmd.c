@@ -143,11 +143,7 @@ static int report(struct tsn_ctx *ctx, struct tsn_probe_mesh *pr,
 	if (!ret)
 		ret = node_notes(&r, pr);
 	if (!ret)
-		ret = tsn_probe_merge(&r, pr->res, pr->n, o->from, o->to);
-	if (!ret)
-		ret = tsn_probe_new_flows(&r, pr);
-	if (!ret && pr->inv->cluster.cloud != TSN_CLOUD_NONE)
-		ret = tsn_probe_cloud_note(&r, pr);
+		ret = tsn_probe_pairs(&r, pr, o->from, o->to);
 	if (!ret)
 		ret = tsn_probe_problems(&r, &net, tsn_probe_esp_filtered(&r) ?
 					 tsn_cloud_advice(which_cloud(pr)) :
