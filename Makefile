@@ -6,7 +6,7 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 
 CC ?= gcc
-PKGS := libmnl libnftnl libpcap
+PKGS := libmnl libnftnl libpcap nettle
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-align -Wwrite-strings \
 	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wundef \
 	-Wno-unused-parameter -Werror
@@ -130,6 +130,7 @@ check: deps
 # Every shell script in the tree, found by its #! line or its name.
 lint:
 	@tests/run-lint
+	@tests/check-layers
 
 # What a new machine does, in a debootstrap minbase chroot: a clean
 # clone, make deps, the build, lint and the unit tests (needs root).
@@ -142,7 +143,7 @@ demo: deps all
 bench: deps all helpers
 	bench/run
 
-DEPS := build-essential pkg-config libnftnl-dev libmnl-dev libpcap-dev \
+DEPS := build-essential pkg-config libnftnl-dev libmnl-dev libpcap-dev nettle-dev \
 	libcriterion-dev nftables tcpdump strongswan-swanctl strongswan-charon \
 	strongswan-pki libstrongswan-standard-plugins qemu-system-x86 \
 	linux-image-amd64 busybox-static cpio iputils-ping openssh-server \

@@ -3,7 +3,9 @@
  * Everything that reaches the files comes from the inventory, whose
  * parser already held every value to a strict character set (names
  * [a-z0-9-], proposals [a-z0-9,-], addresses parsed); nothing here needs
- * quoting, and the keys are written as hex, never as text.
+ * quoting, and the keys are written as hex, never as text.  The
+ * proposals, when the inventory names none, are TSN_ESP_PROPOSALS_DEFAULT
+ * and TSN_IKE_PROPOSALS_DEFAULT (lib/inventory.h).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -66,7 +66,7 @@ struct tsn_encap_run {
 	enum tsn_encap_want want;
 	const char *label;
 	bool probe;
-	unsigned window;		/* probe window, seconds (0: 3) */
+	unsigned window;		/* probe window, seconds (0: default) */
 	const struct tsn_jv *const *recs;
 	const bool *in;
 	struct tsn_encap_choice *ch;	/* out: one per plan pair */

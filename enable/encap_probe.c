@@ -22,8 +22,6 @@
 #include "lib/util.h"
 #include "probe/probe.h"
 
-#define WINDOW_DEFAULT 3
-
 /* The pairs to probe: probe[k] for plan pair k. */
 struct wanted_pairs {
 	const struct tsn_plan *plan;
@@ -84,7 +82,7 @@ static int probe_pairs(const struct tsn_encap_run *er, const bool *probe,
 	const struct tsn_inventory *inv = er->plan->inv;
 	struct wanted_pairs w = { .plan = er->plan, .probe = probe };
 	struct tsn_probe_mesh m = {
-		.window = er->window ? er->window : WINDOW_DEFAULT,
+		.window = er->window,
 		.what = "enable-ipsec: probing", .peer = wanted, .peer_arg = &w,
 	};
 	int ret = mesh_init(&m, inv, &w);

@@ -68,6 +68,15 @@ struct tsn_node {
 	unsigned line;		/* where its section starts, for messages */
 };
 
+/* The proposals enable/conf.c writes into swanctl.conf (esp_proposals
+ * and proposals) when the inventory names none: AES-GCM only, an AEAD,
+ * so no separate integrity transform, with X25519 first.  Here rather
+ * than beside conf.c because the inventory's reader (lib/, which may not
+ * include enable/) fills them in and checks them like any value. */
+#define TSN_ESP_PROPOSALS_DEFAULT "aes256gcm16-x25519,aes128gcm16-x25519"
+#define TSN_IKE_PROPOSALS_DEFAULT \
+	"aes256gcm16-prfsha384-x25519,aes128gcm16-prfsha256-ecp256"
+
 struct tsn_cluster {
 	char *name;
 	enum tsn_transport_kind transport;
@@ -84,8 +93,8 @@ struct tsn_cluster {
 	/* IPsec */
 	enum tsn_auth auth;
 	enum tsn_encap encap;
-	char *esp_proposals;	/* strongSwan syntax, comma separated */
-	char *ike_proposals;
+	char *esp_proposals;	/* strongSwan syntax, comma separated, */
+	char *ike_proposals;	/* default TSN_*_PROPOSALS_DEFAULT */
 	unsigned rekey_time;	/* seconds */
 	/* cloud */
 	enum tsn_cloud cloud;

@@ -1,8 +1,8 @@
 /* util.h - exit codes, error printing, strict numbers, buffers, files.
  *
- * Conventions (STYLE.md): internal functions return 0 or a negative errno
- * and never exit; only a command's *_main prints, through tsn_err(), in
- * one format: "tsnet: CMD: [NODE: ]what: why (hint)".
+ * The rule every folder keeps: internal functions return 0 or a
+ * negative errno and never exit; only a command's *_main prints, through
+ * tsn_err(), in one format: "tsnet: CMD: [NODE: ]what: why (hint)".
  */
 #ifndef TSN_UTIL_H
 #define TSN_UTIL_H

@@ -115,8 +115,11 @@ struct tsn_host_opts {
 	const char *legacy_save4, *legacy_save6;
 };
 
-/* All checks, in the order of the table above.  0, or -ENOMEM. */
+/* All checks, in the order of the table above: one row each, ids as
+ * tsn_host_check_ids lists them (NULL-terminated; a new check goes in
+ * both, and the tests count from the list).  0, or -ENOMEM. */
 int tsn_host_checks(const struct tsn_host_opts *o, struct tsn_node_report *n);
+extern const char *const tsn_host_check_ids[];
 int tsn_host_kernel_checks(const struct tsn_host_opts *o,
 			   struct tsn_node_report *n);
 int tsn_host_sysctl_checks(const struct tsn_host_opts *o,

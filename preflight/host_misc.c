@@ -257,6 +257,14 @@ int tsn_host_misc_checks(const struct tsn_host_opts *o,
 	return ret;
 }
 
+const char *const tsn_host_check_ids[] = {
+	"kernel.xfrm", "kernel.esp", "kernel.gcm", "cpu.aesni",
+	"sysctl.rp_filter", "sysctl.redirects", "sysctl.larval_drop",
+	"strongswan.installed", "strongswan.plugins", "strongswan.running",
+	"strongswan.vici", "ports.ike", "route", "mtu", "firewalld",
+	"iptables-legacy", "xfrm.foreign", NULL,
+};
+
 int tsn_host_checks(const struct tsn_host_opts *o, struct tsn_node_report *n)
 {
 	int (*const groups[])(const struct tsn_host_opts *,

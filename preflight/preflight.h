@@ -62,9 +62,11 @@ int tsn_pf_merge_fix(struct tsn_report *r, const struct tsn_node *node,
 int tsn_pf_merge_alone(struct tsn_report *r, const struct tsn_node *node,
 		       bool fix);
 
-/* Run `tsnet --json probe` with this inventory and merge its pairs into
- * r (preflight_probe.c); the problems come from the pairs, with the rest. */
-int tsn_pf_probe(struct tsn_report *r, const char *config);
+/* Run the probe mesh on every node of inv and put its pair verdicts
+ * into r, or a problem saying why it could not run (preflight_probe.c);
+ * the problems come from the pairs, with the rest.  0 or -ENOMEM. */
+int tsn_pf_probe(struct tsn_report *r, const struct tsn_inventory *inv,
+		 bool err_tty);
 
 /* Every problem of the report, each cause once, in the order to fix
  * them (preflight_diag.c). */

@@ -1,91 +1,70 @@
-/* preflight_probe.c - the probe matrix inside the preflight report.
+/* preflight_probe.c - the probe matrix inside the preflight report: the
+ * packets themselves, beside what the rulesets say.
  *
- * probe_cmd.c exports no function that runs the mesh into a report, so
- * preflight runs `tsnet --json probe` itself (this binary, through the
- * transport engine, with the same inventory) and merges its pairs and
- * problems: the packets themselves, beside what the rulesets say.
+ * The same mesh runner `tsnet probe` and enable-ipsec use (probe/'s
+ * tsn_probe_mesh_run: `agent probe-window` on every node at once), and
+ * the same pair verdicts (tsn_probe_pairs), written straight into the
+ * report; the problems come from the pairs, with preflight's own.
  */
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "lib/json.h"
-#include "lib/transport.h"
+#include "lib/inventory.h"
+#include "lib/output.h"
 #include "lib/util.h"
 #include "preflight/preflight.h"
+#include "probe/probe.h"
 
-#define PROBE_TIMEOUT 180	/* seconds: a window plus the start margin */
+#define NO_PROBE "run 'tsnet probe' to see why"
 
-/* The verdicts probe_merge.c counts as a pass. */
-static bool good(const char *v)
+/* Node i is probed at its inventory address; every address of one
+ * family, as `tsnet probe` asks (without --ipv6). */
+static int addresses(struct tsn_report *r, struct tsn_probe_mesh *m,
+		     bool *ran)
 {
-	return !strcmp(v, "ok") || !strcmp(v, "nat") ||
-	       !strcmp(v, "ike-responder");
-}
+	for (size_t i = 0; i < m->n; i++) {
+		char a[64];
+		int ret;
 
-static int merge_pair(struct tsn_report *r, const struct tsn_jv *p)
-{
-	const char *from = tsn_jv_getstr(p, "from");
-	const char *to = tsn_jv_getstr(p, "to");
-	struct tsn_pair_report *pr;
-	int ret = 0;
-
-	if (!from || !to || p->type != TSN_JOBJ)
-		return 0;
-	pr = tsn_report_pair(r, from, to);
-	if (!pr)
-		return -ENOMEM;
-	for (size_t k = 0; k < p->n && !ret; k++) {
-		const char *v = tsn_jv_getstr(&p->items[k], "verdict");
-
-		if (p->items[k].type != TSN_JOBJ || !v)
-			continue;
-		ret = tsn_pair_verdict(pr, p->keys[k], v, good(v),
-				       tsn_jv_getstr(&p->items[k], "detail"));
+		m->nodes[i] = &m->inv->nodes[i];
+		ret = tsn_ip_addr_parse(tsn_addr_str(&m->nodes[i]->addr, a,
+						     sizeof(a)),
+					&m->res[i].addr);
+		if (ret < 0)
+			return ret;
+		if (m->res[i].addr.family != m->res[0].addr.family) {
+			*ran = false;
+			return tsn_report_problem(r, NO_PROBE, "the probe matrix "
+						  "could not run: nodes %s and "
+						  "%s have addresses of "
+						  "different families",
+						  m->nodes[0]->name,
+						  m->nodes[i]->name);
+		}
 	}
-	return ret;
+	return 0;
 }
 
-static int merge(struct tsn_report *r, const struct tsn_jv *v)
+int tsn_pf_probe(struct tsn_report *r, const struct tsn_inventory *inv,
+		 bool err_tty)
 {
-	const struct tsn_jv *pairs = tsn_jv_get(v, "pairs");
-	int ret = 0;
-
-	for (size_t i = 0; pairs && pairs->type == TSN_JARR && i < pairs->n &&
-	     !ret; i++)
-		ret = merge_pair(r, &pairs->items[i]);
-	return ret;
-}
-
-int tsn_pf_probe(struct tsn_report *r, const char *config)
-{
-	char *argv[] = { (char *)tsn_self_exe(), (char *)"-q", (char *)"-c",
-			 (char *)config, (char *)"--json", (char *)"probe",
-			 NULL };
-	char **argvs[] = { argv };
-	struct tsn_job job = { 0 };
-	struct tsn_jv v = { 0 };
-	char err[128];
+	struct tsn_probe_mesh m = { .what = "preflight: probing",
+				    .log_replies = true };
+	bool ran = true;
 	int ret;
 
-	ret = tsn_run_argv(&job, argvs, 1, 1, PROBE_TIMEOUT, NULL);
-	if (ret)
-		goto out;
-	if (job.state != TSN_JOB_DONE || job.exit_status > 1 ||
-	    tsn_json_parse(job.out.p ? job.out.p : "", job.out.len, &v, err,
-			   sizeof(err)) < 0) {
-		size_t n = job.err.p ? strcspn(job.err.p, "\n") : 0;
-
-		ret = tsn_report_problem(r, "run 'tsnet probe' to see why",
-					 "the probe matrix could not run: %.*s",
-					 (int)n, n ? job.err.p :
-					 tsn_job_reason(&job, err, sizeof(err)));
-		goto out;
+	ret = tsn_probe_mesh_alloc(&m, inv, inv->n_nodes);
+	if (!ret)
+		ret = addresses(r, &m, &ran);
+	if (!ret && ran) {
+		ret = tsn_probe_mesh_run(&m, err_tty && !tsn_quiet);
+		if (ret < 0 && ret != -ENOMEM)
+			ret = tsn_report_problem(r, NO_PROBE, "the probe matrix "
+						 "could not run: %s",
+						 strerror(-ret));
+		else if (!ret)
+			ret = tsn_probe_pairs(r, &m, NULL, NULL);
 	}
-	ret = merge(r, &v);
-out:
-	tsn_jv_free(&v);
-	tsn_job_free(&job);
+	tsn_probe_mesh_free(&m);
 	return ret;
 }

@@ -195,6 +195,11 @@ struct tsn_buf;
  * the caller sets nodes[i] and res[i].addr (where node i is probed) and
  * the options; tsn_probe_mesh_run fills res[i] (jobs[i] says how a node
  * failed).  tsn_probe_mesh_free also after a failed alloc. */
+/* The probe window's default in seconds, for `tsnet probe` (--timeout)
+ * and enable-ipsec's probe alike: how long a node waits for probes that
+ * do not arrive (a healthy mesh closes its windows early). */
+#define TSN_PROBE_WINDOW 3
+
 struct tsn_probe_mesh {
 	const struct tsn_inventory *inv;
 	size_t n;
@@ -202,7 +207,7 @@ struct tsn_probe_mesh {
 	struct tsn_probe_result *res;
 	struct tsn_job *jobs;
 	/* options */
-	unsigned window;		/* seconds */
+	unsigned window;		/* seconds; 0: TSN_PROBE_WINDOW */
 	const char *what;		/* progress "WHAT: 1 of 3 nodes, ..." */
 	/* Whether inventory nodes a and b probe each other; NULL: all. */
 	bool (*peer)(const void *arg, size_t a, size_t b);
@@ -221,6 +226,13 @@ int tsn_probe_mesh_alloc(struct tsn_probe_mesh *m,
 int tsn_probe_mesh_run(struct tsn_probe_mesh *m, bool err_tty);
 void tsn_probe_mesh_free(struct tsn_probe_mesh *m);
 
+/* The verdicts of a mesh that ran, into r->pairs as `tsnet probe`
+ * reports them: tsn_probe_merge, then what a new flow would meet where
+ * a verdict rode on conntrack (tsn_probe_new_flows), and in a cloud the
+ * note on each pair's second direction (tsn_probe_cloud_note).  probe
+ * and preflight both use it (probe_est.c). */
+int tsn_probe_pairs(struct tsn_report *r, const struct tsn_probe_mesh *m,
+		    const char *from, const char *to);
 /* One verdict per directed pair (all pairs, or only from -> to when both
  * are set) and protocol, into r->pairs. */
 int tsn_probe_merge(struct tsn_report *r, const struct tsn_probe_result *res,

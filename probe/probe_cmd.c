@@ -26,8 +26,6 @@
 static const char synopsis[] =
 	"[--from NODE --to NODE] [--timeout SECONDS] [--ipv6]";
 
-#define WINDOW_DEFAULT 3
-
 struct probe_opts {
 	const char *from, *to;
 	unsigned window;
@@ -145,11 +143,7 @@ static int report(struct tsn_ctx *ctx, struct tsn_probe_mesh *pr,
 	if (!ret)
 		ret = node_notes(&r, pr);
 	if (!ret)
-		ret = tsn_probe_merge(&r, pr->res, pr->n, o->from, o->to);
-	if (!ret)
-		ret = tsn_probe_new_flows(&r, pr);
-	if (!ret && pr->inv->cluster.cloud != TSN_CLOUD_NONE)
-		ret = tsn_probe_cloud_note(&r, pr);
+		ret = tsn_probe_pairs(&r, pr, o->from, o->to);
 	if (!ret)
 		ret = tsn_probe_problems(&r, &net, tsn_probe_esp_filtered(&r) ?
 					 tsn_cloud_advice(which_cloud(pr)) :
@@ -235,7 +229,7 @@ int probe_main(int argc, char **argv, struct tsn_ctx *ctx)
 		{ "ipv6", no_argument, NULL, OPT_IPV6 },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct probe_opts o = { .window = WINDOW_DEFAULT };
+	struct probe_opts o = { .window = TSN_PROBE_WINDOW };
 	struct tsn_inventory inv;
 	int opt, rc;
 

@@ -232,3 +232,15 @@ int tsn_probe_cloud_note(struct tsn_report *r, const struct tsn_probe_mesh *m)
 	}
 	return ret;
 }
+
+int tsn_probe_pairs(struct tsn_report *r, const struct tsn_probe_mesh *m,
+		    const char *from, const char *to)
+{
+	int ret = tsn_probe_merge(r, m->res, m->n, from, to);
+
+	if (!ret)
+		ret = tsn_probe_new_flows(r, m);
+	if (!ret && m->inv->cluster.cloud != TSN_CLOUD_NONE)
+		ret = tsn_probe_cloud_note(r, m);
+	return ret;
+}

@@ -157,6 +157,8 @@ int tsn_probe_mesh_run(struct tsn_probe_mesh *m, bool err_tty)
 		ret = tsn_random_bytes(&tag, sizeof(tag));
 	if (ret < 0)
 		return ret;
+	if (!m->window)
+		m->window = TSN_PROBE_WINDOW;
 	if (m->inv->cluster.transport == TSN_TRANSPORT_SSH)
 		margin += 2.0;
 	start = wall() + margin;

@@ -2,11 +2,11 @@
  * escalation.
  *
  * The cluster-wide parts are the commands themselves, run as `tsnet -q
- * --json CMD` with the same inventory (as preflight runs probe): their
- * *_main functions print rather than return a report, a child keeps a
- * crash or a hang of one part out of the others, and the bundle then
- * holds exactly what a user running the command would have seen.  They
- * run one after another, since preflight and probe both send probes.
+ * --json CMD` with the same inventory: their *_main functions print
+ * rather than return a report, a child keeps a crash or a hang of one
+ * part out of the others, and the bundle then holds exactly what a user
+ * running the command would have seen.  They run one after another,
+ * since preflight and probe both send probes.
  * The node-local parts come from `tsnet agent report-collect` on every
  * node at once, through the inventory's transport.
  */

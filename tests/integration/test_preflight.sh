@@ -125,6 +125,20 @@ assert_match "unreachable row says why" "tf3-n9|namespace|netns" \
 	"$(printf '%s' "$out" | jq -r '.nodes[]|select(.node=="n9")|.error')"
 assert_eq "the others completed" "fail|dropped by inet filter input policy drop (input hook) (from n1, n3, n4, n9)" \
 	"$(check "$out" n2 nft.in.esp)"
+# ... and with the probe: the nodes that answer are probed all the same
+# (preflight runs probe/'s mesh itself; `tsnet --json probe` as a child
+# exited 3 and the whole matrix was lost, as "could not run: ")
+out=$("$BIN/tsnet" -c "$BIN/gone.conf" --json preflight 2>/dev/null)
+assert_eq "unreachable node, probe: exit 3" 3 "$?"
+assert_eq "unreachable node, probe: n1 -> n4 probed" "ok|ok" \
+	"$(jq -r '.pairs[]|select(.from=="n1" and .to=="n4")|
+		.udp500.verdict+"|"+.udp4500.verdict' <<<"$out")"
+assert_match "unreachable node, probe: n9's pairs say why" \
+	'^error\|n9 could not run the probe: ' \
+	"$(jq -r '.pairs[]|select(.from=="n1" and .to=="n9")|
+		.esp.verdict+"|"+.esp.detail' <<<"$out")"
+assert_eq "unreachable node, probe: no 'could not run' problem" "" \
+	"$(jq -r '.problems[]|select(.what|test("matrix could not run"))|.what' <<<"$out")"
 
 # no CAP_NET_ADMIN: the agent says which capability
 noprv() { x n1 setpriv --reuid=65534 --regid=65534 --clear-groups \

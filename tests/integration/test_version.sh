@@ -40,7 +40,7 @@ other_build() {
 			-DTSN_AGENT_PROTO="$3" -c -o "$d/$f.o" "$TOP/$f.c" || return 1
 	done
 	cc -pthread -o "$out" "$d/main.o" "$d/agent.o" "$TOP/build/libtsnet.a" \
-		-lmnl -lnftnl -lpcap
+		-lmnl -lnftnl -lpcap -lnettle
 }
 other_build "$TMP/tsnet-p7" 9.9 7 || fail_all "build of a tsnet speaking protocol 7"
 # the protocol this tree speaks: another version, the same protocol
