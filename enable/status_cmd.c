@@ -386,8 +386,8 @@ static int run_status(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 	ret = s.nodes ? gather(&s, timeout) : -ENOMEM;
 	if (ret == 0)
 		ret = judge(&s);
-	if (ret == 0 && ctx->json)
-		ret = tsn_status_json(&s, stdout);
+	if (ret == 0 && ctx->json && (ret = tsn_status_json(&s, stdout)) == 0)
+		tsn_result_printed();
 	else if (ret == 0)
 		tsn_status_table(&s, stdout, ctx->tty);
 	if (ret == 0 && fflush(stdout) == EOF)
@@ -415,7 +415,7 @@ int status_main(int argc, char **argv, struct tsn_ctx *ctx)
 	while ((opt = getopt_long(argc, argv, TSN_GLOBAL_SHORTOPTS, longopts,
 				  NULL)) != -1) {
 		if (opt == 'h')
-			return tsn_usage(ctx, synopsis, false);
+			return tsn_usage(ctx, synopsis);
 		if (opt == OPT_TIMEOUT) {
 			if (tsn_parse_uint(optarg, 1, 86400, &timeout) < 0) {
 				tsn_err(ctx->cmd, "--timeout '%s': a number of "
@@ -423,13 +423,12 @@ int status_main(int argc, char **argv, struct tsn_ctx *ctx)
 				return TSN_EXIT_USAGE;
 			}
 		} else if (tsn_global_opt(ctx, opt, optarg) < 0) {
-			return tsn_usage(ctx, synopsis, true);
+			return tsn_opt_error(ctx->cmd, argv, opt);
 		}
 	}
-	if (optind < argc) {
-		tsn_err(ctx->cmd, "unexpected argument '%s'", argv[optind]);
-		return TSN_EXIT_USAGE;
-	}
+	if (optind < argc)
+		return tsn_usage_error(ctx->cmd, "unexpected argument '%s'",
+				       argv[optind]);
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
 	rc = run_status(ctx, &inv, timeout);

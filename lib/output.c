@@ -332,6 +332,8 @@ int tsn_report_print_json(const struct tsn_report *r, FILE *f)
 		goto out;
 	if (fputs(b.p, f) == EOF || fputc('\n', f) == EOF || fflush(f))
 		ret = -EIO;
+	else if (f == stdout)
+		tsn_result_printed();
 out:
 	tsn_buf_free(&b);
 	return ret;
