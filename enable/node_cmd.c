@@ -80,10 +80,13 @@ static void say_end(int rc)
 	if (!say_out.json)
 		return;
 	tsn_json_arr_end(&say_out.j);
+	tsn_json_kstr(&say_out.j, "error", rc ? tsn_first_error() : NULL);
 	tsn_json_kint(&say_out.j, "exit", rc);
 	tsn_json_obj_end(&say_out.j);
-	if (tsn_json_finish(&say_out.j) == 0)
+	if (tsn_json_finish(&say_out.j) == 0) {
 		printf("%s\n", say_out.b.p);
+		tsn_result_printed();
+	}
 	tsn_buf_free(&say_out.b);
 }
 

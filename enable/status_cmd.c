@@ -178,10 +178,9 @@ static void judge_pair(const struct tsn_st *s, struct tsn_st_pair *p)
 	const struct tsn_jv *sa_ab, *sa_ba;
 	char why[96];
 
+	/* Unknown, and nothing more: the node's row says why, once. */
 	if (a->error || b->error) {
 		p->state = TSN_PAIR_UNKNOWN;
-		snprintf(p->detail, sizeof(p->detail), "%s did not answer",
-			 a->error ? a->node->name : b->node->name);
 		return;
 	}
 	if (!a->rec || !b->rec) {
@@ -192,9 +191,6 @@ static void judge_pair(const struct tsn_st *s, struct tsn_st_pair *p)
 	}
 	if (a->sas_error || b->sas_error) {
 		p->state = TSN_PAIR_UNKNOWN;
-		snprintf(p->detail, sizeof(p->detail), "%s's SAs could not "
-			 "be read", a->sas_error ? a->node->name :
-			 b->node->name);
 		return;
 	}
 	sa_ab = tsn_st_sa(a, b->node->name);
@@ -278,12 +274,10 @@ static int judge_nodes(struct tsn_st *s)
 		const struct tsn_jv *drift = tsn_jv_get(&n->st, "drift");
 		const char *hash = tsn_jv_getstr(n->rec, "plan_hash");
 
-		if (n->error) {
-			ret = problem(s, "%s: %s%s", n->node->name,
-				      n->reachable ? "" : "unreachable: ",
-				      n->error);
+		/* A node that did not answer, or whose SAs could not be
+		 * read, is named once with why: in its row (exit 3). */
+		if (n->error)
 			continue;
-		}
 		if (!n->rec && s->inv->n_nodes < 2)
 			continue;	/* judge() says why there are no pairs */
 		if (!n->rec) {
@@ -291,10 +285,7 @@ static int judge_nodes(struct tsn_st *s)
 				      "(tsnet enable-ipsec)", n->node->name);
 			continue;
 		}
-		if (n->sas_error)
-			ret = problem(s, "%s: cannot read SAs: %s",
-				      n->node->name, n->sas_error);
-		else
+		if (!n->sas_error)
 			ret = judge_charon(s, n);
 		if (ret == 0)
 			ret = judge_unfinished(s, n);

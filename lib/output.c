@@ -243,6 +243,14 @@ int tsn_pair_verdict(struct tsn_pair_report *p, const char *proto,
 	return 0;
 }
 
+bool tsn_report_node_failed(const struct tsn_report *r, const char *node)
+{
+	for (size_t i = 0; node && i < r->n_nodes; i++)
+		if (!strcmp(r->nodes[i].node, node))
+			return r->nodes[i].error || r->nodes[i].unreachable;
+	return false;
+}
+
 int tsn_report_exit_code(const struct tsn_report *r)
 {
 	bool problem = false;

@@ -45,6 +45,25 @@ static int addresses(struct tsn_report *r, struct tsn_probe_mesh *m,
 	return 0;
 }
 
+/* A node the probe could not run on: when preflight's own checks could
+ * not reach it either, its row says so already; else its row gets the
+ * probe's reason, so its pairs need not repeat it. */
+static int failed_nodes(struct tsn_report *r, const struct tsn_probe_mesh *m)
+{
+	struct tsn_node_report *nr;
+	int ret = 0;
+
+	for (size_t i = 0; i < m->n && !ret; i++) {
+		if (!m->res[i].why || tsn_report_node_failed(r, m->res[i].name))
+			continue;
+		nr = tsn_report_node(r, m->res[i].name);
+		ret = nr ? tsn_node_error(nr, m->jobs[i].state != TSN_JOB_DONE,
+					  "could not run the probe: %s",
+					  m->res[i].why) : -ENOMEM;
+	}
+	return ret;
+}
+
 int tsn_pf_probe(struct tsn_report *r, const struct tsn_inventory *inv,
 		 bool err_tty)
 {
@@ -64,6 +83,8 @@ int tsn_pf_probe(struct tsn_report *r, const struct tsn_inventory *inv,
 						 strerror(-ret));
 		else if (!ret)
 			ret = tsn_probe_pairs(r, &m, NULL, NULL);
+		if (!ret)
+			ret = failed_nodes(r, &m);
 	}
 	tsn_probe_mesh_free(&m);
 	return ret;
