@@ -13,7 +13,8 @@
 #   - in a lab, a node whose remote_tsnet is wrong and one whose
 #     namespace is gone are each named once, with the reason, by nodes,
 #     probe, preflight, status, disable-ipsec, enable-ipsec and state
-#     export, not once per pair.
+#     export, not once per pair; one that fails only the probe is named
+#     once by probe and preflight (whose own checks of it stay).
 #
 # Needs root for the lab part (lib.sh); the runtime failures without a
 # lab use netns nodes whose namespaces do not exist.
@@ -181,52 +182,74 @@ for c in nodes probe preflight status disable-ipsec enable-ipsec \
 done
 
 echo "# an unreachable node is named once, with the reason"
-if ! LAB_QUIET=1 "$LAB" up 3 --name $NAME >/dev/null; then
-	not_ok "lab up 3 (a failure of our own tools, not a skip)"
+if ! LAB_QUIET=1 "$LAB" up 4 --name $NAME >/dev/null; then
+	not_ok "lab up 4 (a failure of our own tools, not a skip)"
 	finish
 	exit 1
 fi
 ok "lab up"
-# n3: its remote_tsnet does not exist; n4: its namespace is gone.
+# n1, n2 are fine; n3's remote_tsnet does not exist; n4 answers everything
+# but the probe (preflight's own checks pass there); n5's namespace is
+# gone.
+cat >"$WORK/n4-tsnet" <<EOF
+#!/bin/sh
+if [ "\$2" = probe-window ]; then
+	echo "tsnet: agent probe-window: terr-simulated failure" >&2
+	exit 3
+fi
+exec "$T" "\$@"
+EOF
+chmod 755 "$WORK/n4-tsnet"
 sed "s|^remote_tsnet = .*|remote_tsnet = $T|" \
 	"$("$LAB" inventory --name $NAME)" |
-	awk '{ print } /^\[node n3\]/ { print "remote_tsnet = /nonexistent/terr-tsnet" }' \
+	awk -v n4="$WORK/n4-tsnet" '{ print }
+		/^\[node n3\]/ { print "remote_tsnet = /nonexistent/terr-tsnet" }
+		/^\[node n4\]/ { print "remote_tsnet = " n4 }' \
 	>"$WORK/lab.conf"
-printf '\n[node n4]\naddress = 198.18.1.4\nnetns = %s-gone\n' $NAME \
+printf '\n[node n5]\naddress = 198.18.1.5\nnetns = %s-gone\n' $NAME \
 	>>"$WORK/lab.conf"
 why3="cannot run /nonexistent/terr-tsnet: No such file or directory"
-why4="network namespace '$NAME-gone' does not exist"
+why5="network namespace '$NAME-gone' does not exist"
 for c in nodes probe preflight status disable-ipsec enable-ipsec \
 	"state export $WORK/lab-export.json"; do
 	name=${c%% *}
 	# shellcheck disable=SC2086
 	all=$("$T" -c "$WORK/lab.conf" $c 2>&1)
 	rc=$?
+	printf '%s\n' "$all" >"$WORK/$name.out"
 	assert_eq "$name: exit 3" 3 "$rc"
 	# occurrences, not lines: a line may repeat it too
 	assert_eq "$name: n3's reason once" 1 \
-		"$(printf '%s\n' "$all" | grep -oF -- "No such file or directory" | wc -l)"
+		"$(grep -oF -- "No such file or directory" "$WORK/$name.out" | wc -l)"
 	assert_match "$name: it names what could not run" "$why3" "$all"
-	assert_eq "$name: n4's reason once" 1 \
-		"$(printf '%s\n' "$all" | grep -oF -- "$why4" | wc -l)"
+	assert_eq "$name: n5's reason once" 1 \
+		"$(grep -oF -- "$why5" "$WORK/$name.out" | wc -l)"
 	assert_nomatch "$name: no pair repeats it" \
-		"n[0-9] -> n[34]: |n[34] -> n[0-9]: |did not answer" "$all"
-	printf '%s\n' "$all" >"$WORK/$name.out"
+		"n[0-9] -> n[345]: |n[345] -> n[0-9]: |did not answer" "$all"
 done
-# the pairs with n3 and n4 still read as such, the others were probed
-assert_match "probe: n1 -> n2 was probed" "^n1 +- +ok" "$(cat "$WORK/probe.out")"
-assert_match "probe: n3's row" "^n3 +- +unreachable +$why3" "$(cat "$WORK/probe.out")"
-assert_match "preflight: the probe ran between the others" "^n1 +- +ok" \
+for name in probe preflight; do
+	assert_eq "$name: n4's probe failure once" 1 \
+		"$(grep -oF "terr-simulated failure" "$WORK/$name.out" | wc -l)"
+	assert_match "$name: in n4's row" \
+		"^n4 +- +error +.*agent probe-window: terr-simulated failure" \
+		"$(cat "$WORK/$name.out")"
+	# the pairs of the nodes that failed read error, the others were
+	# probed
+	assert_match "$name: n1 -> n2 was probed" \
+		"^n1 +- +ok +error +error +error" "$(cat "$WORK/$name.out")"
+done
+assert_match "probe: n3's row" "^n3 +- +unreachable +$why3" \
+	"$(cat "$WORK/probe.out")"
+assert_match "preflight: n4's checks are there too" "^n4 +kernel.xfrm " \
 	"$(cat "$WORK/preflight.out")"
 assert_nomatch "preflight: not 'the probe matrix could not run'" \
-	"could not run" "$(cat "$WORK/preflight.out")"
+	"probe matrix could not run" "$(cat "$WORK/preflight.out")"
 assert_match "status: n1-n3 unknown, no detail" "^n1-n3 +unknown *$" \
 	"$(cat "$WORK/status.out")"
-# shellcheck disable=SC2086
 run -c "$WORK/lab.conf" --json probe
-json_one "probe --json, n3 and n4 unreachable"
-assert_eq "probe --json: the nodes that failed" "n3 n4" \
+json_one "probe --json, n3 n4 n5 failed"
+assert_eq "probe --json: the nodes that failed" "n3 n4 n5" \
 	"$(printf '%s' "$OUT" | jq -r '[.nodes[] | select(.error) | .node] | join(" ")')"
 assert_eq "probe --json: no problem per pair" 0 \
-	"$(printf '%s' "$OUT" | jq '[.problems[] | select(.what | test("n[34]"))] | length')"
+	"$(printf '%s' "$OUT" | jq '[.problems[] | select(.what | test("n[345]"))] | length')"
 finish
