@@ -16,20 +16,17 @@
 #     export, not once per pair; one that fails only the probe is named
 #     once by probe and preflight (whose own checks of it stay).
 #
-# Needs root for the lab part (lib.sh); the runtime failures without a
-# lab use netns nodes whose namespaces do not exist.
+# Only the lab part needs root (need_root, after the rest); the runtime
+# failures before it use netns nodes whose namespaces do not exist.
 . "$(dirname "$0")/lib.sh"
 
 NAME=terr
 WORK=$(mktemp -d /tmp/terr.XXXXXX)
 cleanup() { "$LAB" down --name $NAME >/dev/null 2>&1; rm -rf "$WORK"; }
 trap cleanup EXIT
-if [ ! -x "$TSNET" ] || ! command -v jq >/dev/null; then
-	not_ok "needs $TSNET (make) and jq (make deps)"
-	finish
-	exit 1
-fi
-cp "$TSNET" "$WORK/tsnet" || exit 1
+[ -x "$TSNET" ] || fail_all "no $TSNET (run make)"
+command -v jq >/dev/null || fail_all "jq is not installed (make deps)"
+cp "$TSNET" "$WORK/tsnet" || fail_all "cannot copy $TSNET"
 T=$WORK/tsnet
 
 # run ARGS...: OUT, ERR (without the last newline), NERR, RC.
@@ -182,12 +179,8 @@ for c in nodes probe preflight status disable-ipsec enable-ipsec \
 done
 
 echo "# an unreachable node is named once, with the reason"
-if ! LAB_QUIET=1 "$LAB" up 4 --name $NAME >/dev/null; then
-	not_ok "lab up 4 (a failure of our own tools, not a skip)"
-	finish
-	exit 1
-fi
-ok "lab up"
+need_root
+LAB_QUIET=1 "$LAB" up 4 --name $NAME >/dev/null || fail_all "lab up 4"
 # n1, n2 are fine; n3's remote_tsnet does not exist; n4 answers everything
 # but the probe (preflight's own checks pass there); n5's namespace is
 # gone.
