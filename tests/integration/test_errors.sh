@@ -85,6 +85,8 @@ args_for() {
 	cloud) echo azure ;;
 	state) echo "export $WORK/export.json" ;;
 	node) echo "add n9 198.18.7.9" ;;
+	report) echo "-o $WORK/report.tar.gz" ;;
+	verify) echo "--read $WORK/none.pcap" ;;
 	esac
 }
 
@@ -164,7 +166,8 @@ gone() {	# an inventory of two netns nodes whose namespaces do not exist
 }
 for c in nodes probe preflight status disable-ipsec enable-ipsec \
 	"state export $WORK/export.json" "node add c 198.18.7.3" \
-	"cloud auto --dmi-root $WORK"; do
+	"cloud auto --dmi-root $WORK" "verify --read $WORK/none.pcap" \
+	"report -o $WORK/report.tar.gz"; do
 	gone >"$WORK/gone.conf"
 	# shellcheck disable=SC2086
 	run -c "$WORK/gone.conf" --json $c
@@ -173,7 +176,7 @@ for c in nodes probe preflight status disable-ipsec enable-ipsec \
 		not_ok "--json $name fails: exit $RC"
 	json_one "--json $name"
 	prefixed "--json $name" "$name"
-	case $name in state | cloud)	# no report: the error object
+	case $name in state | cloud | verify)	# no report: the error object
 		json_error "--json $name" "$name" ;;
 	esac
 done
