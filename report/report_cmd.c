@@ -330,6 +330,9 @@ static int print_result(struct rep *r)
 		for (size_t i = 0; i < r->b.nmissing; i++)
 			tsn_json_str(&j, r->missing[i]);
 		tsn_json_arr_end(&j);
+		/* every --json object carries the exit status (tsnet(8)) */
+		tsn_json_kint(&j, "exit", r->b.nmissing ? TSN_EXIT_PROBLEM :
+			      TSN_EXIT_OK);
 		tsn_json_obj_end(&j);
 		if (!tsn_json_finish(&j)) {
 			printf("%s\n", b.p);
