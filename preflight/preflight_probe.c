@@ -46,20 +46,18 @@ static int addresses(struct tsn_report *r, struct tsn_probe_mesh *m,
 }
 
 /* A node the probe could not run on: when preflight's own checks could
- * not reach it either, its row says so already; else its row gets the
- * probe's reason, so its pairs need not repeat it. */
+ * not reach it either, its problem says so already; else the probe's
+ * reason is a problem of its own, said once (its checks stand: it was
+ * checked, only not probed). */
 static int failed_nodes(struct tsn_report *r, const struct tsn_probe_mesh *m)
 {
-	struct tsn_node_report *nr;
 	int ret = 0;
 
 	for (size_t i = 0; i < m->n && !ret; i++) {
 		if (!m->res[i].why || tsn_report_node_failed(r, m->res[i].name))
 			continue;
-		nr = tsn_report_node(r, m->res[i].name);
-		ret = nr ? tsn_node_error(nr, m->jobs[i].state != TSN_JOB_DONE,
-					  "could not run the probe: %s",
-					  m->res[i].why) : -ENOMEM;
+		ret = tsn_report_problem(r, NULL, "%s could not run the probe: "
+					 "%s", m->res[i].name, m->res[i].why);
 	}
 	return ret;
 }
