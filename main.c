@@ -89,17 +89,15 @@ static int help_main(int argc, char **argv, struct tsn_ctx *ctx)
 		printf("usage: tsnet help [COMMAND]\n");
 		return TSN_EXIT_OK;
 	}
-	if (argc > 2) {
-		tsn_err("help", "unexpected argument '%s'", argv[2]);
-		return TSN_EXIT_USAGE;
-	}
-	if (argv[1][0] == '-') {
-		tsn_err("help", "unknown option '%s'", argv[1]);
-		return TSN_EXIT_USAGE;
-	}
+	if (argv[1][0] == '-')
+		return tsn_usage_error("help", "unknown option '%s'", argv[1]);
+	if (argc > 2)
+		return tsn_usage_error("help", "unexpected argument '%s'",
+				       argv[2]);
 	cmd = find_cmd(argv[1]);
 	if (!cmd || !cmd->help) {
-		tsn_err(NULL, "help: unknown command '%s'", argv[1]);
+		tsn_err("help", "unknown command '%s'; see 'tsnet --help'",
+			argv[1]);
 		return TSN_EXIT_USAGE;
 	}
 	sub[0] = argv[1];
@@ -115,12 +113,30 @@ static int version_main(int argc, char **argv, struct tsn_ctx *ctx)
 		printf("usage: tsnet version\n");
 		return TSN_EXIT_OK;
 	}
-	if (argc > 1) {
-		tsn_err("version", "unexpected argument '%s'", argv[1]);
-		return TSN_EXIT_USAGE;
-	}
+	if (argc > 1)
+		return tsn_usage_error("version", "%s '%s'", argv[1][0] == '-' ?
+				       "unknown option" : "unexpected argument",
+				       argv[1]);
 	printf("tsnet %s\n", TSN_VERSION);
 	return TSN_EXIT_OK;
+}
+
+/* The one way out once options are read: with --json, a failure the
+ * command did not report itself still leaves one JSON object. */
+static int finish(const struct tsn_ctx *ctx, int rc)
+{
+	if (rc != TSN_EXIT_OK && ctx->json && !tsn_result_was_printed())
+		tsn_json_error(ctx, rc);
+	return rc;
+}
+
+/* getopt stops at a usage error, before a --json further on: a script
+ * that asked for JSON gets it all the same. */
+static void json_anywhere(struct tsn_ctx *ctx, int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			ctx->json = true;
 }
 
 int main(int argc, char **argv)
@@ -132,13 +148,14 @@ int main(int argc, char **argv)
 	};
 	struct tsn_ctx ctx = { 0 };
 	const struct tsn_cmd *cmd;
-	int opt;
+	int opt, rc;
 
 	ctx.config = getenv("TSNET_CONFIG");
 	if (!ctx.config || !*ctx.config)
 		ctx.config = TSN_DEFAULT_CONFIG;
 	ctx.tty = isatty(STDOUT_FILENO);
 	ctx.err_tty = isatty(STDERR_FILENO);
+	opterr = 0;	/* tsn_opt_error() says it, in tsnet's format */
 
 	/* '+': stop at the command; its own options are its business. */
 	while ((opt = getopt_long(argc, argv, "+" TSN_GLOBAL_SHORTOPTS,
@@ -150,20 +167,16 @@ int main(int argc, char **argv)
 		if (opt == 'V')
 			return version_main(1, argv, &ctx);
 		if (tsn_global_opt(&ctx, opt, optarg) < 0) {
-			print_help(stderr);
-			return TSN_EXIT_USAGE;
+			json_anywhere(&ctx, argc, argv);
+			return finish(&ctx, tsn_opt_error(NULL, argv, opt));
 		}
 	}
-	if (optind >= argc) {
-		print_help(stderr);
-		return TSN_EXIT_USAGE;
-	}
+	if (optind >= argc)
+		return finish(&ctx, tsn_usage_error(NULL, "no command"));
 	cmd = find_cmd(argv[optind]);
-	if (!cmd) {
-		tsn_err(NULL, "unknown command '%s' (see 'tsnet help')",
-			argv[optind]);
-		return TSN_EXIT_USAGE;
-	}
+	if (!cmd)
+		return finish(&ctx, tsn_usage_error(NULL, "unknown command "
+						    "'%s'", argv[optind]));
 	ctx.cmd = cmd->name;
 	/* the commands that make or carry keys (PSKs, x509 private keys) */
 	if (!strcmp(cmd->name, "enable-ipsec") || !strcmp(cmd->name, "node") ||
@@ -172,5 +185,8 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 0;	/* reset getopt for the command */
-	return cmd->fn(argc, argv, &ctx);
+	rc = cmd->fn(argc, argv, &ctx);
+	if (rc == TSN_EXIT_USAGE)
+		json_anywhere(&ctx, argc, argv);
+	return finish(&ctx, rc);
 }

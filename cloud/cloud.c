@@ -29,12 +29,11 @@ struct cloud_opts {
 	bool format_set;
 };
 
-static int usage(const struct tsn_ctx *ctx, bool error)
+static int usage(const struct tsn_ctx *ctx)
 {
-	int ret = tsn_usage(ctx, CLOUD_SYNOPSIS, error);
+	int ret = tsn_usage(ctx, CLOUD_SYNOPSIS);
 
-	if (!error)
-		printf("\nPrints the script that allows UDP 500, UDP 4500 and "
+	printf("\nPrints the script that allows UDP 500, UDP 4500 and "
 		       "ESP between the cluster's\nnodes in the cloud's "
 		       "security groups; --undo prints the one that removes "
 		       "them.\nFormats: azure: cli (default), powershell, "
@@ -78,7 +77,7 @@ static int parse_args(int argc, char **argv, struct tsn_ctx *ctx,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'h':
-			usage(ctx, false);
+			usage(ctx);
 			return -1;
 		case OPT_FORMAT:
 			if (tsn_cloud_format_parse(optarg, &o->req.format)) {
@@ -99,22 +98,18 @@ static int parse_args(int argc, char **argv, struct tsn_ctx *ctx,
 			break;
 		default:
 			if (tsn_global_opt(ctx, opt, optarg) < 0)
-				return usage(ctx, true);
+				return tsn_opt_error(ctx->cmd, argv, opt);
 		}
 	}
-	if (optind >= argc) {
-		tsn_err("cloud", "which cloud: azure, aws, gcp or auto?");
-		return usage(ctx, true);
-	}
-	if (parse_provider(argv[optind], &o->req.provider)) {
-		tsn_err("cloud", "unknown provider '%s' (azure, aws, gcp or "
-			"auto)", argv[optind]);
-		return usage(ctx, true);
-	}
-	if (optind + 1 < argc) {
-		tsn_err("cloud", "unexpected argument '%s'", argv[optind + 1]);
-		return usage(ctx, true);
-	}
+	if (optind >= argc)
+		return tsn_usage_error(ctx->cmd, "missing cloud (azure, aws, gcp "
+				       "or auto)");
+	if (parse_provider(argv[optind], &o->req.provider))
+		return tsn_usage_error(ctx->cmd, "unknown provider '%s' (azure, "
+				       "aws, gcp or auto)", argv[optind]);
+	if (optind + 1 < argc)
+		return tsn_usage_error(ctx->cmd, "unexpected argument '%s'",
+				       argv[optind + 1]);
 	return 0;
 }
 
@@ -189,7 +184,6 @@ int cloud_main(int argc, char **argv, struct tsn_ctx *ctx)
 {
 	struct cloud_opts o = { .req.format = TSN_CLOUD_FMT_CLI };
 	struct tsn_inventory inv = { 0 };
-	struct tsn_inv_diag diag = { 0 };
 	struct tsn_cloud_result res;
 	struct tsn_buf out = { 0 };
 	int ret;
@@ -209,10 +203,8 @@ int cloud_main(int argc, char **argv, struct tsn_ctx *ctx)
 		tsn_err("cloud", "--source-group is for aws only");
 		return TSN_EXIT_USAGE;
 	}
-	if (tsn_inventory_load(ctx->config, &inv, &diag) < 0) {
-		tsn_err("cloud", "%s", diag.error);
+	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
-	}
 	if (inv.cluster.cloud >= TSN_CLOUD_AZURE &&
 	    inv.cluster.cloud != o.req.provider)
 		tsn_warn("cloud", "%s: the inventory says cloud = %s",
@@ -232,6 +224,7 @@ int cloud_main(int argc, char **argv, struct tsn_ctx *ctx)
 		print_json(&o, out.p, &res);
 	else
 		fwrite(out.p, 1, out.len, stdout);
+	tsn_result_printed();
 	warn_missing(&res);
 	/* the members' addresses alone, and one member: rules from a node
 	 * to itself, which let nothing new through until the cluster grows */

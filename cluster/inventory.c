@@ -125,18 +125,12 @@ static int write_json(const struct tsn_inventory *inv, struct tsn_buf *b,
 
 static int check(struct tsn_ctx *ctx)
 {
-	struct tsn_inv_diag diag = {
-		.warn = tsn_inventory_warn_stderr,
-		.warn_arg = (void *)ctx->cmd,
-	};
 	struct tsn_inventory inv;
 	struct tsn_buf b = { 0 };
 	int ret, rc = TSN_EXIT_OK;
 
-	if (tsn_inventory_load(ctx->config, &inv, &diag) < 0) {
-		tsn_err(ctx->cmd, "%s", diag.error);
+	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
-	}
 	if (ctx->json)
 		ret = write_json(&inv, &b, ctx->tty);
 	else
@@ -146,6 +140,8 @@ static int check(struct tsn_ctx *ctx)
 	if (!ret && (fwrite(b.p, 1, b.len, stdout) != b.len ||
 		     fflush(stdout) == EOF))
 		ret = -errno;
+	if (ret == 0)
+		tsn_result_printed();
 	if (ret < 0) {
 		tsn_err(ctx->cmd, "cannot print the inventory: %s",
 			strerror(-ret));
@@ -156,15 +152,14 @@ static int check(struct tsn_ctx *ctx)
 	return rc;
 }
 
-static int usage(struct tsn_ctx *ctx, bool error)
+static int usage(struct tsn_ctx *ctx)
 {
-	int rc = tsn_usage(ctx, synopsis, error);
+	int rc = tsn_usage(ctx, synopsis);
 
-	if (!error)
-		printf("\nChecks the cluster inventory (-c FILE, $TSNET_CONFIG "
-		       "or " TSN_DEFAULT_CONFIG ")\nand prints it normalised: "
-		       "every key, defaults written out.\nExit status: 0 "
-		       "valid, 2 usage or inventory error, 3 cannot print.\n");
+	printf("\nChecks the cluster inventory (-c FILE, $TSNET_CONFIG "
+	       "or " TSN_DEFAULT_CONFIG ")\nand prints it normalised: "
+	       "every key, defaults written out.\nExit status: 0 "
+	       "valid, 2 usage or inventory error, 3 cannot print.\n");
 	return rc;
 }
 
@@ -176,32 +171,20 @@ int inventory_main(int argc, char **argv, struct tsn_ctx *ctx)
 	};
 	int opt;
 
-	/* Our own messages, in tsnet's format, instead of getopt's. */
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":" TSN_GLOBAL_SHORTOPTS,
-				  longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, TSN_GLOBAL_SHORTOPTS, longopts,
+				  NULL)) != -1) {
 		if (opt == 'h')
-			return usage(ctx, false);
-		if (opt == ':') {
-			tsn_err(ctx->cmd, "option '%s' needs an argument",
-				argv[optind - 1]);
-			return usage(ctx, true);
-		}
-		if (opt == '?' || tsn_global_opt(ctx, opt, optarg) < 0) {
-			tsn_err(ctx->cmd, "invalid option '%s'",
-				argv[optind - 1]);
-			return usage(ctx, true);
-		}
+			return usage(ctx);
+		if (tsn_global_opt(ctx, opt, optarg) < 0)
+			return tsn_opt_error(ctx->cmd, argv, opt);
 	}
 	if (optind >= argc)
-		return usage(ctx, true);
-	if (strcmp(argv[optind], "check")) {
-		tsn_err(ctx->cmd, "unknown subcommand '%s'", argv[optind]);
-		return usage(ctx, true);
-	}
-	if (optind + 1 < argc) {
-		tsn_err(ctx->cmd, "unexpected argument '%s'", argv[optind + 1]);
-		return usage(ctx, true);
-	}
+		return tsn_usage_error(ctx->cmd, "missing subcommand (check)");
+	if (strcmp(argv[optind], "check"))
+		return tsn_usage_error(ctx->cmd, "unknown subcommand '%s'",
+				       argv[optind]);
+	if (optind + 1 < argc)
+		return tsn_usage_error(ctx->cmd, "unexpected argument '%s'",
+				       argv[optind + 1]);
 	return check(ctx);
 }

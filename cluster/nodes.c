@@ -268,10 +268,6 @@ int nodes_main(int argc, char **argv, struct tsn_ctx *ctx)
 		{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct tsn_inv_diag diag = {
-		.warn = tsn_inventory_warn_stderr,
-		.warn_arg = (void *)ctx->cmd,
-	};
 	struct tsn_run_opts opts = { 0 };
 	struct tsn_inventory inv;
 	bool *want = NULL;
@@ -280,7 +276,7 @@ int nodes_main(int argc, char **argv, struct tsn_ctx *ctx)
 	while ((opt = getopt_long(argc, argv, TSN_GLOBAL_SHORTOPTS, longopts,
 				  NULL)) != -1) {
 		if (opt == 'h')
-			return tsn_usage(ctx, synopsis, false);
+			return tsn_usage(ctx, synopsis);
 		if (opt == OPT_TIMEOUT &&
 		    tsn_parse_uint(optarg, 1, 86400, &opts.timeout) < 0) {
 			tsn_err(ctx->cmd, "--timeout '%s': a number of seconds "
@@ -295,12 +291,10 @@ int nodes_main(int argc, char **argv, struct tsn_ctx *ctx)
 		}
 		if (opt != OPT_TIMEOUT && opt != OPT_CONCURRENCY &&
 		    tsn_global_opt(ctx, opt, optarg) < 0)
-			return tsn_usage(ctx, synopsis, true);
+			return tsn_opt_error(ctx->cmd, argv, opt);
 	}
-	if (tsn_inventory_load(ctx->config, &inv, &diag) < 0) {
-		tsn_err(ctx->cmd, "%s", diag.error);
+	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
-	}
 	want = calloc(inv.n_nodes ? inv.n_nodes : 1, sizeof(*want));
 	if (!want) {
 		tsn_err(ctx->cmd, "%s", strerror(ENOMEM));

@@ -102,7 +102,7 @@ int disable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 	while ((opt = getopt_long(argc, argv, TSN_GLOBAL_SHORTOPTS, longopts,
 				  NULL)) != -1) {
 		if (opt == 'h')
-			return tsn_usage(ctx, synopsis, false);
+			return tsn_usage(ctx, synopsis);
 		if (opt == O_TIMEOUT) {
 			if (tsn_parse_uint(optarg, 1, 3600, &timeout) < 0) {
 				tsn_err(ctx->cmd, "--timeout '%s': a number of "
@@ -110,13 +110,12 @@ int disable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 				return TSN_EXIT_USAGE;
 			}
 		} else if (tsn_global_opt(ctx, opt, optarg) < 0) {
-			return tsn_usage(ctx, synopsis, true);
+			return tsn_opt_error(ctx->cmd, argv, opt);
 		}
 	}
-	if (optind < argc) {
-		tsn_err(ctx->cmd, "unexpected argument '%s'", argv[optind]);
-		return TSN_EXIT_USAGE;
-	}
+	if (optind < argc)
+		return tsn_usage_error(ctx->cmd, "unexpected argument '%s'",
+				       argv[optind]);
 	if ((rc = tsn_ctx_lock(ctx, NULL)))
 		return rc;
 	if (tsn_ctx_inventory(ctx, &inv) < 0)

@@ -128,8 +128,10 @@ static int print_json(const struct tsn_rollout *ro,
 	tsn_json_arr_end(&j);
 	tsn_json_kint(&j, "exit", rc);
 	tsn_json_obj_end(&j);
-	if ((ret = tsn_json_finish(&j)) == 0)
+	if ((ret = tsn_json_finish(&j)) == 0) {
 		printf("%s\n", b.p);
+		tsn_result_printed();
+	}
 	tsn_buf_free(&b);
 	return ret;
 }
@@ -372,7 +374,7 @@ static int enable_opts(int argc, char **argv, struct tsn_ctx *ctx,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'h':
-			tsn_usage(ctx, enable_synopsis, false);
+			tsn_usage(ctx, enable_synopsis);
 			return 1;
 		case O_ENCAP: o->encap = true; break;
 		case O_NOPROBE: o->no_probe = true; break;
@@ -393,13 +395,14 @@ static int enable_opts(int argc, char **argv, struct tsn_ctx *ctx,
 			return -EINVAL;
 		default:
 			if (tsn_global_opt(ctx, opt, optarg) < 0) {
-				tsn_usage(ctx, enable_synopsis, true);
+				tsn_opt_error(ctx->cmd, argv, opt);
 				return -EINVAL;
 			}
 		}
 	}
 	if (optind < argc) {
-		tsn_err(ctx->cmd, "unexpected argument '%s'", argv[optind]);
+		tsn_usage_error(ctx->cmd, "unexpected argument '%s'",
+				argv[optind]);
 		return -EINVAL;
 	}
 	return 0;

@@ -346,9 +346,11 @@ static int run(struct napply *na)
 
 		if (p->why[0]) {
 			tsn_node_say(p->node->name, NULL, "unreachable",
-				     "%s: unreachable: %s (repair later: "
-				     "tsnet enable-ipsec --node %s)",
-				     p->node->name, p->why, p->node->name);
+				     "%s did not answer: %s (repair later: "
+				     "tsnet enable-ipsec --node %s, and "
+				     "tsnet preflight --fix where it is in "
+				     "use)", p->node->name, p->why,
+				     p->node->name);
 			bump(na, TSN_EXIT_RUNTIME);
 		}
 		want[i] = p->rec != NULL;

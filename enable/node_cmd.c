@@ -80,10 +80,13 @@ static void say_end(int rc)
 	if (!say_out.json)
 		return;
 	tsn_json_arr_end(&say_out.j);
+	tsn_json_kstr(&say_out.j, "error", rc ? tsn_first_error() : NULL);
 	tsn_json_kint(&say_out.j, "exit", rc);
 	tsn_json_obj_end(&say_out.j);
-	if (tsn_json_finish(&say_out.j) == 0)
+	if (tsn_json_finish(&say_out.j) == 0) {
 		printf("%s\n", say_out.b.p);
+		tsn_result_printed();
+	}
 	tsn_buf_free(&say_out.b);
 }
 
@@ -361,7 +364,7 @@ int node_main(int argc, char **argv, struct tsn_ctx *ctx)
 	while ((opt = getopt_long(argc, argv, TSN_GLOBAL_SHORTOPTS, longopts,
 				  NULL)) != -1) {
 		if (opt == 'h')
-			return tsn_usage(ctx, synopsis, false);
+			return tsn_usage(ctx, synopsis);
 		else if (opt == OPT_ADDR6)
 			o.address6 = optarg;
 		else if (opt == OPT_NETNS)
@@ -377,17 +380,27 @@ int node_main(int argc, char **argv, struct tsn_ctx *ctx)
 			return TSN_EXIT_USAGE;
 		} else if (opt != OPT_TIMEOUT &&
 			   tsn_global_opt(ctx, opt, optarg) < 0) {
-			return tsn_usage(ctx, synopsis, true);
+			return tsn_opt_error(ctx->cmd, argv, opt);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || (strcmp(argv[0], "add") && strcmp(argv[0], "remove")))
-		return tsn_usage(ctx, synopsis, true);
+	if (argc < 1)
+		return tsn_usage_error(ctx->cmd, "missing subcommand (add or "
+				       "remove)");
+	if (strcmp(argv[0], "add") && strcmp(argv[0], "remove"))
+		return tsn_usage_error(ctx->cmd, "unknown subcommand '%s'",
+				       argv[0]);
 	add = !strcmp(argv[0], "add");
-	if (argc != (add ? 3 : 2) || (!add && (o.address6 || o.netns ||
-					       o.ssh_host)))
-		return tsn_usage(ctx, synopsis, true);
+	if (argc < (add ? 3 : 2))
+		return tsn_usage_error(ctx->cmd, "%s needs %s", argv[0],
+				       add ? "NAME ADDRESS" : "NAME");
+	if (argc > (add ? 3 : 2))
+		return tsn_usage_error(ctx->cmd, "unexpected argument '%s'",
+				       argv[add ? 3 : 2]);
+	if (!add && (o.address6 || o.netns || o.ssh_host))
+		return tsn_usage_error(ctx->cmd, "--address6, --netns and "
+				       "--ssh-host are for node add");
 	if ((opt = tsn_ctx_lock(ctx, add ? "node add" : "node remove")))
 		return opt;
 	/* one change is short: a signal lets it finish on every node */

@@ -44,12 +44,20 @@ static int members_req(const struct tsn_inventory *inv,
 	return tsn_json_finish(&j);
 }
 
-static void report(const struct tsn_job *job, const char *what, int *rc)
+/* named_later: node_apply.c asks this node next and names it, with the
+ * reason and both repairs, when it is not reached: once is enough. */
+static void report(const struct tsn_job *job, const char *what,
+		   bool named_later, int *rc)
 {
 	struct tsn_jv v = { 0 };
 	char why[512], err[64];
 	bool changed = false;
 
+	if (named_later && (job->state == TSN_JOB_UNREACHABLE ||
+			    job->state == TSN_JOB_TIMEOUT)) {
+		*rc = -EIO;
+		return;
+	}
 	if (job->state != TSN_JOB_DONE || job->exit_status != 0) {
 		tsn_warn("node", "%s: nftables member set not %s: %s (run "
 			 "tsnet preflight --fix)", job->node->name, what,
@@ -87,8 +95,11 @@ int tsn_node_member_set(const struct tsn_inventory *inv,
 	}
 	if (ret == 0)
 		ret = tsn_run(inv, jobs, k, &opts);
+	/* every node but an added one is asked again by node_apply.c; a
+	 * leaving one is cleaned there */
 	for (size_t i = 0; ret == 0 && i < k; i++)
-		report(&jobs[i], "updated", &rc);
+		report(&jobs[i], "updated", !add ||
+		       strcmp(jobs[i].node->name, name), &rc);
 	if (ret == 0 && !add) {
 		struct tsn_job gone = {
 			.node = tsn_inventory_find(old, name),
@@ -97,7 +108,7 @@ int tsn_node_member_set(const struct tsn_inventory *inv,
 
 		ret = tsn_run(old, &gone, 1, &opts);
 		if (ret == 0)
-			report(&gone, "removed", &rc);
+			report(&gone, "removed", true, &rc);
 		tsn_job_free(&gone);
 	}
 	for (size_t i = 0; i < k; i++) {

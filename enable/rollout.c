@@ -385,6 +385,8 @@ void tsn_rollout_rollback(struct tsn_rollout *ro)
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
+		const char *w = rep[i].type == TSN_JOBJ ?
+				tsn_jv_getstr(&rep[i], "error") : why[i];
 		bool ok = false;
 
 		if (!ro->in[i])
@@ -392,11 +394,13 @@ void tsn_rollout_rollback(struct tsn_rollout *ro)
 		tsn_jv_getbool(&rep[i], "ok", &ok);
 		if (ok)
 			continue;
+		/* A node the error already named, for the same reason (it
+		 * is unreachable), is named again without it. */
 		len = strlen(ro->error);
 		snprintf(ro->error + len, sizeof(ro->error) - len,
-			 "%s %s: %s", all ? " (rolled back except on" : ";",
-			 ro->inv->nodes[i].name, rep[i].type == TSN_JOBJ ?
-			 tsn_jv_getstr(&rep[i], "error") : why[i]);
+			 "%s %s%s%s", all ? " (rolled back except on" : ";",
+			 ro->inv->nodes[i].name, w && !strstr(ro->error, w) ?
+			 ": " : "", w && !strstr(ro->error, w) ? w : "");
 		all = false;
 	}
 	len = strlen(ro->error);

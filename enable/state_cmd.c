@@ -287,8 +287,10 @@ static int import_report(struct tsn_ctx *ctx, struct tsn_job *jobs, size_t n)
 	tsn_json_arr_end(&j);
 	tsn_json_kint(&j, "exit", rc);
 	tsn_json_obj_end(&j);
-	if (ctx->json && tsn_json_finish(&j) == 0)
+	if (ctx->json && tsn_json_finish(&j) == 0) {
 		printf("%s\n", b.p);
+		tsn_result_printed();
+	}
 	tsn_buf_free(&b);
 	return rc;
 }
@@ -380,15 +382,24 @@ int state_main(int argc, char **argv, struct tsn_ctx *ctx)
 	while ((opt = getopt_long(argc, argv, TSN_GLOBAL_SHORTOPTS, longopts,
 				  NULL)) != -1) {
 		if (opt == 'h')
-			return tsn_usage(ctx, synopsis, false);
+			return tsn_usage(ctx, synopsis);
 		if (opt == OPT_FORCE)
 			force = true;
 		else if (tsn_global_opt(ctx, opt, optarg) < 0)
-			return tsn_usage(ctx, synopsis, true);
+			return tsn_opt_error(ctx->cmd, argv, opt);
 	}
-	if (argc - optind != 2 || (strcmp(argv[optind], "export") &&
-				   strcmp(argv[optind], "import")))
-		return tsn_usage(ctx, synopsis, true);
+	if (optind >= argc)
+		return tsn_usage_error(ctx->cmd, "missing subcommand (export or "
+				       "import)");
+	if (strcmp(argv[optind], "export") && strcmp(argv[optind], "import"))
+		return tsn_usage_error(ctx->cmd, "unknown subcommand '%s'",
+				       argv[optind]);
+	if (argc - optind < 2)
+		return tsn_usage_error(ctx->cmd, "%s needs a FILE",
+				       argv[optind]);
+	if (argc - optind > 2)
+		return tsn_usage_error(ctx->cmd, "unexpected argument '%s'",
+				       argv[optind + 2]);
 	export = !strcmp(argv[optind], "export");
 	if (export && !force && lstat(argv[optind + 1], &st) == 0) {
 		tsn_err(ctx->cmd, "%s exists (--force to overwrite it)",

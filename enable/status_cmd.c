@@ -178,10 +178,9 @@ static void judge_pair(const struct tsn_st *s, struct tsn_st_pair *p)
 	const struct tsn_jv *sa_ab, *sa_ba;
 	char why[96];
 
+	/* Unknown, and nothing more: the node's row says why, once. */
 	if (a->error || b->error) {
 		p->state = TSN_PAIR_UNKNOWN;
-		snprintf(p->detail, sizeof(p->detail), "%s did not answer",
-			 a->error ? a->node->name : b->node->name);
 		return;
 	}
 	if (!a->rec || !b->rec) {
@@ -192,9 +191,6 @@ static void judge_pair(const struct tsn_st *s, struct tsn_st_pair *p)
 	}
 	if (a->sas_error || b->sas_error) {
 		p->state = TSN_PAIR_UNKNOWN;
-		snprintf(p->detail, sizeof(p->detail), "%s's SAs could not "
-			 "be read", a->sas_error ? a->node->name :
-			 b->node->name);
 		return;
 	}
 	sa_ab = tsn_st_sa(a, b->node->name);
@@ -278,12 +274,10 @@ static int judge_nodes(struct tsn_st *s)
 		const struct tsn_jv *drift = tsn_jv_get(&n->st, "drift");
 		const char *hash = tsn_jv_getstr(n->rec, "plan_hash");
 
-		if (n->error) {
-			ret = problem(s, "%s: %s%s", n->node->name,
-				      n->reachable ? "" : "unreachable: ",
-				      n->error);
+		/* A node that did not answer, or whose SAs could not be
+		 * read, is named once with why: in its row (exit 3). */
+		if (n->error)
 			continue;
-		}
 		if (!n->rec && s->inv->n_nodes < 2)
 			continue;	/* judge() says why there are no pairs */
 		if (!n->rec) {
@@ -291,10 +285,7 @@ static int judge_nodes(struct tsn_st *s)
 				      "(tsnet enable-ipsec)", n->node->name);
 			continue;
 		}
-		if (n->sas_error)
-			ret = problem(s, "%s: cannot read SAs: %s",
-				      n->node->name, n->sas_error);
-		else
+		if (!n->sas_error)
 			ret = judge_charon(s, n);
 		if (ret == 0)
 			ret = judge_unfinished(s, n);
@@ -386,8 +377,8 @@ static int run_status(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 	ret = s.nodes ? gather(&s, timeout) : -ENOMEM;
 	if (ret == 0)
 		ret = judge(&s);
-	if (ret == 0 && ctx->json)
-		ret = tsn_status_json(&s, stdout);
+	if (ret == 0 && ctx->json && (ret = tsn_status_json(&s, stdout)) == 0)
+		tsn_result_printed();
 	else if (ret == 0)
 		tsn_status_table(&s, stdout, ctx->tty);
 	if (ret == 0 && fflush(stdout) == EOF)
@@ -415,7 +406,7 @@ int status_main(int argc, char **argv, struct tsn_ctx *ctx)
 	while ((opt = getopt_long(argc, argv, TSN_GLOBAL_SHORTOPTS, longopts,
 				  NULL)) != -1) {
 		if (opt == 'h')
-			return tsn_usage(ctx, synopsis, false);
+			return tsn_usage(ctx, synopsis);
 		if (opt == OPT_TIMEOUT) {
 			if (tsn_parse_uint(optarg, 1, 86400, &timeout) < 0) {
 				tsn_err(ctx->cmd, "--timeout '%s': a number of "
@@ -423,13 +414,12 @@ int status_main(int argc, char **argv, struct tsn_ctx *ctx)
 				return TSN_EXIT_USAGE;
 			}
 		} else if (tsn_global_opt(ctx, opt, optarg) < 0) {
-			return tsn_usage(ctx, synopsis, true);
+			return tsn_opt_error(ctx->cmd, argv, opt);
 		}
 	}
-	if (optind < argc) {
-		tsn_err(ctx->cmd, "unexpected argument '%s'", argv[optind]);
-		return TSN_EXIT_USAGE;
-	}
+	if (optind < argc)
+		return tsn_usage_error(ctx->cmd, "unexpected argument '%s'",
+				       argv[optind]);
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
 	rc = run_status(ctx, &inv, timeout);

@@ -47,13 +47,29 @@ struct tsn_cmd {
 
 int tsn_global_opt(struct tsn_ctx *ctx, int opt, const char *arg);
 
-/* Print "usage: tsnet CMD ..." plus help lines to stdout (--help, exit 0)
- * or stderr (a usage error, exit 2) and return the exit code. */
-int tsn_usage(const struct tsn_ctx *ctx, const char *synopsis, bool error);
+/* --help: "usage: tsnet CMD ..." plus help lines on stdout; returns 0. */
+int tsn_usage(const struct tsn_ctx *ctx, const char *synopsis);
+
+/* A usage error is one line, never the whole help:
+ * "tsnet: CMD: what; see 'tsnet CMD --help'".  Returns TSN_EXIT_USAGE.
+ * cmd is the command (or "agent ACTION"), NULL before one is known. */
+int tsn_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* What getopt_long() refused, as such a line: opt is what it returned
+ * ('?', ':', or an option the command's table has but it does not
+ * take); argv the command's.  main() sets opterr = 0, so getopt's own
+ * messages never print.  Returns TSN_EXIT_USAGE. */
+int tsn_opt_error(const char *cmd, char *const *argv, int opt);
+
+/* main()'s exit path with --json: when the command failed without
+ * printing its result, one {"command","error","exit"} object on stdout
+ * (the error is the first tsn_err() line's message). */
+void tsn_json_error(const struct tsn_ctx *ctx, int rc);
 
 /* Load the inventory named by -c / TSNET_CONFIG / the default, warnings
  * (a world-writable file) on stderr.  On error prints the one
- * "file:line: reason" line and returns -1; the caller exits 2. */
+ * "file:line: reason" line (for a missing file: how to name one) and
+ * returns -1; the caller exits 2. */
 struct tsn_inventory;
 int tsn_ctx_inventory(const struct tsn_ctx *ctx, struct tsn_inventory *inv);
 

@@ -360,7 +360,7 @@ int tsn_inventory_load(const char *path, struct tsn_inventory *inv,
 	    (st.st_mode & S_IWOTH) && diag->warn) {
 		char msg[sizeof(diag->error)];
 
-		snprintf(msg, sizeof(msg), "%s: warning: world-writable, "
+		snprintf(msg, sizeof(msg), "%s: world-writable, "
 			 "anyone can change the cluster's inventory", path);
 		diag->warn(diag->warn_arg, msg);
 	}
@@ -427,6 +427,5 @@ const char *tsn_node_remote_tsnet(const struct tsn_inventory *inv,
 
 void tsn_inventory_warn_stderr(void *arg, const char *msg)
 {
-	if (!tsn_quiet)
-		tsn_err(arg, "%s", msg);
+	tsn_warn(arg, "%s", msg);
 }

@@ -147,7 +147,8 @@ const struct tsn_node *tsn_inventory_find(const struct tsn_inventory *inv,
  * or NULL. */
 const struct tsn_node *tsn_inventory_self(const struct tsn_inventory *inv);
 /* A struct tsn_inv_diag warn callback: prints msg on stderr as
- * "tsnet: ARG: msg" unless -q; arg is the command name (a const char *). */
+ * "tsnet: ARG: warning: msg" unless -q; arg is the command name (a
+ * const char *). */
 void tsn_inventory_warn_stderr(void *arg, const char *msg);
 
 /* Effective per-node values (override, else cluster's, else default). */

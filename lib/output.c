@@ -243,6 +243,14 @@ int tsn_pair_verdict(struct tsn_pair_report *p, const char *proto,
 	return 0;
 }
 
+bool tsn_report_node_failed(const struct tsn_report *r, const char *node)
+{
+	for (size_t i = 0; node && i < r->n_nodes; i++)
+		if (!strcmp(r->nodes[i].node, node))
+			return r->nodes[i].error || r->nodes[i].unreachable;
+	return false;
+}
+
 int tsn_report_exit_code(const struct tsn_report *r)
 {
 	bool problem = false;
@@ -332,6 +340,8 @@ int tsn_report_print_json(const struct tsn_report *r, FILE *f)
 		goto out;
 	if (fputs(b.p, f) == EOF || fputc('\n', f) == EOF || fflush(f))
 		ret = -EIO;
+	else if (f == stdout)
+		tsn_result_printed();
 out:
 	tsn_buf_free(&b);
 	return ret;

@@ -123,6 +123,10 @@ void tsn_problem_free(struct tsn_problem *p);
  * "fix"}] inside an object the caller opened. */
 void tsn_problems_json_member(const struct tsn_report *r, struct tsn_json *j);
 
+/* The node has an error (it could not be checked, or not reached): its
+ * row says why, once, so its pairs need not say it again. */
+bool tsn_report_node_failed(const struct tsn_report *r, const char *node);
+
 /* Exit code per man/tsnet.8: 3 if a node could not be checked, else 1 if
  * any check failed or any verdict is not good, else 0. */
 int tsn_report_exit_code(const struct tsn_report *r);

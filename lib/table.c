@@ -337,7 +337,8 @@ out:
 }
 
 /* Under a protocol's matrix, the details of its verdicts that are not
- * good: the matrix cell has room for the verdict word only. */
+ * good: the matrix cell has room for the verdict word only.  A pair with
+ * a node that failed is left to that node's row, which says why once. */
 static void print_bad_details(const struct tsn_report *r, const char *proto,
 			      FILE *f)
 {
@@ -346,7 +347,9 @@ static void print_bad_details(const struct tsn_report *r, const char *proto,
 		const struct tsn_verdict *v = find_verdict(p, proto);
 		char *s[3];
 
-		if (!v || v->good || !v->detail)
+		if (!v || v->good || !v->detail ||
+		    tsn_report_node_failed(r, p->from) ||
+		    tsn_report_node_failed(r, p->to))
 			continue;
 		s[0] = clean(p->from);
 		s[1] = clean(p->to);

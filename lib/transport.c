@@ -470,8 +470,9 @@ const char *tsn_job_reason(const struct tsn_job *job, char *buf, size_t len)
 				 TSN_OUTPUT_MAX >> 20);
 		else if (job->error == -EINTR)
 			snprintf(buf, len, "interrupted");
-		else
-			snprintf(buf, len, "cannot run: %s",
+		else	/* line: the program, when exec failed */
+			snprintf(buf, len, "cannot run%s%s: %s",
+				 line[0] ? " " : "", line,
 				 strerror(-job->error));
 		break;
 	}

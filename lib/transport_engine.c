@@ -91,6 +91,13 @@ child(const struct tsn_spawn *sp, int fds[3], int errfd, char nspath[3][PATH_MAX
 			goto fail;
 	}
 	execvp(sp->argv[0], sp->argv);
+	/* What could not run, on the job's stderr as a shell would say
+	 * it: tsn_job_reason() names it (write and strlen are safe after
+	 * fork). */
+	e = errno;
+	if (write(2, sp->argv[0], strlen(sp->argv[0])) < 0)
+		_exit(127);
+	errno = e;
 fail:
 	e = errno;
 	if (write(errfd, &e, sizeof(e)) < 0)

@@ -15,10 +15,17 @@
 int tsn_verbose;
 bool tsn_quiet;
 
+/* The first error of the run, for main()'s JSON error object.  Taken
+ * once (threads may report at the same time), read after they ended. */
+static char first_error[1024];
+static bool first_taken;
+static bool result_printed;
+
 static void vmsg(const char *kind, const char *cmd, const char *fmt,
 		 va_list ap)
 {
 	struct tsn_buf b = { 0 };
+	size_t msg;
 
 	/* Build the line first so concurrent writers never interleave it. */
 	tsn_buf_puts(&b, "tsnet: ");
@@ -26,7 +33,11 @@ static void vmsg(const char *kind, const char *cmd, const char *fmt,
 		tsn_buf_printf(&b, "%s: ", cmd);
 	if (kind)
 		tsn_buf_puts(&b, kind);
+	msg = b.len;
 	tsn_buf_vprintf(&b, fmt, ap);
+	if (b.p && !kind && !__atomic_test_and_set(&first_taken,
+						   __ATOMIC_ACQ_REL))
+		snprintf(first_error, sizeof(first_error), "%s", b.p + msg);
 	tsn_buf_puts(&b, "\n");
 	if (b.p)
 		fputs(b.p, stderr);
@@ -40,6 +51,22 @@ void tsn_err(const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg(NULL, cmd, fmt, ap);
 	va_end(ap);
+}
+
+const char *tsn_first_error(void)
+{
+	return __atomic_load_n(&first_taken, __ATOMIC_ACQUIRE) ?
+	       first_error : NULL;
+}
+
+void tsn_result_printed(void)
+{
+	result_printed = true;
+}
+
+bool tsn_result_was_printed(void)
+{
+	return result_printed;
 }
 
 void tsn_warn(const char *cmd, const char *fmt, ...)

@@ -35,8 +35,18 @@ enum {
 extern int tsn_verbose;
 extern bool tsn_quiet;
 
-/* "tsnet: CMD: message\n" on stderr.  cmd may be NULL. */
+/* "tsnet: CMD: message\n" on stderr.  cmd may be NULL (only before the
+ * command is known).  The first message of the run is kept for
+ * tsn_first_error(). */
 void tsn_err(const char *cmd, const char *fmt, ...) TSN_PRINTF(2, 3);
+/* With --json a failed command still leaves one JSON object on stdout:
+ * main() prints {"command","error","exit"} with the first tsn_err()
+ * message (NULL when there was none), unless the command printed its
+ * result (a report that carries its own "exit") and said so with
+ * tsn_result_printed(). */
+const char *tsn_first_error(void);
+void tsn_result_printed(void);
+bool tsn_result_was_printed(void);
 /* Same, prefixed "warning: ", suppressed by -q. */
 void tsn_warn(const char *cmd, const char *fmt, ...) TSN_PRINTF(2, 3);
 void tsn_dbg(const char *fmt, ...) TSN_PRINTF(1, 2);

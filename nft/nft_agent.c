@@ -290,10 +290,13 @@ static int parse_opts(int argc, char **argv, struct tsn_ctx *ctx,
 		case 'p': o->proto = optarg; break;
 		case 'R': o->rule_text = true; break;
 		default:
-			if (opt == 'h' || tsn_global_opt(ctx, opt, optarg) < 0) {
-				fprintf(opt == 'h' ? stdout : stderr,
-					"usage: tsnet " ACTION " " USAGE "\n");
-				return opt == 'h' ? 1 : -EINVAL;
+			if (opt == 'h') {
+				printf("usage: tsnet " ACTION " " USAGE "\n");
+				return 1;
+			}
+			if (tsn_global_opt(ctx, opt, optarg) < 0) {
+				tsn_opt_error(ACTION, argv, opt);
+				return -EINVAL;
 			}
 		}
 	}

@@ -257,9 +257,9 @@ int tsn_preflight_host_action(int argc, char **argv, struct tsn_ctx *ctx)
 				return TSN_EXIT_USAGE;
 			}
 		} else if (opt == 'h') {
-			return tsn_usage(ctx, SYNOPSIS, false);
+			return tsn_usage(ctx, SYNOPSIS);
 		} else if (tsn_global_opt(ctx, opt, optarg) < 0) {
-			return tsn_usage(ctx, SYNOPSIS, true);
+			return tsn_opt_error(ACTION, argv, opt);
 		}
 	}
 	ret = kernel_only ? 0 : peers(argc, argv, &o, &routes);

@@ -372,24 +372,22 @@ static int parse_opts(int argc, char **argv, struct tsn_ctx *ctx,
 	while ((opt = getopt_long(argc, argv, TSN_GLOBAL_SHORTOPTS, longopts,
 				  NULL)) != -1) {
 		switch (opt) {
-		case 'h': return tsn_usage(ctx, synopsis, false) + 100;
+		case 'h': return tsn_usage(ctx, synopsis) + 100;
 		case OPT_FIX: o->fix = true; break;
 		case OPT_UNFIX: o->unfix = true; break;
 		case OPT_NO_PROBE: o->no_probe = true; break;
 		case OPT_NODE: o->node = optarg; break;
 		default:
 			if (tsn_global_opt(ctx, opt, optarg) < 0)
-				return tsn_usage(ctx, synopsis, true) + 100;
+				return tsn_opt_error(ctx->cmd, argv, opt) + 100;
 		}
 	}
-	if (optind < argc) {
-		tsn_err(ctx->cmd, "unexpected argument '%s'", argv[optind]);
-		return 100 + TSN_EXIT_USAGE;
-	}
-	if (o->fix && o->unfix) {
-		tsn_err(ctx->cmd, "--fix and --unfix cannot go together");
-		return 100 + TSN_EXIT_USAGE;
-	}
+	if (optind < argc)
+		return tsn_usage_error(ctx->cmd, "unexpected argument '%s'",
+				       argv[optind]) + 100;
+	if (o->fix && o->unfix)
+		return tsn_usage_error(ctx->cmd, "--fix and --unfix cannot go "
+				       "together") + 100;
 	return 0;
 }
 

@@ -45,6 +45,23 @@ static int addresses(struct tsn_report *r, struct tsn_probe_mesh *m,
 	return 0;
 }
 
+/* A node the probe could not run on: when preflight's own checks could
+ * not reach it either, its problem says so already; else the probe's
+ * reason is a problem of its own, said once (its checks stand: it was
+ * checked, only not probed). */
+static int failed_nodes(struct tsn_report *r, const struct tsn_probe_mesh *m)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < m->n && !ret; i++) {
+		if (!m->res[i].why || tsn_report_node_failed(r, m->res[i].name))
+			continue;
+		ret = tsn_report_problem(r, NULL, "%s could not run the probe: "
+					 "%s", m->res[i].name, m->res[i].why);
+	}
+	return ret;
+}
+
 int tsn_pf_probe(struct tsn_report *r, const struct tsn_inventory *inv,
 		 bool err_tty)
 {
@@ -64,6 +81,8 @@ int tsn_pf_probe(struct tsn_report *r, const struct tsn_inventory *inv,
 						 strerror(-ret));
 		else if (!ret)
 			ret = tsn_probe_pairs(r, &m, NULL, NULL);
+		if (!ret)
+			ret = failed_nodes(r, &m);
 	}
 	tsn_probe_mesh_free(&m);
 	return ret;

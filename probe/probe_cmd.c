@@ -237,7 +237,7 @@ int probe_main(int argc, char **argv, struct tsn_ctx *ctx)
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'h':
-			return tsn_usage(ctx, synopsis, false);
+			return tsn_usage(ctx, synopsis);
 		case OPT_FROM:
 			o.from = optarg;
 			break;
@@ -255,18 +255,15 @@ int probe_main(int argc, char **argv, struct tsn_ctx *ctx)
 			return TSN_EXIT_USAGE;
 		default:
 			if (tsn_global_opt(ctx, opt, optarg) < 0)
-				return tsn_usage(ctx, synopsis, true);
+				return tsn_opt_error(ctx->cmd, argv, opt);
 		}
 	}
-	if (optind < argc) {
-		tsn_err(ctx->cmd, "unexpected argument '%s'", argv[optind]);
-		return TSN_EXIT_USAGE;
-	}
-	if (!o.from != !o.to || (o.from && !strcmp(o.from, o.to))) {
-		tsn_err(ctx->cmd, "--from and --to go together and name two "
-			"different nodes");
-		return TSN_EXIT_USAGE;
-	}
+	if (optind < argc)
+		return tsn_usage_error(ctx->cmd, "unexpected argument '%s'",
+				       argv[optind]);
+	if (!o.from != !o.to || (o.from && !strcmp(o.from, o.to)))
+		return tsn_usage_error(ctx->cmd, "--from and --to go together "
+				       "and name two different nodes");
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
 	if (inv.n_nodes < 2) {

@@ -210,8 +210,9 @@ static int merge_pair(struct tsn_report *r, const struct tsn_probe_result *a,
 		if (!a->reply || !b->reply) {
 			const struct tsn_probe_result *bad = a->reply ? b : a;
 
+			/* why is the node's error, said once in its row */
 			snprintf(j.detail, sizeof(j.detail), "%s could not run "
-				 "the probe: %s", bad->name, bad->why);
+				 "the probe", bad->name);
 			ret = tsn_pair_verdict(p, proto, "error", false,
 					       j.detail);
 			continue;

@@ -92,9 +92,15 @@ static int run_part(struct rep *r, const char *cmd, const char *const *args,
 		tsn_jv_free(v);
 		memset(v, 0, sizeof(*v));
 		missing(r, cmd);
-		ret = tsn_buf_printf(&r->index, "%-24s MISSING: %.*s\n", cmd,
-				     (int)n, n ? job.err.p :
-				     tsn_job_reason(&job, err, sizeof(err)));
+		/* without a line on stderr, the transport's reason (a
+		 * precision of 0 would print nothing at all) */
+		if (n)
+			ret = tsn_buf_printf(&r->index, "%-24s MISSING: %.*s\n",
+					     cmd, (int)n, job.err.p);
+		else
+			ret = tsn_buf_printf(&r->index, "%-24s MISSING: %s\n",
+					     cmd, tsn_job_reason(&job, err,
+								 sizeof(err)));
 	} else {
 		snprintf(rel, sizeof(rel), "%s.json", cmd);
 		ret = rw_json(&r->w, rel, v);
@@ -287,7 +293,7 @@ static int parse_args(struct rep *r, int argc, char **argv, const char **out)
 	while ((opt = getopt_long(argc, argv, "o:" TSN_GLOBAL_SHORTOPTS,
 				  longopts, NULL)) != -1) {
 		if (opt == 'h')
-			return tsn_usage(r->ctx, synopsis, false) + 100;
+			return tsn_usage(r->ctx, synopsis) + 100;
 		if (opt == 'o') {
 			*out = optarg;
 		} else if (opt == 'L') {
@@ -297,17 +303,15 @@ static int parse_args(struct rep *r, int argc, char **argv, const char **out)
 				return TSN_EXIT_USAGE;
 			}
 		} else if (tsn_global_opt(r->ctx, opt, optarg) < 0) {
-			return tsn_usage(r->ctx, synopsis, true);
+			return tsn_opt_error(r->ctx->cmd, argv, opt);
 		}
 	}
-	if (optind < argc) {
-		tsn_err("report", "unexpected argument '%s'", argv[optind]);
-		return TSN_EXIT_USAGE;
-	}
-	if (!*out || !**out) {
-		tsn_err("report", "-o FILE.tar.gz is required");
-		return TSN_EXIT_USAGE;
-	}
+	if (optind < argc)
+		return tsn_usage_error(r->ctx->cmd, "unexpected argument '%s'",
+				       argv[optind]);
+	if (!*out || !**out)
+		return tsn_usage_error(r->ctx->cmd, "-o FILE.tar.gz is "
+				       "required");
 	return 0;
 }
 
@@ -326,9 +330,14 @@ static int print_result(struct rep *r)
 		for (size_t i = 0; i < r->b.nmissing; i++)
 			tsn_json_str(&j, r->missing[i]);
 		tsn_json_arr_end(&j);
+		/* every --json object carries the exit status (tsnet(8)) */
+		tsn_json_kint(&j, "exit", r->b.nmissing ? TSN_EXIT_PROBLEM :
+			      TSN_EXIT_OK);
 		tsn_json_obj_end(&j);
-		if (!tsn_json_finish(&j))
+		if (!tsn_json_finish(&j)) {
 			printf("%s\n", b.p);
+			tsn_result_printed();
+		}
 		tsn_buf_free(&b);
 	} else {
 		printf("report: %s: %u files, %zu nodes%s\n", r->w.out,

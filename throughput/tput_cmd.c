@@ -231,6 +231,8 @@ static int run_cmd(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 	      print_text(&run, base.rec ? &base : NULL, &rep, ctx->tty);
 	if (ret < 0)
 		rc = TSN_EXIT_RUNTIME;
+	else
+		tsn_result_printed();	/* no JSON error object after it */
 out:
 	if (ret < 0 && ret != -EINVAL)
 		tsn_err(ctx->cmd, "%s", strerror(-ret));
@@ -258,7 +260,7 @@ static int parse_opts(int argc, char **argv, struct tsn_ctx *ctx,
 	while ((opt = getopt_long(argc, argv, TSN_GLOBAL_SHORTOPTS, longopts,
 				  NULL)) != -1) {
 		if (opt == 'h')
-			return tsn_usage(ctx, synopsis, false) + 100;
+			return tsn_usage(ctx, synopsis) + 100;
 		if (opt == O_PAIRS) {
 			c->o.pairs = optarg;
 		} else if (opt == O_BASE) {
@@ -271,20 +273,20 @@ static int parse_opts(int argc, char **argv, struct tsn_ctx *ctx,
 				      TSN_TPUT_STREAMS_MAX : 65535;
 
 			if (tsn_parse_uint(optarg, 1, hi, dst) < 0) {
-				tsn_err(ctx->cmd, "--%s '%s': a number from 1 "
-					"to %u", opt == O_DUR ? "duration" :
-					opt == O_STREAMS ? "streams" : "port",
-					optarg, hi);
-				return TSN_EXIT_USAGE;
+				return tsn_usage_error(ctx->cmd, "--%s '%s': a "
+						       "number from 1 to %u",
+						       opt == O_DUR ? "duration" :
+						       opt == O_STREAMS ?
+						       "streams" : "port",
+						       optarg, hi);
 			}
 		} else if (tsn_global_opt(ctx, opt, optarg) < 0) {
-			return tsn_usage(ctx, synopsis, true);
+			return tsn_opt_error(ctx->cmd, argv, opt);
 		}
 	}
-	if (optind < argc) {
-		tsn_err(ctx->cmd, "unexpected argument '%s'", argv[optind]);
-		return TSN_EXIT_USAGE;
-	}
+	if (optind < argc)
+		return tsn_usage_error(ctx->cmd, "unexpected argument '%s'",
+				       argv[optind]);
 	return -1;
 }
 

@@ -91,7 +91,9 @@ static int run(const struct tsn_ctx *ctx, const char *path,
 	/* a damaged file proves nothing about its unread part */
 	if (ret == -EIO && rc == TSN_EXIT_OK)
 		rc = TSN_EXIT_RUNTIME;
-	if ((ret = tsn_verify_print(&v, ctx->json, ctx->tty)) < 0) {
+	if ((ret = tsn_verify_print(&v, ctx->json, ctx->tty)) == 0)
+		tsn_result_printed();
+	else {
 		tsn_err(ctx->cmd, "writing the report: %s", strerror(-ret));
 		rc = TSN_EXIT_RUNTIME;
 	}
@@ -107,16 +109,16 @@ static int live_option(const struct tsn_ctx *ctx, int opt, const char *arg,
 
 	if (opt == OPT_DURATION) {
 		if (tsn_parse_uint(arg, 1, 600, &s) < 0) {
-			tsn_err(ctx->cmd, "--duration '%s': a number of "
-				"seconds from 1 to 600", arg);
+			tsn_usage_error(ctx->cmd, "--duration '%s': a number "
+					"of seconds from 1 to 600", arg);
 			return -EINVAL;
 		}
 		lo->ms = s * 1000;
 	} else if (opt == OPT_IFACE) {
 		if (!*arg || strlen(arg) >= IFNAMSIZ || strchr(arg, '/') ||
 		    strpbrk(arg, " \t\n")) {
-			tsn_err(ctx->cmd, "--interface '%s': not an interface "
-				"name", arg);
+			tsn_usage_error(ctx->cmd, "--interface '%s': not an "
+					"interface name", arg);
 			return -EINVAL;
 		}
 		lo->ifname = arg;
@@ -149,11 +151,9 @@ static int live(struct tsn_ctx *ctx, const struct tsn_vlive_opts *lo,
 	struct tsn_inventory inv;
 	int rc;
 
-	if (all_pairs) {
-		tsn_err(ctx->cmd, "--all-pairs is for --read: a live capture "
-			"covers the members' pairs");
-		return TSN_EXIT_USAGE;
-	}
+	if (all_pairs)
+		return tsn_usage_error(ctx->cmd, "--all-pairs is for --read: a "
+				       "live capture covers the members' pairs");
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
 	if (lo->write_dir && write_dir(ctx, lo->write_dir) < 0)
@@ -184,7 +184,7 @@ int verify_main(int argc, char **argv, struct tsn_ctx *ctx)
 	while ((opt = getopt_long(argc, argv, "r:" TSN_GLOBAL_SHORTOPTS,
 				  longopts, NULL)) != -1) {
 		if (opt == 'h')
-			return tsn_usage(ctx, synopsis, false);
+			return tsn_usage(ctx, synopsis);
 		if (opt == OPT_READ || opt == 'r')
 			path = optarg;
 		else if (opt == OPT_ALL_PAIRS)
@@ -195,17 +195,15 @@ int verify_main(int argc, char **argv, struct tsn_ctx *ctx)
 				return TSN_EXIT_USAGE;
 			live_opt = true;
 		} else if (tsn_global_opt(ctx, opt, optarg) < 0)
-			return tsn_usage(ctx, synopsis, true);
+			return tsn_opt_error(ctx->cmd, argv, opt);
 	}
-	if (optind < argc) {
-		tsn_err(ctx->cmd, "unexpected argument '%s'", argv[optind]);
-		return TSN_EXIT_USAGE;
-	}
-	if (path && live_opt) {
-		tsn_err(ctx->cmd, "--read takes no --duration, --interface or "
-			"--write: those are for a live capture");
-		return TSN_EXIT_USAGE;
-	}
+	if (optind < argc)
+		return tsn_usage_error(ctx->cmd, "unexpected argument '%s'",
+				       argv[optind]);
+	if (path && live_opt)
+		return tsn_usage_error(ctx->cmd, "--read takes no --duration, "
+				       "--interface or --write: those are for "
+				       "a live capture");
 	if (!path)
 		return live(ctx, &lo, all_pairs);
 	if (!*path) {

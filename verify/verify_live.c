@@ -516,6 +516,8 @@ int tsn_verify_live(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 	L.exit = rc = judge(&L);
 	if ((ret = tsn_vlive_print(&L, ctx->json, ctx->tty)) < 0)
 		rc = TSN_EXIT_RUNTIME;
+	else
+		tsn_result_printed();	/* no JSON error object after it */
 out:
 	if (ret < 0)
 		tsn_err(ctx->cmd, "%s", strerror(-ret));

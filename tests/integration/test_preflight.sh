@@ -133,10 +133,13 @@ assert_eq "unreachable node, probe: exit 3" 3 "$?"
 assert_eq "unreachable node, probe: n1 -> n4 probed" "ok|ok" \
 	"$(jq -r '.pairs[]|select(.from=="n1" and .to=="n4")|
 		.udp500.verdict+"|"+.udp4500.verdict' <<<"$out")"
-assert_match "unreachable node, probe: n9's pairs say why" \
-	'^error\|n9 could not run the probe: ' \
+# its pairs name it; why is said once, in its row (not once per pair)
+assert_match "unreachable node, probe: n9's pairs name it" \
+	'^error\|n9 could not run the probe$' \
 	"$(jq -r '.pairs[]|select(.from=="n1" and .to=="n9")|
 		.esp.verdict+"|"+.esp.detail' <<<"$out")"
+assert_match "unreachable node, probe: n9's row says why" "tf3-n9|namespace|netns" \
+	"$(jq -r '.nodes[]|select(.node=="n9")|.error' <<<"$out")"
 assert_eq "unreachable node, probe: no 'could not run' problem" "" \
 	"$(jq -r '.problems[]|select(.what|test("matrix could not run"))|.what' <<<"$out")"
 

@@ -359,7 +359,8 @@ Test(engine, exec_failure_is_an_error_with_errno)
 	cr_assert_eq(jobs[0].state, TSN_JOB_ERROR);
 	cr_assert_eq(jobs[0].error, -ENOENT);
 	cr_assert_str_eq(tsn_job_reason(&jobs[0], why, sizeof(why)),
-			 "cannot run: No such file or directory");
+			 "cannot run /nonexistent/tt-prog: No such file or "
+			 "directory", "names what could not run");
 	cr_assert_eq(jobs[1].state, TSN_JOB_ERROR);
 	cr_assert_eq(jobs[1].error, -EACCES);
 	unlink(plain);

@@ -411,7 +411,7 @@ Test(inventory, load)
 
 	chmod(path, 0666);
 	cr_assert_eq(tsn_inventory_load(path, &inv, &diag), 0);
-	snprintf(want, sizeof(want), "%s: warning: world-writable, anyone "
+	snprintf(want, sizeof(want), "%s: world-writable, anyone "
 		 "can change the cluster's inventory", path);
 	cr_assert_str_eq(warned, want);
 	tsn_inventory_free(&inv);

@@ -131,6 +131,40 @@ Test(output, table_golden)
 
 /* With colour on, the text minus escape codes is the same table, so the
  * codes never shift a column; and the status words are coloured. */
+/* A node that could not be checked is named once, in its row with the
+ * reason: its pairs' details are not repeated under the matrices. */
+Test(output, table_names_a_failed_node_once)
+{
+	struct tsn_report r;
+	struct tsn_pair_report *p;
+	char *s;
+
+	tsn_report_init(&r, "probe");
+	cr_assert_eq(tsn_node_error(tsn_report_node(&r, "n3"), true,
+				    "unreachable: no such namespace"), 0);
+	p = tsn_report_pair(&r, "n1", "n3");
+	cr_assert_eq(tsn_pair_verdict(p, "esp", "error", false,
+				      "n3 could not run the probe"), 0);
+	p = tsn_report_pair(&r, "n3", "n1");
+	cr_assert_eq(tsn_pair_verdict(p, "esp", "error", false,
+				      "n3 could not run the probe"), 0);
+	p = tsn_report_pair(&r, "n1", "n2");
+	cr_assert_eq(tsn_pair_verdict(p, "esp", "not-arrived", false,
+				      "never seen"), 0);
+	s = table_text(&r, false);
+	cr_assert_str_eq(s,
+		"NODE  CHECK  STATUS       DETAIL\n"
+		"n3    -      unreachable  unreachable: no such namespace\n"
+		"\n"
+		"esp  n1     n3     n2\n"
+		"n1   -      error  not-arrived\n"
+		"n3   error  -      n/a\n"
+		"n2   n/a    n/a    -\n"
+		"  n1 -> n2: never seen\n");
+	free(s);
+	tsn_report_free(&r);
+}
+
 Test(output, table_colour_keeps_alignment)
 {
 	struct tsn_report r;
