@@ -6,8 +6,9 @@
  * wire and prints one line per pair.  A pair the probe shows cannot work
  * (no UDP 500, or neither ESP nor UDP 4500) is refused before any node
  * is touched, and so is a node whose kernel cannot do IPsec (the kernel
- * checks of preflight, kernel_check.c).  On any failure every node is
- * rolled back and one line says which pair failed and why.
+ * checks of preflight, kernel_check.c) or where another IPsec setup's
+ * policy holds the members' traffic (xfrm_check.c).  On any failure
+ * every node is rolled back and one line says which pair failed and why.
  * disable-ipsec runs ipsec-remove on every node: connections, SAs, keys
  * and files go, traffic flows in clear.
  */
@@ -484,17 +485,27 @@ static void note_unfinished(const struct tsn_rollout *ro, struct survey *sv)
 			 names);
 }
 
-/* Every node's kernel can do IPsec (kernel_check.c), else stop here,
- * before the CA or any node changes, with preflight's words: one line
- * per cause, then what it means.  0, or an exit code. */
+/* Every node's kernel can do IPsec (kernel_check.c) and no other IPsec
+ * setup's policy holds the members' traffic (xfrm_check.c), else stop
+ * here, before the CA or any node changes, with preflight's words: one
+ * line per cause, then what it means.  0, or an exit code. */
 static int check_kernels(struct tsn_rollout *ro,
 			 const struct tsn_encap_choice *ch)
 {
 	struct tsn_buf lines = { 0 };
+	bool kernel, foreign = false;
 	int ret, rc = 0;
 
 	tsn_progress_begin(&ro->progress, ro->ctx->err_tty && !tsn_quiet);
 	ret = tsn_rollout_kernel_check(ro, &lines);
+	kernel = ret == -EPROTO && !ro->unreachable;
+	/* both causes at once: fixing one must not only reveal the other */
+	if (ret == 0 || kernel) {
+		int r2 = tsn_rollout_xfrm_check(ro, &lines);
+
+		foreign = r2 == -EPROTO && !ro->unreachable;
+		ret = ret ? (r2 == -EPROTO || !r2 ? ret : r2) : r2;
+	}
 	tsn_progress_end(&ro->progress);
 	if (ret == -EPROTO) {
 		rc = ro->unreachable ? TSN_EXIT_RUNTIME : TSN_EXIT_PROBLEM;
@@ -503,11 +514,15 @@ static int check_kernels(struct tsn_rollout *ro,
 		for (char *l = lines.p, *e; l && (e = strchr(l, '\n'));
 		     l = e + 1)
 			tsn_err(ro->ctx->cmd, "%.*s", (int)(e - l), l);
-		tsn_err(ro->ctx->cmd, "no node was changed: %s",
+		tsn_err(ro->ctx->cmd, "no node was changed: %s%s%s",
 			ro->unreachable ? "each node taking part must answer "
-			"first" : "IPsec needs ESP with AES-GCM in every "
-			"node's kernel (tsnet preflight shows every host "
-			"check)");
+			"first" : kernel ? "IPsec needs ESP with AES-GCM in "
+			"every node's kernel (tsnet preflight shows every host "
+			"check)" : "", !ro->unreachable && kernel && foreign ?
+			"; and " : "", !ro->unreachable && foreign ? "another "
+			"IPsec setup's policies hold the members' traffic (stop "
+			"it, remove them as each line says, then run "
+			"enable-ipsec again)" : "");
 	} else if (ret < 0) {
 		tsn_err(ro->ctx->cmd, "kernel checks: %s", strerror(-ret));
 		rc = TSN_EXIT_RUNTIME;

@@ -67,6 +67,13 @@ int tsn_rollout_run_argv(struct tsn_rollout *ro, const char *const *argv,
  * lines ("n1, n2: kernel.esp: DETAIL (fix: FIX)\n") and the first in
  * ro->error; other -errno. */
 int tsn_rollout_kernel_check(struct tsn_rollout *ro, struct tsn_buf *lines);
+/* Before any change, after the kernel checks: an XFRM policy on a node
+ * taking part that is not tsnet's and covers the traffic between it and
+ * another member (xfrm_check.c).  0 when there is none; -EPROTO with one
+ * line per entry appended to lines ("n1: xfrm.foreign: policy out ...
+ * action block priority 0 ... (fix: ip xfrm policy delete ...)\n"), the
+ * first in ro->error unless lines held one already; other -errno. */
+int tsn_rollout_xfrm_check(struct tsn_rollout *ro, struct tsn_buf *lines);
 /* Phases.  0 when every pair came through, -EPROTO for a pair or node
  * that failed (ro->error says which and why), other -errno. */
 int tsn_rollout_apply(struct tsn_rollout *ro, bool trap);

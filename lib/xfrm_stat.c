@@ -117,7 +117,7 @@ static int parse_line(const char *p, size_t n, struct tsn_xstat *s,
 	while (k < n && p[k] >= '0' && p[k] <= '9')
 		k++;
 	/* 20 digits hold any u64; more cannot be a counter */
-	if (k == d0 || k - d0 >= sizeof(digits))
+	if (k == d0 || k - d0 > 20)
 		return *why = "not a decimal count", -EINVAL;
 	memcpy(digits, p + d0, k - d0);
 	digits[k - d0] = '\0';
