@@ -95,6 +95,18 @@ static int print_json(const struct tsn_rollout *ro,
 	tsn_json_kstr(&j, "command", "enable-ipsec");
 	tsn_json_kstr(&j, "plan_hash", ro->plan.hash);
 	tsn_json_kstr(&j, "error", ro->error[0] ? ro->error : NULL);
+	if (ro->causes) {
+		tsn_json_key(&j, "causes");
+		tsn_json_arr_begin(&j);
+		for (const char *l = ro->causes, *e; (e = strchr(l, '\n'));
+		     l = e + 1) {
+			char line[800];
+
+			snprintf(line, sizeof(line), "%.*s", (int)(e - l), l);
+			tsn_json_str(&j, line);
+		}
+		tsn_json_arr_end(&j);
+	}
 	tsn_json_key(&j, "pairs");
 	tsn_json_arr_begin(&j);
 	for (size_t k = 0; k < ro->plan.n_pairs; k++) {
@@ -485,44 +497,67 @@ static void note_unfinished(const struct tsn_rollout *ro, struct survey *sv)
 			 names);
 }
 
-/* Every node's kernel can do IPsec (kernel_check.c) and no other IPsec
- * setup's policy holds the members' traffic (xfrm_check.c), else stop
- * here, before the CA or any node changes, with preflight's words: one
- * line per cause, then what it means.  0, or an exit code. */
+/* No other IPsec setup's policy holds the members' traffic
+ * (xfrm_check.c), else stop here, first: such a policy also makes the
+ * probe's packets fail (a block policy refuses them at sendto) and
+ * would be blamed on a firewall.  One line per entry with its fix, then
+ * what it means.  0, or an exit code. */
+static int check_foreign(struct tsn_rollout *ro)
+{
+	struct tsn_buf lines = { 0 };
+	int ret, rc = 0;
+
+	tsn_progress_begin(&ro->progress, ro->ctx->err_tty && !tsn_quiet);
+	ret = tsn_rollout_xfrm_check(ro, &lines);
+	tsn_progress_end(&ro->progress);
+	if (ret == -EPROTO) {
+		rc = ro->unreachable ? TSN_EXIT_RUNTIME : TSN_EXIT_PROBLEM;
+		ro->causes = lines.p;
+		if (ro->ctx->json)
+			print_json(ro, NULL, false, rc);
+		ro->causes = NULL;
+		for (char *l = lines.p, *e; l && (e = strchr(l, '\n'));
+		     l = e + 1)
+			tsn_err(ro->ctx->cmd, "%.*s", (int)(e - l), l);
+		tsn_err(ro->ctx->cmd, "no node was changed: %s",
+			ro->unreachable ? "each node taking part must answer "
+			"first" : "another IPsec setup's policies hold the "
+			"members' traffic (stop it, remove them as each line "
+			"says, then run enable-ipsec again)");
+	} else if (ret < 0) {
+		tsn_err(ro->ctx->cmd, "IPsec policies: %s", strerror(-ret));
+		rc = TSN_EXIT_RUNTIME;
+	}
+	tsn_buf_free(&lines);
+	return rc;
+}
+
+/* Every node's kernel can do IPsec (kernel_check.c), else stop here,
+ * before the CA or any node changes, with preflight's words: one line
+ * per cause, then what it means.  0, or an exit code. */
 static int check_kernels(struct tsn_rollout *ro,
 			 const struct tsn_encap_choice *ch)
 {
 	struct tsn_buf lines = { 0 };
-	bool kernel, foreign = false;
 	int ret, rc = 0;
 
 	tsn_progress_begin(&ro->progress, ro->ctx->err_tty && !tsn_quiet);
 	ret = tsn_rollout_kernel_check(ro, &lines);
-	kernel = ret == -EPROTO && !ro->unreachable;
-	/* both causes at once: fixing one must not only reveal the other */
-	if (ret == 0 || kernel) {
-		int r2 = tsn_rollout_xfrm_check(ro, &lines);
-
-		foreign = r2 == -EPROTO && !ro->unreachable;
-		ret = ret ? (r2 == -EPROTO || !r2 ? ret : r2) : r2;
-	}
 	tsn_progress_end(&ro->progress);
 	if (ret == -EPROTO) {
 		rc = ro->unreachable ? TSN_EXIT_RUNTIME : TSN_EXIT_PROBLEM;
+		ro->causes = lines.p;
 		if (ro->ctx->json)
 			print_json(ro, ch, false, rc);
+		ro->causes = NULL;
 		for (char *l = lines.p, *e; l && (e = strchr(l, '\n'));
 		     l = e + 1)
 			tsn_err(ro->ctx->cmd, "%.*s", (int)(e - l), l);
-		tsn_err(ro->ctx->cmd, "no node was changed: %s%s%s",
+		tsn_err(ro->ctx->cmd, "no node was changed: %s",
 			ro->unreachable ? "each node taking part must answer "
-			"first" : kernel ? "IPsec needs ESP with AES-GCM in "
-			"every node's kernel (tsnet preflight shows every host "
-			"check)" : "", !ro->unreachable && kernel && foreign ?
-			"; and " : "", !ro->unreachable && foreign ? "another "
-			"IPsec setup's policies hold the members' traffic (stop "
-			"it, remove them as each line says, then run "
-			"enable-ipsec again)" : "");
+			"first" : "IPsec needs ESP with AES-GCM in every "
+			"node's kernel (tsnet preflight shows every host "
+			"check)");
 	} else if (ret < 0) {
 		tsn_err(ro->ctx->cmd, "kernel checks: %s", strerror(-ret));
 		rc = TSN_EXIT_RUNTIME;
@@ -563,6 +598,8 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 		   (ret = x509_repair_check(&ro, &sv)) < 0) {
 		rc = ret == -EKEYREJECTED || ret == -ENOENT ? TSN_EXIT_USAGE :
 							      TSN_EXIT_RUNTIME;
+	} else if ((rc = check_foreign(&ro)) != 0) {
+		/* another IPsec setup holds the traffic: nothing changed */
 	} else if ((rc = choose_encap(&ro, &o, &sv, &ch)) != 0) {
 		/* refused or failed: no node was changed */
 	} else if ((rc = check_kernels(&ro, ch)) != 0) {

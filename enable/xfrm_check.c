@@ -123,12 +123,9 @@ int tsn_rollout_xfrm_check(struct tsn_rollout *ro, struct tsn_buf *lines)
 					     ro->inv->nodes[i].name);
 		ret = ret > 0 ? 0 : ret;
 	}
-	/* after the kernel checks' lines, whose first stays the error */
 	if (!ret && own.len) {
-		if (!lines->len)
-			snprintf(ro->error, sizeof(ro->error), "%.*s; no node "
-				 "was changed", (int)strcspn(own.p, "\n"),
-				 own.p);
+		snprintf(ro->error, sizeof(ro->error), "%.*s; no node was "
+			 "changed", (int)strcspn(own.p, "\n"), own.p);
 		ret = tsn_buf_puts(lines, own.p);
 		ret = ret ? ret : -EPROTO;
 	}
