@@ -83,6 +83,22 @@ static void print_pairs(const struct tsn_rollout *ro,
 	tsn_table_free(&t);
 }
 
+/* "KEY":["line",...] from text of lines, when there is any. */
+static void lines_json(struct tsn_json *j, const char *key, const char *text)
+{
+	if (!text || !*text)
+		return;
+	tsn_json_key(j, key);
+	tsn_json_arr_begin(j);
+	for (const char *l = text, *e; (e = strchr(l, '\n')); l = e + 1) {
+		char line[800];
+
+		snprintf(line, sizeof(line), "%.*s", (int)(e - l), l);
+		tsn_json_str(j, line);
+	}
+	tsn_json_arr_end(j);
+}
+
 static int print_json(const struct tsn_rollout *ro,
 		      const struct tsn_encap_choice *ch, bool verify, int rc)
 {
@@ -95,18 +111,9 @@ static int print_json(const struct tsn_rollout *ro,
 	tsn_json_kstr(&j, "command", "enable-ipsec");
 	tsn_json_kstr(&j, "plan_hash", ro->plan.hash);
 	tsn_json_kstr(&j, "error", ro->error[0] ? ro->error : NULL);
-	if (ro->causes) {
-		tsn_json_key(&j, "causes");
-		tsn_json_arr_begin(&j);
-		for (const char *l = ro->causes, *e; (e = strchr(l, '\n'));
-		     l = e + 1) {
-			char line[800];
-
-			snprintf(line, sizeof(line), "%.*s", (int)(e - l), l);
-			tsn_json_str(&j, line);
-		}
-		tsn_json_arr_end(&j);
-	}
+	lines_json(&j, "xfrm_stat", ro->xstat.p);
+	lines_json(&j, "notes", ro->xstat_note.p);
+	lines_json(&j, "causes", ro->causes);
 	tsn_json_key(&j, "pairs");
 	tsn_json_arr_begin(&j);
 	for (size_t k = 0; k < ro->plan.n_pairs; k++) {
@@ -149,9 +156,12 @@ static int print_json(const struct tsn_rollout *ro,
 	return ret;
 }
 
-/* 0 all good, 1 the proof found cleartext or no ESP. */
+/* 0 all good, 1 the proof found cleartext or no ESP, or the kernel
+ * dropped IPsec packets while it ran. */
 static int proof_rc(const struct tsn_rollout *ro)
 {
+	if (ro->xstat.len)
+		return TSN_EXIT_PROBLEM;
 	for (size_t k = 0; k < ro->plan.n_pairs; k++)
 		if (tsn_rollout_pair_in(ro, k) &&
 		    (ro->res[k].leaks[0] || !ro->res[k].esp))
@@ -196,6 +206,21 @@ static int phases(struct tsn_rollout *ro)
 	return ret;
 }
 
+/* The kernel's drop counters that rose during the proof, and the nodes
+ * whose kernel keeps none. */
+static void print_counters(const struct tsn_rollout *ro, FILE *f)
+{
+	if (ro->xstat.len)
+		fprintf(f, "\nthe kernel dropped IPsec packets during the "
+			"proof:\n");
+	for (const char *l = ro->xstat.p, *e; l && (e = strchr(l, '\n'));
+	     l = e + 1)
+		fprintf(f, "  %.*s\n", (int)(e - l), l);
+	for (const char *l = ro->xstat_note.p, *e;
+	     l && (e = strchr(l, '\n')); l = e + 1)
+		fprintf(f, "note: %.*s\n", (int)(e - l), l);
+}
+
 static int rollout(struct tsn_rollout *ro, const struct enable_opts *o,
 		   const struct tsn_encap_choice *ch)
 {
@@ -220,6 +245,9 @@ static int rollout(struct tsn_rollout *ro, const struct enable_opts *o,
 		rc = TSN_EXIT_RUNTIME;
 	} else {
 		rc = TSN_EXIT_OK;
+		/* the counters shown are the proof's, not the traffic test's */
+		tsn_buf_reset(&ro->xstat);
+		tsn_buf_reset(&ro->xstat_note);
 		if (!o->no_verify && (ret = tsn_rollout_prove(ro)) == 0)
 			rc = proof_rc(ro);
 		if (ret < 0) {
@@ -233,8 +261,13 @@ static int rollout(struct tsn_rollout *ro, const struct enable_opts *o,
 		print_json(ro, ch, !o->no_verify, rc);
 	else if (!ro->error[0])
 		print_pairs(ro, ch, !o->no_verify, stdout, ro->ctx->tty);
+	if (!ro->ctx->json && !ro->error[0])
+		print_counters(ro, stdout);
 	if (ro->error[0])
 		tsn_err(ro->ctx->cmd, "%s", ro->error);
+	else if (rc == TSN_EXIT_PROBLEM && ro->xstat.len)
+		tsn_err(ro->ctx->cmd, "IPsec is on, but the kernel dropped "
+			"IPsec packets during the proof (see above)");
 	else if (rc == TSN_EXIT_PROBLEM)
 		tsn_err(ro->ctx->cmd, "IPsec is on, but the proof capture did "
 			"not see only ESP between every pair (see WIRE)");
@@ -289,6 +322,8 @@ static void rollout_free(struct tsn_rollout *ro)
 	free(ro->creds);
 	tsn_buf_free(&ro->ca);
 	tsn_buf_free(&ro->inv_text);
+	tsn_buf_free(&ro->xstat);
+	tsn_buf_free(&ro->xstat_note);
 	free(ro->in);
 	free(ro->jobs);
 	free(ro->res);

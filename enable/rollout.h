@@ -44,6 +44,10 @@ struct tsn_rollout {
 	struct tsn_job *jobs;		/* one per node, by index */
 	struct tsn_pair_result *res;	/* one per plan pair */
 	char error[700];		/* the one line on failure */
+	/* the kernel's drop counters that rose during the last capture
+	 * (prove or flow): "NODE: DETAIL\n" each; and the nodes whose
+	 * kernel keeps none */
+	struct tsn_buf xstat, xstat_note;
 	const char *causes;		/* refused before any change: every
 					 * cause, a line each (--json) */
 	bool unreachable;		/* a node could not be reached */

@@ -140,4 +140,43 @@ void tsn_xstat_json(struct tsn_json *j, int before_err, const char *err,
 int tsn_xstat_rose_text(const struct tsn_jv *xs, const char *const *expected,
 			struct tsn_buf *out, bool *missing);
 
+/* An agent's window: the counters, and per peer the packets its SAs
+ * into this node failed to authenticate (what names the pair behind
+ * XfrmInStateProtoError). */
+#define TSN_XSTAT_PEERS_MAX 64
+struct tsn_xstat_peer {
+	const char *name;
+	int family;
+	uint8_t addr[16];
+	uint64_t auth_before, auth_after;
+};
+struct tsn_xstat_window {
+	struct tsn_xstat before, after;
+	int err;			/* reading before: -ENOENT missing */
+	char why[160];
+	uint8_t self[16];
+	struct tsn_xstat_peer *peers;	/* the caller's, may be NULL */
+	size_t n_peers;
+};
+/* Read before (and the SAs' counters); then after. */
+void tsn_xstat_begin(struct tsn_xstat_window *w);
+void tsn_xstat_end(struct tsn_xstat_window *w);
+/* The window as tsn_xstat_json writes it, with "auth_failed":{PEER:N}
+ * for each peer whose SAs into this node failed to authenticate. */
+void tsn_xstat_window_json(struct tsn_json *j,
+			   const struct tsn_xstat_window *w);
+/* The coordinator's side: node checks from a window's object, as the
+ * report model keeps them (lib/diag.c makes the problems): "xfrm.stat"
+ * skip (the kernel keeps no counters: said once per node, not failed),
+ * warn (could not read) or ok (nothing rose), and a failed
+ * "xfrm.stat.NAME" per counter that rose, with its meaning and, for
+ * XfrmInStateProtoError, the pairs ("n1 -> n2: 5 packets").  during
+ * says when ("during the probe"); expected counters are the caller's
+ * own doing (the probe's ESP with SPIs no SA has).  node names the
+ * receiving end in pairs.  0 or -ENOMEM. */
+struct tsn_node_report;
+int tsn_xstat_checks(struct tsn_node_report *nr, const char *node,
+		     const struct tsn_jv *xs, const char *during,
+		     const char *const *expected);
+
 #endif

@@ -9,10 +9,12 @@
  * exactly "NAME<blanks>DIGITS", numbers through one strict parser.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/output.h"
 #include "lib/xfrm.h"
 
 #define FILE_MAX 65536		/* the real file is about 1 KB */
@@ -201,29 +203,39 @@ static const uint64_t *find(const struct tsn_xstat *s, const char *name)
 	return NULL;
 }
 
+/* The members of a window's object, without its braces. */
+static void xstat_members(struct tsn_json *j, int before_err,
+			  const char *err, const struct tsn_xstat *before,
+			  const struct tsn_xstat *after)
+{
+	if (before_err == -ENOENT) {
+		tsn_json_kbool(j, "missing", true);
+		return;
+	}
+	if (before_err || (err && err[0])) {
+		tsn_json_kstr(j, "error", err && err[0] ? err :
+			      strerror(-before_err));
+		return;
+	}
+	tsn_json_key(j, "rose");
+	tsn_json_obj_begin(j);
+	for (unsigned i = 0; i < after->n; i++) {
+		const uint64_t *b = find(before, after->c[i].name);
+
+		/* a counter that appeared counts from zero */
+		if (after->c[i].v > (b ? *b : 0))
+			tsn_json_kuint(j, after->c[i].name,
+				       after->c[i].v - (b ? *b : 0));
+	}
+	tsn_json_obj_end(j);
+}
+
 void tsn_xstat_json(struct tsn_json *j, int before_err, const char *err,
 		    const struct tsn_xstat *before,
 		    const struct tsn_xstat *after)
 {
 	tsn_json_obj_begin(j);
-	if (before_err == -ENOENT) {
-		tsn_json_kbool(j, "missing", true);
-	} else if (before_err || (err && err[0])) {
-		tsn_json_kstr(j, "error", err && err[0] ? err :
-			      strerror(-before_err));
-	} else {
-		tsn_json_key(j, "rose");
-		tsn_json_obj_begin(j);
-		for (unsigned i = 0; i < after->n; i++) {
-			const uint64_t *b = find(before, after->c[i].name);
-
-			/* a counter that appeared counts from zero */
-			if (after->c[i].v > (b ? *b : 0))
-				tsn_json_kuint(j, after->c[i].name,
-					       after->c[i].v - (b ? *b : 0));
-		}
-		tsn_json_obj_end(j);
-	}
+	xstat_members(j, before_err, err, before, after);
 	tsn_json_obj_end(j);
 }
 
@@ -268,4 +280,163 @@ int tsn_xstat_rose_text(const struct tsn_jv *xs, const char *const *expected,
 		n++;
 	}
 	return n;
+}
+
+/* ---- a window, on the agent's side ---- */
+
+static uint64_t auth_failed_from(const struct tsn_xfrm_list *l,
+				 const struct tsn_xstat_peer *p,
+				 const uint8_t *self)
+{
+	size_t n = p->family == AF_INET ? 4 : 16;
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; l && i < l->n; i++)
+		if (!l->s[i].policy && l->s[i].family == p->family &&
+		    !memcmp(l->s[i].src, p->addr, n) &&
+		    !memcmp(l->s[i].dst, self, n))
+			sum += l->s[i].integrity_failed;
+	return sum;
+}
+
+static void sa_counters(struct tsn_xstat_window *w, bool after)
+{
+	struct tsn_xfrm_list *l;
+
+	if (!w->n_peers || !(l = malloc(sizeof(*l))))
+		return;
+	if (tsn_xfrm_list_run(l) == 0)
+		for (size_t i = 0; i < w->n_peers; i++)
+			*(after ? &w->peers[i].auth_after :
+			  &w->peers[i].auth_before) =
+				auth_failed_from(l, &w->peers[i], w->self);
+	free(l);
+}
+
+void tsn_xstat_begin(struct tsn_xstat_window *w)
+{
+	w->why[0] = '\0';
+	w->err = tsn_xstat_read(TSN_XSTAT_PATH, &w->before, w->why,
+				sizeof(w->why));
+	sa_counters(w, false);
+}
+
+void tsn_xstat_end(struct tsn_xstat_window *w)
+{
+	if (w->err)
+		return;
+	w->err = tsn_xstat_read(TSN_XSTAT_PATH, &w->after, w->why,
+				sizeof(w->why));
+	if (w->err == -ENOENT)	/* gone between the two: not "missing" */
+		snprintf(w->why, sizeof(w->why), "%s vanished", TSN_XSTAT_PATH);
+	sa_counters(w, true);
+}
+
+void tsn_xstat_window_json(struct tsn_json *j,
+			   const struct tsn_xstat_window *w)
+{
+	bool any = false;
+
+	tsn_json_obj_begin(j);
+	xstat_members(j, w->err, w->why, &w->before, &w->after);
+	for (size_t i = 0; i < w->n_peers; i++)
+		any = any || w->peers[i].auth_after > w->peers[i].auth_before;
+	if (any && !w->err) {
+		tsn_json_key(j, "auth_failed");
+		tsn_json_obj_begin(j);
+		for (size_t i = 0; i < w->n_peers; i++)
+			if (w->peers[i].auth_after > w->peers[i].auth_before)
+				tsn_json_kuint(j, w->peers[i].name,
+					       w->peers[i].auth_after -
+					       w->peers[i].auth_before);
+		tsn_json_obj_end(j);
+	}
+	tsn_json_obj_end(j);
+}
+
+/* ---- the coordinator's side ---- */
+
+/* "n1 -> n2: 5 packets, n3 -> n2: 1 packet" from "auth_failed". */
+static int pairs_text(const struct tsn_jv *af, const char *node,
+		      struct tsn_buf *b)
+{
+	int ret = 0;
+
+	for (size_t i = 0; af && af->type == TSN_JOBJ && i < af->n && !ret;
+	     i++) {
+		double v = af->items[i].num;
+
+		/* another machine's key: a node name's characters only */
+		if (af->items[i].type != TSN_JNUM || v <= 0 ||
+		    strspn(af->keys[i], "abcdefghijklmnopqrstuvwxyz0123456789-")
+		    != strlen(af->keys[i]) || !af->keys[i][0])
+			continue;
+		ret = tsn_buf_printf(b, "%s%s -> %s: %.0f packet%s", b->len ?
+				     ", " : "", af->keys[i], node, v, v == 1 ?
+				     "" : "s");
+	}
+	return ret;
+}
+
+static int one_counter(struct tsn_node_report *nr, const char *node,
+		       const char *name, double v, const struct tsn_jv *xs,
+		       const char *during)
+{
+	const char *what = tsn_xstat_meaning(name);
+	struct tsn_buf pairs = { 0 };
+	char id[TSN_XSTAT_NAME + 16];
+	int ret = 0;
+
+	snprintf(id, sizeof(id), "xfrm.stat.%s", name);
+	if (!strcmp(name, "XfrmInStateProtoError"))
+		ret = pairs_text(tsn_jv_get(xs, "auth_failed"), node, &pairs);
+	if (!ret)
+		ret = tsn_node_check(nr, id, TSN_ST_FAIL, "tsnet status (each "
+				     "pair's SAs, on both ends) and the charon "
+				     "logs of both ends", "%s rose by %.0f %s: "
+				     "%s%s%s%s", name, v, during, what ? what :
+				     "a counter this tsnet does not know",
+				     pairs.len ? " (" : "", pairs.len ? pairs.p :
+				     "", pairs.len ? ")" : "");
+	tsn_buf_free(&pairs);
+	return ret;
+}
+
+int tsn_xstat_checks(struct tsn_node_report *nr, const char *node,
+		     const struct tsn_jv *xs, const char *during,
+		     const char *const *expected)
+{
+	const struct tsn_jv *rose = tsn_jv_get(xs, "rose");
+	const char *err = tsn_jv_getstr(xs, "error");
+	bool missing = false;
+	int n = 0, ret = 0;
+
+	if (!xs || xs->type != TSN_JOBJ)
+		return tsn_node_check(nr, "xfrm.stat", TSN_ST_WARN, "install "
+				      "the same tsnet on every node", "the "
+				      "node's tsnet did not read the kernel's "
+				      "IPsec drop counters");
+	if (tsn_jv_getbool(xs, "missing", &missing) && missing)
+		return tsn_node_check(nr, "xfrm.stat", TSN_ST_SKIP, NULL, "the "
+				      "kernel keeps no IPsec drop counters "
+				      "(no %s: CONFIG_XFRM_STATISTICS is off); "
+				      "drops cannot be named", TSN_XSTAT_PATH);
+	if (err)
+		return tsn_node_check(nr, "xfrm.stat", TSN_ST_WARN, "run tsnet "
+				      "as root on the node", "cannot read the "
+				      "kernel's IPsec drop counters: %s", err);
+	for (size_t i = 0; rose && rose->type == TSN_JOBJ && i < rose->n &&
+			   !ret; i++) {
+		if (rose->items[i].type != TSN_JNUM ||
+		    rose->items[i].num <= 0 || listed(expected, rose->keys[i]) ||
+		    !valid_name(rose->keys[i]))
+			continue;
+		n++;
+		ret = one_counter(nr, node, rose->keys[i], rose->items[i].num,
+				  xs, during);
+	}
+	if (!ret && !n)
+		ret = tsn_node_check(nr, "xfrm.stat", TSN_ST_OK, NULL, "no IPsec "
+				     "drop counter rose %s", during);
+	return ret;
 }

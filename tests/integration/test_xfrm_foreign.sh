@@ -10,7 +10,9 @@
 #     sendto, and would blame on a firewall); the same in --json
 #     "causes"; n2 and n3 are not named; no node changed;
 #   - preflight's xfrm.foreign (agent preflight-host) fails with the
-#     same words; status shows it as drift, text and JSON;
+#     same words; status shows it as drift, text and JSON; the probe
+#     names the kernel's XfrmOutPolBlock that rose on n1 (its sendto
+#     refused by the policy);
 #   - the fix line, run as printed, removes it: enable-ipsec goes on to
 #     this kernel's kernel.esp refusal, status shows no drift;
 #   - status on nodes where tsnet's charon runs: charon holds UDP 500
@@ -83,6 +85,16 @@ assert_match "status: drift names it with its fix" \
 out=$("$T" -c "$INV" --json status 2>/dev/null)
 assert_match "status --json: the drift in problems" \
 	'"n1: drift: xfrm\.foreign: policy out 198\.18\.1\.1/32 -> 198\.18\.1\.2/32 action block' "$out"
+
+echo "# the probe: the kernel's drop counter names the block policy's drops"
+"$T" -c "$INV" probe >"$WORK/probe" 2>&1
+cat "$WORK/probe" >>"$WORK/log"
+assert_match "probe: XfrmOutPolBlock rose on n1, with its meaning" \
+	'xfrm\.stat\.XfrmOutPolBlock.*n1.*outbound packets dropped by a block policy' \
+	"$(tr '\n' ' ' <"$WORK/probe")"
+out=$("$T" -c "$INV" --json probe 2>/dev/null)
+assert_match "probe --json: the check on n1" \
+	'"id": "xfrm\.stat\.XfrmOutPolBlock",' "$out"
 
 echo "# the fix line, run as printed, removes exactly it"
 fix=$(sed -n 's/.*n1: xfrm\.foreign: .*(fix: \(ip xfrm [^)]*\))$/\1/p' "$WORK/err" | head -n 1)

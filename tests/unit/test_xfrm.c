@@ -367,3 +367,66 @@ Test(xfrm, list_json_round_trip_and_bad_entries_dropped)
 	free(l);
 	free(m);
 }
+
+/* ---- the coordinator's checks from an agent's window ---- */
+
+#include "lib/output.h"
+
+Test(xstat, checks_name_the_counter_and_the_pair)
+{
+	static const char in[] = "{\"rose\":{\"XfrmInNoStates\":9,"
+		"\"XfrmInStateProtoError\":5},\"auth_failed\":{\"n1\":5,"
+		"\"bad name\":3}}";
+	struct tsn_report r;
+	struct tsn_node_report *nr;
+	struct tsn_jv v;
+	char err[96];
+
+	cr_assert_eq(tsn_json_parse(in, strlen(in), &v, err, sizeof(err)), 0);
+	tsn_report_init(&r, "t");
+	nr = tsn_report_node(&r, "n2");
+	cr_assert_eq(tsn_xstat_checks(nr, "n2", &v, "during the probe",
+				      (const char *const[]){ "XfrmInNoStates",
+				      NULL }), 0);
+	cr_assert_eq(nr->n_checks, 1);
+	cr_expect_str_eq(nr->checks[0].id, "xfrm.stat.XfrmInStateProtoError");
+	cr_expect_eq(nr->checks[0].status, TSN_ST_FAIL);
+	cr_expect_str_eq(nr->checks[0].detail, "XfrmInStateProtoError rose by "
+			 "5 during the probe: ESP that its SA failed to "
+			 "authenticate or decrypt (the two ends' keys or "
+			 "algorithms do not match) (n1 -> n2: 5 packets)");
+	tsn_report_free(&r);
+	tsn_jv_free(&v);
+}
+
+Test(xstat, checks_missing_noted_not_failed_and_nothing_rose_ok)
+{
+	struct tsn_report r;
+	struct tsn_node_report *nr;
+	struct tsn_jv v;
+	char err[96];
+
+	cr_assert_eq(tsn_json_parse("{\"missing\":true}", 16, &v, err,
+				    sizeof(err)), 0);
+	tsn_report_init(&r, "t");
+	nr = tsn_report_node(&r, "n1");
+	cr_assert_eq(tsn_xstat_checks(nr, "n1", &v, "during the proof", NULL),
+		     0);
+	cr_expect_eq(nr->checks[0].status, TSN_ST_SKIP);
+	cr_expect(strstr(nr->checks[0].detail, "CONFIG_XFRM_STATISTICS"));
+	cr_expect_eq(tsn_report_exit_code(&r), 0);
+	tsn_jv_free(&v);
+	cr_assert_eq(tsn_json_parse("{\"rose\":{}}", 11, &v, err,
+				    sizeof(err)), 0);
+	cr_assert_eq(tsn_xstat_checks(nr, "n1", &v, "during the proof", NULL),
+		     0);
+	cr_expect_eq(nr->checks[1].status, TSN_ST_OK);
+	cr_expect_str_eq(nr->checks[1].detail, "no IPsec drop counter rose "
+			 "during the proof");
+	/* an older tsnet's reply without the member: said, not passed */
+	cr_assert_eq(tsn_xstat_checks(nr, "n1", NULL, "during the proof",
+				      NULL), 0);
+	cr_expect_eq(nr->checks[2].status, TSN_ST_WARN);
+	tsn_report_free(&r);
+	tsn_jv_free(&v);
+}
