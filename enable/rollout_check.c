@@ -320,7 +320,7 @@ int tsn_rollout_flow(struct tsn_rollout *ro)
 {
 	size_t n = ro->inv->n_nodes;
 	struct tsn_jv *rep = calloc(n, sizeof(*rep));
-	char (*why)[300] = calloc(n, sizeof(*why)), w[640], kern[520];
+	char (*why)[300] = calloc(n, sizeof(*why)), w[1100], kern[520];
 	int ret;
 
 	if (!rep || !why) {
