@@ -42,9 +42,9 @@ static const struct {
 	{ "XfrmInStateMismatch", "ESP that does not match its SA's options "
 	  "(UDP encapsulation on one end only)" },
 	{ "XfrmInStateInvalid", "ESP on an SA that is no longer valid" },
-	{ "XfrmInTmplMismatch", "decrypted packets whose SA is not the one "
-	  "the inbound policy's template asks for (the policies of the two "
-	  "ends do not match)" },
+	{ "XfrmInTmplMismatch", "inbound packets that did not come through "
+	  "the SA the inbound policy asks for: cleartext where a policy "
+	  "demands ESP, or another SA (the two ends' policies do not match)" },
 	{ "XfrmInNoPols", "decrypted packets no inbound policy accepts (a "
 	  "policy is missing on the receiver)" },
 	{ "XfrmInPolBlock", "inbound packets dropped by a block policy" },
