@@ -11,6 +11,7 @@
 #     n1 -> n2 is lost and n2's XfrmInStateProtoError rises;
 #   - tsnet probe names it: xfrm.stat.XfrmInStateProtoError on n2 with
 #     its meaning and the pair "n1 -> n2";
+#   - tsnet verify (live) names it the same, during its capture, exit 1;
 #   - tsnet status names it with the pair and the SPI (the SA's own
 #     count of packets that failed to authenticate), exit 1;
 #   - a second ESP state from n1 on n2 (same ends, another SPI): status
@@ -70,6 +71,18 @@ assert_nomatch "probe: n1 is not blamed for it" \
 ts --json probe >"$WORK/probe.json" 2>/dev/null
 assert_match "probe --json: the check" \
 	'"id": "xfrm\.stat\.XfrmInStateProtoError",' "$(cat "$WORK/probe.json")"
+
+echo "# tsnet verify (live) names the counter and the pair"
+ts verify --duration 3 >"$WORK/verify" 2>&1
+rc=$?
+cat "$WORK/verify"
+assert_eq "verify: exit 1" 1 "$rc"
+assert_match "verify: n2's XfrmInStateProtoError during the capture, the pair n1 -> n2" \
+	'^  n2: xfrm\.stat\.XfrmInStateProtoError: XfrmInStateProtoError rose by [0-9]+ during the capture: .* \(n1 -> n2: [0-9]+ packets?\)$' \
+	"$(cat "$WORK/verify")"
+ts --json verify --duration 3 >"$WORK/verify.json" 2>/dev/null
+assert_match "verify --json: in xfrm_stat" \
+	'"n2: xfrm\.stat\.XfrmInStateProtoError: ' "$(cat "$WORK/verify.json")"
 
 echo "# tsnet status names the SA, the pair and the SPI"
 ts status >"$WORK/status" 2>&1
