@@ -55,6 +55,7 @@ const struct tsn_cmd tsn_agent_actions[] = {
 	{ "ipsec-remove", tsn_ipsec_remove_action, "remove everything tsnet's IPsec made" },
 	{ "ipsec-prove", tsn_ipsec_prove_action, "capture: ESP or cleartext between peers (JSON)" },
 	{ "ipsec-state", tsn_ipsec_state_action, "tsnet's IPsec record, drift, charon (JSON)" },
+	{ "xfrm-state", tsn_xfrm_state_action, "the kernel's IPsec states and policies, UDP 500/4500 holders (JSON)" },
 	{ "ipsec-export", tsn_ipsec_export_action, "tsnet's IPsec files for a backup (JSON, holds keys)" },
 	{ "ipsec-import", tsn_ipsec_import_action, "restore tsnet's IPsec files from stdin" },
 	{ "verify-capture", tsn_verify_capture_action, "capture between members while pinging peers (JSON, pcapng)" },

@@ -6,8 +6,9 @@
  * wire and prints one line per pair.  A pair the probe shows cannot work
  * (no UDP 500, or neither ESP nor UDP 4500) is refused before any node
  * is touched, and so is a node whose kernel cannot do IPsec (the kernel
- * checks of preflight, kernel_check.c).  On any failure every node is
- * rolled back and one line says which pair failed and why.
+ * checks of preflight, kernel_check.c) or where another IPsec setup's
+ * policy holds the members' traffic (xfrm_check.c).  On any failure
+ * every node is rolled back and one line says which pair failed and why.
  * disable-ipsec runs ipsec-remove on every node: connections, SAs, keys
  * and files go, traffic flows in clear.
  */
@@ -82,6 +83,22 @@ static void print_pairs(const struct tsn_rollout *ro,
 	tsn_table_free(&t);
 }
 
+/* "KEY":["line",...] from text of lines, when there is any. */
+static void lines_json(struct tsn_json *j, const char *key, const char *text)
+{
+	if (!text || !*text)
+		return;
+	tsn_json_key(j, key);
+	tsn_json_arr_begin(j);
+	for (const char *l = text, *e; (e = strchr(l, '\n')); l = e + 1) {
+		char line[800];
+
+		snprintf(line, sizeof(line), "%.*s", (int)(e - l), l);
+		tsn_json_str(j, line);
+	}
+	tsn_json_arr_end(j);
+}
+
 static int print_json(const struct tsn_rollout *ro,
 		      const struct tsn_encap_choice *ch, bool verify, int rc)
 {
@@ -94,6 +111,9 @@ static int print_json(const struct tsn_rollout *ro,
 	tsn_json_kstr(&j, "command", "enable-ipsec");
 	tsn_json_kstr(&j, "plan_hash", ro->plan.hash);
 	tsn_json_kstr(&j, "error", ro->error[0] ? ro->error : NULL);
+	lines_json(&j, "xfrm_stat", ro->xstat.p);
+	lines_json(&j, "notes", ro->xstat_note.p);
+	lines_json(&j, "causes", ro->causes);
 	tsn_json_key(&j, "pairs");
 	tsn_json_arr_begin(&j);
 	for (size_t k = 0; k < ro->plan.n_pairs; k++) {
@@ -136,9 +156,12 @@ static int print_json(const struct tsn_rollout *ro,
 	return ret;
 }
 
-/* 0 all good, 1 the proof found cleartext or no ESP. */
+/* 0 all good, 1 the proof found cleartext or no ESP, or the kernel
+ * dropped IPsec packets while it ran. */
 static int proof_rc(const struct tsn_rollout *ro)
 {
+	if (ro->xstat.len)
+		return TSN_EXIT_PROBLEM;
 	for (size_t k = 0; k < ro->plan.n_pairs; k++)
 		if (tsn_rollout_pair_in(ro, k) &&
 		    (ro->res[k].leaks[0] || !ro->res[k].esp))
@@ -183,6 +206,21 @@ static int phases(struct tsn_rollout *ro)
 	return ret;
 }
 
+/* The kernel's drop counters that rose during the proof, and the nodes
+ * whose kernel keeps none. */
+static void print_counters(const struct tsn_rollout *ro, FILE *f)
+{
+	if (ro->xstat.len)
+		fprintf(f, "\nthe kernel dropped IPsec packets during the "
+			"proof:\n");
+	for (const char *l = ro->xstat.p, *e; l && (e = strchr(l, '\n'));
+	     l = e + 1)
+		fprintf(f, "  %.*s\n", (int)(e - l), l);
+	for (const char *l = ro->xstat_note.p, *e;
+	     l && (e = strchr(l, '\n')); l = e + 1)
+		fprintf(f, "note: %.*s\n", (int)(e - l), l);
+}
+
 static int rollout(struct tsn_rollout *ro, const struct enable_opts *o,
 		   const struct tsn_encap_choice *ch)
 {
@@ -207,6 +245,9 @@ static int rollout(struct tsn_rollout *ro, const struct enable_opts *o,
 		rc = TSN_EXIT_RUNTIME;
 	} else {
 		rc = TSN_EXIT_OK;
+		/* the counters shown are the proof's, not the traffic test's */
+		tsn_buf_reset(&ro->xstat);
+		tsn_buf_reset(&ro->xstat_note);
 		if (!o->no_verify && (ret = tsn_rollout_prove(ro)) == 0)
 			rc = proof_rc(ro);
 		if (ret < 0) {
@@ -220,8 +261,13 @@ static int rollout(struct tsn_rollout *ro, const struct enable_opts *o,
 		print_json(ro, ch, !o->no_verify, rc);
 	else if (!ro->error[0])
 		print_pairs(ro, ch, !o->no_verify, stdout, ro->ctx->tty);
+	if (!ro->ctx->json && !ro->error[0])
+		print_counters(ro, stdout);
 	if (ro->error[0])
 		tsn_err(ro->ctx->cmd, "%s", ro->error);
+	else if (rc == TSN_EXIT_PROBLEM && ro->xstat.len)
+		tsn_err(ro->ctx->cmd, "IPsec is on, but the kernel dropped "
+			"IPsec packets during the proof (see above)");
 	else if (rc == TSN_EXIT_PROBLEM)
 		tsn_err(ro->ctx->cmd, "IPsec is on, but the proof capture did "
 			"not see only ESP between every pair (see WIRE)");
@@ -276,6 +322,8 @@ static void rollout_free(struct tsn_rollout *ro)
 	free(ro->creds);
 	tsn_buf_free(&ro->ca);
 	tsn_buf_free(&ro->inv_text);
+	tsn_buf_free(&ro->xstat);
+	tsn_buf_free(&ro->xstat_note);
 	free(ro->in);
 	free(ro->jobs);
 	free(ro->res);
@@ -484,6 +532,41 @@ static void note_unfinished(const struct tsn_rollout *ro, struct survey *sv)
 			 names);
 }
 
+/* No other IPsec setup's policy holds the members' traffic
+ * (xfrm_check.c), else stop here, first: such a policy also makes the
+ * probe's packets fail (a block policy refuses them at sendto) and
+ * would be blamed on a firewall.  One line per entry with its fix, then
+ * what it means.  0, or an exit code. */
+static int check_foreign(struct tsn_rollout *ro)
+{
+	struct tsn_buf lines = { 0 };
+	int ret, rc = 0;
+
+	tsn_progress_begin(&ro->progress, ro->ctx->err_tty && !tsn_quiet);
+	ret = tsn_rollout_xfrm_check(ro, &lines);
+	tsn_progress_end(&ro->progress);
+	if (ret == -EPROTO) {
+		rc = ro->unreachable ? TSN_EXIT_RUNTIME : TSN_EXIT_PROBLEM;
+		ro->causes = lines.p;
+		if (ro->ctx->json)
+			print_json(ro, NULL, false, rc);
+		ro->causes = NULL;
+		for (char *l = lines.p, *e; l && (e = strchr(l, '\n'));
+		     l = e + 1)
+			tsn_err(ro->ctx->cmd, "%.*s", (int)(e - l), l);
+		tsn_err(ro->ctx->cmd, "no node was changed: %s",
+			ro->unreachable ? "each node taking part must answer "
+			"first" : "another IPsec setup's policies hold the "
+			"members' traffic (stop it, remove them as each line "
+			"says, then run enable-ipsec again)");
+	} else if (ret < 0) {
+		tsn_err(ro->ctx->cmd, "IPsec policies: %s", strerror(-ret));
+		rc = TSN_EXIT_RUNTIME;
+	}
+	tsn_buf_free(&lines);
+	return rc;
+}
+
 /* Every node's kernel can do IPsec (kernel_check.c), else stop here,
  * before the CA or any node changes, with preflight's words: one line
  * per cause, then what it means.  0, or an exit code. */
@@ -498,8 +581,10 @@ static int check_kernels(struct tsn_rollout *ro,
 	tsn_progress_end(&ro->progress);
 	if (ret == -EPROTO) {
 		rc = ro->unreachable ? TSN_EXIT_RUNTIME : TSN_EXIT_PROBLEM;
+		ro->causes = lines.p;
 		if (ro->ctx->json)
 			print_json(ro, ch, false, rc);
+		ro->causes = NULL;
 		for (char *l = lines.p, *e; l && (e = strchr(l, '\n'));
 		     l = e + 1)
 			tsn_err(ro->ctx->cmd, "%.*s", (int)(e - l), l);
@@ -548,6 +633,8 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 		   (ret = x509_repair_check(&ro, &sv)) < 0) {
 		rc = ret == -EKEYREJECTED || ret == -ENOENT ? TSN_EXIT_USAGE :
 							      TSN_EXIT_RUNTIME;
+	} else if ((rc = check_foreign(&ro)) != 0) {
+		/* another IPsec setup holds the traffic: nothing changed */
 	} else if ((rc = choose_encap(&ro, &o, &sv, &ch)) != 0) {
 		/* refused or failed: no node was changed */
 	} else if ((rc = check_kernels(&ro, ch)) != 0) {

@@ -9,7 +9,10 @@
  * cleartext.  Per peer the reply counts each class and names every
  * cleartext packet between the two (protocol, ports, direction): any
  * such packet is a leak.  Captures both directions, so traffic that
- * leaves this node in clear is seen even if the peer drops it.
+ * leaves this node in clear is seen even if the peer drops it.  The
+ * kernel's IPsec drop counters are read before and after the capture,
+ * and per peer what its SAs into this node failed to authenticate: the
+ * coordinator names every counter that rose (lib/xfrm_stat.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +28,7 @@
 #include "enable/ipsec.h"
 #include "lib/inventory.h"
 #include "lib/json.h"
+#include "lib/xfrm.h"
 #include "probe/packet.h"
 #include "probe/probe.h"
 
@@ -50,6 +54,9 @@ struct prove {
 	size_t n_peers;
 	int dlt;
 	unsigned total;
+	/* the kernel's drop counters around the capture */
+	struct tsn_xstat_window xw;
+	bool xw_read;
 };
 
 static void to_ip(const struct tsn_addr *a, struct tsn_ip_addr *ip)
@@ -154,6 +161,10 @@ static void reply(const struct prove *pv, const char *ifname,
 		tsn_json_obj_end(&j);
 	}
 	tsn_json_arr_end(&j);
+	if (pv->xw_read) {
+		tsn_json_key(&j, "xfrm_stat");
+		tsn_xstat_window_json(&j, &pv->xw);
+	}
 	tsn_json_kstr(&j, "error", err);
 	tsn_json_obj_end(&j);
 	if (tsn_json_finish(&j) == 0)
@@ -179,6 +190,16 @@ static int setup(struct prove *pv, const struct tsn_inventory *inv,
 		pv->peers[pv->n_peers].node = &inv->nodes[i];
 		to_ip(&inv->nodes[i].addr, &pv->peers[pv->n_peers++].ip);
 	}
+	pv->xw.peers = calloc(pv->n_peers + 1, sizeof(*pv->xw.peers));
+	if (!pv->xw.peers)
+		return -ENOMEM;
+	memcpy(pv->xw.self, pv->self_ip.a, 16);
+	for (size_t i = 0; i < pv->n_peers; i++) {
+		pv->xw.peers[i].name = pv->peers[i].node->name;
+		pv->xw.peers[i].family = pv->peers[i].ip.family;
+		memcpy(pv->xw.peers[i].addr, pv->peers[i].ip.a, 16);
+	}
+	pv->xw.n_peers = pv->n_peers;
 	return 0;
 }
 
@@ -226,14 +247,18 @@ int tsn_ipsec_prove_action(int argc, char **argv, struct tsn_ctx *ctx)
 	if ((ret = tsn_capture_open(&cap, ifname, SNAPLEN, NULL, err)) < 0)
 		goto out;
 	pv.dlt = cap.dlt;
+	tsn_xstat_begin(&pv.xw);
 	if ((ret = tsn_capture_run(&cap, (unsigned)ms, on_frame, (u_char *)&pv,
 				   send_datagrams, &pv)) < 0)
 		snprintf(err, sizeof(err), "capture on %s: %s", ifname,
 			 strerror(-ret));
+	tsn_xstat_end(&pv.xw);
+	pv.xw_read = true;
 out:
 	reply(&pv, ifname, ret < 0 ? err : NULL);
 	tsn_capture_close(&cap);
 	free(pv.peers);
+	free(pv.xw.peers);
 	if (inv_ok)
 		tsn_inventory_free(&inv);
 	tsn_jv_free(&req);

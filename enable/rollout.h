@@ -44,6 +44,12 @@ struct tsn_rollout {
 	struct tsn_job *jobs;		/* one per node, by index */
 	struct tsn_pair_result *res;	/* one per plan pair */
 	char error[700];		/* the one line on failure */
+	/* the kernel's drop counters that rose during the last capture
+	 * (prove or flow): "NODE: DETAIL\n" each; and the nodes whose
+	 * kernel keeps none */
+	struct tsn_buf xstat, xstat_note;
+	const char *causes;		/* refused before any change: every
+					 * cause, a line each (--json) */
 	bool unreachable;		/* a node could not be reached */
 	struct tsn_progress progress;
 	const char *phase;		/* the next run's, for progress */
@@ -67,6 +73,13 @@ int tsn_rollout_run_argv(struct tsn_rollout *ro, const char *const *argv,
  * lines ("n1, n2: kernel.esp: DETAIL (fix: FIX)\n") and the first in
  * ro->error; other -errno. */
 int tsn_rollout_kernel_check(struct tsn_rollout *ro, struct tsn_buf *lines);
+/* Before any change, before the probe: an XFRM policy on a node taking
+ * part that is not tsnet's and covers the traffic between it and another
+ * member (xfrm_check.c).  0 when there is none; -EPROTO with one line
+ * per entry in lines ("n1: xfrm.foreign: policy out ... action block
+ * priority 0 ... (fix: ip xfrm policy delete ...)\n") and the first in
+ * ro->error; other -errno. */
+int tsn_rollout_xfrm_check(struct tsn_rollout *ro, struct tsn_buf *lines);
 /* Phases.  0 when every pair came through, -EPROTO for a pair or node
  * that failed (ro->error says which and why), other -errno. */
 int tsn_rollout_apply(struct tsn_rollout *ro, bool trap);

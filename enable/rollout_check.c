@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "enable/rollout.h"
+#include "lib/xfrm.h"
 
 /* The installed CHILD_SA node i holds with peer, or the entry that
  * says how far it got. */
@@ -193,6 +194,36 @@ static void judge_proof(struct tsn_rollout *ro, size_t k, size_t i,
 	}
 }
 
+/* Every counter that rose on node i during the capture, a line each in
+ * ro->xstat; a kernel without counters, once, in ro->xstat_note. */
+static int judge_counters(struct tsn_rollout *ro, size_t i,
+			  const struct tsn_jv *rep, const char *during)
+{
+	const char *name = ro->inv->nodes[i].name;
+	struct tsn_report r;
+	struct tsn_node_report *nr;
+	int ret;
+
+	if (rep->type != TSN_JOBJ)
+		return 0;	/* no capture: judge_proof says why */
+	tsn_report_init(&r, "enable-ipsec");
+	nr = tsn_report_node(&r, name);
+	ret = nr ? tsn_xstat_checks(nr, name, tsn_jv_get(rep, "xfrm_stat"),
+				    during, NULL) : -ENOMEM;
+	for (size_t k = 0; !ret && nr && k < nr->n_checks; k++) {
+		const struct tsn_check *c = &nr->checks[k];
+
+		if (c->status == TSN_ST_FAIL || c->status == TSN_ST_WARN)
+			ret = tsn_buf_printf(&ro->xstat, "%s: %s: %s\n", name,
+					     c->id, c->detail);
+		else if (c->status == TSN_ST_SKIP)
+			ret = tsn_buf_printf(&ro->xstat_note, "%s: %s: %s\n",
+					     name, c->id, c->detail);
+	}
+	tsn_report_free(&r);
+	return ret;
+}
+
 static int prove_ms(struct tsn_rollout *ro, unsigned ms, bool judge)
 {
 	size_t n = ro->inv->n_nodes;
@@ -220,6 +251,13 @@ static int prove_ms(struct tsn_rollout *ro, unsigned ms, bool judge)
 	}
 	if (ret == 0)
 		ret = tsn_rollout_run(ro, "ipsec-prove", in, rep, why);
+	tsn_buf_reset(&ro->xstat);
+	tsn_buf_reset(&ro->xstat_note);
+	for (size_t i = 0; ret == 0 && i < n; i++)
+		if (ro->in[i])
+			ret = judge_counters(ro, i, &rep[i], judge ?
+					     "during the proof" :
+					     "while testing traffic");
 	for (size_t k = 0; judge && ret == 0 && k < ro->plan.n_pairs; k++) {
 		const struct tsn_plan_pair *p = &ro->plan.pairs[k];
 
@@ -260,11 +298,29 @@ static bool flowed(const struct tsn_jv *rep, const char *peer)
 	return false;
 }
 
+/* What node i's kernel said while the traffic ran: its counter lines,
+ * "the kernel: xfrm.stat.X: ...; ...", or "". */
+static void counters_of(const struct tsn_rollout *ro, size_t i, char *buf,
+			size_t len)
+{
+	const char *name = ro->inv->nodes[i].name, *l = ro->xstat.p, *e;
+	size_t nl = strlen(name), at = 0;
+
+	buf[0] = '\0';
+	for (; l && (e = strchr(l, '\n')) && at + 1 < len; l = e + 1) {
+		if (strncmp(l, name, nl) || l[nl] != ':')
+			continue;
+		at += (size_t)snprintf(buf + at, len - at, "%s%.*s", at ?
+				       "; " : "its kernel: ",
+				       (int)(e - l - (long)nl - 2), l + nl + 2);
+	}
+}
+
 int tsn_rollout_flow(struct tsn_rollout *ro)
 {
 	size_t n = ro->inv->n_nodes;
 	struct tsn_jv *rep = calloc(n, sizeof(*rep));
-	char (*why)[300] = calloc(n, sizeof(*why)), w[300];
+	char (*why)[300] = calloc(n, sizeof(*why)), w[1100], kern[520];
 	int ret;
 
 	if (!rep || !why) {
@@ -296,9 +352,11 @@ int tsn_rollout_flow(struct tsn_rollout *ro)
 			if (flowed(&rep[i], ro->inv->nodes[o].name))
 				continue;
 		}
-		snprintf(w, sizeof(w), "%s decrypted no ESP from %s (a "
-			 "firewall dropping ESP, IP protocol 50?)",
-			 ro->inv->nodes[i].name, ro->inv->nodes[o].name);
+		counters_of(ro, i, kern, sizeof(kern));
+		snprintf(w, sizeof(w), "%s decrypted no ESP from %s (%s)",
+			 ro->inv->nodes[i].name, ro->inv->nodes[o].name,
+			 kern[0] ? kern : "a firewall dropping ESP, IP "
+			 "protocol 50?");
 		ro->res[k].ok = false;
 		tsn_rollout_fail_pair(ro, k, "ESP does not flow: ", w);
 	}

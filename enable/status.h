@@ -54,6 +54,8 @@ struct tsn_st_node {
 	struct tsn_jv st;	/* ipsec-state's reply */
 	struct tsn_jv sas;	/* ipsec-sas's reply */
 	const struct tsn_jv *rec;	/* st.state when enabled, else NULL */
+	struct tsn_jv xf;	/* xfrm-state's reply (TSN_JNULL: none) */
+	char *xf_error;		/* xfrm-state failed: why */
 };
 
 enum tsn_st_pair_state {
@@ -80,9 +82,19 @@ struct tsn_st {
 	size_t n_enabled;
 	char **problems;	/* one line each */
 	size_t n_problems;
+	char **notes;		/* what to know, not a problem: one line each */
+	size_t n_notes;
 	int exit;
 };
 
+/* Add a line to s->problems (or, with note, s->notes): 0 or -ENOMEM. */
+int tsn_st_line(struct tsn_st *s, bool note, const char *fmt, ...)
+	TSN_PRINTF(3, 4);
+/* The kernel's side (status_xfrm.c): IPsec that is not tsnet's over the
+ * members' traffic (drift), tsnet's ESP states per pair (two, four while
+ * rekeying, none twice, SPIs matching the peer's, none failing to
+ * authenticate), charon holding UDP 500 and 4500, ESP offload. */
+int tsn_status_xfrm(struct tsn_st *s);
 /* The SA node a reports for peer b, or NULL. */
 const struct tsn_jv *tsn_st_sa(const struct tsn_st_node *a, const char *peer);
 const char *tsn_st_pair_name(enum tsn_st_pair_state s);
@@ -90,6 +102,17 @@ void tsn_status_table(const struct tsn_st *s, FILE *f, bool colour);
 int tsn_status_json(const struct tsn_st *s, FILE *f);
 
 int tsn_ipsec_state_action(int argc, char **argv, struct tsn_ctx *ctx);
+/* One line per entry of node i's xfrm-state reply that is not tsnet's
+ * and covers the traffic between i and another member ("NODE:
+ * xfrm.foreign: DESCRIPTION, not tsnet's, covers the members' traffic
+ * (fix: COMMAND)\n"), policies only or states too: how many, -EINVAL
+ * for a reply without "xfrm", -ENOMEM (xfrm_check.c). */
+int tsn_xfrm_foreign_lines(const struct tsn_inventory *inv, size_t i,
+			   const struct tsn_jv *rep, bool policies_only,
+			   struct tsn_buf *lines);
+/* `agent xfrm-state`: the kernel's IPsec states, policies, who holds
+ * UDP 500/4500, ESP offload (agent_xfrm.c). */
+int tsn_xfrm_state_action(int argc, char **argv, struct tsn_ctx *ctx);
 int tsn_ipsec_export_action(int argc, char **argv, struct tsn_ctx *ctx);
 int tsn_ipsec_import_action(int argc, char **argv, struct tsn_ctx *ctx);
 

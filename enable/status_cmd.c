@@ -24,11 +24,10 @@
 
 static const char synopsis[] = "[--timeout SECONDS]";
 
-static int problem(struct tsn_st *s, const char *fmt, ...)
-	TSN_PRINTF(2, 3);
-
-static int problem(struct tsn_st *s, const char *fmt, ...)
+int tsn_st_line(struct tsn_st *s, bool note, const char *fmt, ...)
 {
+	char ***lines = note ? &s->notes : &s->problems;
+	size_t *n = note ? &s->n_notes : &s->n_problems;
 	struct tsn_buf b = { 0 };
 	char **p;
 	va_list ap;
@@ -37,17 +36,19 @@ static int problem(struct tsn_st *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	ret = tsn_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	p = realloc(s->problems, (s->n_problems + 1) * sizeof(*p));
+	p = realloc(*lines, (*n + 1) * sizeof(*p));
 	if (ret < 0 || !p) {
 		tsn_buf_free(&b);
 		if (p)
-			s->problems = p;
+			*lines = p;
 		return -ENOMEM;
 	}
-	s->problems = p;
-	p[s->n_problems++] = b.p;
+	*lines = p;
+	p[(*n)++] = b.p;
 	return 0;
 }
+
+#define problem(s, ...) tsn_st_line(s, false, __VA_ARGS__)
 
 const struct tsn_jv *tsn_st_sa(const struct tsn_st_node *a, const char *peer)
 {
@@ -111,31 +112,37 @@ static int gather(struct tsn_st *s, unsigned timeout)
 {
 	static const char *const state[] = { "agent", "ipsec-state", NULL };
 	static const char *const sas[] = { "agent", "ipsec-sas", NULL };
+	static const char *const xf[] = { "agent", "xfrm-state", NULL };
 	const struct tsn_inventory *inv = s->inv;
 	struct tsn_run_opts opts = { .timeout = timeout };
 	struct tsn_job *jobs;
 	size_t n = inv->n_nodes;
 	int ret;
 
-	jobs = calloc(2 * n + 1, sizeof(*jobs));
+	jobs = calloc(3 * n + 1, sizeof(*jobs));
 	if (!jobs)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		jobs[2 * i].node = jobs[2 * i + 1].node = &inv->nodes[i];
-		jobs[2 * i].argv = state;
-		jobs[2 * i + 1].argv = sas;
+		jobs[3 * i].node = jobs[3 * i + 1].node = &inv->nodes[i];
+		jobs[3 * i + 2].node = &inv->nodes[i];
+		jobs[3 * i].argv = state;
+		jobs[3 * i + 1].argv = sas;
+		jobs[3 * i + 2].argv = xf;
 	}
-	ret = tsn_run(inv, jobs, 2 * n, &opts);
+	ret = tsn_run(inv, jobs, 3 * n, &opts);
 	for (size_t i = 0; ret == 0 && i < n; i++) {
 		struct tsn_st_node *sn = &s->nodes[i];
 
 		sn->node = &inv->nodes[i];
 		sn->reachable = true;
-		ret = take_reply(sn, &jobs[2 * i], &sn->st, "ipsec-state",
+		ret = take_reply(sn, &jobs[3 * i], &sn->st, "ipsec-state",
 				 &sn->error);
 		if (ret == 0 && sn->reachable)
-			ret = take_reply(sn, &jobs[2 * i + 1], &sn->sas,
+			ret = take_reply(sn, &jobs[3 * i + 1], &sn->sas,
 					 "ipsec-sas", &sn->sas_error);
+		if (ret >= 0 && sn->reachable)
+			ret = take_reply(sn, &jobs[3 * i + 2], &sn->xf,
+					 "xfrm-state", &sn->xf_error);
 		if (ret > 0)
 			ret = 0;
 		if (!sn->error) {
@@ -144,7 +151,7 @@ static int gather(struct tsn_st *s, unsigned timeout)
 				sn->rec = NULL;
 		}
 	}
-	for (size_t i = 0; i < 2 * n; i++)
+	for (size_t i = 0; i < 3 * n; i++)
 		tsn_job_free(&jobs[i]);
 	free(jobs);
 	return ret;
@@ -326,6 +333,8 @@ static int judge(struct tsn_st *s)
 			judge_pair(s, &s->pairs[k++]);
 		}
 	ret = judge_nodes(s);
+	if (ret == 0)
+		ret = tsn_status_xfrm(s);
 	/* nothing to check is not a pass: IPsec is between pairs */
 	if (ret == 0 && n < 2)
 		ret = problem(s, "%s: no pair to check: it is the cluster's "
@@ -357,12 +366,17 @@ static void status_free(struct tsn_st *s)
 	for (size_t i = 0; s->nodes && i < s->inv->n_nodes; i++) {
 		tsn_jv_free(&s->nodes[i].st);
 		tsn_jv_free(&s->nodes[i].sas);
+		tsn_jv_free(&s->nodes[i].xf);
 		free(s->nodes[i].error);
 		free(s->nodes[i].sas_error);
+		free(s->nodes[i].xf_error);
 	}
 	for (size_t i = 0; i < s->n_problems; i++)
 		free(s->problems[i]);
 	free(s->problems);
+	for (size_t i = 0; i < s->n_notes; i++)
+		free(s->notes[i]);
+	free(s->notes);
 	free(s->nodes);
 	free(s->pairs);
 }

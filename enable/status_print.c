@@ -190,6 +190,10 @@ void tsn_status_table(const struct tsn_st *s, FILE *f, bool colour)
 		fprintf(f, "\nproblems:\n");
 	for (size_t i = 0; i < s->n_problems; i++)
 		fprintf(f, "  %s\n", s->problems[i]);
+	if (s->n_notes)
+		fprintf(f, "\nnotes:\n");
+	for (size_t i = 0; i < s->n_notes; i++)
+		fprintf(f, "  %s\n", s->notes[i]);
 }
 
 static void json_node(struct tsn_json *j, const struct tsn_st_node *n)
@@ -262,6 +266,11 @@ int tsn_status_json(const struct tsn_st *s, FILE *f)
 	tsn_json_arr_end(&j);
 	tsn_tput_last_date(when, sizeof(when));
 	tsn_json_kstr(&j, "throughput_last", when[0] ? when : NULL);
+	tsn_json_key(&j, "notes");
+	tsn_json_arr_begin(&j);
+	for (size_t i = 0; i < s->n_notes; i++)
+		tsn_json_str(&j, s->notes[i]);
+	tsn_json_arr_end(&j);
 	tsn_json_kint(&j, "exit", s->exit);
 	tsn_json_obj_end(&j);
 	ret = tsn_json_finish(&j);

@@ -31,6 +31,7 @@
 #include "lib/cmd.h"
 #include "lib/output.h"
 #include "lib/util.h"
+#include "lib/xfrm.h"
 
 /* One XFRM_MSG_NEWSA attempt: 0 or -errno, and the kernel's extended ACK
  * message ("Requested type not found"), "" when it gave none. */
@@ -67,25 +68,6 @@ struct tsn_route {
 	unsigned mtu;			/* the route's (or PMTU's), 0: none */
 	unsigned dev_mtu;		/* the interface's */
 	unsigned prefixlen;		/* of src on its interface, 0: unknown */
-};
-
-/* IPsec states and policies the kernel holds (host_xfrm_seen.c): the
- * first TSN_XFRM_SEEN_MAX, and how many there are. */
-#define TSN_XFRM_SEEN_MAX 32
-struct tsn_xfrm_seen {
-	bool policy;			/* else a state (SA) */
-	int family;
-	uint8_t src[16], dst[16];	/* a policy's selector, a state's ends */
-	uint8_t src_len, dst_len;
-	uint8_t dir;			/* policy: XFRM_POLICY_IN, OUT, FWD */
-	uint8_t proto;			/* state: IPPROTO_ESP, ... */
-	uint32_t spi;
-};
-struct tsn_xfrm_list {
-	struct tsn_xfrm_seen s[TSN_XFRM_SEEN_MAX];
-	unsigned n;
-	unsigned total_sa, total_pol;
-	int err;
 };
 
 struct tsn_host_opts {
@@ -145,9 +127,6 @@ enum tsn_route_fault tsn_route_fault(const struct tsn_host_opts *o,
 int tsn_host_route_check(const struct tsn_host_opts *o,
 			 struct tsn_node_report *n);
 
-/* Dump the kernel's IPsec states and policies: 0 or -errno (also in
- * l->err). */
-int tsn_xfrm_list_run(struct tsn_xfrm_list *l);
 /* "iptables-legacy" where such tables exist (tables: their names, for
  * the detail): what their filter rules do to the IPsec flows
  * (host_legacy.c). */

@@ -4,7 +4,9 @@
  * The same mesh runner `tsnet probe` and enable-ipsec use (probe/'s
  * tsn_probe_mesh_run: `agent probe-window` on every node at once), and
  * the same pair verdicts (tsn_probe_pairs), written straight into the
- * report; the problems come from the pairs, with preflight's own.
+ * report; the problems come from the pairs, with preflight's own; and
+ * the kernel's drop counters each node read around its window
+ * (xfrm.stat).
  */
 #include <errno.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "lib/inventory.h"
 #include "lib/output.h"
 #include "lib/util.h"
+#include "lib/xfrm.h"
 #include "preflight/preflight.h"
 #include "probe/probe.h"
 
@@ -62,6 +65,23 @@ static int failed_nodes(struct tsn_report *r, const struct tsn_probe_mesh *m)
 	return ret;
 }
 
+/* The kernel's drop counters around the window (xfrm.stat*), as `tsnet
+ * probe` judges them: a check on each node that answered. */
+static int xstat(struct tsn_report *r, const struct tsn_probe_result *res)
+{
+	struct tsn_node_report *nr;
+
+	if (!res->reply)
+		return 0;	/* its failure is the pairs' to say */
+	if (!(nr = tsn_report_node(r, res->name)))
+		return -ENOMEM;
+	/* the probe's own ESP carries SPIs no SA has */
+	return tsn_xstat_checks(nr, res->name, tsn_jv_get(res->reply,
+							  "xfrm_stat"),
+				"during the probe", (const char *const[]){
+				"XfrmInNoStates", NULL });
+}
+
 int tsn_pf_probe(struct tsn_report *r, const struct tsn_inventory *inv,
 		 bool err_tty)
 {
@@ -83,6 +103,8 @@ int tsn_pf_probe(struct tsn_report *r, const struct tsn_inventory *inv,
 			ret = tsn_probe_pairs(r, &m, NULL, NULL);
 		if (!ret)
 			ret = failed_nodes(r, &m);
+		for (size_t i = 0; !ret && i < m.n; i++)
+			ret = xstat(r, &m.res[i]);
 	}
 	tsn_probe_mesh_free(&m);
 	return ret;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lib/json.h"
+#include "lib/xfrm.h"
 #include "lib/util.h"
 #include "probe/probe.h"
 
@@ -297,8 +298,25 @@ static void ports_json(struct tsn_json *j, const struct tsn_probe_node *pn)
 	tsn_json_arr_end(j);
 }
 
+/* The kernel's drop counters around the window, and per peer what its
+ * SAs into this node failed to authenticate (lib/xfrm_stat.c). */
+static void xstat_setup(const struct tsn_probe_node *pn,
+			struct tsn_xstat_window *w)
+{
+	memset(w, 0, sizeof(*w));
+	memcpy(w->self, pn->addr.a, sizeof(w->self));
+	w->peers = calloc(pn->n_peers + 1, sizeof(*w->peers));
+	for (size_t i = 0; w->peers && i < pn->n_peers; i++) {
+		w->peers[i].name = pn->peers[i].name;
+		w->peers[i].family = pn->peers[i].addr.family;
+		memcpy(w->peers[i].addr, pn->peers[i].addr.a, 16);
+	}
+	w->n_peers = w->peers ? pn->n_peers : 0;
+}
+
 static int probe_reply(const struct tsn_probe_node *pn, double late,
-		       const char *trace_err, struct tsn_buf *out)
+		       const char *trace_err,
+		       const struct tsn_xstat_window *xw, struct tsn_buf *out)
 {
 	struct tsn_json j;
 
@@ -319,6 +337,8 @@ static int probe_reply(const struct tsn_probe_node *pn, double late,
 	if (pn->ct_err[0])
 		tsn_json_kstr(&j, "conntrack_error", pn->ct_err);
 	ports_json(&j, pn);
+	tsn_json_key(&j, "xfrm_stat");
+	tsn_xstat_window_json(&j, xw);
 	tsn_json_key(&j, "peers");
 	tsn_json_arr_begin(&j);
 	for (size_t i = 0; i < pn->n_peers; i++) {
@@ -343,6 +363,7 @@ int tsn_probe_window_action(int argc, char **argv, struct tsn_ctx *ctx)
 {
 	static const char me[] = "agent probe-window";
 	struct tsn_probe_node pn;
+	struct tsn_xstat_window xw = { 0 };
 	struct tsn_buf out = { 0 };
 	char why[256] = "", trace_err[256] = "";
 	double late;
@@ -367,17 +388,20 @@ int tsn_probe_window_action(int argc, char **argv, struct tsn_ctx *ctx)
 	if (ret < 0)
 		goto out;
 	start_trace(&pn, trace_err, sizeof(trace_err));
+	xstat_setup(&pn, &xw);
+	tsn_xstat_begin(&xw);
 	tsn_probe_phase_start(&pn);
 	late = wall() - pn.start;
 	window_loop(&pn);
 	tsn_probe_phase_end(&pn);
+	tsn_xstat_end(&xw);
 	if (stop_signal) {
 		snprintf(why, sizeof(why), "stopped by signal %d",
 			 (int)stop_signal);
 		ret = -EINTR;
 		goto out;
 	}
-	ret = probe_reply(&pn, late, trace_err, &out);
+	ret = probe_reply(&pn, late, trace_err, &xw, &out);
 	if (ret == 0) {
 		fputs(out.p, stdout);
 		rc = fflush(stdout) == EOF ? TSN_EXIT_RUNTIME : TSN_EXIT_OK;
@@ -389,6 +413,7 @@ out:
 	tsn_probe_listen_close(&pn);
 	tsn_memzero(&pn.run, sizeof(pn.run));
 	free(pn.peers);
+	free(xw.peers);
 	tsn_buf_free(&out);
 	if (rc != TSN_EXIT_OK)
 		tsn_err(me, "%s", why[0] ? why : strerror(-ret));

@@ -21,6 +21,7 @@
 #include "lib/output.h"
 #include "lib/transport.h"
 #include "lib/util.h"
+#include "lib/xfrm.h"
 #include "probe/probe.h"
 
 static const char synopsis[] =
@@ -51,7 +52,8 @@ static int probe_addr(const struct tsn_node *n, bool ipv6,
 }
 
 /* Notes per node that explain a verdict: who holds a port, a node that
- * started late, a trace that could not run. */
+ * started late, a trace that could not run; and the kernel's IPsec drop
+ * counters that rose during the window (xfrm.stat). */
 static int node_notes(struct tsn_report *r, const struct tsn_probe_mesh *pr)
 {
 	int ret = 0;
@@ -64,11 +66,17 @@ static int node_notes(struct tsn_report *r, const struct tsn_probe_mesh *pr)
 		if (v) {
 			te = tsn_jv_getstr(v, "trace_error");
 			ce = tsn_jv_getstr(v, "conntrack_error");
-			if (!te && !ce)
-				continue;
 			nr = tsn_report_node(r, pr->res[i].name);
 			if (!nr)
 				return -ENOMEM;
+			/* the probe's own ESP carries SPIs no SA has */
+			ret = tsn_xstat_checks(nr, pr->res[i].name,
+					       tsn_jv_get(v, "xfrm_stat"),
+					       "during the probe", (const char
+					       *const[]){ "XfrmInNoStates",
+					       NULL });
+			if (ret)
+				return ret;
 			if (te)
 				ret = tsn_node_check(nr, "probe.trace", TSN_ST_WARN,
 						     "run tsnet as root on the node",

@@ -14,7 +14,8 @@
  * Request on stdin: {"inventory":TEXT,"node":NAME,"ms":N,
  * "interface":IF|null}.  Reply: {"node","interface","packets",
  * "kept","dlt","pcapng":HEX,"xfrm":{"complete","states":[{"dst","spi"}]},
- * "error"}.
+ * "xfrm_stat":{...} (the kernel's drop counters that rose during the
+ * capture, lib/xfrm_stat.c), "error"}.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,7 +30,7 @@
 
 #include "lib/inventory.h"
 #include "lib/json.h"
-#include "preflight/host.h"
+#include "lib/xfrm.h"
 #include "probe/probe.h"
 #include "verify/verify.h"
 
@@ -48,6 +49,9 @@ struct cap {
 	size_t n_fds;
 	uint64_t packets, kept;
 	int err;
+	/* the kernel's drop counters around the capture */
+	struct tsn_xstat_window xw;
+	bool xw_read;
 };
 
 static void on_frame(u_char *arg, const struct pcap_pkthdr *h,
@@ -258,6 +262,10 @@ static void reply(struct cap *c, const char *ifname, int dlt,
 	tsn_json_kstr(&j, "pcapng", hex);
 	if (!err)
 		xfrm_json(&j);
+	if (c->xw_read) {
+		tsn_json_key(&j, "xfrm_stat");
+		tsn_xstat_window_json(&j, &c->xw);
+	}
 	tsn_json_kstr(&j, "error", err);
 	tsn_json_obj_end(&j);
 	if (tsn_json_finish(&j) == 0)
@@ -301,6 +309,31 @@ out:
 	return ret;
 }
 
+/* The peers whose SAs into this node the window watches (their
+ * inventory addresses), for the counters' pair names. */
+static void xstat_setup(struct cap *c)
+{
+	const struct tsn_inventory *inv = &c->inv;
+	struct tsn_xstat_window *w = &c->xw;
+	struct tsn_ip_addr ip;
+	char a[64];
+
+	if (tsn_ip_addr_parse(tsn_addr_str(&c->self->addr, a, sizeof(a)),
+			      &ip) == 0)
+		memcpy(w->self, ip.a, sizeof(w->self));
+	w->peers = calloc(inv->n_nodes + 1, sizeof(*w->peers));
+	for (size_t i = 0; w->peers && i < inv->n_nodes; i++) {
+		const struct tsn_node *n = &inv->nodes[i];
+
+		if (n == c->self || tsn_ip_addr_parse(tsn_addr_str(&n->addr, a,
+							sizeof(a)), &ip) < 0)
+			continue;
+		w->peers[w->n_peers].name = n->name;
+		w->peers[w->n_peers].family = ip.family;
+		memcpy(w->peers[w->n_peers++].addr, ip.a, 16);
+	}
+}
+
 static int capture(struct cap *c, const char *ifname, unsigned ms,
 		   int *dlt, char *err)
 {
@@ -314,9 +347,13 @@ static int capture(struct cap *c, const char *ifname, unsigned ms,
 				    err)) < 0)
 		goto out;
 	*dlt = cap.dlt;
+	xstat_setup(c);
+	tsn_xstat_begin(&c->xw);
 	if ((ret = tsn_pcapng_begin(&c->png, cap.dlt, SNAPLEN)) == 0)
 		ret = tsn_capture_run(&cap, ms, on_frame, (u_char *)c,
 				      make_traffic, c);
+	tsn_xstat_end(&c->xw);
+	c->xw_read = true;
 	if (ret == 0 && c->err)
 		ret = c->err;
 	if (ret < 0 && !err[0])
@@ -355,6 +392,7 @@ out:
 	reply(&c, ifname, dlt, ret < 0 ? err : NULL);
 	for (size_t i = 0; i < c.n_fds; i++)
 		close(c.fds[i]);
+	free(c.xw.peers);
 	if (c.self)
 		tsn_inventory_free(&c.inv);
 	tsn_buf_free(&c.png);

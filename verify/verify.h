@@ -292,6 +292,9 @@ struct tsn_vlive {
 	struct tsn_vlpair *pairs;
 	size_t n_pairs, failed;
 	int exit;
+	/* the kernel's drop counters that rose during the capture, a line
+	 * each ("NODE: xfrm.stat.NAME: DETAIL\n"); kernels without them */
+	struct tsn_buf xstat, xstat_note;
 };
 
 bool tsn_vip_eq(const struct tsn_ip_addr *a, const struct tsn_ip_addr *b);

@@ -26,6 +26,7 @@
 
 #include "lib/output.h"
 #include "lib/transport.h"
+#include "lib/xfrm.h"
 #include "verify/verify.h"
 
 static int flow_eq(const struct tsn_vflow *f, const struct tsn_pkt *k)
@@ -457,11 +458,51 @@ static int build_pairs(struct tsn_vlive *L)
 	return 0;
 }
 
-/* 1 for any leak or SPI without an SA; else 3 when a node could not
- * capture; else 1 when a pair carried nothing (nothing is proven). */
+/* Every counter that rose on a node during its capture, a line each in
+ * L->xstat; a kernel without counters, once, in L->xstat_note. */
+static int counters(struct tsn_vlive *L)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < L->inv->n_nodes && !ret; i++) {
+		const struct tsn_vlnode *n = &L->nodes[i];
+		struct tsn_node_report *nr;
+		struct tsn_report r;
+
+		if (n->error || n->rep.type != TSN_JOBJ)
+			continue;	/* the capture's failure says it */
+		tsn_report_init(&r, "verify");
+		nr = tsn_report_node(&r, n->node->name);
+		ret = nr ? tsn_xstat_checks(nr, n->node->name,
+					    tsn_jv_get(&n->rep, "xfrm_stat"),
+					    "during the capture", NULL) :
+			   -ENOMEM;
+		for (size_t k = 0; !ret && nr && k < nr->n_checks; k++) {
+			const struct tsn_check *c = &nr->checks[k];
+
+			if (c->status == TSN_ST_FAIL || c->status == TSN_ST_WARN)
+				ret = tsn_buf_printf(&L->xstat, "%s: %s: %s\n",
+						     n->node->name, c->id,
+						     c->detail);
+			else if (c->status == TSN_ST_SKIP)
+				ret = tsn_buf_printf(&L->xstat_note, "%s: %s: "
+						     "%s\n", n->node->name,
+						     c->id, c->detail);
+		}
+		tsn_report_free(&r);
+	}
+	return ret;
+}
+
+/* 1 for any leak or SPI without an SA, or a drop counter that rose;
+ * else 3 when a node could not capture; else 1 when a pair carried
+ * nothing (nothing is proven). */
 static int judge(const struct tsn_vlive *L)
 {
 	bool quiet = false;
+
+	if (L->xstat.len)
+		return TSN_EXIT_PROBLEM;
 
 	for (size_t k = 0; k < L->n_pairs; k++) {
 		const struct tsn_vlpair *lp = &L->pairs[k];
@@ -486,6 +527,8 @@ static void live_free(struct tsn_vlive *L)
 	}
 	free(L->nodes);
 	free(L->pairs);
+	tsn_buf_free(&L->xstat);
+	tsn_buf_free(&L->xstat_note);
 }
 
 int tsn_verify_live(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
@@ -507,6 +550,8 @@ int tsn_verify_live(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 	tsn_progress_begin(&prog, ctx->err_tty && !tsn_quiet);
 	if (ret == 0 && (ret = gather(&L, o, &prog)) == 0)
 		ret = build_pairs(&L);
+	if (ret == 0)
+		ret = counters(&L);
 	tsn_progress_end(&prog);
 	if (ret < 0)
 		goto out;

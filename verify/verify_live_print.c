@@ -295,6 +295,36 @@ static void json_nodes(const struct tsn_vlive *L, struct tsn_json *j)
 	tsn_json_arr_end(j);
 }
 
+/* "KEY":["line",...] from text of lines, when there is any. */
+static void lines_json(struct tsn_json *j, const char *key, const char *text)
+{
+	if (!text || !*text)
+		return;
+	tsn_json_key(j, key);
+	tsn_json_arr_begin(j);
+	for (const char *l = text, *e; (e = strchr(l, '\n')); l = e + 1) {
+		char line[800];
+
+		snprintf(line, sizeof(line), "%.*s", (int)(e - l), l);
+		tsn_json_str(j, line);
+	}
+	tsn_json_arr_end(j);
+}
+
+/* The kernel's drop counters that rose while the nodes captured. */
+static void print_counters(const struct tsn_vlive *L)
+{
+	if (L->xstat.len)
+		printf("\nthe kernel dropped IPsec packets during the "
+		       "capture:\n");
+	for (const char *l = L->xstat.p, *e; l && (e = strchr(l, '\n'));
+	     l = e + 1)
+		printf("  %.*s\n", (int)(e - l), l);
+	for (const char *l = L->xstat_note.p, *e;
+	     l && (e = strchr(l, '\n')); l = e + 1)
+		printf("note: %.*s\n", (int)(e - l), l);
+}
+
 static int print_json(const struct tsn_vlive *L, const struct tsn_verify *names)
 {
 	struct tsn_buf b = { 0 };
@@ -312,6 +342,8 @@ static int print_json(const struct tsn_vlive *L, const struct tsn_verify *names)
 	for (size_t k = 0; k < L->n_pairs; k++)
 		json_pair(L, &L->pairs[k], names, &j);
 	tsn_json_arr_end(&j);
+	lines_json(&j, "xfrm_stat", L->xstat.p);
+	lines_json(&j, "notes", L->xstat_note.p);
 	tsn_json_kint(&j, "exit", L->exit);
 	tsn_json_obj_end(&j);
 	ret = tsn_json_finish(&j);
@@ -329,6 +361,8 @@ int tsn_vlive_print(const struct tsn_vlive *L, bool json, bool colour)
 	int ret;
 
 	ret = json ? print_json(L, &names) : print_text(L, &names, colour);
+	if (!json && !ret)
+		print_counters(L);
 	if (fflush(stdout) || ferror(stdout))
 		ret = ret ? ret : -EIO;
 	return ret;

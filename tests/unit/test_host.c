@@ -736,6 +736,10 @@ Test(host, vici_check_words)
 	.src = { 198, 18, 1, 1 }, .src_len = 32, .dst = { 198, 18, 1, 2 }, \
 	.dst_len = 32, .dir = dr }
 
+#define BLOCKPOL(dr) { .policy = true, .family = AF_INET, \
+	.src = { 198, 18, 1, 1 }, .src_len = 32, .dst = { 198, 18, 1, 2 }, \
+	.dst_len = 32, .dir = dr, .action = 1, .priority = 7, .index = 9 }
+
 struct xfrm_case {
 	const char *name;
 	const char *overlay;		/* tsnet-enabled: ipsec.json exists */
@@ -751,18 +755,25 @@ static const struct xfrm_case xfrm_cases[] = {
 	  { .s = { POL(1, 24, 1, 24, 1) }, .n = 1, .total_pol = 1 },
 	  TSN_ST_FAIL, "1 of the kernel's IPsec states and policies is not "
 	  "tsnet's, taking over the traffic between the nodes: policy out "
-	  "198.18.1.0/24 -> 198.18.1.0/24 (covers the traffic with n2)" },
+	  "198.18.1.0/24 -> 198.18.1.0/24 action allow priority 0 index 0 "
+	  "(covers the traffic with n2)" },
 	{ "a policy elsewhere", NULL,
 	  { .s = { POL(5, 24, 6, 24, 0) }, .n = 1, .total_pol = 1 },
 	  TSN_ST_WARN, "1 of the kernel's IPsec states and policies is not "
 	  "tsnet's: policy in 198.18.5.0/24 -> 198.18.6.0/24" },
 	{ "a host-to-host policy before tsnet enabled IPsec here", NULL,
 	  { .s = { HOSTPOL(1) }, .n = 1, .total_pol = 1 }, TSN_ST_FAIL,
-	  "policy out 198.18.1.1/32 -> 198.18.1.2/32 (covers the traffic "
-	  "with n2)" },
+	  "policy out 198.18.1.1/32 -> 198.18.1.2/32 action allow priority 0 "
+	  "index 0 (covers the traffic with n2)" },
 	{ "the same once tsnet enabled it: tsnet's", "tsnet-enabled",
 	  { .s = { HOSTPOL(1), HOSTPOL(0) }, .n = 2, .total_pol = 2 },
 	  TSN_ST_OK, "(0 SAs, 2 policies)" },
+	{ "a block policy once tsnet enabled it: never tsnet's",
+	  "tsnet-enabled", { .s = { HOSTPOL(0), BLOCKPOL(1) }, .n = 2,
+	  .total_pol = 2 }, TSN_ST_FAIL, "1 of the kernel's IPsec states and "
+	  "policies is not tsnet's, taking over the traffic between the "
+	  "nodes: policy out 198.18.1.1/32 -> 198.18.1.2/32 action block "
+	  "priority 7 index 9 (covers the traffic with n2)" },
 	{ "no dump: says why", NULL, { .err = -EPERM }, TSN_ST_SKIP,
 	  "cannot list the kernel's IPsec states and policies: EPERM" },
 };

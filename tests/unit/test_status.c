@@ -116,3 +116,133 @@ Test(status, load_missing)
 				    sizeof(err)), -ENOENT);
 	cr_expect(strstr(err, "/nonexistent/ipsec.json"));
 }
+
+/* ---- the kernel's side (status_xfrm.c), from agents' xfrm-state ---- */
+
+#include "lib/inventory.h"
+
+static const char two_nodes[] = "[cluster]\nname = c\ntransport = netns\n"
+	"[node n1]\naddress = 198.18.1.1\n[node n2]\naddress = 198.18.1.2\n";
+
+#define SA(s, d, spi, bad) "{\"src\":\"198.18.1." #s "\",\"dst\":\"198.18.1." \
+	#d "\",\"proto\":50,\"spi\":" #spi ",\"integrity_failed\":" #bad "}"
+#define CHARON "{\"port\":500,\"family\":4,\"pid\":7,\"comm\":\"charon\"}," \
+	"{\"port\":4500,\"family\":4,\"pid\":7,\"comm\":\"charon\"}"
+#define XF(states, pols, socks, offload) "{\"enabled\":true,\"xfrm\":{" \
+	"\"error\":null,\"states\":[" states "],\"policies\":[" pols "]}," \
+	"\"sockets\":[" socks "],\"sockets_error\":null,\"offload\":[" \
+	offload "]}"
+
+struct kcase {
+	const char *name;
+	const char *xf1, *xf2;
+	const char *problem;	/* a line that must be there, NULL: none */
+	const char *note;
+};
+
+static const struct kcase kcases[] = {
+	{ "healthy: one state each way, SPIs agree, charon on both ports",
+	  XF(SA(1, 2, 161, 0) "," SA(2, 1, 177, 0), "", CHARON, ""),
+	  XF(SA(2, 1, 177, 0) "," SA(1, 2, 161, 0), "", CHARON, ""),
+	  NULL, NULL },
+	{ "n2 lost its SA from n1",
+	  XF(SA(1, 2, 161, 0) "," SA(2, 1, 177, 0), "", CHARON, ""),
+	  XF(SA(2, 1, 177, 0), "", CHARON, ""),
+	  "n2: 1 ESP state with n1 (0 in, 1 out): a pair needs exactly one "
+	  "each way", NULL },
+	{ "the SPIs disagree",
+	  XF(SA(1, 2, 161, 0) "," SA(2, 1, 177, 0), "", CHARON, ""),
+	  XF(SA(2, 1, 177, 0) "," SA(1, 2, 162, 0), "", CHARON, ""),
+	  "pair n1-n2: n1 sends to n2 with SPI 0x000000a1, which n2 has no SA "
+	  "for: its packets are dropped (XfrmInNoStates)", NULL },
+	{ "n2's SA from n1 fails to authenticate",
+	  XF(SA(1, 2, 161, 0) "," SA(2, 1, 177, 0), "", CHARON, ""),
+	  XF(SA(2, 1, 177, 0) "," SA(1, 2, 161, 5), "", CHARON, ""),
+	  "pair n1 -> n2: n2's SA from n1 (SPI 0x000000a1) failed to "
+	  "authenticate 5 packets", NULL },
+	{ "a foreign block policy on n1 is drift",
+	  XF(SA(1, 2, 161, 0) "," SA(2, 1, 177, 0), "{\"src\":\"198.18.1.1\","
+	     "\"dst\":\"198.18.1.2\",\"proto\":0,\"src_len\":32,\"dst_len\":32,"
+	     "\"dir\":1,\"action\":1,\"priority\":5,\"index\":9}", CHARON, ""),
+	  XF(SA(2, 1, 177, 0) "," SA(1, 2, 161, 0), "", CHARON, ""),
+	  "n1: drift: xfrm.foreign: policy out 198.18.1.1/32 -> 198.18.1.2/32 "
+	  "action block priority 5 index 9, not tsnet's, covers the members' "
+	  "traffic (fix: ip xfrm policy delete dir out src 198.18.1.1/32 dst "
+	  "198.18.1.2/32)", NULL },
+	{ "pluto on UDP 500, no charon on 4500",
+	  XF(SA(1, 2, 161, 0) "," SA(2, 1, 177, 0), "",
+	     "{\"port\":500,\"family\":4,\"pid\":42,\"comm\":\"pluto\"}", ""),
+	  XF(SA(2, 1, 177, 0) "," SA(1, 2, 161, 0), "", CHARON, ""),
+	  "n1: UDP 500 is held by pluto (pid 42), not charon", NULL },
+	{ "esp4_offload is a note, not a problem",
+	  XF(SA(1, 2, 161, 0) "," SA(2, 1, 177, 0), "", CHARON,
+	     "\"esp4_offload\""),
+	  XF(SA(2, 1, 177, 0) "," SA(1, 2, 161, 0), "", CHARON, ""),
+	  NULL, "n1: esp4_offload is loaded: the kernel may decrypt ESP in "
+	  "GRO" },
+};
+
+static bool has_line(char **lines, size_t n, const char *want)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strstr(lines[i], want))
+			return true;
+	return false;
+}
+
+Test(status, kernel_side_table)
+{
+	for (size_t c = 0; c < sizeof(kcases) / sizeof(kcases[0]); c++) {
+		const struct kcase *k = &kcases[c];
+		struct tsn_inv_diag diag = { .warn = NULL };
+		struct tsn_inventory inv;
+		struct tsn_st_node nodes[2] = { 0 };
+		struct tsn_st_pair pair = { .a = 0, .b = 1,
+					    .state = TSN_PAIR_OK };
+		struct tsn_st s = { .inv = &inv, .nodes = nodes,
+				    .pairs = &pair, .n_pairs = 1 };
+		struct tsn_jv rec = { .type = TSN_JOBJ };
+		char err[96];
+
+		cr_assert_eq(tsn_inventory_parse("t.conf", two_nodes,
+						 sizeof(two_nodes) - 1, &inv,
+						 &diag), 0);
+		for (int i = 0; i < 2; i++) {
+			const char *x = i ? k->xf2 : k->xf1;
+
+			nodes[i].node = &inv.nodes[i];
+			nodes[i].rec = &rec;
+			cr_assert_eq(tsn_json_parse("{\"running\":true}", 16,
+						    &nodes[i].st, err,
+						    sizeof(err)), 0);
+			cr_assert_eq(tsn_json_parse(x, strlen(x), &nodes[i].xf,
+						    err, sizeof(err)), 0,
+				     "%s: %s", k->name, err);
+		}
+		cr_assert_eq(tsn_status_xfrm(&s), 0, "%s", k->name);
+		if (k->problem)
+			cr_expect(has_line(s.problems, s.n_problems, k->problem),
+				  "%s: '%s' not in %zu problems (first: %s)",
+				  k->name, k->problem, s.n_problems,
+				  s.n_problems ? s.problems[0] : "-");
+		else
+			cr_expect_eq(s.n_problems, 0, "%s: %s", k->name,
+				     s.n_problems ? s.problems[0] : "");
+		if (k->note)
+			cr_expect(has_line(s.notes, s.n_notes, k->note), "%s",
+				  k->name);
+		else
+			cr_expect_eq(s.n_notes, 0, "%s", k->name);
+		for (int i = 0; i < 2; i++) {
+			tsn_jv_free(&nodes[i].st);
+			tsn_jv_free(&nodes[i].xf);
+		}
+		for (size_t i = 0; i < s.n_problems; i++)
+			free(s.problems[i]);
+		for (size_t i = 0; i < s.n_notes; i++)
+			free(s.notes[i]);
+		free(s.problems);
+		free(s.notes);
+		tsn_inventory_free(&inv);
+	}
+}
