@@ -1,8 +1,9 @@
 #!/bin/bash
 # demo_ipsec.sh - the IPsec part of `make demo`: verify (cleartext, every
-# leak named), enable-ipsec (with its proof capture), status, verify again
-# (encrypted, SPIs matched), the kernel's SAs and disable-ipsec on a
-# 3-node lab.  Kernel ESP is needed, so this runs itself through
+# leak named), a throughput baseline for one pair, enable-ipsec (with its
+# proof capture), status, verify again (encrypted, SPIs matched), the
+# pair's throughput against its baseline, the kernel's SAs and
+# disable-ipsec on a 3-node lab.  Kernel ESP is needed, so this runs itself through
 # tests/lab/esp-run: directly on a host whose kernel has ESP, else inside
 # the QEMU VM (Debian's kernel).  Steps are checked as in demo.sh; the
 # exit status is 1 when one failed, 3 when the lab cannot start.
@@ -45,6 +46,11 @@ demo_step "verify before enable-ipsec: what is on the wire now" \
 	"direction and packets."
 demo_run 1 --expect '^LEAK: 3 of 3 pairs sent cleartext' tsnet verify --duration 3
 
+demo_step "throughput before IPsec: a baseline for one pair" \
+	"TCP both ways between n1 and n2 through tsnet's own agents, the" \
+	"round trip and each end's CPU, kept to compare with once ESP is on."
+demo_run 0 tsnet throughput --baseline --pairs n1:n2 --duration 2
+
 demo_step "enable-ipsec" \
 	"A probe of every pair first (plain ESP, or ESP in UDP where ESP is" \
 	"blocked: the ENCAP column says why), a key per pair, load without" \
@@ -59,6 +65,12 @@ demo_step "verify after enable-ipsec: the same capture, now ESP" \
 	"Every pair encrypted, and every SPI on the wire belongs to an SA" \
 	"that charon and the receiving kernel hold (-v lists them)."
 demo_run 0 --expect '^encrypted: every pair is encrypted' tsnet -v verify --duration 3
+
+demo_step "throughput after: the price of encryption for that pair" \
+	"The same measurement against the baseline, and what limits it (in" \
+	"this VM: an emulated CPU without AES instructions, generic GCM)."
+demo_run 0 --expect '^n1 <-> n2: [0-9.]+ -> [0-9.]+ Gb/s .*\(clear -> ESP\)' \
+	tsnet throughput --pairs n1:n2 --duration 2
 
 # The keys are secrets even in a lab: the algorithm is shown, never a key.
 xfrm_n1() (

@@ -43,7 +43,7 @@ no_escapes "demo" "$TMP/ok.out"
 assert_match "demo: its summary says every step did what it should" \
 	'^demo: all [0-9]+ steps did what they should' "$out"
 assert_match "demo: the IPsec part's summary too" \
-	'^ipsec: all 8 steps did what they should' "$out"
+	'^ipsec: all 10 steps did what they should' "$out"
 assert_nomatch "demo: no step failed" '^demo: FAILED' "$out"
 assert_match "demo: preflight names the dropped ESP" \
 	"^fail  n2's firewall drops incoming ESP from every peer \(n1, n3\): table inet filter chain input: policy drop" "$out"
@@ -57,9 +57,11 @@ assert_match "demo: verify after enable-ipsec: every pair encrypted, SPIs matche
 	"^encrypted: every pair is encrypted, every SPI on the wire is a live SA's \(3 pairs" "$out"
 assert_match "demo: ... the SPIs listed (-v)" \
 	'ESP under SPI 0x[0-9a-f]{8} n[123] > n[123], [0-9]+ packets?: matched' "$out"
+assert_match "demo: throughput before and after IPsec for n1 <-> n2" \
+	'^n1 <-> n2: [0-9.]+ -> [0-9.]+ Gb/s \([-+][0-9]+%\), RTT [-+][0-9.]+ ms.*\(clear -> ESP\)$' "$out"
 assert_nomatch "demo: no SA key is printed" '0x[0-9a-f]{32,}' "$out"
 n=$(grep -c '^(exit status ' "$TMP/ok.out")
-assert_eq "demo: each tsnet step shows its exit status and time" 14 "$n"
+assert_eq "demo: each tsnet step shows its exit status and time" 16 "$n"
 
 # 2. A tsnet that fails: the demo shows it, goes on, and fails at the end.
 # The demo runs "$TSNET -c INVENTORY COMMAND ...": $3 is the command.
