@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "lib/output.h"
+#include "throughput/throughput.h"
 #include "verify/verify.h"
 
 #define PL(n) ((n) == 1 ? "" : "s")
@@ -187,6 +188,18 @@ static void print_nodes(const struct tsn_vlive *L)
 	}
 }
 
+/* When the pairs' throughput was last measured, as status says it: the
+ * price of encryption is the next question after "is it encrypted". */
+static void tput_date_text(void)
+{
+	char when[64];
+
+	tsn_tput_last_date(when, sizeof(when));
+	if (when[0])
+		printf("throughput: last measured %s (tsnet throughput)\n",
+		       when);
+}
+
 static int print_text(const struct tsn_vlive *L, struct tsn_verify *names,
 		      bool colour)
 {
@@ -207,6 +220,7 @@ static int print_text(const struct tsn_vlive *L, struct tsn_verify *names,
 		printf("encrypted: %zu pair%s (%s; -v lists them)\n",
 		       x.folded, PL(x.folded), c);
 	print_nodes(L);
+	tput_date_text();
 out:
 	tsn_table_free(&x.tab);
 	return x.ret;
@@ -327,6 +341,7 @@ static void print_counters(const struct tsn_vlive *L)
 
 static int print_json(const struct tsn_vlive *L, const struct tsn_verify *names)
 {
+	char when[64];
 	struct tsn_buf b = { 0 };
 	struct tsn_json j;
 	int ret;
@@ -336,6 +351,8 @@ static int print_json(const struct tsn_vlive *L, const struct tsn_verify *names)
 	tsn_json_kstr(&j, "command", "verify");
 	tsn_json_kstr(&j, "mode", "live");
 	tsn_json_kuint(&j, "duration_ms", L->o->ms);
+	tsn_tput_last_date(when, sizeof(when));
+	tsn_json_kstr(&j, "throughput_last", when[0] ? when : NULL);
 	json_nodes(L, &j);
 	tsn_json_key(&j, "pairs");
 	tsn_json_arr_begin(&j);

@@ -144,6 +144,15 @@ assert_match "which baseline" '^against the baseline of 20[0-9-]+ [0-9:]+ UTC:$'
 ts status >"$WORK/st.txt" 2>&1
 assert_match "status notes the last measurement" \
 	'^throughput: last measured 20[0-9-]+ [0-9:]+ UTC' "$(cat "$WORK/st.txt")"
+ts verify --duration 1 >"$WORK/v.txt" 2>&1
+assert_match "verify notes the last measurement too" \
+	'^throughput: last measured 20[0-9-]+ [0-9:]+ UTC' "$(cat "$WORK/v.txt")"
+ts --json verify --duration 1 >"$WORK/v.json" 2>/dev/null
+last=$(py "$WORK/v.json" 'print(j["throughput_last"])')
+assert_match "verify --json: throughput_last" '^20[0-9-]+ [0-9:]+ UTC' "$last"
+TSNET_STATE_DIR=$WORK/none ts --json verify --duration 1 >"$WORK/v0.json" 2>/dev/null
+last=$(py "$WORK/v0.json" 'print(j["throughput_last"])')
+assert_eq "verify --json: throughput_last null when never measured" None "$last"
 printf '{"when": 1, "pairs": [{"a": "n1", "b": "n2", "ok": true, "gbps_ab": -5}]' \
 	>"$TSNET_STATE_DIR/throughput-baseline.json"
 ts throughput --duration 1 --pairs n1:n2 >"$WORK/bad.txt" 2>&1
