@@ -268,6 +268,11 @@ int tsn_report_exit_code(const struct tsn_report *r)
 		for (size_t v = 0; v < r->pairs[i].n; v++)
 			if (!r->pairs[i].v[v].good)
 				problem = true;
+	/* a cause found from passing verdicts (fragments lost where small
+	 * packets pass, several nodes behind one NAT address) fails too */
+	for (size_t i = 0; i < r->n_problems; i++)
+		if (r->problems[i].severity == TSN_ST_FAIL)
+			problem = true;
 	return problem ? TSN_EXIT_PROBLEM : TSN_EXIT_OK;
 }
 

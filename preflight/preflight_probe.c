@@ -4,7 +4,8 @@
  * The same mesh runner `tsnet probe` and enable-ipsec use (probe/'s
  * tsn_probe_mesh_run: `agent probe-window` on every node at once), and
  * the same pair verdicts (tsn_probe_pairs), written straight into the
- * report; the problems come from the pairs, with preflight's own.
+ * report; the problems come from the pairs, with preflight's own, and
+ * from the size probes (path.fragments, path.mtu: tsn_probe_size_problems).
  */
 #include <errno.h>
 #include <string.h>
@@ -83,6 +84,10 @@ int tsn_pf_probe(struct tsn_report *r, const struct tsn_inventory *inv,
 			ret = tsn_probe_pairs(r, &m, NULL, NULL);
 		if (!ret)
 			ret = failed_nodes(r, &m);
+		/* the size probes' evidence is in the replies, not the
+		 * pairs: their problems here, as tsnet probe says them */
+		if (!ret && ran)
+			ret = tsn_probe_size_problems(r, m.res, m.n);
 	}
 	tsn_probe_mesh_free(&m);
 	return ret;
