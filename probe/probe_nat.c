@@ -87,6 +87,8 @@ static int transport_limits(struct tsn_report *r,
 	if (ret || !off)
 		return ret;
 	p = tsn_report_problem_new(r, "nat.encap", TSN_ST_FAIL, TSN_RANK_NAT);
+	if (p)
+		p->fails = true;	/* its pairs' UDP verdicts pass */
 	ret = p ? scope_nat(r, p) : -ENOMEM;
 	if (!ret)
 		ret = tsn_problem_text(p, inv->path, "set encap = auto (or "
@@ -135,6 +137,7 @@ static int shared_at(struct tsn_report *r, const char *to,
 							    TSN_RANK_NAT);
 			if (!*p)
 				return -ENOMEM;
+			(*p)->fails = true;
 			if (!said)
 				ret = tsn_buf_printf(w, "%s%s reaches %s from "
 						     "%s", w->len ? "; " : "",

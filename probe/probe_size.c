@@ -122,10 +122,10 @@ static int one_problem(struct tsn_report *r, const struct size_problem *sp,
 					m |= 1u << k;
 			if (!m)
 				continue;
-			if (!p)
-				p = tsn_report_problem_new(r, sp->id,
-							   TSN_ST_FAIL,
-							   TSN_RANK_MTU);
+			if (!p && (p = tsn_report_problem_new(r, sp->id,
+							      TSN_ST_FAIL,
+							      TSN_RANK_MTU)))
+				p->fails = true;	/* the verdicts pass */
 			ret = p ? pair_words(&res[a], &res[b], m, &w) : -ENOMEM;
 			if (!ret)
 				ret = tsn_problem_pair(p, res[a].name,

@@ -1,10 +1,11 @@
 #!/bin/bash
 # test_probe_size.sh - the probe's size probes and what a NAT means for
 # transport mode, in a two-subnet netns lab: (a) an open path: every
-# 2600-byte datagram and every DF probe arrives, no problem; (b) a router
-# that drops IP fragments: path.fragments names exactly the crossing
-# pairs (probe and preflight), the matrix stays ok; (c) a router link
-# whose MTU is below the nodes': path.mtu names the pairs into it;
+# 2600-byte datagram and every DF probe arrives, no problem, over IPv4
+# and IPv6; (b) a router that drops IP fragments: path.fragments names
+# exactly the crossing pairs (probe and preflight), the matrix stays ok;
+# (c) a router link whose MTU is below the nodes': path.mtu names the
+# pairs into it;
 # (d) a router that masquerades: nat.transport (RFC 3948's limits) and
 # nat.shared (two nodes behind one address, connmark), and with encap =
 # no in the inventory nat.encap.
@@ -17,7 +18,7 @@ trap cleanup EXIT
 command -v jq >/dev/null || skip_all "needs jq"
 "$LAB" up 4 --name $L --subnets 2 >/dev/null || fail_all "cannot start a 2-subnet lab"
 INV=$("$LAB" inventory --name $L)
-probe() { "$TSNET" -c "$1" probe --json --timeout 2; }
+probe() { "$TSNET" -c "$1" probe --json --timeout 2 "${@:2}"; }
 ids() { jq -r '[.problems[].id] | join(" ")' <<<"$1"; }
 pairs_of() { jq -r --arg id "$2" '.problems[] | select(.id == $id) | [.scope.pairs[] | "\(.from)>\(.to)"] | sort | join(" ")' <<<"$1"; }
 CROSS="n1>n3 n1>n4 n2>n3 n2>n4 n3>n1 n3>n2 n4>n1 n4>n2"
@@ -28,6 +29,9 @@ echo "# (a) an open path"
 out=$(probe "$INV")
 assert_eq "(a) no problem, exit 0" "0 " "$(jq -r .exit <<<"$out") $(ids "$out")"
 assert_eq "(a) the matrix is all ok" "$ALLOK" "$(verdicts "$out")"
+out=$(probe "$INV" --ipv6)
+assert_eq "(a) over IPv6 (fragmented by the sender, DF as IPV6_DONTFRAG): no problem" \
+	"0 " "$(jq -r .exit <<<"$out") $(ids "$out")"
 
 echo "# (b) the router drops IP fragments"
 "$LAB" router --name $L drop-frag >/dev/null
