@@ -295,9 +295,11 @@ int tsn_probe_size_problems(struct tsn_report *r,
 			    const struct tsn_probe_result *res, size_t n);
 /* Where the probe found NAT (probe_nat.c): RFC 3948's transport-mode
  * limits (nat.transport), UDP encapsulation turned off in the inventory
- * (nat.encap), several nodes behind one public address (nat.shared). */
+ * (nat.encap), several nodes behind one public address (nat.shared);
+ * net's routes (may be NULL) take the pairs they explain out. */
 int tsn_probe_nat_problems(struct tsn_report *r,
-			   const struct tsn_inventory *inv);
+			   const struct tsn_inventory *inv,
+			   const struct tsn_diag_net *net);
 /* Whether some ESP is not-arrived where UDP arrives (cloud filtering). */
 bool tsn_probe_esp_filtered(const struct tsn_report *r);
 

@@ -152,7 +152,7 @@ static int report(struct tsn_ctx *ctx, struct tsn_probe_mesh *pr,
 	if (!ret)
 		ret = tsn_probe_size_problems(&r, pr->res, pr->n);
 	if (!ret)
-		ret = tsn_probe_nat_problems(&r, pr->inv);
+		ret = tsn_probe_nat_problems(&r, pr->inv, &net);
 	if (!ret)
 		ret = tsn_diag_checks(&r, NULL);
 	if (ret < 0)

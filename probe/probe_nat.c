@@ -38,15 +38,25 @@ static bool seen_from(const struct tsn_verdict *v, char *a, size_t len)
 	return true;
 }
 
-static bool pair_nat(const struct tsn_pair_report *p, char *a, size_t len)
+/* A pair the probe saw translated, where the sender's own route does not
+ * explain it (a source address the route chose is no NAT: lib/diag.h). */
+static bool pair_nat(const struct tsn_diag_net *net,
+		     const struct tsn_pair_report *p, char *a, size_t len)
 {
+	int x = net ? tsn_diag_net_index(net, p->from) : -1;
+	int y = net ? tsn_diag_net_index(net, p->to) : -1;
+
+	if (x >= 0 && y >= 0 && net->route &&
+	    net->route[(size_t)x * net->n + (size_t)y] == TSN_NET_SOURCE)
+		return false;
 	for (size_t k = 0; k < p->n; k++)
 		if (seen_from(&p->v[k], a, len))
 			return true;
 	return false;
 }
 
-static int scope_nat(struct tsn_report *r, struct tsn_problem *p)
+static int scope_nat(struct tsn_report *r, const struct tsn_diag_net *net,
+		     struct tsn_problem *p)
 {
 	char a[64];
 	int ret = 0;
@@ -54,7 +64,7 @@ static int scope_nat(struct tsn_report *r, struct tsn_problem *p)
 	for (size_t i = 0; i < r->n_pairs && !ret; i++) {
 		const struct tsn_pair_report *pr = &r->pairs[i];
 
-		if (!pair_nat(pr, a, sizeof(a)))
+		if (!pair_nat(net, pr, a, sizeof(a)))
 			continue;
 		ret = tsn_problem_pair(p, pr->from, pr->to);
 		if (!ret)
@@ -66,7 +76,8 @@ static int scope_nat(struct tsn_report *r, struct tsn_problem *p)
 }
 
 static int transport_limits(struct tsn_report *r,
-			    const struct tsn_inventory *inv)
+			    const struct tsn_inventory *inv,
+			    const struct tsn_diag_net *net)
 {
 	bool off = inv && inv->cluster.encap == TSN_ENCAP_NO;
 	struct tsn_problem *p;
@@ -74,7 +85,7 @@ static int transport_limits(struct tsn_report *r,
 
 	p = tsn_report_problem_new(r, "nat.transport", TSN_ST_WARN,
 				   TSN_RANK_NAT);
-	ret = p ? scope_nat(r, p) : -ENOMEM;
+	ret = p ? scope_nat(r, net, p) : -ENOMEM;
 	if (!ret)
 		ret = tsn_problem_text(p, NULL, "keep UDP encapsulation on "
 			"(encap = auto or yes) and NAT keepalives; where you "
@@ -89,7 +100,7 @@ static int transport_limits(struct tsn_report *r,
 	p = tsn_report_problem_new(r, "nat.encap", TSN_ST_FAIL, TSN_RANK_NAT);
 	if (p)
 		p->fails = true;	/* its pairs' UDP verdicts pass */
-	ret = p ? scope_nat(r, p) : -ENOMEM;
+	ret = p ? scope_nat(r, net, p) : -ENOMEM;
 	if (!ret)
 		ret = tsn_problem_text(p, inv->path, "set encap = auto (or "
 			"yes) in the inventory's [cluster] section",
@@ -100,20 +111,21 @@ static int transport_limits(struct tsn_report *r,
 }
 
 /* Whether an earlier pair to the same node came from address a. */
-static bool said_before(const struct tsn_report *r, size_t i, const char *a)
+static bool said_before(const struct tsn_report *r,
+			const struct tsn_diag_net *net, size_t i, const char *a)
 {
 	char b[64];
 
 	for (size_t j = 0; j < i; j++)
 		if (!strcmp(r->pairs[j].to, r->pairs[i].to) &&
-		    pair_nat(&r->pairs[j], b, sizeof(b)) && !strcmp(a, b))
+		    pair_nat(net, &r->pairs[j], b, sizeof(b)) && !strcmp(a, b))
 			return true;
 	return false;
 }
 
 /* Senders that reach one receiver from the same public address. */
-static int shared_at(struct tsn_report *r, const char *to,
-		     struct tsn_problem **p, struct tsn_buf *w)
+static int shared_at(struct tsn_report *r, const struct tsn_diag_net *net,
+		     const char *to, struct tsn_problem **p, struct tsn_buf *w)
 {
 	char a[64], b[64];
 	int ret = 0;
@@ -122,14 +134,14 @@ static int shared_at(struct tsn_report *r, const char *to,
 		const struct tsn_pair_report *x = &r->pairs[i];
 		bool said = false;
 
-		if (strcmp(x->to, to) || !pair_nat(x, a, sizeof(a)) ||
-		    said_before(r, i, a))
+		if (strcmp(x->to, to) || !pair_nat(net, x, a, sizeof(a)) ||
+		    said_before(r, net, i, a))
 			continue;
 		for (size_t j = i + 1; j < r->n_pairs && !ret; j++) {
 			const struct tsn_pair_report *y = &r->pairs[j];
 
 			if (strcmp(y->to, to) || !strcmp(y->from, x->from) ||
-			    !pair_nat(y, b, sizeof(b)) || strcmp(a, b))
+			    !pair_nat(net, y, b, sizeof(b)) || strcmp(a, b))
 				continue;
 			if (!*p)
 				*p = tsn_report_problem_new(r, "nat.shared",
@@ -157,7 +169,8 @@ static int shared_at(struct tsn_report *r, const char *to,
 	return ret;
 }
 
-static int shared_address(struct tsn_report *r)
+static int shared_address(struct tsn_report *r,
+			  const struct tsn_diag_net *net)
 {
 	struct tsn_problem *p = NULL;
 	struct tsn_buf w = { 0 };
@@ -169,7 +182,7 @@ static int shared_address(struct tsn_report *r)
 		for (size_t j = 0; j < i && !done; j++)
 			done = !strcmp(r->pairs[j].to, r->pairs[i].to);
 		if (!done)
-			ret = shared_at(r, r->pairs[i].to, &p, &w);
+			ret = shared_at(r, net, r->pairs[i].to, &p, &w);
 	}
 	if (!ret && p)
 		ret = tsn_problem_text(p, w.p, "give each node its own public "
@@ -186,16 +199,17 @@ static int shared_address(struct tsn_report *r)
 }
 
 int tsn_probe_nat_problems(struct tsn_report *r,
-			   const struct tsn_inventory *inv)
+			   const struct tsn_inventory *inv,
+			   const struct tsn_diag_net *net)
 {
 	char a[64];
 	bool any = false;
 	int ret;
 
 	for (size_t i = 0; i < r->n_pairs && !any; i++)
-		any = pair_nat(&r->pairs[i], a, sizeof(a));
+		any = pair_nat(net, &r->pairs[i], a, sizeof(a));
 	if (!any)
 		return 0;
-	ret = transport_limits(r, inv);
-	return ret ? ret : shared_address(r);
+	ret = transport_limits(r, inv, net);
+	return ret ? ret : shared_address(r, net);
 }
