@@ -64,6 +64,10 @@ static int conn_section(const struct tsn_node_conf *c,
 		"\t\tproposals = %s\n"
 		"\t\tencap = %s\n"
 		"\t\tmobike = no\n"
+		/* IKE_AUTH with certificates is 2-3 KB: IKEv2 fragmentation
+		 * (RFC 7383) keeps it below the MTU where a path drops IP
+		 * fragments (the probe's path.fragments) */
+		"\t\tfragmentation = yes\n"
 		"\t\tdpd_delay = 30s\n"
 		"\t\trekey_time = %us\n"
 		"\t\tlocal {\n"

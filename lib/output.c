@@ -268,6 +268,12 @@ int tsn_report_exit_code(const struct tsn_report *r)
 		for (size_t v = 0; v < r->pairs[i].n; v++)
 			if (!r->pairs[i].v[v].good)
 				problem = true;
+	/* a problem alone does not fail, unless it says so: a cause found
+	 * from verdicts that pass (fragments lost where small packets get
+	 * through, several nodes behind one NAT address) */
+	for (size_t i = 0; i < r->n_problems; i++)
+		if (r->problems[i].fails)
+			problem = true;
 	return problem ? TSN_EXIT_PROBLEM : TSN_EXIT_OK;
 }
 

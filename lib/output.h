@@ -72,6 +72,9 @@ struct tsn_problem {
 	char *what;		/* one line, the where in words included */
 	char *where;		/* the location alone, may be NULL */
 	char *fix;		/* may be NULL */
+	/* counts for the exit code as a failed check does: evidence no
+	 * check or verdict of the report fails for */
+	bool fails;
 };
 
 struct tsn_report {

@@ -70,6 +70,9 @@ struct tsn_nft_conv_cache;
 struct tsn_nft_set;
 
 #define TSN_NFT_LOOKUP_MAP 0x1	/* lookup writes dreg (0 = a vmap) */
+/* An unknown load with key set is an xfrm (`ipsec`) expression: key is
+ * NFT_XFRM_KEY_*, flags this of XFRM_POLICY_IN or _OUT. */
+#define TSN_NFT_XFRM_DIR(dir) (0x100u | (dir))
 #define TSN_NFT_DYNSET_DATA 0x2	/* dynset writes a map's data too */
 
 /* 56 bytes: a ruleset of 10,000 rules holds ~80,000 of these, and on
@@ -329,6 +332,12 @@ struct tsn_nft_flow {
 	uint32_t ifindex;	/* 0: unknown */
 	uint16_t iftype;	/* ARPHRD_*, 0: unknown */
 	bool established;	/* ct state established instead of new */
+	bool related;		/* ct state related: an ICMP error */
+	/* Arrived as ESP and decrypted (transport mode, the peer's SA): a
+	 * secpath (meta ipsec exists), `ipsec in` addresses of the SA */
+	bool decrypted;
+	bool any_port;		/* TCP to any port: the members' traffic */
+	uint8_t icmp_type, icmp_code;
 	/* The TSN_NFT_DEAD bit of rules this flow's evaluation may pass
 	 * over, or 0: set by tsn_fix_classes for a peer no constant names
 	 * (a rule whose address test is "== another address" cannot match
@@ -368,7 +377,10 @@ const char *tsn_nft_result_name(enum tsn_nft_result r);
 void tsn_nft_verdict_text(const struct tsn_nft_verdict *v, char *buf,
 			  size_t len);
 void tsn_nft_verdict_json(struct tsn_json *j, const struct tsn_nft_verdict *v);
-/* Parse "udp500" / "udp4500" / "esp" into f->proto and ports. */
+/* Parse "udp500" / "udp4500" / "esp" into f->proto and ports; also, for
+ * f->family: "icmp-ptb" (ICMP fragmentation-needed, ICMPv6 packet-too-big,
+ * related to a flow), "decrypted" (TCP to any port after decryption)
+ * and "cleartext" (the same without IPsec, to compare). */
 int tsn_nft_flow_proto(struct tsn_nft_flow *f, const char *proto);
 
 /* The rule of that handle as `nft -a list chain` prints it, without its

@@ -1,7 +1,8 @@
 /* nft_agent.c - `tsnet agent nft-eval`: this node's firewall verdicts.
  *
  *   tsnet agent nft-eval [--local ADDR] [--iface NAME] [--dir in|out]
- *                        [--proto udp500|udp4500|esp] [--rule-text] PEER...
+ *                        [--proto udp500|udp4500|esp] [--rule-text]
+ *                        [--extra] PEER...
  *
  * Reads the ruleset once and prints one JSON object: for each peer, each
  * direction and each of the three IPsec flows, the verdict for the first
@@ -9,10 +10,17 @@
  * local address and the interface default to what the routing table says
  * this host would use to reach the peer.  With --rule-text a flow whose
  * first packet a rule drops also carries that rule as `nft -a list`
- * prints it ("rule", nft_listed.c).  preflight runs this on every node;
+ * prints it ("rule", nft_listed.c).  With --extra, also from each peer:
+ * ICMP fragmentation-needed / ICMPv6 packet-too-big ("icmp-ptb", related
+ * to a flow: path MTU discovery under ESP needs it), its traffic after
+ * decryption ("decrypted": TCP to any port, with a secpath) and the same
+ * as cleartext ("cleartext", to compare), and whether nft_xfrm and
+ * xt_policy (the matches on IPsec SAs) are in this kernel.
+ * preflight runs this on every node;
  * the integration tests run it inside namespaces.
  */
 #include <errno.h>
+#include <glob.h>
 #include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,20 +30,22 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <time.h>
 
 #include "lib/cmd.h"
 #include "lib/json.h"
+#include "lib/spawn.h"
 #include "lib/util.h"
 #include "nft/nft.h"
 
 #define ACTION "agent nft-eval"
 #define USAGE "[--local ADDR] [--iface NAME] [--dir in|out] " \
-	      "[--proto udp500|udp4500|esp] [--rule-text] PEER..."
+	      "[--proto udp500|udp4500|esp] [--rule-text] [--extra] PEER..."
 
 struct opts {
 	const char *local, *iface, *dir, *proto;
-	bool rule_text;
+	bool rule_text, extra;
 };
 
 static int parse_addr(const char *s, int *family, uint8_t *a)
@@ -159,6 +169,72 @@ static int make_flow(const struct opts *o, const char *peer,
 	return 0;
 }
 
+/* What the kernel's configuration says of CONFIG (y, m): /boot's copy,
+ * else /proc/config.gz through gzip. */
+static bool config_has(const char *rel, const char *config)
+{
+	char path[512], want[96], *txt = NULL;
+	char *const argv[] = { (char *)"gzip", (char *)"-dc",
+			       (char *)"/proc/config.gz", NULL };
+	struct tsn_buf b = { 0 };
+	size_t len;
+	bool yes = false;
+
+	snprintf(path, sizeof(path), "/boot/config-%s", rel);
+	if (tsn_read_file(path, 1u << 22, &txt, &len) == 0) {
+		b.p = txt;
+	} else if (tsn_spawn_capture(argv, &b, 1u << 22, 2000) == 0 &&
+		   tsn_buf_puts(&b, "") == 0) {
+		txt = b.p;
+	}
+	for (const char *v = "ym"; txt && *v && !yes; v++) {
+		snprintf(want, sizeof(want), "\n%s=%c\n", config, *v);
+		yes = strstr(txt, want) != NULL;
+	}
+	free(txt);
+	return yes;
+}
+
+/* Built in (listed in modules.builtin) or a file under
+ * kernel/net/netfilter, where both matches live. */
+static bool module_file(const char *rel, const char *name)
+{
+	char path[512], want[96], *txt = NULL;
+	size_t len;
+	glob_t g;
+	bool yes;
+
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.builtin", rel);
+	snprintf(want, sizeof(want), "/%s.ko\n", name);
+	yes = tsn_read_file(path, 1u << 20, &txt, &len) == 0 &&
+	      strstr(txt, want);
+	free(txt);
+	if (yes)
+		return true;
+	snprintf(path, sizeof(path), "/lib/modules/%s/kernel/net/netfilter/"
+		 "%s.ko*", rel, name);
+	yes = glob(path, 0, NULL, &g) == 0 && g.gl_pathc > 0;
+	globfree(&g);
+	return yes;
+}
+
+/* Whether this kernel has module name: "loaded" (in /sys/module),
+ * "module" (built in, or a .ko to load), or "missing" (then no rule
+ * that needs it can be loaded here). */
+static const char *kernel_has(const char *name, const char *config)
+{
+	char path[512];
+	struct utsname u;
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	if (access(path, F_OK) == 0)
+		return "loaded";
+	if (uname(&u) == 0 && (module_file(u.release, name) ||
+				config_has(u.release, config)))
+		return "module";
+	return "missing";
+}
+
 /* CPU time of this process, kernel side included: the dump's cost in the
  * kernel is charged to the reader, and a busy machine does not inflate
  * it the way it inflates wall time. */
@@ -236,7 +312,9 @@ static int eval_peer(struct tsn_json *j, const struct tsn_nft_ruleset *rs,
 		     const struct opts *o, const char *peer,
 		     struct rule_texts *rt)
 {
-	static const char *const protos[] = { "udp500", "udp4500", "esp" };
+	static const char *const protos[] = { "udp500", "udp4500", "esp",
+					      "icmp-ptb", "decrypted",
+					      "cleartext" };
 	struct tsn_nft_verdict vn, ve;
 	struct tsn_nft_flow f;
 	int ret;
@@ -250,6 +328,9 @@ static int eval_peer(struct tsn_json *j, const struct tsn_nft_ruleset *rs,
 		f.dir = (enum tsn_nft_dir)d;
 		for (size_t p = 0; p < ARRAY_SIZE(protos); p++) {
 			if (o->proto && strcmp(o->proto, protos[p]))
+				continue;
+			/* the extra flows: --extra, and inbound only */
+			if (p >= 3 && (!o->extra || d != TSN_NFT_IN))
 				continue;
 			tsn_nft_flow_proto(&f, protos[p]);
 			f.established = false;
@@ -275,6 +356,7 @@ static int parse_opts(int argc, char **argv, struct tsn_ctx *ctx,
 		{ "dir", required_argument, NULL, 'd' },
 		{ "proto", required_argument, NULL, 'p' },
 		{ "rule-text", no_argument, NULL, 'R' },
+		{ "extra", no_argument, NULL, 'X' },
 		TSN_GLOBAL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -289,6 +371,7 @@ static int parse_opts(int argc, char **argv, struct tsn_ctx *ctx,
 		case 'd': o->dir = optarg; break;
 		case 'p': o->proto = optarg; break;
 		case 'R': o->rule_text = true; break;
+		case 'X': o->extra = true; break;
 		default:
 			if (opt == 'h') {
 				printf("usage: tsnet " ACTION " " USAGE "\n");
@@ -368,6 +451,12 @@ int tsn_nft_eval_action(int argc, char **argv, struct tsn_ctx *ctx)
 				strerror(-ret));
 	}
 	tsn_json_arr_end(&j);
+	if (o.extra) {
+		tsn_json_kstr(&j, "nft_xfrm", kernel_has("nft_xfrm",
+							 "CONFIG_NFT_XFRM"));
+		tsn_json_kstr(&j, "xt_policy", kernel_has("xt_policy",
+					"CONFIG_NETFILTER_XT_MATCH_POLICY"));
+	}
 	tsn_json_kdouble(&j, "eval_ms", (tsn_now() - t0) * 1e3);
 	tsn_json_kdouble(&j, "eval_cpu_ms", cpu_ms() - c0);
 	tsn_json_obj_end(&j);

@@ -495,10 +495,27 @@ LOAD(conv_osf, NFTA_OSF_DREG)
 LOAD(conv_numgen, NFTA_NG_DREG)
 LOAD(conv_hash, NFTA_HASH_DREG)
 LOAD(conv_rt, NFTA_RT_DREG)
-LOAD(conv_xfrm, NFTA_XFRM_DREG)
 LOAD(conv_exthdr, NFTA_EXTHDR_DREG)
 LOAD(conv_tunnel, NFTA_TUNNEL_DREG)
 #undef LOAD
+
+/* `ipsec in|out ...` (nft_xfrm): key and direction kept, so the evaluator
+ * can answer for a packet with or without a secpath; key 0 (an
+ * unknown load) when absent. */
+static int conv_xfrm(struct ex *x, struct tsn_nft_expr *e)
+{
+	int ret = load_unknown(x, e, NFTA_XFRM_DREG);
+
+	if (ret || !has(x, NFTA_XFRM_KEY) || !has(x, NFTA_XFRM_DIR))
+		return ret;
+	if (mnl_attr_validate(x->tb[NFTA_XFRM_DIR], MNL_TYPE_U8) < 0)
+		return -EINVAL;
+	e->key = u32(x, NFTA_XFRM_KEY);
+	e->flags = TSN_NFT_XFRM_DIR(mnl_attr_get_u8(x->tb[NFTA_XFRM_DIR]));
+	if (has(x, NFTA_XFRM_SPNUM) && u32(x, NFTA_XFRM_SPNUM))
+		e->key = 0;	/* a later SA of a bundle: not modelled */
+	return 0;
+}
 
 /* Every expression the kernel can dump, by name; the name string here is
  * the model's label unless the converter makes a better one. */

@@ -16,6 +16,12 @@
  *     routing, which strict rp_filter needs anyway); anything else unknown;
  *   - iif on the output path and oif on the input path do not exist: the
  *     kernel ends the rule there (NFT_BREAK), and so do we;
+ *   - a decrypted flow has a secpath (meta ipsec exists) and `ipsec in`
+ *     sees its SA's addresses (transport mode: the peer's and ours; reqid
+ *     and spi unknown); any other packet has none, and `ipsec in`, like
+ *     `ipsec out` on the input path, ends the rule as the kernel does;
+ *   - an ICMP error is related to the flow it is about (ct state
+ *     related, that flow's status);
  *   - before conntrack (ingress, or a chain under priority -200) a packet
  *     has no entry: ct state is invalid and other ct keys end the rule;
  *     after notrack there it stays without one: ct state untracked.
@@ -33,6 +39,7 @@
 #define CT_UNTRACKED	64	/* NF_CT_STATE_UNTRACKED_BIT */
 #define CT_NEW		8	/* NF_CT_STATE_BIT(IP_CT_NEW) */
 #define CT_ESTABLISHED	2	/* NF_CT_STATE_BIT(IP_CT_ESTABLISHED) */
+#define CT_RELATED	4	/* NF_CT_STATE_BIT(IP_CT_RELATED) */
 #define CT_STATUS_EST	(2 | 4 | 8) /* IPS_SEEN_REPLY | ASSURED | CONFIRMED */
 #define CT_DIR_ORIGINAL	0	/* IP_CT_DIR_ORIGINAL */
 #define CT_DIR_REPLY	1
@@ -70,6 +77,11 @@ void tsn_nft_pkt_build(struct tsn_nft_pkt *p, const struct tsn_nft_flow *f,
 		memcpy(h + 8, src, 16);
 		memcpy(h + 24, dst, 16);
 		memset(k + 8, 0xff, 32);
+	}
+	if (f->proto == IPPROTO_ICMP || f->proto == IPPROTO_ICMPV6) {
+		p->th[0] = f->icmp_type;
+		p->th[1] = f->icmp_code;
+		memset(p->th_known, 0xff, 2);	/* checksum, rest unknown */
 	}
 	if (f->proto == IPPROTO_UDP) {
 		p->th[0] = f->sport >> 8;
@@ -221,9 +233,10 @@ static int meta_value(const struct tsn_nft_pkt *p, struct tsn_nft_regs *r,
 		if (!f->iftype)
 			return load_unknown(r, e, 2) ? 1 : -1;
 		return load_u16(r, e, f->iftype);
+	case NFT_META_SECPATH:	/* IKE and raw ESP carry none */
+		return load_u8(r, e, p->in && f->decrypted);
 	case NFT_META_PKTTYPE:	/* unicast to or from this host */
 	case NFT_META_NFTRACE:
-	case NFT_META_SECPATH:	/* IKE and raw ESP carry no secpath */
 		return load_u8(r, e, 0);
 	default:
 		return load_unknown(r, e, 16) ? 1 : -1;
@@ -257,8 +270,8 @@ static int ct_value(const struct tsn_nft_pkt *p, struct tsn_nft_regs *r,
 	}
 	switch (e->key) {
 	case NFT_CT_STATE:
-		return load_u32(r, e, f->established ? CT_ESTABLISHED :
-						       CT_NEW);
+		return load_u32(r, e, f->related ? CT_RELATED :
+				f->established ? CT_ESTABLISHED : CT_NEW);
 	case NFT_CT_DIRECTION:
 		return load_u8(r, e, CT_DIR_ORIGINAL);
 	case NFT_CT_MARK:
@@ -266,7 +279,8 @@ static int ct_value(const struct tsn_nft_pkt *p, struct tsn_nft_regs *r,
 			return load_unknown(r, e, 4) ? 1 : -1;
 		return load_u32(r, e, 0);
 	case NFT_CT_STATUS:
-		return load_u32(r, e, f->established ? CT_STATUS_EST : 0);
+		return load_u32(r, e, f->established || f->related ?
+				CT_STATUS_EST : 0);
 	case NFT_CT_L3PROTOCOL:
 		return load_u8(r, e, v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
 	case NFT_CT_PROTOCOL:
@@ -314,6 +328,36 @@ static int fib_value(const struct tsn_nft_pkt *p, struct tsn_nft_regs *r,
 		return load_ifname(r, e, p->f->ifname);
 	return load_unknown(r, e, e->key == NFT_FIB_RESULT_OIFNAME ? 16 : 4) ?
 		       1 : -1;
+}
+
+/* `ipsec in|out KEY` (nft_xfrm): 1 loaded, 0 NFT_BREAK, -1 unknown. */
+static int xfrm_value(const struct tsn_nft_pkt *p, struct tsn_nft_regs *r,
+		      const struct tsn_nft_expr *e)
+{
+	const struct tsn_nft_flow *f = p->f;
+	bool in = e->flags == TSN_NFT_XFRM_DIR(0);	/* XFRM_POLICY_IN */
+	bool v4 = f->family == AF_INET;
+
+	/* in: the packet's secpath; out: its route's SA, which the input
+	 * path has none of */
+	if (in != p->in || (in && !f->decrypted))
+		return p->in ? 0 : load_unknown(r, e, 16) ? 1 : -1;
+	switch (e->key) {
+	case NFT_XFRM_KEY_DADDR_IP4:
+	case NFT_XFRM_KEY_SADDR_IP4:
+		if (!v4)
+			return 0;	/* the kernel's family check breaks */
+		return load(r, e, e->key == NFT_XFRM_KEY_SADDR_IP4 ? f->peer :
+			    f->local, NULL, 4);
+	case NFT_XFRM_KEY_DADDR_IP6:
+	case NFT_XFRM_KEY_SADDR_IP6:
+		if (v4)
+			return 0;
+		return load(r, e, e->key == NFT_XFRM_KEY_SADDR_IP6 ? f->peer :
+			    f->local, NULL, 16);
+	default:		/* reqid, spi: the SA's own */
+		return load_unknown(r, e, 4) ? 1 : -1;
+	}
 }
 
 /* -1, 0, 1 like memcmp; 2 undecidable. */
@@ -521,6 +565,8 @@ enum tsn_nft_step tsn_nft_exec(const struct tsn_nft_pkt *p,
 	case TSN_NFT_FIB:
 		return loaded(fib_value(p, r, e));
 	case TSN_NFT_LOAD_UNKNOWN:
+		if (e->key && (e->flags & ~1u) == TSN_NFT_XFRM_DIR(0))
+			return loaded(xfrm_value(p, r, e));
 		return loaded(load_unknown(r, e, e->len ? e->len : 4) ? 1 :
 									-1);
 	case TSN_NFT_CMP:

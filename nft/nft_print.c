@@ -97,6 +97,26 @@ void tsn_nft_verdict_json(struct tsn_json *j, const struct tsn_nft_verdict *v)
 
 int tsn_nft_flow_proto(struct tsn_nft_flow *f, const char *proto)
 {
+	bool v4 = f->family != AF_INET6;
+
+	f->related = f->decrypted = f->any_port = false;
+	f->icmp_type = f->icmp_code = 0;
+	if (!strcmp(proto, "icmp-ptb")) {
+		/* ICMP type 3 code 4; ICMPv6 type 2 code 0 (RFC 4443) */
+		f->proto = v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+		f->icmp_type = v4 ? 3 : 2;
+		f->icmp_code = v4 ? 4 : 0;
+		f->related = true;
+		f->sport = f->dport = 0;
+		return 0;
+	}
+	if (!strcmp(proto, "decrypted") || !strcmp(proto, "cleartext")) {
+		f->proto = IPPROTO_TCP;
+		f->any_port = true;
+		f->decrypted = proto[0] == 'd';
+		f->sport = f->dport = 0;
+		return 0;
+	}
 	if (!strcmp(proto, "udp500") || !strcmp(proto, "udp4500")) {
 		f->proto = IPPROTO_UDP;
 		f->sport = f->dport = strcmp(proto, "udp500") ? 4500 : 500;

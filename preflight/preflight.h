@@ -52,6 +52,11 @@ struct tsn_pf_diag {
 int tsn_pf_merge_node(struct tsn_report *r, const struct tsn_inventory *inv,
 		      const struct tsn_node *node,
 		      const struct tsn_pf_done *done, struct tsn_pf_diag *pd);
+/* nft-eval --extra's flows as checks nft.icmp.ptb and nft.decrypted
+ * (preflight_ipsec.c). */
+struct tsn_jv;
+int tsn_pf_nft_ipsec(struct tsn_node_report *nr,
+		     const struct tsn_inventory *inv, const struct tsn_jv *v);
 /* A node's nft-fix / nft-unfix reply as checks "nft.fix" or "nft.unfix"
  * (and "nft.persist"). */
 int tsn_pf_merge_fix(struct tsn_report *r, const struct tsn_node *node,

@@ -177,6 +177,7 @@ static char **check_argv(const struct tsn_inventory *inv,
 		v = make_argv(a, peers, n);
 	} else {
 		const char *a[] = { "agent", "nft-eval", "--rule-text",
+				    "--extra",
 				    ifn ? "--iface" : "", ifn ? ifn : "", "--",
 				    NULL };
 		v = make_argv(a, peers, n);

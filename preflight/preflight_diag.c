@@ -115,6 +115,8 @@ int tsn_pf_problems(struct tsn_report *r, const struct tsn_inventory *inv,
 		ret = tsn_probe_problems(r, &pd->net, tsn_cloud_advice(c),
 					 &pd->drops);
 	if (!ret)
+		ret = tsn_probe_nat_problems(r, inv, &pd->net);
+	if (!ret)
 		ret = legacy_drops(r, &pd->drops);
 	if (!ret)
 		ret = tsn_diag_drops(r, pd->drops.drops, pd->drops.n_drops,

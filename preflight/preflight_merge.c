@@ -172,7 +172,7 @@ static int merge_nft(struct tsn_node_report *nr,
 		for (size_t p = 0; p < ARRAY_SIZE(protos) && !ret; p++)
 			ret = nft_check(nr, inv, fl, d ? "out" : "in",
 					protos[p], pd);
-	return ret;
+	return ret ? ret : tsn_pf_nft_ipsec(nr, inv, v);
 }
 
 /* As cluster/nodes.c: the node read its clock during the job, so the

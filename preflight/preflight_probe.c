@@ -4,8 +4,9 @@
  * The same mesh runner `tsnet probe` and enable-ipsec use (probe/'s
  * tsn_probe_mesh_run: `agent probe-window` on every node at once), and
  * the same pair verdicts (tsn_probe_pairs), written straight into the
- * report; the problems come from the pairs, with preflight's own; and
- * the kernel's drop counters each node read around its window
+ * report; the problems come from the pairs, with preflight's own, from
+ * the size probes (path.fragments, path.mtu: tsn_probe_size_problems),
+ * and from the kernel's drop counters each node read around its window
  * (xfrm.stat).
  */
 #include <errno.h>
@@ -105,6 +106,10 @@ int tsn_pf_probe(struct tsn_report *r, const struct tsn_inventory *inv,
 			ret = failed_nodes(r, &m);
 		for (size_t i = 0; !ret && i < m.n; i++)
 			ret = xstat(r, &m.res[i]);
+		/* the size probes' evidence is in the replies, not the
+		 * pairs: their problems here, as tsnet probe says them */
+		if (!ret)
+			ret = tsn_probe_size_problems(r, m.res, m.n);
 	}
 	tsn_probe_mesh_free(&m);
 	return ret;

@@ -279,6 +279,28 @@ static void seen_json(struct tsn_json *j, const struct tsn_probe_seen *s)
 	tsn_json_obj_end(j);
 }
 
+/* Of each size probe: ours to the peer (sent, send_error) and the
+ * peer's to us (arrived whole at our socket). */
+static void sizes_json(struct tsn_json *j, const struct tsn_probe_peer *p)
+{
+	tsn_json_key(j, "sizes");
+	tsn_json_obj_begin(j);
+	for (int k = 0; k < TSN_SZ_N; k++) {
+		const struct tsn_probe_size *sz = &p->sz[k];
+
+		tsn_json_key(j, tsn_probe_size_name(k));
+		tsn_json_obj_begin(j);
+		tsn_json_kuint(j, "sent", sz->sent);
+		if (sz->send_err)
+			tsn_json_kstr(j, "send_error", strerror(-sz->send_err));
+		tsn_json_kbool(j, "arrived", sz->arrived);
+		if (k == TSN_SZ_DF)
+			tsn_json_kuint(j, "length", p->df_len);
+		tsn_json_obj_end(j);
+	}
+	tsn_json_obj_end(j);
+}
+
 static void ports_json(struct tsn_json *j, const struct tsn_probe_node *pn)
 {
 	tsn_json_key(j, "ports");
@@ -331,6 +353,7 @@ static int probe_reply(const struct tsn_probe_node *pn, double late,
 	tsn_json_kbool(&j, "missed", late > tsn_probe_first_end(pn) - 0.25);
 	tsn_json_kuint(&j, "foreign", pn->foreign);
 	tsn_json_kuint(&j, "nonmember", pn->nonmember);
+	tsn_json_kuint(&j, "mtu", pn->mtu);
 	tsn_json_kdouble(&j, "took", wall() - pn->start);
 	if (trace_err[0])
 		tsn_json_kstr(&j, "trace_error", trace_err);
@@ -350,6 +373,7 @@ static int probe_reply(const struct tsn_probe_node *pn, double late,
 			tsn_json_key(&j, tsn_probe_proto_name(k));
 			seen_json(&j, &p->p[k]);
 		}
+		sizes_json(&j, p);
 		tsn_json_obj_end(&j);
 	}
 	tsn_json_arr_end(&j);

@@ -24,6 +24,7 @@ enum {
 	PL_KE = 34,
 	PL_NONCE = 40,
 	PL_NOTIFY = 41,
+	PL_VENDOR = 43,
 	PL_SK = 46,
 };
 
@@ -264,6 +265,44 @@ int tsn_ike_build_sa_init_natt(uint8_t *buf, size_t size,
 			       const struct tsn_ike_init *ini)
 {
 	return build(buf, size, ini, true);
+}
+
+/* A size probe: the header of an INFORMATIONAL request with a responder
+ * SPI of 0, which names no IKE SA, so a responder drops it without
+ * making one (an IKE_SA_INIT would be a half-open SA to charon, and
+ * enough of them make it demand cookies), then one Vendor ID payload
+ * that fills the message to total bytes (the marker included). */
+int tsn_ike_build_size(uint8_t *buf, size_t size,
+		       const struct tsn_ike_init *ini, bool marker,
+		       uint32_t msg_id, size_t total)
+{
+	static const char vid[] = "tsnet size probe";
+	struct wr w = { .p = buf, .size = size };
+	size_t hdr, fill;
+
+	if (!buf || !ini || !msg_id || total > size || total > 65507 ||
+	    total < (marker ? 4u : 0u) + TSN_IKE_HDR_LEN + GEN_HDR_LEN +
+		    sizeof(vid))
+		return -EINVAL;
+	if (marker)
+		put32(&w, 0);
+	hdr = w.len;
+	put(&w, ini->spi_i, sizeof(ini->spi_i));
+	put32(&w, 0);
+	put32(&w, 0);
+	put8(&w, PL_VENDOR);
+	put8(&w, IKE_VERSION);
+	put8(&w, TSN_IKE_INFORMATIONAL);
+	put8(&w, TSN_IKE_FLAG_INITIATOR);
+	put32(&w, msg_id);
+	put32(&w, (uint32_t)(total - hdr));
+	fill = total - w.len;
+	put8(&w, PL_NONE);
+	put8(&w, 0);
+	put16(&w, (uint16_t)fill);
+	put(&w, vid, sizeof(vid));
+	memset(buf + w.len, 0, total - w.len);
+	return w.full ? -ENOSPC : (int)total;
 }
 
 int tsn_random_bytes(void *p, size_t n)

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -57,6 +59,13 @@ struct tsn_probe_peer *tsn_probe_peer_by_addr(struct tsn_probe_node *pn,
 	return NULL;
 }
 
+static bool is_size_probe(const struct tsn_ike_info *in)
+{
+	return in->exchange == TSN_IKE_INFORMATIONAL &&
+	       (in->msg_id == TSN_SIZE_MSGID_FRAG ||
+		in->msg_id == TSN_SIZE_MSGID_DF);
+}
+
 /* The peer an IKE request of this run came from, when it was meant for
  * us; NULL for anything else (answers, strays, other runs). */
 static struct tsn_probe_peer *ike_request_peer(struct tsn_probe_node *pn,
@@ -64,7 +73,8 @@ static struct tsn_probe_peer *ike_request_peer(struct tsn_probe_node *pn,
 {
 	const uint8_t *s = in->spi_i;
 
-	if (in->response || in->exchange != TSN_IKE_SA_INIT)
+	if (in->response || (in->exchange != TSN_IKE_SA_INIT &&
+			     !is_size_probe(in)))
 		return NULL;
 	if (((uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 | (uint32_t)s[2] << 8 |
 	     s[3]) != pn->tag)
@@ -86,6 +96,21 @@ static int parse_ike(enum tsn_probe_proto pp, const uint8_t *p, size_t len,
 	if (pp == TSN_PP_4500)
 		return tsn_ike_parse_natt(p, len, info);
 	return tsn_ike_parse(p, len, info);
+}
+
+/* A size probe of ours that the snapshot length (or fragmentation) cut:
+ * too short to parse, but its header carries our tag. */
+static bool ours_cut(const struct tsn_probe_node *pn, enum tsn_probe_proto pp,
+		     const uint8_t *p, size_t len)
+{
+	size_t off = pp == TSN_PP_4500 ? TSN_NON_ESP_MARKER_LEN : 0;
+
+	/* the tag is the first 4 bytes of the initiator SPI */
+	if (len < off + TSN_IKE_HDR_LEN)
+		return false;
+	p += off;
+	return ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+		(uint32_t)p[2] << 8 | p[3]) == pn->tag;
 }
 
 static void on_frame(u_char *arg, const struct pcap_pkthdr *h,
@@ -119,6 +144,8 @@ static void on_frame(u_char *arg, const struct pcap_pkthdr *h,
 		pp = pkt.dport == TSN_IKE_NATT_PORT ? TSN_PP_4500 : TSN_PP_500;
 		if (parse_ike(pp, frame + pkt.l4_off + 8, l4 - 8, &info) == 0)
 			peer = ike_request_peer(pn, &info);
+		else if (ours_cut(pn, pp, frame + pkt.l4_off + 8, l4 - 8))
+			return;	/* a size probe: its socket counts it */
 	}
 	if (!peer) {
 		pn->foreign++;
@@ -150,9 +177,20 @@ static void sa_to_ip(const struct sockaddr_storage *ss, struct tsn_ip_addr *ip,
 	}
 }
 
+/* A size probe reached the socket, reassembled where it was fragmented. */
+static void size_arrived(struct tsn_probe_peer *peer, enum tsn_probe_proto pp,
+			 uint32_t msg_id)
+{
+	if (msg_id == TSN_SIZE_MSGID_DF && pp == TSN_PP_4500)
+		peer->sz[TSN_SZ_DF].arrived = true;
+	else if (msg_id == TSN_SIZE_MSGID_FRAG)
+		peer->sz[pp == TSN_PP_500 ? TSN_SZ_FRAG500 :
+			 TSN_SZ_FRAG4500].arrived = true;
+}
+
 static void on_udp(struct tsn_probe_node *pn, int fd, enum tsn_probe_proto pp)
 {
-	uint8_t buf[2048];
+	uint8_t buf[9216];	/* a size probe on a jumbo-frame link */
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	struct tsn_ike_info info;
@@ -181,7 +219,10 @@ static void on_udp(struct tsn_probe_node *pn, int fd, enum tsn_probe_proto pp)
 			pn->foreign++;
 			continue;
 		}
-		peer->p[pp].socket = true;
+		if (is_size_probe(&info))
+			size_arrived(peer, pp, info.msg_id);
+		else
+			peer->p[pp].socket = true;
 		note_src(&peer->p[pp], &src);
 		tsn_probe_phase_probe(pn, peer);
 	}
@@ -348,6 +389,28 @@ fail:
 	return -EIO;
 }
 
+/* The interface's MTU, not the route's cached path MTU: an ICMP an
+ * earlier run drew must not shrink this run's DF probe. */
+static int iface_mtu(const char *ifname, unsigned *mtu)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (strlen(ifname) >= sizeof(ifr.ifr_name)) {
+		close(fd);
+		return -ENODEV;
+	}
+	memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
+	if (ioctl(fd, SIOCGIFMTU, &ifr) < 0)
+		ret = -errno;
+	else
+		*mtu = ifr.ifr_mtu > 0 ? (unsigned)ifr.ifr_mtu : 0;
+	close(fd);
+	return ret;
+}
+
 /* A UDP socket on port (0: ephemeral) of our address family. */
 static int udp_socket(int family, uint16_t port, uint16_t *bound)
 {
@@ -432,6 +495,11 @@ int tsn_probe_listen_open(struct tsn_probe_node *pn, char *why, size_t len)
 				   sizeof(pn->ifname)) < 0) {
 		snprintf(why, len, "no interface routes to the first peer");
 		return -ENETUNREACH;
+	}
+	ret = iface_mtu(pn->ifname, &pn->mtu);
+	if (ret < 0) {
+		snprintf(why, len, "MTU of %s: %s", pn->ifname, strerror(-ret));
+		return ret;
 	}
 	return open_pcap(pn, why, len);
 }

@@ -138,6 +138,13 @@ int tsn_ike_build_sa_init(uint8_t *buf, size_t size,
 /* The same behind the 4-byte non-ESP marker, for port 4500 (RFC 3948). */
 int tsn_ike_build_sa_init_natt(uint8_t *buf, size_t size,
 			       const struct tsn_ike_init *ini);
+/* A size probe (probe/probe.h TSN_SIZE_*) of exactly total bytes as a
+ * UDP payload (with the non-ESP marker for 4500): an INFORMATIONAL
+ * request header with our initiator SPI, responder SPI 0 and Message ID
+ * msg_id (not 0), and a Vendor ID payload as filler. */
+int tsn_ike_build_size(uint8_t *buf, size_t size,
+		       const struct tsn_ike_init *ini, bool marker,
+		       uint32_t msg_id, size_t total);
 
 #define TSN_IKE_MAX_NOTIFY 16
 

@@ -33,6 +33,10 @@
 
 #define GRACE 0.1		/* s: late trace events, a lost ACK's resend */
 #define TURN_DELAY 0.1		/* s after the first's end, without a GO */
+/* s the size probes may take after the three small ones were decided:
+ * tries 0 to 3 at least (try_at), two copies each, so that one lost
+ * fragment in a lossy path does not read as a path that drops them */
+#define TSN_SIZE_WAIT 0.6
 
 static double wall(void)
 {
@@ -222,6 +226,12 @@ double tsn_probe_phase_tick(struct tsn_probe_node *pn, double now)
 			next = ph->base + try_at(ph->tries);
 		if (ph->first && ph->sending && first_end < next)
 			next = first_end;
+		if (ph->small_at && !ph->arrived) {
+			if (now >= ph->small_at + TSN_SIZE_WAIT)
+				tsn_probe_phase_probe(pn, p);
+			else if (ph->small_at + TSN_SIZE_WAIT < next)
+				next = ph->small_at + TSN_SIZE_WAIT;
+		}
 		all = all && peer_done(p);
 	}
 	if (all && !pn->done_at)
@@ -245,11 +255,28 @@ static bool decided(const struct tsn_probe_node *pn,
 	       (pp != TSN_PP_ESP && pn->ports[pp].fd < 0 && s->wire);
 }
 
+/* Whether every size probe that can reach a socket of ours has: to a
+ * port a daemon holds, none can. */
+static bool sizes_arrived(const struct tsn_probe_node *pn,
+			  const struct tsn_probe_peer *p)
+{
+	for (int k = 0; k < TSN_SZ_N; k++)
+		if (pn->ports[k == TSN_SZ_FRAG500 ? 0 : 1].fd >= 0 &&
+		    !p->sz[k].arrived)
+			return false;
+	return true;
+}
+
 void tsn_probe_phase_probe(struct tsn_probe_node *pn, struct tsn_probe_peer *p)
 {
-	p->ph.arrived = decided(pn, p, TSN_PP_500) &&
-			decided(pn, p, TSN_PP_4500) &&
-			decided(pn, p, TSN_PP_ESP);
+	bool small = decided(pn, p, TSN_PP_500) &&
+		     decided(pn, p, TSN_PP_4500) && decided(pn, p, TSN_PP_ESP);
+	double now = wall();
+
+	if (small && !p->ph.small_at)
+		p->ph.small_at = now;
+	p->ph.arrived = small && (sizes_arrived(pn, p) ||
+				  now >= p->ph.small_at + TSN_SIZE_WAIT);
 	/* Again for each probe that comes after: our ACK was lost. */
 	if (p->ph.arrived)
 		tsn_probe_send_ctl(pn, p, TSN_PROBE_ACK);

@@ -48,6 +48,31 @@ struct tsn_probe_seen {
 	char notify[64];		/* first notify's name, if any */
 };
 
+/* Sizes and fragments, per peer (sent by send.c, judged by
+ * probe_size.c): IKE_AUTH with certificates is 2-3 KB, so it travels as
+ * IP fragments, and a path that drops them lets PSK work while
+ * certificates time out; and ESP adds up to 45 bytes (AES-GCM-16 with
+ * UDP encapsulation) to a packet that may already fill the MTU.  So to
+ * each peer: a UDP datagram of TSN_SIZE_FRAG_LEN bytes without DF to 500
+ * and to 4500 (it must arrive reassembled), and one with DF to 4500 whose
+ * IP packet is the interface MTU less ESP's overhead.  Each is an IKE
+ * INFORMATIONAL header with a Message ID that marks it (TSN_SIZE_MSGID_*). */
+enum tsn_probe_size_kind { TSN_SZ_FRAG500, TSN_SZ_FRAG4500, TSN_SZ_DF,
+			   TSN_SZ_N };
+
+#define TSN_SIZE_FRAG_LEN 2600		/* UDP payload, no DF */
+#define TSN_SIZE_ESP_OVERHEAD 45	/* 8 SPI+seq, 8 IV, 5 pad+trailer,
+					 * 16 ICV, 8 UDP encapsulation */
+#define TSN_SIZE_MSGID_FRAG 0x74730001u
+#define TSN_SIZE_MSGID_DF 0x74730002u
+#define TSN_SIZE_MIN_SENT 3		/* copies sent before a loss counts */
+
+struct tsn_probe_size {
+	unsigned sent;			/* ours to the peer */
+	int send_err;			/* first -errno of sendto */
+	bool arrived;			/* the peer's reached our socket whole */
+};
+
 /* The window's order with one peer (phase.c).  Of each pair the node of
  * lower index ("first") probes first; the other sends its own probes
  * only once it has seen all three of the first's, told it so (ACK) and
@@ -60,6 +85,8 @@ struct tsn_probe_phase {
 	bool acked;			/* it has seen all three of ours */
 	bool go;			/* first: GO sent; else: our turn came */
 	bool arrived;			/* all three of its probes arrived */
+	double small_at;		/* when the three did: the size probes
+					 * get TSN_SIZE_WAIT more */
 	unsigned tries;			/* sends since sending began */
 	double base;			/* when sending began */
 	uint16_t in_sport[2];		/* its UDP probes' source ports */
@@ -71,6 +98,8 @@ struct tsn_probe_peer {
 	struct tsn_ip_addr addr;
 	struct tsn_ike_init ike[2];	/* the IKE_SA_INIT sent on 500, 4500 */
 	struct tsn_probe_seen p[TSN_PP_N];
+	struct tsn_probe_size sz[TSN_SZ_N];
+	unsigned df_len;		/* IP length of our DF probe to it */
 	struct tsn_probe_phase ph;
 };
 
@@ -116,6 +145,7 @@ struct tsn_probe_node {
 	unsigned foreign;		/* packets that were not our probes */
 	unsigned nonmember;		/* of them: answers in our names
 					 * from an address not the peer's */
+	unsigned mtu;			/* ifname's, for the DF probe */
 };
 
 void tsn_probe_node_init(struct tsn_probe_node *pn);
@@ -171,6 +201,7 @@ void tsn_probe_answer(struct tsn_probe_node *pn, enum tsn_probe_proto pp,
 int tsn_probe_window_action(int argc, char **argv, struct tsn_ctx *ctx);
 
 const char *tsn_probe_proto_name(enum tsn_probe_proto pp);
+const char *tsn_probe_size_name(enum tsn_probe_size_kind k);
 
 /* ---- the coordinator (probe_cmd.c, probe_mesh.c, probe_merge.c) ---- */
 
@@ -258,6 +289,17 @@ int tsn_probe_new_flows(struct tsn_report *r, const struct tsn_probe_mesh *m);
  * second direction that it may have passed the cloud's firewall as a
  * reply (probe_est.c). */
 int tsn_probe_cloud_note(struct tsn_report *r, const struct tsn_probe_mesh *m);
+/* The size probes' problems (probe_size.c): fragments lost on a pair
+ * (path.fragments), a DF packet of ESP's size lost (path.mtu). */
+int tsn_probe_size_problems(struct tsn_report *r,
+			    const struct tsn_probe_result *res, size_t n);
+/* Where the probe found NAT (probe_nat.c): RFC 3948's transport-mode
+ * limits (nat.transport), UDP encapsulation turned off in the inventory
+ * (nat.encap), several nodes behind one public address (nat.shared);
+ * net's routes (may be NULL) take the pairs they explain out. */
+int tsn_probe_nat_problems(struct tsn_report *r,
+			   const struct tsn_inventory *inv,
+			   const struct tsn_diag_net *net);
 /* Whether some ESP is not-arrived where UDP arrives (cloud filtering). */
 bool tsn_probe_esp_filtered(const struct tsn_report *r);
 

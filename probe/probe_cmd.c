@@ -158,6 +158,10 @@ static int report(struct tsn_ctx *ctx, struct tsn_probe_mesh *pr,
 					 tsn_cloud_advice(pr->inv->cluster.cloud),
 					 NULL);
 	if (!ret)
+		ret = tsn_probe_size_problems(&r, pr->res, pr->n);
+	if (!ret)
+		ret = tsn_probe_nat_problems(&r, pr->inv, &net);
+	if (!ret)
 		ret = tsn_diag_checks(&r, NULL);
 	if (ret < 0)
 		goto out;

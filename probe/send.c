@@ -28,6 +28,13 @@ const char *tsn_probe_proto_name(enum tsn_probe_proto pp)
 	return pp < TSN_PP_N ? names[pp] : "?";
 }
 
+const char *tsn_probe_size_name(enum tsn_probe_size_kind k)
+{
+	static const char *const names[] = { "frag500", "frag4500", "df" };
+
+	return k < TSN_SZ_N ? names[k] : "?";
+}
+
 static void put16(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
@@ -59,6 +66,9 @@ int tsn_probe_send_prepare(struct tsn_probe_node *pn)
 			ini->sport = pt->fd >= 0 ? pt->port : pt->eph_port;
 			ini->dport = pt->port;
 		}
+		/* the packet ESP makes of the largest inner one that fits */
+		peer->df_len = pn->mtu > TSN_SIZE_ESP_OVERHEAD ?
+			       pn->mtu - TSN_SIZE_ESP_OVERHEAD : 0;
 	}
 	return 0;
 }
@@ -124,6 +134,76 @@ static int build_esp(struct tsn_probe_node *pn, uint8_t *buf, size_t size,
 	return tsn_esp_probe_build(buf, size, &pr, &pn->run);
 }
 
+/* DF or not for the next datagram on fd: PROBE sets DF and ignores
+ * what the kernel learned of the path's MTU (an earlier run's ICMP must
+ * not shrink this run's probe); DONT lets the kernel fragment. */
+static int set_df(int fd, int family, bool df)
+{
+	int v4 = df ? IP_PMTUDISC_PROBE : IP_PMTUDISC_DONT;
+	int v6 = df ? IPV6_PMTUDISC_PROBE : IPV6_PMTUDISC_DONT;
+
+	if (family == AF_INET)
+		return setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v4,
+				  sizeof(v4)) < 0 ? -errno : 0;
+	return setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &v6,
+			  sizeof(v6)) < 0 ? -errno : 0;
+}
+
+static void restore_df(int fd, int family)
+{
+	int v4 = IP_PMTUDISC_WANT, v6 = IPV6_PMTUDISC_WANT;
+
+	if (family == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v4, sizeof(v4));
+	else
+		setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &v6,
+			   sizeof(v6));
+}
+
+/* The UDP payload of the DF probe: its IP packet is df_len bytes. */
+static size_t df_payload(const struct tsn_probe_peer *peer)
+{
+	size_t ip = peer->addr.family == AF_INET ? 20 : 40;
+
+	return peer->df_len > ip + 8 + 64 ? peer->df_len - ip - 8 : 0;
+}
+
+/* Two copies each: a size probe in IP fragments is lost whole when any
+ * fragment is, and a lossy path must not read as one that drops them. */
+static void send_size(struct tsn_probe_node *pn, struct tsn_probe_peer *peer,
+		      enum tsn_probe_size_kind k, uint8_t *buf, size_t size)
+{
+	int port = k == TSN_SZ_FRAG500 ? 0 : 1;
+	const struct tsn_probe_port *pt = &pn->ports[port];
+	struct tsn_probe_size *sz = &peer->sz[k];
+	struct tsn_probe_seen scratch = { 0 };
+	int fd = pt->fd >= 0 ? pt->fd : pt->eph_fd, n, ret;
+	size_t len = k == TSN_SZ_DF ? df_payload(peer) : TSN_SIZE_FRAG_LEN;
+
+	if (!len)
+		return;
+	n = tsn_ike_build_size(buf, size, &peer->ike[port], port == 1,
+			       k == TSN_SZ_DF ? TSN_SIZE_MSGID_DF :
+			       TSN_SIZE_MSGID_FRAG, len);
+	ret = n < 0 ? n : set_df(fd, peer->addr.family, k == TSN_SZ_DF);
+	for (int c = 0; c < 2; c++) {
+		send_one(&scratch, fd, buf, ret < 0 ? ret : n, &peer->addr,
+			 pt->port);
+		if (scratch.send_err && !sz->send_err)
+			sz->send_err = scratch.send_err;
+	}
+	sz->sent += scratch.sent;
+	restore_df(fd, peer->addr.family);
+}
+
+static void send_sizes(struct tsn_probe_node *pn, struct tsn_probe_peer *peer)
+{
+	uint8_t buf[TSN_SIZE_FRAG_LEN > 9000 ? TSN_SIZE_FRAG_LEN : 9000];
+
+	for (int k = 0; k < TSN_SZ_N; k++)
+		send_size(pn, peer, k, buf, sizeof(buf));
+}
+
 void tsn_probe_send_peer(struct tsn_probe_node *pn, struct tsn_probe_peer *peer)
 {
 	uint8_t buf[TSN_IKE_INIT_MAX];
@@ -141,6 +221,7 @@ void tsn_probe_send_peer(struct tsn_probe_node *pn, struct tsn_probe_peer *peer)
 	fd = peer->addr.family == AF_INET ? pn->raw4 : pn->raw6;
 	n = build_esp(pn, buf, sizeof(buf), 0);
 	send_one(&peer->p[TSN_PP_ESP], fd, buf, n, &peer->addr, 0);
+	send_sizes(pn, peer);
 }
 
 /* A control packet is no probe: what becomes of it is not counted. */

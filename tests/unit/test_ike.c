@@ -115,6 +115,42 @@ Test(tq_ike_build, parse_own_request_back)
 	cr_expect_eq(tsn_ike_parse_natt(buf, (size_t)n, &info), -ENOMSG);
 }
 
+/* A size probe is exactly the size asked for, parses back as our
+ * INFORMATIONAL request with its Message ID (what the listener reads), on
+ * 500 and behind the marker on 4500; too small a size or a Message ID of
+ * 0 (a real IKE_SA_INIT's) is refused, and no byte past size is written. */
+Test(tq_ike_build, size_probe_exact_and_parses_back)
+{
+	static uint8_t buf[3000];
+	struct tsn_ike_init ini;
+	struct tsn_ike_info info;
+
+	fixed_ike(&ini, AF_INET);
+	for (int m = 0; m < 2; m++) {
+		size_t total = m ? 1427 : 2600;
+		int n = tsn_ike_build_size(buf, sizeof(buf), &ini, m,
+					   0x74730001u + (uint32_t)m, total);
+
+		cr_assert_eq(n, (int)total);
+		cr_assert_eq(m ? tsn_ike_parse_natt(buf, total, &info) :
+			     tsn_ike_parse(buf, total, &info), 0, "%s",
+			     info.why ? info.why : "");
+		cr_expect_eq(info.msg_id, 0x74730001u + (uint32_t)m);
+		cr_expect_eq(info.exchange, TSN_IKE_INFORMATIONAL);
+		cr_expect(!info.response);
+		cr_expect_eq(info.length, total - (m ? 4 : 0));
+		cr_expect_eq(memcmp(info.spi_i, ini.spi_i, 8), 0);
+	}
+	cr_expect_lt(tsn_ike_build_size(buf, sizeof(buf), &ini, false, 0, 2600),
+		     0, "Message ID 0 would not mark it");
+	cr_expect_lt(tsn_ike_build_size(buf, sizeof(buf), &ini, false, 1, 40),
+		     0, "below header and filler");
+	memset(buf, 0xee, sizeof(buf));
+	cr_expect_lt(tsn_ike_build_size(buf, 100, &ini, false, 1, 2600), 0);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		cr_assert_eq(buf[i], 0xee, "byte %zu written", i);
+}
+
 Test(tq_ike_build, random_fields_differ)
 {
 	struct tsn_ike_init a, b;

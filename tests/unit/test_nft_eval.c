@@ -520,3 +520,66 @@ Test(nft, ct_at_ingress)
 	cr_assert_eq(run("esp"), TSN_NFT_DROP);
 	cr_assert_eq(v.where.handle, 3);
 }
+
+/* After decryption a packet has a secpath: `meta ipsec exists drop`
+ * drops the decrypted flow and not its cleartext twin, nor IKE. */
+Test(nft, secpath_only_on_decrypted)
+{
+	struct tsn_nft_chain *c = input(NF_ACCEPT);
+	struct tsn_nft_rule *r = rule(c, 3, "no decrypted");
+
+	meta(r, NFT_META_SECPATH, R1);
+	cmp8(r, R1, 1);
+	verdict(r, NF_DROP, NULL);
+	cr_assert_eq(run("decrypted"), TSN_NFT_DROP);
+	cr_assert_eq(v.where.handle, 3);
+	cr_assert_eq(run("cleartext"), TSN_NFT_ACCEPT);
+	cr_assert_eq(run("udp500"), TSN_NFT_ACCEPT);
+}
+
+/* `ipsec in ip saddr X drop` (nft_xfrm): the SA's source is the peer
+ * for a decrypted packet; a packet without a secpath ends the rule, as
+ * the kernel's NFT_BREAK; reqid is the SA's own (unknown: undecidable). */
+Test(nft, xfrm_in_addresses_of_the_sa)
+{
+	struct tsn_nft_chain *c = input(NF_ACCEPT);
+	struct tsn_nft_rule *r = rule(c, 4, NULL);
+	struct tsn_nft_expr *e = ex(r, TSN_NFT_LOAD_UNKNOWN, "xfrm");
+
+	e->dreg = R1;
+	e->len = 16;
+	e->key = NFT_XFRM_KEY_SADDR_IP4;
+	e->flags = TSN_NFT_XFRM_DIR(0);
+	cmp(r, R1, NFT_CMP_EQ, fl.peer, 4);
+	verdict(r, NF_DROP, NULL);
+	cr_assert_eq(run("decrypted"), TSN_NFT_DROP);
+	cr_assert_eq(run("cleartext"), TSN_NFT_ACCEPT, "no secpath: break");
+	e->key = NFT_XFRM_KEY_REQID;
+	cr_assert_eq(run("decrypted"), TSN_NFT_UNDECIDABLE);
+}
+
+/* An ICMP error is related to the flow it is about: accepted by ct state
+ * related, dropped by a policy that accepts only established ones. */
+Test(nft, icmp_ptb_is_related)
+{
+	static const uint32_t est = 2, rel_est = 2 | 4;
+	struct tsn_nft_chain *c = input(NF_DROP);
+	struct tsn_nft_rule *r = rule(c, 5, NULL);
+
+	ct(r, NFT_CT_STATE, R1);
+	cmp(r, R1, NFT_CMP_EQ, &est, 4);
+	verdict(r, NF_ACCEPT, NULL);
+	cr_assert_eq(run("icmp-ptb"), TSN_NFT_DROP);
+	cr_assert(v.where.policy);
+	cr_assert_eq(fl.proto, IPPROTO_ICMP);
+	r = rule(c, 6, NULL);
+	ct(r, NFT_CT_STATE, R1);
+	bitwise(r, R1, &rel_est, &(uint32_t){ 0 }, 4);
+	cmp(r, R1, NFT_CMP_NEQ, &(uint32_t){ 0 }, 4);
+	verdict(r, NF_ACCEPT, NULL);
+	cr_assert_eq(run("icmp-ptb"), TSN_NFT_ACCEPT);
+	fl.family = AF_INET6;
+	cr_assert_eq(tsn_nft_flow_proto(&fl, "icmp-ptb"), 0);
+	cr_assert_eq(fl.proto, IPPROTO_ICMPV6);
+	cr_assert_eq(fl.icmp_type, 2, "packet-too-big");
+}

@@ -268,6 +268,10 @@ Test(output, exit_code_rules)
 	tsn_pair_verdict(p, "esp", "ok", true, NULL);
 	tsn_report_problem(&r, NULL, "a problem alone does not fail");
 	cr_assert_eq(tsn_report_exit_code(&r), 0, "warn/skip do not fail");
+	r.problems[0].fails = true;
+	cr_assert_eq(tsn_report_exit_code(&r), 1, "unless it says it fails "
+		     "(path.fragments: the verdicts it comes from pass)");
+	r.problems[0].fails = false;
 	tsn_pair_verdict(p, "udp500", "not-arrived", false, NULL);
 	cr_assert_eq(tsn_report_exit_code(&r), 1, "bad verdict");
 	tsn_pair_verdict(p, "udp500", "ok", true, NULL);	/* replaces */

@@ -172,3 +172,36 @@ Test(plan, x509_conf_pubkey_no_secrets)
 	tsn_buf_free(&sec);
 	tsn_inventory_free(&inv);
 }
+
+/* IKEv2 fragmentation is on in every connection, PSK or x509: where a
+ * path drops IP fragments, IKE_AUTH with certificates (2-3 KB) still
+ * gets through (the probe's path.fragments says where). */
+Test(plan, conf_fragmentation_on_every_connection)
+{
+	struct tsn_inventory inv;
+	struct tsn_peer_conf peers[2] = { 0 };
+	struct tsn_node_conf c = { 0 };
+
+	load(&inv, inv3);
+	c.inv = &inv;
+	c.self = tsn_inventory_find(&inv, "n1");
+	peers[0].peer = tsn_inventory_find(&inv, "n2");
+	peers[1].peer = tsn_inventory_find(&inv, "n3");
+	c.peers = peers;
+	c.n_peers = 2;
+	for (int x509 = 0; x509 < 2; x509++) {
+		struct tsn_buf conf = { 0 };
+		size_t n = 0;
+
+		c.x509 = x509;
+		cr_assert_eq(tsn_conf_swanctl(&c, &conf), 0);
+		for (const char *p = conf.p;
+		     (p = strstr(p, "\n\t\tfragmentation = yes\n")); p++)
+			n++;
+		cr_assert_eq(n, 2, "x509 %d: %zu of 2 connections:\n%s", x509,
+			     n, conf.p);
+		cr_assert_null(strstr(conf.p, "fragmentation = no"));
+		tsn_buf_free(&conf);
+	}
+	tsn_inventory_free(&inv);
+}

@@ -1,0 +1,195 @@
+/* preflight_ipsec.c - what a node's nftables does to the packets IPsec
+ * brings besides IKE and ESP, from nft-eval --extra's flows:
+ *
+ *   nft.icmp.ptb   ICMP fragmentation-needed (type 3 code 4) and ICMPv6
+ *                  packet-too-big from the members: ESP makes packets
+ *                  larger, and without these path MTU discovery breaks
+ *                  (large transfers hang while small ones pass);
+ *   nft.decrypted  the members' traffic after decryption, which passes
+ *                  netfilter again as cleartext with a secpath: a rule
+ *                  that drops it (meta ipsec exists, ipsec in, ...)
+ *                  where the same traffic without IPsec passes is "the
+ *                  tunnel is up and nothing works"; where nft_xfrm and
+ *                  xt_policy are missing, a fix cannot match on the SA.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/json.h"
+#include "lib/util.h"
+#include "preflight/preflight.h"
+
+static const char *name_of(const struct tsn_inventory *inv, const char *a)
+{
+	struct tsn_addr x;
+
+	if (!a || tsn_addr_parse(a, &x) < 0)
+		return a ? a : "?";
+	for (size_t i = 0; i < inv->n_nodes; i++)
+		if (tsn_addr_equal(&inv->nodes[i].addr, &x) ||
+		    tsn_addr_equal(&inv->nodes[i].addr6, &x))
+			return inv->nodes[i].name;
+	return a;
+}
+
+/* The flow of proto from peer, or NULL. */
+static const struct tsn_jv *flow_of(const struct tsn_jv *fl, const char *peer,
+				    const char *proto)
+{
+	for (size_t i = 0; i < fl->n; i++) {
+		const struct tsn_jv *f = &fl->items[i];
+
+		if (tsn_streq(tsn_jv_getstr(f, "proto"), proto) &&
+		    tsn_streq(tsn_jv_getstr(f, "peer"), peer) &&
+		    tsn_streq(tsn_jv_getstr(f, "dir"), "in"))
+			return f;
+	}
+	return NULL;
+}
+
+static const char *verdict_of(const struct tsn_jv *f, const char **detail)
+{
+	const struct tsn_jv *v = tsn_jv_get(f, "new");
+
+	*detail = tsn_jv_getstr(v, "detail");
+	if (!*detail)
+		*detail = "?";
+	return tsn_jv_getstr(v, "verdict");
+}
+
+/* "from n2: dropped by ...; from n3: ..." for the peers where bad(). */
+static int said(struct tsn_buf *d, const struct tsn_inventory *inv,
+		const struct tsn_jv *f, const char *detail, const char *rule)
+{
+	return tsn_buf_printf(d, "%sfrom %s: %s%s%s", d->len ? "; " : "",
+			      name_of(inv, tsn_jv_getstr(f, "peer")), detail,
+			      rule ? ": " : "", rule ? rule : "");
+}
+
+static int check_ptb(struct tsn_node_report *nr,
+		     const struct tsn_inventory *inv, const struct tsn_jv *fl)
+{
+	enum tsn_status st = TSN_ST_OK;
+	struct tsn_buf d = { 0 };
+	size_t n = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < fl->n && !ret; i++) {
+		const struct tsn_jv *f = &fl->items[i];
+		const char *detail, *v;
+
+		if (!tsn_streq(tsn_jv_getstr(f, "proto"), "icmp-ptb"))
+			continue;
+		n++;
+		v = verdict_of(f, &detail);
+		if (tsn_streq(v, "accept"))
+			continue;
+		st = tsn_streq(v, "drop") ? TSN_ST_FAIL :
+		     st == TSN_ST_FAIL ? st : TSN_ST_WARN;
+		ret = said(&d, inv, f, detail, tsn_jv_getstr(f, "rule"));
+	}
+	if (ret)
+		goto out;
+	if (!n)
+		ret = tsn_node_check(nr, "nft.icmp.ptb", TSN_ST_FAIL, NULL,
+				     "nft-eval judged no ICMP flow");
+	else if (st == TSN_ST_OK)
+		ret = tsn_node_check(nr, "nft.icmp.ptb", st, NULL, "ICMP "
+				     "fragmentation-needed and packet-too-big "
+				     "from the %zu peer address(es) accepted",
+				     n);
+	else
+		ret = tsn_node_check(nr, "nft.icmp.ptb", st, "accept them "
+			"from the members before that rule (ct state related "
+			"accept, or icmp type destination-unreachable and "
+			"icmpv6 type packet-too-big accept)", "ICMP "
+			"fragmentation-needed (ICMPv6 packet-too-big) %s: "
+			"path MTU discovery breaks under ESP, which makes "
+			"packets larger (%s)", st == TSN_ST_FAIL ? "is dropped" :
+			"may be dropped", d.p);
+out:
+	tsn_buf_free(&d);
+	return ret;
+}
+
+/* nft_xfrm and xt_policy, where a fix would match on the SA. */
+static const char *xfrm_note(const struct tsn_jv *v)
+{
+	bool nft = !tsn_streq(tsn_jv_getstr(v, "nft_xfrm"), "missing");
+	bool xt = !tsn_streq(tsn_jv_getstr(v, "xt_policy"), "missing");
+
+	if (nft && xt)
+		return "";
+	if (!nft && !xt)
+		return "; this kernel has neither nft_xfrm nor xt_policy: "
+		       "match with meta ipsec exists, not ipsec in or -m "
+		       "policy";
+	return !nft ? "; this kernel has no nft_xfrm: match with meta "
+		      "ipsec exists, not ipsec in" :
+		      "; this kernel has no xt_policy: iptables' -m policy "
+		      "cannot load, use nftables' meta ipsec exists";
+}
+
+static int check_decrypted(struct tsn_node_report *nr,
+			   const struct tsn_inventory *inv,
+			   const struct tsn_jv *v, const struct tsn_jv *fl)
+{
+	struct tsn_buf d = { 0 }, fix = { 0 };
+	size_t n = 0, bad = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < fl->n && !ret; i++) {
+		const struct tsn_jv *f = &fl->items[i], *c;
+		const char *detail, *cd, *vd, *vc;
+
+		if (!tsn_streq(tsn_jv_getstr(f, "proto"), "decrypted"))
+			continue;
+		n++;
+		c = flow_of(fl, tsn_jv_getstr(f, "peer"), "cleartext");
+		vd = verdict_of(f, &detail);
+		vc = c ? verdict_of(c, &cd) : NULL;
+		/* what IPsec changes: dropped decrypted, not as cleartext */
+		if (!tsn_streq(vd, "drop") || tsn_streq(vc, "drop"))
+			continue;
+		bad++;
+		ret = said(&d, inv, f, detail, tsn_jv_getstr(f, "rule"));
+	}
+	if (!ret)
+		ret = tsn_buf_printf(&fix, "accept the members' decrypted "
+				     "traffic before that rule (meta ipsec "
+				     "exists ip saddr { MEMBERS } accept), or "
+				     "remove the rule%s", xfrm_note(v));
+	if (ret)
+		goto out;
+	if (!n)
+		ret = tsn_node_check(nr, "nft.decrypted", TSN_ST_FAIL, NULL,
+				     "nft-eval judged no decrypted flow");
+	else if (!bad)
+		ret = tsn_node_check(nr, "nft.decrypted", TSN_ST_OK, NULL,
+				     "the members' traffic after decryption "
+				     "meets what it meets as cleartext (%zu "
+				     "peer address(es))", n);
+	else
+		ret = tsn_node_check(nr, "nft.decrypted", TSN_ST_FAIL, fix.p,
+				     "the members' traffic is dropped after "
+				     "decryption, where as cleartext it is "
+				     "not: once IPsec is on, the tunnel is up "
+				     "and nothing passes (%s)", d.p);
+out:
+	tsn_buf_free(&d);
+	tsn_buf_free(&fix);
+	return ret;
+}
+
+int tsn_pf_nft_ipsec(struct tsn_node_report *nr,
+		     const struct tsn_inventory *inv, const struct tsn_jv *v)
+{
+	const struct tsn_jv *fl = tsn_jv_get(v, "flows");
+	int ret;
+
+	if (!fl || fl->type != TSN_JARR)
+		return 0;
+	ret = check_ptb(nr, inv, fl);
+	return ret ? ret : check_decrypted(nr, inv, v, fl);
+}

@@ -1,0 +1,94 @@
+#!/bin/bash
+# test_probe_size.sh - the probe's size probes and what a NAT means for
+# transport mode, in a two-subnet netns lab: (a) an open path: every
+# 2600-byte datagram and every DF probe arrives, no problem, over IPv4
+# and IPv6; (b) a router that drops IP fragments: path.fragments names
+# exactly the crossing pairs (probe and preflight), the matrix stays ok;
+# (c) a router link whose MTU is below the nodes': path.mtu names the
+# pairs into it;
+# (d) a router that masquerades: nat.transport (RFC 3948's limits) and
+# nat.shared (two nodes behind one address, connmark), and with encap =
+# no in the inventory nat.encap.
+. "$(dirname "$0")/lib.sh"
+need_root
+L=tsz1
+
+cleanup() { "$LAB" down --name $L >/dev/null 2>&1; rm -f "${INO:-}"; }
+trap cleanup EXIT
+command -v jq >/dev/null || skip_all "needs jq"
+"$LAB" up 4 --name $L --subnets 2 >/dev/null || fail_all "cannot start a 2-subnet lab"
+INV=$("$LAB" inventory --name $L)
+probe() { "$TSNET" -c "$1" probe --json --timeout 2 "${@:2}"; }
+ids() { jq -r '[.problems[].id] | join(" ")' <<<"$1"; }
+pairs_of() { jq -r --arg id "$2" '.problems[] | select(.id == $id) | [.scope.pairs[] | "\(.from)>\(.to)"] | sort | join(" ")' <<<"$1"; }
+CROSS="n1>n3 n1>n4 n2>n3 n2>n4 n3>n1 n3>n2 n4>n1 n4>n2"
+ALLOK=$'ok ok ok\nok ok ok\nok ok ok\nok ok ok\nok ok ok\nok ok ok\nok ok ok\nok ok ok\nok ok ok\nok ok ok\nok ok ok\nok ok ok'
+verdicts() { jq -r '.pairs[] | "\(.udp500.verdict) \(.udp4500.verdict) \(.esp.verdict)"' <<<"$1"; }
+
+echo "# (a) an open path"
+out=$(probe "$INV")
+assert_eq "(a) no problem, exit 0" "0 " "$(jq -r .exit <<<"$out") $(ids "$out")"
+assert_eq "(a) the matrix is all ok" "$ALLOK" "$(verdicts "$out")"
+out=$(probe "$INV" --ipv6)
+assert_eq "(a) over IPv6 (fragmented by the sender, DF as IPV6_DONTFRAG): no problem" \
+	"0 " "$(jq -r .exit <<<"$out") $(ids "$out")"
+
+echo "# (b) the router drops IP fragments"
+"$LAB" router --name $L drop-frag >/dev/null
+out=$(probe "$INV")
+assert_eq "(b) the matrix is still all ok (small probes pass)" "$ALLOK" "$(verdicts "$out")"
+assert_eq "(b) exactly one problem: path.fragments" "path.fragments" "$(ids "$out")"
+assert_eq "(b) its pairs are exactly the 8 crossing ones" "$CROSS" "$(pairs_of "$out" path.fragments)"
+assert_match "(b) it says which ports and why it matters" \
+	"^IP fragments are lost on n1 -> n3 \(UDP 500 and UDP 4500\), .*: a 2600-byte UDP datagram without DF never arrived whole where small ones did; IKE_AUTH with certificates is that large, so PSK would work and certificates time out$" \
+	"$(jq -r '.problems[0].what' <<<"$out")"
+assert_match "(b) the fix: let fragments through; IKEv2 fragmentation" \
+	"^let IP fragments through on that path .*fragmentation = yes" "$(jq -r '.problems[0].fix' <<<"$out")"
+assert_eq "(b) exit 1" 1 "$(jq .exit <<<"$out")"
+drops=$("$LAB" exec --name $L rt nft list table inet "$(
+	"$LAB" exec --name $L rt nft list tables | awk '$2 == "inet" { print $3; exit }')" |
+	sed -n 's/.*packets \([0-9]*\).*/\1/p')
+assert_match "(b) the router really dropped fragments ($drops)" '^[1-9]' "$drops"
+text=$("$TSNET" -c "$INV" probe --timeout 2 2>&1)
+assert_match "(b) text: the problem is said" "IP fragments are lost on n1 -> n3" "$text"
+pf=$("$TSNET" -c "$INV" preflight --json 2>/dev/null)
+assert_eq "(b) preflight carries path.fragments with the same pairs" "$CROSS" \
+	"$(pairs_of "$pf" path.fragments)"
+"$LAB" router --name $L none >/dev/null
+
+echo "# (c) the router's link into subnet 2 has MTU 1400 (the nodes' is 1500)"
+"$LAB" exec --name $L rt ip link set dev eth2 mtu 1400
+out=$(probe "$INV")
+assert_eq "(c) the matrix is all ok" "$ALLOK" "$(verdicts "$out")"
+assert_eq "(c) path.mtu names every crossing pair" "$CROSS" "$(pairs_of "$out" path.mtu)"
+assert_match "(c) with the DF probe's size (1500 less 45)" \
+	"^a packet with DF set .* never arrived on n1 -> n3 \(1455 bytes\)" \
+	"$(jq -r '.problems[] | select(.id == "path.mtu") | .what' <<<"$out")"
+"$LAB" exec --name $L rt ip link set dev eth2 mtu 1500
+out=$(probe "$INV")
+assert_eq "(c) MTU back to 1500: no problem" "0 " "$(jq -r .exit <<<"$out") $(ids "$out")"
+
+echo "# (d) the router masquerades"
+"$LAB" router --name $L masquerade >/dev/null
+out=$(probe "$INV")
+assert_match "(d) nat.transport: RFC 3948's limits, a warning over the crossing pairs" \
+	"^warn $CROSS transport mode through a NAT \(RFC 3948\) works only UDP-encapsulated" \
+	"$(jq -r '.problems[] | select(.id == "nat.transport") | "\(.severity) \([.scope.pairs[] | "\(.from)>\(.to)"] | sort | join(" ")) \(.what)"' <<<"$out")"
+assert_eq "(d) nat.shared: each node reaches the other subnet's from one address with its neighbour" \
+	"fail n1 reaches n3 from 198.18.2.254, as does n2; n1 reaches n4 from 198.18.2.254, as does n2; n3 reaches n1 from 198.18.1.254, as does n4; n3 reaches n2 from 198.18.1.254, as does n4" \
+	"$(jq -r '.problems[] | select(.id == "nat.shared") | "\(.severity) \(.where | split("; ") | sort | join("; "))"' <<<"$out")"
+assert_match "(d) nat.shared's fix names the connmark plugin" "connmark plugin" \
+	"$(jq -r '.problems[] | select(.id == "nat.shared") | .fix' <<<"$out")"
+assert_eq "(d) no nat.encap while encap is auto" "" \
+	"$(jq -r '.problems[] | select(.id == "nat.encap") | .id' <<<"$out")"
+INO=$(mktemp /tmp/tsz-inv.XXXXXX)
+sed 's/^\[cluster\]$/[cluster]\nencap = no/' "$INV" >"$INO"
+out=$(probe "$INO")
+assert_match "(d) encap = no: nat.encap fails, naming the inventory" \
+	"^fail $INO the inventory sets encap = no, but a NAT sits between nodes" \
+	"$(jq -r '.problems[] | select(.id == "nat.encap") | "\(.severity) \(.where) \(.what)"' <<<"$out")"
+pf=$("$TSNET" -c "$INO" preflight --json 2>/dev/null)
+assert_eq "(d) preflight carries nat.transport, nat.shared and nat.encap" \
+	"nat.encap nat.shared nat.transport" \
+	"$(jq -r '[.problems[].id | select(startswith("nat."))] | sort | join(" ")' <<<"$pf")"
+finish
