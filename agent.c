@@ -184,7 +184,10 @@ static bool holds_keys(const char *action)
 {
 	return !strcmp(action, "ipsec-apply") ||
 	       !strcmp(action, "ipsec-import") ||
-	       !strcmp(action, "ipsec-export");
+	       !strcmp(action, "ipsec-export") ||
+	       /* they dump the kernel's SAs, keys included */
+	       !strcmp(action, "xfrm-state") ||
+	       !strcmp(action, "ipsec-prove");
 }
 
 static int node_lock(const char *action, const char *holder, unsigned wait)

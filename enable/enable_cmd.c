@@ -556,7 +556,7 @@ static int check_foreign(struct tsn_rollout *ro)
 			tsn_err(ro->ctx->cmd, "%.*s", (int)(e - l), l);
 		tsn_err(ro->ctx->cmd, "no node was changed: %s",
 			ro->unreachable ? "each node taking part must answer "
-			"first" : "another IPsec setup's policies hold the "
+			"and list its IPsec policies first" : "another IPsec setup's policies hold the "
 			"members' traffic (stop it, remove them as each line "
 			"says, then run enable-ipsec again)");
 	} else if (ret < 0) {
@@ -590,7 +590,7 @@ static int check_kernels(struct tsn_rollout *ro,
 			tsn_err(ro->ctx->cmd, "%.*s", (int)(e - l), l);
 		tsn_err(ro->ctx->cmd, "no node was changed: %s",
 			ro->unreachable ? "each node taking part must answer "
-			"first" : "IPsec needs ESP with AES-GCM in every "
+			"and list its IPsec policies first" : "IPsec needs ESP with AES-GCM in every "
 			"node's kernel (tsnet preflight shows every host "
 			"check)");
 	} else if (ret < 0) {

@@ -110,6 +110,9 @@ int tsn_rollout_xfrm_check(struct tsn_rollout *ro, struct tsn_buf *lines)
 		}
 		err = tsn_jv_getstr(tsn_jv_get(&rep[i], "xfrm"), "error");
 		if (err) {
+			/* not a foreign policy: a node tsnet cannot check,
+			 * a runtime failure (exit 3) as an unreachable one */
+			ro->unreachable = true;
 			ret = tsn_buf_printf(&own, "%s: xfrm.foreign: cannot "
 					     "list the kernel's IPsec policies: "
 					     "%s (run tsnet as root)\n",
@@ -117,10 +120,12 @@ int tsn_rollout_xfrm_check(struct tsn_rollout *ro, struct tsn_buf *lines)
 			continue;
 		}
 		ret = tsn_xfrm_foreign_lines(ro->inv, i, &rep[i], true, &own);
-		if (ret == -EINVAL)
+		if (ret == -EINVAL) {
+			ro->unreachable = true;
 			ret = tsn_buf_printf(&own, "%s: agent xfrm-state: no "
 					     "usable reply\n",
 					     ro->inv->nodes[i].name);
+		}
 		ret = ret > 0 ? 0 : ret;
 	}
 	if (!ret && own.len) {

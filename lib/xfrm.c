@@ -93,10 +93,10 @@ static int policy_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int dump(struct mnl_socket *nl, uint16_t type, mnl_cb_t cb,
-		struct tsn_xfrm_list *l, unsigned seq)
+static int dump_run(struct mnl_socket *nl, uint16_t type, mnl_cb_t cb,
+		    struct tsn_xfrm_list *l, unsigned seq, char *buf,
+		    size_t len)
 {
-	static char buf[32768];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	unsigned portid = mnl_socket_get_portid(nl);
 	ssize_t n;
@@ -108,7 +108,7 @@ static int dump(struct mnl_socket *nl, uint16_t type, mnl_cb_t cb,
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (int i = 0; i < DUMP_CAP; i++) {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		n = mnl_socket_recvfrom(nl, buf, len);
 		if (n < 0)
 			return -errno;
 		ret = mnl_cb_run(buf, (size_t)n, seq, portid, cb, l);
@@ -118,6 +118,18 @@ static int dump(struct mnl_socket *nl, uint16_t type, mnl_cb_t cb,
 			return 0;
 	}
 	return -EOVERFLOW;
+}
+
+/* The dump of SAs carries their keys (XFRMA_ALG_*): the buffer is wiped
+ * after each dump, so no key outlives it in this process's memory. */
+static int dump(struct mnl_socket *nl, uint16_t type, mnl_cb_t cb,
+		struct tsn_xfrm_list *l, unsigned seq)
+{
+	static char buf[32768];
+	int ret = dump_run(nl, type, cb, l, seq, buf, sizeof(buf));
+
+	explicit_bzero(buf, sizeof(buf));
+	return ret;
 }
 
 int tsn_xfrm_list_run(struct tsn_xfrm_list *l)

@@ -186,6 +186,8 @@ static bool config_has(const char *rel, const char *config)
 	} else if (tsn_spawn_capture(argv, &b, 1u << 22, 2000) == 0 &&
 		   tsn_buf_puts(&b, "") == 0) {
 		txt = b.p;
+	} else {
+		tsn_buf_free(&b);	/* what a failed gzip wrote */
 	}
 	for (const char *v = "ym"; txt && *v && !yes; v++) {
 		snprintf(want, sizeof(want), "\n%s=%c\n", config, *v);

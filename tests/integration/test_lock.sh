@@ -239,6 +239,12 @@ for a in ipsec-apply ipsec-import ipsec-export; do
 	assert_match "agent $a: not dumpable before it reads stdin" \
 		'^prctl\(PR_SET_DUMPABLE, SUID_DUMP_DISABLE\) = 0' "$tr"
 done
+# the actions that dump the kernel's SAs (their keys with them)
+for a in xfrm-state ipsec-prove; do
+	tr=$(x n1 strace -e trace=prctl "$T" agent $a </dev/null 2>&1)
+	assert_match "agent $a (dumps SAs, keys included): not dumpable" \
+		'^prctl\(PR_SET_DUMPABLE, SUID_DUMP_DISABLE\) = 0' "$tr"
+done
 tr=$(x n1 strace -e trace=prctl "$T" agent ipsec-state </dev/null 2>&1)
 assert_nomatch "agent ipsec-state (no keys) stays dumpable" 'PR_SET_DUMPABLE' "$tr"
 for c in "enable-ipsec" "node remove n3" "state export $WORK/exp"; do
