@@ -284,6 +284,11 @@ void tsn_tput_last_date(char *buf, size_t len);
 int tsn_tput_baseline(const struct tsn_inventory *inv, const char *cmd,
 		      bool progress);
 
+/* All of len bytes read (wr false) or written on fd by until (tsn_now
+ * time), polling before each: 0, -ETIMEDOUT, -ECONNRESET at EOF, or a
+ * negative errno.  send.c's every read and write. */
+int tsn_tput_io_until(int fd, bool wr, void *buf, size_t len, double until);
+
 /* agent actions */
 int tsn_tput_listen_action(int argc, char **argv, struct tsn_ctx *ctx);
 int tsn_tput_send_action(int argc, char **argv, struct tsn_ctx *ctx);

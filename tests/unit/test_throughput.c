@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "lib/json.h"
 #include "lib/output.h"
@@ -388,4 +390,36 @@ Test(limits, path_and_cpu)
 	cr_assert_not_null(find_problem(&r, "throughput.softirq"));
 	cr_assert_eq(r.n_problems, 1);
 	tsn_report_free(&r);
+}
+
+/* A peer that goes quiet mid-run: every read and write the sender makes
+ * ends at its deadline (review: a blocking read hung the agent), even on
+ * a blocking socket; partial data is not a whole answer. */
+Test(send, io_until_deadline, .timeout = 10)
+{
+	static uint8_t big[4u << 20];
+	uint8_t b[8];
+	int sv[2];
+	double t0;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	t0 = tsn_now();
+	cr_assert_eq(tsn_tput_io_until(sv[0], false, b, 8, t0 + 0.2),
+		     -ETIMEDOUT);
+	cr_assert_lt(tsn_now() - t0, 2.0);
+	cr_assert_eq(write(sv[1], "abc", 3), 3);
+	cr_assert_eq(tsn_tput_io_until(sv[0], false, b, 8, tsn_now() + 0.2),
+		     -ETIMEDOUT);
+	cr_assert_eq(write(sv[1], "abcdefgh", 8), 8);
+	cr_assert_eq(tsn_tput_io_until(sv[0], false, b, 8, tsn_now() + 1), 0);
+	cr_assert_eq(memcmp(b, "abcdefgh", 8), 0);
+	/* nobody reads: the write stops at the deadline, not in send() */
+	t0 = tsn_now();
+	cr_assert_eq(tsn_tput_io_until(sv[0], true, big, sizeof(big),
+				       t0 + 0.2), -ETIMEDOUT);
+	cr_assert_lt(tsn_now() - t0, 2.0);
+	close(sv[1]);
+	cr_assert_eq(tsn_tput_io_until(sv[0], false, b, 8, tsn_now() + 1),
+		     -ECONNRESET);
+	close(sv[0]);
 }
