@@ -305,17 +305,25 @@ static void sas(struct sender *s, struct tsn_tput_sa *out,
 		s->sa_err = r;
 }
 
+static enum tsn_sa_proof proof(const struct sender *s)
+{
+	return tsn_tput_sa_proof(&s->out0, &s->out1, &s->in0, &s->in1,
+				 s->bytes_out, s->bytes_in);
+}
+
 /* Encrypted when both ESP SAs carried at least the data measured. */
 static bool encrypted(const struct sender *s)
 {
-	return !s->sa_err && s->out1.found && s->in1.found &&
-	       s->out1.bytes - s->out0.bytes >= s->bytes_out &&
-	       s->in1.bytes - s->in0.bytes >= s->bytes_in;
+	return !s->sa_err && proof(s) == TSN_SA_PROVEN;
 }
 
 static void sa_json(struct tsn_json *j, const struct sender *s)
 {
 	tsn_json_kbool(j, "encrypted", encrypted(s));
+	/* a rekey between the reads: the counters prove nothing either way */
+	if (proof(s) == TSN_SA_CHANGED)
+		tsn_json_kstr(j, "sa_error", "ESP SA changed mid-run (a "
+			      "rekey?): not proven");
 	/* what the SAs' counters said: why a pair is "clear" */
 	tsn_json_key(j, "esp");
 	tsn_json_obj_begin(j);
@@ -329,7 +337,7 @@ static void sa_json(struct tsn_json *j, const struct sender *s)
 	tsn_json_kbool(j, "encap", s->out1.found && s->out1.encap);
 	if (s->out1.found)
 		tsn_json_kstr(j, "aead", s->out1.aead);
-	if (s->sa_err)
+	if (s->sa_err && proof(s) != TSN_SA_CHANGED)
 		tsn_json_kstr(j, "sa_error", strerror(-s->sa_err));
 }
 

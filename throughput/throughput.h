@@ -166,7 +166,20 @@ struct tsn_tput_sa {
 	bool encap;		/* UDP-encapsulated */
 	uint64_t bytes;		/* its byte counter */
 	char aead[64];		/* its AEAD, e.g. rfc4106(gcm(aes)) */
+	uint32_t spi;		/* the newest's, which names encap, aead */
+	uint64_t add_time;	/* the newest's install time */
 };
+/* Whether the SA counters read before (0) and after (1) the data prove
+ * it was encrypted: each direction's counter grew by at least the bytes
+ * measured, with the same newest SA at both reads.  A counter that went
+ * backwards or a newest SA that changed (a rekey in between) proves
+ * nothing: TSN_SA_CHANGED. */
+enum tsn_sa_proof { TSN_SA_PROVEN, TSN_SA_SHORT, TSN_SA_CHANGED };
+enum tsn_sa_proof tsn_tput_sa_proof(const struct tsn_tput_sa *out0,
+				    const struct tsn_tput_sa *out1,
+				    const struct tsn_tput_sa *in0,
+				    const struct tsn_tput_sa *in1,
+				    uint64_t bytes_out, uint64_t bytes_in);
 /* The ESP SA(s) from src to dst (addresses of family af): 0 (found or
  * not) or a negative errno when the dump failed. */
 int tsn_tput_sa_read(int af, const void *src, const void *dst,

@@ -423,3 +423,31 @@ Test(send, io_until_deadline, .timeout = 10)
 		     -ECONNRESET);
 	close(sv[0]);
 }
+
+/* The SA counters as proof: a rekey between the reads (a counter that
+ * went backwards, or another newest SA) proves nothing (review: the
+ * unguarded subtraction wrapped to "encrypted"). */
+Test(send, sa_proof)
+{
+	struct tsn_tput_sa o0 = { .found = true, .bytes = 5000, .spi = 7 },
+			   o1 = { .found = true, .bytes = 9000, .spi = 7 },
+			   i0 = { .found = true, .bytes = 100, .spi = 8 },
+			   i1 = { .found = true, .bytes = 2100, .spi = 8 };
+
+	cr_assert_eq(tsn_tput_sa_proof(&o0, &o1, &i0, &i1, 4000, 2000),
+		     TSN_SA_PROVEN);
+	cr_assert_eq(tsn_tput_sa_proof(&o0, &o1, &i0, &i1, 4001, 2000),
+		     TSN_SA_SHORT);
+	o1.bytes = 10;		/* the old SA went away: wraps if unguarded */
+	cr_assert_eq(tsn_tput_sa_proof(&o0, &o1, &i0, &i1, 4000, 2000),
+		     TSN_SA_CHANGED);
+	o1.bytes = 9000;
+	i1.spi = 9;		/* another SA in, counters still growing */
+	cr_assert_eq(tsn_tput_sa_proof(&o0, &o1, &i0, &i1, 4000, 2000),
+		     TSN_SA_CHANGED);
+	i1.spi = 8;
+	i1.found = false;	/* no SA after: clear */
+	i1.bytes = 2100;
+	cr_assert_eq(tsn_tput_sa_proof(&o0, &o1, &i0, &i1, 4000, 2000),
+		     TSN_SA_SHORT);
+}
