@@ -265,6 +265,7 @@ int tsn_tput_limits(struct tsn_report *r, const struct tsn_tput_run *run,
 struct tsn_tput_rec {
 	char a[TSN_NAME_MAX + 1], b[TSN_NAME_MAX + 1];
 	double gbps_ab, gbps_ba, rtt_p50, cpu_a, cpu_b;
+	bool cpu_a_ok, cpu_b_ok;	/* false: unknown (null when stored) */
 	bool encrypted;
 };
 

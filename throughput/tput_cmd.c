@@ -73,15 +73,18 @@ static void before_after(FILE *f, const struct tsn_tput_result *r,
 {
 	double was = (b->gbps_ab + b->gbps_ba) / 2;
 	double now = (r->gbps_ab + r->gbps_ba) / 2;
-	double da = r->ea.cpu.busy - b->cpu_a, db = r->eb.cpu.busy - b->cpu_b;
-	bool on_b = db >= da;
+	/* an end whose CPU is unknown, now or in the baseline, is left out */
+	bool ka = r->ea.cpu_ok && b->cpu_a_ok, kb = r->eb.cpu_ok && b->cpu_b_ok;
+	double da = ka ? r->ea.cpu.busy - b->cpu_a : 0;
+	double db = kb ? r->eb.cpu.busy - b->cpu_b : 0;
+	bool on_b = kb && (!ka || db >= da);
 
 	fprintf(f, "%s <-> %s: %.2f -> %.2f Gb/s", r->a->name, r->b->name,
 		was, now);
 	if (was > 0)
 		fprintf(f, " (%+.0f%%)", (now - was) / was * 100);
 	fprintf(f, ", RTT %+.2f ms", r->rtt_p50 - b->rtt_p50);
-	if (r->ea.cpu_ok && r->eb.cpu_ok)
+	if (ka || kb)
 		fprintf(f, ", CPU on %s %.0f%% -> %.0f%%",
 			on_b ? r->b->name : r->a->name,
 			on_b ? b->cpu_b : b->cpu_a,

@@ -451,3 +451,49 @@ Test(send, sa_proof)
 	cr_assert_eq(tsn_tput_sa_proof(&o0, &o1, &i0, &i1, 4000, 2000),
 		     TSN_SA_SHORT);
 }
+
+/* A baseline CPU figure stored as null stays unknown: read back as not
+ * known, written back as null, never as 0 (review: "0% -> 58%"). */
+Test(store, baseline_cpu_unknown)
+{
+	char dir[] = "/tmp/tput_store_XXXXXX", path[4096], why[256];
+	static const char text[] = "{\"when\":1700000000,\"pairs\":[{\"a\":"
+		"\"db1\",\"b\":\"db2\",\"ok\":true,\"gbps_ab\":9.4,\"gbps_ba\":"
+		"9.3,\"rtt_ms_p50\":0.2,\"cpu_a\":null,\"cpu_b\":31,"
+		"\"encrypted\":false}]}";
+	struct tsn_node n[2] = { { .name = "db1" }, { .name = "db2" } };
+	struct tsn_tput_result res = { .a = &n[0], .b = &n[1], .ok = true };
+	struct tsn_tput_run run = { .res = &res, .n = 1 };
+	struct tsn_tput_store st;
+	struct tsn_buf buf = { 0 };
+	struct tsn_json j;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/%s", dir, TSN_TPUT_BASELINE);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	setenv("TSNET_STATE_DIR", dir, 1);
+	cr_assert_eq(tsn_tput_load(TSN_TPUT_BASELINE, &st, why, sizeof(why)),
+		     0, "%s", why);
+	cr_assert_eq(st.n, 1);
+	cr_assert_not(st.rec[0].cpu_a_ok);
+	cr_assert(st.rec[0].cpu_b_ok);
+	tsn_json_init(&j, &buf, false);
+	tsn_json_obj_begin(&j);
+	tsn_tput_json(&j, &run, &st);
+	tsn_json_obj_end(&j);
+	cr_assert_eq(tsn_json_finish(&j), 0);
+	cr_assert_not_null(strstr(buf.p, "\"cpu_a\":null,\"cpu_b\":31"),
+			   "%s", buf.p);
+	tsn_buf_free(&buf);
+	tsn_tput_store_free(&st);
+	/* none there: -ENOENT, which keep() relies on */
+	unlink(path);
+	cr_assert_eq(tsn_tput_load(TSN_TPUT_BASELINE, &st, why, sizeof(why)),
+		     -ENOENT);
+	rmdir(dir);
+	unsetenv("TSNET_STATE_DIR");
+}
