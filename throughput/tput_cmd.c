@@ -182,23 +182,36 @@ static int exit_code(const struct tsn_tput_run *run)
 	return TSN_EXIT_OK;
 }
 
+static bool any_measured(const struct tsn_tput_run *run)
+{
+	for (size_t i = 0; i < run->n; i++)
+		if (run->res[i].ok)
+			return true;
+	return false;
+}
+
 /* Save the run (and as the baseline when asked); a baseline that is
- * there and readable is compared against. */
+ * there and readable is compared against.  A run that measured no pair
+ * is not saved as the last: status would say "last measured" for it. */
 static int keep(const struct tsn_tput_run *run, const struct tput_cli *c,
 		struct tsn_tput_store *base, const char *cmd)
 {
+	const char *file = TSN_TPUT_LAST;
 	char why[512];
 	int ret;
 
-	if (!c->baseline && tsn_tput_load(TSN_TPUT_BASELINE, base, why,
-					  sizeof(why)) < 0 &&
-	    !tsn_streq(strrchr(why, ':'), ": No such file or directory"))
-		tsn_warn(cmd, "%s (not compared)", why);
-	ret = tsn_tput_save(TSN_TPUT_LAST, run);
-	if (!ret && c->baseline && exit_code(run) == TSN_EXIT_OK)
-		ret = tsn_tput_save(TSN_TPUT_BASELINE, run);
+	if (!c->baseline) {
+		ret = tsn_tput_load(TSN_TPUT_BASELINE, base, why, sizeof(why));
+		if (ret < 0 && ret != -ENOENT)	/* none yet is not news */
+			tsn_warn(cmd, "%s (not compared)", why);
+	}
+	ret = any_measured(run) ? tsn_tput_save(file, run) : 0;
+	if (!ret && c->baseline && exit_code(run) == TSN_EXIT_OK) {
+		file = TSN_TPUT_BASELINE;
+		ret = tsn_tput_save(file, run);
+	}
 	if (ret < 0) {
-		tsn_tput_path(TSN_TPUT_LAST, why, sizeof(why));
+		tsn_tput_path(file, why, sizeof(why));
 		tsn_err(cmd, "%s: %s", why, strerror(-ret));
 	}
 	return ret;
