@@ -2,8 +2,12 @@
  *
  * Pure parsers over text (the agent reads the files, tests feed recorded
  * and hostile copies): a line past its bound, a number that is not one,
- * a CPU numbered past the cap or a file with nothing we need is an error,
- * never a guess.  Numbers only through tsn_parse_u64.
+ * a CPU numbered past the cap is an error, never a guess.  Where a file
+ * lacks what we look for, /proc/stat or /proc/net/snmp without their
+ * lines is an error (every kernel has them); /proc/crypto without a GCM
+ * or /proc/cpuinfo without a flags line is an answer, not a parse error:
+ * no GCM driver loaded (TSN_AEAD_UNKNOWN), CPU flags unknown (known
+ * false).  Numbers only through tsn_parse_u64.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -9,7 +9,6 @@
  * whose byte counters say whether the flow was encrypted.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -70,8 +69,52 @@ static int connect_until(int fd, const struct sockaddr_storage *ss,
 	return -e;
 }
 
+/* Ready for ev by until: every read and write waits here first (the
+ * socket stays non-blocking), so a path that dies mid-run ends in
+ * -ETIMEDOUT and the message saying where, not in a read that never
+ * returns. */
+static int ready(int fd, short ev, double until)
+{
+	struct pollfd p = { .fd = fd, .events = ev };
+	int left, n;
+
+	do {
+		left = (int)((until - tsn_now()) * 1000);
+		if (left <= 0)
+			return -ETIMEDOUT;
+		n = poll(&p, 1, left);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n ? 0 : -ETIMEDOUT;
+}
+
+int tsn_tput_io_until(int fd, bool wr, void *buf, size_t len, double until)
+{
+	size_t have = 0;
+	ssize_t n;
+	int e;
+
+	while (have < len) {
+		e = ready(fd, wr ? POLLOUT : POLLIN, until);
+		if (e < 0)
+			return e;
+		/* MSG_DONTWAIT: never blocks, even on a blocking fd */
+		n = wr ? send(fd, (uint8_t *)buf + have, len - have,
+			      MSG_NOSIGNAL | MSG_DONTWAIT) :
+			 recv(fd, (uint8_t *)buf + have, len - have,
+			      MSG_DONTWAIT);
+		if (n == 0 && !wr)
+			return -ECONNRESET;
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -errno;
+		have += n > 0 ? (size_t)n : 0;
+	}
+	return 0;
+}
+
 /* One connection with its hello sent; retried while the listener is not
- * up yet (refused) until the wait is over.  Blocking once connected. */
+ * up yet (refused) until the wait is over.  Non-blocking throughout. */
 static int dial(struct sender *s, uint8_t kind, uint32_t ms, double until)
 {
 	struct tsn_tput_hello h = { .kind = kind, .ms = ms };
@@ -95,13 +138,12 @@ static int dial(struct sender *s, uint8_t kind, uint32_t ms, double until)
 			return e;
 		usleep(50000);
 	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if (kind == TSN_TPUT_PING)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (send(fd, hello, sizeof(hello), MSG_NOSIGNAL) != sizeof(hello)) {
-		e = errno;
+	e = tsn_tput_io_until(fd, true, hello, sizeof(hello), until);
+	if (e < 0) {
 		close(fd);
-		return -e;
+		return e;
 	}
 	return fd;
 }
@@ -121,21 +163,11 @@ static int dial_all(struct sender *s, uint8_t kind, double until)
 
 static int get_u64(int fd, uint64_t *v, double until)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
 	uint8_t b[8];
-	size_t have = 0;
-	ssize_t n;
+	int e = tsn_tput_io_until(fd, false, b, sizeof(b), until);
 
-	while (have < 8) {
-		if (tsn_now() >= until || poll(&p, 1, 200) < 0)
-			return -ETIMEDOUT;
-		n = read(fd, b + have, 8 - have);
-		if (n == 0)
-			return -ECONNRESET;
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return -errno;
-		have += n > 0 ? (size_t)n : 0;
-	}
+	if (e < 0)
+		return e;
 	*v = 0;
 	for (int i = 0; i < 8; i++)
 		*v = *v << 8 | b[i];
@@ -207,7 +239,8 @@ static int to_sender(struct sender *s, double until)
 			r = read(s->fd[i], chunk, sizeof(chunk));
 			if (r > 0) {
 				s->bytes_in += (size_t)r;
-			} else if (r == 0 || errno != EINTR) {
+			} else if (r == 0 || (errno != EINTR &&
+						errno != EAGAIN)) {
 				p[i].fd = -1;	/* poll skips it now */
 				open--;
 			}
@@ -227,32 +260,30 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Small exchanges one at a time, at most TSN_TPUT_PINGS or 5 s. */
+/* Small exchanges one at a time, at most TSN_TPUT_PINGS or 5 s: each
+ * send and read bounded by the 5 s too. */
 static int pings(struct sender *s, double until)
 {
 	uint8_t m[TSN_TPUT_PING_LEN] = { 0 }, back[TSN_TPUT_PING_LEN];
 	int fd = dial(s, TSN_TPUT_PING, 0, until);
 	double t0, stop = tsn_now() + 5;
-	size_t have;
-	ssize_t n;
+	int e = 0;
 
 	if (fd < 0)
 		return fd;
 	while (s->n_rtt < TSN_TPUT_PINGS && tsn_now() < stop) {
 		t0 = tsn_now();
-		if (send(fd, m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
+		e = tsn_tput_io_until(fd, true, m, sizeof(m), stop);
+		if (!e)
+			e = tsn_tput_io_until(fd, false, back, sizeof(back),
+					      stop);
+		if (e < 0)
 			break;
-		for (have = 0; have < sizeof(back); have += (size_t)n) {
-			n = read(fd, back + have, sizeof(back) - have);
-			if (n <= 0)
-				goto out;
-		}
 		s->rtt[s->n_rtt++] = (tsn_now() - t0) * 1000;
 	}
-out:
 	close(fd);
 	if (s->n_rtt == 0)
-		return -ECONNRESET;
+		return e < 0 ? e : -ETIMEDOUT;
 	qsort(s->rtt, s->n_rtt, sizeof(s->rtt[0]), cmp_double);
 	return 0;
 }
@@ -274,17 +305,25 @@ static void sas(struct sender *s, struct tsn_tput_sa *out,
 		s->sa_err = r;
 }
 
+static enum tsn_sa_proof proof(const struct sender *s)
+{
+	return tsn_tput_sa_proof(&s->out0, &s->out1, &s->in0, &s->in1,
+				 s->bytes_out, s->bytes_in);
+}
+
 /* Encrypted when both ESP SAs carried at least the data measured. */
 static bool encrypted(const struct sender *s)
 {
-	return !s->sa_err && s->out1.found && s->in1.found &&
-	       s->out1.bytes - s->out0.bytes >= s->bytes_out &&
-	       s->in1.bytes - s->in0.bytes >= s->bytes_in;
+	return !s->sa_err && proof(s) == TSN_SA_PROVEN;
 }
 
 static void sa_json(struct tsn_json *j, const struct sender *s)
 {
 	tsn_json_kbool(j, "encrypted", encrypted(s));
+	/* a rekey between the reads: the counters prove nothing either way */
+	if (proof(s) == TSN_SA_CHANGED)
+		tsn_json_kstr(j, "sa_error", "ESP SA changed mid-run (a "
+			      "rekey?): not proven");
 	/* what the SAs' counters said: why a pair is "clear" */
 	tsn_json_key(j, "esp");
 	tsn_json_obj_begin(j);
@@ -298,7 +337,7 @@ static void sa_json(struct tsn_json *j, const struct sender *s)
 	tsn_json_kbool(j, "encap", s->out1.found && s->out1.encap);
 	if (s->out1.found)
 		tsn_json_kstr(j, "aead", s->out1.aead);
-	if (s->sa_err)
+	if (s->sa_err && proof(s) != TSN_SA_CHANGED)
 		tsn_json_kstr(j, "sa_error", strerror(-s->sa_err));
 }
 

@@ -41,6 +41,16 @@ static void cpu_member(struct tsn_json *j, const char *k,
 	}
 }
 
+/* A stored CPU figure: null when it was not known. */
+static void rec_cpu(struct tsn_json *j, const char *k, bool ok, double v)
+{
+	tsn_json_key(j, k);
+	if (ok)
+		tsn_json_double(j, v);
+	else
+		tsn_json_null(j);
+}
+
 static void before_json(struct tsn_json *j, const struct tsn_tput_rec *b)
 {
 	tsn_json_key(j, "baseline");
@@ -48,8 +58,8 @@ static void before_json(struct tsn_json *j, const struct tsn_tput_rec *b)
 	tsn_json_kdouble(j, "gbps_ab", b->gbps_ab);
 	tsn_json_kdouble(j, "gbps_ba", b->gbps_ba);
 	tsn_json_kdouble(j, "rtt_ms_p50", b->rtt_p50);
-	tsn_json_kdouble(j, "cpu_a", b->cpu_a);
-	tsn_json_kdouble(j, "cpu_b", b->cpu_b);
+	rec_cpu(j, "cpu_a", b->cpu_a_ok, b->cpu_a);
+	rec_cpu(j, "cpu_b", b->cpu_b_ok, b->cpu_b);
 	tsn_json_kbool(j, "encrypted", b->encrypted);
 	tsn_json_obj_end(j);
 }
@@ -183,9 +193,9 @@ static bool rec_parse(const struct tsn_jv *v, struct tsn_tput_rec *r)
 		return false;
 	strcpy(r->a, a);
 	strcpy(r->b, b);
-	/* a missing CPU figure (null) stays 0: shown as unknown */
-	rec_num(v, "cpu_a", 100, &r->cpu_a);
-	rec_num(v, "cpu_b", 100, &r->cpu_b);
+	/* a missing CPU figure (null) is unknown: not shown, not compared */
+	r->cpu_a_ok = rec_num(v, "cpu_a", 100, &r->cpu_a);
+	r->cpu_b_ok = rec_num(v, "cpu_b", 100, &r->cpu_b);
 	return rec_num(v, "gbps_ab", 10000, &r->gbps_ab) &&
 	       rec_num(v, "gbps_ba", 10000, &r->gbps_ba) &&
 	       rec_num(v, "rtt_ms_p50", 600000, &r->rtt_p50) &&

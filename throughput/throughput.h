@@ -166,7 +166,20 @@ struct tsn_tput_sa {
 	bool encap;		/* UDP-encapsulated */
 	uint64_t bytes;		/* its byte counter */
 	char aead[64];		/* its AEAD, e.g. rfc4106(gcm(aes)) */
+	uint32_t spi;		/* the newest's, which names encap, aead */
+	uint64_t add_time;	/* the newest's install time */
 };
+/* Whether the SA counters read before (0) and after (1) the data prove
+ * it was encrypted: each direction's counter grew by at least the bytes
+ * measured, with the same newest SA at both reads.  A counter that went
+ * backwards or a newest SA that changed (a rekey in between) proves
+ * nothing: TSN_SA_CHANGED. */
+enum tsn_sa_proof { TSN_SA_PROVEN, TSN_SA_SHORT, TSN_SA_CHANGED };
+enum tsn_sa_proof tsn_tput_sa_proof(const struct tsn_tput_sa *out0,
+				    const struct tsn_tput_sa *out1,
+				    const struct tsn_tput_sa *in0,
+				    const struct tsn_tput_sa *in1,
+				    uint64_t bytes_out, uint64_t bytes_in);
 /* The ESP SA(s) from src to dst (addresses of family af): 0 (found or
  * not) or a negative errno when the dump failed. */
 int tsn_tput_sa_read(int af, const void *src, const void *dst,
@@ -252,6 +265,7 @@ int tsn_tput_limits(struct tsn_report *r, const struct tsn_tput_run *run,
 struct tsn_tput_rec {
 	char a[TSN_NAME_MAX + 1], b[TSN_NAME_MAX + 1];
 	double gbps_ab, gbps_ba, rtt_p50, cpu_a, cpu_b;
+	bool cpu_a_ok, cpu_b_ok;	/* false: unknown (null when stored) */
 	bool encrypted;
 };
 
@@ -283,6 +297,11 @@ void tsn_tput_last_date(char *buf, size_t len);
  * messages as `cmd`.  An exit code (0 when stored). */
 int tsn_tput_baseline(const struct tsn_inventory *inv, const char *cmd,
 		      bool progress);
+
+/* All of len bytes read (wr false) or written on fd by until (tsn_now
+ * time), polling before each: 0, -ETIMEDOUT, -ECONNRESET at EOF, or a
+ * negative errno.  send.c's every read and write. */
+int tsn_tput_io_until(int fd, bool wr, void *buf, size_t len, double until);
 
 /* agent actions */
 int tsn_tput_listen_action(int argc, char **argv, struct tsn_ctx *ctx);

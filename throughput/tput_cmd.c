@@ -73,15 +73,18 @@ static void before_after(FILE *f, const struct tsn_tput_result *r,
 {
 	double was = (b->gbps_ab + b->gbps_ba) / 2;
 	double now = (r->gbps_ab + r->gbps_ba) / 2;
-	double da = r->ea.cpu.busy - b->cpu_a, db = r->eb.cpu.busy - b->cpu_b;
-	bool on_b = db >= da;
+	/* an end whose CPU is unknown, now or in the baseline, is left out */
+	bool ka = r->ea.cpu_ok && b->cpu_a_ok, kb = r->eb.cpu_ok && b->cpu_b_ok;
+	double da = ka ? r->ea.cpu.busy - b->cpu_a : 0;
+	double db = kb ? r->eb.cpu.busy - b->cpu_b : 0;
+	bool on_b = kb && (!ka || db >= da);
 
 	fprintf(f, "%s <-> %s: %.2f -> %.2f Gb/s", r->a->name, r->b->name,
 		was, now);
 	if (was > 0)
 		fprintf(f, " (%+.0f%%)", (now - was) / was * 100);
 	fprintf(f, ", RTT %+.2f ms", r->rtt_p50 - b->rtt_p50);
-	if (r->ea.cpu_ok && r->eb.cpu_ok)
+	if (ka || kb)
 		fprintf(f, ", CPU on %s %.0f%% -> %.0f%%",
 			on_b ? r->b->name : r->a->name,
 			on_b ? b->cpu_b : b->cpu_a,
@@ -179,23 +182,36 @@ static int exit_code(const struct tsn_tput_run *run)
 	return TSN_EXIT_OK;
 }
 
+static bool any_measured(const struct tsn_tput_run *run)
+{
+	for (size_t i = 0; i < run->n; i++)
+		if (run->res[i].ok)
+			return true;
+	return false;
+}
+
 /* Save the run (and as the baseline when asked); a baseline that is
- * there and readable is compared against. */
+ * there and readable is compared against.  A run that measured no pair
+ * is not saved as the last: status would say "last measured" for it. */
 static int keep(const struct tsn_tput_run *run, const struct tput_cli *c,
 		struct tsn_tput_store *base, const char *cmd)
 {
+	const char *file = TSN_TPUT_LAST;
 	char why[512];
 	int ret;
 
-	if (!c->baseline && tsn_tput_load(TSN_TPUT_BASELINE, base, why,
-					  sizeof(why)) < 0 &&
-	    !tsn_streq(strrchr(why, ':'), ": No such file or directory"))
-		tsn_warn(cmd, "%s (not compared)", why);
-	ret = tsn_tput_save(TSN_TPUT_LAST, run);
-	if (!ret && c->baseline && exit_code(run) == TSN_EXIT_OK)
-		ret = tsn_tput_save(TSN_TPUT_BASELINE, run);
+	if (!c->baseline) {
+		ret = tsn_tput_load(TSN_TPUT_BASELINE, base, why, sizeof(why));
+		if (ret < 0 && ret != -ENOENT)	/* none yet is not news */
+			tsn_warn(cmd, "%s (not compared)", why);
+	}
+	ret = any_measured(run) ? tsn_tput_save(file, run) : 0;
+	if (!ret && c->baseline && exit_code(run) == TSN_EXIT_OK) {
+		file = TSN_TPUT_BASELINE;
+		ret = tsn_tput_save(file, run);
+	}
 	if (ret < 0) {
-		tsn_tput_path(TSN_TPUT_LAST, why, sizeof(why));
+		tsn_tput_path(file, why, sizeof(why));
 		tsn_err(cmd, "%s: %s", why, strerror(-ret));
 	}
 	return ret;

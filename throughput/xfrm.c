@@ -71,11 +71,37 @@ static int sa_cb(const struct nlmsghdr *nlh, void *data)
 	    memcmp(&info.saddr, w->src, alen) ||
 	    memcmp(&info.id.daddr, w->dst, alen))
 		return MNL_CB_OK;
-	/* Several (a rekey): the counters add up, the newest names it. */
-	w->out->found = true;
+	/* Several (a rekey): the counters add up; the newest installed
+	 * (not the last in dump order) names encap, AEAD and SPI. */
 	w->out->bytes += info.curlft.bytes;
-	sa_attrs(nlh, w->out);
+	if (!w->out->found || info.curlft.add_time >= w->out->add_time) {
+		w->out->add_time = info.curlft.add_time;
+		w->out->spi = info.id.spi;
+		w->out->aead[0] = '\0';
+		sa_attrs(nlh, w->out);
+	}
+	w->out->found = true;
 	return MNL_CB_OK;
+}
+
+static bool changed(const struct tsn_tput_sa *a, const struct tsn_tput_sa *b)
+{
+	return b->bytes < a->bytes || (a->found && b->found &&
+				       a->spi != b->spi);
+}
+
+enum tsn_sa_proof tsn_tput_sa_proof(const struct tsn_tput_sa *out0,
+				    const struct tsn_tput_sa *out1,
+				    const struct tsn_tput_sa *in0,
+				    const struct tsn_tput_sa *in1,
+				    uint64_t bytes_out, uint64_t bytes_in)
+{
+	if (changed(out0, out1) || changed(in0, in1))
+		return TSN_SA_CHANGED;
+	return out1->found && in1->found &&
+	       out1->bytes - out0->bytes >= bytes_out &&
+	       in1->bytes - in0->bytes >= bytes_in ? TSN_SA_PROVEN :
+						     TSN_SA_SHORT;
 }
 
 static int dump(struct mnl_socket *nl, struct want *w)

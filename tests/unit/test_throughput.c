@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "lib/json.h"
 #include "lib/output.h"
@@ -388,4 +390,110 @@ Test(limits, path_and_cpu)
 	cr_assert_not_null(find_problem(&r, "throughput.softirq"));
 	cr_assert_eq(r.n_problems, 1);
 	tsn_report_free(&r);
+}
+
+/* A peer that goes quiet mid-run: every read and write the sender makes
+ * ends at its deadline (review: a blocking read hung the agent), even on
+ * a blocking socket; partial data is not a whole answer. */
+Test(send, io_until_deadline, .timeout = 10)
+{
+	static uint8_t big[4u << 20];
+	uint8_t b[8];
+	int sv[2];
+	double t0;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	t0 = tsn_now();
+	cr_assert_eq(tsn_tput_io_until(sv[0], false, b, 8, t0 + 0.2),
+		     -ETIMEDOUT);
+	cr_assert_lt(tsn_now() - t0, 2.0);
+	cr_assert_eq(write(sv[1], "abc", 3), 3);
+	cr_assert_eq(tsn_tput_io_until(sv[0], false, b, 8, tsn_now() + 0.2),
+		     -ETIMEDOUT);
+	cr_assert_eq(write(sv[1], "abcdefgh", 8), 8);
+	cr_assert_eq(tsn_tput_io_until(sv[0], false, b, 8, tsn_now() + 1), 0);
+	cr_assert_eq(memcmp(b, "abcdefgh", 8), 0);
+	/* nobody reads: the write stops at the deadline, not in send() */
+	t0 = tsn_now();
+	cr_assert_eq(tsn_tput_io_until(sv[0], true, big, sizeof(big),
+				       t0 + 0.2), -ETIMEDOUT);
+	cr_assert_lt(tsn_now() - t0, 2.0);
+	close(sv[1]);
+	cr_assert_eq(tsn_tput_io_until(sv[0], false, b, 8, tsn_now() + 1),
+		     -ECONNRESET);
+	close(sv[0]);
+}
+
+/* The SA counters as proof: a rekey between the reads (a counter that
+ * went backwards, or another newest SA) proves nothing (review: the
+ * unguarded subtraction wrapped to "encrypted"). */
+Test(send, sa_proof)
+{
+	struct tsn_tput_sa o0 = { .found = true, .bytes = 5000, .spi = 7 },
+			   o1 = { .found = true, .bytes = 9000, .spi = 7 },
+			   i0 = { .found = true, .bytes = 100, .spi = 8 },
+			   i1 = { .found = true, .bytes = 2100, .spi = 8 };
+
+	cr_assert_eq(tsn_tput_sa_proof(&o0, &o1, &i0, &i1, 4000, 2000),
+		     TSN_SA_PROVEN);
+	cr_assert_eq(tsn_tput_sa_proof(&o0, &o1, &i0, &i1, 4001, 2000),
+		     TSN_SA_SHORT);
+	o1.bytes = 10;		/* the old SA went away: wraps if unguarded */
+	cr_assert_eq(tsn_tput_sa_proof(&o0, &o1, &i0, &i1, 4000, 2000),
+		     TSN_SA_CHANGED);
+	o1.bytes = 9000;
+	i1.spi = 9;		/* another SA in, counters still growing */
+	cr_assert_eq(tsn_tput_sa_proof(&o0, &o1, &i0, &i1, 4000, 2000),
+		     TSN_SA_CHANGED);
+	i1.spi = 8;
+	i1.found = false;	/* no SA after: clear */
+	i1.bytes = 2100;
+	cr_assert_eq(tsn_tput_sa_proof(&o0, &o1, &i0, &i1, 4000, 2000),
+		     TSN_SA_SHORT);
+}
+
+/* A baseline CPU figure stored as null stays unknown: read back as not
+ * known, written back as null, never as 0 (review: "0% -> 58%"). */
+Test(store, baseline_cpu_unknown)
+{
+	char dir[] = "/tmp/tput_store_XXXXXX", path[4096], why[256];
+	static const char text[] = "{\"when\":1700000000,\"pairs\":[{\"a\":"
+		"\"db1\",\"b\":\"db2\",\"ok\":true,\"gbps_ab\":9.4,\"gbps_ba\":"
+		"9.3,\"rtt_ms_p50\":0.2,\"cpu_a\":null,\"cpu_b\":31,"
+		"\"encrypted\":false}]}";
+	struct tsn_node n[2] = { { .name = "db1" }, { .name = "db2" } };
+	struct tsn_tput_result res = { .a = &n[0], .b = &n[1], .ok = true };
+	struct tsn_tput_run run = { .res = &res, .n = 1 };
+	struct tsn_tput_store st;
+	struct tsn_buf buf = { 0 };
+	struct tsn_json j;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/%s", dir, TSN_TPUT_BASELINE);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	setenv("TSNET_STATE_DIR", dir, 1);
+	cr_assert_eq(tsn_tput_load(TSN_TPUT_BASELINE, &st, why, sizeof(why)),
+		     0, "%s", why);
+	cr_assert_eq(st.n, 1);
+	cr_assert_not(st.rec[0].cpu_a_ok);
+	cr_assert(st.rec[0].cpu_b_ok);
+	tsn_json_init(&j, &buf, false);
+	tsn_json_obj_begin(&j);
+	tsn_tput_json(&j, &run, &st);
+	tsn_json_obj_end(&j);
+	cr_assert_eq(tsn_json_finish(&j), 0);
+	cr_assert_not_null(strstr(buf.p, "\"cpu_a\":null,\"cpu_b\":31"),
+			   "%s", buf.p);
+	tsn_buf_free(&buf);
+	tsn_tput_store_free(&st);
+	/* none there: -ENOENT, which keep() relies on */
+	unlink(path);
+	cr_assert_eq(tsn_tput_load(TSN_TPUT_BASELINE, &st, why, sizeof(why)),
+		     -ENOENT);
+	rmdir(dir);
+	unsetenv("TSNET_STATE_DIR");
 }
