@@ -236,6 +236,7 @@ int tsn_verify_capture_action(int argc, char **argv, struct tsn_ctx *ctx);
 #define TSN_VL_SPIS_MAX 256
 #define TSN_VL_PAIR_FLOWS 32
 #define TSN_VL_PAIR_SPIS 16
+#define TSN_VL_PATH_MAX 4096		/* DIR/NODE.pcapng for --write */
 
 struct tsn_vflow {
 	struct tsn_ip_addr src, dst;
@@ -268,7 +269,7 @@ struct tsn_vlnode {
 	const char *ifname;		/* in rep */
 	uint64_t packets, kept;
 	char *error;			/* the capture failed: why */
-	char path[4096];		/* --write: where it was kept */
+	char path[TSN_VL_PATH_MAX];		/* --write: where it was kept */
 	struct tsn_vflow flows[TSN_VL_FLOWS_MAX];
 	size_t n_flows;
 	uint64_t flows_over;
@@ -307,6 +308,8 @@ struct tsn_vlive_opts {
 	const char *ifname;		/* NULL: each node's own */
 	const char *write_dir;		/* NULL: keep no capture */
 };
+/* hex to bytes, hex digits only: 0, -EINVAL or -ENOMEM */
+int tsn_vl_unhex(const char *s, uint8_t **out, size_t *len);
 int tsn_verify_live(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 		    const struct tsn_vlive_opts *o);
 

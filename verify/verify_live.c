@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>		/* isfinite */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,22 +95,35 @@ static void on_packet(void *arg, const struct tsn_vpend *q)
 		add_spi(n, k);
 }
 
-static int unhex(const char *s, uint8_t **out, size_t *len)
+/* Hex digits only, two a byte: strtoul would take " f", "+f", "-1". */
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int tsn_vl_unhex(const char *s, uint8_t **out, size_t *len)
 {
 	size_t n = strlen(s);
 	uint8_t *b;
 
-	if (n % 2 || !(b = malloc(n / 2 + 1)))
-		return n % 2 ? -EINVAL : -ENOMEM;
+	if (n % 2)
+		return -EINVAL;
+	if (!(b = malloc(n / 2 + 1)))
+		return -ENOMEM;
 	for (size_t i = 0; i < n / 2; i++) {
-		char d[3] = { s[2 * i], s[2 * i + 1], 0 };
-		char *end;
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
 
-		b[i] = (uint8_t)strtoul(d, &end, 16);
-		if (*end) {
+		if (hi < 0 || lo < 0) {
 			free(b);
 			return -EINVAL;
 		}
+		b[i] = (uint8_t)(hi << 4 | lo);
 	}
 	*out = b;
 	*len = n / 2;
@@ -123,9 +137,11 @@ static int keep_capture(struct tsn_vlnode *n, const char *dir,
 {
 	int ret;
 
-	snprintf(n->path, sizeof(n->path), "%s/%s.pcapng", dir,
-		 n->node->name);
-	ret = tsn_write_file_atomic(n->path, png, len, 0640);
+	if ((size_t)snprintf(n->path, sizeof(n->path), "%s/%s.pcapng", dir,
+			     n->node->name) >= sizeof(n->path))
+		ret = -ENAMETOOLONG;	/* verify_cmd.c refused it already */
+	else
+		ret = tsn_write_file_atomic(n->path, png, len, 0640);
 	if (ret < 0)
 		n->path[0] = 0;
 	return ret;
@@ -139,6 +155,19 @@ static int set_error(struct tsn_vlnode *n, const char *what, const char *s)
 	free(n->error);
 	n->error = tsn_strdup(buf);
 	return n->error ? 0 : -ENOMEM;
+}
+
+/* A count from the agent: a whole number a double holds exactly, so the
+ * cast to uint64_t is defined. */
+static bool count(const struct tsn_jv *v, const char *k, double *out)
+{
+	double d;
+
+	if (!tsn_jv_getnum(v, k, &d) || !isfinite(d) || d < 0 ||
+	    d > 9007199254740992.0 || d != (double)(uint64_t)d)
+		return false;
+	*out = d;
+	return true;
 }
 
 /* One node's capture, read as --read reads a file. */
@@ -166,12 +195,12 @@ static int read_capture(struct tsn_vlnode *n, const struct tsn_job *job,
 		return set_error(n, "bad reply from agent verify-capture: ",
 				 err);
 	n->ifname = tsn_jv_getstr(&n->rep, "interface");
-	if (tsn_jv_getnum(&n->rep, "packets", &d))
+	if (count(&n->rep, "packets", &d))
 		n->packets = (uint64_t)d;
-	if (tsn_jv_getnum(&n->rep, "kept", &d))
+	if (count(&n->rep, "kept", &d))
 		n->kept = (uint64_t)d;
 	hex = tsn_jv_getstr(&n->rep, "pcapng");
-	if (!hex || unhex(hex, &png, &len) < 0)
+	if (!hex || tsn_vl_unhex(hex, &png, &len) < 0)
 		return set_error(n, "", "agent verify-capture sent no "
 				 "capture");
 	if (o->write_dir && (ret = keep_capture(n, o->write_dir, png,
@@ -180,7 +209,6 @@ static int read_capture(struct tsn_vlnode *n, const struct tsn_job *job,
 			 n->node->name, strerror(-ret));
 	n->v.on_packet = on_packet;
 	n->v.on_packet_arg = n;
-	n->v_read = true;
 	if (!(fp = fmemopen(png, len, "r"))) {
 		free(png);
 		return -errno;
@@ -191,6 +219,7 @@ static int read_capture(struct tsn_vlnode *n, const struct tsn_job *job,
 	if (ret < 0)
 		return set_error(n, "its capture does not read: ",
 				 err[0] ? err : n->v.read_error);
+	n->v_read = true;
 	return 0;
 }
 
@@ -221,7 +250,9 @@ static int gather(struct tsn_vlive *L, const struct tsn_vlive_opts *o,
 	const struct tsn_inventory *inv = L->inv;
 	struct tsn_run_opts ro = { .timeout = o->ms / 1000 + 60,
 				   .progress = prog,
-				   .what = "verify: capturing" };
+				   .what = "verify: capturing",
+				   /* all at once, as one window */
+				   .concurrency = (unsigned)inv->n_nodes };
 	struct tsn_buf text = { 0 }, *in = NULL;
 	struct tsn_job *jobs = NULL;
 	size_t n = inv->n_nodes;
