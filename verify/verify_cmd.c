@@ -130,8 +130,9 @@ static int live_option(const struct tsn_ctx *ctx, int opt, const char *arg,
 
 /* Made when missing, as tcpdump -w makes its file; only once the
  * inventory has loaded (a command that fails makes nothing).  A name too
- * long for DIR/NODE.pcapng is a usage error (2); a directory that cannot
- * be made (EACCES, EROFS) is a runtime failure (3). */
+ * long for DIR/NODE.pcapng, or through a file, is a usage error (2); a
+ * directory that cannot be made (EACCES, EROFS) is a runtime failure
+ * (3). */
 static int write_dir(const struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 		     const char *dir)
 {
@@ -142,15 +143,16 @@ static int write_dir(const struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 		if (strlen(dir) + strlen(inv->nodes[i].name) +
 		    sizeof("/.pcapng") > TSN_VL_PATH_MAX) {
 			tsn_err(ctx->cmd, "--write: a directory name of %zu "
-				"bytes leaves no room for %s.pcapng in it (%d "
-				"bytes at most)", strlen(dir),
+				"bytes leaves no room for %s.pcapng in it (the "
+				"path: %d bytes at most)", strlen(dir),
 				inv->nodes[i].name, TSN_VL_PATH_MAX - 1);
 			return TSN_EXIT_USAGE;
 		}
 	if ((ret = tsn_mkdir_p(dir, 0750)) < 0 ||
 	    (ret = stat(dir, &st) < 0 ? -errno : 0) < 0) {
 		tsn_err(ctx->cmd, "--write '%s': %s", dir, strerror(-ret));
-		return ret == -ENAMETOOLONG ? TSN_EXIT_USAGE : TSN_EXIT_RUNTIME;
+		return ret == -ENAMETOOLONG || ret == -ENOTDIR ?
+		       TSN_EXIT_USAGE : TSN_EXIT_RUNTIME;
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		tsn_err(ctx->cmd, "--write '%s': not a directory", dir);
