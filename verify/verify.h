@@ -250,6 +250,7 @@ enum tsn_vspi_state {
 	TSN_VSPI_MATCHED,	/* the receiver's charon and kernel have it */
 	TSN_VSPI_NO_SA,		/* no SA of tsnet's has it (charon) */
 	TSN_VSPI_NO_STATE,	/* charon lists it, the kernel has none */
+	TSN_VSPI_UNCHECKED,	/* an end's SAs could not be read */
 };
 
 struct tsn_vspi {
@@ -266,6 +267,7 @@ struct tsn_vlnode {
 	struct tsn_jv rep;		/* verify-capture's reply */
 	struct tsn_jv sas;		/* ipsec-sas's reply */
 	bool sas_ok;
+	char *sas_error;		/* the SAs could not be read: why */
 	const char *ifname;		/* in rep */
 	uint64_t packets, kept;
 	char *error;			/* the capture failed: why */
@@ -275,6 +277,7 @@ struct tsn_vlnode {
 	uint64_t flows_over;
 	struct tsn_vspi spis[TSN_VL_SPIS_MAX];
 	size_t n_spis;
+	uint64_t spis_over;		/* ESP packets whose SPI was not kept */
 };
 
 struct tsn_vlpair {
@@ -283,7 +286,8 @@ struct tsn_vlpair {
 	struct tsn_vflow flows[TSN_VL_PAIR_FLOWS];
 	size_t n_flows;
 	struct tsn_vspi spis[TSN_VL_PAIR_SPIS];
-	size_t n_spis, bad_spis;
+	size_t n_spis, bad_spis, unchecked_spis;
+	uint64_t flows_over, spis_over;	/* not kept: the caps above */
 };
 
 struct tsn_vlive {
@@ -291,7 +295,8 @@ struct tsn_vlive {
 	const struct tsn_vlive_opts *o;
 	struct tsn_vlnode *nodes;
 	struct tsn_vlpair *pairs;
-	size_t n_pairs, failed;
+	size_t n_pairs, failed, sas_failed;
+	uint64_t spis_over;		/* nodes' and pairs': not all checked */
 	int exit;
 	/* the kernel's drop counters that rose during the capture, a line
 	 * each ("NODE: xfrm.stat.NAME: DETAIL\n"); kernels without them */
@@ -299,6 +304,10 @@ struct tsn_vlive {
 };
 
 bool tsn_vip_eq(const struct tsn_ip_addr *a, const struct tsn_ip_addr *b);
+/* verify_live.c: the pairs from L's nodes (0 or -ENOMEM), then the exit
+ * code for what L holds */
+int tsn_vlive_assess(struct tsn_vlive *L);
+int tsn_vlive_judge(const struct tsn_vlive *L);
 /* verify_live_print.c: 0 or -errno. */
 int tsn_vlive_print(const struct tsn_vlive *L, bool json, bool colour);
 
