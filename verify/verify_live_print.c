@@ -213,7 +213,7 @@ static void print_nodes(const struct tsn_vlive *L)
 			       "the capture's size cap, counted nowhere)\n",
 			       n->node->name, (unsigned long long)n->kept,
 			       (unsigned long long)n->packets);
-		if (n->sas_error)
+		if (n->sas_error && !n->error)	/* that line says it */
 			printf("%s: SAs not read: %s\n", n->node->name,
 			       n->sas_error);
 		if (n->flows_over)
