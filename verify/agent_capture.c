@@ -300,8 +300,11 @@ static int read_request(struct cap *c, struct tsn_jv *req, char *err,
 				     tsn_jv_getstr(req, "node") : "");
 	if (!c->self) {
 		tsn_inventory_free(&c->inv);
-		snprintf(err, errlen, "node '%s' is not in the inventory",
-			 tsn_jv_getstr(req, "node"));
+		if (tsn_jv_getstr(req, "node"))
+			snprintf(err, errlen, "node '%s' is not in the "
+				 "inventory", tsn_jv_getstr(req, "node"));
+		else
+			snprintf(err, errlen, "request: no \"node\"");
 		ret = -EINVAL;
 	}
 out:
@@ -341,8 +344,11 @@ static int capture(struct cap *c, const char *ifname, unsigned ms,
 	struct tsn_buf filter = { 0 };
 	int ret;
 
-	if ((ret = filter_text(&c->inv, &filter)) < 0)
+	if ((ret = filter_text(&c->inv, &filter)) < 0) {
+		snprintf(err, PCAP_ERRBUF_SIZE, "its filter: %s",
+			 strerror(-ret));
 		goto out;
+	}
 	if ((ret = tsn_capture_open(&cap, ifname, SNAPLEN, filter.p,
 				    err)) < 0)
 		goto out;

@@ -236,6 +236,7 @@ int tsn_verify_capture_action(int argc, char **argv, struct tsn_ctx *ctx);
 #define TSN_VL_SPIS_MAX 256
 #define TSN_VL_PAIR_FLOWS 32
 #define TSN_VL_PAIR_SPIS 16
+#define TSN_VL_PATH_MAX 4096		/* DIR/NODE.pcapng for --write */
 
 struct tsn_vflow {
 	struct tsn_ip_addr src, dst;
@@ -249,6 +250,7 @@ enum tsn_vspi_state {
 	TSN_VSPI_MATCHED,	/* the receiver's charon and kernel have it */
 	TSN_VSPI_NO_SA,		/* no SA of tsnet's has it (charon) */
 	TSN_VSPI_NO_STATE,	/* charon lists it, the kernel has none */
+	TSN_VSPI_UNCHECKED,	/* an end's SAs could not be read */
 };
 
 struct tsn_vspi {
@@ -265,15 +267,17 @@ struct tsn_vlnode {
 	struct tsn_jv rep;		/* verify-capture's reply */
 	struct tsn_jv sas;		/* ipsec-sas's reply */
 	bool sas_ok;
+	char *sas_error;		/* the SAs could not be read: why */
 	const char *ifname;		/* in rep */
 	uint64_t packets, kept;
 	char *error;			/* the capture failed: why */
-	char path[4096];		/* --write: where it was kept */
+	char path[TSN_VL_PATH_MAX];		/* --write: where it was kept */
 	struct tsn_vflow flows[TSN_VL_FLOWS_MAX];
 	size_t n_flows;
 	uint64_t flows_over;
 	struct tsn_vspi spis[TSN_VL_SPIS_MAX];
 	size_t n_spis;
+	uint64_t spis_over;		/* ESP packets whose SPI was not kept */
 };
 
 struct tsn_vlpair {
@@ -282,7 +286,8 @@ struct tsn_vlpair {
 	struct tsn_vflow flows[TSN_VL_PAIR_FLOWS];
 	size_t n_flows;
 	struct tsn_vspi spis[TSN_VL_PAIR_SPIS];
-	size_t n_spis, bad_spis;
+	size_t n_spis, bad_spis, unchecked_spis;
+	uint64_t flows_over, spis_over;	/* not kept: the caps above */
 };
 
 struct tsn_vlive {
@@ -290,7 +295,8 @@ struct tsn_vlive {
 	const struct tsn_vlive_opts *o;
 	struct tsn_vlnode *nodes;
 	struct tsn_vlpair *pairs;
-	size_t n_pairs, failed;
+	size_t n_pairs, failed, sas_failed;
+	uint64_t spis_over;		/* nodes' and pairs': not all checked */
 	int exit;
 	/* the kernel's drop counters that rose during the capture, a line
 	 * each ("NODE: xfrm.stat.NAME: DETAIL\n"); kernels without them */
@@ -298,6 +304,10 @@ struct tsn_vlive {
 };
 
 bool tsn_vip_eq(const struct tsn_ip_addr *a, const struct tsn_ip_addr *b);
+/* verify_live.c: the pairs from L's nodes (0 or -ENOMEM), then the exit
+ * code for what L holds */
+int tsn_vlive_assess(struct tsn_vlive *L);
+int tsn_vlive_judge(const struct tsn_vlive *L);
 /* verify_live_print.c: 0 or -errno. */
 int tsn_vlive_print(const struct tsn_vlive *L, bool json, bool colour);
 
@@ -307,6 +317,8 @@ struct tsn_vlive_opts {
 	const char *ifname;		/* NULL: each node's own */
 	const char *write_dir;		/* NULL: keep no capture */
 };
+/* hex to bytes, hex digits only: 0, -EINVAL or -ENOMEM */
+int tsn_vl_unhex(const char *s, uint8_t **out, size_t *len);
 int tsn_verify_live(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 		    const struct tsn_vlive_opts *o);
 

@@ -129,18 +129,34 @@ static int live_option(const struct tsn_ctx *ctx, int opt, const char *arg,
 }
 
 /* Made when missing, as tcpdump -w makes its file; only once the
- * inventory has loaded (a command that fails makes nothing). */
-static int write_dir(const struct tsn_ctx *ctx, const char *dir)
+ * inventory has loaded (a command that fails makes nothing).  A name too
+ * long for DIR/NODE.pcapng, or through a file, is a usage error (2); a
+ * directory that cannot be made (EACCES, EROFS) is a runtime failure
+ * (3). */
+static int write_dir(const struct tsn_ctx *ctx, const struct tsn_inventory *inv,
+		     const char *dir)
 {
 	struct stat st;
+	int ret;
 
-	if (tsn_mkdir_p(dir, 0750) < 0 || stat(dir, &st) < 0) {
-		tsn_err(ctx->cmd, "--write '%s': %s", dir, strerror(errno));
-		return -EINVAL;
+	for (size_t i = 0; i < inv->n_nodes; i++)
+		if (strlen(dir) + strlen(inv->nodes[i].name) +
+		    sizeof("/.pcapng") > TSN_VL_PATH_MAX) {
+			tsn_err(ctx->cmd, "--write: a directory name of %zu "
+				"bytes leaves no room for %s.pcapng in it (the "
+				"path: %d bytes at most)", strlen(dir),
+				inv->nodes[i].name, TSN_VL_PATH_MAX - 1);
+			return TSN_EXIT_USAGE;
+		}
+	if ((ret = tsn_mkdir_p(dir, 0750)) < 0 ||
+	    (ret = stat(dir, &st) < 0 ? -errno : 0) < 0) {
+		tsn_err(ctx->cmd, "--write '%s': %s", dir, strerror(-ret));
+		return ret == -ENAMETOOLONG || ret == -ENOTDIR ?
+		       TSN_EXIT_USAGE : TSN_EXIT_RUNTIME;
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		tsn_err(ctx->cmd, "--write '%s': not a directory", dir);
-		return -EINVAL;
+		return TSN_EXIT_USAGE;
 	}
 	return 0;
 }
@@ -156,9 +172,8 @@ static int live(struct tsn_ctx *ctx, const struct tsn_vlive_opts *lo,
 				       "live capture covers the members' pairs");
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
-	if (lo->write_dir && write_dir(ctx, lo->write_dir) < 0)
-		rc = TSN_EXIT_USAGE;
-	else
+	rc = lo->write_dir ? write_dir(ctx, &inv, lo->write_dir) : 0;
+	if (rc == 0)
 		rc = tsn_verify_live(ctx, &inv, lo);
 	tsn_inventory_free(&inv);
 	return rc;

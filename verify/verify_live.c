@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>		/* isfinite */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,9 +73,12 @@ static void add_spi(struct tsn_vlnode *n, const struct tsn_pkt *k)
 			return;
 		}
 	}
-	if (n->n_spis < TSN_VL_SPIS_MAX)
-		n->spis[n->n_spis++] = (struct tsn_vspi){
-			.src = k->src, .dst = k->dst, .spi = k->spi, .n = 1 };
+	if (n->n_spis == TSN_VL_SPIS_MAX) {
+		n->spis_over++;
+		return;
+	}
+	n->spis[n->n_spis++] = (struct tsn_vspi){
+		.src = k->src, .dst = k->dst, .spi = k->spi, .n = 1 };
 }
 
 /* Between two members only: the filter on the node said so, but a
@@ -94,22 +98,35 @@ static void on_packet(void *arg, const struct tsn_vpend *q)
 		add_spi(n, k);
 }
 
-static int unhex(const char *s, uint8_t **out, size_t *len)
+/* Hex digits only, two a byte: strtoul would take " f", "+f", "-1". */
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int tsn_vl_unhex(const char *s, uint8_t **out, size_t *len)
 {
 	size_t n = strlen(s);
 	uint8_t *b;
 
-	if (n % 2 || !(b = malloc(n / 2 + 1)))
-		return n % 2 ? -EINVAL : -ENOMEM;
+	if (n % 2)
+		return -EINVAL;
+	if (!(b = malloc(n / 2 + 1)))
+		return -ENOMEM;
 	for (size_t i = 0; i < n / 2; i++) {
-		char d[3] = { s[2 * i], s[2 * i + 1], 0 };
-		char *end;
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
 
-		b[i] = (uint8_t)strtoul(d, &end, 16);
-		if (*end) {
+		if (hi < 0 || lo < 0) {
 			free(b);
 			return -EINVAL;
 		}
+		b[i] = (uint8_t)(hi << 4 | lo);
 	}
 	*out = b;
 	*len = n / 2;
@@ -123,9 +140,11 @@ static int keep_capture(struct tsn_vlnode *n, const char *dir,
 {
 	int ret;
 
-	snprintf(n->path, sizeof(n->path), "%s/%s.pcapng", dir,
-		 n->node->name);
-	ret = tsn_write_file_atomic(n->path, png, len, 0640);
+	if ((size_t)snprintf(n->path, sizeof(n->path), "%s/%s.pcapng", dir,
+			     n->node->name) >= sizeof(n->path))
+		ret = -ENAMETOOLONG;	/* verify_cmd.c refused it already */
+	else
+		ret = tsn_write_file_atomic(n->path, png, len, 0640);
 	if (ret < 0)
 		n->path[0] = 0;
 	return ret;
@@ -139,6 +158,19 @@ static int set_error(struct tsn_vlnode *n, const char *what, const char *s)
 	free(n->error);
 	n->error = tsn_strdup(buf);
 	return n->error ? 0 : -ENOMEM;
+}
+
+/* A count from the agent: a whole number a double holds exactly, so the
+ * cast to uint64_t is defined. */
+static bool count(const struct tsn_jv *v, const char *k, double *out)
+{
+	double d;
+
+	if (!tsn_jv_getnum(v, k, &d) || !isfinite(d) || d < 0 ||
+	    d > 9007199254740992.0 || d != (double)(uint64_t)d)
+		return false;
+	*out = d;
+	return true;
 }
 
 /* One node's capture, read as --read reads a file. */
@@ -166,12 +198,12 @@ static int read_capture(struct tsn_vlnode *n, const struct tsn_job *job,
 		return set_error(n, "bad reply from agent verify-capture: ",
 				 err);
 	n->ifname = tsn_jv_getstr(&n->rep, "interface");
-	if (tsn_jv_getnum(&n->rep, "packets", &d))
+	if (count(&n->rep, "packets", &d))
 		n->packets = (uint64_t)d;
-	if (tsn_jv_getnum(&n->rep, "kept", &d))
+	if (count(&n->rep, "kept", &d))
 		n->kept = (uint64_t)d;
 	hex = tsn_jv_getstr(&n->rep, "pcapng");
-	if (!hex || unhex(hex, &png, &len) < 0)
+	if (!hex || tsn_vl_unhex(hex, &png, &len) < 0)
 		return set_error(n, "", "agent verify-capture sent no "
 				 "capture");
 	if (o->write_dir && (ret = keep_capture(n, o->write_dir, png,
@@ -180,7 +212,6 @@ static int read_capture(struct tsn_vlnode *n, const struct tsn_job *job,
 			 n->node->name, strerror(-ret));
 	n->v.on_packet = on_packet;
 	n->v.on_packet_arg = n;
-	n->v_read = true;
 	if (!(fp = fmemopen(png, len, "r"))) {
 		free(png);
 		return -errno;
@@ -191,7 +222,35 @@ static int read_capture(struct tsn_vlnode *n, const struct tsn_job *job,
 	if (ret < 0)
 		return set_error(n, "its capture does not read: ",
 				 err[0] ? err : n->v.read_error);
+	n->v_read = true;
 	return 0;
+}
+
+/* One node's SAs as charon has them (agent ipsec-sas); when they cannot
+ * be read, why, so no SPI is judged against an empty list. */
+static int read_sas(struct tsn_vlnode *n, const struct tsn_job *job)
+{
+	char why[512], err[160] = "";
+	const struct tsn_jv *a;
+	const char *e;
+	int ok;
+
+	ok = tsn_json_parse(job->out.p ? job->out.p : "", job->out.len,
+			    &n->sas, err, sizeof(err)) == 0;
+	a = ok ? tsn_jv_get(&n->sas, "sas") : NULL;
+	n->sas_ok = job->state == TSN_JOB_DONE && job->exit_status == 0 &&
+		    a && a->type == TSN_JARR;
+	if (n->sas_ok)
+		return 0;
+	if (ok && (e = tsn_jv_getstr(&n->sas, "error")))
+		snprintf(why, sizeof(why), "%s", e);
+	else if (job->state != TSN_JOB_DONE || job->exit_status != 0)
+		tsn_job_reason(job, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "bad reply: %s", err[0] ? err :
+			 "no \"sas\" list");
+	n->sas_error = tsn_strdup(why);
+	return n->sas_error ? 0 : -ENOMEM;
 }
 
 static int request(const struct tsn_inventory *inv, const char *inv_text,
@@ -221,7 +280,9 @@ static int gather(struct tsn_vlive *L, const struct tsn_vlive_opts *o,
 	const struct tsn_inventory *inv = L->inv;
 	struct tsn_run_opts ro = { .timeout = o->ms / 1000 + 60,
 				   .progress = prog,
-				   .what = "verify: capturing" };
+				   .what = "verify: capturing",
+				   /* all at once, as one window */
+				   .concurrency = (unsigned)inv->n_nodes };
 	struct tsn_buf text = { 0 }, *in = NULL;
 	struct tsn_job *jobs = NULL;
 	size_t n = inv->n_nodes;
@@ -248,16 +309,8 @@ static int gather(struct tsn_vlive *L, const struct tsn_vlive_opts *o,
 	if ((ret = tsn_run(inv, jobs + n, n, &ro)) < 0)
 		goto out;
 	for (size_t i = 0; i < n && ret == 0; i++) {
-		struct tsn_vlnode *ln = &L->nodes[i];
-		char err[160];
-
-		ret = read_capture(ln, &jobs[i], o);
-		ln->sas_ok = jobs[n + i].state == TSN_JOB_DONE &&
-			     jobs[n + i].exit_status == 0 &&
-			     tsn_json_parse(jobs[n + i].out.p ?
-					    jobs[n + i].out.p : "",
-					    jobs[n + i].out.len, &ln->sas, err,
-					    sizeof(err)) == 0;
+		if ((ret = read_capture(&L->nodes[i], &jobs[i], o)) == 0)
+			ret = read_sas(&L->nodes[i], &jobs[n + i]);
 	}
 out:
 	for (size_t i = 0; jobs && i < 2 * n; i++)
@@ -319,6 +372,8 @@ static void merge_flows(struct tsn_vlpair *lp, const struct tsn_vlnode *n)
 		}
 		if (k == lp->n_flows && k < TSN_VL_PAIR_FLOWS)
 			lp->flows[lp->n_flows++] = *f;
+		else if (k == lp->n_flows)
+			lp->flows_over += f->n;
 	}
 }
 
@@ -341,6 +396,8 @@ static void merge_spis(struct tsn_vlpair *lp, const struct tsn_vlnode *n)
 		}
 		if (k == lp->n_spis && k < TSN_VL_PAIR_SPIS)
 			lp->spis[lp->n_spis++] = *s;
+		else if (k == lp->n_spis)
+			lp->spis_over += s->n;
 	}
 }
 
@@ -401,12 +458,15 @@ static void check_spi(const struct tsn_vlive *L, struct tsn_vlpair *lp,
 
 	if (!charon_has(rcv, snd->node->name, "spi_in", s->spi) &&
 	    !charon_has(snd, rcv->node->name, "spi_out", s->spi))
-		s->st = TSN_VSPI_NO_SA;
+		s->st = rcv->sas_ok && snd->sas_ok ? TSN_VSPI_NO_SA :
+			TSN_VSPI_UNCHECKED;	/* not against an empty list */
 	else if (rcv->v_read && !kernel_has(rcv, &s->dst, s->spi))
 		s->st = TSN_VSPI_NO_STATE;
 	else
 		s->st = TSN_VSPI_MATCHED;
-	if (s->st != TSN_VSPI_MATCHED)
+	if (s->st == TSN_VSPI_UNCHECKED)
+		lp->unchecked_spis++;
+	else if (s->st != TSN_VSPI_MATCHED)
 		lp->bad_spis++;
 }
 
@@ -495,9 +555,10 @@ static int counters(struct tsn_vlive *L)
 }
 
 /* 1 for any leak or SPI without an SA, or a drop counter that rose;
- * else 3 when a node could not capture; else 1 when a pair carried
- * nothing (nothing is proven). */
-static int judge(const struct tsn_vlive *L)
+ * else 3 when a node could not capture or its SAs could not be read;
+ * else 1 when a pair carried nothing or an SPI was past a cap (nothing
+ * is proven for it). */
+int tsn_vlive_judge(const struct tsn_vlive *L)
 {
 	bool quiet = false;
 
@@ -512,9 +573,37 @@ static int judge(const struct tsn_vlive *L)
 		if (tsn_vpair_verdict(&lp->p) == TSN_VV_NO_TRAFFIC)
 			quiet = true;
 	}
-	if (L->failed)
+	if (L->failed || L->sas_failed)
 		return TSN_EXIT_RUNTIME;
-	return quiet || !L->n_pairs ? TSN_EXIT_PROBLEM : TSN_EXIT_OK;
+	/* an SPI past a cap was never checked: not all clear */
+	return quiet || !L->n_pairs || L->spis_over ? TSN_EXIT_PROBLEM :
+						    TSN_EXIT_OK;
+}
+
+/* Nodes that failed, and SPIs no check reached (a node's cap or a
+ * pair's). */
+static void tally(struct tsn_vlive *L)
+{
+	for (size_t i = 0; i < L->inv->n_nodes; i++) {
+		const struct tsn_vlnode *n = &L->nodes[i];
+
+		L->failed += n->error != NULL;
+		L->sas_failed += n->sas_error != NULL;
+		L->spis_over += n->spis_over;
+	}
+	for (size_t k = 0; k < L->n_pairs; k++)
+		L->spis_over += L->pairs[k].spis_over;
+}
+
+/* The pairs from the nodes' captures and SAs, and the totals judge
+ * reads. */
+int tsn_vlive_assess(struct tsn_vlive *L)
+{
+	int ret = build_pairs(L);
+
+	if (ret == 0)
+		tally(L);
+	return ret;
 }
 
 static void live_free(struct tsn_vlive *L)
@@ -524,6 +613,7 @@ static void live_free(struct tsn_vlive *L)
 		tsn_jv_free(&L->nodes[i].rep);
 		tsn_jv_free(&L->nodes[i].sas);
 		free(L->nodes[i].error);
+		free(L->nodes[i].sas_error);
 	}
 	free(L->nodes);
 	free(L->pairs);
@@ -549,16 +639,13 @@ int tsn_verify_live(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 	}
 	tsn_progress_begin(&prog, ctx->err_tty && !tsn_quiet);
 	if (ret == 0 && (ret = gather(&L, o, &prog)) == 0)
-		ret = build_pairs(&L);
+		ret = tsn_vlive_assess(&L);
 	if (ret == 0)
 		ret = counters(&L);
 	tsn_progress_end(&prog);
 	if (ret < 0)
 		goto out;
-	for (size_t i = 0; i < inv->n_nodes; i++)
-		if (L.nodes[i].error)
-			L.failed++;
-	L.exit = rc = judge(&L);
+	L.exit = rc = tsn_vlive_judge(&L);
 	if ((ret = tsn_vlive_print(&L, ctx->json, ctx->tty)) < 0)
 		rc = TSN_EXIT_RUNTIME;
 	else

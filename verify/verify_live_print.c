@@ -66,6 +66,8 @@ static const char *spi_why(enum tsn_vspi_state st)
 		return "charon lists it, but the receiver's kernel holds no "
 		       "state for it (removed outside charon: `tsnet "
 		       "enable-ipsec` sets it up again)";
+	case TSN_VSPI_UNCHECKED:
+		return "not checked: an end's SAs could not be read (below)";
 	case TSN_VSPI_MATCHED:
 		break;
 	}
@@ -112,7 +114,8 @@ static void text_pair(const struct tsn_vlive *L, const struct tsn_vlpair *lp,
 		x->bad_spi_pairs++;
 	if (!lp->seen)
 		x->unseen++;
-	if (vv == TSN_VV_ENCRYPTED && !lp->bad_spis && !tsn_verbose) {
+	if (vv == TSN_VV_ENCRYPTED && !lp->bad_spis && !lp->unchecked_spis &&
+	    !lp->spis_over && !tsn_verbose) {
 		for (int c = 0; c < TSN_V_PAIR_N; c++)
 			x->enc[c] += lp->p.n[c];
 		x->folded++;
@@ -131,6 +134,14 @@ static void text_pair(const struct tsn_vlive *L, const struct tsn_vlpair *lp,
 		flow_str(L, lp, &lp->flows[k], d, sizeof(d));
 		row(x, k ? "" : label, k ? "" : verdict, d);
 	}
+	/* a leak whose flows did not fit still has its row */
+	if (lp->flows_over || (vv == TSN_VV_LEAK && !lp->n_flows)) {
+		snprintf(d, sizeof(d), "cleartext in flows not kept (cap: a "
+			 "node keeps %d flows, a pair %d)", TSN_VL_FLOWS_MAX,
+			 TSN_VL_PAIR_FLOWS);
+		row(x, lp->n_flows ? "" : label, lp->n_flows ? "" : verdict,
+		    d);
+	}
 	if (vv == TSN_VV_ENCRYPTED) {
 		tsn_vcounts_str(lp->p.n, d, sizeof(d));
 		row(x, label, verdict, d);
@@ -140,7 +151,15 @@ static void text_pair(const struct tsn_vlive *L, const struct tsn_vlpair *lp,
 			continue;
 		spi_str(L, lp, &lp->spis[k], d, sizeof(d));
 		row(x, "", lp->spis[k].st == TSN_VSPI_MATCHED ? "" :
+		    lp->spis[k].st == TSN_VSPI_UNCHECKED ? "not checked" :
 		    "unknown SPI", d);
+	}
+	if (lp->spis_over) {
+		snprintf(d, sizeof(d), "%llu ESP packet%s under SPIs past the "
+			 "cap of %d a pair: not checked",
+			 (unsigned long long)lp->spis_over, PL(lp->spis_over),
+			 TSN_VL_PAIR_SPIS);
+		row(x, "", "not checked", d);
 	}
 }
 
@@ -159,10 +178,22 @@ static void print_verdict(const struct tsn_vlive *L, const struct text *x)
 	else if (L->failed)
 		printf("incomplete: %zu of %zu node%s could not capture\n",
 		       L->failed, L->inv->n_nodes, PL(L->inv->n_nodes));
+	else if (L->sas_failed)
+		printf("incomplete: the SAs of %zu of %zu node%s could not be "
+		       "read: their SPIs are not checked\n", L->sas_failed,
+		       L->inv->n_nodes, PL(L->inv->n_nodes));
+	else if (L->spis_over)
+		printf("not all SPIs checked: %llu ESP packet%s under SPIs "
+		       "past the caps (below): nothing is proven for them\n",
+		       (unsigned long long)L->spis_over, PL(L->spis_over));
 	else if (x->rows[TSN_VV_NO_TRAFFIC] || !n)
 		printf("no-traffic: %zu of %zu pair%s carried no packet the "
 		       "capture saw: nothing is proven for them\n",
 		       x->rows[TSN_VV_NO_TRAFFIC], n, PL(n));
+	else if (L->xstat.len)	/* exit 1: the first line says why */
+		printf("encrypted, but the kernel dropped IPsec packets "
+		       "during the capture (below): %zu pair%s, a %u s "
+		       "capture\n", n, PL(n), s);
 	else
 		printf("encrypted: every pair is encrypted, every SPI on the "
 		       "wire is a live SA's (%zu pair%s, a %u s capture)\n",
@@ -182,6 +213,20 @@ static void print_nodes(const struct tsn_vlive *L)
 			       "the capture's size cap, counted nowhere)\n",
 			       n->node->name, (unsigned long long)n->kept,
 			       (unsigned long long)n->packets);
+		if (n->sas_error && !n->error)	/* that line says it */
+			printf("%s: SAs not read: %s\n", n->node->name,
+			       n->sas_error);
+		if (n->flows_over)
+			printf("%s: %llu cleartext packet%s in flows not kept "
+			       "(past the cap of %d flows; counted in the "
+			       "pairs)\n", n->node->name,
+			       (unsigned long long)n->flows_over,
+			       PL(n->flows_over), TSN_VL_FLOWS_MAX);
+		if (n->spis_over)
+			printf("%s: %llu ESP packet%s under SPIs not checked "
+			       "(past the cap of %d SPIs)\n", n->node->name,
+			       (unsigned long long)n->spis_over,
+			       PL(n->spis_over), TSN_VL_SPIS_MAX);
 		if (n->path[0])
 			printf("%s: capture kept in %s\n", n->node->name,
 			       n->path);
@@ -257,6 +302,7 @@ static void json_spi(const struct tsn_vlive *L, const struct tsn_vlpair *lp,
 		[TSN_VSPI_MATCHED] = "matched",
 		[TSN_VSPI_NO_SA] = "no-sa",
 		[TSN_VSPI_NO_STATE] = "no-kernel-state",
+		[TSN_VSPI_UNCHECKED] = "unchecked",
 	};
 	char x[12];
 
@@ -287,6 +333,9 @@ static void json_pair(const struct tsn_vlive *L, const struct tsn_vlpair *lp,
 		json_spi(L, lp, &lp->spis[k], j);
 	tsn_json_arr_end(j);
 	tsn_json_kuint(j, "unknown_spis", lp->bad_spis);
+	tsn_json_kuint(j, "unchecked_spis", lp->unchecked_spis);
+	tsn_json_kuint(j, "flows_not_kept", lp->flows_over);
+	tsn_json_kuint(j, "spi_packets_not_checked", lp->spis_over);
 	tsn_json_obj_end(j);
 }
 
@@ -304,6 +353,9 @@ static void json_nodes(const struct tsn_vlive *L, struct tsn_json *j)
 		tsn_json_kuint(j, "kept", n->kept);
 		tsn_json_kstr(j, "capture", n->path[0] ? n->path : NULL);
 		tsn_json_kstr(j, "error", n->error);
+		tsn_json_kstr(j, "sas_error", n->sas_error);
+		tsn_json_kuint(j, "flows_not_kept", n->flows_over);
+		tsn_json_kuint(j, "spi_packets_not_checked", n->spis_over);
 		tsn_json_obj_end(j);
 	}
 	tsn_json_arr_end(j);

@@ -764,3 +764,24 @@ Test(verify_pairs, growth_keeps_counts_and_ipv6)
 	cr_expect_eq(v.pairs.pair[2998].n[TSN_V_ESP_IN_UDP], 2);
 	tsn_verify_free(&v);
 }
+
+/* ---- the agent's capture as hex ---------------------------------------- */
+
+Test(verify_live, unhex_takes_hex_digits_only)
+{
+	static const char *const bad[] = { " f", "+f", "-1", "0x", "g0",
+					   "0", "abc", "1 ", "\t1" };
+	uint8_t *b = NULL;
+	size_t len = 0;
+
+	cr_assert_eq(tsn_vl_unhex("00fFa5", &b, &len), 0);
+	cr_assert_eq(len, 3);
+	cr_assert(b[0] == 0 && b[1] == 0xff && b[2] == 0xa5);
+	free(b);
+	cr_assert_eq(tsn_vl_unhex("", &b, &len), 0);
+	cr_assert_eq(len, 0);
+	free(b);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(tsn_vl_unhex(bad[i], &b, &len), -EINVAL,
+			     "'%s' taken as hex", bad[i]);
+}
