@@ -64,6 +64,7 @@ assert_match "the lock file names its holder" \
 before=$(rulesets)
 cp "$INV" "$WORK/inv.before"
 refused() {	# refused WHAT CMD...: exit 3, one line naming A, stdout empty
+		# (with --json: the error object)
 	local what=$1 rc
 	shift
 	"$@" >"$WORK/b.out" 2>"$WORK/b.err"
@@ -73,7 +74,13 @@ refused() {	# refused WHAT CMD...: exit 3, one line naming A, stdout empty
 	assert_match "$what: names the holder" \
 		"^tsnet: [a-z-]+: another tsnet run changes this cluster: pid $A \(tsnet enable-ipsec\) since $TIME on host $HOST; nothing was changed \(--wait SECONDS waits for it\)\$" \
 		"$(cat "$WORK/b.err")"
-	assert_eq "$what: nothing on stdout" "" "$(cat "$WORK/b.out")"
+	case " $* " in
+	*" --json "*)	# one JSON error object, as every command's error
+		assert_match "$what: stdout is one JSON error object" \
+			'^\{"command":"[a-z-]+","error":"another tsnet run changes this cluster: pid [0-9]+ .*","exit":3\}$' \
+			"$(cat "$WORK/b.out")" ;;
+	*)	assert_eq "$what: nothing on stdout" "" "$(cat "$WORK/b.out")" ;;
+	esac
 }
 refused "enable-ipsec" "$T" -c "$INV" enable-ipsec
 refused "enable-ipsec --json" "$T" -c "$INV" --json enable-ipsec
