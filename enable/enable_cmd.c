@@ -532,73 +532,77 @@ static void note_unfinished(const struct tsn_rollout *ro, struct survey *sv)
 			 names);
 }
 
+/* What a check before the rollout found (ret and lines from it): on
+ * -EPROTO one line per cause, then "no node was changed" and what it
+ * means (unreachable: a node did not answer it); on another error, what
+ * failed.  0, or an exit code. */
+static int stop_before(struct tsn_rollout *ro,
+		       const struct tsn_encap_choice *ch, int ret,
+		       const char *lines, const char *what,
+		       const char *unreachable, const char *meaning)
+{
+	int rc;
+
+	if (ret == -EPROTO) {
+		rc = ro->unreachable ? TSN_EXIT_RUNTIME : TSN_EXIT_PROBLEM;
+		ro->causes = lines;
+		if (ro->ctx->json)
+			print_json(ro, ch, false, rc);
+		ro->causes = NULL;
+		for (const char *l = lines, *e; l && (e = strchr(l, '\n'));
+		     l = e + 1)
+			tsn_err(ro->ctx->cmd, "%.*s", (int)(e - l), l);
+		tsn_err(ro->ctx->cmd, "no node was changed: %s",
+			ro->unreachable ? unreachable : meaning);
+		return rc;
+	}
+	if (ret < 0) {
+		tsn_err(ro->ctx->cmd, "%s: %s", what, strerror(-ret));
+		return TSN_EXIT_RUNTIME;
+	}
+	return 0;
+}
+
 /* No other IPsec setup's policy holds the members' traffic
  * (xfrm_check.c), else stop here, first: such a policy also makes the
  * probe's packets fail (a block policy refuses them at sendto) and
- * would be blamed on a firewall.  One line per entry with its fix, then
- * what it means.  0, or an exit code. */
+ * would be blamed on a firewall.  0, or an exit code. */
 static int check_foreign(struct tsn_rollout *ro)
 {
 	struct tsn_buf lines = { 0 };
-	int ret, rc = 0;
+	int ret;
 
 	tsn_progress_begin(&ro->progress, ro->ctx->err_tty && !tsn_quiet);
 	ret = tsn_rollout_xfrm_check(ro, &lines);
 	tsn_progress_end(&ro->progress);
-	if (ret == -EPROTO) {
-		rc = ro->unreachable ? TSN_EXIT_RUNTIME : TSN_EXIT_PROBLEM;
-		ro->causes = lines.p;
-		if (ro->ctx->json)
-			print_json(ro, NULL, false, rc);
-		ro->causes = NULL;
-		for (char *l = lines.p, *e; l && (e = strchr(l, '\n'));
-		     l = e + 1)
-			tsn_err(ro->ctx->cmd, "%.*s", (int)(e - l), l);
-		tsn_err(ro->ctx->cmd, "no node was changed: %s",
-			ro->unreachable ? "each node taking part must answer "
-			"and list its IPsec policies first" : "another IPsec setup's policies hold the "
-			"members' traffic (stop it, remove them as each line "
-			"says, then run enable-ipsec again)");
-	} else if (ret < 0) {
-		tsn_err(ro->ctx->cmd, "IPsec policies: %s", strerror(-ret));
-		rc = TSN_EXIT_RUNTIME;
-	}
+	ret = stop_before(ro, NULL, ret, lines.p, "IPsec policies",
+			  "each node taking part must answer and list its "
+			  "IPsec policies first",
+			  "another IPsec setup's policies hold the members' "
+			  "traffic (stop it, remove them as each line says, "
+			  "then run enable-ipsec again)");
 	tsn_buf_free(&lines);
-	return rc;
+	return ret;
 }
 
 /* Every node's kernel can do IPsec (kernel_check.c), else stop here,
- * before the CA or any node changes, with preflight's words: one line
- * per cause, then what it means.  0, or an exit code. */
+ * before the CA or any node changes, with preflight's words.  0, or an
+ * exit code. */
 static int check_kernels(struct tsn_rollout *ro,
 			 const struct tsn_encap_choice *ch)
 {
 	struct tsn_buf lines = { 0 };
-	int ret, rc = 0;
+	int ret;
 
 	tsn_progress_begin(&ro->progress, ro->ctx->err_tty && !tsn_quiet);
 	ret = tsn_rollout_kernel_check(ro, &lines);
 	tsn_progress_end(&ro->progress);
-	if (ret == -EPROTO) {
-		rc = ro->unreachable ? TSN_EXIT_RUNTIME : TSN_EXIT_PROBLEM;
-		ro->causes = lines.p;
-		if (ro->ctx->json)
-			print_json(ro, ch, false, rc);
-		ro->causes = NULL;
-		for (char *l = lines.p, *e; l && (e = strchr(l, '\n'));
-		     l = e + 1)
-			tsn_err(ro->ctx->cmd, "%.*s", (int)(e - l), l);
-		tsn_err(ro->ctx->cmd, "no node was changed: %s",
-			ro->unreachable ? "each node taking part must answer "
-			"and list its IPsec policies first" : "IPsec needs ESP with AES-GCM in every "
-			"node's kernel (tsnet preflight shows every host "
-			"check)");
-	} else if (ret < 0) {
-		tsn_err(ro->ctx->cmd, "kernel checks: %s", strerror(-ret));
-		rc = TSN_EXIT_RUNTIME;
-	}
+	ret = stop_before(ro, ch, ret, lines.p, "kernel checks",
+			  "each node taking part must answer first",
+			  "IPsec needs ESP with AES-GCM in every node's kernel "
+			  "(tsnet preflight shows every host check)");
 	tsn_buf_free(&lines);
-	return rc;
+	return ret;
 }
 
 int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
