@@ -45,3 +45,36 @@ esp_run() {
 		esac
 	done <<<"$ESP_OUT"
 }
+
+# esp_scenarios SCRIPT DEFAULT [--inside]: the whole of a test that runs
+# tests/lab/scenarios/*.sh with kernel ESP.  Inside (esp-run calls SCRIPT
+# back with --inside): each scenario of $TSNET_SCENARIOS (default DEFAULT)
+# in turn, its time printed; exit 1 when one failed.  Outside: SCRIPT
+# through esp_run with a private copy of tsnet in the repository (which
+# the VM sees; others rebuild ./tsnet at any time), each scenario's
+# summary and the exit code checked.  SCENARIOS limits the run.
+esp_scenarios() {
+	local script=$1 default=$2 name s start rc=0
+	name=$(basename "$script" .sh)
+	if [ "${3:-}" = --inside ]; then
+		for s in ${TSNET_SCENARIOS:-$default}; do
+			start=$(date +%s)
+			echo "== scenario $s"
+			"$TOP/tests/lab/scenarios/$s.sh" || rc=1
+			echo "# timing: scenario $s took $(($(date +%s) - start)) s"
+		done
+		exit $rc
+	fi
+	esp_where
+	mkdir -p "$TOP/build/$name" &&
+		cp "$TSNET" "$TOP/build/$name/tsnet" ||
+		fail_all "cannot copy $TSNET"
+	TSNET_BIN=$TOP/build/$name/tsnet TSNET_SCENARIOS=${SCENARIOS:-} \
+		esp_run "$TOP/build/$name/last.log" "$script" --inside
+	for s in ${SCENARIOS:-$default}; do
+		assert_match "scenario $s reported" \
+			"^$s: [0-9]+ passed, 0 failed" "$ESP_OUT"
+	done
+	assert_eq "inside exit code" 0 "$ESP_RC"
+	echo "$name: $ESP_TOOK s wall time, including the VM boot"
+}
