@@ -64,13 +64,29 @@ unit-asan: $(UNIT_BINS) tsnet-asan
 		tests/run-unit $(UNIT_BINS)
 
 # The unit tests under valgrind's memcheck, on the plain build: what ASan
-# does not see (reads of uninitialised memory); any error fails.  Not in
-# `make check`: it took 13 minutes here, a third of CI's budget; run it
-# by hand after a change to a parser or the memory handling.
-VALGRIND = valgrind -q --error-exitcode=99 --trace-children=yes \
+# does not see (reads of uninitialised memory); any error fails.  Each
+# test runs in a process of its own and each costs valgrind about a
+# second to start, so `make unit-valgrind` (every binary) takes many
+# minutes; `make check` runs unit-valgrind-check: the suites that read
+# untrusted bytes or handle keys (VALGRIND_UNITS, the one list), two at
+# a time, with TSN_UNIT_VALGRIND=1 (tests/unit/params.h: a parameterized
+# table's cases in one process).  The tools the tests run (sh, ls) are
+# not traced.
+VALGRIND = valgrind -q --error-exitcode=99 --exit-on-first-error=yes \
+	--trace-children=yes \
+	--trace-children-skip=*/bin/*,*/sbin/* \
 	--leak-check=full --errors-for-leak-kinds=definite
+# Packets, captures, JSON, VICI, the nftables model, the inventory, the
+# xfrm and /proc parsers, keys and secrets; the longest first.
+VALGRIND_UNITS := nft_eval json_read throughput xfrm verify inventory \
+	nft_sets json plan vici nft_read redact status ike classify \
+	inventory_addr esp sha inventory_reject nft_text legacy probe_answer \
+	pcapng
 unit-valgrind: $(UNIT_BINS)
-	@TSN_UNIT_WRAP="$(VALGRIND)" tests/run-unit $(UNIT_BINS)
+	@TSN_UNIT_VALGRIND=1 TSN_UNIT_WRAP="$(VALGRIND)" tests/run-unit $(UNIT_BINS)
+unit-valgrind-check: $(VALGRIND_UNITS:%=$(B)/tests/test_%)
+	@TSN_UNIT_VALGRIND=1 TSN_UNIT_WRAP="$(VALGRIND)" TSN_UNIT_JOBS=2 \
+		tests/run-unit $^
 
 tsnet-asan: $(B)/main.o $(B)/libtsnet.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $(B)/tsnet $^ $(LDLIBS)
@@ -121,6 +137,7 @@ check: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) asan
+	$(MAKE) unit-valgrind-check
 	$(MAKE) fuzz-run
 	$(MAKE) integration
 	$(MAKE) integration-asan
@@ -179,7 +196,8 @@ deb: tsnet
 clean:
 	rm -rf build build-asan build-fuzz tsnet tsnet_*.deb
 
-.PHONY: all helpers unit asan unit-asan tsnet-asan integration \
+.PHONY: all helpers unit asan unit-asan unit-valgrind unit-valgrind-check \
+	tsnet-asan integration \
 	integration-asan fuzz fuzz-run check lint bare demo bench deps install \
 	deb clean
 .DELETE_ON_ERROR:

@@ -15,6 +15,7 @@
 
 #include "lib/inventory.h"
 #include "lib/util.h"
+#include "tests/unit/params.h"
 
 /* A string literal as the (text, len) pair the parser takes; the length
  * counts embedded NULs. */

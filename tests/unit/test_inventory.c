@@ -115,13 +115,15 @@ ParameterizedTestParameters(inventory, round_trip)
 		{ T(ALL_KEYS) },
 		{ T(COMMENTED) },
 	};
-	return cr_make_param_array(struct good_case, cases, ARRAY_SIZE(cases));
+	return tsn_param_array(struct good_case, cases);
 }
 
 ParameterizedTest(struct good_case *c, inventory, round_trip)
 {
 	round_trip(c->text, c->len);
 }
+
+TSN_PARAM_ALL(struct good_case, inventory, round_trip)
 
 Test(inventory, round_trip_64_nodes)
 {
@@ -291,7 +293,7 @@ ParameterizedTestParameters(inventory, equal_sees_every_field)
 		{ "remote_tsnet = tsnet-0.1", "remote_tsnet = tsnet" },
 		{ "[node db2]\naddress = 198.18.0.2\n", "" },
 	};
-	return cr_make_param_array(struct alt_case, cases, ARRAY_SIZE(cases));
+	return tsn_param_array(struct alt_case, cases);
 }
 
 ParameterizedTest(struct alt_case *c, inventory, equal_sees_every_field)
@@ -313,6 +315,8 @@ ParameterizedTest(struct alt_case *c, inventory, equal_sees_every_field)
 	tsn_inventory_free(&b);
 	tsn_buf_free(&t);
 }
+
+TSN_PARAM_ALL(struct alt_case, inventory, equal_sees_every_field)
 
 Test(inventory, effective_values)
 {

@@ -8,6 +8,7 @@
 
 #include "lib/inventory.h"
 #include "lib/util.h"
+#include "tests/unit/params.h"
 
 struct name_case {
 	char s[80];
@@ -25,13 +26,15 @@ ParameterizedTestParameters(inventory, name_valid)
 		{ "", false }, { "-a", false }, { "A", false }, { "a_b", false },
 		{ "a b", false }, { "a.b", false }, { "\xc3\xa9", false },
 	};
-	return cr_make_param_array(struct name_case, cases, ARRAY_SIZE(cases));
+	return tsn_param_array(struct name_case, cases);
 }
 
 ParameterizedTest(struct name_case *c, inventory, name_valid)
 {
 	cr_assert_eq(tsn_name_valid(c->s), c->ok, "'%s'", c->s);
 }
+
+TSN_PARAM_ALL(struct name_case, inventory, name_valid)
 
 struct addr_case {
 	char in[64];
@@ -67,7 +70,7 @@ ParameterizedTestParameters(inventory, addr_parse)
 		{ "1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb",
 		  -EINVAL, 0, "" },
 	};
-	return cr_make_param_array(struct addr_case, cases, ARRAY_SIZE(cases));
+	return tsn_param_array(struct addr_case, cases);
 }
 
 ParameterizedTest(struct addr_case *c, inventory, addr_parse)
@@ -83,6 +86,8 @@ ParameterizedTest(struct addr_case *c, inventory, addr_parse)
 	cr_assert_eq(tsn_addr_parse(buf, &b), 0);
 	cr_assert(tsn_addr_equal(&a, &b));
 }
+
+TSN_PARAM_ALL(struct addr_case, inventory, addr_parse)
 
 Test(inventory, addr_misc)
 {
@@ -136,8 +141,7 @@ ParameterizedTestParameters(inventory, prefix_parse)
 		{ "198.18.0.0/8/8", -EINVAL, 0, false, "", "" },
 		{ "198.18.0.0/4294967304", -EINVAL, 0, false, "", "" },
 	};
-	return cr_make_param_array(struct prefix_case, cases,
-				   ARRAY_SIZE(cases));
+	return tsn_param_array(struct prefix_case, cases);
 }
 
 ParameterizedTest(struct prefix_case *c, inventory, prefix_parse)
@@ -163,3 +167,5 @@ ParameterizedTest(struct prefix_case *c, inventory, prefix_parse)
 			      c->outside, c->in);
 	}
 }
+
+TSN_PARAM_ALL(struct prefix_case, inventory, prefix_parse)

@@ -328,7 +328,7 @@ ParameterizedTestParameters(inventory, rejects)
 		  "allowed in remote_tsnet (allowed: letters, digits and "
 		  "._/+-)" },
 	};
-	return cr_make_param_array(struct bad_case, cases, ARRAY_SIZE(cases));
+	return tsn_param_array(struct bad_case, cases);
 }
 
 ParameterizedTest(struct bad_case *c, inventory, rejects)
@@ -346,6 +346,8 @@ ParameterizedTest(struct bad_case *c, inventory, rejects)
 	cr_assert_null(inv.nodes);
 	cr_assert_null(inv.cluster.name);
 }
+
+TSN_PARAM_ALL(struct bad_case, inventory, rejects)
 
 Test(inventory, nodes_max)
 {

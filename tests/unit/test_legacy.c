@@ -13,6 +13,7 @@
 #include "enable/conf.h"
 #include "enable/ipsec.h"
 #include "lib/inventory.h"
+#include "tests/unit/params.h"
 
 struct rt_case {
 	char inv[400];
@@ -65,8 +66,7 @@ static struct rt_case cases[] = {
 
 ParameterizedTestParameters(legacy, round_trip)
 {
-	return cr_make_param_array(struct rt_case, cases,
-				   sizeof(cases) / sizeof(cases[0]));
+	return tsn_param_array(struct rt_case, cases);
 }
 
 ParameterizedTest(struct rt_case *c, legacy, round_trip)
@@ -114,6 +114,8 @@ ParameterizedTest(struct rt_case *c, legacy, round_trip)
 	tsn_buf_free(&rs);
 	tsn_inventory_free(&inv);
 }
+
+TSN_PARAM_ALL(struct rt_case, legacy, round_trip)
 
 static const char conf1[] =
 	"conn tsnet-n2\n\tleft=198.18.0.1\n\tright=198.18.0.2\n"

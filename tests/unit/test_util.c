@@ -11,6 +11,7 @@
 
 #include "lib/cur.h"
 #include "lib/util.h"
+#include "tests/unit/params.h"
 
 struct num_case {
 	char in[32];	/* an array: Criterion copies parameters across processes */
@@ -38,7 +39,7 @@ ParameterizedTestParameters(util, parse_u64)
 		{ "5", 6, 10, -ERANGE, 0 },
 		{ "007", 0, 10, 0, 7 },
 	};
-	return cr_make_param_array(struct num_case, cases, ARRAY_SIZE(cases));
+	return tsn_param_array(struct num_case, cases);
 }
 
 ParameterizedTest(struct num_case *c, util, parse_u64)
@@ -52,6 +53,8 @@ ParameterizedTest(struct num_case *c, util, parse_u64)
 	else
 		cr_assert_eq(v, 12345, "output untouched on error");
 }
+
+TSN_PARAM_ALL(struct num_case, util, parse_u64)
 
 Test(util, parse_uint_null)
 {
