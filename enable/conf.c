@@ -50,7 +50,7 @@ const char *tsn_conf_conn_peer(const char *conn, char *peer, size_t len,
 		return NULL;
 	conn += plen;
 	n = strlen(conn);
-	*v6 = n > slen && !strcmp(conn + n - slen, TSN_CONN6_SUFFIX);
+	*v6 = n >= slen && !strcmp(conn + n - slen, TSN_CONN6_SUFFIX);
 	if (*v6)
 		n -= slen;
 	if (!n || n >= len)
