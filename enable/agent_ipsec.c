@@ -299,6 +299,11 @@ static int write_state(struct apply *a, const struct tsn_buf *cf,
 		tsn_json_kstr(&j, "address",
 			      tsn_addr_str(&a->nc.peers[i].peer->addr, addr,
 					   sizeof(addr)));
+		/* a dual-stack pair's second connection (conf.h) */
+		if (tsn_conf_dual(a->nc.self, a->nc.peers[i].peer))
+			tsn_json_kstr(&j, "address6", tsn_addr_str(
+				&a->nc.peers[i].peer->addr6, addr,
+				sizeof(addr)));
 		tsn_json_kbool(&j, "encap", a->nc.peers[i].encap ||
 			       a->inv.cluster.encap == TSN_ENCAP_YES);
 		tsn_json_obj_end(&j);

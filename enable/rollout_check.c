@@ -173,14 +173,35 @@ out:
 	return ret;
 }
 
+/* One family's counts of node's capture with a peer into res. */
+static void proof_entry(struct tsn_pair_result *res, const char *node,
+			const struct tsn_jv *e)
+{
+	const struct tsn_jv *leaks = tsn_jv_get(e, "leaks");
+	double esp = 0, udp = 0, clear = 0;
+	size_t len;
+
+	tsn_jv_getnum(e, "esp", &esp);
+	tsn_jv_getnum(e, "esp_in_udp", &udp);
+	tsn_jv_getnum(e, "cleartext", &clear);
+	res->esp += (unsigned)(esp + udp);
+	res->cleartext += (unsigned)clear;
+	for (size_t l = 0; leaks && leaks->type == TSN_JARR && l < leaks->n;
+	     l++) {
+		len = strlen(res->leaks);
+		snprintf(res->leaks + len, sizeof(res->leaks) - len,
+			 "%s%s: %s", len ? "; " : "", node,
+			 leaks->items[l].type == TSN_JSTR ?
+			 leaks->items[l].str : "?");
+	}
+}
+
 static void judge_proof(struct tsn_rollout *ro, size_t k, size_t i,
 			size_t o, const struct tsn_jv *rep, const char *why)
 {
 	struct tsn_pair_result *res = &ro->res[k];
-	const struct tsn_jv *peers = tsn_jv_get(rep, "peers"), *e = NULL;
-	const struct tsn_jv *leaks;
+	const struct tsn_jv *peers = tsn_jv_get(rep, "peers"), *e;
 	const char *err = tsn_jv_getstr(rep, "error");
-	double esp = 0, udp = 0, clear = 0;
 	size_t len;
 
 	if (rep->type != TSN_JOBJ || err) {
@@ -190,24 +211,13 @@ static void judge_proof(struct tsn_rollout *ro, size_t k, size_t i,
 			 ro->inv->nodes[i].name, err ? err : why);
 		return;
 	}
+	/* one entry per family of a dual-stack pair: all of them count */
 	for (size_t p = 0; peers && peers->type == TSN_JARR && p < peers->n;
-	     p++)
-		if (tsn_streq(tsn_jv_getstr(&peers->items[p], "peer"),
+	     p++) {
+		e = &peers->items[p];
+		if (tsn_streq(tsn_jv_getstr(e, "peer"),
 			      ro->inv->nodes[o].name))
-			e = &peers->items[p];
-	tsn_jv_getnum(e, "esp", &esp);
-	tsn_jv_getnum(e, "esp_in_udp", &udp);
-	tsn_jv_getnum(e, "cleartext", &clear);
-	res->esp += (unsigned)(esp + udp);
-	res->cleartext += (unsigned)clear;
-	leaks = tsn_jv_get(e, "leaks");
-	for (size_t l = 0; leaks && leaks->type == TSN_JARR && l < leaks->n;
-	     l++) {
-		len = strlen(res->leaks);
-		snprintf(res->leaks + len, sizeof(res->leaks) - len,
-			 "%s%s: %s", len ? "; " : "", ro->inv->nodes[i].name,
-			 leaks->items[l].type == TSN_JSTR ?
-			 leaks->items[l].str : "?");
+			proof_entry(res, ro->inv->nodes[i].name, e);
 	}
 }
 

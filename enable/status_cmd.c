@@ -251,15 +251,11 @@ static const char *drift_words(const char *reason)
 	return reason ? reason : "changed";
 }
 
-/* A recorded peer's connections: two for a dual-stack pair. */
-static size_t conns_with(const struct tsn_st *s, const struct tsn_st_node *n,
-			 const struct tsn_jv *peer)
+/* A recorded peer's connections: two for a dual-stack pair, whose
+ * record has its address6 (agent_ipsec.c). */
+static size_t conns_with(const struct tsn_jv *peer)
 {
-	const struct tsn_node *o;
-
-	o = peer->type == TSN_JSTR ? tsn_inventory_find(s->inv, peer->str) :
-				     NULL;
-	return o && tsn_conf_dual(n->node, o) ? 2 : 1;
+	return tsn_jv_getstr(peer, "address6") ? 2 : 1;
 }
 
 /* Enabled, so charon should run and hold one tsnet connection per
@@ -273,7 +269,7 @@ static int judge_charon(struct tsn_st *s, const struct tsn_st_node *n)
 
 	for (size_t i = 0; peers && peers->type == TSN_JARR && i < peers->n;
 	     i++)
-		want += conns_with(s, n, &peers->items[i]);
+		want += conns_with(&peers->items[i]);
 	tsn_jv_getbool(&n->st, "running", &running);
 	if (!running)
 		return problem(s, "%s: charon is not running (repair: tsnet "
