@@ -100,6 +100,9 @@ int tsn_status_xfrm(struct tsn_st *s);
  * v6 over a dual-stack pair's IPv6 one: an INSTALLED one first. */
 const struct tsn_jv *tsn_st_sa(const struct tsn_st_node *a, const char *peer,
 			       bool v6);
+/* The tsnet connections a node's record plans: one per peer, two per
+ * dual-stack peer. */
+size_t tsn_st_planned(const struct tsn_jv *rec);
 /* Is an ipsec-sas entry from a pair's IPv6 connection? */
 bool tsn_sa_v6(const struct tsn_jv *sa);
 const char *tsn_st_pair_name(enum tsn_st_pair_state s);

@@ -251,11 +251,16 @@ static const char *drift_words(const char *reason)
 	return reason ? reason : "changed";
 }
 
-/* A recorded peer's connections: two for a dual-stack pair, whose
- * record has its address6 (agent_ipsec.c). */
-static size_t conns_with(const struct tsn_jv *peer)
+size_t tsn_st_planned(const struct tsn_jv *rec)
 {
-	return tsn_jv_getstr(peer, "address6") ? 2 : 1;
+	const struct tsn_jv *peers = tsn_jv_get(rec, "peers");
+	size_t n = 0;
+
+	/* two for a dual-stack peer, whose record has its address6 */
+	for (size_t i = 0; peers && peers->type == TSN_JARR && i < peers->n;
+	     i++)
+		n += tsn_jv_getstr(&peers->items[i], "address6") ? 2 : 1;
+	return n;
 }
 
 /* Enabled, so charon should run and hold one tsnet connection per
@@ -263,13 +268,9 @@ static size_t conns_with(const struct tsn_jv *peer)
 static int judge_charon(struct tsn_st *s, const struct tsn_st_node *n)
 {
 	const struct tsn_jv *loaded = tsn_jv_get(&n->st, "loaded");
-	const struct tsn_jv *peers = tsn_jv_get(n->rec, "peers");
-	size_t have = 0, want = 0;
+	size_t have = 0, want = tsn_st_planned(n->rec);
 	bool running = false;
 
-	for (size_t i = 0; peers && peers->type == TSN_JARR && i < peers->n;
-	     i++)
-		want += conns_with(&peers->items[i]);
 	tsn_jv_getbool(&n->st, "running", &running);
 	if (!running)
 		return problem(s, "%s: charon is not running (repair: tsnet "

@@ -55,7 +55,7 @@ static void node_row(struct tsn_table *t, const struct tsn_st_node *n)
 	snprintf(plan, sizeof(plan), "%.12s", hash ? hash : "");
 	snprintf(loaded, sizeof(loaded), "%zu/%zu",
 		 count_tsnet(tsn_jv_get(&n->st, "loaded")),
-		 jarr_len(tsn_jv_get(n->rec, "peers")));
+		 tsn_st_planned(n->rec));
 	snprintf(drift, sizeof(drift), "%zu file%s",
 		 jarr_len(tsn_jv_get(&n->st, "drift")),
 		 jarr_len(tsn_jv_get(&n->st, "drift")) == 1 ? "" : "s");
