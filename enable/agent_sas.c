@@ -29,8 +29,10 @@ static void one_sa(struct tsn_json *j, const char *peer, bool v6,
 
 	tsn_json_obj_begin(j);
 	tsn_json_kstr(j, "peer", peer);
-	/* a dual-stack pair has a connection per family (conf.h) */
-	tsn_json_kstr(j, "family", v6 ? "ipv6" : "ipv4");
+	/* which inventory address the SA runs over: a dual-stack pair has
+	 * a second connection, over both nodes' address6 (conf.h); not
+	 * "family", as an IPv6-only cluster's address is IPv6 too */
+	tsn_json_kstr(j, "over", v6 ? "address6" : "address");
 	tsn_json_kstr(j, "ike_state", tsn_vici_str(ike, "state"));
 	tsn_json_kstr(j, "remote_host", tsn_vici_str(ike, "remote-host"));
 	if (c) {

@@ -14,7 +14,7 @@
  * and per peer what its SAs into this node failed to authenticate: the
  * coordinator names every counter that rose (lib/xfrm_stat.c).  A
  * dual-stack pair (both nodes have address6) is proved over each family:
- * a second entry for the peer, "family": "ipv6", with its own counts.
+ * a second entry for the peer, "over": "address6", with its own counts.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -155,7 +155,7 @@ static void reply(const struct prove *pv, const char *ifname,
 		tsn_json_obj_begin(&j);
 		tsn_json_kstr(&j, "peer", pc->node->name);
 		if (pc->v6)
-			tsn_json_kstr(&j, "family", "ipv6");
+			tsn_json_kstr(&j, "over", "address6");
 		tsn_json_kuint(&j, "esp", pc->cls[TSN_PKT_ESP]);
 		tsn_json_kuint(&j, "esp_in_udp", pc->cls[TSN_PKT_ESP_IN_UDP]);
 		tsn_json_kuint(&j, "ike", pc->cls[TSN_PKT_IKE]);

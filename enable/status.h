@@ -103,7 +103,8 @@ const struct tsn_jv *tsn_st_sa(const struct tsn_st_node *a, const char *peer,
 /* The tsnet connections a node's record plans: one per peer, two per
  * dual-stack peer. */
 size_t tsn_st_planned(const struct tsn_jv *rec);
-/* Is an ipsec-sas entry from a pair's IPv6 connection? */
+/* Is an ipsec-sas entry from a dual-stack pair's second connection
+ * ("over": "address6")? */
 bool tsn_sa_v6(const struct tsn_jv *sa);
 const char *tsn_st_pair_name(enum tsn_st_pair_state s);
 void tsn_status_table(const struct tsn_st *s, FILE *f, bool colour);

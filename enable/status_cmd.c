@@ -53,7 +53,7 @@ int tsn_st_line(struct tsn_st *s, bool note, const char *fmt, ...)
 
 bool tsn_sa_v6(const struct tsn_jv *sa)
 {
-	return tsn_streq(tsn_jv_getstr(sa, "family"), "ipv6");
+	return tsn_streq(tsn_jv_getstr(sa, "over"), "address6");
 }
 
 const struct tsn_jv *tsn_st_sa(const struct tsn_st_node *a, const char *peer,
