@@ -562,7 +562,7 @@ assert_exit "--auth x509 --legacy" 2 "$T" -c "$INV" enable-ipsec --auth x509 --l
 out=$("$T" -c "$INV" enable-ipsec --legacy 2>&1)
 assert_eq "--legacy on a dual-stack cluster: exit" 2 $?
 assert_match "... says why, in one line" \
-	'^tsnet: enable-ipsec: --legacy: n1 and its peers have address6 \(dual-stack\): the legacy stack would leave their IPv6 traffic in the clear; use swanctl \(without --legacy\)$' "$out"
+	'^tsnet: enable-ipsec: --legacy: n1 and another node both have address6 \(dual-stack\): the legacy stack would leave their IPv6 traffic in the clear; use swanctl \(without --legacy\)$' "$out"
 assert_exit "--node unknown" 2 "$T" -c "$INV" enable-ipsec --node n9
 assert_exit "--timeout 0" 2 "$T" -c "$INV" enable-ipsec --timeout 0
 
