@@ -25,7 +25,7 @@ fi
 . "$TOP/demo/demo_lib.sh"
 T=${TSNET_BIN:?}
 tsnet() { "$T" -c "$INV" "$@"; }
-trap '"$LAB" down --name $NAME >/dev/null 2>&1; rm -f "$DEMO_OUT" /tmp/demov-v4.conf' EXIT
+trap '"$LAB" down --name $NAME >/dev/null 2>&1; rm -f "$DEMO_OUT"' EXIT
 
 demo_step "A fresh 3-node lab (kernel $(uname -r))"
 t0=$(demo_us)
@@ -34,17 +34,15 @@ if ! demo_setup "lab up" env LAB_QUIET=1 "$LAB" up 3 --name $NAME; then
 	exit 3
 fi
 echo "(lab up in $(demo_secs "$t0"))"
-# enable-ipsec keys each node's `address`; the lab's IPsec demo leaves
-# out the IPv6 addresses it also has (verify would call those pairs LEAK).
-INV=/tmp/demov-v4.conf
-sed -e '/^address6 /d' -e 's/^subnet = \([^,]*\),.*/subnet = \1/' \
-	"$("$LAB" inventory --name $NAME)" >"$INV"
+# The lab's nodes are dual-stack: each pair gets an IPv4 and an IPv6
+# connection, and verify reports a row per pair and family.
+INV=$("$LAB" inventory --name $NAME)
 
 demo_step "verify before enable-ipsec: what is on the wire now" \
 	"Every node captures at once while pinging and TCP-knocking its" \
 	"peers; each cleartext flow is named: protocol, addresses, ports," \
 	"direction and packets."
-demo_run 1 --expect '^LEAK: 3 of 3 pairs sent cleartext' tsnet verify --duration 3
+demo_run 1 --expect '^LEAK: 6 of 6 pairs sent cleartext' tsnet verify --duration 3
 
 demo_step "throughput before IPsec: a baseline for one pair" \
 	"TCP both ways between n1 and n2 through tsnet's own agents, the" \
@@ -53,7 +51,8 @@ demo_run 0 tsnet throughput --baseline --pairs n1:n2 --duration 2
 
 demo_step "enable-ipsec" \
 	"A probe of every pair first (plain ESP, or ESP in UDP where ESP is" \
-	"blocked: the ENCAP column says why), a key per pair, load without" \
+	"blocked: the ENCAP column says why), a key per pair (an IPv4 and an" \
+	"IPv6 connection each: the nodes are dual-stack), load without" \
 	"traps, initiate, check INSTALLED/TRANSPORT/AES-GCM and that ESP" \
 	"flows, then trap; the WIRE column is the proof capture."
 demo_run 0 tsnet enable-ipsec --timeout 300
@@ -79,7 +78,8 @@ xfrm_n1() (
 		sed -E 's/0x[0-9a-f]{32,}/(key not shown)/'
 )
 demo_step "What the kernel holds on n1" \
-	"Four ESP states (n1 with n2 and with n3, each way), transport mode," \
+	"Eight ESP states (n1 with n2 and with n3, each way, over IPv4 and" \
+	"IPv6), transport mode," \
 	"AES-GCM (rfc4106); the keys are not shown."
 demo_run 0 --expect 'aead rfc4106\(gcm\(aes\)\) \(key not shown\)' \
 	--show "ip xfrm state   (on n1, keys hidden)" xfrm_n1

@@ -299,6 +299,11 @@ static int write_state(struct apply *a, const struct tsn_buf *cf,
 		tsn_json_kstr(&j, "address",
 			      tsn_addr_str(&a->nc.peers[i].peer->addr, addr,
 					   sizeof(addr)));
+		/* a dual-stack pair's second connection (conf.h) */
+		if (tsn_conf_dual(a->nc.self, a->nc.peers[i].peer))
+			tsn_json_kstr(&j, "address6", tsn_addr_str(
+				&a->nc.peers[i].peer->addr6, addr,
+				sizeof(addr)));
 		tsn_json_kbool(&j, "encap", a->nc.peers[i].encap ||
 			       a->inv.cluster.encap == TSN_ENCAP_YES);
 		tsn_json_obj_end(&j);
@@ -374,8 +379,14 @@ static int write_files(struct apply *a, struct tsn_buf *lc,
 	if ((ret = tsn_conf_swanctl(&a->nc, &a->conf)) < 0 ||
 	    (ret = tsn_conf_swanctl_secrets(&a->nc, &a->secrets)) < 0)
 		return ret;
-	if (a->legacy && (ret = tsn_conf_legacy(&a->nc, lc, ls)) < 0)
+	if (a->legacy && (ret = tsn_conf_legacy(&a->nc, lc, ls)) < 0) {
+		if (ret == -EAFNOSUPPORT)
+			snprintf(a->err, sizeof(a->err), "legacy: a peer and "
+				 "this node have address6 (dual-stack): the "
+				 "legacy files would leave IPv6 in the clear; "
+				 "nothing was written");
 		return ret;
+	}
 	if (a->snapshot && (ret = tsn_ipsec_snapshot(paths, a->nc.x509 ?
 						     6 : 3)) < 0) {
 		snprintf(a->err, sizeof(a->err), "saving the previous files "

@@ -22,13 +22,17 @@ static void knum(struct tsn_json *j, const char *key,
 		tsn_json_kuint(j, key, v);
 }
 
-static void one_sa(struct tsn_json *j, const char *peer,
+static void one_sa(struct tsn_json *j, const char *peer, bool v6,
 		   const struct tsn_vici_el *ike, const struct tsn_vici_el *c)
 {
 	const char *alg;
 
 	tsn_json_obj_begin(j);
 	tsn_json_kstr(j, "peer", peer);
+	/* which inventory address the SA runs over: a dual-stack pair has
+	 * a second connection, over both nodes' address6 (conf.h); not
+	 * "family", as an IPv6-only cluster's address is IPv6 too */
+	tsn_json_kstr(j, "over", v6 ? "address6" : "address");
 	tsn_json_kstr(j, "ike_state", tsn_vici_str(ike, "state"));
 	tsn_json_kstr(j, "remote_host", tsn_vici_str(ike, "remote-host"));
 	if (c) {
@@ -59,7 +63,8 @@ static int sa_event(void *arg, const char *event,
 		    const struct tsn_vici_el *msg)
 {
 	struct tsn_json *j = arg;
-	size_t plen = strlen(TSN_CONN_PREFIX);
+	char peer[TSN_NAME_MAX + 1];
+	bool v6;
 
 	(void)event;
 	for (size_t i = 0; i < msg->n_children; i++) {
@@ -67,18 +72,18 @@ static int sa_event(void *arg, const char *event,
 		const struct tsn_vici_el *kids;
 		bool any = false;
 
-		if (ike->kind != TSN_VICI_SECTION || !ike->name ||
-		    strncmp(ike->name, TSN_CONN_PREFIX, plen))
+		if (ike->kind != TSN_VICI_SECTION ||
+		    !tsn_conf_conn_peer(ike->name, peer, sizeof(peer), &v6))
 			continue;
 		kids = tsn_vici_get(ike, "child-sas");
 		for (size_t k = 0; kids && k < kids->n_children; k++) {
 			if (kids->children[k].kind != TSN_VICI_SECTION)
 				continue;
-			one_sa(j, ike->name + plen, ike, &kids->children[k]);
+			one_sa(j, peer, v6, ike, &kids->children[k]);
 			any = true;
 		}
 		if (!any)
-			one_sa(j, ike->name + plen, ike, NULL);
+			one_sa(j, peer, v6, ike, NULL);
 	}
 	return 0;
 }

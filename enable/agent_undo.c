@@ -118,9 +118,11 @@ static void flush_dead(const struct tsn_jv *state)
 		    sta[] = "state", del[] = "deleteall", src[] = "src",
 		    dst[] = "dst";
 
-	for (size_t i = 0; peers && peers->type == TSN_JARR && i < peers->n;
-	     i++) {
-		char *a = (char *)tsn_jv_getstr(&peers->items[i], "address");
+	for (size_t i = 0; peers && peers->type == TSN_JARR &&
+			   i < 2 * peers->n; i++) {
+		/* each peer's address, then its address6 (dual-stack) */
+		char *a = (char *)tsn_jv_getstr(&peers->items[i / 2], i % 2 ?
+						"address6" : "address");
 		struct tsn_addr chk;
 
 		if (!a || tsn_addr_parse(a, &chk) < 0)

@@ -26,6 +26,55 @@ int tsn_conf_conn_name(const struct tsn_node *peer, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+bool tsn_conf_dual(const struct tsn_node *a, const struct tsn_node *b)
+{
+	return a->addr6.family && b->addr6.family;
+}
+
+const char *tsn_inv_dual(const struct tsn_inventory *inv)
+{
+	for (size_t i = 0; i < inv->n_nodes; i++)
+		for (size_t j = i + 1; j < inv->n_nodes; j++)
+			if (tsn_conf_dual(&inv->nodes[i], &inv->nodes[j]))
+				return inv->nodes[i].name;
+	return NULL;
+}
+
+const char *tsn_conf_conn_peer(const char *conn, char *peer, size_t len,
+			       bool *v6)
+{
+	size_t plen = strlen(TSN_CONN_PREFIX), slen = strlen(TSN_CONN6_SUFFIX);
+	size_t n;
+
+	if (!conn || strncmp(conn, TSN_CONN_PREFIX, plen))
+		return NULL;
+	conn += plen;
+	n = strlen(conn);
+	*v6 = n >= slen && !strcmp(conn + n - slen, TSN_CONN6_SUFFIX);
+	if (*v6)
+		n -= slen;
+	if (!n || n >= len)
+		return NULL;
+	memcpy(peer, conn, n);
+	peer[n] = '\0';
+	return peer;
+}
+
+/* The pair's connection name and the two ends for one family. */
+static int conn_ends(const struct tsn_node_conf *c,
+		     const struct tsn_peer_conf *p, bool v6, char *name,
+		     size_t nlen, char *local, char *remote)
+{
+	if (tsn_conf_conn_name(p->peer, name, nlen) < 0 ||
+	    (v6 && strlen(name) + strlen(TSN_CONN6_SUFFIX) >= nlen))
+		return -ENAMETOOLONG;
+	if (v6)
+		strcat(name, TSN_CONN6_SUFFIX);
+	tsn_addr_str(v6 ? &c->self->addr6 : &c->self->addr, local, 64);
+	tsn_addr_str(v6 ? &p->peer->addr6 : &p->peer->addr, remote, 64);
+	return 0;
+}
+
 static const char *encap_for(const struct tsn_node_conf *c,
 			     const struct tsn_peer_conf *p)
 {
@@ -40,22 +89,21 @@ static const char *encap_for(const struct tsn_node_conf *c,
 }
 
 static int conn_section(const struct tsn_node_conf *c,
-			const struct tsn_peer_conf *p, struct tsn_buf *b)
+			const struct tsn_peer_conf *p, bool v6,
+			struct tsn_buf *b)
 {
 	const struct tsn_cluster *cl = &c->inv->cluster;
-	char name[TSN_NAME_MAX + 8], local[64], remote[64];
+	char name[TSN_NAME_MAX + 16], local[64], remote[64];
 
 	const char *auth = c->x509 ? "pubkey" : "psk";
 	const char *cacerts = c->x509 ? "\t\t\tcacerts = " TSN_CA_CERT "\n" : "";
 	char certs[TSN_NAME_MAX + 40] = "";
 
-	if (tsn_conf_conn_name(p->peer, name, sizeof(name)) < 0)
+	if (conn_ends(c, p, v6, name, sizeof(name), local, remote) < 0)
 		return -ENAMETOOLONG;
 	if (c->x509)
 		snprintf(certs, sizeof(certs), "\t\t\tcerts = "
 			 TSN_CONN_PREFIX "%s.pem\n", c->self->name);
-	tsn_addr_str(&c->self->addr, local, sizeof(local));
-	tsn_addr_str(&p->peer->addr, remote, sizeof(remote));
 	return tsn_buf_printf(b,
 		"\t%s {\n"
 		"\t\tversion = 2\n"
@@ -107,7 +155,9 @@ int tsn_conf_swanctl(const struct tsn_node_conf *c, struct tsn_buf *out)
 				  c->self->name)) < 0)
 		return ret;
 	for (size_t i = 0; i < c->n_peers; i++)
-		if ((ret = conn_section(c, &c->peers[i], out)) < 0)
+		if ((ret = conn_section(c, &c->peers[i], false, out)) < 0 ||
+		    (tsn_conf_dual(c->self, c->peers[i].peer) &&
+		     (ret = conn_section(c, &c->peers[i], true, out)) < 0))
 			return ret;
 	return tsn_buf_puts(out, "}\n");
 }
@@ -124,26 +174,41 @@ static int put_psk(struct tsn_buf *b, const uint8_t *psk)
 	return ret;
 }
 
+/* One secrets entry: the IKE ids are the two addresses of the family.
+ * The IPv6 connection uses the pair's one key: it authenticates the
+ * same two hosts, no third node ever holds it, and a pair keeps one key
+ * to rotate, keep (--node) and record. */
+static int secret_entry(const struct tsn_node_conf *c,
+			const struct tsn_peer_conf *p, bool v6,
+			struct tsn_buf *out)
+{
+	char name[TSN_NAME_MAX + 16], local[64], remote[64];
+	int ret;
+
+	if (conn_ends(c, p, v6, name, sizeof(name), local, remote) < 0)
+		return -ENAMETOOLONG;
+	if ((ret = tsn_buf_printf(out, "\tike-%s {\n"
+				  "\t\tid-local = %s\n"
+				  "\t\tid-remote = %s\n"
+				  "\t\tsecret = 0x", name, local, remote)) < 0 ||
+	    (ret = put_psk(out, p->psk)) < 0)
+		return ret;
+	return tsn_buf_puts(out, "\n\t}\n");
+}
+
 int tsn_conf_swanctl_secrets(const struct tsn_node_conf *c,
 			     struct tsn_buf *out)
 {
-	char local[64], remote[64];
 	int ret;
 
 	if ((ret = tsn_buf_puts(out, HEADER "secrets {\n")) < 0)
 		return ret;
-	tsn_addr_str(&c->self->addr, local, sizeof(local));
 	for (size_t i = 0; !c->x509 && i < c->n_peers; i++) {
 		const struct tsn_peer_conf *p = &c->peers[i];
 
-		tsn_addr_str(&p->peer->addr, remote, sizeof(remote));
-		if ((ret = tsn_buf_printf(out, "\tike-" TSN_CONN_PREFIX "%s {\n"
-					  "\t\tid-local = %s\n"
-					  "\t\tid-remote = %s\n"
-					  "\t\tsecret = 0x", p->peer->name,
-					  local, remote)) < 0 ||
-		    (ret = put_psk(out, p->psk)) < 0 ||
-		    (ret = tsn_buf_puts(out, "\n\t}\n")) < 0)
+		if ((ret = secret_entry(c, p, false, out)) < 0 ||
+		    (tsn_conf_dual(c->self, p->peer) &&
+		     (ret = secret_entry(c, p, true, out)) < 0))
 			return ret;
 	}
 	return tsn_buf_puts(out, "}\n");
@@ -156,6 +221,11 @@ int tsn_conf_legacy(const struct tsn_node_conf *c, struct tsn_buf *conf,
 	char local[64], remote[64];
 	int ret;
 
+	/* enable-ipsec refuses first, with why (tsn_inv_dual); this keeps
+	 * a stack that would leave IPv6 in the clear from being written */
+	for (size_t i = 0; i < c->n_peers; i++)
+		if (tsn_conf_dual(c->self, c->peers[i].peer))
+			return -EAFNOSUPPORT;
 	tsn_addr_str(&c->self->addr, local, sizeof(local));
 	if ((ret = tsn_buf_puts(conf, HEADER)) < 0 ||
 	    (ret = tsn_buf_puts(secrets, HEADER)) < 0)

@@ -626,6 +626,13 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 		tsn_err(ctx->cmd, "--legacy: x509 authentication is for "
 			"swanctl only (use --auth psk with --legacy)");
 		rc = TSN_EXIT_USAGE;
+	} else if (o.legacy && tsn_inv_dual(&inv)) {
+		/* stroke's read-back (legacy.c) knows one conn per peer */
+		tsn_err(ctx->cmd, "--legacy: %s and another node both have "
+			"address6 (dual-stack): the legacy stack would leave "
+			"their IPv6 traffic in the clear; use swanctl (without "
+			"--legacy)", tsn_inv_dual(&inv));
+		rc = TSN_EXIT_USAGE;
 	} else if ((ret = setup(&ro, &inv, &o)) < 0 ||
 		   !(sv.states = calloc(inv.n_nodes, sizeof(*sv.states))) ||
 		   !(sv.recs = calloc(inv.n_nodes, sizeof(*sv.recs)))) {

@@ -12,7 +12,9 @@
  * leaves this node in clear is seen even if the peer drops it.  The
  * kernel's IPsec drop counters are read before and after the capture,
  * and per peer what its SAs into this node failed to authenticate: the
- * coordinator names every counter that rose (lib/xfrm_stat.c).
+ * coordinator names every counter that rose (lib/xfrm_stat.c).  A
+ * dual-stack pair (both nodes have address6) is proved over each family:
+ * a second entry for the peer, "over": "address6", with its own counts.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +27,7 @@
 
 #include <pcap/pcap.h>
 
+#include "enable/conf.h"
 #include "enable/ipsec.h"
 #include "lib/inventory.h"
 #include "lib/json.h"
@@ -41,7 +44,8 @@
 
 struct peer_count {
 	const struct tsn_node *node;
-	struct tsn_ip_addr ip;
+	struct tsn_ip_addr ip, self;	/* the two ends, one family */
+	bool v6;			/* a dual-stack pair's IPv6 ends */
 	unsigned cls[TSN_PKT_CLEARTEXT + 1];
 	char leaks[LEAKS_MAX][160];
 	unsigned n_leaks;
@@ -52,6 +56,7 @@ struct prove {
 	struct tsn_ip_addr self_ip;
 	struct peer_count *peers;
 	size_t n_peers;
+	size_t n_nodes;			/* peers[] before the IPv6 entries */
 	int dlt;
 	unsigned total;
 	/* the kernel's drop counters around the capture */
@@ -88,9 +93,9 @@ static void on_frame(u_char *arg, const struct pcap_pkthdr *h,
 	pv->total++;
 	for (size_t i = 0; i < pv->n_peers; i++) {
 		struct peer_count *pc = &pv->peers[i];
-		bool out = ip_eq(&pkt.src, &pv->self_ip) &&
+		bool out = ip_eq(&pkt.src, &pc->self) &&
 			   ip_eq(&pkt.dst, &pc->ip);
-		bool in = ip_eq(&pkt.dst, &pv->self_ip) &&
+		bool in = ip_eq(&pkt.dst, &pc->self) &&
 			  ip_eq(&pkt.src, &pc->ip);
 
 		if (!out && !in)
@@ -110,7 +115,9 @@ static void send_datagrams(void *arg)
 	static const char msg[] = "tsnet ipsec-prove";
 
 	for (size_t i = 0; i < pv->n_peers; i++) {
-		const struct tsn_addr *a = &pv->peers[i].node->addr;
+		const struct peer_count *pc = &pv->peers[i];
+		const struct tsn_addr *a = pc->v6 ? &pc->node->addr6 :
+						    &pc->node->addr;
 		struct sockaddr_in6 s6 = { .sin6_family = AF_INET6,
 					   .sin6_port = htons(PROVE_PORT) };
 		struct sockaddr_in s4 = { .sin_family = AF_INET,
@@ -147,6 +154,8 @@ static void reply(const struct prove *pv, const char *ifname,
 
 		tsn_json_obj_begin(&j);
 		tsn_json_kstr(&j, "peer", pc->node->name);
+		if (pc->v6)
+			tsn_json_kstr(&j, "over", "address6");
 		tsn_json_kuint(&j, "esp", pc->cls[TSN_PKT_ESP]);
 		tsn_json_kuint(&j, "esp_in_udp", pc->cls[TSN_PKT_ESP_IN_UDP]);
 		tsn_json_kuint(&j, "ike", pc->cls[TSN_PKT_IKE]);
@@ -181,25 +190,38 @@ static int setup(struct prove *pv, const struct tsn_inventory *inv,
 		return -EINVAL;
 	}
 	to_ip(&pv->self->addr, &pv->self_ip);
-	pv->peers = calloc(inv->n_nodes, sizeof(*pv->peers));
+	pv->peers = calloc(2 * inv->n_nodes, sizeof(*pv->peers));
 	if (!pv->peers)
 		return -ENOMEM;
-	for (size_t i = 0; i < inv->n_nodes; i++) {
-		if (&inv->nodes[i] == pv->self)
-			continue;
-		pv->peers[pv->n_peers].node = &inv->nodes[i];
-		to_ip(&inv->nodes[i].addr, &pv->peers[pv->n_peers++].ip);
+	for (int v6 = 0; v6 < 2; v6++) {
+		for (size_t i = 0; i < inv->n_nodes; i++) {
+			const struct tsn_node *o = &inv->nodes[i];
+			struct peer_count *pc = &pv->peers[pv->n_peers];
+
+			if (o == pv->self || (v6 && !tsn_conf_dual(pv->self,
+								   o)))
+				continue;
+			pc->node = o;
+			pc->v6 = v6;
+			to_ip(v6 ? &o->addr6 : &o->addr, &pc->ip);
+			to_ip(v6 ? &pv->self->addr6 : &pv->self->addr,
+			      &pc->self);
+			pv->n_peers++;
+		}
+		if (!v6)
+			pv->n_nodes = pv->n_peers;
 	}
-	pv->xw.peers = calloc(pv->n_peers + 1, sizeof(*pv->xw.peers));
+	/* the kernel's counters by the pair address, as before */
+	pv->xw.peers = calloc(pv->n_nodes + 1, sizeof(*pv->xw.peers));
 	if (!pv->xw.peers)
 		return -ENOMEM;
 	memcpy(pv->xw.self, pv->self_ip.a, 16);
-	for (size_t i = 0; i < pv->n_peers; i++) {
+	for (size_t i = 0; i < pv->n_nodes; i++) {
 		pv->xw.peers[i].name = pv->peers[i].node->name;
 		pv->xw.peers[i].family = pv->peers[i].ip.family;
 		memcpy(pv->xw.peers[i].addr, pv->peers[i].ip.a, 16);
 	}
-	pv->xw.n_peers = pv->n_peers;
+	pv->xw.n_peers = pv->n_nodes;
 	return 0;
 }
 

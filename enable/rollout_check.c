@@ -8,12 +8,13 @@
 #include <time.h>
 
 #include "enable/rollout.h"
+#include "enable/status.h"
 #include "lib/xfrm.h"
 
-/* The installed CHILD_SA node i holds with peer, or the entry that
- * says how far it got. */
+/* The installed CHILD_SA node i holds with peer over one family's
+ * connection, or the entry that says how far it got. */
 static const struct tsn_jv *find_sa(const struct tsn_jv *rep, const char *peer,
-				    bool *installed)
+				    bool v6, bool *installed)
 {
 	const struct tsn_jv *sas = tsn_jv_get(rep, "sas"), *best = NULL;
 
@@ -21,7 +22,8 @@ static const struct tsn_jv *find_sa(const struct tsn_jv *rep, const char *peer,
 	for (size_t k = 0; sas && sas->type == TSN_JARR && k < sas->n; k++) {
 		const struct tsn_jv *e = &sas->items[k];
 
-		if (!tsn_streq(tsn_jv_getstr(e, "peer"), peer))
+		if (!tsn_streq(tsn_jv_getstr(e, "peer"), peer) ||
+		    tsn_sa_v6(e) != v6)
 			continue;
 		if (tsn_streq(tsn_jv_getstr(e, "child_state"), "INSTALLED")) {
 			*installed = true;
@@ -34,7 +36,7 @@ static const struct tsn_jv *find_sa(const struct tsn_jv *rep, const char *peer,
 
 /* 1: pair k is up and right, 0: not yet, -1: wrong for good. */
 static int judge_side(struct tsn_rollout *ro, size_t k, size_t i, size_t o,
-		      const struct tsn_jv *rep, char *why, size_t len)
+		      bool v6, const struct tsn_jv *rep, char *why, size_t len)
 {
 	const char *peer = ro->inv->nodes[o].name, *s;
 	struct tsn_pair_result *res = &ro->res[k];
@@ -42,10 +44,11 @@ static int judge_side(struct tsn_rollout *ro, size_t k, size_t i, size_t o,
 	bool inst;
 	double ks = 0;
 
-	e = find_sa(rep, peer, &inst);
+	e = find_sa(rep, peer, v6, &inst);
 	if (!inst) {
 		s = e ? tsn_jv_getstr(e, "child_state") : NULL;
-		snprintf(why, len, "%s sees %s", ro->inv->nodes[i].name,
+		snprintf(why, len, "%s sees %s%s", ro->inv->nodes[i].name,
+			 v6 ? "over IPv6 " : "",
 			 !e ? "no SA" : s ? s : "an IKE_SA without CHILD_SA");
 		snprintf(res->state, sizeof(res->state), "%s",
 			 e && s ? s : e ? "NO-CHILD" : "NONE");
@@ -59,18 +62,31 @@ static int judge_side(struct tsn_rollout *ro, size_t k, size_t i, size_t o,
 		 (s = tsn_jv_getstr(e, "encr_alg")) ? s : "?", ks);
 	tsn_jv_getbool(e, "encap", &res->encap);
 	if (strcmp(res->mode, "TRANSPORT")) {
-		snprintf(why, len, "CHILD_SA in %s mode on %s (transport "
-			 "refused)", res->mode, ro->inv->nodes[i].name);
+		snprintf(why, len, "%sCHILD_SA in %s mode on %s (transport "
+			 "refused)", v6 ? "IPv6 " : "", res->mode,
+			 ro->inv->nodes[i].name);
 		return -1;
 	}
 	if (!tsn_streq(tsn_jv_getstr(e, "protocol"), "ESP") ||
 	    strncmp(res->cipher, "AES_GCM", 7)) {
-		snprintf(why, len, "CHILD_SA uses %s %s on %s, not ESP "
-			 "AES_GCM", tsn_jv_getstr(e, "protocol"), res->cipher,
+		snprintf(why, len, "%sCHILD_SA uses %s %s on %s, not ESP "
+			 "AES_GCM", v6 ? "IPv6 " : "",
+			 tsn_jv_getstr(e, "protocol"), res->cipher,
 			 ro->inv->nodes[i].name);
 		return -1;
 	}
 	return 1;
+}
+
+/* Both sides of pair k over one family: 1, 0 or -1 as judge_side. */
+static int judge_family(struct tsn_rollout *ro, size_t k, bool v6,
+			struct tsn_jv *rep, char *w, size_t len)
+{
+	const struct tsn_plan_pair *p = &ro->plan.pairs[k];
+	int a = judge_side(ro, k, p->a, p->b, v6, &rep[p->a], w, len);
+
+	return a == 1 ? judge_side(ro, k, p->b, p->a, v6, &rep[p->b], w,
+				   len) : a;
 }
 
 /* 1 when every pair is done, 0 to poll again, -EPROTO on a bad pair. */
@@ -82,7 +98,7 @@ static int judge_sas(struct tsn_rollout *ro, struct tsn_jv *rep,
 
 	for (size_t k = 0; k < ro->plan.n_pairs; k++) {
 		const struct tsn_plan_pair *p = &ro->plan.pairs[k];
-		int a, b = 0;
+		int r;
 
 		if (!tsn_rollout_pair_in(ro, k))
 			continue;
@@ -103,15 +119,16 @@ static int judge_sas(struct tsn_rollout *ro, struct tsn_jv *rep,
 						&rep[p->a]) ? p->a : p->b);
 			return -EPROTO;
 		}
-		a = judge_side(ro, k, p->a, p->b, &rep[p->a], w, sizeof(w));
-		if (a == 1)
-			b = judge_side(ro, k, p->b, p->a, &rep[p->b], w,
-				       sizeof(w));
-		if (a < 0 || b < 0) {
+		/* a dual-stack pair: its IPv6 connection too (conf.h) */
+		r = judge_family(ro, k, false, rep, w, sizeof(w));
+		if (r == 1 && tsn_conf_dual(&ro->inv->nodes[p->a],
+					    &ro->inv->nodes[p->b]))
+			r = judge_family(ro, k, true, rep, w, sizeof(w));
+		if (r < 0) {
 			tsn_rollout_fail_pair(ro, k, "", w);
 			return -EPROTO;
 		}
-		ro->res[k].ok = a == 1 && b == 1;
+		ro->res[k].ok = r == 1;
 		if (!ro->res[k].ok && last)
 			tsn_rollout_fail_pair(ro, k, "CHILD_SA not installed: ",
 					      w);
@@ -156,14 +173,35 @@ out:
 	return ret;
 }
 
+/* One family's counts of node's capture with a peer into res. */
+static void proof_entry(struct tsn_pair_result *res, const char *node,
+			const struct tsn_jv *e)
+{
+	const struct tsn_jv *leaks = tsn_jv_get(e, "leaks");
+	double esp = 0, udp = 0, clear = 0;
+	size_t len;
+
+	tsn_jv_getnum(e, "esp", &esp);
+	tsn_jv_getnum(e, "esp_in_udp", &udp);
+	tsn_jv_getnum(e, "cleartext", &clear);
+	res->esp += (unsigned)(esp + udp);
+	res->cleartext += (unsigned)clear;
+	for (size_t l = 0; leaks && leaks->type == TSN_JARR && l < leaks->n;
+	     l++) {
+		len = strlen(res->leaks);
+		snprintf(res->leaks + len, sizeof(res->leaks) - len,
+			 "%s%s: %s", len ? "; " : "", node,
+			 leaks->items[l].type == TSN_JSTR ?
+			 leaks->items[l].str : "?");
+	}
+}
+
 static void judge_proof(struct tsn_rollout *ro, size_t k, size_t i,
 			size_t o, const struct tsn_jv *rep, const char *why)
 {
 	struct tsn_pair_result *res = &ro->res[k];
-	const struct tsn_jv *peers = tsn_jv_get(rep, "peers"), *e = NULL;
-	const struct tsn_jv *leaks;
+	const struct tsn_jv *peers = tsn_jv_get(rep, "peers"), *e;
 	const char *err = tsn_jv_getstr(rep, "error");
-	double esp = 0, udp = 0, clear = 0;
 	size_t len;
 
 	if (rep->type != TSN_JOBJ || err) {
@@ -173,24 +211,13 @@ static void judge_proof(struct tsn_rollout *ro, size_t k, size_t i,
 			 ro->inv->nodes[i].name, err ? err : why);
 		return;
 	}
+	/* one entry per family of a dual-stack pair: all of them count */
 	for (size_t p = 0; peers && peers->type == TSN_JARR && p < peers->n;
-	     p++)
-		if (tsn_streq(tsn_jv_getstr(&peers->items[p], "peer"),
+	     p++) {
+		e = &peers->items[p];
+		if (tsn_streq(tsn_jv_getstr(e, "peer"),
 			      ro->inv->nodes[o].name))
-			e = &peers->items[p];
-	tsn_jv_getnum(e, "esp", &esp);
-	tsn_jv_getnum(e, "esp_in_udp", &udp);
-	tsn_jv_getnum(e, "cleartext", &clear);
-	res->esp += (unsigned)(esp + udp);
-	res->cleartext += (unsigned)clear;
-	leaks = tsn_jv_get(e, "leaks");
-	for (size_t l = 0; leaks && leaks->type == TSN_JARR && l < leaks->n;
-	     l++) {
-		len = strlen(res->leaks);
-		snprintf(res->leaks + len, sizeof(res->leaks) - len,
-			 "%s%s: %s", len ? "; " : "", ro->inv->nodes[i].name,
-			 leaks->items[l].type == TSN_JSTR ?
-			 leaks->items[l].str : "?");
+			proof_entry(res, ro->inv->nodes[i].name, e);
 	}
 }
 

@@ -96,7 +96,16 @@ int tsn_st_line(struct tsn_st *s, bool note, const char *fmt, ...)
  * authenticate), charon holding UDP 500 and 4500, ESP offload. */
 int tsn_status_xfrm(struct tsn_st *s);
 /* The SA node a reports for peer b, or NULL. */
-const struct tsn_jv *tsn_st_sa(const struct tsn_st_node *a, const char *peer);
+/* The SA a holds with peer over its IPv4 (or only) connection, or with
+ * v6 over a dual-stack pair's IPv6 one: an INSTALLED one first. */
+const struct tsn_jv *tsn_st_sa(const struct tsn_st_node *a, const char *peer,
+			       bool v6);
+/* The tsnet connections a node's record plans: one per peer, two per
+ * dual-stack peer. */
+size_t tsn_st_planned(const struct tsn_jv *rec);
+/* Is an ipsec-sas entry from a dual-stack pair's second connection
+ * ("over": "address6")? */
+bool tsn_sa_v6(const struct tsn_jv *sa);
 const char *tsn_st_pair_name(enum tsn_st_pair_state s);
 void tsn_status_table(const struct tsn_st *s, FILE *f, bool colour);
 int tsn_status_json(const struct tsn_st *s, FILE *f);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "enable/conf.h"
 #include "enable/status.h"
 #include "lib/cmd.h"
 #include "lib/inventory.h"
@@ -50,7 +51,13 @@ int tsn_st_line(struct tsn_st *s, bool note, const char *fmt, ...)
 
 #define problem(s, ...) tsn_st_line(s, false, __VA_ARGS__)
 
-const struct tsn_jv *tsn_st_sa(const struct tsn_st_node *a, const char *peer)
+bool tsn_sa_v6(const struct tsn_jv *sa)
+{
+	return tsn_streq(tsn_jv_getstr(sa, "over"), "address6");
+}
+
+const struct tsn_jv *tsn_st_sa(const struct tsn_st_node *a, const char *peer,
+			       bool v6)
 {
 	const struct tsn_jv *sas = tsn_jv_get(&a->sas, "sas");
 	const struct tsn_jv *best = NULL;
@@ -60,7 +67,8 @@ const struct tsn_jv *tsn_st_sa(const struct tsn_st_node *a, const char *peer)
 	for (size_t i = 0; sas && sas->type == TSN_JARR && i < sas->n; i++) {
 		const struct tsn_jv *sa = &sas->items[i];
 
-		if (!tsn_streq(tsn_jv_getstr(sa, "peer"), peer))
+		if (!tsn_streq(tsn_jv_getstr(sa, "peer"), peer) ||
+		    tsn_sa_v6(sa) != v6)
 			continue;
 		if (tsn_streq(tsn_jv_getstr(sa, "child_state"), "INSTALLED"))
 			return sa;
@@ -179,11 +187,37 @@ static bool installed(const struct tsn_jv *sa)
 	return sa && tsn_streq(tsn_jv_getstr(sa, "child_state"), "INSTALLED");
 }
 
+/* One family's SAs of pair p: its state and detail. */
+static void judge_family(const struct tsn_st *s, struct tsn_st_pair *p,
+			 bool v6)
+{
+	const struct tsn_st_node *a = &s->nodes[p->a], *b = &s->nodes[p->b];
+	const struct tsn_jv *sa_ab = tsn_st_sa(a, b->node->name, v6);
+	const struct tsn_jv *sa_ba = tsn_st_sa(b, a->node->name, v6);
+	const char *fam = v6 ? "IPv6: " : "";
+	char why[96];
+
+	if (!installed(sa_ab) && !installed(sa_ba)) {
+		p->state = TSN_PAIR_MISSING;
+		snprintf(p->detail, sizeof(p->detail), "%sno INSTALLED "
+			 "CHILD_SA on either side", fam);
+	} else if (!installed(sa_ab) || !installed(sa_ba)) {
+		p->state = TSN_PAIR_ONE_SIDED;
+		snprintf(p->detail, sizeof(p->detail), "%sINSTALLED only on "
+			 "%s", fam, installed(sa_ab) ? a->node->name :
+			 b->node->name);
+	} else if (!sa_good(sa_ab, why, sizeof(why)) ||
+		   !sa_good(sa_ba, why, sizeof(why))) {
+		p->state = TSN_PAIR_WRONG;
+		snprintf(p->detail, sizeof(p->detail), "%s%s", fam, why);
+	} else {
+		p->state = TSN_PAIR_OK;
+	}
+}
+
 static void judge_pair(const struct tsn_st *s, struct tsn_st_pair *p)
 {
 	const struct tsn_st_node *a = &s->nodes[p->a], *b = &s->nodes[p->b];
-	const struct tsn_jv *sa_ab, *sa_ba;
-	char why[96];
 
 	/* Unknown, and nothing more: the node's row says why, once. */
 	if (a->error || b->error) {
@@ -200,23 +234,10 @@ static void judge_pair(const struct tsn_st *s, struct tsn_st_pair *p)
 		p->state = TSN_PAIR_UNKNOWN;
 		return;
 	}
-	sa_ab = tsn_st_sa(a, b->node->name);
-	sa_ba = tsn_st_sa(b, a->node->name);
-	if (!installed(sa_ab) && !installed(sa_ba)) {
-		p->state = TSN_PAIR_MISSING;
-		snprintf(p->detail, sizeof(p->detail), "no INSTALLED CHILD_SA "
-			 "on either side");
-	} else if (!installed(sa_ab) || !installed(sa_ba)) {
-		p->state = TSN_PAIR_ONE_SIDED;
-		snprintf(p->detail, sizeof(p->detail), "INSTALLED only on %s",
-			 installed(sa_ab) ? a->node->name : b->node->name);
-	} else if (!sa_good(sa_ab, why, sizeof(why)) ||
-		   !sa_good(sa_ba, why, sizeof(why))) {
-		p->state = TSN_PAIR_WRONG;
-		snprintf(p->detail, sizeof(p->detail), "%s", why);
-	} else {
-		p->state = TSN_PAIR_OK;
-	}
+	/* a dual-stack pair is ok only when both connections are */
+	judge_family(s, p, false);
+	if (p->state == TSN_PAIR_OK && tsn_conf_dual(a->node, b->node))
+		judge_family(s, p, true);
 }
 
 static const char *drift_words(const char *reason)
@@ -230,13 +251,24 @@ static const char *drift_words(const char *reason)
 	return reason ? reason : "changed";
 }
 
+size_t tsn_st_planned(const struct tsn_jv *rec)
+{
+	const struct tsn_jv *peers = tsn_jv_get(rec, "peers");
+	size_t n = 0;
+
+	/* two for a dual-stack peer, whose record has its address6 */
+	for (size_t i = 0; peers && peers->type == TSN_JARR && i < peers->n;
+	     i++)
+		n += tsn_jv_getstr(&peers->items[i], "address6") ? 2 : 1;
+	return n;
+}
+
 /* Enabled, so charon should run and hold one tsnet connection per
- * recorded peer. */
+ * recorded peer and family. */
 static int judge_charon(struct tsn_st *s, const struct tsn_st_node *n)
 {
 	const struct tsn_jv *loaded = tsn_jv_get(&n->st, "loaded");
-	const struct tsn_jv *peers = tsn_jv_get(n->rec, "peers");
-	size_t have = 0, want = peers && peers->type == TSN_JARR ? peers->n : 0;
+	size_t have = 0, want = tsn_st_planned(n->rec);
 	bool running = false;
 
 	tsn_jv_getbool(&n->st, "running", &running);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "enable/conf.h"
 #include "enable/status.h"
 #include "lib/json.h"
 #include "lib/output.h"
@@ -54,7 +55,7 @@ static void node_row(struct tsn_table *t, const struct tsn_st_node *n)
 	snprintf(plan, sizeof(plan), "%.12s", hash ? hash : "");
 	snprintf(loaded, sizeof(loaded), "%zu/%zu",
 		 count_tsnet(tsn_jv_get(&n->st, "loaded")),
-		 jarr_len(tsn_jv_get(n->rec, "peers")));
+		 tsn_st_planned(n->rec));
 	snprintf(drift, sizeof(drift), "%zu file%s",
 		 jarr_len(tsn_jv_get(&n->st, "drift")),
 		 jarr_len(tsn_jv_get(&n->st, "drift")) == 1 ? "" : "s");
@@ -84,10 +85,11 @@ static void num(char *buf, size_t len, const struct tsn_jv *sa,
 }
 
 static void sa_row(struct tsn_table *t, const struct tsn_st_node *n,
-		   const char *peer)
+		   const char *peer, bool v6)
 {
-	const struct tsn_jv *sa = tsn_st_sa(n, peer);
+	const struct tsn_jv *sa = tsn_st_sa(n, peer, v6);
 	char cipher[48], bi[24], bo[24], pi[24], po[24], rk[24];
+	char who[TSN_NAME_MAX + 8];
 	const char *alg = tsn_jv_getstr(sa, "encr_alg");
 	const char *ike = tsn_jv_getstr(sa, "ike_state");
 	const char *child = tsn_jv_getstr(sa, "child_state");
@@ -104,9 +106,10 @@ static void sa_row(struct tsn_table *t, const struct tsn_st_node *n,
 	num(pi, sizeof(pi), sa, "packets_in");
 	num(po, sizeof(po), sa, "packets_out");
 	num(rk, sizeof(rk), sa, "rekey_time");
+	snprintf(who, sizeof(who), "%s%s", peer, v6 ? " IPv6" : "");
 	{
 		const char *cells[] = {
-			n->node->name, peer, ike ? ike : "-",
+			n->node->name, who, ike ? ike : "-",
 			child ? child : sa ? "-" : "none", mode ? mode : "-",
 			cipher, bi, bo, pi, po, rk,
 		};
@@ -130,8 +133,12 @@ static void print_sas(const struct tsn_st *s, FILE *f, bool colour)
 
 		for (size_t k = 0; !n->error && !n->sas_error && n->rec &&
 				   k < s->inv->n_nodes; k++)
-			if (k != i)
-				sa_row(&t, n, s->inv->nodes[k].name);
+			if (k != i) {
+				sa_row(&t, n, s->inv->nodes[k].name, false);
+				if (tsn_conf_dual(n->node, &s->inv->nodes[k]))
+					sa_row(&t, n, s->inv->nodes[k].name,
+					       true);
+			}
 	}
 	if (t.nrows > 1) {
 		fputc('\n', f);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "enable/conf.h"
 #include "enable/status.h"
 #include "lib/xfrm.h"
 
@@ -46,14 +47,18 @@ static int foreign(struct tsn_st *s, size_t i)
 	return ret < 0 ? ret : 0;
 }
 
-static bool addr_of(const struct tsn_node *n, uint8_t *out)
+/* The node's address, or its address6 (a dual-stack pair's second
+ * connection, conf.h). */
+static bool addr_of(const struct tsn_node *n, bool v6, uint8_t *out)
 {
+	const struct tsn_addr *a = v6 ? &n->addr6 : &n->addr;
+
 	memset(out, 0, 16);
-	if (n->addr.family == AF_INET)
-		memcpy(out, &n->addr.v4, 4);
-	else if (n->addr.family == AF_INET6)
-		memcpy(out, &n->addr.v6, 16);
-	return n->addr.family != 0;
+	if (a->family == AF_INET)
+		memcpy(out, &a->v4, 4);
+	else if (a->family == AF_INET6)
+		memcpy(out, &a->v6, 16);
+	return a->family != 0;
 }
 
 /* Node a's count with b: a line when it is not 1 in + 1 out (2 + 2
@@ -103,32 +108,38 @@ static int integrity(struct tsn_st *s, const struct tsn_xfrm_list *lb,
 	return ret;
 }
 
+/* One family's ESP states of pair p: exactly one each way per node,
+ * per family, the SPIs matching across the pair. */
 static int pair_sas(struct tsn_st *s, const struct tsn_st_pair *p,
 		    const struct tsn_xfrm_list *la,
-		    const struct tsn_xfrm_list *lb)
+		    const struct tsn_xfrm_list *lb, bool v6)
 {
 	const struct tsn_node *na = s->nodes[p->a].node, *nb = s->nodes[p->b].node;
 	struct tsn_xfrm_peer_sas ca, cb;
 	uint8_t aa[16], bb[16];
-	char why[200];
-	int fam = na->addr.family, ret;
+	char why[200], an[TSN_NAME_MAX + 16], bn[TSN_NAME_MAX + 16];
+	int fam = v6 ? AF_INET6 : na->addr.family, ret;
 
-	if (fam != nb->addr.family || !addr_of(na, aa) || !addr_of(nb, bb))
+	if (!addr_of(na, v6, aa) || !addr_of(nb, v6, bb) ||
+	    fam != (v6 ? nb->addr6.family : nb->addr.family))
 		return 0;
+	/* the peer as the lines name it: "n2", or "n2 over IPv6" */
+	snprintf(an, sizeof(an), "%s%s", na->name, v6 ? " over IPv6" : "");
+	snprintf(bn, sizeof(bn), "%s%s", nb->name, v6 ? " over IPv6" : "");
 	tsn_xfrm_peer_sas(la, fam, aa, bb, &ca);
 	tsn_xfrm_peer_sas(lb, fam, bb, aa, &cb);
 	/* charon has none either: the pair's verdict said so already */
 	if (p->state == TSN_PAIR_MISSING && !(ca.in + ca.out + cb.in + cb.out))
 		return 0;
-	ret = count_line(s, na->name, nb->name, &ca);
+	ret = count_line(s, na->name, bn, &ca);
 	if (!ret)
-		ret = count_line(s, nb->name, na->name, &cb);
+		ret = count_line(s, nb->name, an, &cb);
 	if (!ret && !tsn_xfrm_spis_match(&ca, &cb, na->name, nb->name, why,
 					 sizeof(why)))
-		ret = tsn_st_line(s, false, "pair %s-%s: %s: its packets are "
-				  "dropped (XfrmInNoStates); repair: tsnet "
+		ret = tsn_st_line(s, false, "pair %s-%s%s: %s: its packets "
+				  "are dropped (XfrmInNoStates); repair: tsnet "
 				  "enable-ipsec --node %s", na->name, nb->name,
-				  why, na->name);
+				  v6 ? " over IPv6" : "", why, na->name);
 	if (!ret)
 		ret = integrity(s, lb, na->name, nb->name, aa, bb, fam);
 	if (!ret)
@@ -254,7 +265,10 @@ int tsn_status_xfrm(struct tsn_st *s)
 		const struct tsn_st_node *b = &s->nodes[p->b];
 
 		if (a->rec && b->rec && usable(a) && usable(b))
-			ret = pair_sas(s, p, &l[p->a], &l[p->b]);
+			ret = pair_sas(s, p, &l[p->a], &l[p->b], false);
+		if (!ret && a->rec && b->rec && usable(a) && usable(b) &&
+		    tsn_conf_dual(a->node, b->node))
+			ret = pair_sas(s, p, &l[p->a], &l[p->b], true);
 	}
 	free(l);
 	return ret;

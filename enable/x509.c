@@ -151,19 +151,27 @@ static int make_ca(const struct tsn_inventory *inv, const char *dir,
 	return ret;
 }
 
+/* The certificate names every address the node's connections use as
+ * their IKE id: its address, and its address6 for the IPv6 connection
+ * (charon matches the id against the SANs). */
 static int issue_one(const struct tsn_node *n, const char *dir,
 		     struct tsn_x509_cred *c)
 {
-	char kpath[300], cpath[300], dn[160], san[64];
+	char kpath[300], cpath[300], dn[160], san[64], san6[64];
 	const char *argv[] = { "pki", "--issue", "--type", "priv", "--cacert", cpath,
 			 "--cakey", kpath, "--lifetime", "1825", "--dn", dn,
-			 "--san", san, "--outform", "pem", NULL };
+			 "--outform", "pem", "--san", san, NULL, NULL, NULL };
 	int ret;
 
 	snprintf(kpath, sizeof(kpath), "%s/ca.key", dir);
 	snprintf(cpath, sizeof(cpath), "%s/ca.pem", dir);
 	snprintf(dn, sizeof(dn), "O=tsnet, CN=%s", n->name);
 	tsn_addr_str(&n->addr, san, sizeof(san));
+	if (n->addr6.family) {
+		tsn_addr_str(&n->addr6, san6, sizeof(san6));
+		argv[16] = "--san";
+		argv[17] = san6;
+	}
 	if ((ret = gen_key(&c->key)) < 0)
 		return ret;
 	return pki(argv, &c->key, &c->cert);

@@ -283,6 +283,9 @@ struct tsn_vlnode {
 struct tsn_vlpair {
 	struct tsn_vpair p;		/* counts: the larger end's */
 	bool seen;			/* an end's capture was read */
+	bool over6;			/* the nodes' address6 row, whose SAs
+					 * are the pair's second connection's
+					 * (ipsec-sas "over": "address6") */
 	struct tsn_vflow flows[TSN_VL_PAIR_FLOWS];
 	size_t n_flows;
 	struct tsn_vspi spis[TSN_VL_PAIR_SPIS];

@@ -413,16 +413,21 @@ static bool spi_is(const char *hex, uint32_t spi)
 }
 
 /* Does node n's charon hold an SA with peer for spi in key "spi_in" or
- * "spi_out"? */
+ * "spi_out", over the row's addresses (a dual-stack pair's address6 row
+ * is its second connection's)? */
 static bool charon_has(const struct tsn_vlnode *n, const char *peer,
-		       const char *key, uint32_t spi)
+		       bool over6, const char *key, uint32_t spi)
 {
 	const struct tsn_jv *sas = tsn_jv_get(&n->sas, "sas");
 
-	for (size_t i = 0; sas && sas->type == TSN_JARR && i < sas->n; i++)
-		if (tsn_streq(tsn_jv_getstr(&sas->items[i], "peer"), peer) &&
-		    spi_is(tsn_jv_getstr(&sas->items[i], key), spi))
+	for (size_t i = 0; sas && sas->type == TSN_JARR && i < sas->n; i++) {
+		const struct tsn_jv *sa = &sas->items[i];
+
+		if (tsn_streq(tsn_jv_getstr(sa, "peer"), peer) &&
+		    tsn_streq(tsn_jv_getstr(sa, "over"), "address6") ==
+		    over6 && spi_is(tsn_jv_getstr(sa, key), spi))
 			return true;
+	}
 	return false;
 }
 
@@ -456,8 +461,8 @@ static void check_spi(const struct tsn_vlive *L, struct tsn_vlpair *lp,
 	const struct tsn_vlnode *snd = &L->nodes[a_sends ? lp->p.na : lp->p.nb];
 	const struct tsn_vlnode *rcv = &L->nodes[a_sends ? lp->p.nb : lp->p.na];
 
-	if (!charon_has(rcv, snd->node->name, "spi_in", s->spi) &&
-	    !charon_has(snd, rcv->node->name, "spi_out", s->spi))
+	if (!charon_has(rcv, snd->node->name, lp->over6, "spi_in", s->spi) &&
+	    !charon_has(snd, rcv->node->name, lp->over6, "spi_out", s->spi))
 		s->st = rcv->sas_ok && snd->sas_ok ? TSN_VSPI_NO_SA :
 			TSN_VSPI_UNCHECKED;	/* not against an empty list */
 	else if (rcv->v_read && !kernel_has(rcv, &s->dst, s->spi))
@@ -510,9 +515,11 @@ static int build_pairs(struct tsn_vlive *L)
 			if (nd[i].addr.family && nd[j].addr.family)
 				build_pair(L, &L->pairs[L->n_pairs++], i, j,
 					   &nd[i].addr, &nd[j].addr);
-			if (nd[i].addr6.family && nd[j].addr6.family)
+			if (nd[i].addr6.family && nd[j].addr6.family) {
+				L->pairs[L->n_pairs].over6 = true;
 				build_pair(L, &L->pairs[L->n_pairs++], i, j,
 					   &nd[i].addr6, &nd[j].addr6);
+			}
 		}
 	}
 	return 0;

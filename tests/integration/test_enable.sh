@@ -34,7 +34,8 @@
 #     and the restored key authenticates IKE);
 #   - state import (agent ipsec-import) of a --legacy node and of an
 #     x509 node loads their files, key and certificates through VICI;
-#   - usage errors: --auth foo, --auth x509 --legacy, --node unknown.
+#   - usage errors: --auth foo, --auth x509 --legacy, --legacy on a
+#     dual-stack cluster, --node unknown.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -75,7 +76,9 @@ rc=$?
 echo "$out" >>"$ALL_OUT"
 assert_eq "apply exit" 0 "$rc"
 assert_match "apply ok" '"ok":true' "$out"
-assert_match "loaded both peers" '"loaded":\["tsnet-n2","tsnet-n3"\]' "$out"
+# the lab's nodes are dual-stack: each peer's IPv6 connection too
+assert_match "loaded both peers, both families" \
+	'"loaded":\["tsnet-n2","tsnet-n2_v6","tsnet-n3","tsnet-n3_v6"\]' "$out"
 assert_match "charon started directly" '"service":"charon"' "$out"
 conf=$(x n1 cat /etc/swanctl/conf.d/tsnet.conf)
 assert_match "transport mode" 'mode = transport' "$conf"
@@ -222,7 +225,8 @@ rc=$?
 echo "$out" >>"$ALL_OUT"
 assert_eq "x509 apply exit" 0 "$rc"
 assert_match "x509 apply: charon ran before, not tsnet's" '"service":"none"' "$out"
-assert_match "x509 apply loaded both peers" '"loaded":\["tsnet-n2","tsnet-n3"\]' "$out"
+assert_match "x509 apply loaded both peers, both families" \
+	'"loaded":\["tsnet-n2","tsnet-n2_v6","tsnet-n3","tsnet-n3_v6"\]' "$out"
 conf=$(x n1 cat /etc/swanctl/conf.d/tsnet.conf)
 assert_match "x509: pubkey auth" 'auth = pubkey' "$conf"
 assert_match "x509: own certificate" 'certs = tsnet-n1.pem' "$conf"
@@ -470,12 +474,15 @@ assert_eq "disable after the x509 node tests" 0 $?
 KEYBODY2=$(sed -n 2p "$WORK/tca/n2.key")
 
 echo "# --legacy: a failed re-apply rolled back puts the files back and charon loads them"
+# --legacy refuses a dual-stack cluster (below): this part is IPv4 only
+INV4=$WORK/cluster4.conf
+sed '/^address6 /d' "$INV" >"$INV4"
 lreq() {	# lreq NODE KEYS_JSON TRAP: a --legacy ipsec-apply request
 	python3 -c 'import json,sys
 print(json.dumps({"inventory": open(sys.argv[1]).read(), "node": sys.argv[2],
   "keys": json.loads(sys.argv[3]), "encap": [], "trap": sys.argv[4] == "1",
   "legacy": True, "initiate": [], "plan_hash": "0"*64, "timeout_ms": 5000,
-  "snapshot": True}))' "$INV" "$@"
+  "snapshot": True}))' "$INV4" "$@"
 }
 K12B=$(printf 'b2%.0s' $(seq 32))
 N2ADDR=$(awk '/^\[node n2\]/ { s = 1 } s && /^address = / { print $3; exit }' "$INV")
@@ -552,6 +559,10 @@ x n1 ipsec stop >/dev/null 2>&1
 echo "# usage"
 assert_exit "--auth foo" 2 "$T" -c "$INV" enable-ipsec --auth foo
 assert_exit "--auth x509 --legacy" 2 "$T" -c "$INV" enable-ipsec --auth x509 --legacy
+out=$("$T" -c "$INV" enable-ipsec --legacy 2>&1)
+assert_eq "--legacy on a dual-stack cluster: exit" 2 $?
+assert_match "... says why, in one line" \
+	'^tsnet: enable-ipsec: --legacy: n1 and another node both have address6 \(dual-stack\): the legacy stack would leave their IPv6 traffic in the clear; use swanctl \(without --legacy\)$' "$out"
 assert_exit "--node unknown" 2 "$T" -c "$INV" enable-ipsec --node n9
 assert_exit "--timeout 0" 2 "$T" -c "$INV" enable-ipsec --timeout 0
 

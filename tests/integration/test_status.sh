@@ -83,16 +83,17 @@ for n in n1 n2 n3; do
 done
 run ts status
 assert_eq "enabled, no ESP: exit" 1 "$rc"
-assert_match "n1: running, plan, 2/2 loaded, no drift" \
-	"n1 +running +5\.[0-9.]+ +${PLAN:0:12} +2/2 +none" "$out"
-assert_match "n3: 2/2 loaded" "n3 +running +[0-9.]+ +${PLAN:0:12} +2/2 +none" "$out"
+# the lab is dual-stack: 2 peers x 2 families (tsnet-PEER, tsnet-PEER_v6)
+assert_match "n1: running, plan, 4/4 loaded, no drift" \
+	"n1 +running +5\.[0-9.]+ +${PLAN:0:12} +4/4 +none" "$out"
+assert_match "n3: 4/4 loaded" "n3 +running +[0-9.]+ +${PLAN:0:12} +4/4 +none" "$out"
 assert_match "one plan" 'every enabled node holds the same plan' "$out"
 assert_match "pairs missing (no ESP)" 'n1-n2 +missing +no INSTALLED CHILD_SA on either side' "$out"
 assert_match "per-peer SA rows" 'n2 +n3 ' "$out"
 run ts status --json
 assert_eq "json: plan consistent" "True" "$(printf '%s' "$out" |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["plan_consistent"])')"
-assert_eq "json: loaded on n2" "tsnet-n1 tsnet-n3" "$(printf '%s' "$out" |
+assert_eq "json: loaded on n2" "tsnet-n1 tsnet-n1_v6 tsnet-n3 tsnet-n3_v6" "$(printf '%s' "$out" |
 	python3 -c 'import json,sys
 print(" ".join(sorted(json.load(sys.stdin)["nodes"][1]["loaded"])))')"
 
@@ -103,7 +104,7 @@ run ts status
 assert_eq "drift: exit" 1 "$rc"
 assert_match "n2's changed file named" 'n2: drift: /etc/swanctl/conf.d/tsnet.conf changed since tsnet wrote it \(repair: tsnet enable-ipsec --node n2\)' "$out"
 assert_match "n3's mode named" 'n3: drift: /etc/swanctl/conf.d/tsnet-secrets.conf has another mode' "$out"
-assert_match "n1 has none" "n1 +running .* 2/2 +none" "$out"
+assert_match "n1 has none" "n1 +running .* 4/4 +none" "$out"
 run ts status --json
 assert_eq "json: drift reasons" "modified mode" "$(printf '%s' "$out" |
 	python3 -c 'import json,sys
@@ -131,7 +132,7 @@ out=$("$T" -c "$WORK/gone.conf" status 2>&1)
 rc=$?
 assert_eq "unreachable: exit" 3 "$rc"
 assert_match "n9 unreachable" 'n9 +unreachable' "$out"
-assert_match "n1 still complete" "n1 +running +[0-9.]+ +${PLAN:0:12} +3?2/2" "$out"
+assert_match "n1 still complete" "n1 +running +[0-9.]+ +${PLAN:0:12} +4/4" "$out"
 
 echo "# state export"
 run ts state export "$WORK/backup.json"
@@ -159,7 +160,7 @@ assert_eq "import: exit" 0 "$rc"
 assert_match "n2 restored and loaded" 'n2: restored 2 files; loaded into charon' "$out"
 assert_eq "restored secrets mode" 600 "$(x n2 stat -c %a /etc/swanctl/conf.d/tsnet-secrets.conf)"
 run ts status
-assert_match "n2 back: 2/2, no drift" "n2 +running +[0-9.]+ +${PLAN:0:12} +2/2 +none" "$out"
+assert_match "n2 back: 4/4, no drift" "n2 +running +[0-9.]+ +${PLAN:0:12} +4/4 +none" "$out"
 out=$("$T" -c "$WORK/gone.conf" state import "$WORK/backup.json" 2>&1)
 assert_match "import under another inventory warns" 'warning: .*another inventory' "$out"
 printf '%s\n' "$out" >>"$ALL_OUT"
@@ -215,8 +216,8 @@ assert_match "n4 holds the same n1-n4 key" "$k14" "$(x n4 cat /etc/swanctl/conf.
 assert_nomatch "n2 does not hold n1-n4's key" "$k14" "$(x n2 cat /etc/swanctl/conf.d/tsnet-secrets.conf)"
 run ts status
 assert_match "four nodes, one plan" 'every enabled node holds the same plan' "$out"
-assert_match "n1 loads 3 of 3" 'n1 +running +[0-9.]+ +[0-9a-f]{12} +3/3 +none' "$out"
-assert_match "n4 loads 3 of 3" 'n4 +running +[0-9.]+ +[0-9a-f]{12} +3/3 +none' "$out"
+assert_match "n1 loads 6 of 6 (3 peers x 2 families)" 'n1 +running +[0-9.]+ +[0-9a-f]{12} +6/6 +none' "$out"
+assert_match "n4 loads 6 of 6" 'n4 +running +[0-9.]+ +[0-9a-f]{12} +6/6 +none' "$out"
 assert_match "six pairs" 'n3-n4 ' "$out"
 
 echo "# node remove n4"
@@ -236,7 +237,7 @@ assert_eq "n4: no tsnet file left" "" \
 assert_nomatch "n1 lost n4's key" 'ike-tsnet-n4' "$(x n1 cat /etc/swanctl/conf.d/tsnet-secrets.conf)"
 assert_match "n1 still has n1-n2's key" "$K12" "$(x n1 cat /etc/swanctl/conf.d/tsnet-secrets.conf)"
 run ts status
-assert_match "n1 back to 2/2" 'n1 +running +[0-9.]+ +[0-9a-f]{12} +2/2 +none' "$out"
+assert_match "n1 back to 4/4" 'n1 +running +[0-9.]+ +[0-9a-f]{12} +4/4 +none' "$out"
 assert_match "one plan again" 'every enabled node holds the same plan' "$out"
 run ts node remove n4
 assert_eq "remove an unknown node: exit" 2 "$rc"
@@ -252,7 +253,7 @@ run ts state import "$WORK/backup.json"
 assert_eq "import starts charon where it is not running: exit" 0 "$rc"
 assert_match "n3 restored and loaded" 'n3: restored 2 files; loaded into charon' "$out"
 run ts status
-assert_match "n3 running again with its 2 connections" "n3 +running +[0-9.]+ +${PLAN:0:12} +2/2 +none" "$out"
+assert_match "n3 running again with its 4 connections" "n3 +running +[0-9.]+ +${PLAN:0:12} +4/4 +none" "$out"
 assert_match "the backup's plan on every node" 'every enabled node holds the same plan' "$out"
 
 echo "# no key in any output"

@@ -3,7 +3,8 @@
  * tests'): SAs that could not be read are a runtime failure naming the
  * node, not "unknown SPI"; a drop counter that rose is in the first
  * line; a leak whose flows were past the cap still has its row; SPIs past
- * a cap are "not all SPIs checked", never all clear.
+ * a cap are "not all SPIs checked", never all clear; a dual-stack pair's
+ * IPv6 row is matched against its IPv6 connection's SAs only.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -22,11 +23,16 @@ static const char inv_text[] =
 static struct tsn_inventory inv;
 static const struct tsn_vlive_opts opts = { .ms = 5000 };
 
-static void setup(struct tsn_vlive *L)
+static const char inv_dual[] =
+	"[cluster]\nname = t\ntransport = local\n"
+	"[node n1]\naddress = 198.18.0.1\naddress6 = fd00:7473::1\n"
+	"[node n2]\naddress = 198.18.0.2\naddress6 = fd00:7473::2\n";
+
+static void setup_with(struct tsn_vlive *L, const char *text)
 {
 	struct tsn_inv_diag diag = { .error = "" };
 
-	cr_assert_eq(tsn_inventory_parse("t.conf", inv_text, strlen(inv_text),
+	cr_assert_eq(tsn_inventory_parse("t.conf", text, strlen(text),
 					 &inv, &diag), 0, "%s", diag.error);
 	*L = (struct tsn_vlive){ .inv = &inv, .o = &opts };
 	L->nodes = calloc(inv.n_nodes, sizeof(*L->nodes));
@@ -36,6 +42,11 @@ static void setup(struct tsn_vlive *L)
 		cr_assert_eq(tsn_verify_init(&L->nodes[i].v, &inv, false), 0);
 		L->nodes[i].v_read = true;
 	}
+}
+
+static void setup(struct tsn_vlive *L)
+{
+	setup_with(L, inv_text);
 }
 
 static void teardown(struct tsn_vlive *L)
@@ -202,4 +213,39 @@ Test(verify_live, spis_past_the_cap_are_not_all_clear)
 	cr_expect(strstr(out, "\nn2: 7 ESP packets under SPIs not checked"),
 		  "%s", out);
 	teardown(&L);
+}
+
+/* ESP n1 > n2 over the nodes' address6 under SPI c1a2b3c4, judged
+ * against n2's SA with n1 holding it as spi_in over "over". */
+static enum tsn_vspi_state dual_row(const char *over)
+{
+	struct tsn_vlive L;
+	struct tsn_vspi *s;
+	char json[200];
+	enum tsn_vspi_state st;
+
+	setup_with(&L, inv_dual);
+	s = &L.nodes[0].spis[L.nodes[0].n_spis++];
+	cr_assert_eq(tsn_ip_addr_parse("fd00:7473::1", &s->src), 0);
+	cr_assert_eq(tsn_ip_addr_parse("fd00:7473::2", &s->dst), 0);
+	s->spi = 0xc1a2b3c4;
+	s->n = 5;
+	snprintf(json, sizeof(json), "{\"sas\":[{\"peer\":\"n1\",\"over\":"
+		 "\"%s\",\"spi_in\":\"c1a2b3c4\"}]}", over);
+	sas(&L.nodes[0], "{\"sas\":[]}");
+	sas(&L.nodes[1], json);
+	cr_assert_eq(tsn_vlive_assess(&L), 0);
+	cr_assert_eq(L.n_pairs, 2, "a row per family");
+	cr_assert(L.pairs[1].over6);
+	cr_assert_eq(L.pairs[1].n_spis, 1);
+	st = L.pairs[1].spis[0].st;
+	teardown(&L);
+	return st;
+}
+
+Test(verify_live, a_dual_stack_ipv6_row_needs_its_ipv6_connections_sa)
+{
+	cr_expect_eq(dual_row("address6"), TSN_VSPI_MATCHED);
+	/* the SPI on the IPv6 wire is not the IPv4 connection's */
+	cr_expect_eq(dual_row("address"), TSN_VSPI_NO_SA);
 }

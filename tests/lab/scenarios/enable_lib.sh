@@ -6,11 +6,13 @@ need_root
 T=${TSNET_BIN:-$TOP/tsnet}
 x() { "$LAB" exec --name "$NAME" "$@"; }
 # The lab's inventory names ./tsnet, which others may be relinking right
-# now (the VM sees the host's tree live): point it at our copy.
+# now (the VM sees the host's tree live): point it at our copy.  Its
+# address6 lines go: these scenarios count one connection per pair;
+# dual-stack pairs (a second, IPv6 connection each) are dualstack_vm.sh's.
 inv() {
 	local f=/tmp/te-$NAME.conf
-	[ -e "$f" ] || sed "s|^remote_tsnet = .*|remote_tsnet = $T|" \
-		"$("$LAB" inventory --name "$NAME")" >"$f"
+	[ -e "$f" ] || sed -e "s|^remote_tsnet = .*|remote_tsnet = $T|" \
+		-e '/^address6 /d' "$("$LAB" inventory --name "$NAME")" >"$f"
 	echo "$f"
 }
 rm -f "/tmp/te-$NAME.conf"
