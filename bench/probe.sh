@@ -6,8 +6,8 @@
 # run; tsnet's time is the median of 5 runs (each must read every pair
 # ok), the anchor's of 1 (it takes minutes).  Then `tsnet preflight` on
 # the 32-node lab, median of 3.  Prints
-#   probe-mesh-N: tsnet X s (runs: ...), anchor Y s, ratio Z (goal >= 50: met|FAIL)
-#   preflight-32: tsnet X s (runs: ...; goal < 1.5 s: met|FAIL)
+#   probe-mesh-N: tsnet X s (median; runs: ...), anchor Y s, ratio Z (goal >= 50: met|FAIL)
+#   preflight-32: tsnet X s (median; runs: ...; goal < 1.5 s: met|FAIL)
 # Goals (issue 17): mesh ratio >= 50 at 8 and 32 nodes; a healthy 32-node
 # preflight under 1.5 s.  A goal missed says FAIL and the bench exits 1
 # after printing every line.  Needs root.  PROBE_BENCH_NODES="8 32" by
@@ -38,7 +38,7 @@ trap '"$LAB" down --name $NAME >/dev/null 2>&1; rm -f "$TMP"' EXIT
 now() { date +%s.%N; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 missed=0
-goal() {	# goal TRUE-IF-MET: "met", or "FAIL" and the bench fails
+goal() {	# goal 1|0: the word for a goal met (1) or missed
 	if [ "$1" = 1 ]; then echo met; else echo FAIL; fi
 }
 
