@@ -2,7 +2,7 @@
 # test_status.sh - tsnet status, state export/import and node add/remove
 # on a host lab: real charon in every node, real VICI, the agents run in
 # the nodes' own namespaces.  No kernel ESP here, so CHILD_SAs cannot
-# install (the VM part, test_status_vm.sh, proves INSTALLED pairs); what
+# install (the VM part, test_esp_vm.sh's status_nodes, proves INSTALLED pairs); what
 # is asserted here is everything around them:
 #
 #   - status on a cluster never enabled: "not enabled" rows, exit 1;

@@ -15,7 +15,7 @@
 #     pair and exits 1 (nothing proven is not a pass);
 #   - bad options exit 2 with one line; an unreachable node exits 3.
 # The encrypted side (ESP, SPIs against live SAs) needs kernel ESP: the
-# VM scenario verify_vm.sh (test_verify_vm.sh) proves it.
+# VM scenario verify_vm.sh (test_esp_vm.sh) proves it.
 . "$(dirname "$0")/lib.sh"
 need_root
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # test_xfrm_foreign.sh - IPsec that is not tsnet's, and the kernel's side
 # of `tsnet status`, on a host lab (XFRM policies work on this kernel
-# without ESP; what needs ESP is in test_xfrm_vm.sh).
+# without ESP; what needs ESP is in test_esp_vm.sh's xfrm_mismatch).
 #
 #   - a foreign `block` policy on n1 for n2: enable-ipsec stops before
 #     any change with one line naming it exactly (selector, direction,

@@ -1,6 +1,6 @@
 #!/bin/bash
 # status_nodes.sh - tsnet status and node add/remove with kernel ESP (run
-# by tests/integration/test_status_vm.sh through tests/lab/esp-run):
+# by tests/integration/test_esp_vm.sh through tests/lab/esp-run):
 #
 #   - enable-ipsec on n1..n3, a ping per pair, then status: every pair
 #     "ok" with both sides INSTALLED, TRANSPORT, AES_GCM_16, packets in

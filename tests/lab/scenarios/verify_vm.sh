@@ -1,6 +1,6 @@
 #!/bin/bash
 # verify_vm.sh - a live `tsnet verify` and `tsnet report` with kernel ESP
-# (run by tests/integration/test_verify_vm.sh through tests/lab/esp-run):
+# (run by tests/integration/test_esp_vm.sh through tests/lab/esp-run):
 #
 #   - before enable-ipsec: every pair LEAK, verify's own ICMP named, exit 1;
 #   - after enable-ipsec on n1..n3: every pair `encrypted`, ESP both ways,

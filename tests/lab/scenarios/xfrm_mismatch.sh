@@ -1,6 +1,6 @@
 #!/bin/bash
 # xfrm_mismatch.sh - the kernel's side of IPsec with real ESP (run by
-# tests/integration/test_xfrm_vm.sh through tests/lab/esp-run):
+# tests/integration/test_esp_vm.sh through tests/lab/esp-run):
 #
 #   - enable-ipsec on n1, n2: exit 0, no kernel drop counter rose during
 #     the proof (none printed); status exit 0: per pair one ESP state
