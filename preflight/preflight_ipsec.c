@@ -129,22 +129,36 @@ out:
 	return ret;
 }
 
-/* nft_xfrm and xt_policy, where a fix would match on the SA. */
-static const char *xfrm_note(const struct tsn_jv *v)
+/* nft_xfrm and xt_policy, where a fix would match on the SA: what the
+ * node could not tell is said so, with why, never as missing. */
+static int xfrm_note(struct tsn_buf *b, const struct tsn_jv *v)
 {
-	bool nft = !tsn_streq(tsn_jv_getstr(v, "nft_xfrm"), "missing");
-	bool xt = !tsn_streq(tsn_jv_getstr(v, "xt_policy"), "missing");
+	static const char *const mods[] = { "nft_xfrm", "xt_policy" };
+	const char *has[2], *why;
+	char key[32];
+	int ret = 0;
 
-	if (nft && xt)
-		return "";
-	if (!nft && !xt)
-		return "; this kernel has neither nft_xfrm nor xt_policy: "
-		       "match with meta ipsec exists, not ipsec in or -m "
-		       "policy";
-	return !nft ? "; this kernel has no nft_xfrm: match with meta "
-		      "ipsec exists, not ipsec in" :
-		      "; this kernel has no xt_policy: iptables' -m policy "
-		      "cannot load, use nftables' meta ipsec exists";
+	for (size_t i = 0; i < 2; i++)
+		has[i] = tsn_jv_getstr(v, mods[i]);
+	if (tsn_streq(has[0], "missing") && tsn_streq(has[1], "missing"))
+		return tsn_buf_printf(b, "; this kernel has neither nft_xfrm "
+				      "nor xt_policy: match with meta ipsec "
+				      "exists, not ipsec in or -m policy");
+	for (size_t i = 0; i < 2 && !ret; i++) {
+		snprintf(key, sizeof(key), "%s_why", mods[i]);
+		why = tsn_jv_getstr(v, key);
+		if (tsn_streq(has[i], "missing"))
+			ret = tsn_buf_printf(b, i ? "; this kernel has no "
+				"xt_policy: iptables' -m policy cannot load, "
+				"use nftables' meta ipsec exists" : "; this "
+				"kernel has no nft_xfrm: match with meta ipsec "
+				"exists, not ipsec in");
+		else if (tsn_streq(has[i], "unknown"))
+			ret = tsn_buf_printf(b, "; cannot tell whether this "
+				"kernel has %s (%s): meta ipsec exists needs "
+				"no module", mods[i], why ? why : "?");
+	}
+	return ret;
 }
 
 /* What IPsec changes for one peer: its decrypted flow's status where
@@ -218,7 +232,9 @@ static int check_decrypted(struct tsn_node_report *nr,
 		ret = tsn_buf_printf(&fix, "accept the members' decrypted "
 				     "traffic before that rule (meta ipsec "
 				     "exists ip saddr { MEMBERS } accept), or "
-				     "remove the rule%s", xfrm_note(v));
+				     "remove the rule");
+	if (!ret)
+		ret = xfrm_note(&fix, v);
 	if (!ret)
 		ret = decrypted_check(nr, st, n, fix.p,
 				      st == TSN_ST_FAIL ? d[0].p : d[1].p);

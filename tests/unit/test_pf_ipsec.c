@@ -52,6 +52,10 @@ static struct tsn_check judged(struct tsn_report *r, const char *id,
 	tsn_json_arr_end(&j);
 	tsn_json_kstr(&j, "nft_xfrm", xfrm);
 	tsn_json_kstr(&j, "xt_policy", xfrm);
+	if (!strcmp(xfrm, "unknown")) {
+		tsn_json_kstr(&j, "nft_xfrm_why", "no /lib/modules/R");
+		tsn_json_kstr(&j, "xt_policy_why", "no /lib/modules/R");
+	}
 	tsn_json_obj_end(&j);
 	cr_assert_eq(tsn_json_finish(&j), 0);
 	cr_assert_eq(tsn_json_parse(b.p, b.len, &jv, NULL, 0), 0, "%s", b.p);
@@ -135,5 +139,38 @@ Test(pf_ipsec, undecidable_ptb_warns)
 	cr_assert_eq(k.status, TSN_ST_WARN, "%s", k.detail);
 	cr_assert(strstr(k.detail, "xt match conntrack (inet filter input "
 			 "handle 5)"), "%s", k.detail);
+	tsn_report_free(&rep);
+}
+
+/* The fix of a decrypted drop names what the kernel lacks, and says so
+ * where the node could not tell (no module tree, no config), never
+ * "missing" there. */
+Test(pf_ipsec, xfrm_modules_missing_or_unknown)
+{
+	struct tsn_nft_chain *c = input(NF_ACCEPT);
+	struct tsn_nft_rule *r = rule(c, 3, NULL);
+	struct tsn_report rep;
+	struct tsn_check k;
+
+	meta(r, NFT_META_SECPATH, R1);
+	cmp8(r, R1, 1);
+	verdict(r, NF_DROP, NULL);
+	tsn_report_init(&rep, "preflight");
+	k = judged(&rep, "nft.decrypted", "missing");
+	cr_assert(strstr(k.fix, "neither nft_xfrm nor xt_policy"), "%s", k.fix);
+	tsn_report_free(&rep);
+	tsn_report_init(&rep, "preflight");
+	k = judged(&rep, "nft.decrypted", "unknown");
+	cr_assert_eq(k.status, TSN_ST_FAIL);
+	cr_assert(strstr(k.fix, "cannot tell whether this kernel has nft_xfrm "
+			 "(no /lib/modules/R)"), "%s", k.fix);
+	cr_assert(strstr(k.fix, "cannot tell whether this kernel has "
+			 "xt_policy"), "%s", k.fix);
+	cr_assert(!strstr(k.fix, "has no"), "%s", k.fix);
+	cr_assert(!strstr(k.fix, "neither"), "%s", k.fix);
+	tsn_report_free(&rep);
+	tsn_report_init(&rep, "preflight");
+	k = judged(&rep, "nft.decrypted", "module");
+	cr_assert(!strstr(k.fix, "nft_xfrm"), "%s", k.fix);
 	tsn_report_free(&rep);
 }
