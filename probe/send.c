@@ -66,9 +66,8 @@ int tsn_probe_send_prepare(struct tsn_probe_node *pn)
 			ini->sport = pt->fd >= 0 ? pt->port : pt->eph_port;
 			ini->dport = pt->port;
 		}
-		/* the packet ESP makes of the largest inner one that fits */
-		peer->df_len = pn->mtu > TSN_SIZE_ESP_OVERHEAD ?
-			       pn->mtu - TSN_SIZE_ESP_OVERHEAD : 0;
+		/* the largest packet ESP makes: the route's MTU (probe.h) */
+		peer->df_len = pn->mtu;
 	}
 	return 0;
 }
