@@ -86,7 +86,7 @@ static int pair_words(const struct tsn_probe_result *a,
 		      struct tsn_buf *w)
 {
 	const struct tsn_jv *df = size_of(a->reply, b->name, TSN_SZ_DF);
-	double len = 0;
+	double len = 0, mtu = 0;
 	int ret;
 
 	ret = tsn_buf_printf(w, "%s%s -> %s (", w->len ? ", " : "",
@@ -98,7 +98,10 @@ static int pair_words(const struct tsn_probe_result *a,
 				     " and " : "");
 	if (!ret && (m & 1u << TSN_SZ_DF)) {
 		tsn_jv_getnum(df, "length", &len);
-		ret = tsn_buf_printf(w, "%.0f bytes", len);
+		tsn_jv_getnum(a->reply, "mtu", &mtu);
+		/* an MTU above the largest IP packet is probed at that */
+		ret = tsn_buf_printf(w, "%.0f bytes%s", len, mtu > len ?
+				     ", not probed above it" : "");
 	}
 	return ret ? ret : tsn_buf_puts(w, ")");
 }

@@ -6,7 +6,8 @@
 # exactly the crossing pairs (probe and preflight), the matrix stays ok;
 # (c) a router link whose MTU is below the nodes' (1400, and 1480: between
 # the MTU less ESP's 45 bytes and the MTU): path.mtu names the pairs into
-# it, the DF probe being of the full MTU, the largest ESP packet;
+# it, the DF probe being of the full MTU, the largest ESP packet; (e) jumbo
+# frames (16000 bytes): the DF probe follows the MTU past 9000 bytes;
 # (d) a router that masquerades: nat.transport (RFC 3948's limits) and
 # nat.shared (two nodes behind one address, connmark), and with encap =
 # no in the inventory nat.encap.
@@ -83,6 +84,30 @@ assert_match "(c) MTU 1480: named with 1500 bytes" \
 "$LAB" exec --name $L rt ip link set dev eth2 mtu 1500
 out=$(probe "$INV")
 assert_eq "(c) MTU back to 1500: no problem" "0 " "$(jq -r .exit <<<"$out") $(ids "$out")"
+
+echo "# (e) jumbo frames: every link 16000 bytes, then the router's into subnet 2 12000"
+# jumbo MTU MTU2: every link of the lab at MTU, the router's eth2 at MTU2
+jumbo() {
+	local i
+	for i in 1 2 3 4; do "$LAB" exec --name $L n$i ip link set dev eth0 mtu "$1"; done
+	for i in n1 n2 n3 n4 rt1 rt2; do
+		"$LAB" exec --name $L sw ip link set dev $i mtu "$1"
+	done
+	"$LAB" exec --name $L rt ip link set dev eth1 mtu "$1"
+	"$LAB" exec --name $L rt ip link set dev eth2 mtu "$2"
+}
+jumbo 16000 16000
+out=$(probe "$INV")
+assert_eq "(e) MTU 16000 on every link: the 16000-byte DF probe arrives, no problem" \
+	"0 " "$(jq -r .exit <<<"$out") $(ids "$out")"
+jumbo 16000 12000
+out=$(probe "$INV")
+assert_eq "(e) the router's link at 12000: path.mtu names exactly the crossing pairs" \
+	"$CROSS" "$(pairs_of "$out" path.mtu)"
+assert_match "(e) ... with the 16000-byte DF probe (above the old 9000-byte buffer)" \
+	"never arrived on n1 -> n3 \(16000 bytes\)" \
+	"$(jq -r '.problems[] | select(.id == "path.mtu") | .what' <<<"$out")"
+jumbo 1500 1500
 
 echo "# (d) the router masquerades"
 "$LAB" router --name $L masquerade >/dev/null
