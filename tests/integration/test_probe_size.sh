@@ -132,4 +132,7 @@ pf=$("$TSNET" -c "$INO" preflight --json 2>/dev/null)
 assert_eq "(d) preflight carries nat.transport, nat.shared and nat.encap" \
 	"nat.encap nat.shared nat.transport" \
 	"$(jq -r '[.problems[].id | select(startswith("nat."))] | sort | join(" ")' <<<"$pf")"
+assert_match "(d) preflight's nat.shared says what charon on each node it names has (none runs)" \
+	"; cannot tell whether charon on n3 has the connmark plugin \(charon not running\)" \
+	"$(jq -r '.problems[] | select(.id == "nat.shared") | .what' <<<"$pf")"
 finish
