@@ -383,6 +383,17 @@ void tsn_nft_verdict_json(struct tsn_json *j, const struct tsn_nft_verdict *v);
  * and "cleartext" (the same without IPsec, to compare). */
 int tsn_nft_flow_proto(struct tsn_nft_flow *f, const char *proto);
 
+/* Whether the kernel of release rel has module name (CONFIG its config
+ * option), from the files under root ("/" on a node): nft_kmod.c.  Why
+ * (may be NULL) says what could not be read when it cannot tell. */
+enum tsn_nft_kmod { TSN_KMOD_LOADED, TSN_KMOD_MODULE, TSN_KMOD_MISSING,
+		    TSN_KMOD_UNKNOWN };
+enum tsn_nft_kmod tsn_nft_kmod(const char *root, const char *rel,
+			       const char *name, const char *config,
+			       char *why, size_t len);
+/* "loaded", "module", "missing", "unknown" */
+const char *tsn_nft_kmod_name(enum tsn_nft_kmod k);
+
 /* The rule of that handle as `nft -a list chain` prints it, without its
  * "# handle N" (nft_listed.c, which runs nft): 0, -ENOENT (no such
  * line, or no nft), or -errno. */

@@ -20,7 +20,6 @@
  * the integration tests run it inside namespaces.
  */
 #include <errno.h>
-#include <glob.h>
 #include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +34,6 @@
 
 #include "lib/cmd.h"
 #include "lib/json.h"
-#include "lib/spawn.h"
 #include "lib/util.h"
 #include "nft/nft.h"
 
@@ -169,72 +167,23 @@ static int make_flow(const struct opts *o, const char *peer,
 	return 0;
 }
 
-/* What the kernel's configuration says of CONFIG (y, m): /boot's copy,
- * else /proc/config.gz through gzip. */
-static bool config_has(const char *rel, const char *config)
+/* "nft_xfrm": "loaded" | "module" | "missing" | "unknown", and where
+ * unknown "nft_xfrm_why": what could not be read. */
+static void kmod_json(struct tsn_json *j, const char *name,
+		      const char *config)
 {
-	char path[512], want[96], *txt = NULL;
-	char *const argv[] = { (char *)"gzip", (char *)"-dc",
-			       (char *)"/proc/config.gz", NULL };
-	struct tsn_buf b = { 0 };
-	size_t len;
-	bool yes = false;
-
-	snprintf(path, sizeof(path), "/boot/config-%s", rel);
-	if (tsn_read_file(path, 1u << 22, &txt, &len) == 0) {
-		b.p = txt;
-	} else if (tsn_spawn_capture(argv, &b, 1u << 22, 2000) == 0 &&
-		   tsn_buf_puts(&b, "") == 0) {
-		txt = b.p;
-	} else {
-		tsn_buf_free(&b);	/* what a failed gzip wrote */
-	}
-	for (const char *v = "ym"; txt && *v && !yes; v++) {
-		snprintf(want, sizeof(want), "\n%s=%c\n", config, *v);
-		yes = strstr(txt, want) != NULL;
-	}
-	free(txt);
-	return yes;
-}
-
-/* Built in (listed in modules.builtin) or a file under
- * kernel/net/netfilter, where both matches live. */
-static bool module_file(const char *rel, const char *name)
-{
-	char path[512], want[96], *txt = NULL;
-	size_t len;
-	glob_t g;
-	bool yes;
-
-	snprintf(path, sizeof(path), "/lib/modules/%s/modules.builtin", rel);
-	snprintf(want, sizeof(want), "/%s.ko\n", name);
-	yes = tsn_read_file(path, 1u << 20, &txt, &len) == 0 &&
-	      strstr(txt, want);
-	free(txt);
-	if (yes)
-		return true;
-	snprintf(path, sizeof(path), "/lib/modules/%s/kernel/net/netfilter/"
-		 "%s.ko*", rel, name);
-	yes = glob(path, 0, NULL, &g) == 0 && g.gl_pathc > 0;
-	globfree(&g);
-	return yes;
-}
-
-/* Whether this kernel has module name: "loaded" (in /sys/module),
- * "module" (built in, or a .ko to load), or "missing" (then no rule
- * that needs it can be loaded here). */
-static const char *kernel_has(const char *name, const char *config)
-{
-	char path[512];
+	char why[256], key[64];
+	enum tsn_nft_kmod k;
 	struct utsname u;
 
-	snprintf(path, sizeof(path), "/sys/module/%s", name);
-	if (access(path, F_OK) == 0)
-		return "loaded";
-	if (uname(&u) == 0 && (module_file(u.release, name) ||
-				config_has(u.release, config)))
-		return "module";
-	return "missing";
+	if (uname(&u) < 0)
+		snprintf(u.release, sizeof(u.release), "?");
+	k = tsn_nft_kmod("/", u.release, name, config, why, sizeof(why));
+	tsn_json_kstr(j, name, tsn_nft_kmod_name(k));
+	if (k == TSN_KMOD_UNKNOWN) {
+		snprintf(key, sizeof(key), "%s_why", name);
+		tsn_json_kstr(j, key, why);
+	}
 }
 
 /* CPU time of this process, kernel side included: the dump's cost in the
@@ -454,10 +403,8 @@ int tsn_nft_eval_action(int argc, char **argv, struct tsn_ctx *ctx)
 	}
 	tsn_json_arr_end(&j);
 	if (o.extra) {
-		tsn_json_kstr(&j, "nft_xfrm", kernel_has("nft_xfrm",
-							 "CONFIG_NFT_XFRM"));
-		tsn_json_kstr(&j, "xt_policy", kernel_has("xt_policy",
-					"CONFIG_NETFILTER_XT_MATCH_POLICY"));
+		kmod_json(&j, "nft_xfrm", "CONFIG_NFT_XFRM");
+		kmod_json(&j, "xt_policy", "CONFIG_NETFILTER_XT_MATCH_POLICY");
 	}
 	tsn_json_kdouble(&j, "eval_ms", (tsn_now() - t0) * 1e3);
 	tsn_json_kdouble(&j, "eval_cpu_ms", cpu_ms() - c0);

@@ -20,6 +20,9 @@
  *     sees its SA's addresses (transport mode: the peer's and ours; reqid
  *     and spi unknown); any other packet has none, and `ipsec in`, like
  *     `ipsec out` on the input path, ends the rule as the kernel does;
+ *     so does `ipsec out` for IKE and ESP on the output path (charon's
+ *     sockets bypass the policies, ESP has left its SA already): only
+ *     a decrypted flow's outbound twin has an SA there;
  *   - an ICMP error is related to the flow it is about (ct state
  *     related, that flow's status);
  *   - before conntrack (ingress, or a chain under priority -200) a packet
@@ -330,6 +333,19 @@ static int fib_value(const struct tsn_nft_pkt *p, struct tsn_nft_regs *r,
 		       1 : -1;
 }
 
+/* Whether a packet of f has an SA for `ipsec in|out` on this path: in,
+ * its secpath (a decrypted flow); out, its route's xfrm, which only the
+ * members' own traffic under IPsec has (a decrypted flow's outbound
+ * twin).  IKE (UDP 500, and 4500 with its ESP-in-UDP) leaves through
+ * charon's sockets, which bypass the policies (a per-socket bypass
+ * policy), and an ESP packet has left its SA already (the kernel pops
+ * the route's xfrm before the packet meets the output hooks again): for
+ * them the kernel's nft_xfrm finds no xfrm and breaks. */
+static bool has_sa(const struct tsn_nft_pkt *p, bool in)
+{
+	return in == p->in && p->f->decrypted;
+}
+
 /* `ipsec in|out KEY` (nft_xfrm): 1 loaded, 0 NFT_BREAK, -1 unknown. */
 static int xfrm_value(const struct tsn_nft_pkt *p, struct tsn_nft_regs *r,
 		      const struct tsn_nft_expr *e)
@@ -337,24 +353,25 @@ static int xfrm_value(const struct tsn_nft_pkt *p, struct tsn_nft_regs *r,
 	const struct tsn_nft_flow *f = p->f;
 	bool in = e->flags == TSN_NFT_XFRM_DIR(0);	/* XFRM_POLICY_IN */
 	bool v4 = f->family == AF_INET;
+	/* transport mode: the SA's source is the sender, in the peer */
+	const uint8_t *src = in ? f->peer : f->local;
+	const uint8_t *dst = in ? f->local : f->peer;
 
-	/* in: the packet's secpath; out: its route's SA, which the input
-	 * path has none of */
-	if (in != p->in || (in && !f->decrypted))
-		return p->in ? 0 : load_unknown(r, e, 16) ? 1 : -1;
+	if (!has_sa(p, in))
+		return 0;
 	switch (e->key) {
 	case NFT_XFRM_KEY_DADDR_IP4:
 	case NFT_XFRM_KEY_SADDR_IP4:
 		if (!v4)
 			return 0;	/* the kernel's family check breaks */
-		return load(r, e, e->key == NFT_XFRM_KEY_SADDR_IP4 ? f->peer :
-			    f->local, NULL, 4);
+		return load(r, e, e->key == NFT_XFRM_KEY_SADDR_IP4 ? src : dst,
+			    NULL, 4);
 	case NFT_XFRM_KEY_DADDR_IP6:
 	case NFT_XFRM_KEY_SADDR_IP6:
 		if (v4)
 			return 0;
-		return load(r, e, e->key == NFT_XFRM_KEY_SADDR_IP6 ? f->peer :
-			    f->local, NULL, 16);
+		return load(r, e, e->key == NFT_XFRM_KEY_SADDR_IP6 ? src : dst,
+			    NULL, 16);
 	default:		/* reqid, spi: the SA's own */
 		return load_unknown(r, e, 4) ? 1 : -1;
 	}

@@ -145,6 +145,22 @@ int tsn_host_xfrm_foreign_check(const struct tsn_host_opts *o,
  * ver ("5.9.8"), or -errno (-ETIMEDOUT: it did not answer in time). */
 int tsn_vici_version(const char *path, int timeout_ms, char *ver,
 		     size_t len);
+/* Command cmd (no arguments) asked of charon over VICI at path: 0 and
+ * its response segment (type byte first, malloc'd) in *body, or -errno
+ * (-EPROTO: longer than max, or empty). */
+int tsn_vici_ask(const char *path, int timeout_ms, const char *cmd,
+		 size_t max, uint8_t **body, size_t *len);
+/* The path of charon's VICI socket on this host (under o's root). */
+int tsn_host_vici_path(const struct tsn_host_opts *o, char *full,
+		       size_t len);
+/* Whether a VICI "stats" response (the segment tsn_vici_ask returns)
+ * lists plugin among charon's loaded plugins (host_connmark.c): 1 yes,
+ * 0 no, -ENOENT no plugin list, -EPROTO malformed. */
+int tsn_vici_stats_plugin(const uint8_t *p, size_t len, const char *plugin);
+/* "loaded", "not loaded" or NULL (cannot tell: why says so) for
+ * plugin in the charon that answers VICI here. */
+const char *tsn_host_charon_plugin(const struct tsn_host_opts *o,
+				   const char *plugin, char *why, size_t len);
 /* "strongswan.vici": charon (its pid; 0: not running) answers VICI. */
 int tsn_host_vici_check(const struct tsn_host_opts *o,
 			struct tsn_node_report *n, pid_t charon);

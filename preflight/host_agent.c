@@ -5,7 +5,8 @@
  *
  *   {"checks":[{"id","status","detail","fix"}...],
  *    "hostname":"n1","time":1764300000.123,"prefix":"198.18.1.0/24",
- *    "routes":[{"peer":"n2","dst":..,"iface":"eth0","src":..,"fault":null}]}
+ *    "routes":[{"peer":"n2","dst":..,"iface":"eth0","src":..,"fault":null}],
+ *    "connmark":"loaded"|"not loaded"|null,"connmark_why":..}
  *
  * "time" is the wall clock when the checks finished; the coordinator
  * compares it across nodes for the clock-offset check (certificates).
@@ -99,6 +100,31 @@ static void routes_json(const struct tsn_host_opts *o,
 	tsn_json_arr_end(j);
 }
 
+/* "connmark": whether the charon that answered VICI has the connmark
+ * plugin loaded ("loaded", "not loaded"; null with "connmark_why" where
+ * it cannot tell): nat.shared needs it on a node that several others
+ * reach from one public address. */
+static void connmark_json(const struct tsn_host_opts *o,
+			  const struct tsn_node_report *nr, struct tsn_json *j)
+{
+	const struct tsn_check *c = NULL;
+	const char *has = NULL;
+	char why[128] = "charon does not answer VICI";
+
+	for (size_t i = 0; i < nr->n_checks; i++)
+		if (!strcmp(nr->checks[i].id, "strongswan.vici"))
+			c = &nr->checks[i];
+	if (!c)
+		return;		/* --kernel: no charon checks */
+	if (c->status == TSN_ST_OK && !strncmp(c->detail, "charon not ", 11))
+		snprintf(why, sizeof(why), "charon not running");
+	else if (c->status == TSN_ST_OK)
+		has = tsn_host_charon_plugin(o, "connmark", why, sizeof(why));
+	tsn_json_kstr(j, "connmark", has);
+	if (!has)
+		tsn_json_kstr(j, "connmark_why", why);
+}
+
 static int print_result(const struct tsn_host_opts *o,
 			const struct tsn_node_report *nr)
 {
@@ -124,6 +150,7 @@ static int print_result(const struct tsn_host_opts *o,
 	tsn_json_kdouble(&j, "time", (double)ts.tv_sec + ts.tv_nsec / 1e9);
 	tsn_json_kstr(&j, "prefix", prefix[0] ? prefix : NULL);
 	routes_json(o, &xl, &j);
+	connmark_json(o, nr, &j);
 	tsn_json_obj_end(&j);
 	ret = tsn_json_finish(&j);
 	if (ret == 0)

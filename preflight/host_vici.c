@@ -46,6 +46,14 @@ static void socket_path(const struct tsn_host_opts *o, char *buf, size_t len)
 	tsn_swconf_free(&c);
 }
 
+int tsn_host_vici_path(const struct tsn_host_opts *o, char *full, size_t len)
+{
+	char path[256];
+
+	socket_path(o, path, sizeof(path));
+	return tsn_host_path(o, full, len, "%s", path) < 0 ? -ENAMETOOLONG : 0;
+}
+
 /* Wait for fd (POLLIN or POLLOUT) until the deadline: 0 or -ETIMEDOUT. */
 static int wait_fd(int fd, short ev, double deadline)
 {
@@ -120,18 +128,28 @@ static int parse_version(const uint8_t *p, size_t len, char *ver,
 	return -EPROTO;
 }
 
-int tsn_vici_version(const char *path, int timeout_ms, char *ver, size_t len)
+int tsn_vici_ask(const char *path, int timeout_ms, const char *cmd,
+		 size_t max, uint8_t **body, size_t *len)
 {
-	static const uint8_t req[] = { 0, 0, 0, 9, VICI_CMD_REQUEST, 7,
-				       'v', 'e', 'r', 's', 'i', 'o', 'n' };
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	double deadline = tsn_now() + timeout_ms / 1000.0;
-	uint8_t hdr[4], *body = NULL;
-	uint32_t n;
+	size_t cl = strlen(cmd);
+	uint8_t hdr[4], req[6 + 255], *b = NULL;
+	uint32_t n = 0;
 	int fd, ret;
 
+	*body = NULL;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
+	if (cl > 255)
+		return -EINVAL;
+	/* a segment: its length, CMD_REQUEST, the command's name */
+	req[0] = req[1] = 0;
+	req[2] = (uint8_t)((cl + 2) >> 8);
+	req[3] = (uint8_t)(cl + 2);
+	req[4] = VICI_CMD_REQUEST;
+	req[5] = (uint8_t)cl;
+	memcpy(req + 6, cmd, cl);
 	memcpy(sa.sun_path, path, strlen(path));
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -141,24 +159,43 @@ int tsn_vici_version(const char *path, int timeout_ms, char *ver, size_t len)
 	if (!ret)
 		ret = wait_fd(fd, POLLOUT, deadline);
 	if (!ret) {
-		ssize_t w = write(fd, req, sizeof(req));
+		ssize_t w = write(fd, req, 6 + cl);
 
-		if (w != (ssize_t)sizeof(req))
+		if (w != (ssize_t)(6 + cl))
 			ret = w < 0 ? -errno : -EIO;
 	}
 	if (!ret)
 		ret = read_all(fd, hdr, sizeof(hdr), deadline);
-	n = (uint32_t)hdr[0] << 24 | hdr[1] << 16 | hdr[2] << 8 | hdr[3];
-	if (!ret && (n == 0 || n > ANSWER_MAX))
+	if (!ret)
+		n = (uint32_t)hdr[0] << 24 | hdr[1] << 16 | hdr[2] << 8 |
+		    hdr[3];
+	/* the length is charon's word: bounded before it sizes anything */
+	if (!ret && (n == 0 || n > max))
 		ret = -EPROTO;
-	if (!ret && !(body = malloc(n)))
+	if (!ret && !(b = malloc(n)))
 		ret = -ENOMEM;
 	if (!ret)
-		ret = read_all(fd, body, n, deadline);
+		ret = read_all(fd, b, n, deadline);
+	close(fd);
+	if (ret) {
+		free(b);
+		return ret;
+	}
+	*body = b;
+	*len = n;
+	return 0;
+}
+
+int tsn_vici_version(const char *path, int timeout_ms, char *ver, size_t len)
+{
+	uint8_t *body;
+	size_t n;
+	int ret;
+
+	ret = tsn_vici_ask(path, timeout_ms, "version", ANSWER_MAX, &body, &n);
 	if (!ret)
 		ret = parse_version(body, n, ver, len);
 	free(body);
-	close(fd);
 	return ret;
 }
 

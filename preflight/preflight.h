@@ -36,6 +36,14 @@ struct tsn_pf_route_fault {
 	char id[16];		/* the problem it joins: route, xfrm.foreign */
 };
 
+/* What a node's host agent said of charon's connmark plugin: "loaded",
+ * "not loaded", or "" with why (cannot tell). */
+struct tsn_pf_connmark {
+	char node[64];
+	char has[16];
+	char why[128];
+};
+
 struct tsn_pf_diag {
 	struct tsn_diag_set drops;
 	enum tsn_cloud cloud;
@@ -44,6 +52,9 @@ struct tsn_pf_diag {
 	 * IPsec setup's policy takes: their pairs join that problem */
 	struct tsn_pf_route_fault *faults;
 	size_t n_faults;
+	/* each node's charon and the connmark plugin (nat.shared) */
+	struct tsn_pf_connmark *connmark;
+	size_t n_connmark;
 };
 
 /* Merge a node's replies (any may have failed) into its row.  inv names
@@ -72,6 +83,15 @@ int tsn_pf_merge_alone(struct tsn_report *r, const struct tsn_node *node,
  * the problems come from the pairs, with the rest.  0 or -ENOMEM. */
 int tsn_pf_probe(struct tsn_report *r, const struct tsn_inventory *inv,
 		 bool err_tty);
+
+/* A host agent reply's "connmark" into pd (preflight_connmark.c); 0 or
+ * -ENOMEM.  A reply without it (--kernel) adds nothing. */
+struct tsn_jv;
+int tsn_pf_merge_connmark(struct tsn_pf_diag *pd, const char *node,
+			  const struct tsn_jv *v);
+/* nat.shared, where r has it: what each node it names says of charon's
+ * connmark plugin, added to its text. */
+int tsn_pf_connmark_said(struct tsn_report *r, const struct tsn_pf_diag *pd);
 
 /* Every problem of the report, each cause once, in the order to fix
  * them (preflight_diag.c). */

@@ -351,6 +351,7 @@ out:
 	tsn_diag_set_free(&pd.drops);
 	tsn_diag_net_free(&pd.net);
 	free(pd.faults);
+	free(pd.connmark);
 	tsn_report_free(&r);
 	free(nodes);
 	return rc;

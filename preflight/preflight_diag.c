@@ -117,6 +117,8 @@ int tsn_pf_problems(struct tsn_report *r, const struct tsn_inventory *inv,
 	if (!ret)
 		ret = tsn_probe_nat_problems(r, inv, &pd->net);
 	if (!ret)
+		ret = tsn_pf_connmark_said(r, pd);
+	if (!ret)
 		ret = legacy_drops(r, &pd->drops);
 	if (!ret)
 		ret = tsn_diag_drops(r, pd->drops.drops, pd->drops.n_drops,

@@ -328,6 +328,8 @@ static int merge_reply(struct tsn_node_report *nr,
 				tsn_jv_getstr(v, "prefix"));
 		if (!ret)
 			ret = merge_routes(pd, nr->node, tsn_jv_get(v, "routes"));
+		if (!ret)
+			ret = tsn_pf_merge_connmark(pd, nr->node, v);
 		return ret;
 	case TSN_PF_NFT:
 		return merge_nft(nr, inv, v, pd);

@@ -188,9 +188,9 @@ static void size_arrived(struct tsn_probe_peer *peer, enum tsn_probe_proto pp,
 			 TSN_SZ_FRAG4500].arrived = true;
 }
 
-static void on_udp(struct tsn_probe_node *pn, int fd, enum tsn_probe_proto pp)
+static void udp_batch(struct tsn_probe_node *pn, int fd,
+		      enum tsn_probe_proto pp, uint8_t *buf, size_t len)
 {
-	uint8_t buf[9216];	/* a size probe on a jumbo-frame link */
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	struct tsn_ike_info info;
@@ -201,7 +201,7 @@ static void on_udp(struct tsn_probe_node *pn, int fd, enum tsn_probe_proto pp)
 
 	/* Bounded: a flood cannot keep us here past the window. */
 	for (int i = 0; i < 256; i++, sl = sizeof(ss)) {
-		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+		n = recvfrom(fd, buf, len, MSG_DONTWAIT,
 			     (struct sockaddr *)&ss, &sl);
 		if (n < 0)
 			return;
@@ -226,6 +226,20 @@ static void on_udp(struct tsn_probe_node *pn, int fd, enum tsn_probe_proto pp)
 		note_src(&peer->p[pp], &src);
 		tsn_probe_phase_probe(pn, peer);
 	}
+}
+
+/* The buffer holds the largest UDP datagram: a DF size probe is as large
+ * as the sender's MTU, jumbo frames included (a 9216-byte one cut them
+ * short, and they read as lost).  Without memory the datagrams stay
+ * queued for the next poll. */
+static void on_udp(struct tsn_probe_node *pn, int fd, enum tsn_probe_proto pp)
+{
+	enum { BUF_LEN = 65536 };
+	uint8_t *buf = malloc(BUF_LEN);
+
+	if (buf)
+		udp_batch(pn, fd, pp, buf, BUF_LEN);
+	free(buf);
 }
 
 static void on_esp(struct tsn_probe_node *pn, int fd)

@@ -55,14 +55,20 @@ struct tsn_probe_seen {
  * UDP encapsulation) to a packet that may already fill the MTU.  So to
  * each peer: a UDP datagram of TSN_SIZE_FRAG_LEN bytes without DF to 500
  * and to 4500 (it must arrive reassembled), and one with DF to 4500 whose
- * IP packet is the interface MTU less ESP's overhead.  Each is an IKE
- * INFORMATIONAL header with a Message ID that marks it (TSN_SIZE_MSGID_*). */
+ * IP packet is the interface MTU: the largest packet ESP makes there (the
+ * kernel fits ESP's packet to the route's MTU, so an inner packet of the
+ * MTU less ESP's overhead becomes one of the full MTU).  A path MTU below
+ * the interface's loses those, whatever the inner packet's size.  The DF
+ * probe is at most TSN_SIZE_DF_MAX bytes, the largest IPv4 packet (an MTU
+ * above it is probed at that and said so).  Each is an IKE INFORMATIONAL
+ * header with a Message ID that marks it (TSN_SIZE_MSGID_*). */
 enum tsn_probe_size_kind { TSN_SZ_FRAG500, TSN_SZ_FRAG4500, TSN_SZ_DF,
 			   TSN_SZ_N };
 
 #define TSN_SIZE_FRAG_LEN 2600		/* UDP payload, no DF */
 #define TSN_SIZE_ESP_OVERHEAD 45	/* 8 SPI+seq, 8 IV, 5 pad+trailer,
 					 * 16 ICV, 8 UDP encapsulation */
+#define TSN_SIZE_DF_MAX 65535		/* IP length of the largest DF probe */
 #define TSN_SIZE_MSGID_FRAG 0x74730001u
 #define TSN_SIZE_MSGID_DF 0x74730002u
 #define TSN_SIZE_MIN_SENT 3		/* copies sent before a loss counts */

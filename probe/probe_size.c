@@ -5,8 +5,8 @@
  * is that (probe_problems.c names it), not the size.  Where it did and
  * the size probe, sent TSN_SIZE_MIN_SENT times at least, never arrived
  * whole, the path loses what the size makes of it: IP fragments (frag500,
- * frag4500), or a DF packet as large as ESP makes the largest inner
- * packet (df).  A port a daemon holds on the peer gets no verdict: the
+ * frag4500), or a DF packet of the interface's MTU, the largest packet
+ * ESP makes (df; probe.h says why that size).  A port a daemon holds on the peer gets no verdict: the
  * probe cannot read what reached it.
  */
 #include <errno.h>
@@ -86,7 +86,7 @@ static int pair_words(const struct tsn_probe_result *a,
 		      struct tsn_buf *w)
 {
 	const struct tsn_jv *df = size_of(a->reply, b->name, TSN_SZ_DF);
-	double len = 0;
+	double len = 0, mtu = 0;
 	int ret;
 
 	ret = tsn_buf_printf(w, "%s%s -> %s (", w->len ? ", " : "",
@@ -98,7 +98,10 @@ static int pair_words(const struct tsn_probe_result *a,
 				     " and " : "");
 	if (!ret && (m & 1u << TSN_SZ_DF)) {
 		tsn_jv_getnum(df, "length", &len);
-		ret = tsn_buf_printf(w, "%.0f bytes", len);
+		tsn_jv_getnum(a->reply, "mtu", &mtu);
+		/* an MTU above the largest IP packet is probed at that */
+		ret = tsn_buf_printf(w, "%.0f bytes%s", len, mtu > len ?
+				     ", not probed above it" : "");
 	}
 	return ret ? ret : tsn_buf_puts(w, ")");
 }
@@ -160,11 +163,12 @@ int tsn_probe_size_problems(struct tsn_report *r,
 		  "lower the cluster interface's MTU on the nodes to what "
 		  "the path carries (ip link set dev IF mtu N), and let ICMP "
 		  "fragmentation-needed and packet-too-big reach them",
-		  "a packet with DF set as large as ESP makes the largest "
-		  "inner packet (the interface MTU less 45 bytes of ESP and "
-		  "UDP encapsulation) never arrived on ", " where small ones "
-		  "did: the path's MTU is below the interface's, and full-"
-		  "size ESP packets are lost there" },
+		  "a packet with DF set as large as the largest ESP packet "
+		  "(the interface MTU: ESP fits its packets to it, so a "
+		  "full-size inner packet less 45 bytes of ESP and UDP "
+		  "encapsulation fills it) never arrived on ", " where small "
+		  "ones did: the path's MTU is below the interface's, and "
+		  "full-size ESP packets are lost there" },
 	};
 	int ret = 0;
 

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -66,9 +67,9 @@ int tsn_probe_send_prepare(struct tsn_probe_node *pn)
 			ini->sport = pt->fd >= 0 ? pt->port : pt->eph_port;
 			ini->dport = pt->port;
 		}
-		/* the packet ESP makes of the largest inner one that fits */
-		peer->df_len = pn->mtu > TSN_SIZE_ESP_OVERHEAD ?
-			       pn->mtu - TSN_SIZE_ESP_OVERHEAD : 0;
+		/* the largest packet ESP makes: the route's MTU (probe.h) */
+		peer->df_len = pn->mtu < TSN_SIZE_DF_MAX ? pn->mtu :
+			       TSN_SIZE_DF_MAX;
 	}
 	return 0;
 }
@@ -196,12 +197,21 @@ static void send_size(struct tsn_probe_node *pn, struct tsn_probe_peer *peer,
 	restore_df(fd, peer->addr.family);
 }
 
+/* The buffer follows the DF probe's size (a jumbo-frame link's MTU, up
+ * to TSN_SIZE_DF_MAX): a fixed one left links above it unprobed. */
 static void send_sizes(struct tsn_probe_node *pn, struct tsn_probe_peer *peer)
 {
-	uint8_t buf[TSN_SIZE_FRAG_LEN > 9000 ? TSN_SIZE_FRAG_LEN : 9000];
+	size_t size = df_payload(peer) > TSN_SIZE_FRAG_LEN ?
+		      df_payload(peer) : TSN_SIZE_FRAG_LEN;
+	uint8_t *buf = malloc(size);
 
-	for (int k = 0; k < TSN_SZ_N; k++)
-		send_size(pn, peer, k, buf, sizeof(buf));
+	for (int k = 0; k < TSN_SZ_N; k++) {
+		if (buf)
+			send_size(pn, peer, k, buf, size);
+		else if (!peer->sz[k].send_err)
+			peer->sz[k].send_err = -ENOMEM;
+	}
+	free(buf);
 }
 
 void tsn_probe_send_peer(struct tsn_probe_node *pn, struct tsn_probe_peer *peer)

@@ -355,6 +355,8 @@ assert_eq "charon's own socket policies are not foreign IPsec" ok \
 assert_eq "charon answers VICI (the version swanctl sees)" \
 	"ok|charon (pid $cpid) answers VICI at /run/charon.vici: strongSwan $("$LAB" exec --name $LABNAME n1 swanctl --version 2>/dev/null | sed -n 's/.*strongSwan swanctl \([0-9.]*\).*/\1/p')" \
 	"$(field "$out" strongswan.vici status)|$(field "$out" strongswan.vici detail)"
+assert_eq "connmark: charon's VICI stats list the lab's plugins, without connmark" \
+	"not loaded" "$(jq -r .connmark <<<"$out")"
 # a charon that hangs still accepts on its socket: stopped, it answers nothing
 kill -STOP "$cpid"
 out=$("$LAB" exec --name $LABNAME n1 "$TSNET" agent preflight-host --interface eth0)

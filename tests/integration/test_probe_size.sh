@@ -4,8 +4,10 @@
 # 2600-byte datagram and every DF probe arrives, no problem, over IPv4
 # and IPv6; (b) a router that drops IP fragments: path.fragments names
 # exactly the crossing pairs (probe and preflight), the matrix stays ok;
-# (c) a router link whose MTU is below the nodes': path.mtu names the
-# pairs into it;
+# (c) a router link whose MTU is below the nodes' (1400, and 1480: between
+# the MTU less ESP's 45 bytes and the MTU): path.mtu names the pairs into
+# it, the DF probe being of the full MTU, the largest ESP packet; (e) jumbo
+# frames (16000 bytes): the DF probe follows the MTU past 9000 bytes;
 # (d) a router that masquerades: nat.transport (RFC 3948's limits) and
 # nat.shared (two nodes behind one address, connmark), and with encap =
 # no in the inventory nat.encap.
@@ -61,12 +63,51 @@ echo "# (c) the router's link into subnet 2 has MTU 1400 (the nodes' is 1500)"
 out=$(probe "$INV")
 assert_eq "(c) the matrix is all ok" "$ALLOK" "$(verdicts "$out")"
 assert_eq "(c) path.mtu names every crossing pair" "$CROSS" "$(pairs_of "$out" path.mtu)"
-assert_match "(c) with the DF probe's size (1500 less 45)" \
-	"^a packet with DF set .* never arrived on n1 -> n3 \(1455 bytes\)" \
+assert_match "(c) with the DF probe's size (the interface MTU, the largest ESP packet)" \
+	"^a packet with DF set .* never arrived on n1 -> n3 \(1500 bytes\)" \
+	"$(jq -r '.problems[] | select(.id == "path.mtu") | .what' <<<"$out")"
+# between the MTU less ESP's 45 bytes and the MTU: full-size ESP packets
+# (1500 bytes) are lost, a probe of 1455 bytes would pass
+"$LAB" exec --name $L rt ip link set dev eth2 mtu 1480
+out=$(probe "$INV")
+# the 2600-byte datagram's 1500-byte fragments are lost there too: the
+# router reassembles (conntrack) and forwards no fragment larger than the
+# largest it got (frag_max_size 1500 > 1480: ICMP fragmentation-needed)
+assert_eq "(c) router link MTU 1480 (between 1455 and 1500): path.mtu (and path.fragments), exit 1" \
+	"1 path.fragments path.mtu" \
+	"$(jq -r '"\(.exit) \([.problems[].id] | sort | join(" "))"' <<<"$out")"
+assert_eq "(c) MTU 1480: path.mtu names exactly the crossing pairs" "$CROSS" \
+	"$(pairs_of "$out" path.mtu)"
+assert_match "(c) MTU 1480: named with 1500 bytes" \
+	"never arrived on n1 -> n3 \(1500 bytes\), n1 -> n4 \(1500 bytes\)" \
 	"$(jq -r '.problems[] | select(.id == "path.mtu") | .what' <<<"$out")"
 "$LAB" exec --name $L rt ip link set dev eth2 mtu 1500
 out=$(probe "$INV")
 assert_eq "(c) MTU back to 1500: no problem" "0 " "$(jq -r .exit <<<"$out") $(ids "$out")"
+
+echo "# (e) jumbo frames: every link 16000 bytes, then the router's into subnet 2 12000"
+# jumbo MTU MTU2: every link of the lab at MTU, the router's eth2 at MTU2
+jumbo() {
+	local i
+	for i in 1 2 3 4; do "$LAB" exec --name $L n$i ip link set dev eth0 mtu "$1"; done
+	for i in n1 n2 n3 n4 rt1 rt2; do
+		"$LAB" exec --name $L sw ip link set dev $i mtu "$1"
+	done
+	"$LAB" exec --name $L rt ip link set dev eth1 mtu "$1"
+	"$LAB" exec --name $L rt ip link set dev eth2 mtu "$2"
+}
+jumbo 16000 16000
+out=$(probe "$INV")
+assert_eq "(e) MTU 16000 on every link: the 16000-byte DF probe arrives, no problem" \
+	"0 " "$(jq -r .exit <<<"$out") $(ids "$out")"
+jumbo 16000 12000
+out=$(probe "$INV")
+assert_eq "(e) the router's link at 12000: path.mtu names exactly the crossing pairs" \
+	"$CROSS" "$(pairs_of "$out" path.mtu)"
+assert_match "(e) ... with the 16000-byte DF probe (above the old 9000-byte buffer)" \
+	"never arrived on n1 -> n3 \(16000 bytes\)" \
+	"$(jq -r '.problems[] | select(.id == "path.mtu") | .what' <<<"$out")"
+jumbo 1500 1500
 
 echo "# (d) the router masquerades"
 "$LAB" router --name $L masquerade >/dev/null
@@ -91,4 +132,7 @@ pf=$("$TSNET" -c "$INO" preflight --json 2>/dev/null)
 assert_eq "(d) preflight carries nat.transport, nat.shared and nat.encap" \
 	"nat.encap nat.shared nat.transport" \
 	"$(jq -r '[.problems[].id | select(startswith("nat."))] | sort | join(" ")' <<<"$pf")"
+assert_match "(d) preflight's nat.shared says what charon on each node it names has (none runs)" \
+	"; cannot tell whether charon on n3 has the connmark plugin \(charon not running\)" \
+	"$(jq -r '.problems[] | select(.id == "nat.shared") | .what' <<<"$pf")"
 finish

@@ -583,3 +583,55 @@ Test(nft, icmp_ptb_is_related)
 	cr_assert_eq(fl.proto, IPPROTO_ICMPV6);
 	cr_assert_eq(fl.icmp_type, 2, "packet-too-big");
 }
+
+/* `ipsec out reqid 7 drop` in output: IKE leaves through charon's
+ * sockets, which bypass the policies, and ESP has left its SA: the
+ * kernel finds no xfrm on their route and ends the rule, so they pass
+ * (was undecidable: an SA was assumed on every outbound flow).  The
+ * members' traffic under IPsec (a decrypted flow's outbound twin) has
+ * one, sent from here to the peer. */
+Test(nft, xfrm_out_breaks_for_ike_and_esp)
+{
+	struct tsn_nft_chain *c = base(NFPROTO_INET, "filter", "output",
+				       NF_INET_LOCAL_OUT, 0, NF_ACCEPT);
+	struct tsn_nft_rule *r = rule(c, 7, "no sa out");
+	struct tsn_nft_expr *e = ex(r, TSN_NFT_LOAD_UNKNOWN, "xfrm");
+
+	e->dreg = R1;
+	e->len = 4;
+	e->key = NFT_XFRM_KEY_REQID;
+	e->flags = TSN_NFT_XFRM_DIR(1);
+	cmp(r, R1, NFT_CMP_EQ, &(uint32_t){ 7 }, 4);
+	verdict(r, NF_DROP, NULL);
+	fl.dir = TSN_NFT_OUT;
+	cr_assert_eq(run("udp500"), TSN_NFT_ACCEPT, "%s", v.why);
+	cr_assert_eq(run("udp4500"), TSN_NFT_ACCEPT, "%s", v.why);
+	cr_assert_eq(run("esp"), TSN_NFT_ACCEPT, "%s", v.why);
+	cr_assert_eq(run("cleartext"), TSN_NFT_ACCEPT, "no SA without IPsec");
+	cr_assert_eq(run("decrypted"), TSN_NFT_UNDECIDABLE, "the SA's reqid");
+	cr_assert(strstr(v.why, "handle 7"), "%s", v.why);
+}
+
+/* On the output path the SA runs from here to the peer: `ipsec out ip
+ * daddr PEER` matches the members' traffic under IPsec, `ipsec out ip
+ * saddr PEER` does not (the addresses were the input path's). */
+Test(nft, xfrm_out_addresses_from_here)
+{
+	struct tsn_nft_chain *c = base(NFPROTO_INET, "filter", "output",
+				       NF_INET_LOCAL_OUT, 0, NF_ACCEPT);
+	struct tsn_nft_rule *r = rule(c, 8, NULL);
+	struct tsn_nft_expr *e = ex(r, TSN_NFT_LOAD_UNKNOWN, "xfrm");
+
+	e->dreg = R1;
+	e->len = 4;
+	e->key = NFT_XFRM_KEY_SADDR_IP4;
+	e->flags = TSN_NFT_XFRM_DIR(1);
+	cmp(r, R1, NFT_CMP_EQ, fl.peer, 4);
+	verdict(r, NF_DROP, NULL);
+	fl.dir = TSN_NFT_OUT;
+	cr_assert_eq(run("decrypted"), TSN_NFT_ACCEPT);
+	e->key = NFT_XFRM_KEY_DADDR_IP4;
+	cr_assert_eq(run("decrypted"), TSN_NFT_DROP);
+	cr_assert_eq(v.where.handle, 8);
+	cr_assert_eq(run("udp500"), TSN_NFT_ACCEPT, "IKE bypasses the SA");
+}

@@ -304,3 +304,48 @@ Test(probe_merge, a_failed_node_is_said_once)
 			 "timed out");
 	tsn_report_free(&r);
 }
+
+/* A DF size probe lost on a pair: path.mtu names it with the probe's
+ * length, and where the sender's MTU is above the largest DF probe
+ * (65535), says it was not probed above that. */
+static char *df_lost_what(unsigned mtu, unsigned len)
+{
+	char a[512];
+	static const char b[] = "{\"ports\":[{\"port\":4500,\"bound\":true}],"
+		"\"peers\":[{\"name\":\"n1\",\"udp4500\":{\"socket\":true},"
+		"\"sizes\":{\"df\":{\"sent\":4,\"arrived\":false}}}]}";
+	struct tsn_jv ja, jb;
+	struct tsn_probe_result res[2] = { { .name = "n1" }, { .name = "n2" } };
+	struct tsn_report r;
+	char *what = NULL;
+
+	snprintf(a, sizeof(a), "{\"mtu\":%u,\"peers\":[{\"name\":\"n2\","
+		 "\"sizes\":{\"df\":{\"sent\":4,\"arrived\":false,\"length\":"
+		 "%u}}}]}", mtu, len);
+	cr_assert_eq(tsn_json_parse(a, strlen(a), &ja, NULL, 0), 0);
+	cr_assert_eq(tsn_json_parse(b, strlen(b), &jb, NULL, 0), 0);
+	res[0].reply = &ja;
+	res[1].reply = &jb;
+	tsn_report_init(&r, "probe");
+	cr_assert_eq(tsn_probe_size_problems(&r, res, 2), 0);
+	cr_assert_eq(r.n_problems, 1);
+	cr_assert_str_eq(r.problems[0].id, "path.mtu");
+	what = strdup(r.problems[0].what);
+	tsn_report_free(&r);
+	tsn_jv_free(&ja);
+	tsn_jv_free(&jb);
+	return what;
+}
+
+Test(probe_size, df_lost_names_its_length)
+{
+	char *w = df_lost_what(1500, 1500);
+
+	cr_assert(strstr(w, "never arrived on n1 -> n2 (1500 bytes) where"),
+		  "%s", w);
+	free(w);
+	w = df_lost_what(70000, 65535);
+	cr_assert(strstr(w, "n1 -> n2 (65535 bytes, not probed above it)"),
+		  "%s", w);
+	free(w);
+}
