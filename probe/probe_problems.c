@@ -152,6 +152,7 @@ static int add_drop(struct tsn_diag_set *set, const struct tsn_pair_report *p,
 	struct tsn_diag_drop d = {
 		.node = out ? p->from : p->to, .out = out,
 		.peer = out ? p->to : p->from, .proto = v->proto,
+		.seen = true,
 	};
 	char fam[16], table[64], chain[64];
 

@@ -375,6 +375,41 @@ Test(diag, drops_unknown_undecided_ipv6)
 	tsn_report_free(&r);
 }
 
+/* Where the evaluator and the probe disagree, the line says both, with
+ * the peers of each view; a drop where they agree says nothing more. */
+Test(diag, drops_views_disagree)
+{
+	struct tsn_diag_drop d[] = {
+		RULE("n3", "n1", "esp", "meta l4proto esp drop"),
+		RULE("n3", "n2", "esp", "meta l4proto esp drop"),
+		RULE("n3", "n4", "esp", "meta l4proto esp drop"),
+		RULE("n2", "n1", "udp4500", "udp dport 4500 drop"),
+	};
+	struct tsn_report r;
+
+	d[0].view = TSN_VIEW_PASSED;
+	d[2].view = TSN_VIEW_PASSED;
+	d[3].view = TSN_VIEW_ACCEPTS;
+	d[3].seen = true;
+	tsn_report_init(&r, "preflight");
+	cr_assert_eq(tsn_diag_drops(&r, d, ARRAY_SIZE(d), 3, "fix it"), 0);
+	cr_assert_eq(r.n_problems, 2);
+	cr_assert_str_eq(r.problems[0].what, "n3's firewall drops incoming "
+			 "ESP from every peer (n1, n2, n4): table inet filter "
+			 "chain input: meta l4proto esp drop # handle 7; the "
+			 "nftables evaluator says a new flow is dropped, but "
+			 "the probe's packets passed (from n1, n4)");
+	/* where names the rule only */
+	cr_assert_str_eq(r.problems[0].where, "n3 input: table inet filter "
+			 "chain input: meta l4proto esp drop # handle 7");
+	cr_assert_str_eq(r.problems[1].what, "n2's firewall drops incoming "
+			 "UDP 4500 from n1 (1 of 3 peers): table inet filter "
+			 "chain input: udp dport 4500 drop # handle 7; the "
+			 "nftables evaluator says a new flow is accepted, but "
+			 "the probe's packets were dropped (from n1)");
+	tsn_report_free(&r);
+}
+
 /* ---- folded lines ---- */
 
 Test(diag, fold_lines)
