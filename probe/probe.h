@@ -264,6 +264,11 @@ void tsn_probe_mesh_free(struct tsn_probe_mesh *m);
  * and preflight both use it (probe_est.c). */
 int tsn_probe_pairs(struct tsn_report *r, const struct tsn_probe_mesh *m,
 		    const char *from, const char *to);
+/* The checks node res's window adds to its row (probe_notes.c):
+ * xfrm.stat, probe.trace and probe.conntrack; nothing without a reply.
+ * probe and preflight both use it. */
+int tsn_probe_node_notes(struct tsn_report *r,
+			 const struct tsn_probe_result *res);
 /* One verdict per directed pair (all pairs, or only from -> to when both
  * are set) and protocol, into r->pairs. */
 int tsn_probe_merge(struct tsn_report *r, const struct tsn_probe_result *res,

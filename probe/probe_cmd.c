@@ -51,44 +51,17 @@ static int probe_addr(const struct tsn_node *n, bool ipv6,
 	return tsn_ip_addr_parse(tsn_addr_str(a, buf, sizeof(buf)), ip);
 }
 
-/* Notes per node that explain a verdict: who holds a port, a node that
- * started late, a trace that could not run; and the kernel's IPsec drop
- * counters that rose during the window (xfrm.stat). */
+/* Per node: its window's own checks (tsn_probe_node_notes), or why it
+ * did not answer. */
 static int node_notes(struct tsn_report *r, const struct tsn_probe_mesh *pr)
 {
 	int ret = 0;
 
 	for (size_t i = 0; i < pr->n && !ret; i++) {
-		const struct tsn_jv *v = pr->res[i].reply;
 		struct tsn_node_report *nr;
-		const char *te, *ce;
 
-		if (v) {
-			te = tsn_jv_getstr(v, "trace_error");
-			ce = tsn_jv_getstr(v, "conntrack_error");
-			nr = tsn_report_node(r, pr->res[i].name);
-			if (!nr)
-				return -ENOMEM;
-			/* the probe's own ESP carries SPIs no SA has */
-			ret = tsn_xstat_checks(nr, pr->res[i].name,
-					       tsn_jv_get(v, "xfrm_stat"),
-					       "during the probe", (const char
-					       *const[]){ "XfrmInNoStates",
-					       NULL });
-			if (ret)
-				return ret;
-			if (te)
-				ret = tsn_node_check(nr, "probe.trace", TSN_ST_WARN,
-						     "run tsnet as root on the node",
-						     "%s: drops cannot be named", te);
-			if (ce && !ret)
-				ret = tsn_node_check(nr, "probe.conntrack",
-						     TSN_ST_WARN, "run tsnet as "
-						     "root on the node (ctnetlink)",
-						     "%s: a verdict may ride on what "
-						     "an earlier probe left, and "
-						     "this one's entries may stay",
-						     ce);
+		if (pr->res[i].reply) {
+			ret = tsn_probe_node_notes(r, &pr->res[i]);
 			continue;
 		}
 		nr = tsn_report_node(r, pr->res[i].name);

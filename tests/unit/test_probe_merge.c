@@ -304,3 +304,48 @@ Test(probe_merge, a_failed_node_is_said_once)
 			 "timed out");
 	tsn_report_free(&r);
 }
+
+/* A window's own failures are checks on its node's row, the same for
+ * probe and preflight (tsn_probe_node_notes): a trace that could not run
+ * and conntrack that could not be cleaned are said, not dropped. */
+static const struct tsn_check *check_of(const struct tsn_report *r,
+					const char *id)
+{
+	for (size_t i = 0; i < r->n_nodes; i++)
+		for (size_t c = 0; c < r->nodes[i].n_checks; c++)
+			if (!strcmp(r->nodes[i].checks[c].id, id))
+				return &r->nodes[i].checks[c];
+	return NULL;
+}
+
+Test(probe_merge, window_failures_are_checks)
+{
+	struct tsn_jv v;
+	struct tsn_probe_result res = { .name = "n1", .reply = &v };
+	struct tsn_probe_result gone = { .name = "n2", .why = "no answer" };
+	const struct tsn_check *c;
+	struct tsn_report r;
+
+	parse(&v, "{\"trace_error\":\"nftables trace: Operation not "
+	      "permitted\",\"conntrack_error\":\"conntrack delete: "
+	      "Operation not permitted\"}");
+	tsn_report_init(&r, "probe");
+	cr_assert_eq(tsn_probe_node_notes(&r, &res), 0);
+	cr_assert_eq(tsn_probe_node_notes(&r, &gone), 0);
+	cr_assert_eq(r.n_nodes, 1, "a node without a reply is its caller's");
+	c = check_of(&r, "probe.trace");
+	cr_assert(c);
+	cr_assert_eq(c->status, TSN_ST_WARN);
+	cr_assert_str_eq(c->detail, "nftables trace: Operation not permitted: "
+			 "drops cannot be named");
+	c = check_of(&r, "probe.conntrack");
+	cr_assert(c);
+	cr_assert_eq(c->status, TSN_ST_WARN);
+	cr_assert_str_eq(c->detail, "conntrack delete: Operation not "
+			 "permitted: a verdict may ride on what an earlier "
+			 "probe left, and this one's entries may stay");
+	cr_assert_str_eq(c->fix, "run tsnet as root on the node (ctnetlink)");
+	cr_assert(check_of(&r, "xfrm.stat"), "the counters are judged too");
+	tsn_report_free(&r);
+	tsn_jv_free(&v);
+}
