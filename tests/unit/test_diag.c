@@ -301,6 +301,35 @@ Test(diag, check_scope_and_rank)
 	.proto = pr, .family = "inet", .table = "filter", \
 	.chain = "input", .handle = 7, .text = t }
 
+/* A warning that explains failures (firewalld's rules shadowing
+ * nftables, a route by another interface) is read before them; a
+ * warning that explains nothing stays after the fails, and a kernel
+ * fail (a lower rank) before every cause. */
+Test(diag, causes_first_whatever_their_severity)
+{
+	static const struct row rows[] = {
+		{ "n1", "sysctl.rp_filter", TSN_ST_WARN, "strict", "loose" },
+		{ "n2", "firewalld", TSN_ST_WARN, "running", "stop it" },
+		{ "n3", "route", TSN_ST_WARN, "via eth1", "fix it" },
+		{ "n4", "kernel.esp", TSN_ST_FAIL, "no", "boot" },
+	};
+	const struct tsn_diag_drop d[] = { POLICY("n2", "n1", "esp") };
+	struct tsn_report r;
+
+	build(&r, rows, ARRAY_SIZE(rows));
+	cr_assert_eq(tsn_diag_checks(&r, NULL), 0);
+	cr_assert_eq(tsn_diag_drops(&r, d, ARRAY_SIZE(d), 3, "fix"), 0);
+	tsn_report_sort_problems(&r);
+	cr_assert_eq(r.n_problems, 5);
+	cr_assert_str_eq(r.problems[0].id, "kernel.esp");
+	cr_assert_str_eq(r.problems[1].id, "firewalld", "the cause first");
+	cr_assert_eq(r.problems[1].severity, TSN_ST_WARN);
+	cr_assert_str_eq(r.problems[2].id, "route");
+	cr_assert_str_eq(r.problems[3].id, "firewall.in", "what it explains");
+	cr_assert_str_eq(r.problems[4].id, "sysctl.rp_filter");
+	tsn_report_free(&r);
+}
+
 Test(diag, drops_one_problem_per_rule)
 {
 	const struct tsn_diag_drop d[] = {
