@@ -30,7 +30,8 @@ static int pair_failed(const struct tsn_report *r, const char *from,
 	return -1;
 }
 
-/* The pairs of the routes that are wrong join the route problem; those
+/* The pairs of the routes that are wrong join the route problem, those
+ * whose path MTU is too small the mtu one; those
  * another setup's IPsec policy covers, the xfrm.foreign one, each way
  * that the probe saw fail (node -> peer when it did not run). */
 static int route_pairs(struct tsn_report *r, const struct tsn_pf_diag *pd)
