@@ -264,6 +264,13 @@ void tsn_probe_mesh_free(struct tsn_probe_mesh *m);
  * and preflight both use it (probe_est.c). */
 int tsn_probe_pairs(struct tsn_report *r, const struct tsn_probe_mesh *m,
 		    const char *from, const char *to);
+/* Each drop of set whose rule is named by handle gets the rule's text
+ * as `nft -a list ruleset` prints it, from `tsnet agent nft-eval` on its
+ * node where the evaluator names the same rule for that flow (a
+ * rule it reads otherwise keeps table, chain and handle).  0 or -errno. */
+struct tsn_diag_set;
+int tsn_probe_rule_texts(const struct tsn_probe_mesh *m,
+			 struct tsn_diag_set *set);
 /* The checks node res's window adds to its row (probe_notes.c):
  * xfrm.stat, probe.trace and probe.conntrack; nothing without a reply.
  * probe and preflight both use it. */

@@ -115,6 +115,7 @@ static enum tsn_cloud which_cloud(const struct tsn_probe_mesh *pr)
 static int report(struct tsn_ctx *ctx, struct tsn_probe_mesh *pr,
 		  const struct probe_opts *o)
 {
+	struct tsn_diag_set set = { 0 };
 	struct tsn_diag_net net;
 	struct tsn_report r;
 	int ret, rc = TSN_EXIT_RUNTIME;
@@ -129,7 +130,13 @@ static int report(struct tsn_ctx *ctx, struct tsn_probe_mesh *pr,
 		ret = tsn_probe_problems(&r, &net, tsn_probe_esp_filtered(&r) ?
 					 tsn_cloud_advice(which_cloud(pr)) :
 					 tsn_cloud_advice(pr->inv->cluster.cloud),
-					 NULL);
+					 &set);
+	/* the dropping rules named as nft prints them, as preflight does */
+	if (!ret)
+		ret = tsn_probe_rule_texts(pr, &set);
+	if (!ret)
+		ret = tsn_diag_drops(&r, set.drops, set.n_drops,
+				     net.n ? net.n - 1 : 0, TSN_PROBE_DROP_FIX);
 	if (!ret)
 		ret = tsn_probe_size_problems(&r, pr->res, pr->n);
 	if (!ret)
@@ -149,6 +156,7 @@ static int report(struct tsn_ctx *ctx, struct tsn_probe_mesh *pr,
 out:
 	if (ret < 0)
 		tsn_err(ctx->cmd, "%s", strerror(-ret));
+	tsn_diag_set_free(&set);
 	tsn_diag_net_free(&net);
 	tsn_report_free(&r);
 	return rc;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/diag.h"
 #include "lib/inventory.h"
 #include "lib/json.h"
 #include "lib/output.h"
@@ -194,6 +195,82 @@ int tsn_probe_new_flows(struct tsn_report *r, const struct tsn_probe_mesh *m)
 				ret = rewrite(&r->pairs[i], &r->pairs[i].v[k],
 					      &e, &at);
 out:
+	evals_free(&e, m->n);
+	return ret;
+}
+
+/* The evaluator's flow at node i for d, where its new-flow verdict is
+ * the drop by d's rule: its text as `nft -a list ruleset` prints it. */
+static const char *eval_text(const struct evals *e, size_t i,
+			     const struct tsn_diag_drop *d, const char *addr)
+{
+	const struct tsn_jv *f = tsn_jv_get(&e->replies[i], "flows");
+	double h = -1;
+
+	for (size_t k = 0; f && f->type == TSN_JARR && k < f->n; k++) {
+		const struct tsn_jv *x = &f->items[k];
+		const struct tsn_jv *nv = tsn_jv_get(x, "new");
+
+		if (!tsn_streq(tsn_jv_getstr(x, "peer"), addr) ||
+		    !tsn_streq(tsn_jv_getstr(x, "dir"), d->out ? "out" : "in") ||
+		    !tsn_streq(tsn_jv_getstr(x, "proto"), d->proto))
+			continue;
+		tsn_jv_getnum(nv, "handle", &h);
+		if (tsn_streq(tsn_jv_getstr(nv, "table"), d->table) &&
+		    tsn_streq(tsn_jv_getstr(nv, "chain"), d->chain) &&
+		    h == (double)d->handle)
+			return tsn_jv_getstr(x, "rule");
+	}
+	return NULL;
+}
+
+/* The node and peer of a drop as mesh indexes; false: not in the mesh,
+ * or no rule to name (unknown, or a chain's policy). */
+static bool drop_at(const struct tsn_probe_mesh *m,
+		    const struct tsn_diag_drop *d, struct at *at)
+{
+	*at = (struct at){ res_index(m, d->node), res_index(m, d->peer),
+			   d->out ? "out" : "in" };
+	return d->table && !d->policy && !d->text && at->node < m->n &&
+	       at->other < m->n;
+}
+
+int tsn_probe_rule_texts(const struct tsn_probe_mesh *m,
+			 struct tsn_diag_set *set)
+{
+	struct tsn_diag_set out = { 0 };
+	struct evals e = { 0 };
+	struct at at;
+	int ret = -ENOMEM;
+
+	e.jobs = calloc(m->n + 1, sizeof(*e.jobs));
+	e.argv = calloc(m->n + 1, sizeof(*e.argv));
+	e.addr = calloc(m->n + 1, sizeof(*e.addr));
+	e.replies = calloc(m->n + 1, sizeof(*e.replies));
+	if (!e.jobs || !e.argv || !e.addr || !e.replies)
+		goto done;
+	for (size_t i = 0; i < m->n; i++)
+		tsn_ip_addr_str(&m->res[i].addr, e.addr[i], sizeof(e.addr[i]));
+	ret = 0;
+	for (size_t i = 0; i < set->n_drops && !ret; i++)
+		if (drop_at(m, &set->drops[i], &at))
+			ret = want(&e, m->n, &at);
+	if (!ret)
+		ret = run_evals(m, &e);
+	for (size_t i = 0; i < set->n_drops && !ret; i++) {
+		struct tsn_diag_drop d = set->drops[i];
+
+		if (drop_at(m, &d, &at))
+			d.text = eval_text(&e, at.node, &d, e.addr[at.other]);
+		ret = tsn_diag_set_drop(&out, &d);
+	}
+	if (!ret) {
+		tsn_diag_set_free(set);
+		*set = out;
+		out = (struct tsn_diag_set){ 0 };
+	}
+done:
+	tsn_diag_set_free(&out);
 	evals_free(&e, m->n);
 	return ret;
 }

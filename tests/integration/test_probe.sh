@@ -75,9 +75,12 @@ n3>n2 ok ok ok" "$(jq -r '.pairs[] | "\(.from)>\(.to) \(.udp500.verdict) \(.udp4
 assert_eq "(ii) the detail names n3's rule by handle" \
 	"inet filter input handle $h3" \
 	"$(jq -r '.pairs[] | select(.to == "n3" and .from == "n1") | .esp.detail' <<<"$out")"
-assert_match "(ii) one problem names n3's rule for both peers, and says preflight --fix" \
-	"^n3's firewall drops incoming ESP from every peer \(n1, n2\): table inet filter chain input handle $h3 tsnet preflight --fix" \
+assert_match "(ii) one problem names n3's rule for both peers, as nft prints it, and says preflight --fix" \
+	"^n3's firewall drops incoming ESP from every peer \(n1, n2\): table inet filter chain input: meta l4proto esp drop comment \"no esp\" # handle $h3 tsnet preflight --fix" \
 	"$(jq -r '.problems[] | "\(.what) \(.fix)"' <<<"$out")"
+w3="n3's firewall drops incoming ESP from every peer (n1, n2): table inet filter chain input: meta l4proto esp drop comment \"no esp\" # handle $h3"
+assert_eq "(ii) ... and the text output says it so, once" 1 \
+	"$("$TSNET" -c "$IA" probe --timeout 2 2>/dev/null | grep -cF "$w3")"
 assert_eq "(ii) exit 1" 1 "$(jq .exit <<<"$out")"
 nm_fw=$(nmap_esp $A n1 198.18.1.3)
 assert_match "(ii) cross-check: nmap only says filtered for n3's ESP" "filtered" "$nm_fw"
