@@ -166,6 +166,8 @@ int tsn_pf_problems(struct tsn_report *r, const struct tsn_inventory *inv,
 	if (c == TSN_CLOUD_AUTO)
 		c = pd->cloud;
 	ret = tsn_diag_checks(r, skip);
+	if (!ret && r->n_pairs)
+		ret = tsn_probe_cloud_problem(r, inv, c);
 	if (!ret)
 		ret = route_pairs(r, pd);
 	if (!ret)

@@ -116,6 +116,7 @@ static int report(struct tsn_ctx *ctx, struct tsn_probe_mesh *pr,
 		  const struct probe_opts *o)
 {
 	struct tsn_diag_set set = { 0 };
+	enum tsn_cloud cloud;
 	struct tsn_diag_net net;
 	struct tsn_report r;
 	int ret, rc = TSN_EXIT_RUNTIME;
@@ -126,9 +127,14 @@ static int report(struct tsn_ctx *ctx, struct tsn_probe_mesh *pr,
 		ret = node_notes(&r, pr);
 	if (!ret)
 		ret = tsn_probe_pairs(&r, pr, o->from, o->to);
+	/* the cloud, detected with cloud = auto (none: nothing asked) */
+	cloud = pr->inv->cluster.cloud == TSN_CLOUD_NONE ? TSN_CLOUD_NONE :
+		which_cloud(pr);
+	if (!ret)
+		ret = tsn_probe_cloud_problem(&r, pr->inv, cloud);
 	if (!ret)
 		ret = tsn_probe_problems(&r, &net, tsn_probe_esp_filtered(&r) ?
-					 tsn_cloud_advice(which_cloud(pr)) :
+					 tsn_cloud_advice(cloud) :
 					 tsn_cloud_advice(pr->inv->cluster.cloud),
 					 &set);
 	/* the dropping rules named as nft prints them, as preflight does */

@@ -275,41 +275,6 @@ done:
 	return ret;
 }
 
-/* Cloud firewalls are stateful and cannot be cleaned: the second of each
- * pair followed the first's probes, which an AWS security group or an
- * Azure NSG tracks (ESP for 600 s), so there it may have passed as a
- * reply; and so may anything within 600 s of an earlier probe. */
-int tsn_probe_cloud_note(struct tsn_report *r, const struct tsn_probe_mesh *m)
-{
-	static const char note[] = "second of the pair: a stateful cloud "
-		"firewall may have passed it as a reply to the first's probes "
-		"or to a flow of the last 600 s";
-	char d[600];
-	int ret = 0;
-
-	for (size_t i = 0; i < r->n_pairs && !ret; i++) {
-		struct tsn_pair_report *p = &r->pairs[i];
-		size_t a = res_index(m, p->from), b = res_index(m, p->to);
-
-		if (a == m->n || b == m->n ||
-		    m->nodes[a] - m->inv->nodes < m->nodes[b] - m->inv->nodes)
-			continue;
-		for (size_t k = 0; k < p->n && !ret; k++) {
-			struct tsn_verdict *v = &p->v[k];
-			char proto[16], verdict[32];
-
-			if (!v->good)
-				continue;
-			snprintf(d, sizeof(d), "%s%s%s", v->detail ? v->detail :
-				 "", v->detail ? "; " : "", note);
-			snprintf(proto, sizeof(proto), "%s", v->proto);
-			snprintf(verdict, sizeof(verdict), "%s", v->verdict);
-			ret = tsn_pair_verdict(p, proto, verdict, true, d);
-		}
-	}
-	return ret;
-}
-
 int tsn_probe_pairs(struct tsn_report *r, const struct tsn_probe_mesh *m,
 		    const char *from, const char *to)
 {
@@ -317,7 +282,5 @@ int tsn_probe_pairs(struct tsn_report *r, const struct tsn_probe_mesh *m,
 
 	if (!ret)
 		ret = tsn_probe_new_flows(r, m);
-	if (!ret && m->inv->cluster.cloud != TSN_CLOUD_NONE)
-		ret = tsn_probe_cloud_note(r, m);
 	return ret;
 }
