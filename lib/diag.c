@@ -414,10 +414,14 @@ static int view_words(const struct tsn_diag_drop *d, size_t n, size_t i0,
 			"is dropped, but the probe's packets passed",
 		[TSN_VIEW_ACCEPTS] = "the nftables evaluator says a new flow "
 			"is accepted, but the probe's packets were dropped",
+		[TSN_VIEW_ESTABLISHED] = "the probe's packets passed only as "
+			"an established flow, through a conntrack entry they "
+			"did not make",
 	};
 	int ret = 0;
 
-	for (unsigned w = TSN_VIEW_PASSED; w <= TSN_VIEW_ACCEPTS && !ret; w++) {
+	for (unsigned w = TSN_VIEW_PASSED; w <= TSN_VIEW_ESTABLISHED && !ret;
+	     w++) {
 		size_t k = 0;
 
 		for (size_t i = i0; i < n && !ret; i++) {

@@ -88,6 +88,9 @@ enum tsn_diag_view {
 				 * entry let them) */
 	TSN_VIEW_ACCEPTS,	/* the probe's packet was dropped; the
 				 * evaluator accepts a new flow */
+	TSN_VIEW_ESTABLISHED,	/* the probe's packets passed only through
+				 * a conntrack entry they did not make:
+				 * one cause, one line */
 };
 
 /* One problem per node, direction and rule: "n2's firewall drops

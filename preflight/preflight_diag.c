@@ -134,7 +134,9 @@ static bool eval_refused(const struct tsn_diag_set *set,
 /* Where the evaluator and the probe disagree about a flow, its drop says
  * both: the evaluator drops a new flow the probe's packets passed as new
  * ("ok": no conntrack entry let them), or the probe's packet met a rule
- * of a chain where the evaluator accepts a new flow. */
+ * of a chain where the evaluator accepts a new flow.  A pass through an
+ * entry the probe did not make is said on the rule's line too (the
+ * probe's own problem leaves such flows out: one cause, one line). */
 static void views(const struct tsn_report *r, struct tsn_diag_set *set)
 {
 	for (size_t i = 0; i < set->n_drops; i++) {
@@ -149,6 +151,9 @@ static void views(const struct tsn_report *r, struct tsn_diag_set *set)
 		if (!d->seen && !d->undecided && v && v->good &&
 		    !strcmp(v->verdict, "ok"))
 			d->view = TSN_VIEW_PASSED;
+		else if (!d->seen && !d->undecided && v &&
+			 !strcmp(v->verdict, "established-only"))
+			d->view = TSN_VIEW_ESTABLISHED;
 		else if (d->seen && d->table && !eval_refused(set, d) &&
 			 check_of(r, d->node, id) != TSN_ST_SKIP)
 			d->view = TSN_VIEW_ACCEPTS;

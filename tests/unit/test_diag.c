@@ -417,6 +417,7 @@ Test(diag, drops_views_disagree)
 	struct tsn_report r;
 
 	d[0].view = TSN_VIEW_PASSED;
+	d[1].view = TSN_VIEW_ESTABLISHED;
 	d[2].view = TSN_VIEW_PASSED;
 	d[3].view = TSN_VIEW_ACCEPTS;
 	d[3].seen = true;
@@ -427,7 +428,10 @@ Test(diag, drops_views_disagree)
 			 "ESP from every peer (n1, n2, n4): table inet filter "
 			 "chain input: meta l4proto esp drop # handle 7; the "
 			 "nftables evaluator says a new flow is dropped, but "
-			 "the probe's packets passed (from n1, n4)");
+			 "the probe's packets passed (from n1, n4); the "
+			 "probe's packets passed only as an established flow, "
+			 "through a conntrack entry they did not make (from "
+			 "n2)");
 	/* where names the rule only */
 	cr_assert_str_eq(r.problems[0].where, "n3 input: table inet filter "
 			 "chain input: meta l4proto esp drop # handle 7");

@@ -349,3 +349,41 @@ Test(probe_merge, window_failures_are_checks)
 	tsn_report_free(&r);
 	tsn_jv_free(&v);
 }
+
+/* An established pass on a flow whose new packets the evaluator says a
+ * rule drops is that rule's line (preflight's set holds the evaluator's
+ * drop), not a second line of its own; without the evaluator's drop it
+ * stays a problem. */
+Test(probe_merge, established_pass_is_the_rules_line)
+{
+	static const char est[] = "passes as an established flow; a new one "
+		"would be dropped by inet filter input policy drop";
+	const struct tsn_diag_drop ev = {
+		.node = "n1", .peer = "n2", .proto = "esp", .family = "inet",
+		.table = "filter", .chain = "input", .policy = true,
+	};
+	struct tsn_diag_set set = { 0 }, none = { 0 };
+	struct tsn_report r, r2;
+
+	cr_assert_eq(tsn_diag_set_drop(&set, &ev), 0);
+	for (int pass = 0; pass < 2; pass++) {
+		struct tsn_report *x = pass ? &r2 : &r;
+
+		tsn_report_init(x, "preflight");
+		add(x, "n2", "n1", "ok", "ok", "established-only", est);
+		add(x, "n3", "n1", "ok", "ok", "established-only", est);
+		cr_assert_eq(tsn_probe_problems(x, &net, NULL, pass ? &none :
+						&set), 0);
+	}
+	/* n2 -> n1 is the rule's; n3 -> n1 has no evaluator drop here */
+	cr_assert_eq(r.n_problems, 1);
+	cr_assert_str_eq(r.problems[0].id, "probe.established");
+	cr_assert_eq(r.problems[0].n_pairs, 1);
+	cr_assert_str_eq(r.problems[0].pairs[0].from, "n3");
+	cr_assert_eq(r2.n_problems, 1);
+	cr_assert_eq(r2.problems[0].n_pairs, 2);
+	tsn_report_free(&r);
+	tsn_report_free(&r2);
+	tsn_diag_set_free(&set);
+	tsn_diag_set_free(&none);
+}
