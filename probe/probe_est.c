@@ -57,19 +57,21 @@ struct evals {
 	char ***argv;		/* per node, NULL when not needed */
 	char (*addr)[64];	/* per mesh node, its address as text */
 	struct tsn_jv *replies;
+	const char *opt;	/* an option before the peers, or NULL */
 };
 
 static int want(struct evals *e, size_t n, const struct at *at)
 {
 	char **v = e->argv[at->node];
-	size_t k = ARGS_FIXED;
+	size_t k = ARGS_FIXED + (e->opt != NULL);
 
 	if (!v) {
-		v = calloc(n + ARGS_FIXED + 1, sizeof(*v));
+		v = calloc(n + ARGS_FIXED + 2, sizeof(*v));
 		if (!v)
 			return -ENOMEM;
 		v[0] = (char *)"agent";
 		v[1] = (char *)"nft-eval";
+		v[2] = (char *)e->opt;	/* NULL: none */
 		e->argv[at->node] = v;
 	}
 	while (v[k] && strcmp(v[k], e->addr[at->other]))
@@ -239,7 +241,7 @@ int tsn_probe_rule_texts(const struct tsn_probe_mesh *m,
 			 struct tsn_diag_set *set)
 {
 	struct tsn_diag_set out = { 0 };
-	struct evals e = { 0 };
+	struct evals e = { .opt = "--rule-text" };
 	struct at at;
 	int ret = -ENOMEM;
 
