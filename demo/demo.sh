@@ -99,7 +99,7 @@ demo_setup "removing n2's firewall" \
 demo_step "Probing every pair: one blocked path found" \
 	"n3's input chain drops ESP.  Every node sends IKE (UDP 500), NAT-T" \
 	"(UDP 4500) and ESP probes to every other, all at once; nftables'" \
-	"trace names the rule (by its handle) that dropped ESP into n3."
+	"trace names the rule that dropped ESP into n3, as nft prints it."
 demo_setup "a rule dropping ESP on n3" \
 	"$LAB" exec --name $NAME n3 nft -f - <<'NFT'
 table inet filter {
@@ -109,7 +109,7 @@ table inet filter {
 	}
 }
 NFT
-demo_run 1 --expect "^fail  n3's firewall drops incoming ESP from every peer \(n1, n2\): table inet filter chain input handle" \
+demo_run 1 --expect "^fail  n3's firewall drops incoming ESP from every peer \(n1, n2\): table inet filter chain input: meta l4proto esp drop comment \"a forgotten rule\" # handle" \
 	tsnet probe
 demo_setup "removing n3's rule" \
 	"$LAB" exec --name $NAME n3 nft delete table inet filter

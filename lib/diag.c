@@ -393,6 +393,53 @@ static const char *group_text(const struct tsn_diag_drop *d, size_t n,
 	return NULL;
 }
 
+/* Peer i is not the first of the group with view w. */
+static bool view_dup(const struct tsn_diag_drop *d, size_t i0, size_t i,
+		     unsigned w)
+{
+	for (size_t j = i0; j < i; j++)
+		if (same_rule(&d[i0], &d[j]) && d[j].view == w &&
+		    !strcmp(d[j].peer, d[i].peer))
+			return true;
+	return false;
+}
+
+/* "; the nftables evaluator says a new flow is dropped, but the probe's
+ * packets passed (from n1)" for the group's drops whose views differ. */
+static int view_words(const struct tsn_diag_drop *d, size_t n, size_t i0,
+		      struct tsn_buf *b)
+{
+	static const char *const says[] = {
+		[TSN_VIEW_PASSED] = "the nftables evaluator says a new flow "
+			"is dropped, but the probe's packets passed",
+		[TSN_VIEW_ACCEPTS] = "the nftables evaluator says a new flow "
+			"is accepted, but the probe's packets were dropped",
+		[TSN_VIEW_ESTABLISHED] = "the probe's packets passed only as "
+			"an established flow, through a conntrack entry they "
+			"did not make",
+	};
+	int ret = 0;
+
+	for (unsigned w = TSN_VIEW_PASSED; w <= TSN_VIEW_ESTABLISHED && !ret;
+	     w++) {
+		size_t k = 0;
+
+		for (size_t i = i0; i < n && !ret; i++) {
+			if (!same_rule(&d[i0], &d[i]) || d[i].view != w ||
+			    view_dup(d, i0, i, w))
+				continue;
+			ret = tsn_buf_puts(b, k++ ? ", " : b->len ? "); " :
+					   "; ");
+			if (!ret && k == 1)
+				ret = tsn_buf_printf(b, "%s (%s ", says[w],
+						     d[i0].out ? "to" : "from");
+			if (!ret)
+				ret = tsn_buf_puts(b, d[i].peer);
+		}
+	}
+	return !ret && b->len ? tsn_buf_puts(b, ")") : ret;
+}
+
 static int drop_problem(struct tsn_report *r, const struct tsn_diag_drop *d,
 			size_t n, size_t i0, size_t peers, const char *fix)
 {
@@ -405,6 +452,7 @@ static int drop_problem(struct tsn_report *r, const struct tsn_diag_drop *d,
 		TSN_RANK_FIREWALL);
 	const char *verb = x->undecided ? "may drop" : "drops";
 	struct tsn_buf who = { 0 }, prot = { 0 }, rule = { 0 }, where = { 0 };
+	struct tsn_buf views = { 0 };
 	unsigned fams = 0;
 	size_t k = 0;
 	int ret;
@@ -439,6 +487,10 @@ next:		;
 	if (!ret)
 		ret = tsn_buf_printf(&where, "%s %s: %s", x->node, x->out ?
 				     "output" : "input", rule.p);
+	if (!ret)
+		ret = view_words(d, n, i0, &views);
+	if (!ret && views.len)
+		ret = tsn_buf_puts(&rule, views.p);
 	if (!ret && k == peers)
 		ret = tsn_problem_text(p, where.p, fix, "%s's firewall %s "
 				       "%s %s %s every peer (%s)%s: %s",
@@ -458,6 +510,7 @@ next:		;
 	tsn_buf_free(&prot);
 	tsn_buf_free(&rule);
 	tsn_buf_free(&where);
+	tsn_buf_free(&views);
 	return ret;
 }
 

@@ -73,11 +73,30 @@ struct tsn_diag_drop {
 	const char *unknown;	/* table NULL: what was seen instead */
 	bool undecided;		/* the evaluator cannot tell: unknown says
 				 * why (a warning, not a drop) */
+	bool seen;		/* the probe's packet met it (else the
+				 * evaluator's verdict for a new flow) */
+	uint8_t view;		/* enum tsn_diag_view */
+};
+
+/* Where the ruleset's evaluator and the probe disagree about one flow,
+ * the problem says both: a rule the evaluator does not read as the
+ * kernel runs it, or a drop outside nftables. */
+enum tsn_diag_view {
+	TSN_VIEW_SAME = 0,	/* they agree, or only one could tell */
+	TSN_VIEW_PASSED,	/* the evaluator drops a new flow; the
+				 * probe's packets passed (no conntrack
+				 * entry let them) */
+	TSN_VIEW_ACCEPTS,	/* the probe's packet was dropped; the
+				 * evaluator accepts a new flow */
+	TSN_VIEW_ESTABLISHED,	/* the probe's packets passed only through
+				 * a conntrack entry they did not make:
+				 * one cause, one line */
 };
 
 /* One problem per node, direction and rule: "n2's firewall drops
  * incoming UDP 4500 and ESP from every peer (n1, n3, n4): table inet
- * filter chain input: policy drop".  A drop whose rule is unknown (the
+ * filter chain input: policy drop"; where a drop's view is not
+ * TSN_VIEW_SAME the line ends with both views and the peers.  A drop whose rule is unknown (the
  * probe saw it, no trace named the rule) is left out where another drop
  * of the same flow names the rule.  peers: how many peers each node has
  * (for "every peer"). */

@@ -131,12 +131,29 @@ int tsn_report_problem(struct tsn_report *r, const char *fix,
 	return ret;
 }
 
-/* A fail before a warning; then the rank; then the wider scope, which
- * usually explains the narrower ones. */
+/* A cause that explains other problems (firewalld or iptables-legacy
+ * rules shadowing nftables, a route by another interface, another
+ * setup's IPsec policy): what it explains goes away with its fix, so it
+ * is read first even when it is only a warning. */
+static bool explains_others(const char *id)
+{
+	static const char *const causes[] = {
+		"firewalld", "iptables-legacy", "route", "xfrm.foreign",
+	};
+
+	for (size_t i = 0; id && i < ARRAY_SIZE(causes); i++)
+		if (!strcmp(id, causes[i]))
+			return true;
+	return false;
+}
+
+/* A fail (or a cause that explains others) before a warning; then the
+ * rank, where causes come before what they explain; then the wider
+ * scope, which usually explains the narrower ones. */
 static int cmp(const struct tsn_problem *a, const struct tsn_problem *b)
 {
-	int sa = a->severity == TSN_ST_FAIL ? 0 : 1;
-	int sb = b->severity == TSN_ST_FAIL ? 0 : 1;
+	int sa = a->severity == TSN_ST_FAIL || explains_others(a->id) ? 0 : 1;
+	int sb = b->severity == TSN_ST_FAIL || explains_others(b->id) ? 0 : 1;
 	size_t wa = a->n_pairs + a->n_nodes, wb = b->n_pairs + b->n_nodes;
 
 	if (sa != sb)

@@ -122,6 +122,12 @@ enum tsn_route_fault {
 };
 enum tsn_route_fault tsn_route_fault(const struct tsn_host_opts *o,
 				     const struct tsn_route *r);
+/* The route's path MTU (the route's own, or its interface's) is below
+ * the cluster interface's and leaves less in ESP with UDP encapsulation
+ * than the path must carry: the "mtu" check names that peer, and the
+ * pair joins its problem (host_misc.c). */
+bool tsn_route_mtu_short(const struct tsn_host_opts *o,
+			 const struct tsn_route *r);
 /* "route": every peer leaves by the cluster interface and from the
  * node's inventory address. */
 int tsn_host_route_check(const struct tsn_host_opts *o,

@@ -67,7 +67,7 @@ static void prefix_text(const struct tsn_host_opts *o, char *buf, size_t len)
 	}
 }
 
-/* "routes":[{"peer","dst","iface","src","fault"}]: where the coordinator
+/* "routes":[{"peer","dst","iface","src","fault","mtu_short"}]: where the coordinator
  * learns which pairs a route explains (a source address that is not the
  * inventory's looks like a NAT to the probe). */
 static void routes_json(const struct tsn_host_opts *o,
@@ -92,6 +92,8 @@ static void routes_json(const struct tsn_host_opts *o,
 		tsn_json_kstr(j, "src", r->err || !r->has_src ? NULL :
 			      inet_ntop(r->family, r->src, a, sizeof(a)));
 		tsn_json_kstr(j, "fault", faults[tsn_route_fault(o, r)]);
+		/* the pair the mtu check names */
+		tsn_json_kbool(j, "mtu_short", tsn_route_mtu_short(o, r));
 		/* another setup's IPsec policy takes this peer's traffic */
 		tsn_json_kbool(j, "xfrm", !xl->err &&
 			       tsn_xfrm_foreign_covers(o, xl, r));

@@ -79,12 +79,29 @@ static unsigned needed(const struct tsn_host_opts *o, int family)
  * the cluster interface's: what is left in ESP there, and whether that
  * is below what it must carry.  The pair, the interface and the number
  * are named. */
+static unsigned route_pmtu(const struct tsn_route *r)
+{
+	return r->mtu && (!r->dev_mtu || r->mtu < r->dev_mtu) ? r->mtu :
+	       r->dev_mtu;
+}
+
+bool tsn_route_mtu_short(const struct tsn_host_opts *o,
+			 const struct tsn_route *r)
+{
+	unsigned if_mtu = o->mtu, pm = route_pmtu(r);
+
+	if (r->err || !pm || !o->ifname ||
+	    (!if_mtu && iface_mtu(o->ifname, &if_mtu) < 0))
+		return false;
+	return pm < if_mtu &&
+	       tsn_esp_payload_mtu(pm, true) < needed(o, r->family);
+}
+
 static int path_mtu(const struct tsn_host_opts *o, const struct tsn_route *r,
 		    unsigned if_mtu, struct tsn_buf *d, enum tsn_status *st,
 		    struct tsn_buf *fix)
 {
-	unsigned pm = r->mtu && (!r->dev_mtu || r->mtu < r->dev_mtu) ?
-		      r->mtu : r->dev_mtu;
+	unsigned pm = route_pmtu(r);
 	unsigned left = tsn_esp_payload_mtu(pm, true), need = needed(o, r->family);
 
 	if (r->err || !pm || pm >= if_mtu)

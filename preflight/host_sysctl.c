@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "preflight/host.h"
 
@@ -51,13 +52,53 @@ static bool iface_known(const struct tsn_host_opts *o)
 	return tsn_host_exists(o, path);
 }
 
+/* A route to a peer that leaves by another interface than the cluster
+ * one, where strict rp_filter (1) applies (the maximum of all and the
+ * interface): the first such route, or NULL. */
+static const struct tsn_route *strict_route(const struct tsn_host_opts *o,
+					    long all)
+{
+	for (size_t i = 0; i < o->n_routes; i++) {
+		const struct tsn_route *r = &o->routes[i];
+		long dev;
+
+		if (r->err || r->family != AF_INET || !r->ifname[0] ||
+		    (o->ifname && !strcmp(r->ifname, o->ifname)))
+			continue;
+		dev = conf4(o, r->ifname, "rp_filter");
+		if ((dev > all ? dev : all) == 1)
+			return r;
+	}
+	return NULL;
+}
+
+/* The cluster interface passes; each other interface a route to a peer
+ * leaves by is checked too (a node with two links). */
+static int rp_routes(const struct tsn_host_opts *o, struct tsn_node_report *n,
+		     long all, const char *ok)
+{
+	const struct tsn_route *r = strict_route(o, all);
+	char fix[128];
+
+	if (!r)
+		return tsn_node_check(n, "sysctl.rp_filter", TSN_ST_OK, NULL,
+				      "%s", ok);
+	snprintf(fix, sizeof(fix), "sysctl -w net.ipv4.conf.%s.rp_filter=2",
+		 r->ifname);
+	return tsn_node_check(n, "sysctl.rp_filter", TSN_ST_WARN, fix,
+			      "strict rp_filter (1) on %s, by which the route "
+			      "to %s leaves: decrypted packets whose reverse "
+			      "route is not via %s are dropped", r->ifname,
+			      r->peer, r->ifname);
+}
+
 static int check_rp_filter(const struct tsn_host_opts *o,
 			   struct tsn_node_report *n)
 {
 	const char *id = "sysctl.rp_filter";
 	long all = conf4(o, "all", "rp_filter"), dev = -1, eff;
 	const char *where;
-	char fix[256];
+	char fix[256], ok[128];
 
 	if (all < 0)
 		return tsn_node_check(n, id, TSN_ST_SKIP, NULL,
@@ -67,13 +108,13 @@ static int check_rp_filter(const struct tsn_host_opts *o,
 	eff = dev > all ? dev : all;	/* the kernel applies the maximum */
 	where = dev > all ? o->ifname : "all";
 	if (eff != 1 && dev >= 0)
-		return tsn_node_check(n, id, TSN_ST_OK, NULL,
-				      "rp_filter %ld on %s (all %ld, %s %ld)",
-				      eff, o->ifname, all, o->ifname, dev);
+		snprintf(ok, sizeof(ok), "rp_filter %ld on %s (all %ld, %s %ld)",
+			 eff, o->ifname, all, o->ifname, dev);
+	else if (eff != 1)
+		snprintf(ok, sizeof(ok), "rp_filter %ld on every interface "
+			 "(all)", eff);
 	if (eff != 1)
-		return tsn_node_check(n, id, TSN_ST_OK, NULL,
-				      "rp_filter %ld on every interface (all)",
-				      eff);
+		return rp_routes(o, n, all, ok);
 	/* Strict mode drops packets whose reverse route leaves by another
 	 * interface; harmless for transport mode on one subnet, fatal with
 	 * asymmetric or policy routing.  A warning, with the fix. */

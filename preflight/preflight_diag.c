@@ -5,6 +5,7 @@
  * smallest scope that explains it; then ordered by what to fix first.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cloud/cloud.h"
@@ -29,7 +30,8 @@ static int pair_failed(const struct tsn_report *r, const char *from,
 	return -1;
 }
 
-/* The pairs of the routes that are wrong join the route problem; those
+/* The pairs of the routes that are wrong join the route problem, those
+ * whose path MTU is too small the mtu one; those
  * another setup's IPsec policy covers, the xfrm.foreign one, each way
  * that the probe saw fail (node -> peer when it did not run). */
 static int route_pairs(struct tsn_report *r, const struct tsn_pf_diag *pd)
@@ -98,6 +100,66 @@ static int legacy_drops(struct tsn_report *r, struct tsn_diag_set *set)
 	return ret;
 }
 
+/* The probe's verdict for proto on from -> to, NULL: not probed. */
+static const struct tsn_verdict *verdict_of(const struct tsn_report *r,
+					    const char *from, const char *to,
+					    const char *proto)
+{
+	for (size_t i = 0; i < r->n_pairs; i++) {
+		const struct tsn_pair_report *p = &r->pairs[i];
+
+		if (strcmp(p->from, from) || strcmp(p->to, to))
+			continue;
+		for (size_t v = 0; v < p->n; v++)
+			if (!strcmp(p->v[v].proto, proto))
+				return &p->v[v];
+	}
+	return NULL;
+}
+
+/* The evaluator had a verdict other than accept for d's flow. */
+static bool eval_refused(const struct tsn_diag_set *set,
+			 const struct tsn_diag_drop *d)
+{
+	for (size_t i = 0; i < set->n_drops; i++) {
+		const struct tsn_diag_drop *e = &set->drops[i];
+
+		if (!e->seen && e->out == d->out && !strcmp(e->node, d->node) &&
+		    !strcmp(e->peer, d->peer) && !strcmp(e->proto, d->proto))
+			return true;
+	}
+	return false;
+}
+
+/* Where the evaluator and the probe disagree about a flow, its drop says
+ * both: the evaluator drops a new flow the probe's packets passed as new
+ * ("ok": no conntrack entry let them), or the probe's packet met a rule
+ * of a chain where the evaluator accepts a new flow.  A pass through an
+ * entry the probe did not make is said on the rule's line too (the
+ * probe's own problem leaves such flows out: one cause, one line). */
+static void views(const struct tsn_report *r, struct tsn_diag_set *set)
+{
+	for (size_t i = 0; i < set->n_drops; i++) {
+		struct tsn_diag_drop *d = &set->drops[i];
+		const char *from = d->out ? d->node : d->peer;
+		const char *to = d->out ? d->peer : d->node;
+		const struct tsn_verdict *v = verdict_of(r, from, to, d->proto);
+		char id[32];
+
+		snprintf(id, sizeof(id), "nft.%s.%s", d->out ? "out" : "in",
+			 d->proto);
+		if (!d->seen && !d->undecided && v && v->good &&
+		    !strcmp(v->verdict, "ok"))
+			d->view = TSN_VIEW_PASSED;
+		else if (!d->seen && !d->undecided && v &&
+			 !strcmp(v->verdict, "established-only"))
+			d->view = TSN_VIEW_ESTABLISHED;
+		else if (d->seen && d->table && !eval_refused(set, d) &&
+			 check_of(r, d->node, id) != TSN_ST_SKIP)
+			d->view = TSN_VIEW_ACCEPTS;
+	}
+}
+
 int tsn_pf_problems(struct tsn_report *r, const struct tsn_inventory *inv,
 		    struct tsn_pf_diag *pd)
 {
@@ -109,6 +171,8 @@ int tsn_pf_problems(struct tsn_report *r, const struct tsn_inventory *inv,
 	if (c == TSN_CLOUD_AUTO)
 		c = pd->cloud;
 	ret = tsn_diag_checks(r, skip);
+	if (!ret && r->n_pairs)
+		ret = tsn_probe_cloud_problem(r, inv, c);
 	if (!ret)
 		ret = route_pairs(r, pd);
 	if (!ret)
@@ -120,6 +184,8 @@ int tsn_pf_problems(struct tsn_report *r, const struct tsn_inventory *inv,
 		ret = tsn_pf_connmark_said(r, pd);
 	if (!ret)
 		ret = legacy_drops(r, &pd->drops);
+	if (!ret)
+		views(r, &pd->drops);
 	if (!ret)
 		ret = tsn_diag_drops(r, pd->drops.drops, pd->drops.n_drops,
 				     inv->n_nodes ? inv->n_nodes - 1 : 0,

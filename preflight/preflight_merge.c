@@ -260,12 +260,16 @@ static int merge_routes(struct tsn_pf_diag *pd, const char *node,
 		const struct tsn_jv *r = &routes->items[i];
 		const char *fault = tsn_jv_getstr(r, "fault");
 		const char *peer = tsn_jv_getstr(r, "peer");
-		bool xfrm = false;
+		bool xfrm = false, mtu = false;
 
 		/* another IPsec setup's policy takes the pair's traffic, both
 		 * ways: what the probe lost there is its doing */
 		tsn_jv_getbool(r, "xfrm", &xfrm);
-		if (xfrm && peer)
+		/* a path MTU too small for ESP: the pair of the mtu check */
+		tsn_jv_getbool(r, "mtu_short", &mtu);
+		if (mtu && peer)
+			ret = add_fault(pd, node, peer, "mtu");
+		if (!ret && xfrm && peer)
 			ret = add_fault(pd, node, peer, "xfrm.foreign");
 		if (!ret && xfrm && peer)
 			ret = tsn_diag_net_route(&pd->net, node, peer,

@@ -6,8 +6,9 @@
  * the same pair verdicts (tsn_probe_pairs), written straight into the
  * report; the problems come from the pairs, with preflight's own, from
  * the size probes (path.fragments, path.mtu: tsn_probe_size_problems),
- * and from the kernel's drop counters each node read around its window
- * (xfrm.stat).
+ * and from what each node's window says of itself: the kernel's drop
+ * counters around it (xfrm.stat), a trace or conntrack that failed
+ * (probe.trace, probe.conntrack), as `tsnet probe` says them.
  */
 #include <errno.h>
 #include <string.h>
@@ -66,23 +67,6 @@ static int failed_nodes(struct tsn_report *r, const struct tsn_probe_mesh *m)
 	return ret;
 }
 
-/* The kernel's drop counters around the window (xfrm.stat*), as `tsnet
- * probe` judges them: a check on each node that answered. */
-static int xstat(struct tsn_report *r, const struct tsn_probe_result *res)
-{
-	struct tsn_node_report *nr;
-
-	if (!res->reply)
-		return 0;	/* its failure is the pairs' to say */
-	if (!(nr = tsn_report_node(r, res->name)))
-		return -ENOMEM;
-	/* the probe's own ESP carries SPIs no SA has */
-	return tsn_xstat_checks(nr, res->name, tsn_jv_get(res->reply,
-							  "xfrm_stat"),
-				"during the probe", (const char *const[]){
-				"XfrmInNoStates", NULL });
-}
-
 int tsn_pf_probe(struct tsn_report *r, const struct tsn_inventory *inv,
 		 bool err_tty)
 {
@@ -105,7 +89,7 @@ int tsn_pf_probe(struct tsn_report *r, const struct tsn_inventory *inv,
 		if (!ret)
 			ret = failed_nodes(r, &m);
 		for (size_t i = 0; !ret && i < m.n; i++)
-			ret = xstat(r, &m.res[i]);
+			ret = tsn_probe_node_notes(r, &m.res[i]);
 		/* the size probes' evidence is in the replies, not the
 		 * pairs: their problems here, as tsnet probe says them */
 		if (!ret)

@@ -18,6 +18,7 @@
 #include <pcap/pcap.h>
 
 #include "lib/cmd.h"
+#include "lib/inventory.h"
 #include "probe/packet.h"
 #include "probe/trace.h"
 
@@ -265,11 +266,23 @@ void tsn_probe_mesh_free(struct tsn_probe_mesh *m);
 
 /* The verdicts of a mesh that ran, into r->pairs as `tsnet probe`
  * reports them: tsn_probe_merge, then what a new flow would meet where
- * a verdict rode on conntrack (tsn_probe_new_flows), and in a cloud the
- * note on each pair's second direction (tsn_probe_cloud_note).  probe
- * and preflight both use it (probe_est.c). */
+ * a verdict rode on conntrack (tsn_probe_new_flows).  probe and
+ * preflight both use it (probe_est.c); each adds the cloud's warning
+ * (tsn_probe_cloud_problem) once it knows the cloud. */
 int tsn_probe_pairs(struct tsn_report *r, const struct tsn_probe_mesh *m,
 		    const char *from, const char *to);
+/* Each drop of set whose rule is named by handle gets the rule's text
+ * as `nft -a list ruleset` prints it, from `tsnet agent nft-eval` on its
+ * node where the evaluator names the same rule for that flow (a
+ * rule it reads otherwise keeps table, chain and handle).  0 or -errno. */
+struct tsn_diag_set;
+int tsn_probe_rule_texts(const struct tsn_probe_mesh *m,
+			 struct tsn_diag_set *set);
+/* The checks node res's window adds to its row (probe_notes.c):
+ * xfrm.stat, probe.trace and probe.conntrack; nothing without a reply.
+ * probe and preflight both use it. */
+int tsn_probe_node_notes(struct tsn_report *r,
+			 const struct tsn_probe_result *res);
 /* One verdict per directed pair (all pairs, or only from -> to when both
  * are set) and protocol, into r->pairs. */
 int tsn_probe_merge(struct tsn_report *r, const struct tsn_probe_result *res,
@@ -291,10 +304,14 @@ const struct tsn_jv *tsn_probe_seen_of(const struct tsn_jv *reply,
 /* For each "established" verdict in r, what a new flow would meet there
  * (`tsnet agent nft-eval` on the node that holds the entry). */
 int tsn_probe_new_flows(struct tsn_report *r, const struct tsn_probe_mesh *m);
-/* In a cloud cluster, the note on each passing verdict of a pair's
- * second direction that it may have passed the cloud's firewall as a
- * reply (probe_est.c). */
-int tsn_probe_cloud_note(struct tsn_report *r, const struct tsn_probe_mesh *m);
+/* In cloud c (the inventory's, or the detected one with cloud = auto),
+ * a warning "probe.cloud-state" whose pairs are the passes that may have
+ * ridden on the cloud firewall's state: each pair's second direction,
+ * and every pass where this cluster was probed within the time that
+ * cloud tracks flows (kept per cluster under $TSNET_STATE_DIR or
+ * /var/lib/tsnet, written atomically).  probe_cloud.c. */
+int tsn_probe_cloud_problem(struct tsn_report *r,
+			    const struct tsn_inventory *inv, enum tsn_cloud c);
 /* The size probes' problems (probe_size.c): fragments lost on a pair
  * (path.fragments), a DF packet of ESP's size lost (path.mtu). */
 int tsn_probe_size_problems(struct tsn_report *r,

@@ -51,44 +51,17 @@ static int probe_addr(const struct tsn_node *n, bool ipv6,
 	return tsn_ip_addr_parse(tsn_addr_str(a, buf, sizeof(buf)), ip);
 }
 
-/* Notes per node that explain a verdict: who holds a port, a node that
- * started late, a trace that could not run; and the kernel's IPsec drop
- * counters that rose during the window (xfrm.stat). */
+/* Per node: its window's own checks (tsn_probe_node_notes), or why it
+ * did not answer. */
 static int node_notes(struct tsn_report *r, const struct tsn_probe_mesh *pr)
 {
 	int ret = 0;
 
 	for (size_t i = 0; i < pr->n && !ret; i++) {
-		const struct tsn_jv *v = pr->res[i].reply;
 		struct tsn_node_report *nr;
-		const char *te, *ce;
 
-		if (v) {
-			te = tsn_jv_getstr(v, "trace_error");
-			ce = tsn_jv_getstr(v, "conntrack_error");
-			nr = tsn_report_node(r, pr->res[i].name);
-			if (!nr)
-				return -ENOMEM;
-			/* the probe's own ESP carries SPIs no SA has */
-			ret = tsn_xstat_checks(nr, pr->res[i].name,
-					       tsn_jv_get(v, "xfrm_stat"),
-					       "during the probe", (const char
-					       *const[]){ "XfrmInNoStates",
-					       NULL });
-			if (ret)
-				return ret;
-			if (te)
-				ret = tsn_node_check(nr, "probe.trace", TSN_ST_WARN,
-						     "run tsnet as root on the node",
-						     "%s: drops cannot be named", te);
-			if (ce && !ret)
-				ret = tsn_node_check(nr, "probe.conntrack",
-						     TSN_ST_WARN, "run tsnet as "
-						     "root on the node (ctnetlink)",
-						     "%s: a verdict may ride on what "
-						     "an earlier probe left, and "
-						     "this one's entries may stay",
-						     ce);
+		if (pr->res[i].reply) {
+			ret = tsn_probe_node_notes(r, &pr->res[i]);
 			continue;
 		}
 		nr = tsn_report_node(r, pr->res[i].name);
@@ -142,6 +115,8 @@ static enum tsn_cloud which_cloud(const struct tsn_probe_mesh *pr)
 static int report(struct tsn_ctx *ctx, struct tsn_probe_mesh *pr,
 		  const struct probe_opts *o)
 {
+	struct tsn_diag_set set = { 0 };
+	enum tsn_cloud cloud;
 	struct tsn_diag_net net;
 	struct tsn_report r;
 	int ret, rc = TSN_EXIT_RUNTIME;
@@ -152,11 +127,22 @@ static int report(struct tsn_ctx *ctx, struct tsn_probe_mesh *pr,
 		ret = node_notes(&r, pr);
 	if (!ret)
 		ret = tsn_probe_pairs(&r, pr, o->from, o->to);
+	/* the cloud, detected with cloud = auto (none: nothing asked) */
+	cloud = pr->inv->cluster.cloud == TSN_CLOUD_NONE ? TSN_CLOUD_NONE :
+		which_cloud(pr);
+	if (!ret)
+		ret = tsn_probe_cloud_problem(&r, pr->inv, cloud);
 	if (!ret)
 		ret = tsn_probe_problems(&r, &net, tsn_probe_esp_filtered(&r) ?
-					 tsn_cloud_advice(which_cloud(pr)) :
+					 tsn_cloud_advice(cloud) :
 					 tsn_cloud_advice(pr->inv->cluster.cloud),
-					 NULL);
+					 &set);
+	/* the dropping rules named as nft prints them, as preflight does */
+	if (!ret)
+		ret = tsn_probe_rule_texts(pr, &set);
+	if (!ret)
+		ret = tsn_diag_drops(&r, set.drops, set.n_drops,
+				     net.n ? net.n - 1 : 0, TSN_PROBE_DROP_FIX);
 	if (!ret)
 		ret = tsn_probe_size_problems(&r, pr->res, pr->n);
 	if (!ret)
@@ -176,6 +162,7 @@ static int report(struct tsn_ctx *ctx, struct tsn_probe_mesh *pr,
 out:
 	if (ret < 0)
 		tsn_err(ctx->cmd, "%s", strerror(-ret));
+	tsn_diag_set_free(&set);
 	tsn_diag_net_free(&net);
 	tsn_report_free(&r);
 	return rc;

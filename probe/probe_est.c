@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/diag.h"
 #include "lib/inventory.h"
 #include "lib/json.h"
 #include "lib/output.h"
@@ -56,19 +57,21 @@ struct evals {
 	char ***argv;		/* per node, NULL when not needed */
 	char (*addr)[64];	/* per mesh node, its address as text */
 	struct tsn_jv *replies;
+	const char *opt;	/* an option before the peers, or NULL */
 };
 
 static int want(struct evals *e, size_t n, const struct at *at)
 {
 	char **v = e->argv[at->node];
-	size_t k = ARGS_FIXED;
+	size_t k = ARGS_FIXED + (e->opt != NULL);
 
 	if (!v) {
-		v = calloc(n + ARGS_FIXED + 1, sizeof(*v));
+		v = calloc(n + ARGS_FIXED + 2, sizeof(*v));
 		if (!v)
 			return -ENOMEM;
 		v[0] = (char *)"agent";
 		v[1] = (char *)"nft-eval";
+		v[2] = (char *)e->opt;	/* NULL: none */
 		e->argv[at->node] = v;
 	}
 	while (v[k] && strcmp(v[k], e->addr[at->other]))
@@ -198,38 +201,79 @@ out:
 	return ret;
 }
 
-/* Cloud firewalls are stateful and cannot be cleaned: the second of each
- * pair followed the first's probes, which an AWS security group or an
- * Azure NSG tracks (ESP for 600 s), so there it may have passed as a
- * reply; and so may anything within 600 s of an earlier probe. */
-int tsn_probe_cloud_note(struct tsn_report *r, const struct tsn_probe_mesh *m)
+/* The evaluator's flow at node i for d, where its new-flow verdict is
+ * the drop by d's rule: its text as `nft -a list ruleset` prints it. */
+static const char *eval_text(const struct evals *e, size_t i,
+			     const struct tsn_diag_drop *d, const char *addr)
 {
-	static const char note[] = "second of the pair: a stateful cloud "
-		"firewall may have passed it as a reply to the first's probes "
-		"or to a flow of the last 600 s";
-	char d[600];
-	int ret = 0;
+	const struct tsn_jv *f = tsn_jv_get(&e->replies[i], "flows");
+	double h = -1;
 
-	for (size_t i = 0; i < r->n_pairs && !ret; i++) {
-		struct tsn_pair_report *p = &r->pairs[i];
-		size_t a = res_index(m, p->from), b = res_index(m, p->to);
+	for (size_t k = 0; f && f->type == TSN_JARR && k < f->n; k++) {
+		const struct tsn_jv *x = &f->items[k];
+		const struct tsn_jv *nv = tsn_jv_get(x, "new");
 
-		if (a == m->n || b == m->n ||
-		    m->nodes[a] - m->inv->nodes < m->nodes[b] - m->inv->nodes)
+		if (!tsn_streq(tsn_jv_getstr(x, "peer"), addr) ||
+		    !tsn_streq(tsn_jv_getstr(x, "dir"), d->out ? "out" : "in") ||
+		    !tsn_streq(tsn_jv_getstr(x, "proto"), d->proto))
 			continue;
-		for (size_t k = 0; k < p->n && !ret; k++) {
-			struct tsn_verdict *v = &p->v[k];
-			char proto[16], verdict[32];
-
-			if (!v->good)
-				continue;
-			snprintf(d, sizeof(d), "%s%s%s", v->detail ? v->detail :
-				 "", v->detail ? "; " : "", note);
-			snprintf(proto, sizeof(proto), "%s", v->proto);
-			snprintf(verdict, sizeof(verdict), "%s", v->verdict);
-			ret = tsn_pair_verdict(p, proto, verdict, true, d);
-		}
+		tsn_jv_getnum(nv, "handle", &h);
+		if (tsn_streq(tsn_jv_getstr(nv, "table"), d->table) &&
+		    tsn_streq(tsn_jv_getstr(nv, "chain"), d->chain) &&
+		    h == (double)d->handle)
+			return tsn_jv_getstr(x, "rule");
 	}
+	return NULL;
+}
+
+/* The node and peer of a drop as mesh indexes; false: not in the mesh,
+ * or no rule to name (unknown, or a chain's policy). */
+static bool drop_at(const struct tsn_probe_mesh *m,
+		    const struct tsn_diag_drop *d, struct at *at)
+{
+	*at = (struct at){ res_index(m, d->node), res_index(m, d->peer),
+			   d->out ? "out" : "in" };
+	return d->table && !d->policy && !d->text && at->node < m->n &&
+	       at->other < m->n;
+}
+
+int tsn_probe_rule_texts(const struct tsn_probe_mesh *m,
+			 struct tsn_diag_set *set)
+{
+	struct tsn_diag_set out = { 0 };
+	struct evals e = { .opt = "--rule-text" };
+	struct at at;
+	int ret = -ENOMEM;
+
+	e.jobs = calloc(m->n + 1, sizeof(*e.jobs));
+	e.argv = calloc(m->n + 1, sizeof(*e.argv));
+	e.addr = calloc(m->n + 1, sizeof(*e.addr));
+	e.replies = calloc(m->n + 1, sizeof(*e.replies));
+	if (!e.jobs || !e.argv || !e.addr || !e.replies)
+		goto done;
+	for (size_t i = 0; i < m->n; i++)
+		tsn_ip_addr_str(&m->res[i].addr, e.addr[i], sizeof(e.addr[i]));
+	ret = 0;
+	for (size_t i = 0; i < set->n_drops && !ret; i++)
+		if (drop_at(m, &set->drops[i], &at))
+			ret = want(&e, m->n, &at);
+	if (!ret)
+		ret = run_evals(m, &e);
+	for (size_t i = 0; i < set->n_drops && !ret; i++) {
+		struct tsn_diag_drop d = set->drops[i];
+
+		if (drop_at(m, &d, &at))
+			d.text = eval_text(&e, at.node, &d, e.addr[at.other]);
+		ret = tsn_diag_set_drop(&out, &d);
+	}
+	if (!ret) {
+		tsn_diag_set_free(set);
+		*set = out;
+		out = (struct tsn_diag_set){ 0 };
+	}
+done:
+	tsn_diag_set_free(&out);
+	evals_free(&e, m->n);
 	return ret;
 }
 
@@ -240,7 +284,5 @@ int tsn_probe_pairs(struct tsn_report *r, const struct tsn_probe_mesh *m,
 
 	if (!ret)
 		ret = tsn_probe_new_flows(r, m);
-	if (!ret && m->inv->cluster.cloud != TSN_CLOUD_NONE)
-		ret = tsn_probe_cloud_note(r, m);
 	return ret;
 }

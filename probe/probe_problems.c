@@ -152,6 +152,7 @@ static int add_drop(struct tsn_diag_set *set, const struct tsn_pair_report *p,
 	struct tsn_diag_drop d = {
 		.node = out ? p->from : p->to, .out = out,
 		.peer = out ? p->to : p->from, .proto = v->proto,
+		.seen = true,
 	};
 	char fam[16], table[64], chain[64];
 
@@ -403,7 +404,26 @@ static bool established(const struct tsn_verdict *v)
 	return is(v, "established") || is(v, "established-only");
 }
 
-static int other_problem(struct tsn_report *r, size_t i0, size_t k0)
+/* A pass through an entry the probe did not make, on a flow whose new
+ * packets the evaluator says a rule drops (set: preflight's drops): that
+ * rule's problem says it (preflight_diag.c), not a line of its own. */
+static bool ruled(const struct tsn_diag_set *set,
+		  const struct tsn_pair_report *p, const struct tsn_verdict *v)
+{
+	for (size_t i = 0; set && is(v, "established-only") &&
+	     i < set->n_drops; i++) {
+		const struct tsn_diag_drop *d = &set->drops[i];
+
+		if (!d->seen && !d->undecided && !strcmp(d->proto, v->proto) &&
+		    !strcmp(d->node, d->out ? p->from : p->to) &&
+		    !strcmp(d->peer, d->out ? p->to : p->from))
+			return true;
+	}
+	return false;
+}
+
+static int other_problem(struct tsn_report *r, size_t i0, size_t k0,
+			 const struct tsn_diag_set *set)
 {
 	const struct tsn_verdict *v = &r->pairs[i0].v[k0];
 	bool err = is(v, "error"), est = established(v);
@@ -418,7 +438,8 @@ static int other_problem(struct tsn_report *r, size_t i0, size_t k0)
 		for (size_t k = 0; k < r->pairs[i].n && !ret; k++) {
 			const struct tsn_pair_report *pr = &r->pairs[i];
 
-			if (!same_kind(v, &pr->v[k]) || (p->n_pairs &&
+			if (!same_kind(v, &pr->v[k]) || ruled(set, pr, &pr->v[k]) ||
+			    (p->n_pairs &&
 			    !strcmp(p->pairs[p->n_pairs - 1].from, pr->from) &&
 			    !strcmp(p->pairs[p->n_pairs - 1].to, pr->to)))
 				continue;
@@ -453,21 +474,24 @@ static int other_problem(struct tsn_report *r, size_t i0, size_t k0)
 	return ret;
 }
 
-static int others(struct tsn_report *r)
+static int others(struct tsn_report *r, const struct tsn_diag_set *set)
 {
 	int ret = 0;
 
 	for (size_t i = 0; i < r->n_pairs && !ret; i++)
 		for (size_t k = 0; k < r->pairs[i].n && !ret; k++) {
 			const struct tsn_verdict *v = &r->pairs[i].v[k];
-			bool said = handled(v) || pair_of_failed(r, &r->pairs[i]);
+			bool said = handled(v) || pair_of_failed(r, &r->pairs[i]) ||
+				    ruled(set, &r->pairs[i], v);
 
 			for (size_t j = 0; j <= i && !said; j++)
 				for (size_t q = 0; q < r->pairs[j].n && !said &&
 				     (j < i || q < k); q++)
-					said = same_kind(&r->pairs[j].v[q], v);
+					said = same_kind(&r->pairs[j].v[q], v) &&
+					       !ruled(set, &r->pairs[j],
+						      &r->pairs[j].v[q]);
 			if (!said)
-				ret = other_problem(r, i, k);
+				ret = other_problem(r, i, k, set);
 		}
 	return ret;
 }
@@ -486,7 +510,7 @@ int tsn_probe_problems(struct tsn_report *r, const struct tsn_diag_net *net,
 	if (!ret)
 		ret = paths(r, net, cloud_advice);
 	if (!ret)
-		ret = others(r);
+		ret = others(r, set);
 	tsn_diag_set_free(&own);
 	return ret;
 }

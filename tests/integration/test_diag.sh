@@ -187,7 +187,7 @@ mtu|$wm
 sysctl.rp_filter|$wp" "$(problem_lines "$json" | grep -E '^(path|firewall|nat|probe|route|mtu|sysctl.rp)')"
 assert_eq "(f) the route's scope: n2, and the pair it sends from elsewhere" \
 	"nodes: n2; pairs: n2>n4" "$(scope_of "$json" "$wr")"
-assert_eq "(f) the path MTU names its node" "nodes: n1; pairs: " "$(scope_of "$json" "$wm")"
+assert_eq "(f) the path MTU names its node and its pairs" "nodes: n1; pairs: n1>n3 n1>n4" "$(scope_of "$json" "$wm")"
 assert_match "(f) its fix: the route's MTU, or payload_mtu" \
 	'^raise the path MTU to n3 to 1445 \(ip route change \.\.\. mtu 1445\), or lower payload_mtu$' \
 	"$(jq -r --arg w "$wm" '.problems[] | select(.what == $w) | .fix' <<<"$json")"

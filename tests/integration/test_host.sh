@@ -224,6 +224,18 @@ assert_eq "rp_filter fix" "sysctl -w net.ipv4.conf.eth0.rp_filter=2" "$fix"
 ip netns exec $A $fix >/dev/null
 out=$(agent $A --interface eth0)
 assert_eq "after the fix: ok" ok "$(field "$out" sysctl.rp_filter status)"
+ip -n $A link add eth9 type veth peer name eth8
+ip -n $A link set eth9 up
+ip -n $A route add 198.18.8.0/24 dev eth9
+ip netns exec $A sysctl -qw net.ipv4.conf.eth9.rp_filter=1
+out=$(agent $A --interface eth0 --address 198.18.7.1 b=198.18.7.2 c=198.18.8.3)
+assert_eq "strict rp_filter on another interface a route to a peer leaves by" \
+	"warn|strict rp_filter (1) on eth9, by which the route to c leaves: decrypted packets whose reverse route is not via eth9 are dropped|sysctl -w net.ipv4.conf.eth9.rp_filter=2" \
+	"$(field "$out" sysctl.rp_filter status)|$(field "$out" sysctl.rp_filter detail)|$(field "$out" sysctl.rp_filter fix)"
+ip netns exec $A sysctl -qw net.ipv4.conf.eth9.rp_filter=2
+out=$(agent $A --interface eth0 --address 198.18.7.1 b=198.18.7.2 c=198.18.8.3)
+assert_eq "... loose there: ok" ok "$(field "$out" sysctl.rp_filter status)"
+ip -n $A link del eth9
 ip netns exec $A sysctl -qw net.ipv4.conf.all.rp_filter=1
 out=$(agent $A --interface eth0)
 assert_eq "all=1, eth0=2: the maximum (2) applies" ok "$(field "$out" sysctl.rp_filter status)"

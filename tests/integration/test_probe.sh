@@ -75,9 +75,12 @@ n3>n2 ok ok ok" "$(jq -r '.pairs[] | "\(.from)>\(.to) \(.udp500.verdict) \(.udp4
 assert_eq "(ii) the detail names n3's rule by handle" \
 	"inet filter input handle $h3" \
 	"$(jq -r '.pairs[] | select(.to == "n3" and .from == "n1") | .esp.detail' <<<"$out")"
-assert_match "(ii) one problem names n3's rule for both peers, and says preflight --fix" \
-	"^n3's firewall drops incoming ESP from every peer \(n1, n2\): table inet filter chain input handle $h3 tsnet preflight --fix" \
+assert_match "(ii) one problem names n3's rule for both peers, as nft prints it, and says preflight --fix" \
+	"^n3's firewall drops incoming ESP from every peer \(n1, n2\): table inet filter chain input: meta l4proto esp drop comment \"no esp\" # handle $h3 tsnet preflight --fix" \
 	"$(jq -r '.problems[] | "\(.what) \(.fix)"' <<<"$out")"
+w3="n3's firewall drops incoming ESP from every peer (n1, n2): table inet filter chain input: meta l4proto esp drop comment \"no esp\" # handle $h3"
+assert_eq "(ii) ... and the text output says it so, once" 1 \
+	"$("$TSNET" -c "$IA" probe --timeout 2 2>/dev/null | grep -cF "$w3")"
 assert_eq "(ii) exit 1" 1 "$(jq .exit <<<"$out")"
 nm_fw=$(nmap_esp $A n1 198.18.1.3)
 assert_match "(ii) cross-check: nmap only says filtered for n3's ESP" "filtered" "$nm_fw"
@@ -226,13 +229,23 @@ assert_exit "--timeout 1: usage" 2 "$TSNET" -c "$IA" probe --timeout 1
 assert_match "the usage error says why" "no node 'n9'" \
 	"$("$TSNET" -c "$IA" probe --from n1 --to n9 2>&1)"
 cloudy=$(mktemp)
+state=$(mktemp -d)
 sed 's/^\[cluster\]$/[cluster]\ncloud = aws/' "$IA" >"$cloudy"
-out=$(json "$cloudy")
-assert_eq "in a cloud, the second of each pair says a stateful cloud firewall may have passed it as a reply; the first does not" \
-	"n1>n2 null
-n2>n1 second of the pair: a stateful cloud firewall may have passed it as a reply to the first's probes or to a flow of the last 600 s" \
-	"$(jq -r '.pairs[] | select((.from == "n1" and .to == "n2") or (.from == "n2" and .to == "n1")) | "\(.from)>\(.to) \(.esp.detail)"' <<<"$out")"
-rm -f "$cloudy"
+out=$(TSNET_STATE_DIR=$state json "$cloudy")
+wc="AWS security groups are stateful: each pair's second direction may have passed as a reply to the first's probes (they track ESP and UDP for 600 s), 3 pairs"
+assert_eq "in a cloud, one warning: the second of each pair may have passed as a reply" \
+	"probe.cloud-state warn $wc" \
+	"$(jq -r '.problems[] | select(.id == "probe.cloud-state") | "\(.id) \(.severity) \(.what)"' <<<"$out")"
+assert_eq "... its scope: each pair's second direction" \
+	"n1 n2 n3; n2>n1 n3>n1 n3>n2" \
+	"$(jq -r '.problems[] | select(.id == "probe.cloud-state") | "\(.scope.nodes | sort | join(" ")); \([.scope.pairs[] | "\(.from)>\(.to)"] | sort | join(" "))"' <<<"$out")"
+assert_match "... the time of the run is kept for the cluster" '^[0-9]+$' \
+	"$(cat "$state"/probe-last.* 2>/dev/null)"
+txt=$(TSNET_STATE_DIR=$state "$TSNET" -c "$cloudy" probe --timeout 2 2>/dev/null)
+assert_match "run again within 600 s: the text says the first direction may ride on the last run's state, every pair" \
+	"^warn +AWS security groups are stateful: each pair's second direction may have passed as a reply to the first's probes \(they track ESP and UDP for 600 s\), 6 pairs; the first direction too may ride on the state of this cluster's last probe, [0-9]+ s ago \(within the 600 s\)$" \
+	"$txt"
+rm -rf "$cloudy" "$state"
 bad=$(mktemp)
 { cat "$IA"; printf '\n[node n9]\naddress = 198.18.1.9\nnetns = %s-n9\n' $A; } >"$bad"
 out=$(json "$bad")

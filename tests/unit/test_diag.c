@@ -301,6 +301,35 @@ Test(diag, check_scope_and_rank)
 	.proto = pr, .family = "inet", .table = "filter", \
 	.chain = "input", .handle = 7, .text = t }
 
+/* A warning that explains failures (firewalld's rules shadowing
+ * nftables, a route by another interface) is read before them; a
+ * warning that explains nothing stays after the fails, and a kernel
+ * fail (a lower rank) before every cause. */
+Test(diag, causes_first_whatever_their_severity)
+{
+	static const struct row rows[] = {
+		{ "n1", "sysctl.rp_filter", TSN_ST_WARN, "strict", "loose" },
+		{ "n2", "firewalld", TSN_ST_WARN, "running", "stop it" },
+		{ "n3", "route", TSN_ST_WARN, "via eth1", "fix it" },
+		{ "n4", "kernel.esp", TSN_ST_FAIL, "no", "boot" },
+	};
+	const struct tsn_diag_drop d[] = { POLICY("n2", "n1", "esp") };
+	struct tsn_report r;
+
+	build(&r, rows, ARRAY_SIZE(rows));
+	cr_assert_eq(tsn_diag_checks(&r, NULL), 0);
+	cr_assert_eq(tsn_diag_drops(&r, d, ARRAY_SIZE(d), 3, "fix"), 0);
+	tsn_report_sort_problems(&r);
+	cr_assert_eq(r.n_problems, 5);
+	cr_assert_str_eq(r.problems[0].id, "kernel.esp");
+	cr_assert_str_eq(r.problems[1].id, "firewalld", "the cause first");
+	cr_assert_eq(r.problems[1].severity, TSN_ST_WARN);
+	cr_assert_str_eq(r.problems[2].id, "route");
+	cr_assert_str_eq(r.problems[3].id, "firewall.in", "what it explains");
+	cr_assert_str_eq(r.problems[4].id, "sysctl.rp_filter");
+	tsn_report_free(&r);
+}
+
 Test(diag, drops_one_problem_per_rule)
 {
 	const struct tsn_diag_drop d[] = {
@@ -372,6 +401,45 @@ Test(diag, drops_unknown_undecided_ipv6)
 	cr_assert_str_eq(r.problems[2].what, "n4's firewall drops incoming "
 			 "UDP 500 from n1 (1 of 3 peers) over IPv6: table ip6 "
 			 "t chain c handle 3");
+	tsn_report_free(&r);
+}
+
+/* Where the evaluator and the probe disagree, the line says both, with
+ * the peers of each view; a drop where they agree says nothing more. */
+Test(diag, drops_views_disagree)
+{
+	struct tsn_diag_drop d[] = {
+		RULE("n3", "n1", "esp", "meta l4proto esp drop"),
+		RULE("n3", "n2", "esp", "meta l4proto esp drop"),
+		RULE("n3", "n4", "esp", "meta l4proto esp drop"),
+		RULE("n2", "n1", "udp4500", "udp dport 4500 drop"),
+	};
+	struct tsn_report r;
+
+	d[0].view = TSN_VIEW_PASSED;
+	d[1].view = TSN_VIEW_ESTABLISHED;
+	d[2].view = TSN_VIEW_PASSED;
+	d[3].view = TSN_VIEW_ACCEPTS;
+	d[3].seen = true;
+	tsn_report_init(&r, "preflight");
+	cr_assert_eq(tsn_diag_drops(&r, d, ARRAY_SIZE(d), 3, "fix it"), 0);
+	cr_assert_eq(r.n_problems, 2);
+	cr_assert_str_eq(r.problems[0].what, "n3's firewall drops incoming "
+			 "ESP from every peer (n1, n2, n4): table inet filter "
+			 "chain input: meta l4proto esp drop # handle 7; the "
+			 "nftables evaluator says a new flow is dropped, but "
+			 "the probe's packets passed (from n1, n4); the "
+			 "probe's packets passed only as an established flow, "
+			 "through a conntrack entry they did not make (from "
+			 "n2)");
+	/* where names the rule only */
+	cr_assert_str_eq(r.problems[0].where, "n3 input: table inet filter "
+			 "chain input: meta l4proto esp drop # handle 7");
+	cr_assert_str_eq(r.problems[1].what, "n2's firewall drops incoming "
+			 "UDP 4500 from n1 (1 of 3 peers): table inet filter "
+			 "chain input: udp dport 4500 drop # handle 7; the "
+			 "nftables evaluator says a new flow is accepted, but "
+			 "the probe's packets were dropped (from n1)");
 	tsn_report_free(&r);
 }
 

@@ -349,3 +349,86 @@ Test(probe_size, df_lost_names_its_length)
 		  "%s", w);
 	free(w);
 }
+
+/* A window's own failures are checks on its node's row, the same for
+ * probe and preflight (tsn_probe_node_notes): a trace that could not run
+ * and conntrack that could not be cleaned are said, not dropped. */
+static const struct tsn_check *check_of(const struct tsn_report *r,
+					const char *id)
+{
+	for (size_t i = 0; i < r->n_nodes; i++)
+		for (size_t c = 0; c < r->nodes[i].n_checks; c++)
+			if (!strcmp(r->nodes[i].checks[c].id, id))
+				return &r->nodes[i].checks[c];
+	return NULL;
+}
+
+Test(probe_merge, window_failures_are_checks)
+{
+	struct tsn_jv v;
+	struct tsn_probe_result res = { .name = "n1", .reply = &v };
+	struct tsn_probe_result gone = { .name = "n2", .why = "no answer" };
+	const struct tsn_check *c;
+	struct tsn_report r;
+
+	parse(&v, "{\"trace_error\":\"nftables trace: Operation not "
+	      "permitted\",\"conntrack_error\":\"conntrack delete: "
+	      "Operation not permitted\"}");
+	tsn_report_init(&r, "probe");
+	cr_assert_eq(tsn_probe_node_notes(&r, &res), 0);
+	cr_assert_eq(tsn_probe_node_notes(&r, &gone), 0);
+	cr_assert_eq(r.n_nodes, 1, "a node without a reply is its caller's");
+	c = check_of(&r, "probe.trace");
+	cr_assert(c);
+	cr_assert_eq(c->status, TSN_ST_WARN);
+	cr_assert_str_eq(c->detail, "nftables trace: Operation not permitted: "
+			 "drops cannot be named");
+	c = check_of(&r, "probe.conntrack");
+	cr_assert(c);
+	cr_assert_eq(c->status, TSN_ST_WARN);
+	cr_assert_str_eq(c->detail, "conntrack delete: Operation not "
+			 "permitted: a verdict may ride on what an earlier "
+			 "probe left, and this one's entries may stay");
+	cr_assert_str_eq(c->fix, "run tsnet as root on the node (ctnetlink)");
+	cr_assert(check_of(&r, "xfrm.stat"), "the counters are judged too");
+	tsn_report_free(&r);
+	tsn_jv_free(&v);
+}
+
+/* An established pass on a flow whose new packets the evaluator says a
+ * rule drops is that rule's line (preflight's set holds the evaluator's
+ * drop), not a second line of its own; without the evaluator's drop it
+ * stays a problem. */
+Test(probe_merge, established_pass_is_the_rules_line)
+{
+	static const char est[] = "passes as an established flow; a new one "
+		"would be dropped by inet filter input policy drop";
+	const struct tsn_diag_drop ev = {
+		.node = "n1", .peer = "n2", .proto = "esp", .family = "inet",
+		.table = "filter", .chain = "input", .policy = true,
+	};
+	struct tsn_diag_set set = { 0 }, none = { 0 };
+	struct tsn_report r, r2;
+
+	cr_assert_eq(tsn_diag_set_drop(&set, &ev), 0);
+	for (int pass = 0; pass < 2; pass++) {
+		struct tsn_report *x = pass ? &r2 : &r;
+
+		tsn_report_init(x, "preflight");
+		add(x, "n2", "n1", "ok", "ok", "established-only", est);
+		add(x, "n3", "n1", "ok", "ok", "established-only", est);
+		cr_assert_eq(tsn_probe_problems(x, &net, NULL, pass ? &none :
+						&set), 0);
+	}
+	/* n2 -> n1 is the rule's; n3 -> n1 has no evaluator drop here */
+	cr_assert_eq(r.n_problems, 1);
+	cr_assert_str_eq(r.problems[0].id, "probe.established");
+	cr_assert_eq(r.problems[0].n_pairs, 1);
+	cr_assert_str_eq(r.problems[0].pairs[0].from, "n3");
+	cr_assert_eq(r2.n_problems, 1);
+	cr_assert_eq(r2.problems[0].n_pairs, 2);
+	tsn_report_free(&r);
+	tsn_report_free(&r2);
+	tsn_diag_set_free(&set);
+	tsn_diag_set_free(&none);
+}
