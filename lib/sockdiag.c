@@ -19,13 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/mnl_dump.h"
 #include "lib/sockdiag.h"
-
-#define DUMP_CAP 100000		/* messages: a kernel that keeps talking */
 
 struct walk {
 	uint16_t port;
@@ -59,30 +57,14 @@ static int dump_family(struct mnl_socket *nl, struct walk *w, unsigned seq)
 	static char buf[32768];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct inet_diag_req_v2 *req;
-	unsigned portid = mnl_socket_get_portid(nl);
-	ssize_t n;
-	int ret;
 
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->sdiag_family = (uint8_t)w->family;
 	req->sdiag_protocol = IPPROTO_UDP;
 	req->idiag_states = ~0u;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (int i = 0; i < DUMP_CAP; i++) {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, diag_cb, w);
-		if (ret < 0)
-			return -errno;
-		if (ret == MNL_CB_STOP)
-			return 0;
-	}
-	return -EOVERFLOW;
+	return tsn_mnl_dump(nl, nlh, buf, sizeof(buf), diag_cb, w);
 }
 
 /* Does an fd of process pid (a /proc entry's name) link to want? */
@@ -139,21 +121,15 @@ static void owner_of(struct tsn_sock_owner *o)
 
 int tsn_udp_owners(uint16_t port, struct tsn_sock_owner *out, size_t max)
 {
-	struct timeval tv = { .tv_sec = 3 };
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	struct mnl_socket *nl = tsn_mnl_open(NETLINK_SOCK_DIAG);
 	struct walk w = { .port = port, .out = out, .max = max };
 	unsigned seq = (unsigned)time(NULL);
-	int ret = 0;
+	int ret;
 
 	if (!nl)
 		return -errno;
-	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
-		   sizeof(tv));
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		ret = -errno;
 	w.family = AF_INET;
-	if (!ret)
-		ret = dump_family(nl, &w, seq);
+	ret = dump_family(nl, &w, seq);
 	w.family = AF_INET6;
 	/* a kernel without IPv6 has no such sockets to list */
 	if (!ret && (ret = dump_family(nl, &w, seq + 1)) == -ENOENT)
