@@ -5,7 +5,8 @@
  * no bytecode filter is needed.  Each reply's inet_diag_msg is copied out
  * after its length is checked.  Socket inodes are unique on the host, so
  * a process found by its fd links is the holder even when it runs in
- * another network namespace's view of /proc.
+ * another network namespace's view of /proc.  The one place tsnet asks
+ * who holds a UDP port: status, preflight and the probe listener.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -67,21 +68,23 @@ static int dump_family(struct mnl_socket *nl, struct walk *w, unsigned seq)
 	return tsn_mnl_dump(nl, nlh, buf, sizeof(buf), diag_cb, w);
 }
 
-/* Does an fd of process pid (a /proc entry's name) link to want? */
-static bool pid_holds(const char *pid, const char *want)
+/* Does an fd of process pid (an entry's name in the proc directory)
+ * link to want? */
+static bool pid_holds(const char *proc, const char *pid, const char *want)
 {
-	char path[300], link[64];
+	char path[4096], link[64];
 	struct dirent *d;
 	bool found = false;
 	DIR *dir;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%.16s/fd", pid);
-	if (!(dir = opendir(path)))
+	if ((size_t)snprintf(path, sizeof(path), "%s/%.16s/fd", proc, pid) >=
+	    sizeof(path) || !(dir = opendir(path)))
 		return false;	/* gone, or not ours to look at */
 	while (!found && (d = readdir(dir))) {
-		snprintf(path, sizeof(path), "/proc/%.16s/fd/%.32s", pid,
-			 d->d_name);
+		if ((size_t)snprintf(path, sizeof(path), "%s/%.16s/fd/%.32s",
+				     proc, pid, d->d_name) >= sizeof(path))
+			continue;
 		n = readlink(path, link, sizeof(link) - 1);
 		if (n > 0) {
 			link[n] = '\0';
@@ -92,23 +95,25 @@ static bool pid_holds(const char *pid, const char *want)
 	return found;
 }
 
-static void owner_of(struct tsn_sock_owner *o)
+void tsn_sock_owner_find(const char *proc, struct tsn_sock_owner *o)
 {
-	char want[48], path[64];
+	char want[48], path[4096];
 	struct dirent *d;
 	DIR *dir;
 	FILE *f;
 
+	o->pid = 0;
+	o->comm[0] = '\0';
 	/* inode 0: a socket being torn down, held by nobody */
-	if (!o->inode || !(dir = opendir("/proc")))
+	if (!o->inode || !(dir = opendir(proc)))
 		return;
 	snprintf(want, sizeof(want), "socket:[%lu]", o->inode);
 	while ((d = readdir(dir))) {
 		if (!isdigit((unsigned char)d->d_name[0]) ||
-		    !pid_holds(d->d_name, want))
+		    !pid_holds(proc, d->d_name, want))
 			continue;
 		o->pid = (pid_t)strtol(d->d_name, NULL, 10);
-		snprintf(path, sizeof(path), "/proc/%.16s/comm", d->d_name);
+		snprintf(path, sizeof(path), "%s/%.16s/comm", proc, d->d_name);
 		if ((f = fopen(path, "re"))) {
 			if (fgets(o->comm, sizeof(o->comm), f))
 				o->comm[strcspn(o->comm, "\n")] = '\0';
@@ -119,7 +124,7 @@ static void owner_of(struct tsn_sock_owner *o)
 	closedir(dir);
 }
 
-int tsn_udp_owners(uint16_t port, struct tsn_sock_owner *out, size_t max)
+int tsn_udp_socks(uint16_t port, struct tsn_sock_owner *out, size_t max)
 {
 	struct mnl_socket *nl = tsn_mnl_open(NETLINK_SOCK_DIAG);
 	struct walk w = { .port = port, .out = out, .max = max };
@@ -135,9 +140,14 @@ int tsn_udp_owners(uint16_t port, struct tsn_sock_owner *out, size_t max)
 	if (!ret && (ret = dump_family(nl, &w, seq + 1)) == -ENOENT)
 		ret = 0;
 	mnl_socket_close(nl);
-	if (ret < 0)
-		return ret;
-	for (size_t i = 0; i < w.n && i < max; i++)
-		owner_of(&out[i]);
-	return (int)w.n;
+	return ret < 0 ? ret : (int)w.n;
+}
+
+int tsn_udp_owners(uint16_t port, struct tsn_sock_owner *out, size_t max)
+{
+	int n = tsn_udp_socks(port, out, max);
+
+	for (int i = 0; i < n && (size_t)i < max; i++)
+		tsn_sock_owner_find("/proc", &out[i]);
+	return n;
 }
