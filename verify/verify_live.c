@@ -99,37 +99,23 @@ static void on_packet(void *arg, const struct tsn_vpend *q)
 }
 
 /* Hex digits only, two a byte: strtoul would take " f", "+f", "-1". */
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int tsn_vl_unhex(const char *s, uint8_t **out, size_t *len)
 {
 	size_t n = strlen(s);
 	uint8_t *b;
+	ssize_t got;
 
 	if (n % 2)
 		return -EINVAL;
 	if (!(b = malloc(n / 2 + 1)))
 		return -ENOMEM;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			free(b);
-			return -EINVAL;
-		}
-		b[i] = (uint8_t)(hi << 4 | lo);
+	got = tsn_hex_decode(s, b, n / 2);
+	if (got < 0) {
+		free(b);
+		return -EINVAL;
 	}
 	*out = b;
-	*len = n / 2;
+	*len = (size_t)got;
 	return 0;
 }
 
