@@ -10,7 +10,8 @@
  * policy holds the members' traffic (xfrm_check.c).  On any failure
  * every node is rolled back and one line says which pair failed and why.
  * disable-ipsec runs ipsec-remove on every node: connections, SAs, keys
- * and files go, traffic flows in clear.
+ * and files go, traffic flows in clear.  enable_print.c prints the
+ * result.
  */
 #include <errno.h>
 #include <signal.h>
@@ -36,125 +37,6 @@ struct enable_opts {
 	const char *node;
 	unsigned timeout;
 };
-
-/* "yes (probe: ESP dropped n1 -> n3)": what the SA does, and why the
- * plan chose it. */
-static void encap_cell(char *buf, size_t len, bool encap,
-		       const struct tsn_encap_choice *c)
-{
-	snprintf(buf, len, "%s%s%s%s", encap ? "yes" : "no",
-		 c && c->why[0] ? " (" : "", c ? c->why : "",
-		 c && c->why[0] ? ")" : "");
-}
-
-static void print_pairs(const struct tsn_rollout *ro,
-			const struct tsn_encap_choice *ch, bool verify,
-			FILE *f, bool colour)
-{
-	struct tsn_table t;
-	char pair[2 * TSN_NAME_MAX + 8], wire[700], encap[360];
-
-	tsn_table_init(&t, 6);
-	tsn_table_row(&t, (const char *const[]){ "PAIR", "STATE", "MODE",
-		      "CIPHER", "ENCAP", "WIRE" });
-	for (size_t k = 0; k < ro->plan.n_pairs; k++) {
-		const struct tsn_plan_pair *p = &ro->plan.pairs[k];
-		const struct tsn_pair_result *r = &ro->res[k];
-
-		if (!tsn_rollout_pair_in(ro, k))
-			continue;
-		snprintf(pair, sizeof(pair), "%s <-> %s",
-			 ro->inv->nodes[p->a].name, ro->inv->nodes[p->b].name);
-		if (!verify)
-			snprintf(wire, sizeof(wire), "not checked (--no-verify)");
-		else if (r->leaks[0])
-			snprintf(wire, sizeof(wire), "CLEARTEXT: %s", r->leaks);
-		else if (!r->esp)
-			snprintf(wire, sizeof(wire), "no ESP seen");
-		else
-			snprintf(wire, sizeof(wire), "esp on the wire (%u "
-				 "packets), no cleartext", r->esp);
-		encap_cell(encap, sizeof(encap), r->encap || p->encap,
-			   ch ? &ch[k] : NULL);
-		tsn_table_row(&t, (const char *const[]){ pair, r->state,
-			      r->mode, r->cipher, encap, wire });
-	}
-	tsn_table_print(&t, f, colour);
-	tsn_table_free(&t);
-}
-
-/* "KEY":["line",...] from text of lines, when there is any. */
-static void lines_json(struct tsn_json *j, const char *key, const char *text)
-{
-	if (!text || !*text)
-		return;
-	tsn_json_key(j, key);
-	tsn_json_arr_begin(j);
-	for (const char *l = text, *e; (e = strchr(l, '\n')); l = e + 1) {
-		char line[800];
-
-		snprintf(line, sizeof(line), "%.*s", (int)(e - l), l);
-		tsn_json_str(j, line);
-	}
-	tsn_json_arr_end(j);
-}
-
-static int print_json(const struct tsn_rollout *ro,
-		      const struct tsn_encap_choice *ch, bool verify, int rc)
-{
-	struct tsn_buf b = { 0 };
-	struct tsn_json j;
-	int ret;
-
-	tsn_json_init(&j, &b, true);
-	tsn_json_obj_begin(&j);
-	tsn_json_kstr(&j, "command", "enable-ipsec");
-	tsn_json_kstr(&j, "plan_hash", ro->plan.hash);
-	tsn_json_kstr(&j, "error", ro->error[0] ? ro->error : NULL);
-	lines_json(&j, "xfrm_stat", ro->xstat.p);
-	lines_json(&j, "notes", ro->xstat_note.p);
-	lines_json(&j, "causes", ro->causes);
-	tsn_json_key(&j, "pairs");
-	tsn_json_arr_begin(&j);
-	for (size_t k = 0; k < ro->plan.n_pairs; k++) {
-		const struct tsn_pair_result *r = &ro->res[k];
-
-		if (!tsn_rollout_pair_in(ro, k))
-			continue;
-		tsn_json_obj_begin(&j);
-		tsn_json_kstr(&j, "a", ro->inv->nodes[ro->plan.pairs[k].a].name);
-		tsn_json_kstr(&j, "b", ro->inv->nodes[ro->plan.pairs[k].b].name);
-		tsn_json_kstr(&j, "state", r->state[0] ? r->state : NULL);
-		tsn_json_kstr(&j, "mode", r->mode[0] ? r->mode : NULL);
-		tsn_json_kstr(&j, "cipher", r->cipher[0] ? r->cipher : NULL);
-		tsn_json_kbool(&j, "encap", r->encap ||
-			       ro->plan.pairs[k].encap);
-		tsn_json_kstr(&j, "encap_reason", ch ? ch[k].why : NULL);
-		tsn_json_kbool(&j, "ok", r->ok);
-		tsn_json_kstr(&j, "why", r->why[0] ? r->why : NULL);
-		tsn_json_key(&j, "wire");
-		if (!verify || !r->proved) {
-			tsn_json_null(&j);
-		} else {
-			tsn_json_obj_begin(&j);
-			tsn_json_kuint(&j, "esp", r->esp);
-			tsn_json_kuint(&j, "cleartext", r->cleartext);
-			tsn_json_kstr(&j, "leaks", r->leaks[0] ? r->leaks : NULL);
-			tsn_json_kbool(&j, "ok", r->esp && !r->leaks[0]);
-			tsn_json_obj_end(&j);
-		}
-		tsn_json_obj_end(&j);
-	}
-	tsn_json_arr_end(&j);
-	tsn_json_kint(&j, "exit", rc);
-	tsn_json_obj_end(&j);
-	if ((ret = tsn_json_finish(&j)) == 0) {
-		printf("%s\n", b.p);
-		tsn_result_printed();
-	}
-	tsn_buf_free(&b);
-	return ret;
-}
 
 /* 0 all good, 1 the proof found cleartext or no ESP, or the kernel
  * dropped IPsec packets while it ran. */
@@ -206,21 +88,6 @@ static int phases(struct tsn_rollout *ro)
 	return ret;
 }
 
-/* The kernel's drop counters that rose during the proof, and the nodes
- * whose kernel keeps none. */
-static void print_counters(const struct tsn_rollout *ro, FILE *f)
-{
-	if (ro->xstat.len)
-		fprintf(f, "\nthe kernel dropped IPsec packets during the "
-			"proof:\n");
-	for (const char *l = ro->xstat.p, *e; l && (e = strchr(l, '\n'));
-	     l = e + 1)
-		fprintf(f, "  %.*s\n", (int)(e - l), l);
-	for (const char *l = ro->xstat_note.p, *e;
-	     l && (e = strchr(l, '\n')); l = e + 1)
-		fprintf(f, "note: %.*s\n", (int)(e - l), l);
-}
-
 static int rollout(struct tsn_rollout *ro, const struct enable_opts *o,
 		   const struct tsn_encap_choice *ch)
 {
@@ -258,11 +125,11 @@ static int rollout(struct tsn_rollout *ro, const struct enable_opts *o,
 	}
 	tsn_progress_end(&ro->progress);
 	if (ro->ctx->json)
-		print_json(ro, ch, !o->no_verify, rc);
+		tsn_enable_print_json(ro, ch, !o->no_verify, rc);
 	else if (!ro->error[0])
-		print_pairs(ro, ch, !o->no_verify, stdout, ro->ctx->tty);
+		tsn_enable_print_pairs(ro, ch, !o->no_verify, stdout, ro->ctx->tty);
 	if (!ro->ctx->json && !ro->error[0])
-		print_counters(ro, stdout);
+		tsn_enable_print_counters(ro, stdout);
 	if (ro->error[0])
 		tsn_err(ro->ctx->cmd, "%s", ro->error);
 	else if (rc == TSN_EXIT_PROBLEM && ro->xstat.len)
@@ -489,7 +356,7 @@ static int choose_encap(struct tsn_rollout *ro, const struct enable_opts *o,
 		tsn_encap_refusal(&ro->plan, er.ch, ro->error,
 				  sizeof(ro->error));
 		if (ro->ctx->json)
-			print_json(ro, er.ch, false, TSN_EXIT_PROBLEM);
+			tsn_enable_print_json(ro, er.ch, false, TSN_EXIT_PROBLEM);
 		tsn_err(ro->ctx->cmd, "%s", ro->error);
 		rc = TSN_EXIT_PROBLEM;
 	} else if (ret < 0) {
@@ -547,7 +414,7 @@ static int stop_before(struct tsn_rollout *ro,
 		rc = ro->unreachable ? TSN_EXIT_RUNTIME : TSN_EXIT_PROBLEM;
 		ro->causes = lines;
 		if (ro->ctx->json)
-			print_json(ro, ch, false, rc);
+			tsn_enable_print_json(ro, ch, false, rc);
 		ro->causes = NULL;
 		for (const char *l = lines, *e; l && (e = strchr(l, '\n'));
 		     l = e + 1)

@@ -174,22 +174,14 @@ int tsn_load_conns(struct tsn_vici *v, const char *text, struct tsn_buf *names,
 
 static int unhex_bytes(const char *s, uint8_t *out, size_t max, size_t *n)
 {
-	size_t len;
+	ssize_t len;
 
 	if (strncmp(s, "0x", 2))
 		return -EINVAL;
-	s += 2;
-	len = strlen(s);
-	if (len % 2 || len / 2 > max)
+	len = tsn_hex_decode(s + 2, out, max);
+	if (len < 0)
 		return -EINVAL;
-	for (size_t i = 0; i < len / 2; i++) {
-		unsigned b;
-
-		if (sscanf(s + 2 * i, "%2x", &b) != 1)
-			return -EINVAL;
-		out[i] = (uint8_t)b;
-	}
-	*n = len / 2;
+	*n = (size_t)len;
 	return 0;
 }
 

@@ -190,27 +190,7 @@ void tsn_psk_hex(const uint8_t psk[TSN_PSK_LEN],
 	out[2 * TSN_PSK_LEN] = '\0';
 }
 
-static int unhex1(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int tsn_psk_unhex(const char *s, uint8_t psk[TSN_PSK_LEN])
 {
-	if (!s || strlen(s) != 2 * TSN_PSK_LEN)
-		return -EINVAL;
-	for (size_t i = 0; i < TSN_PSK_LEN; i++) {
-		int hi = unhex1(s[2 * i]), lo = unhex1(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		psk[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return tsn_hex_decode(s, psk, TSN_PSK_LEN) == TSN_PSK_LEN ? 0 : -EINVAL;
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "enable/plan.h"
 #include "enable/x509.h"
@@ -104,5 +105,16 @@ void tsn_rollout_fail_charon(struct tsn_rollout *ro, size_t k, size_t i);
  * runs is named as the cause (a dead peer looks like any pair failure:
  * no SA, no ESP decrypted), replacing the error found so far. */
 void tsn_rollout_rollback(struct tsn_rollout *ro);
+
+/* enable_print.c: the pairs' table, the JSON object (its "exit" is rc)
+ * and the drop counters, for enable-ipsec.  ch may be NULL. */
+struct tsn_encap_choice;
+void tsn_enable_print_pairs(const struct tsn_rollout *ro,
+			    const struct tsn_encap_choice *ch, bool verify,
+			    FILE *f, bool colour);
+int tsn_enable_print_json(const struct tsn_rollout *ro,
+			  const struct tsn_encap_choice *ch, bool verify,
+			  int rc);
+void tsn_enable_print_counters(const struct tsn_rollout *ro, FILE *f);
 
 #endif

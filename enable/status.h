@@ -56,6 +56,8 @@ struct tsn_st_node {
 	const struct tsn_jv *rec;	/* st.state when enabled, else NULL */
 	struct tsn_jv xf;	/* xfrm-state's reply (TSN_JNULL: none) */
 	char *xf_error;		/* xfrm-state failed: why */
+	bool xf_late;		/* it timed out: the node answered the
+				 * others */
 };
 
 enum tsn_st_pair_state {
@@ -95,6 +97,13 @@ int tsn_st_line(struct tsn_st *s, bool note, const char *fmt, ...)
  * rekeying, none twice, SPIs matching the peer's, none failing to
  * authenticate), charon holding UDP 500 and 4500, ESP offload. */
 int tsn_status_xfrm(struct tsn_st *s);
+/* One node's three replies (ipsec-state, ipsec-sas, xfrm-state, in that
+ * order) into sn: 0, or -ENOMEM.  What failed is in sn's *error. */
+struct tsn_job;
+int tsn_st_take(struct tsn_st_node *sn, const struct tsn_job *job);
+/* The exit status the judged cluster earns: 3 when something could not
+ * be read, else 1 on a problem, else 0. */
+int tsn_st_exit(const struct tsn_st *s);
 /* The SA node a reports for peer b, or NULL. */
 /* The SA a holds with peer over its IPv4 (or only) connection, or with
  * v6 over a dual-stack pair's IPv6 one: an INSTALLED one first. */

@@ -92,17 +92,21 @@ const char *tsn_st_pair_name(enum tsn_st_pair_state s)
 	return names[s];
 }
 
+/* A job that never reached its node, or never came back from it. */
+static bool lost(const struct tsn_job *job)
+{
+	return job->state == TSN_JOB_UNREACHABLE ||
+	       job->state == TSN_JOB_TIMEOUT;
+}
+
 /* Parse one job's reply into v; on failure *error says why and the
  * return is 1. */
-static int take_reply(struct tsn_st_node *n, const struct tsn_job *job,
-		      struct tsn_jv *v, const char *action, char **error)
+static int take_reply(const struct tsn_job *job, struct tsn_jv *v,
+		      const char *action, char **error)
 {
 	char why[512], err[160] = "not an object";
 
 	if (job->state != TSN_JOB_DONE || job->exit_status != 0) {
-		if (job->state == TSN_JOB_UNREACHABLE ||
-		    job->state == TSN_JOB_TIMEOUT)
-			n->reachable = false;
 		tsn_job_reason(job, why, sizeof(why));
 	} else if (tsn_json_parse(job->out.p ? job->out.p : "", job->out.len,
 				  v, err, sizeof(err)) < 0 ||
@@ -114,6 +118,33 @@ static int take_reply(struct tsn_st_node *n, const struct tsn_job *job,
 	}
 	*error = tsn_strdup(why);
 	return *error ? 1 : -ENOMEM;
+}
+
+int tsn_st_take(struct tsn_st_node *sn, const struct tsn_job *job)
+{
+	int ret;
+
+	/* Unreachable only when ipsec-state, the first question, was
+	 * lost: a later one that times out had a node that answered, and
+	 * only what that one reads is unknown. */
+	sn->reachable = !lost(&job[0]);
+	ret = take_reply(&job[0], &sn->st, "ipsec-state", &sn->error);
+	if (ret == 0)
+		ret = take_reply(&job[1], &sn->sas, "ipsec-sas",
+				 &sn->sas_error);
+	if (ret >= 0 && sn->reachable) {
+		ret = take_reply(&job[2], &sn->xf, "xfrm-state",
+				 &sn->xf_error);
+		sn->xf_late = job[2].state == TSN_JOB_TIMEOUT;
+	}
+	if (ret > 0)
+		ret = 0;
+	if (ret == 0 && !sn->error) {
+		sn->rec = tsn_jv_get(&sn->st, "state");
+		if (sn->rec && sn->rec->type != TSN_JOBJ)
+			sn->rec = NULL;
+	}
+	return ret;
 }
 
 static int gather(struct tsn_st *s, unsigned timeout)
@@ -139,25 +170,8 @@ static int gather(struct tsn_st *s, unsigned timeout)
 	}
 	ret = tsn_run(inv, jobs, 3 * n, &opts);
 	for (size_t i = 0; ret == 0 && i < n; i++) {
-		struct tsn_st_node *sn = &s->nodes[i];
-
-		sn->node = &inv->nodes[i];
-		sn->reachable = true;
-		ret = take_reply(sn, &jobs[3 * i], &sn->st, "ipsec-state",
-				 &sn->error);
-		if (ret == 0 && sn->reachable)
-			ret = take_reply(sn, &jobs[3 * i + 1], &sn->sas,
-					 "ipsec-sas", &sn->sas_error);
-		if (ret >= 0 && sn->reachable)
-			ret = take_reply(sn, &jobs[3 * i + 2], &sn->xf,
-					 "xfrm-state", &sn->xf_error);
-		if (ret > 0)
-			ret = 0;
-		if (!sn->error) {
-			sn->rec = tsn_jv_get(&sn->st, "state");
-			if (sn->rec && sn->rec->type != TSN_JOBJ)
-				sn->rec = NULL;
-		}
+		s->nodes[i].node = &inv->nodes[i];
+		ret = tsn_st_take(&s->nodes[i], &jobs[3 * i]);
 	}
 	for (size_t i = 0; i < 3 * n; i++)
 		tsn_job_free(&jobs[i]);
@@ -383,14 +397,18 @@ static int judge(struct tsn_st *s)
 				      s->inv->nodes[p->b].name,
 				      tsn_st_pair_name(p->state), p->detail);
 	}
-	s->exit = TSN_EXIT_OK;
-	for (size_t i = 0; i < n; i++)
-		if (s->nodes[i].error ||
-		    (s->nodes[i].rec && s->nodes[i].sas_error))
-			s->exit = TSN_EXIT_RUNTIME;
-	if (s->exit == TSN_EXIT_OK && s->n_problems)
-		s->exit = TSN_EXIT_PROBLEM;
+	s->exit = tsn_st_exit(s);
 	return ret;
+}
+
+int tsn_st_exit(const struct tsn_st *s)
+{
+	/* what could not be read is a runtime failure, not a finding */
+	for (size_t i = 0; i < s->inv->n_nodes; i++)
+		if (s->nodes[i].error || s->nodes[i].xf_error ||
+		    (s->nodes[i].rec && s->nodes[i].sas_error))
+			return TSN_EXIT_RUNTIME;
+	return s->n_problems ? TSN_EXIT_PROBLEM : TSN_EXIT_OK;
 }
 
 static void status_free(struct tsn_st *s)

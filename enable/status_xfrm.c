@@ -230,6 +230,12 @@ static int node_checks(struct tsn_st *s, size_t i)
 
 	if (n->error)
 		return 0;	/* said by judge_nodes */
+	if (n->xf_late)
+		return tsn_st_line(s, false, "%s: answered, but its kernel's "
+				   "XFRM states and policies could not be read "
+				   "in time (agent xfrm-state %s; --timeout "
+				   "SECONDS gives it longer)", n->node->name,
+				   n->xf_error);
 	if (!usable(n))
 		return tsn_st_line(s, false, "%s: cannot list the kernel's "
 				   "IPsec states and policies: %s",

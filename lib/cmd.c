@@ -71,10 +71,36 @@ static void opt_name(char *buf, size_t len, const char *arg, int c)
 		snprintf(buf, len, "%s", arg ? arg : "?");
 }
 
+/* Is c a letter of the short-option cluster cur ("-xq") other than its
+ * last? */
+static bool mid_cluster(const char *cur, int c)
+{
+	size_t len = cur ? strlen(cur) : 0;
+
+	if (len < 3 || cur[0] != '-' || cur[1] == '-' || c <= 0 || c >= 0x100)
+		return false;
+	return memchr(cur + 1, c, len - 2) != NULL;
+}
+
+/* Was the refused option the long one argv[optind - 1]?  Inside a
+ * cluster of short options glibc leaves optind on the cluster until its
+ * last letter, so for the unknown x of "--json -xq" argv[optind - 1] is
+ * "--json", which getopt took: the refused one is in argv[optind]. */
+static bool refused_long(char *const *argv, const char *arg)
+{
+	if (!arg || strncmp(arg, "--", 2))
+		return false;
+	if (!optopt || !mid_cluster(argv[optind], optopt))
+		return true;	/* optopt 0: an unknown long option */
+	/* "--quiet=1 -qx": q refused its value, and q is a known letter,
+	 * so not the unknown one in the cluster */
+	return strchr(arg, '=') && strchr(TSN_GLOBAL_SHORTOPTS, optopt);
+}
+
 int tsn_opt_error(const char *cmd, char *const *argv, int opt)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
-	bool is_long = arg && !strncmp(arg, "--", 2);
+	bool is_long = refused_long(argv, arg);
 	const char *s;
 	char name[128];
 
@@ -83,7 +109,7 @@ int tsn_opt_error(const char *cmd, char *const *argv, int opt)
 	 * character for a short one. */
 	if (opt == TSN_OPT_WAIT)	/* tsn_global_opt() said why */
 		return TSN_EXIT_USAGE;
-	opt_name(name, sizeof(name), arg, optopt);
+	opt_name(name, sizeof(name), is_long ? arg : NULL, optopt);
 	if (opt == ':')
 		return tsn_usage_error(cmd, "option '%s' needs an argument",
 				       name);

@@ -55,17 +55,11 @@ static int hex4(struct parser *p, size_t at, unsigned *out)
 	if (p->len - at < 4)	/* never read past the input */
 		return fail(p, p->len, -EINVAL, "unexpected end of input");
 	for (size_t i = 0; i < 4; i++) {
-		unsigned char c = p->s[at + i];
+		int d = tsn_hexval((unsigned char)p->s[at + i]);
 
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (unsigned)(c - 'A' + 10);
-		else
+		if (d < 0)
 			return fail(p, at + i, -EINVAL, "invalid \\u escape");
+		v = v << 4 | (unsigned)d;
 	}
 	*out = v;
 	return 0;

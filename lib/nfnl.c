@@ -12,6 +12,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "mnl_dump.h"
 #include "nfnl.h"
 
 /* A batch's buffer: 256 KiB at first (nft-fix for 1,000 members sends
@@ -238,21 +239,7 @@ int tsn_nfnl_dump(struct tsn_nfnl *n, uint16_t type, uint16_t family,
 {
 	char rbuf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
-	uint32_t seq = n->seq++;
-	ssize_t len;
-	int ret;
 
-	nlh = nftnl_nlmsg_build_hdr(rbuf, type, family, NLM_F_DUMP, seq);
-	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		len = mnl_socket_recvfrom(n->nl, rbuf, sizeof(rbuf));
-		if (len < 0)
-			return -errno;
-		ret = mnl_cb_run(rbuf, (size_t)len, seq, n->portid, cb, data);
-		if (ret < 0)
-			return -errno;
-		if (ret == MNL_CB_STOP)
-			return 0;
-	}
+	nlh = nftnl_nlmsg_build_hdr(rbuf, type, family, NLM_F_DUMP, n->seq++);
+	return tsn_mnl_dump(n->nl, nlh, rbuf, sizeof(rbuf), cb, data);
 }

@@ -5,7 +5,8 @@
  * no bytecode filter is needed.  Each reply's inet_diag_msg is copied out
  * after its length is checked.  Socket inodes are unique on the host, so
  * a process found by its fd links is the holder even when it runs in
- * another network namespace's view of /proc.
+ * another network namespace's view of /proc.  The one place tsnet asks
+ * who holds a UDP port: status, preflight and the probe listener.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -19,13 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/mnl_dump.h"
 #include "lib/sockdiag.h"
-
-#define DUMP_CAP 100000		/* messages: a kernel that keeps talking */
 
 struct walk {
 	uint16_t port;
@@ -59,47 +58,33 @@ static int dump_family(struct mnl_socket *nl, struct walk *w, unsigned seq)
 	static char buf[32768];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct inet_diag_req_v2 *req;
-	unsigned portid = mnl_socket_get_portid(nl);
-	ssize_t n;
-	int ret;
 
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->sdiag_family = (uint8_t)w->family;
 	req->sdiag_protocol = IPPROTO_UDP;
 	req->idiag_states = ~0u;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (int i = 0; i < DUMP_CAP; i++) {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, diag_cb, w);
-		if (ret < 0)
-			return -errno;
-		if (ret == MNL_CB_STOP)
-			return 0;
-	}
-	return -EOVERFLOW;
+	return tsn_mnl_dump(nl, nlh, buf, sizeof(buf), diag_cb, w);
 }
 
-/* Does an fd of process pid (a /proc entry's name) link to want? */
-static bool pid_holds(const char *pid, const char *want)
+/* Does an fd of process pid (an entry's name in the proc directory)
+ * link to want? */
+static bool pid_holds(const char *proc, const char *pid, const char *want)
 {
-	char path[300], link[64];
+	char path[4096], link[64];
 	struct dirent *d;
 	bool found = false;
 	DIR *dir;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%.16s/fd", pid);
-	if (!(dir = opendir(path)))
+	if ((size_t)snprintf(path, sizeof(path), "%s/%.16s/fd", proc, pid) >=
+	    sizeof(path) || !(dir = opendir(path)))
 		return false;	/* gone, or not ours to look at */
 	while (!found && (d = readdir(dir))) {
-		snprintf(path, sizeof(path), "/proc/%.16s/fd/%.32s", pid,
-			 d->d_name);
+		if ((size_t)snprintf(path, sizeof(path), "%s/%.16s/fd/%.32s",
+				     proc, pid, d->d_name) >= sizeof(path))
+			continue;
 		n = readlink(path, link, sizeof(link) - 1);
 		if (n > 0) {
 			link[n] = '\0';
@@ -110,23 +95,25 @@ static bool pid_holds(const char *pid, const char *want)
 	return found;
 }
 
-static void owner_of(struct tsn_sock_owner *o)
+void tsn_sock_owner_find(const char *proc, struct tsn_sock_owner *o)
 {
-	char want[48], path[64];
+	char want[48], path[4096];
 	struct dirent *d;
 	DIR *dir;
 	FILE *f;
 
+	o->pid = 0;
+	o->comm[0] = '\0';
 	/* inode 0: a socket being torn down, held by nobody */
-	if (!o->inode || !(dir = opendir("/proc")))
+	if (!o->inode || !(dir = opendir(proc)))
 		return;
 	snprintf(want, sizeof(want), "socket:[%lu]", o->inode);
 	while ((d = readdir(dir))) {
 		if (!isdigit((unsigned char)d->d_name[0]) ||
-		    !pid_holds(d->d_name, want))
+		    !pid_holds(proc, d->d_name, want))
 			continue;
 		o->pid = (pid_t)strtol(d->d_name, NULL, 10);
-		snprintf(path, sizeof(path), "/proc/%.16s/comm", d->d_name);
+		snprintf(path, sizeof(path), "%s/%.16s/comm", proc, d->d_name);
 		if ((f = fopen(path, "re"))) {
 			if (fgets(o->comm, sizeof(o->comm), f))
 				o->comm[strcspn(o->comm, "\n")] = '\0';
@@ -137,31 +124,30 @@ static void owner_of(struct tsn_sock_owner *o)
 	closedir(dir);
 }
 
-int tsn_udp_owners(uint16_t port, struct tsn_sock_owner *out, size_t max)
+int tsn_udp_socks(uint16_t port, struct tsn_sock_owner *out, size_t max)
 {
-	struct timeval tv = { .tv_sec = 3 };
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	struct mnl_socket *nl = tsn_mnl_open(NETLINK_SOCK_DIAG);
 	struct walk w = { .port = port, .out = out, .max = max };
 	unsigned seq = (unsigned)time(NULL);
-	int ret = 0;
+	int ret;
 
 	if (!nl)
 		return -errno;
-	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
-		   sizeof(tv));
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		ret = -errno;
 	w.family = AF_INET;
-	if (!ret)
-		ret = dump_family(nl, &w, seq);
+	ret = dump_family(nl, &w, seq);
 	w.family = AF_INET6;
 	/* a kernel without IPv6 has no such sockets to list */
 	if (!ret && (ret = dump_family(nl, &w, seq + 1)) == -ENOENT)
 		ret = 0;
 	mnl_socket_close(nl);
-	if (ret < 0)
-		return ret;
-	for (size_t i = 0; i < w.n && i < max; i++)
-		owner_of(&out[i]);
-	return (int)w.n;
+	return ret < 0 ? ret : (int)w.n;
+}
+
+int tsn_udp_owners(uint16_t port, struct tsn_sock_owner *out, size_t max)
+{
+	int n = tsn_udp_socks(port, out, max);
+
+	for (int i = 0; i < n && (size_t)i < max; i++)
+		tsn_sock_owner_find("/proc", &out[i]);
+	return n;
 }

@@ -124,6 +124,35 @@ int tsn_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
 	return 0;
 }
 
+int tsn_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+ssize_t tsn_hex_decode(const char *s, uint8_t *out, size_t max)
+{
+	size_t n = s ? strlen(s) : 1;
+
+	if (n % 2)
+		return -EINVAL;
+	if (n / 2 > max || n / 2 > SSIZE_MAX)
+		return -E2BIG;	/* before any byte is written */
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = tsn_hexval(s[2 * i]), lo = tsn_hexval(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (ssize_t)(n / 2);
+}
+
 static int buf_grow(struct tsn_buf *b, size_t need)
 {
 	size_t cap;

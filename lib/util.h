@@ -55,6 +55,14 @@ void tsn_dbg(const char *fmt, ...) TSN_PRINTF(1, 2);
  * spaces, no trailing bytes, no overflow.  0 or -EINVAL / -ERANGE. */
 int tsn_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int tsn_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out);
+/* One hex digit's value, or -1: digits and a-f, A-F only (isxdigit and
+ * strtoul follow the locale, and strtoul and sscanf's %x take spaces, a
+ * sign and "0x" too). */
+int tsn_hexval(int c);
+/* The whole string s, two hex digits a byte, into out: the number of
+ * bytes, at most max, or -EINVAL (NULL, an odd length, not a hex digit)
+ * or -E2BIG (more than max bytes). */
+ssize_t tsn_hex_decode(const char *s, uint8_t *out, size_t max);
 
 /* A growable byte buffer, always NUL-terminated when p != NULL. */
 struct tsn_buf {

@@ -16,12 +16,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 
+#include "lib/mnl_dump.h"
 #include "lib/xfrm.h"
-
-#define DUMP_CAP 100000		/* messages: a kernel that keeps talking */
 
 static void keep(struct tsn_xfrm_list *l, const struct tsn_xfrm_seen *s)
 {
@@ -93,61 +91,33 @@ static int policy_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int dump_run(struct mnl_socket *nl, uint16_t type, mnl_cb_t cb,
-		    struct tsn_xfrm_list *l, unsigned seq, char *buf,
-		    size_t len)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	unsigned portid = mnl_socket_get_portid(nl);
-	ssize_t n;
-	int ret;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (int i = 0; i < DUMP_CAP; i++) {
-		n = mnl_socket_recvfrom(nl, buf, len);
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, cb, l);
-		if (ret < 0)
-			return -errno;
-		if (ret == MNL_CB_STOP)
-			return 0;
-	}
-	return -EOVERFLOW;
-}
-
 /* The dump of SAs carries their keys (XFRMA_ALG_*): the buffer is wiped
  * after each dump, so no key outlives it in this process's memory. */
 static int dump(struct mnl_socket *nl, uint16_t type, mnl_cb_t cb,
 		struct tsn_xfrm_list *l, unsigned seq)
 {
 	static char buf[32768];
-	int ret = dump_run(nl, type, cb, l, seq, buf, sizeof(buf));
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	int ret;
 
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_seq = seq;
+	ret = tsn_mnl_dump(nl, nlh, buf, sizeof(buf), cb, l);
 	explicit_bzero(buf, sizeof(buf));
 	return ret;
 }
 
 int tsn_xfrm_list_run(struct tsn_xfrm_list *l)
 {
-	struct timeval tv = { .tv_sec = 3 };
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_XFRM);
+	struct mnl_socket *nl;
 	unsigned seq = (unsigned)time(NULL);
 
 	memset(l, 0, sizeof(*l));
-	if (!nl)
+	/* a kernel that never answers must not hang the caller: the
+	 * socket has a receive timeout */
+	if (!(nl = tsn_mnl_open(NETLINK_XFRM)))
 		return l->err = -errno;
-	/* a kernel that never answers must not hang the caller */
-	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
-		   sizeof(tv));
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		l->err = -errno;
-	if (!l->err)
-		l->err = dump(nl, XFRM_MSG_GETSA, sa_cb, l, seq);
+	l->err = dump(nl, XFRM_MSG_GETSA, sa_cb, l, seq);
 	if (!l->err)
 		l->err = dump(nl, XFRM_MSG_GETPOLICY, policy_cb, l, seq + 1);
 	mnl_socket_close(nl);

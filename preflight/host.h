@@ -30,6 +30,7 @@
 
 #include "lib/cmd.h"
 #include "lib/output.h"
+#include "lib/sockdiag.h"
 #include "lib/util.h"
 #include "lib/xfrm.h"
 
@@ -95,6 +96,11 @@ struct tsn_host_opts {
 	/* iptables-legacy-save's text (IPv4, IPv6); NULL: run it (on the
 	 * real host only) */
 	const char *legacy_save4, *legacy_save6;
+	/* The UDP 500 and 4500 sockets as sock_diag lists them (port,
+	 * family, inode); NULL: ask the kernel.  Their holders are looked
+	 * up under root's /proc either way. */
+	const struct tsn_sock_owner *ike_socks;
+	size_t n_ike_socks;
 };
 
 /* All checks, in the order of the table above: one row each, ids as
@@ -236,10 +242,6 @@ int tsn_host_comm(const struct tsn_host_opts *o, pid_t pid, char *buf,
 int tsn_host_find_process(const struct tsn_host_opts *o,
 			  const char *const *names, pid_t *pid,
 			  const char **which);
-/* The process holding socket inode ino (via /proc/PID/fd): 0 and *pid,
- * or -ENOENT. */
-int tsn_host_socket_owner(const struct tsn_host_opts *o, unsigned long ino,
-			  pid_t *pid);
 /* "EPROTONOSUPPORT (Protocol not supported)" for -EPROTONOSUPPORT. */
 const char *tsn_errno_str(int err, char *buf, size_t len);
 

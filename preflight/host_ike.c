@@ -3,9 +3,10 @@
  *
  * The plugin check answers the question charon answers at start: which
  * libstrongswan-*.so files exist, and which of them strongswan.conf makes
- * it load (host_swconf.c).  Ports come from /proc/net/udp{,6} and the
- * owning process from the socket inode in /proc/PID/fd, so another IKE
- * daemon (Libreswan's pluto, racoon, OpenIKED's iked) is named.
+ * it load (host_swconf.c).  Ports come from sock_diag and the owning
+ * process from the socket inode in /proc/PID/fd (lib/sockdiag.c), so
+ * another IKE daemon (Libreswan's pluto, racoon, OpenIKED's iked) is
+ * named.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -443,43 +444,33 @@ static const struct {
 	{ "isakmpd", "OpenBSD's isakmpd", "stop isakmpd" },
 };
 
-struct holder {
-	unsigned port;
-	unsigned long ino;
-	pid_t pid;		/* 0: nobody we can see */
-	char comm[64];
-};
-
 #define HOLDERS_MAX 32
 
-/* UDP sockets bound to local port 500 or 4500 in /proc/net/udp{,6}. */
-static void udp_holders(const struct tsn_host_opts *o, const char *file,
-			struct holder *h, size_t *n)
+/* The sockets on UDP 500 and 4500, and who holds each under the host
+ * root's /proc: how many, or -errno when the kernel cannot list them. */
+static int ike_holders(const struct tsn_host_opts *o,
+		       struct tsn_sock_owner *h)
 {
-	char *text = NULL, *line, *save = NULL;
+	static const uint16_t ports[] = { 500, 4500 };
+	char proc[4096];
+	size_t n = 0;
+	int got;
 
-	if (tsn_host_read(o, file, &text) < 0)
-		return;		/* no IPv6, say: nothing bound there */
-	line = strtok_r(text, "\n", &save);	/* the header */
-	while ((line = strtok_r(NULL, "\n", &save)) && *n < HOLDERS_MAX) {
-		unsigned port, f[4];
-		unsigned long ino;
-		char local[64];
-
-		/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
-		if (sscanf(line, " %*s %63s %*s %*s %*s %*s %x %u %u %lu",
-			   local, &f[0], &f[1], &f[2], &ino) != 5)
-			continue;
-		if (sscanf(strchr(local, ':') ? strchr(local, ':') + 1 : "",
-			   "%x", &port) != 1 || (port != 500 && port != 4500))
-			continue;
-		h[*n].port = port;
-		h[*n].ino = ino;
-		h[*n].pid = 0;
-		h[*n].comm[0] = '\0';
-		(*n)++;
+	if (o->ike_socks) {
+		n = o->n_ike_socks < HOLDERS_MAX ? o->n_ike_socks : HOLDERS_MAX;
+		memcpy(h, o->ike_socks, n * sizeof(*h));
 	}
-	free(text);
+	for (size_t i = 0; !o->ike_socks && i < ARRAY_SIZE(ports); i++) {
+		got = tsn_udp_socks(ports[i], h + n, HOLDERS_MAX - n);
+		if (got < 0)
+			return got;
+		n += (size_t)got < HOLDERS_MAX - n ? (size_t)got :
+						      HOLDERS_MAX - n;
+	}
+	got = tsn_host_path(o, proc, sizeof(proc), "/proc");
+	for (size_t i = 0; got == 0 && i < n; i++)
+		tsn_sock_owner_find(proc, &h[i]);
+	return got < 0 ? got : (int)n;
 }
 
 static int foreign_idx(const char *comm)
@@ -493,26 +484,25 @@ static int foreign_idx(const char *comm)
 static int check_ports(const struct tsn_host_opts *o,
 		       struct tsn_node_report *n)
 {
-	struct holder h[HOLDERS_MAX];
+	struct tsn_sock_owner h[HOLDERS_MAX];
 	struct tsn_buf d = { 0 }, fix = { 0 };
 	enum tsn_status st = TSN_ST_OK;
-	size_t nh = 0;
-	int ret;
+	char why[96];
+	int nh = ike_holders(o, h), ret;
 
-	udp_holders(o, "/proc/net/udp", h, &nh);
-	udp_holders(o, "/proc/net/udp6", h, &nh);
-	for (size_t i = 0; i < nh; i++) {
+	if (nh < 0)	/* nothing seen is not "free" */
+		return tsn_node_check(n, "ports.ike", TSN_ST_WARN, "run tsnet "
+				      "as root, or look with: ss -uapn 'sport "
+				      "= :500 or sport = :4500'", "cannot "
+				      "list the UDP sockets (sock_diag): %s",
+				      tsn_errno_str(nh, why, sizeof(why)));
+	for (int i = 0; i < nh; i++) {
 		int f;
 
-		/* inode 0: a socket being torn down; nobody to name */
-		if (h[i].ino && tsn_host_socket_owner(o, h[i].ino,
-						      &h[i].pid) == 0)
-			tsn_host_comm(o, h[i].pid, h[i].comm,
-				      sizeof(h[i].comm));
 		if (!h[i].pid) {
 			tsn_buf_printf(&d, "%sUDP %u: a process tsnet cannot "
 				       "see (socket inode %lu)", d.len ? "; " :
-				       "", h[i].port, h[i].ino);
+				       "", h[i].port, h[i].inode);
 			if (st == TSN_ST_OK) {
 				st = TSN_ST_WARN;
 				tsn_buf_printf(&fix, "run tsnet as root in the "

@@ -147,69 +147,6 @@ out:
 }
 
 /* Does any fd of process pid link to "socket:[ino]"? */
-static bool pid_has_socket(const struct tsn_host_opts *o, const char *pid,
-			   const char *want)
-{
-	char path[4096], link[64];
-	struct dirent *de;
-	bool found = false;
-	DIR *d;
-
-	if (tsn_host_path(o, path, sizeof(path), "/proc/%s/fd", pid) < 0)
-		return false;
-	d = opendir(path);	/* EACCES for others' processes when not root */
-	if (!d)
-		return false;
-	while (!found && (de = readdir(d))) {
-		char fd[4096];
-		ssize_t n;
-
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		if ((size_t)snprintf(fd, sizeof(fd), "%s/%s", path,
-				     de->d_name) >= sizeof(fd))
-			continue;
-		n = readlink(fd, link, sizeof(link) - 1);
-		if (n <= 0)
-			continue;
-		link[n] = '\0';
-		found = !strcmp(link, want);
-	}
-	closedir(d);
-	return found;
-}
-
-int tsn_host_socket_owner(const struct tsn_host_opts *o, unsigned long ino,
-			  pid_t *pid)
-{
-	char path[4096], want[64];
-	struct dirent *de;
-	DIR *d;
-	int ret;
-
-	ret = tsn_host_path(o, path, sizeof(path), "/proc");
-	if (ret < 0)
-		return ret;
-	snprintf(want, sizeof(want), "socket:[%lu]", ino);
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	ret = -ENOENT;
-	while ((de = readdir(d))) {
-		pid_t p;
-
-		if (!parse_pid(de->d_name, &p))
-			continue;
-		if (pid_has_socket(o, de->d_name, want)) {
-			*pid = p;
-			ret = 0;
-			break;
-		}
-	}
-	closedir(d);
-	return ret;
-}
-
 const char *tsn_errno_str(int err, char *buf, size_t len)
 {
 	const char *name;

@@ -39,18 +39,10 @@ static double wall(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int hex_decode(const char *s, uint8_t *out, size_t n)
+/* Exactly n bytes of hex, or -EINVAL. */
+static int hex_exact(const char *s, uint8_t *out, size_t n)
 {
-	unsigned v;
-
-	if (!s || strlen(s) != 2 * n)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -EINVAL;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
+	return tsn_hex_decode(s, out, n) == (ssize_t)n ? 0 : -EINVAL;
 }
 
 static int parse_peer(const struct tsn_jv *v, struct tsn_probe_peer *p,
@@ -110,9 +102,9 @@ static int parse_request(const struct tsn_jv *v, struct tsn_probe_node *pn,
 	ret = parse_self(v, pn, why, len);
 	if (ret < 0)
 		return ret;
-	if (hex_decode(tsn_jv_getstr(v, "key"), pn->run.key,
+	if (hex_exact(tsn_jv_getstr(v, "key"), pn->run.key,
 		       sizeof(pn->run.key)) < 0 ||
-	    hex_decode(tsn_jv_getstr(v, "run"), run, sizeof(run)) < 0) {
+	    hex_exact(tsn_jv_getstr(v, "run"), run, sizeof(run)) < 0) {
 		snprintf(why, len, "request: key (64 hex digits) or run "
 			 "(16 hex digits) missing or invalid");
 		return -EINVAL;

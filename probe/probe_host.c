@@ -3,8 +3,6 @@
  * port it could not bind (so "held by charon" can be said, not guessed).
  */
 #include <arpa/inet.h>
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -14,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/sockdiag.h"
 #include "lib/util.h"
 #include "probe/probe.h"
 
@@ -70,82 +69,17 @@ out:
 	return ret;
 }
 
-/* The inode of the socket bound to UDP port in /proc/net/FILE, or 0. */
-static unsigned long port_inode(const char *file, uint16_t port)
-{
-	char line[512], local[64];
-	unsigned long inode = 0, ino;
-	unsigned p;
-	FILE *f = fopen(file, "re");
-
-	if (!f)
-		return 0;
-	while (!inode && fgets(line, sizeof(line), f)) {
-		char *colon;
-
-		if (sscanf(line, " %*s %63s %*s %*s %*s %*s %*s %*s %*s %lu",
-			   local, &ino) != 2)
-			continue;
-		colon = strrchr(local, ':');
-		if (colon && sscanf(colon + 1, "%x", &p) == 1 && p == port)
-			inode = ino;
-	}
-	fclose(f);
-	return inode;
-}
-
-static bool pid_has_inode(const char *pid, const char *want)
-{
-	char path[320], link[64];
-	struct dirent *d;
-	bool found = false;
-	DIR *dir;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%.16s/fd", pid);
-	dir = opendir(path);
-	if (!dir)
-		return false;
-	while (!found && (d = readdir(dir))) {
-		snprintf(path, sizeof(path), "/proc/%.16s/fd/%.32s", pid,
-			 d->d_name);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n > 0) {
-			link[n] = 0;
-			found = !strcmp(link, want);
-		}
-	}
-	closedir(dir);
-	return found;
-}
-
+/* The first holder we can see, as "charon (pid 1234)". */
 void tsn_probe_port_holder(uint16_t port, char *buf, size_t len)
 {
-	char want[48], path[64], comm[32] = "?";
-	unsigned long inode = port_inode("/proc/net/udp", port);
-	struct dirent *d;
-	DIR *dir;
-	FILE *f;
+	struct tsn_sock_owner o[8];
+	int n = tsn_udp_owners(port, o, ARRAY_SIZE(o));
 
 	snprintf(buf, len, "another process");
-	if (!inode)
-		inode = port_inode("/proc/net/udp6", port);
-	if (!inode || !(dir = opendir("/proc")))
-		return;
-	snprintf(want, sizeof(want), "socket:[%lu]", inode);
-	while ((d = readdir(dir))) {
-		if (!isdigit((unsigned char)d->d_name[0]) ||
-		    !pid_has_inode(d->d_name, want))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%.16s/comm", d->d_name);
-		f = fopen(path, "re");
-		if (f) {
-			if (fgets(comm, sizeof(comm), f))
-				comm[strcspn(comm, "\n")] = 0;
-			fclose(f);
+	for (int i = 0; i < n && (size_t)i < ARRAY_SIZE(o); i++)
+		if (o[i].pid) {
+			snprintf(buf, len, "%s (pid %d)",
+				 o[i].comm[0] ? o[i].comm : "?", (int)o[i].pid);
+			return;
 		}
-		snprintf(buf, len, "%s (pid %.16s)", comm, d->d_name);
-		break;
-	}
-	closedir(dir);
 }

@@ -13,12 +13,10 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 
+#include "lib/mnl_dump.h"
 #include "throughput/throughput.h"
-
-#define DUMP_CAP 100000		/* messages: a kernel that keeps talking */
 
 struct want {
 	int af;
@@ -104,51 +102,21 @@ enum tsn_sa_proof tsn_tput_sa_proof(const struct tsn_tput_sa *out0,
 						     TSN_SA_SHORT;
 }
 
-static int dump(struct mnl_socket *nl, struct want *w)
-{
-	static char buf[32768];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	unsigned portid = mnl_socket_get_portid(nl);
-	unsigned seq = (unsigned)time(NULL);
-	ssize_t n;
-	int ret;
-
-	nlh->nlmsg_type = XFRM_MSG_GETSA;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (int i = 0; i < DUMP_CAP; i++) {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, sa_cb, w);
-		if (ret < 0)
-			return -errno;
-		if (ret == MNL_CB_STOP)
-			return 0;
-	}
-	return -EOVERFLOW;
-}
-
 int tsn_tput_sa_read(int af, const void *src, const void *dst,
 		     struct tsn_tput_sa *out)
 {
-	struct timeval tv = { .tv_sec = 3 };
+	static char buf[32768];
 	struct want w = { af, src, dst, out };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct mnl_socket *nl;
-	int ret = 0;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
-	nl = mnl_socket_open(NETLINK_XFRM);
-	if (!nl)
+	if (!(nl = tsn_mnl_open(NETLINK_XFRM)))
 		return -errno;
-	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
-		   sizeof(tv));
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		ret = -errno;
-	if (!ret)
-		ret = dump(nl, &w);
+	nlh->nlmsg_type = XFRM_MSG_GETSA;
+	nlh->nlmsg_seq = (unsigned)time(NULL);
+	ret = tsn_mnl_dump(nl, nlh, buf, sizeof(buf), sa_cb, &w);
 	mnl_socket_close(nl);
 	return ret;
 }

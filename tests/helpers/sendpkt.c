@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/util.h"
+
 static int to_sockaddr(const char *s, uint16_t port,
 		       struct sockaddr_storage *ss, socklen_t *len)
 {
@@ -38,27 +40,13 @@ static int to_sockaddr(const char *s, uint16_t port,
 	return -1;
 }
 
-static size_t unhex(const char *s, uint8_t *out, size_t max)
-{
-	size_t n = 0;
-
-	while (s[0] && s[1] && n < max) {
-		unsigned v;
-
-		if (sscanf(s, "%2x", &v) != 1)
-			break;
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
-
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
 	uint8_t buf[1500];
 	socklen_t slen;
 	size_t len;
+	ssize_t got;
 	int fam, fd, count = 1;
 
 	if (argc < 4) {
@@ -85,7 +73,13 @@ int main(int argc, char **argv)
 		if (fam < 0)
 			return 2;
 		fd = socket(fam, SOCK_DGRAM, 0);
-		len = unhex(argv[4], buf, sizeof(buf));
+		got = tsn_hex_decode(argv[4], buf, sizeof(buf));
+		if (got < 0) {
+			fprintf(stderr, "sendpkt: payload '%s': %s\n", argv[4],
+				strerror((int)-got));
+			return 2;
+		}
+		len = (size_t)got;
 		if (argc > 5)
 			count = atoi(argv[5]);
 	} else {

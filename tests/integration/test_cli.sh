@@ -73,6 +73,21 @@ assert_exit "no command" 2 "$TSNET"
 assert_exit "unknown command" 2 "$TSNET" no-such-command
 assert_exit "no prefix matching ('inv' is not 'inventory')" 2 "$TSNET" inv check
 assert_exit "unknown global option" 2 "$TSNET" --no-such-option help
+# The option a usage error names is the refused one: inside a cluster of
+# short options glibc has not moved past the cluster, so the argument
+# before it (here a long option getopt took) is not the one to name.
+out=$("$TSNET" status --json -xq 2>&1)
+assert_match "--json -xq: the unknown -x is named" "unknown option '-x'" "$out"
+out=$("$TSNET" status --wait=5 -xq 2>&1)
+assert_match "--wait=5 -xq: the unknown -x is named" "unknown option '-x'" "$out"
+out=$("$TSNET" status -q -xv 2>&1)
+assert_match "-q -xv: the unknown -x is named" "unknown option '-x'" "$out"
+out=$("$TSNET" status --quiet=1 -qx 2>&1)
+assert_match "--quiet=1 -qx: --quiet refused its value" \
+	"option '--quiet' takes no argument" "$out"
+out=$("$TSNET" status --json --no-such -q 2>&1)
+assert_match "--json --no-such: the unknown long option is named" \
+	"unknown option '--no-such'" "$out"
 assert_exit "-h" 0 "$TSNET" -h
 assert_exit "--version" 0 "$TSNET" --version
 

@@ -394,6 +394,37 @@ ParameterizedTestParameters(host, table)
 	return cr_make_param_array(int, case_idx, ARRAY_SIZE(case_idx));
 }
 
+/* The UDP 500/4500 sockets sock_diag would list on an overlay's host, in
+ * its order (port 500 then 4500, IPv4 then IPv6); the fake /proc says
+ * who holds each.  Port 0 ends a list. */
+static const struct {
+	const char *overlay;	/* NULL: the clean tree's, and the default */
+	struct tsn_sock_owner s[4];
+} ike_socks[] = {
+	{ NULL, { { .port = 500, .family = AF_INET, .inode = 41500 },
+		  { .port = 500, .family = AF_INET6, .inode = 46500 },
+		  { .port = 4500, .family = AF_INET, .inode = 44500 } } },
+	{ "hidden-owner", { { .port = 500, .family = AF_INET, .inode = 77777 },
+			    { .port = 4500, .family = AF_INET,
+			      .inode = 44500 } } },
+	{ "pluto-500", { { .port = 500, .family = AF_INET, .inode = 51500 },
+			 { .port = 4500, .family = AF_INET, .inode = 54500 } } },
+	{ "no-strongswan", { { .port = 0 } } },
+};
+
+static void set_ike_socks(struct tsn_host_opts *o, const char *overlay)
+{
+	size_t k = 0;
+
+	for (size_t i = 1; overlay && i < ARRAY_SIZE(ike_socks); i++)
+		if (!strcmp(ike_socks[i].overlay, overlay))
+			k = i;
+	o->ike_socks = ike_socks[k].s;
+	for (o->n_ike_socks = 0; o->n_ike_socks < 4 &&
+	     ike_socks[k].s[o->n_ike_socks].port; o->n_ike_socks++)
+		;
+}
+
 /* One case: its root, its routes (rc NULL: routes_ok), the checks. */
 static void run_case(const struct host_case *c, const struct route_case *rc)
 {
@@ -416,6 +447,7 @@ static void run_case(const struct host_case *c, const struct route_case *rc)
 	o.mtu = c->mtu ? c->mtu : 1500;
 	o.payload_mtu = c->payload_mtu;
 	o.trial = c->trial ? c->trial : &trial_ok;
+	set_ike_socks(&o, c->overlay);
 	tsn_report_init(&r, "test");
 	n = tsn_report_node(&r, "n1");
 	cr_assert(tsn_host_checks(&o, n) == 0, "%s", c->name);

@@ -246,3 +246,117 @@ Test(status, kernel_side_table)
 		tsn_inventory_free(&inv);
 	}
 }
+
+/* ---- one node's replies (tsn_st_take), and the exit they earn ---- */
+
+#include "lib/transport.h"
+
+static void job_done(struct tsn_job *j, const char *out)
+{
+	j->state = TSN_JOB_DONE;
+	j->out.p = (char *)out;
+	j->out.len = strlen(out);
+}
+
+static void node_free(struct tsn_st_node *n)
+{
+	tsn_jv_free(&n->st);
+	tsn_jv_free(&n->sas);
+	tsn_jv_free(&n->xf);
+	free(n->error);
+	free(n->sas_error);
+	free(n->xf_error);
+}
+
+/* Judged as a one-node cluster: what tsnet status would say and exit. */
+static int judged(struct tsn_st_node *n, char **problem)
+{
+	struct tsn_inv_diag diag = { .warn = NULL };
+	struct tsn_inventory inv;
+	struct tsn_st s = { .inv = &inv, .nodes = n };
+	int rc;
+
+	cr_assert_eq(tsn_inventory_parse("t.conf", two_nodes,
+					 sizeof(two_nodes) - 1, &inv, &diag), 0);
+	inv.n_nodes = 1;
+	n->node = &inv.nodes[0];
+	cr_assert_eq(tsn_status_xfrm(&s), 0);
+	rc = tsn_st_exit(&s);
+	*problem = s.n_problems ? tsn_strdup(s.problems[0]) : NULL;
+	for (size_t i = 0; i < s.n_problems; i++)
+		free(s.problems[i]);
+	for (size_t i = 0; i < s.n_notes; i++)
+		free(s.notes[i]);
+	free(s.problems);
+	free(s.notes);
+	n->node = NULL;
+	inv.n_nodes = 2;
+	tsn_inventory_free(&inv);
+	return rc;
+}
+
+/* The bug: only xfrm-state timed out, and status called the node
+ * unreachable (and, its row fine, exited 1 on "cannot list"). */
+Test(status, xfrm_state_late_is_not_unreachable)
+{
+	struct tsn_job job[3] = { 0 };
+	struct tsn_st_node n = { 0 };
+	char *problem;
+
+	job_done(&job[0], "{\"running\":true,\"state\":{\"plan_hash\":\"ab\"}}");
+	job_done(&job[1], "{\"sas\":[]}");
+	job[2].state = TSN_JOB_TIMEOUT;
+	job[2].elapsed = 10;
+	cr_assert_eq(tsn_st_take(&n, job), 0);
+	cr_expect(n.reachable, "a node that answered two of three is reachable");
+	cr_expect_null(n.error);
+	cr_expect_null(n.sas_error);
+	cr_expect(n.rec);
+	cr_expect(n.xf_late);
+	cr_expect_eq(judged(&n, &problem), 3, "could not read: exit 3");
+	cr_assert(problem);
+	cr_expect(strstr(problem, "n1: answered, but its kernel's XFRM states "
+			 "and policies could not be read in time (agent "
+			 "xfrm-state timed out after 10 s"), "%s", problem);
+	free(problem);
+	node_free(&n);
+}
+
+Test(status, ipsec_state_lost_is_unreachable)
+{
+	struct tsn_job job[3] = { 0 };
+	struct tsn_st_node n = { 0 };
+
+	job[0].state = TSN_JOB_TIMEOUT;
+	job[1].state = TSN_JOB_TIMEOUT;
+	job[2].state = TSN_JOB_TIMEOUT;
+	cr_assert_eq(tsn_st_take(&n, job), 0);
+	cr_expect(!n.reachable);
+	cr_expect(n.error);
+	cr_expect_null(n.xf_error, "nothing more is asked of a lost node");
+	node_free(&n);
+
+	memset(job, 0, sizeof(job));
+	memset(&n, 0, sizeof(n));
+	job[0].state = TSN_JOB_UNREACHABLE;
+	cr_assert_eq(tsn_st_take(&n, job), 0);
+	cr_expect(!n.reachable);
+	node_free(&n);
+}
+
+/* ipsec-sas late: the node answered; its SAs are what is unknown */
+Test(status, ipsec_sas_late_is_not_unreachable)
+{
+	struct tsn_job job[3] = { 0 };
+	struct tsn_st_node n = { 0 };
+
+	job_done(&job[0], "{\"running\":true,\"state\":{\"plan_hash\":\"ab\"}}");
+	job[1].state = TSN_JOB_TIMEOUT;
+	job_done(&job[2], XF("", "", CHARON, ""));
+	cr_assert_eq(tsn_st_take(&n, job), 0);
+	cr_expect(n.reachable);
+	cr_expect(n.sas_error);
+	cr_expect_null(n.xf_error, "xfrm-state answered: it is read");
+	cr_expect_eq(n.xf.type, TSN_JOBJ);
+	node_free(&n);
+}

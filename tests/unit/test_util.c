@@ -207,3 +207,71 @@ Test(util, hex_is_lowercase_pairs_without_nul)
 	tsn_hex(out, b, sizeof(b));
 	cr_assert_eq(memcmp(out, "000fa0ff5c##", 12), 0, "%.12s", out);
 }
+
+/* ---- hex: one decoder for keys, SPIs, payloads and \u escapes ---- */
+
+Test(util, hexval_digits_only)
+{
+	cr_expect_eq(tsn_hexval('0'), 0);
+	cr_expect_eq(tsn_hexval('9'), 9);
+	cr_expect_eq(tsn_hexval('a'), 10);
+	cr_expect_eq(tsn_hexval('F'), 15);
+	for (int c = -1; c < 256; c++)
+		if (!strchr("0123456789abcdefABCDEF", c) || !c)
+			cr_expect_eq(tsn_hexval(c), -1, "%d", c);
+}
+
+struct hex_case {
+	char in[24];
+	size_t max;
+	ssize_t ret;
+	uint8_t want[4];
+};
+
+ParameterizedTestParameters(util, hex_decode)
+{
+	static struct hex_case cases[] = {
+		{ "00fFa5", 4, 3, { 0x00, 0xff, 0xa5 } },
+		{ "", 4, 0, { 0 } },
+		{ "0", 4, -EINVAL, { 0 } },		/* odd length */
+		{ "abc", 4, -EINVAL, { 0 } },
+		{ "0g", 4, -EINVAL, { 0 } },		/* not hex */
+		{ "g0", 4, -EINVAL, { 0 } },
+		{ " f", 4, -EINVAL, { 0 } },		/* what %2x took */
+		{ "+f", 4, -EINVAL, { 0 } },
+		{ "-1", 4, -EINVAL, { 0 } },
+		{ "0x", 4, -EINVAL, { 0 } },
+		{ "0x12", 4, -EINVAL, { 0 } },
+		{ "12 ", 4, -EINVAL, { 0 } },
+		{ "1\n", 4, -EINVAL, { 0 } },
+		{ "0102030405", 4, -E2BIG, { 0 } },	/* overlong */
+		{ "01020304", 4, 4, { 1, 2, 3, 4 } },	/* exactly max */
+		{ "01", 0, -E2BIG, { 0 } },
+	};
+
+	return cr_make_param_array(struct hex_case, cases,
+				   sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct hex_case *c, util, hex_decode)
+{
+	uint8_t out[5];
+	ssize_t ret;
+
+	memset(out, 0xee, sizeof(out));
+	ret = tsn_hex_decode(c->in, out, c->max);
+	cr_expect_eq(ret, c->ret, "'%s': %zd, want %zd", c->in, ret, c->ret);
+	if (ret > 0)
+		cr_expect_arr_eq(out, c->want, (size_t)ret, "'%s'", c->in);
+	/* never past max, and nothing at all when too long */
+	cr_expect_eq(out[c->max], 0xee, "'%s' wrote past max", c->in);
+	if (c->ret == -E2BIG)
+		cr_expect_eq(out[0], 0xee, "'%s' wrote before refusing", c->in);
+}
+
+Test(util, hex_decode_null)
+{
+	uint8_t out[2];
+
+	cr_expect_eq(tsn_hex_decode(NULL, out, sizeof(out)), -EINVAL);
+}
