@@ -119,10 +119,13 @@ static int check_file(int fd, const char *path, char *busy, size_t len)
 
 static int open_lock(const char *name, bool read_ok, char *busy, size_t len)
 {
+	/* only root creates them: a file another user made is refused
+	 * (check_file), so it would stop every later run until removed */
+	int creat = geteuid() == 0 ? O_CREAT : 0;
 	char path[128];
 	int fd;
 
-	if (mkdir(TSN_RUN_DIR, 0755) < 0 && errno != EEXIST) {
+	if (creat && mkdir(TSN_RUN_DIR, 0755) < 0 && errno != EEXIST) {
 		snprintf(busy, len, "%s: %s", TSN_RUN_DIR, strerror(errno));
 		return -errno;
 	}
@@ -131,14 +134,16 @@ static int open_lock(const char *name, bool read_ok, char *busy, size_t len)
 	 * 0600: a file others could open, others could flock, and so
 	 * block every tsnet run.  O_NONBLOCK: a FIFO put there never
 	 * holds us up (it is refused below). */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
-		  O_NONBLOCK, 0600);
+	fd = open(path, O_RDWR | creat | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+		  0600);
 	/* not root, but with the capability the action needs: flock()
 	 * works on a file opened for reading (the holder goes unwritten) */
 	if (fd < 0 && errno == EACCES && read_ok)
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
-		snprintf(busy, len, "%s: %s", path, strerror(errno));
+		snprintf(busy, len, "%s: %s%s", path, strerror(errno),
+			 !creat && errno == ENOENT ? " (only root creates it)" :
+			 "");
 		return -errno;
 	}
 	return check_file(fd, path, busy, len);

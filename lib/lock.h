@@ -30,7 +30,7 @@ void tsn_lock_holder_line(char *buf, size_t len, const char *what);
  * capability its action needs) locks it opened for reading, and writes
  * no holder.  0; -EBUSY when another holds it (busy gets its holder
  * line, or what the kernel says holds it); other -errno (busy gets what
- * failed).  The file is root's, 0600: anyone who could open it could
+ * failed).  The file is root's, 0600, created only by root: anyone who could open it could
  * flock it and so block tsnet; one that is not a regular file of root's
  * is refused (-EBADFD). */
 int tsn_lock_take(const char *name, const char *holder, unsigned wait,
