@@ -167,6 +167,44 @@ done
 "$T" -c "$INV" preflight --unfix >/dev/null 2>&1
 assert_eq "--unfix after: every ruleset as before" "$before" "$(rulesets)"
 
+# --- one node lock per network namespace ------------------------------
+# two plain namespaces share this host's /run (no mount namespace of
+# their own, as the netns transport without one): a run in one does not
+# block a run in the other, a second run in the same one is refused
+ip netns add tk1-a && ip netns add tk1-b || fail_all "ip netns add"
+NETNS="tk1-a tk1-b"
+nl() { ip netns exec "$1" stat -Lc /run/tsnet/node.net%i.lock /proc/self/ns/net; }
+NLA=$(nl tk1-a)	# to remove them after
+NLB=$(nl tk1-b)
+ip netns exec tk1-a sh -c "(sleep 60 & echo \$! >$WORK/sleepa.pid; wait) | $T agent ipsec-apply" \
+	>"$WORK/na.out" 2>&1 &
+NA=$!
+PIDS="$PIDS $NA"
+# held: the kernel lists a flock of the agent's (whatever its file)
+held_a() {
+	local p
+	for _ in $(seq 200); do
+		p=$(pgrep -f "^$T agent ipsec-apply$" | head -1)
+		[ -n "$p" ] && grep -Eq "FLOCK .* $p " /proc/locks && return 0
+		sleep 0.05
+	done
+	return 1
+}
+held_a || fail_all "agent ipsec-apply did not take tk1-a's node lock"
+ip netns exec tk1-b "$T" agent ipsec-apply </dev/null >"$WORK/nb.out" 2>&1
+assert_nomatch "a run in the other namespace is not blocked" 'busy' \
+	"$(cat "$WORK/nb.out")"
+assert_match "...it ran: its own result (an empty request)" \
+	'"error": ?"request: ' "$(cat "$WORK/nb.out")"
+ip netns exec tk1-a "$T" agent ipsec-apply </dev/null >"$WORK/nc.out" 2>&1
+assert_eq "a second run in the same namespace: exit 3" 3 $?
+assert_match "...refused, naming the holder" \
+	"this node is busy with another tsnet run: pid [0-9]+ \(tsnet agent ipsec-apply\)" \
+	"$(cat "$WORK/nc.out")"
+kill "$(cat "$WORK/sleepa.pid")" 2>/dev/null
+wait $NA
+rm -f "$NLA" "$NLB"
+
 # --- the node lock ----------------------------------------------------
 NL1=$(nodelock n1)
 # its stdin a pipe from a sleep: it takes the lock, then reads until the
@@ -330,36 +368,6 @@ assert_eq "a node lock that is not root's: exit 3" 3 "$rc"
 assert_match "...one line saying why" \
 	"^tsnet: agent nft-unfix: node lock: $NL1: not a regular file owned by root, so not one tsnet trusts as its lock \(remove it\); nothing was changed\$" \
 	"$(cat "$WORK/o.err")"
-
-# one node lock per network namespace: two plain namespaces share this
-# host's /run (no mount namespace of their own, as the netns transport
-# without one); a run in one does not block a run in the other, a second
-# run in the same one is refused
-ip netns add tk1-a && ip netns add tk1-b || fail_all "ip netns add"
-NETNS="tk1-a tk1-b"
-nl() { ip netns exec "$1" stat -Lc /run/tsnet/node.net%i.lock /proc/self/ns/net; }
-NLA=$(nl tk1-a)
-NLB=$(nl tk1-b)
-assert_nomatch "two namespaces, two node locks" "^$NLB\$" "$NLA"
-ip netns exec tk1-a sh -c "(sleep 60 & echo \$! >$WORK/sleepa.pid; wait) | $T agent ipsec-apply" \
-	>"$WORK/na.out" 2>&1 &
-NA=$!
-PIDS="$PIDS $NA"
-wait_for "$NLA" 'tsnet agent ipsec-apply' ||
-	fail_all "agent ipsec-apply did not take tk1-a's node lock"
-ip netns exec tk1-b "$T" agent ipsec-apply </dev/null >"$WORK/nb.out" 2>&1
-assert_nomatch "a run in the other namespace is not blocked" 'busy' \
-	"$(cat "$WORK/nb.out")"
-assert_match "...it ran: its own result (an empty request)" \
-	'"error": ?"request: ' "$(cat "$WORK/nb.out")"
-ip netns exec tk1-a "$T" agent ipsec-apply </dev/null >"$WORK/nc.out" 2>&1
-assert_eq "a second run in the same namespace: exit 3" 3 $?
-assert_match "...refused, naming the holder" \
-	"this node is busy with another tsnet run: pid [0-9]+ \(tsnet agent ipsec-apply\)" \
-	"$(cat "$WORK/nc.out")"
-kill "$(cat "$WORK/sleepa.pid")" 2>/dev/null
-wait $NA
-rm -f "$NLA" "$NLB"
 
 # --- no core dump while keys are in memory ------------------------------
 # PR_SET_DUMPABLE 0 before the first byte of a request (keys) is read,
