@@ -136,15 +136,18 @@ static int open_lock(const char *name, bool read_ok, char *busy, size_t len)
 	 * holds us up (it is refused below). */
 	fd = open(path, O_RDWR | creat | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
 		  0600);
-	/* not root, but with the capability the action needs: flock()
-	 * works on a file opened for reading (the holder goes unwritten) */
+	/* not root, but with the capability the action needs and
+	 * CAP_DAC_READ_SEARCH (the file is root's, 0600): flock() works on
+	 * a file opened for reading (the holder goes unwritten) */
 	if (fd < 0 && errno == EACCES && read_ok)
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
-		snprintf(busy, len, "%s: %s%s", path, strerror(errno),
-			 !creat && errno == ENOENT ? " (only root creates it)" :
+		int err = errno;
+
+		snprintf(busy, len, "%s: %s%s", path, strerror(err),
+			 !creat && err == ENOENT ? " (only root creates it)" :
 			 "");
-		return -errno;
+		return -err;
 	}
 	return check_file(fd, path, busy, len);
 }
