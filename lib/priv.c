@@ -94,7 +94,7 @@ void tsn_priv_format(unsigned needs, char *buf, size_t len)
 int tsn_priv_parse(const char *s, unsigned *needs)
 {
 	*needs = 0;
-	while (*s) {
+	for (;;) {	/* every item a name: no empty list, no empty item */
 		size_t w = strcspn(s, ","), i;
 
 		for (i = 0; i < ARRAY_SIZE(need_names); i++)
@@ -104,7 +104,8 @@ int tsn_priv_parse(const char *s, unsigned *needs)
 		if (i == ARRAY_SIZE(need_names))
 			return -EINVAL;
 		*needs |= 1u << i;
-		s += w + (s[w] == ',');
+		if (!s[w])
+			return 0;
+		s += w + 1;
 	}
-	return 0;
 }

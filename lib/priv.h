@@ -34,7 +34,7 @@ unsigned tsn_priv_missing(unsigned needs, const char *const *dirs, char *buf,
 			  size_t len);
 
 /* needs as the `--needs` list ("net-admin,net-raw,swan-dirs"), and back:
- * 0, or -EINVAL for a name that is not one. */
+ * 0, or -EINVAL for a name that is not one, or an empty list or item. */
 void tsn_priv_format(unsigned needs, char *buf, size_t len);
 int tsn_priv_parse(const char *s, unsigned *needs);
 
