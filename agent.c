@@ -11,24 +11,25 @@
  * misread a request from another tsnet.  Without --proto (an action run
  * by hand) the action runs.  A changing run's coordinator adds
  * `--holder LINE --wait N`: every action that changes the node runs under
- * the node lock (lib/lock.h), which then names that run.
+ * the node lock (lib/lock.h), which then names that run, and `--needs
+ * LIST`: what every call of the run checks first (lib/priv.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <linux/capability.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cloud/cloud.h"
 #include "commands.h"
+#include "enable/conf.h"
 #include "enable/ipsec.h"
 #include "enable/status.h"
 #include "lib/cmd.h"
 #include "lib/json.h"
 #include "lib/lock.h"
+#include "lib/priv.h"
 #include "lib/transport.h"
 #include "lib/util.h"
 #include "nft/nft.h"
@@ -165,18 +166,52 @@ static bool changes_node(const char *action)
 	return false;
 }
 
-/* CAP_NET_ADMIN in the effective set: what every changing action needs
- * (nftables, XFRM, charon's VICI socket). */
-static bool has_net_admin(void)
+/* What an action needs of this process, checked before it touches
+ * anything: the changing ones CAP_NET_ADMIN (nftables, XFRM, charon's
+ * VICI socket), those that write strongSwan's files and tsnet's record
+ * write access to their directories, and those that send crafted
+ * packets or capture CAP_NET_RAW. */
+static unsigned action_needs(const char *action)
 {
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
+	static const char *const swan[] = {
+		"ipsec-apply", "ipsec-rollback", "ipsec-remove", "ipsec-import",
 	};
-	struct __user_cap_data_struct d[2] = { { 0 } };
+	static const char *const raw[] = {
+		"probe-window", "ipsec-prove", "verify-capture",
+	};
+	unsigned needs = changes_node(action) ? TSN_NEED_NET_ADMIN : 0;
 
-	if (syscall(SYS_capget, &h, d) < 0)
-		return false;
-	return d[CAP_NET_ADMIN / 32].effective & (1u << (CAP_NET_ADMIN % 32));
+	for (size_t i = 0; i < ARRAY_SIZE(swan); i++)
+		if (!strcmp(swan[i], action))
+			needs |= TSN_NEED_SWAN_DIRS;
+	for (size_t i = 0; i < ARRAY_SIZE(raw); i++)
+		if (!strcmp(raw[i], action))
+			needs |= TSN_NEED_NET_RAW;
+	return needs;
+}
+
+/* The agent's first act: this action's needs and the run's (--needs)
+ * are all met, else one line naming the first one missing and on which
+ * node.  Here and not in the coordinator: these are this node's
+ * capabilities and directories, which the coordinator cannot see. */
+static int check_needs(const char *action, unsigned run_needs)
+{
+	char conf[256], why[400], what[64];
+	const char *const dirs[] = {
+		tsn_conf_swanctl_dir(NULL, conf, sizeof(conf)), TSN_STATE_DIR,
+		NULL,
+	};
+	struct utsname u;
+
+	if (!tsn_priv_missing(action_needs(action) | run_needs, dirs, why,
+			      sizeof(why)))
+		return 0;
+	if (uname(&u) < 0)
+		snprintf(u.nodename, sizeof(u.nodename), "?");
+	snprintf(what, sizeof(what), "agent %s", action);
+	tsn_err(what, "needs %s on node %s; nothing was changed", why,
+		u.nodename);
+	return TSN_EXIT_RUNTIME;
 }
 
 /* The actions that read or write keys: no core dump while they run. */
@@ -192,7 +227,7 @@ static bool holds_keys(const char *action)
 
 static int node_lock(const char *action, const char *holder, unsigned wait)
 {
-	char what[64], line[400], busy[400];
+	char what[64], line[400], busy[400], name[64];
 	int ret;
 
 	snprintf(what, sizeof(what), "agent %s", action);
@@ -202,13 +237,8 @@ static int node_lock(const char *action, const char *holder, unsigned wait)
 
 		snprintf(line + n, sizeof(line) - n, " for %s", holder);
 	}
-	if (!has_net_admin()) {
-		tsn_err(what, "needs root or CAP_NET_ADMIN (it changes this "
-			"node's firewall or IPsec); nothing was changed");
-		return TSN_EXIT_RUNTIME;
-	}
-	ret = tsn_lock_take(TSN_NODE_LOCK, line, wait, true, busy,
-			    sizeof(busy));
+	ret = tsn_lock_take(tsn_node_lock_name(name, sizeof(name)), line,
+			    wait, true, busy, sizeof(busy));
 	if (ret == -EBUSY)
 		tsn_err(what, "this node is busy with another tsnet run: %s; "
 			"nothing was changed", busy);
@@ -220,14 +250,32 @@ static int node_lock(const char *action, const char *holder, unsigned wait)
 	return ret < 0 ? TSN_EXIT_RUNTIME : 0;
 }
 
+/* `--needs LIST` from a changing run's coordinator (lib/priv.h): what
+ * every call of the run checks first.  0, or the exit status. */
+static int check_run_needs(int *argc, char ***argv, unsigned *needs)
+{
+	if (*argc < 2 || strcmp((*argv)[1], "--needs"))
+		return 0;
+	if (*argc < 3 || tsn_priv_parse((*argv)[2], needs) < 0) {
+		tsn_err("agent", "--needs '%s': a list of net-admin, "
+			"net-raw, swan-dirs", *argc < 3 ? "" : (*argv)[2]);
+		return TSN_EXIT_USAGE;
+	}
+	*argc -= 2;
+	*argv += 2;
+	return 0;
+}
+
 int agent_main(int argc, char **argv, struct tsn_ctx *ctx)
 {
 	const char *holder = NULL;
-	unsigned wait = 0;
+	unsigned wait = 0, needs = 0;
 	int ret = check_proto(&argc, &argv);
 
 	if (!ret)
 		ret = check_holder(&argc, &argv, &holder, &wait);
+	if (!ret)
+		ret = check_run_needs(&argc, &argv, &needs);
 	if (ret)
 		return ret;
 	if (argc < 2) {
@@ -237,6 +285,8 @@ int agent_main(int argc, char **argv, struct tsn_ctx *ctx)
 	for (const struct tsn_cmd *a = tsn_agent_actions; a->name; a++) {
 		if (strcmp(a->name, argv[1]))
 			continue;
+		if ((ret = check_needs(a->name, needs)))
+			return ret;
 		if (holds_keys(a->name))
 			tsn_no_core_dumps();
 		if (changes_node(a->name) &&

@@ -16,6 +16,7 @@
 #include "lib/inventory.h"
 #include "lib/output.h"
 #include "lib/lock.h"
+#include "lib/priv.h"
 
 static const char synopsis[] = "[--timeout SECONDS]";
 
@@ -116,7 +117,8 @@ int disable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 	if (optind < argc)
 		return tsn_usage_error(ctx->cmd, "unexpected argument '%s'",
 				       argv[optind]);
-	if ((rc = tsn_ctx_lock(ctx, NULL)))
+	if ((rc = tsn_ctx_lock(ctx, NULL, TSN_NEED_NET_ADMIN |
+			       TSN_NEED_SWAN_DIRS)))
 		return rc;
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;

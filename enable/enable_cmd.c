@@ -25,6 +25,7 @@
 #include "lib/inventory.h"
 #include "lib/output.h"
 #include "lib/lock.h"
+#include "lib/priv.h"
 #include "throughput/throughput.h"
 
 static const char enable_synopsis[] =
@@ -483,7 +484,10 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 
 	if ((ret = enable_opts(argc, argv, ctx, &o)) != 0)
 		return ret > 0 ? TSN_EXIT_OK : TSN_EXIT_USAGE;
-	if ((rc = tsn_ctx_lock(ctx, NULL)))
+	/* every node writes strongSwan's files; the proof captures */
+	if ((rc = tsn_ctx_lock(ctx, NULL, TSN_NEED_NET_ADMIN |
+			       TSN_NEED_SWAN_DIRS |
+			       (o.no_verify ? 0 : TSN_NEED_NET_RAW))))
 		return rc;
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;

@@ -25,6 +25,7 @@
 #include "lib/transport.h"
 #include "lib/util.h"
 #include "lib/lock.h"
+#include "lib/priv.h"
 
 static const char synopsis[] =
 	"add NAME ADDRESS [--address6 ADDR] [--netns NS] [--ssh-host HOST] "
@@ -401,7 +402,8 @@ int node_main(int argc, char **argv, struct tsn_ctx *ctx)
 	if (!add && (o.address6 || o.netns || o.ssh_host))
 		return tsn_usage_error(ctx->cmd, "--address6, --netns and "
 				       "--ssh-host are for node add");
-	if ((opt = tsn_ctx_lock(ctx, add ? "node add" : "node remove")))
+	if ((opt = tsn_ctx_lock(ctx, add ? "node add" : "node remove",
+			       TSN_NEED_NET_ADMIN | TSN_NEED_SWAN_DIRS)))
 		return opt;
 	/* one change is short: a signal lets it finish on every node */
 	tsn_run_guard();

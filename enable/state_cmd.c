@@ -27,6 +27,7 @@
 #include "lib/transport.h"
 #include "lib/util.h"
 #include "lib/lock.h"
+#include "lib/priv.h"
 
 static const char synopsis[] =
 	"export [--force] FILE\n"
@@ -406,7 +407,9 @@ int state_main(int argc, char **argv, struct tsn_ctx *ctx)
 			argv[optind + 1]);
 		return TSN_EXIT_USAGE;
 	}
-	if (!export && (rc = tsn_ctx_lock(ctx, "state import")))
+	if (!export && (rc = tsn_ctx_lock(ctx, "state import",
+					  TSN_NEED_NET_ADMIN |
+					  TSN_NEED_SWAN_DIRS)))
 		return rc;
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;

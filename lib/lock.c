@@ -17,6 +17,7 @@
 
 #include "cmd.h"
 #include "lock.h"
+#include "priv.h"
 #include "util.h"
 
 #define POLL_MS 100
@@ -95,25 +96,60 @@ static void read_holder(int fd, char *busy, size_t len)
 		 stat(path, &st) == 0 ? (long)st.st_uid : -1L);
 }
 
+/* fd is a lock file we can trust: a regular file of root's that only
+ * root may open (one from an older tsnet, 0644, is made 0600).  fd, or
+ * -EBADFD (closed) with why in busy. */
+static int check_file(int fd, const char *path, char *busy, size_t len)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0) {
+		snprintf(busy, len, "%s: not a regular file owned by root, "
+			 "so not one tsnet trusts as its lock (remove it)",
+			 path);
+		close(fd);
+		return -EBADFD;
+	}
+	if ((st.st_mode & 077) && fchmod(fd, 0600) < 0 && errno != EPERM &&
+	    errno != EROFS)
+		tsn_warn(NULL, "%s: cannot make it 0600: %s", path,
+			 strerror(errno));
+	return fd;
+}
+
 static int open_lock(const char *name, bool read_ok, char *busy, size_t len)
 {
+	/* only root creates them: a file another user made is refused
+	 * (check_file), so it would stop every later run until removed */
+	int creat = geteuid() == 0 ? O_CREAT : 0;
 	char path[128];
 	int fd;
 
-	if (mkdir(TSN_RUN_DIR, 0755) < 0 && errno != EEXIST) {
+	if (creat && mkdir(TSN_RUN_DIR, 0755) < 0 && errno != EEXIST) {
 		snprintf(busy, len, "%s: %s", TSN_RUN_DIR, strerror(errno));
 		return -errno;
 	}
 	snprintf(path, sizeof(path), "%s/%s", TSN_RUN_DIR, name);
-	/* O_CLOEXEC: a charon started under the lock must not keep it */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	/* not root, but with the capability the action needs: flock()
-	 * works on a file opened for reading (the holder goes unwritten) */
+	/* O_CLOEXEC: a charon started under the lock must not keep it.
+	 * 0600: a file others could open, others could flock, and so
+	 * block every tsnet run.  O_NONBLOCK: a FIFO put there never
+	 * holds us up (it is refused below). */
+	fd = open(path, O_RDWR | creat | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+		  0600);
+	/* not root, but with the capability the action needs and
+	 * CAP_DAC_READ_SEARCH (the file is root's, 0600): flock() works on
+	 * a file opened for reading (the holder goes unwritten) */
 	if (fd < 0 && errno == EACCES && read_ok)
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		snprintf(busy, len, "%s: %s", path, strerror(errno));
-	return fd < 0 ? -errno : fd;
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0) {
+		int err = errno;
+
+		snprintf(busy, len, "%s: %s%s", path, strerror(err),
+			 !creat && err == ENOENT ? " (only root creates it)" :
+			 "");
+		return -err;
+	}
+	return check_file(fd, path, busy, len);
 }
 
 int tsn_lock_take(const char *name, const char *holder, unsigned wait,
@@ -150,11 +186,30 @@ int tsn_lock_take(const char *name, const char *holder, unsigned wait,
 	return 0;
 }
 
-int tsn_ctx_lock(const struct tsn_ctx *ctx, const char *what)
+const char *tsn_node_lock_name(char *buf, size_t len)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) < 0)
+		snprintf(buf, len, "%s", TSN_NODE_LOCK);
+	else
+		snprintf(buf, len, "node.net%lu.lock", (unsigned long)st.st_ino);
+	return buf;
+}
+
+int tsn_ctx_lock(const struct tsn_ctx *ctx, const char *what, unsigned needs)
 {
 	char holder[sizeof(tsn_lock_coordinator)], busy[300];
 	int ret;
 
+	/* the coordinator's own need, before the lock: it changes firewalls
+	 * and IPsec (its own too when it is a node); the nodes' needs are
+	 * theirs to check, on the run's first call (--needs) */
+	if (tsn_priv_missing(TSN_NEED_NET_ADMIN, NULL, busy, sizeof(busy))) {
+		tsn_err(ctx->cmd, "needs %s; nothing was changed", busy);
+		return TSN_EXIT_RUNTIME;
+	}
+	tsn_priv_needs = needs;
 	tsn_lock_holder_line(holder, sizeof(holder), what ? what : ctx->cmd);
 	ret = tsn_lock_take(TSN_CLUSTER_LOCK, holder, ctx->wait, false, busy,
 			    sizeof(busy));

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lock.h"
+#include "priv.h"
 #include "transport.h"
 
 #define SSH_CONNECT_MAX 10	/* ConnectTimeout's ceiling, seconds */
@@ -112,10 +113,11 @@ static void push_args(struct argv_b *a, const char *const *args, bool quote)
 {
 	bool agent = args[0] && !strcmp(args[0], "agent");
 	void (*put)(struct argv_b *, const char *) = quote ? push_quoted : push;
-	char proto[16], wait[16];
+	char proto[16], wait[16], needs[64];
 
 	snprintf(proto, sizeof(proto), "%u", TSN_AGENT_PROTO);
 	snprintf(wait, sizeof(wait), "%u", tsn_lock_wait);
+	tsn_priv_format(tsn_priv_needs, needs, sizeof(needs));
 	for (; *args; args++) {
 		put(a, *args);
 		if (!agent)
@@ -128,6 +130,11 @@ static void push_args(struct argv_b *a, const char *const *args, bool quote)
 			put(a, tsn_lock_coordinator);
 			put(a, "--wait");
 			put(a, wait);
+		}
+		/* what the run needs of every node, checked first there */
+		if (needs[0]) {
+			put(a, "--needs");
+			put(a, needs);
 		}
 		agent = false;
 	}

@@ -39,7 +39,8 @@ struct tsn_progress;	/* output.h */
  * way the other side would misread.  Overridable only so a test can
  * build a tsnet that speaks another number. */
 #ifndef TSN_AGENT_PROTO
-#define TSN_AGENT_PROTO 2	/* 2: --holder LINE --wait N (lib/lock.h) */
+#define TSN_AGENT_PROTO 3	/* 2: --holder LINE --wait N (lib/lock.h),
+				 * 3: --needs LIST (lib/priv.h) */
 #endif
 
 enum tsn_job_state {

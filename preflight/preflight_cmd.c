@@ -24,6 +24,7 @@
 #include "lib/transport.h"
 #include "lib/util.h"
 #include "lib/lock.h"
+#include "lib/priv.h"
 #include "preflight/preflight.h"
 
 static const char synopsis[] = "[--fix | --unfix] [--no-probe] [--node NAME]";
@@ -404,7 +405,8 @@ int preflight_main(int argc, char **argv, struct tsn_ctx *ctx)
 		return rc - 100;
 	if ((o.fix || o.unfix) &&
 	    (rc = tsn_ctx_lock(ctx, o.fix ? "preflight --fix" :
-			       "preflight --unfix")))
+			       "preflight --unfix", TSN_NEED_NET_ADMIN |
+			       (o.fix && !o.no_probe ? TSN_NEED_NET_RAW : 0))))
 		return rc;
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;

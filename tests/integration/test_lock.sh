@@ -13,8 +13,16 @@
 #     waits on stdin: preflight --fix is refused on n1 only, with the
 #     holder named; --wait runs it when the holder ends; the lock file a
 #     coordinator's agent leaves names the coordinator's run;
+#   - the lock files are root's and 0600 (no local user can open one to
+#     flock it and block tsnet); one that is not root's is refused; the
+#     node lock is per network namespace: two nodes that share /run (netns
+#     without a mount namespace) do not block each other, one node does;
 #   - as nobody, every changing command (and a changing agent action on
-#     a node) exits 3 with one line saying it needs root, nothing changed;
+#     a node) exits 3 with one line saying it needs CAP_NET_ADMIN, nothing
+#     changed (rulesets, files under /etc/swanctl and /var/lib/tsnet);
+#     without CAP_NET_RAW probe and enable-ipsec name it, per node; a
+#     node whose /etc/swanctl is read-only makes enable-ipsec refuse,
+#     naming the directory and the node, before any node changes;
 #   - the agent actions that carry keys, and the commands that make them,
 #     make themselves non-dumpable (strace) before the first key arrives.
 . "$(dirname "$0")/lib.sh"
@@ -24,8 +32,10 @@ NAME=tk1
 WORK=$(mktemp -d /tmp/tk-lock.XXXXXX)
 chmod 755 "$WORK"
 PIDS=
+NETNS=
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for n in $NETNS; do ip netns del "$n" 2>/dev/null; done
 	"$LAB" down --name $NAME >/dev/null 2>&1
 	rm -rf "$WORK"
 }
@@ -39,6 +49,18 @@ sed "s|^remote_tsnet = .*|remote_tsnet = $T|" \
 	"$("$LAB" inventory --name $NAME)" >"$INV"
 x() { "$LAB" exec --name $NAME "$@"; }
 rulesets() { for n in n1 n2 n3; do x $n nft list ruleset; done; }
+# what a changing command could change on the nodes: rulesets and files
+node_state() {
+	rulesets
+	for n in n1 n2 n3; do
+		x $n sh -c 'find /etc/swanctl /var/lib/tsnet -type f | sort |
+			xargs -r sha256sum'
+	done
+}
+# the node lock of a lab node: named by its network namespace's inode
+nodelock() {
+	x "$1" sh -c 'echo /run/tsnet/node.net$(stat -Lc %i /proc/self/ns/net).lock'
+}
 HOST=$(uname -n)
 TIME='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
 
@@ -140,12 +162,51 @@ for n in n1 n2 n3; do
 		'tsnet' "$(x $n nft list ruleset)"
 	assert_match "$n: the node lock names the coordinator's run" \
 		"^pid [0-9]+ \(tsnet agent nft-fix\) since $TIME on host $n for pid $C \(tsnet preflight --fix\) since $TIME on host $HOST\$" \
-		"$(x $n cat /run/tsnet/node.lock)"
+		"$(x $n cat "$(nodelock $n)")"
 done
 "$T" -c "$INV" preflight --unfix >/dev/null 2>&1
 assert_eq "--unfix after: every ruleset as before" "$before" "$(rulesets)"
 
+# --- one node lock per network namespace ------------------------------
+# two plain namespaces share this host's /run (no mount namespace of
+# their own, as the netns transport without one): a run in one does not
+# block a run in the other, a second run in the same one is refused
+ip netns add tk1-a && ip netns add tk1-b || fail_all "ip netns add"
+NETNS="tk1-a tk1-b"
+nl() { ip netns exec "$1" stat -Lc /run/tsnet/node.net%i.lock /proc/self/ns/net; }
+NLA=$(nl tk1-a)	# to remove them after
+NLB=$(nl tk1-b)
+ip netns exec tk1-a sh -c "(sleep 60 & echo \$! >$WORK/sleepa.pid; wait) | $T agent ipsec-apply" \
+	>"$WORK/na.out" 2>&1 &
+NA=$!
+PIDS="$PIDS $NA"
+# held: the kernel lists a flock of the agent's (whatever its file)
+held_a() {
+	local p
+	for _ in $(seq 200); do
+		p=$(pgrep -f "^$T agent ipsec-apply$" | head -1)
+		[ -n "$p" ] && grep -Eq "FLOCK .* $p " /proc/locks && return 0
+		sleep 0.05
+	done
+	return 1
+}
+held_a || fail_all "agent ipsec-apply did not take tk1-a's node lock"
+ip netns exec tk1-b "$T" agent ipsec-apply </dev/null >"$WORK/nb.out" 2>&1
+assert_nomatch "a run in the other namespace is not blocked" 'busy' \
+	"$(cat "$WORK/nb.out")"
+assert_match "...it ran: its own result (an empty request)" \
+	'"error": ?"request: ' "$(cat "$WORK/nb.out")"
+ip netns exec tk1-a "$T" agent ipsec-apply </dev/null >"$WORK/nc.out" 2>&1
+assert_eq "a second run in the same namespace: exit 3" 3 $?
+assert_match "...refused, naming the holder" \
+	"this node is busy with another tsnet run: pid [0-9]+ \(tsnet agent ipsec-apply\)" \
+	"$(cat "$WORK/nc.out")"
+kill "$(cat "$WORK/sleepa.pid")" 2>/dev/null
+wait $NA
+rm -f "$NLA" "$NLB"
+
 # --- the node lock ----------------------------------------------------
+NL1=$(nodelock n1)
 # its stdin a pipe from a sleep: it takes the lock, then reads until the
 # sleep ends
 x n1 sh -c "(sleep 60 & echo \$! >/tmp/sleep.pid; wait) | $T agent ipsec-apply" \
@@ -154,14 +215,14 @@ H=$!
 PIDS="$PIDS $H"
 wait_for_node() {
 	for _ in $(seq 200); do
-		x n1 grep -Eq "$1" /run/tsnet/node.lock 2>/dev/null && return 0
+		x n1 grep -Eq "$1" "$NL1" 2>/dev/null && return 0
 		sleep 0.05
 	done
 	return 1
 }
 wait_for_node 'tsnet agent ipsec-apply' ||
 	fail_all "agent ipsec-apply did not take n1's node lock"
-HP=$(x n1 sed -n 's/^pid \([0-9]*\) .*/\1/p' /run/tsnet/node.lock)
+HP=$(x n1 sed -n 's/^pid \([0-9]*\) .*/\1/p' "$NL1")
 "$T" -c "$INV" preflight --fix --no-probe >"$WORK/d.out" 2>&1
 rc=$?
 assert_eq "preflight --fix while n1 is busy: exit 3" 3 "$rc"
@@ -193,7 +254,7 @@ assert_eq "--unfix: every ruleset as before" "$before" "$(rulesets)"
 
 # a process that is not tsnet holds n1's lock (flock(1), writing nothing):
 # the refusal names it as the kernel sees it, not the last line written
-x n1 flock /run/tsnet/node.lock sleep 30 >/dev/null 2>&1 &
+x n1 flock "$NL1" sleep 30 >/dev/null 2>&1 &
 F=$!
 PIDS="$PIDS $F"
 for _ in $(seq 100); do
@@ -211,30 +272,102 @@ wait $F 2>/dev/null
 assert_eq "...and every ruleset as before after --unfix" "$before" "$(rulesets)"
 
 # --- without privilege -------------------------------------------------
-# as nobody, every command that changes nodes stops at the cluster lock,
-# before anything else, saying what it lacks
+# as nobody, every command that changes nodes stops before the cluster
+# lock, before anything else, saying what it lacks (its capabilities,
+# not its uid)
 chmod 644 "$INV"
 nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+before=$(node_state)
 for c in "enable-ipsec" "disable-ipsec" "preflight --fix" "preflight --unfix" \
-	"node remove n3" "state import $WORK/no-such-file"; do
+	"node add n9 198.18.1.99" "node remove n3" \
+	"state import $WORK/no-such-file"; do
 	# shellcheck disable=SC2086 # the words of the command
 	nobody "$T" -c "$INV" $c >"$WORK/u.out" 2>"$WORK/u.err"
 	rc=$?
 	assert_eq "as nobody, $c: exit 3" 3 "$rc"
 	assert_eq "as nobody, $c: one line" 1 "$(wc -l <"$WORK/u.err")"
-	assert_match "as nobody, $c: says it needs root" \
-		'^tsnet: [a-z -]+: cluster lock: /run/tsnet/cluster.lock: Permission denied \(a command that changes nodes runs as root\); nothing was changed$' \
+	assert_match "as nobody, $c: says it needs CAP_NET_ADMIN" \
+		'^tsnet: [a-z -]+: needs root or CAP_NET_ADMIN \(it changes the firewall or IPsec\); nothing was changed$' \
 		"$(cat "$WORK/u.err")"
 done
-assert_eq "as nobody: no node's ruleset changed" "$before" "$(rulesets)"
+assert_eq "as nobody: no node's ruleset or file changed" "$before" \
+	"$(node_state)"
 assert_eq "as nobody: the inventory unchanged" "$(cat "$WORK/inv.before")" \
 	"$(cat "$INV")"
 x n1 setpriv --reuid=nobody --regid=nogroup --clear-groups "$T" agent \
 	ipsec-remove </dev/null >"$WORK/u.out" 2>"$WORK/u.err"
 assert_eq "as nobody on n1, agent ipsec-remove: exit 3" 3 $?
-assert_match "...says it needs root" \
-	"^tsnet: agent ipsec-remove: needs root or CAP_NET_ADMIN \(it changes this node's firewall or IPsec\); nothing was changed\$" \
+assert_match "...says what it lacks, on which node" \
+	"^tsnet: agent ipsec-remove: needs root or CAP_NET_ADMIN \(it changes the firewall or IPsec\) on node n1; nothing was changed\$" \
 	"$(cat "$WORK/u.err")"
+
+# root without CAP_NET_RAW: capsh drops it from the bounding set, so the
+# agents the lab transport starts lack it too.  probe's agents say so,
+# each on its node; enable-ipsec (its proof captures) stops on its first
+# call to the nodes, before any node changes
+noraw() { capsh --drop=cap_net_raw -- -c '"$0" "$@"' "$@"; }
+noraw "$T" -c "$INV" probe >"$WORK/r.out" 2>&1
+assert_eq "probe without CAP_NET_RAW: exit 3" 3 $?
+assert_match "probe without CAP_NET_RAW: a node's agent names it" \
+	'agent probe-window: needs CAP_NET_RAW \(it sends crafted packets and captures\) on node n[123]; nothing was changed' \
+	"$(cat "$WORK/r.out")"
+assert_nomatch "...and not CAP_NET_ADMIN, which it has" 'CAP_NET_ADMIN' \
+	"$(cat "$WORK/r.out")"
+noraw "$T" -c "$INV" enable-ipsec >"$WORK/r.out" 2>&1
+assert_eq "enable-ipsec without CAP_NET_RAW: exit 3" 3 $?
+for n in n1 n2 n3; do
+	assert_match "enable-ipsec without CAP_NET_RAW: one line for $n" \
+		"^tsnet: enable-ipsec: $n: exited 3: tsnet: agent [a-z-]+: needs CAP_NET_RAW \(it sends crafted packets and captures\) on node $n; nothing was changed\$" \
+		"$(cat "$WORK/r.out")"
+done
+assert_match "...and no node was changed" \
+	'^tsnet: enable-ipsec: no node was changed' "$(cat "$WORK/r.out")"
+assert_eq "without CAP_NET_RAW: no node's ruleset or file changed" \
+	"$before" "$(node_state)"
+
+# n2's /etc/swanctl read-only (its mount namespace is its own): enable-
+# ipsec names the directory and the node, and changes no node
+x n2 mount -o remount,ro /etc/swanctl || fail_all "cannot make n2's /etc/swanctl read-only"
+"$T" -c "$INV" enable-ipsec >"$WORK/s.out" 2>&1
+rc=$?
+x n2 mount -o remount,rw /etc/swanctl
+assert_eq "n2's /etc/swanctl read-only: enable-ipsec exits 3" 3 "$rc"
+assert_match "...one line naming the directory on n2" \
+	'^tsnet: enable-ipsec: n2: exited 3: tsnet: agent [a-z-]+: needs write access to /etc/swanctl/conf.d \(Read-only file system\) on node n2; nothing was changed$' \
+	"$(cat "$WORK/s.out")"
+assert_nomatch "...and no other node blamed" '^tsnet: enable-ipsec: n[13]:' \
+	"$(cat "$WORK/s.out")"
+assert_match "...no node was changed" '^tsnet: enable-ipsec: no node was changed' \
+	"$(cat "$WORK/s.out")"
+assert_eq "n2 read-only: no node's ruleset or file changed" "$before" \
+	"$(node_state)"
+
+# --- the lock files -------------------------------------------------------
+# 0600 and root's: a local user who could open one could flock it and
+# block every tsnet run
+assert_eq "the cluster lock: a regular file of root's, 0600" \
+	"regular file root 600" "$(stat -c '%F %U %a' /run/tsnet/cluster.lock)"
+assert_eq "n1's node lock: a regular file of root's, 0600" \
+	"regular file root 600" "$(x n1 stat -c '%F %U %a' "$NL1")"
+nobody flock -n /run/tsnet/cluster.lock true 2>"$WORK/o.err"
+rc=$?
+assert_nomatch "nobody cannot open the cluster lock to hold it (flock: $rc)" \
+	'^0$' "$rc"
+assert_match "...Permission denied" 'Permission denied' "$(cat "$WORK/o.err")"
+# one an older tsnet made 0644 is made 0600 when next taken
+x n1 chmod 644 "$NL1"
+x n1 "$T" agent nft-unfix </dev/null >/dev/null 2>&1
+assert_eq "a 0644 node lock is made 0600 when taken" "600" \
+	"$(x n1 stat -c '%a' "$NL1")"
+# one that is not root's is not trusted as the lock
+x n1 chown nobody "$NL1"
+x n1 "$T" agent nft-unfix </dev/null >"$WORK/o.out" 2>"$WORK/o.err"
+rc=$?
+x n1 chown root "$NL1"
+assert_eq "a node lock that is not root's: exit 3" 3 "$rc"
+assert_match "...one line saying why" \
+	"^tsnet: agent nft-unfix: node lock: $NL1: not a regular file owned by root, so not one tsnet trusts as its lock \(remove it\); nothing was changed\$" \
+	"$(cat "$WORK/o.err")"
 
 # --- no core dump while keys are in memory ------------------------------
 # PR_SET_DUMPABLE 0 before the first byte of a request (keys) is read,
