@@ -54,7 +54,7 @@ assert_match "demo: enable-ipsec installs transport-mode AES-GCM" \
 assert_match "demo: verify before enable-ipsec names the cleartext" \
 	'LEAK +icmp 198\.18\.1\.[123] > 198\.18\.1\.[123] \(n[123] > n[123]\): [0-9]+ packets' "$out"
 assert_match "demo: verify after enable-ipsec: every pair encrypted, SPIs matched" \
-	"^encrypted: every pair is encrypted, every SPI on the wire is a live SA's \(3 pairs" "$out"
+	"^encrypted: every pair is encrypted, every SPI on the wire is a live SA's \(6 pairs" "$out"
 assert_match "demo: ... the SPIs listed (-v)" \
 	'ESP under SPI 0x[0-9a-f]{8} n[123] > n[123], [0-9]+ packets?: matched' "$out"
 assert_match "demo: throughput before and after IPsec for n1 <-> n2" \
