@@ -69,6 +69,8 @@ struct tsn_route {
 	unsigned mtu;			/* the route's (or PMTU's), 0: none */
 	unsigned dev_mtu;		/* the interface's */
 	unsigned prefixlen;		/* of src on its interface, 0: unknown */
+	bool fib;			/* ask the FIB's route (fibmatch): mtu
+					 * is its metric, never a learned PMTU */
 };
 
 struct tsn_host_opts {

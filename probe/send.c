@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "lib/util.h"
+#include "preflight/host.h"
 #include "probe/probe.h"
 
 const char *tsn_probe_proto_name(enum tsn_probe_proto pp)
@@ -40,6 +41,22 @@ static void put16(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
+}
+
+/* The DF probe's length to peer: the MTU of the route to it (its mtu
+ * metric, else its interface's), never a path MTU the kernel learned from
+ * an ICMP: that would hide the very loss the probe is for.  Without a
+ * route answer, the probe interface's. */
+static unsigned df_len(const struct tsn_probe_node *pn,
+		       const struct tsn_probe_peer *peer)
+{
+	struct tsn_route r = { .family = peer->addr.family, .fib = true };
+	unsigned mtu = pn->mtu;
+
+	memcpy(r.dst, peer->addr.a, peer->addr.family == AF_INET ? 4 : 16);
+	if (tsn_route_get(&r, 1) == 0 && !r.err)
+		mtu = r.mtu ? r.mtu : r.dev_mtu ? r.dev_mtu : mtu;
+	return mtu < TSN_SIZE_DF_MAX ? mtu : TSN_SIZE_DF_MAX;
 }
 
 int tsn_probe_send_prepare(struct tsn_probe_node *pn)
@@ -68,8 +85,7 @@ int tsn_probe_send_prepare(struct tsn_probe_node *pn)
 			ini->dport = pt->port;
 		}
 		/* the largest packet ESP makes: the route's MTU (probe.h) */
-		peer->df_len = pn->mtu < TSN_SIZE_DF_MAX ? pn->mtu :
-			       TSN_SIZE_DF_MAX;
+		peer->df_len = df_len(pn, peer);
 	}
 	return 0;
 }
