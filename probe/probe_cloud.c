@@ -25,7 +25,8 @@
 
 /* How long each cloud's firewall keeps a flow: AWS documents 600 s for
  * ESP and UDP it tracks; Azure and GCP publish no figure this precise,
- * so AWS's bounds them here. */
+ * so AWS's bounds them here.  cloud = auto where detection failed: a
+ * cloud may be there, so its passes are read as any cloud's. */
 static const struct {
 	enum tsn_cloud c;
 	const char *what;
@@ -34,6 +35,8 @@ static const struct {
 	{ TSN_CLOUD_AWS, "AWS security groups", 600 },
 	{ TSN_CLOUD_AZURE, "Azure NSGs", 600 },
 	{ TSN_CLOUD_GCP, "GCP firewall rules", 600 },
+	{ TSN_CLOUD_AUTO, "Cloud firewalls (cloud = auto, and the cloud "
+	  "could not be detected)", 600 },
 };
 
 static size_t node_index(const struct tsn_inventory *inv, const char *name)

@@ -1,0 +1,65 @@
+/* test_probe_cloud.c - the cloud's stateful-firewall warning
+ * (probe/probe_cloud.c): which clouds get it, which pairs it names, the
+ * time of the last run it reads and keeps. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/inventory.h"
+#include "lib/output.h"
+#include "probe/probe.h"
+
+static char dir[] = "/tmp/tsn-cloud-XXXXXX";
+static struct tsn_node nodes[2] = { { .name = "n1" }, { .name = "n2" } };
+static struct tsn_inventory inv = { .nodes = nodes, .n_nodes = 2 };
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/tsn-cloud-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	setenv("TSNET_STATE_DIR", dir, 1);
+}
+
+static void teardown(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/probe-last.default", dir);
+	unlink(path);
+	rmdir(dir);
+	unsetenv("TSNET_STATE_DIR");
+}
+
+/* Both directions of n1 <-> n2 passed (ESP). */
+static void both_passed(struct tsn_report *r)
+{
+	tsn_report_init(r, "probe");
+	cr_assert_eq(tsn_pair_verdict(tsn_report_pair(r, "n1", "n2"), "esp",
+				      "ok", true, NULL), 0);
+	cr_assert_eq(tsn_pair_verdict(tsn_report_pair(r, "n2", "n1"), "esp",
+				      "ok", true, NULL), 0);
+}
+
+/* cloud = auto where detection failed: a cloud may be there, so the
+ * second direction's pass is still read as a possible reply. */
+Test(probe_cloud, undetected_cloud_warns, .init = setup, .fini = teardown)
+{
+	struct tsn_report r;
+
+	both_passed(&r);
+	cr_assert_eq(tsn_probe_cloud_problem(&r, &inv, TSN_CLOUD_AUTO), 0);
+	cr_assert_eq(r.n_problems, 1);
+	cr_assert_str_eq(r.problems[0].id, "probe.cloud-state");
+	cr_assert(strstr(r.problems[0].what, "could not be detected"), "%s",
+		  r.problems[0].what);
+	cr_assert_eq(r.problems[0].n_pairs, 1, "the second direction only");
+	cr_assert_str_eq(r.problems[0].pairs[0].from, "n2");
+	tsn_report_free(&r);
+	both_passed(&r);
+	cr_assert_eq(tsn_probe_cloud_problem(&r, &inv, TSN_CLOUD_NONE), 0);
+	cr_assert_eq(r.n_problems, 0, "no cloud: nothing to say");
+	tsn_report_free(&r);
+}
