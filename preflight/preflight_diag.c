@@ -172,7 +172,7 @@ int tsn_pf_problems(struct tsn_report *r, const struct tsn_inventory *inv,
 		c = pd->cloud;
 	ret = tsn_diag_checks(r, skip);
 	if (!ret && r->n_pairs)
-		ret = tsn_probe_cloud_problem(r, inv, c);
+		ret = tsn_probe_cloud_problem(r, inv, c, pd->probe_start);
 	if (!ret)
 		ret = route_pairs(r, pd);
 	if (!ret)

@@ -5,8 +5,9 @@
  * so a pass there may be a reply; and where this cluster was probed
  * within that time, the first direction may ride on the last run's
  * state.  One warning with those pairs, so the matrix is read as what
- * it is.  The time of each run is kept per cluster on this machine,
- * under $TSNET_STATE_DIR or /var/lib/tsnet (probe-last.CLUSTER).
+ * it is.  The time each run ended is kept per cluster on this machine,
+ * under $TSNET_STATE_DIR or /var/lib/tsnet (probe-last.CLUSTER), and
+ * the next run's window start is measured from it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -156,8 +157,11 @@ static int tail(struct tsn_buf *b, bool recent, long long ago, long track,
 }
 
 int tsn_probe_cloud_problem(struct tsn_report *r,
-			    const struct tsn_inventory *inv, enum tsn_cloud c)
+			    const struct tsn_inventory *inv, enum tsn_cloud c,
+			    double start)
 {
+	/* kept: now, about the window's end (its flows' last packets);
+	 * judged: the gap from the last run's end to this window's start */
 	long long now = (long long)time(NULL), last, ago;
 	struct tsn_buf more = { 0 };
 	struct tsn_problem *pb;
@@ -170,7 +174,7 @@ int tsn_probe_cloud_problem(struct tsn_report *r,
 	if (i == ARRAY_SIZE(clouds))
 		return 0;
 	last = swap_last(inv, now, &werr);
-	ago = now - last;
+	ago = (start > 0 ? (long long)start : now) - last;
 	recent = last && ago >= 0 && ago < clouds[i].track;
 	if (!count(r, inv, recent) && !werr)
 		return 0;	/* nothing passed: nothing rode on state */

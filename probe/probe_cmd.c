@@ -131,7 +131,7 @@ static int report(struct tsn_ctx *ctx, struct tsn_probe_mesh *pr,
 	cloud = pr->inv->cluster.cloud == TSN_CLOUD_NONE ? TSN_CLOUD_NONE :
 		which_cloud(pr);
 	if (!ret)
-		ret = tsn_probe_cloud_problem(&r, pr->inv, cloud);
+		ret = tsn_probe_cloud_problem(&r, pr->inv, cloud, pr->start);
 	if (!ret)
 		ret = tsn_probe_problems(&r, &net, tsn_probe_esp_filtered(&r) ?
 					 tsn_cloud_advice(cloud) :

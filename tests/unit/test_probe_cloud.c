@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/inventory.h"
@@ -50,7 +51,7 @@ Test(probe_cloud, undetected_cloud_warns, .init = setup, .fini = teardown)
 	struct tsn_report r;
 
 	both_passed(&r);
-	cr_assert_eq(tsn_probe_cloud_problem(&r, &inv, TSN_CLOUD_AUTO), 0);
+	cr_assert_eq(tsn_probe_cloud_problem(&r, &inv, TSN_CLOUD_AUTO, 0), 0);
 	cr_assert_eq(r.n_problems, 1);
 	cr_assert_str_eq(r.problems[0].id, "probe.cloud-state");
 	cr_assert(strstr(r.problems[0].what, "could not be detected"), "%s",
@@ -59,7 +60,38 @@ Test(probe_cloud, undetected_cloud_warns, .init = setup, .fini = teardown)
 	cr_assert_str_eq(r.problems[0].pairs[0].from, "n2");
 	tsn_report_free(&r);
 	both_passed(&r);
-	cr_assert_eq(tsn_probe_cloud_problem(&r, &inv, TSN_CLOUD_NONE), 0);
+	cr_assert_eq(tsn_probe_cloud_problem(&r, &inv, TSN_CLOUD_NONE, 0), 0);
 	cr_assert_eq(r.n_problems, 0, "no cloud: nothing to say");
 	tsn_report_free(&r);
+}
+
+/* The gap is from the last run's end (kept) to this window's start, not
+ * to when the report is built: a last run 620 s before now and a window
+ * that started 30 s ago are 590 s apart, within AWS's 600 s; and this
+ * run's end is kept for the next. */
+Test(probe_cloud, gap_from_window_start, .init = setup, .fini = teardown)
+{
+	long long now = (long long)time(NULL), kept = 0;
+	struct tsn_report r;
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/probe-last.default", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "%lld\n", now - 620);
+	fclose(f);
+	both_passed(&r);
+	cr_assert_eq(tsn_probe_cloud_problem(&r, &inv, TSN_CLOUD_AWS,
+					     (double)(now - 30)), 0);
+	cr_assert_eq(r.n_problems, 1);
+	cr_assert_eq(r.problems[0].n_pairs, 2, "the first direction too");
+	cr_assert(strstr(r.problems[0].what, "590 s ago"), "%s",
+		  r.problems[0].what);
+	tsn_report_free(&r);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	cr_assert_eq(fscanf(f, "%lld", &kept), 1);
+	fclose(f);
+	cr_assert_geq(kept, now, "this run's end is kept");
 }
