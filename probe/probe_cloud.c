@@ -48,12 +48,14 @@ static size_t node_index(const struct tsn_inventory *inv, const char *name)
 	return inv->n_nodes;
 }
 
-/* $TSNET_STATE_DIR/probe-last.NAME, the name kept to [A-Za-z0-9_.-]. */
-static void state_path(const struct tsn_inventory *inv, char *buf,
+/* $TSNET_STATE_DIR/probe-last.NAME, the name kept to [A-Za-z0-9_.-];
+ * -ENAMETOOLONG where it does not fit (never a truncated path). */
+static int state_path(const struct tsn_inventory *inv, char *buf,
 		       size_t len, char *dir, size_t dlen)
 {
 	const char *d = getenv("TSNET_STATE_DIR");
 	const char *n = inv->cluster.name ? inv->cluster.name : "default";
+	const char *base = d && *d ? d : STATE_DIR;
 	char name[64];
 	size_t k = 0;
 
@@ -61,8 +63,10 @@ static void state_path(const struct tsn_inventory *inv, char *buf,
 		name[k++] = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM"
 				   "NOPQRSTUVWXYZ0123456789_.-", *n) ? *n : '_';
 	name[k] = 0;
-	snprintf(dir, dlen, "%s", d && *d ? d : STATE_DIR);
-	snprintf(buf, len, "%s/probe-last.%s", dir, name);
+	if ((size_t)snprintf(dir, dlen, "%s", base) >= dlen ||
+	    (size_t)snprintf(buf, len, "%s/probe-last.%s", dir, name) >= len)
+		return -ENAMETOOLONG;
+	return 0;
 }
 
 /* The last run's time (0: none), and now's kept for the next. */
@@ -74,7 +78,9 @@ static long long swap_last(const struct tsn_inventory *inv, long long now,
 	FILE *f;
 	int n;
 
-	state_path(inv, path, sizeof(path), dir, sizeof(dir));
+	*werr = state_path(inv, path, sizeof(path), dir, sizeof(dir));
+	if (*werr)
+		return 0;
 	f = fopen(path, "re");
 	if (f) {
 		if (fscanf(f, "%lld", &last) != 1)

@@ -26,11 +26,10 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char path[128];
+	char rm[64];
 
-	snprintf(path, sizeof(path), "%s/probe-last.default", dir);
-	unlink(path);
-	rmdir(dir);
+	snprintf(rm, sizeof(rm), "rm -rf %s", dir);
+	cr_assert_eq(system(rm), 0);
 	unsetenv("TSNET_STATE_DIR");
 }
 
@@ -94,4 +93,25 @@ Test(probe_cloud, gap_from_window_start, .init = setup, .fini = teardown)
 	cr_assert_eq(fscanf(f, "%lld", &kept), 1);
 	fclose(f);
 	cr_assert_geq(kept, now, "this run's end is kept");
+}
+
+/* A state directory too long for the path is said (-ENAMETOOLONG in the
+ * warning's tail), never a truncated path written to. */
+Test(probe_cloud, long_state_dir_is_said, .init = setup, .fini = teardown)
+{
+	char longdir[600];
+	struct tsn_report r;
+	size_t k;
+
+	/* short components: each one a name mkdir would take */
+	k = (size_t)snprintf(longdir, sizeof(longdir), "%s", dir);
+	while (k + 5 < sizeof(longdir))
+		k += (size_t)snprintf(longdir + k, sizeof(longdir) - k, "/abc");
+	setenv("TSNET_STATE_DIR", longdir, 1);
+	both_passed(&r);
+	cr_assert_eq(tsn_probe_cloud_problem(&r, &inv, TSN_CLOUD_AWS, 0), 0);
+	cr_assert_eq(r.n_problems, 1);
+	cr_assert(strstr(r.problems[0].what, strerror(ENAMETOOLONG)), "%s",
+		  r.problems[0].what);
+	tsn_report_free(&r);
 }
