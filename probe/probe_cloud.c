@@ -182,7 +182,7 @@ int tsn_probe_cloud_problem(struct tsn_report *r,
 	last = swap_last(inv, now, &werr);
 	ago = (start > 0 ? (long long)start : now) - last;
 	recent = last && ago >= 0 && ago < clouds[i].track;
-	if (!count(r, inv, recent) && !werr)
+	if (!count(r, inv, recent))
 		return 0;	/* nothing passed: nothing rode on state */
 	pb = tsn_report_problem_new(r, "probe.cloud-state", TSN_ST_WARN,
 				    TSN_RANK_OTHER);

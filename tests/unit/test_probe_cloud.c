@@ -115,3 +115,26 @@ Test(probe_cloud, long_state_dir_is_said, .init = setup, .fini = teardown)
 		  r.problems[0].what);
 	tsn_report_free(&r);
 }
+
+/* Nothing passed: no warning, even where this run's time could not be
+ * kept (a WARN naming no pair says nothing). */
+Test(probe_cloud, nothing_passed_no_warning, .init = setup,
+     .fini = teardown)
+{
+	char file[128], sub[160];
+	struct tsn_report r;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s/file", dir);
+	f = fopen(file, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	snprintf(sub, sizeof(sub), "%s/state", file);
+	setenv("TSNET_STATE_DIR", sub, 1);	/* under a file: ENOTDIR */
+	tsn_report_init(&r, "probe");
+	cr_assert_eq(tsn_pair_verdict(tsn_report_pair(&r, "n2", "n1"), "esp",
+				      "not-arrived", false, NULL), 0);
+	cr_assert_eq(tsn_probe_cloud_problem(&r, &inv, TSN_CLOUD_AWS, 0), 0);
+	cr_assert_eq(r.n_problems, 0);
+	tsn_report_free(&r);
+}
