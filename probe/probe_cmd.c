@@ -127,9 +127,10 @@ static int report(struct tsn_ctx *ctx, struct tsn_probe_mesh *pr,
 		ret = node_notes(&r, pr);
 	if (!ret)
 		ret = tsn_probe_pairs(&r, pr, o->from, o->to);
-	/* the cloud, detected with cloud = auto (none: nothing asked) */
-	cloud = pr->inv->cluster.cloud == TSN_CLOUD_NONE ? TSN_CLOUD_NONE :
-		which_cloud(pr);
+	/* the cloud, detected with cloud = auto (none: nothing asked; not
+	 * after an error: the report is not made, no agent round for it) */
+	cloud = ret || pr->inv->cluster.cloud == TSN_CLOUD_NONE ?
+		TSN_CLOUD_NONE : which_cloud(pr);
 	if (!ret)
 		ret = tsn_probe_cloud_problem(&r, pr->inv, cloud, pr->start);
 	if (!ret)
