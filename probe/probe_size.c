@@ -21,6 +21,10 @@
 #include "lib/util.h"
 #include "probe/probe.h"
 
+/* A number macro as a string literal, for the fixed texts below. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 static bool jbool(const struct tsn_jv *v, const char *key)
 {
 	bool b = false;
@@ -221,7 +225,8 @@ int tsn_probe_size_problems(struct tsn_report *r,
 		  "a packet with DF set as large as the largest ESP packet "
 		  "(the route's MTU, the interface's unless the route sets "
 		  "one: ESP fits its packets to it, so a "
-		  "full-size inner packet less 45 bytes of ESP and UDP "
+		  "full-size inner packet less "
+		  STR(TSN_SIZE_ESP_OVERHEAD) " bytes of ESP and UDP "
 		  "encapsulation fills it) never arrived on ", " where small "
 		  "ones did: the path's MTU is below the interface's, and "
 		  "full-size ESP packets are lost there" },
