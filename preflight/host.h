@@ -169,7 +169,8 @@ int tsn_host_vici_path(const struct tsn_host_opts *o, char *full,
 		       size_t len);
 /* Whether a VICI "stats" response (the segment tsn_vici_ask returns)
  * lists plugin among charon's loaded plugins (host_connmark.c): 1 yes,
- * 0 no, -ENOENT no plugin list, -EPROTO malformed. */
+ * 0 no, -ENOENT no plugin list, -EOPNOTSUPP charon does not know stats
+ * (CMD_UNKNOWN), -EPROTO malformed. */
 int tsn_vici_stats_plugin(const uint8_t *p, size_t len, const char *plugin);
 /* "loaded", "not loaded" or NULL (cannot tell: why says so) for
  * plugin in the charon that answers VICI here. */
