@@ -7,7 +7,8 @@
  * whole, the path loses what the size makes of it: IP fragments (frag500,
  * frag4500), or a DF packet of the route's MTU, the largest packet ESP
  * makes (df; probe.h says why that size).  A DF probe that could not be
- * sent at all (a smaller path MTU the kernel learned) is said too.  A
+ * sent at all (EMSGSIZE: larger than the kernel lets out that way) is
+ * said too, never a silent pass.  A
  * port a daemon holds on the peer gets no verdict: the probe cannot read
  * what reached it.
  */
@@ -143,8 +144,9 @@ static int unsent_words(const struct tsn_probe_result *a,
 			      "be sent to %s: %s%s", u->len ? "; " : "",
 			      a->name, len, b->name, err,
 			      !strcmp(err, strerror(EMSGSIZE)) ? "; the kernel "
-			      "holds a smaller path MTU for it (ip route get "
-			      "shows it)" : "");
+			      "holds a smaller MTU for the path to it (its "
+			      "route's interface, or one it learned: ip route "
+			      "get shows it)" : "");
 }
 
 /* The pair a -> b in p (made on first use): which kinds of sp were lost

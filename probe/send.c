@@ -44,9 +44,11 @@ static void put16(uint8_t *p, uint32_t v)
 }
 
 /* The DF probe's length to peer: the MTU of the route to it (its mtu
- * metric, else its interface's), never a path MTU the kernel learned from
- * an ICMP: that would hide the very loss the probe is for.  Without a
- * route answer, the probe interface's. */
+ * metric, else its interface's: what ESP fits its packets to), never a
+ * path MTU the kernel learned from an ICMP: that would hide the very
+ * loss the probe is for.  Without a route answer, the probe interface's.
+ * (set_df's PROBE mode sends up to the interface's MTU whatever the
+ * route says, so a route's lower mtu is ours to apply.) */
 static unsigned df_len(const struct tsn_probe_node *pn,
 		       const struct tsn_probe_peer *peer)
 {

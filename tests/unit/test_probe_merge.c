@@ -378,7 +378,8 @@ Test(probe_size, df_unsent_is_said)
 	cr_assert(r.problems[0].fails);
 	cr_assert_str_eq(r.problems[0].what, "n1: the DF probe of 1500 bytes "
 			 "could not be sent to n2: Message too long; the "
-			 "kernel holds a smaller path MTU for it (ip route get "
+			 "kernel holds a smaller MTU for the path to it (its "
+			 "route's interface, or one it learned: ip route get "
 			 "shows it)");
 	tsn_report_free(&r);
 	tsn_jv_free(&ja);
