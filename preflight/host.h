@@ -69,8 +69,6 @@ struct tsn_route {
 	unsigned mtu;			/* the route's (or PMTU's), 0: none */
 	unsigned dev_mtu;		/* the interface's */
 	unsigned prefixlen;		/* of src on its interface, 0: unknown */
-	bool fib;			/* ask the FIB's route (fibmatch): mtu
-					 * is its metric, never a learned PMTU */
 };
 
 struct tsn_host_opts {
@@ -169,8 +167,7 @@ int tsn_host_vici_path(const struct tsn_host_opts *o, char *full,
 		       size_t len);
 /* Whether a VICI "stats" response (the segment tsn_vici_ask returns)
  * lists plugin among charon's loaded plugins (host_connmark.c): 1 yes,
- * 0 no, -ENOENT no plugin list, -EOPNOTSUPP charon does not know stats
- * (CMD_UNKNOWN), -EPROTO malformed. */
+ * 0 no, -ENOENT no plugin list, -EPROTO malformed. */
 int tsn_vici_stats_plugin(const uint8_t *p, size_t len, const char *plugin);
 /* "loaded", "not loaded" or NULL (cannot tell: why says so) for
  * plugin in the charon that answers VICI here. */

@@ -154,8 +154,6 @@ static int ask(struct mnl_socket *nl, struct tsn_route *r, unsigned seq)
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = (unsigned char)r->family;
 	rtm->rtm_dst_len = (unsigned char)(alen(r->family) * 8);
-	if (r->fib)
-		rtm->rtm_flags = RTM_F_FIB_MATCH;
 	mnl_attr_put(nlh, RTA_DST, alen(r->family), r->dst);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;

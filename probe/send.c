@@ -19,8 +19,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "lib/route_mtu.h"
 #include "lib/util.h"
-#include "preflight/host.h"
 #include "probe/probe.h"
 
 const char *tsn_probe_proto_name(enum tsn_probe_proto pp)
@@ -52,12 +52,11 @@ static void put16(uint8_t *p, uint32_t v)
 static unsigned df_len(const struct tsn_probe_node *pn,
 		       const struct tsn_probe_peer *peer)
 {
-	struct tsn_route r = { .family = peer->addr.family, .fib = true };
-	unsigned mtu = pn->mtu;
+	unsigned mtu = 0;
 
-	memcpy(r.dst, peer->addr.a, peer->addr.family == AF_INET ? 4 : 16);
-	if (tsn_route_get(&r, 1) == 0 && !r.err)
-		mtu = r.mtu ? r.mtu : r.dev_mtu ? r.dev_mtu : mtu;
+	if (tsn_route_fib_mtu(peer->addr.family, peer->addr.a, &mtu) < 0 ||
+	    !mtu)
+		mtu = pn->mtu;
 	return mtu < TSN_SIZE_DF_MAX ? mtu : TSN_SIZE_DF_MAX;
 }
 
