@@ -3,14 +3,15 @@
  * a root directory ("/" on a node, a fake tree in the unit tests).
  *
  * Three answers and a fourth for not knowing: loaded (/sys/module),
- * module (built in, a .ko to load, or y/m in the kernel's config),
+ * module (built in, a module depmod lists in modules.dep: kernel/, or a
+ * DKMS build's updates/ or extra/; or y/m in the kernel's config),
  * missing (the module tree or the config was read and names it nowhere)
  * and unknown (neither could be read: a container without
  * /lib/modules/REL, a kernel without /boot/config-REL or
  * /proc/config.gz).  Unknown is never reported as missing.
  */
 #include <errno.h>
-#include <glob.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,13 +58,35 @@ static int config_has(const char *root, const char *rel, const char *config)
 	return yes;
 }
 
-/* 1 built in (modules.builtin) or a file under kernel/net/netfilter,
- * where both matches live; 0 neither; -1 no modules.builtin to read. */
+/* Whether depmod's list (modules.dep: "PATH: DEPS" a line) names
+ * NAME.ko (or NAME.ko.xz, .zst, .gz) anywhere in the tree: kernel/,
+ * and a DKMS build's updates/ or extra/. */
+static bool dep_names(const char *txt, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *l = txt; *l;) {
+		const char *eol = strchrnul(l, '\n'), *base = l, *c;
+
+		for (c = l; c < eol && *c != ':'; c++)
+			if (*c == '/')
+				base = c + 1;
+		/* NAME.ko then ':' or a compression's suffix */
+		if (c < eol && (size_t)(c - base) >= n + 3 &&
+		    !strncmp(base, name, n) && !strncmp(base + n, ".ko", 3) &&
+		    (base[n + 3] == ':' || base[n + 3] == '.'))
+			return true;
+		l = *eol ? eol + 1 : eol;
+	}
+	return false;
+}
+
+/* 1 built in (modules.builtin) or a module depmod lists (modules.dep);
+ * 0 neither; -1 either list could not be read. */
 static int module_file(const char *root, const char *rel, const char *name)
 {
 	char path[512], want[96], *txt = NULL;
 	size_t len;
-	glob_t g;
 	int yes;
 
 	snprintf(path, sizeof(path), "%s/lib/modules/%s/modules.builtin",
@@ -75,10 +98,12 @@ static int module_file(const char *root, const char *rel, const char *name)
 	free(txt);
 	if (yes)
 		return 1;
-	snprintf(path, sizeof(path), "%s/lib/modules/%s/kernel/net/netfilter/"
-		 "%s.ko*", root, rel, name);
-	yes = glob(path, 0, NULL, &g) == 0 && g.gl_pathc > 0;
-	globfree(&g);
+	snprintf(path, sizeof(path), "%s/lib/modules/%s/modules.dep", root,
+		 rel);
+	if (tsn_read_file(path, 1u << 24, &txt, &len) < 0)
+		return -1;
+	yes = dep_names(txt, name);
+	free(txt);
 	return yes;
 }
 
@@ -103,7 +128,8 @@ enum tsn_nft_kmod tsn_nft_kmod(const char *root, const char *rel,
 	if (mod == 0 || cfg == 0)
 		return TSN_KMOD_MISSING;
 	if (why && len)
-		snprintf(why, len, "no %s/lib/modules/%s/modules.builtin, no "
+		snprintf(why, len, "no %s/lib/modules/%s/modules.builtin or "
+			 "modules.dep, no "
 			 "kernel config (/boot/config-%s, /proc/config.gz)",
 			 strcmp(root, "/") ? root : "", rel, rel);
 	return TSN_KMOD_UNKNOWN;

@@ -15,6 +15,7 @@
 #include "preflight/host.h"
 
 #define VICI_CMD_RESPONSE 1
+#define VICI_CMD_UNKNOWN 2	/* charon does not know the command */
 #define VICI_DEPTH 16
 #define STATS_MAX 65536		/* a stats answer is 1-2 KB */
 #define STATS_TIMEOUT_MS 2000
@@ -53,7 +54,11 @@ int tsn_vici_stats_plugin(const uint8_t *p, size_t len, const char *plugin)
 	uint8_t type;
 	size_t n;
 
-	if (cur_u8(&c, &type) < 0 || type != VICI_CMD_RESPONSE)
+	if (cur_u8(&c, &type) < 0)
+		return -EPROTO;
+	if (type == VICI_CMD_UNKNOWN)
+		return len == 1 ? -EOPNOTSUPP : -EPROTO;
+	if (type != VICI_CMD_RESPONSE)
 		return -EPROTO;
 	/* every element takes at least one byte: the walk ends */
 	while (!ret && cur_u8(&c, &type) == 0) {
@@ -116,7 +121,9 @@ const char *tsn_host_charon_plugin(const struct tsn_host_opts *o,
 	if (ret == 0)
 		return "not loaded";
 	snprintf(why, len, "%s", ret == -ENOENT ? "charon's stats list no "
-		 "plugins" : ret == -EPROTO ? "charon's stats answer is "
-		 "malformed" : tsn_errno_str(ret, e, sizeof(e)));
+		 "plugins" : ret == -EOPNOTSUPP ? "this charon does not know "
+		 "the VICI command stats (CMD_UNKNOWN)" : ret == -EPROTO ?
+		 "charon's stats answer is malformed" :
+		 tsn_errno_str(ret, e, sizeof(e)));
 	return NULL;
 }

@@ -75,38 +75,54 @@ static unsigned needed(const struct tsn_host_opts *o, int family)
 	       576;
 }
 
-/* A peer whose path MTU (a route's, or another interface's) is below
- * the cluster interface's: what is left in ESP there, and whether that
- * is below what it must carry.  The pair, the interface and the number
- * are named. */
+/* The path MTU to a peer: the route's, or its interface's where lower. */
 static unsigned route_pmtu(const struct tsn_route *r)
 {
 	return r->mtu && (!r->dev_mtu || r->mtu < r->dev_mtu) ? r->mtu :
 	       r->dev_mtu;
 }
 
+/* Whether r's path MTU is below the cluster interface's if_mtu (0 when
+ * the route is unknown: no), and whether what it leaves in ESP is below
+ * what the path must carry: the one test path_mtu and host_agent.c's
+ * mtu_short share. */
+static bool pmtu_below(const struct tsn_host_opts *o,
+		       const struct tsn_route *r, unsigned if_mtu, bool *short_)
+{
+	unsigned pm = route_pmtu(r);
+
+	if (r->err || !pm || pm >= if_mtu)
+		return false;
+	*short_ = tsn_esp_payload_mtu(pm, true) < needed(o, r->family);
+	return true;
+}
+
 bool tsn_route_mtu_short(const struct tsn_host_opts *o,
 			 const struct tsn_route *r)
 {
-	unsigned if_mtu = o->mtu, pm = route_pmtu(r);
+	unsigned if_mtu = o->mtu;
+	bool short_ = false;
 
-	if (r->err || !pm || !o->ifname ||
-	    (!if_mtu && iface_mtu(o->ifname, &if_mtu) < 0))
+	if (!o->ifname || (!if_mtu && iface_mtu(o->ifname, &if_mtu) < 0))
 		return false;
-	return pm < if_mtu &&
-	       tsn_esp_payload_mtu(pm, true) < needed(o, r->family);
+	return pmtu_below(o, r, if_mtu, &short_) && short_;
 }
 
+/* A peer whose path MTU (a route's, or another interface's) is below
+ * the cluster interface's: what is left in ESP there, and whether that
+ * is below what it must carry.  The pair, the interface and the number
+ * are named. */
 static int path_mtu(const struct tsn_host_opts *o, const struct tsn_route *r,
 		    unsigned if_mtu, struct tsn_buf *d, enum tsn_status *st,
 		    struct tsn_buf *fix)
 {
 	unsigned pm = route_pmtu(r);
 	unsigned left = tsn_esp_payload_mtu(pm, true), need = needed(o, r->family);
+	bool short_ = false;
 
-	if (r->err || !pm || pm >= if_mtu)
+	if (!pmtu_below(o, r, if_mtu, &short_))
 		return 0;
-	if (left >= need)
+	if (!short_)
 		return tsn_buf_printf(d, "; to %s via %s the path MTU is %u "
 				      "(%u left in ESP with UDP "
 				      "encapsulation)", r->peer, r->ifname, pm,

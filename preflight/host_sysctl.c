@@ -12,6 +12,7 @@
  * the agent reads the namespace it runs in.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,18 @@ static bool iface_known(const struct tsn_host_opts *o)
 	return tsn_host_exists(o, path);
 }
 
+/* dev as a sysctl key's part: sysctl reads '.' as its separator, so a
+ * VLAN's eth0.100 is eth0/100 there (the /proc path keeps the dot). */
+static const char *key_dev(const char *dev, char *buf, size_t len)
+{
+	size_t k = 0;
+
+	for (; dev[k] && k + 1 < len; k++)
+		buf[k] = dev[k] == '.' ? '/' : dev[k];
+	buf[k] = '\0';
+	return buf;
+}
+
 /* A route to a peer that leaves by another interface than the cluster
  * one, where strict rp_filter (1) applies (the maximum of all and the
  * interface): the first such route, or NULL. */
@@ -78,13 +91,13 @@ static int rp_routes(const struct tsn_host_opts *o, struct tsn_node_report *n,
 		     long all, const char *ok)
 {
 	const struct tsn_route *r = strict_route(o, all);
-	char fix[128];
+	char fix[128], key[IFNAMSIZ];
 
 	if (!r)
 		return tsn_node_check(n, "sysctl.rp_filter", TSN_ST_OK, NULL,
 				      "%s", ok);
 	snprintf(fix, sizeof(fix), "sysctl -w net.ipv4.conf.%s.rp_filter=2",
-		 r->ifname);
+		 key_dev(r->ifname, key, sizeof(key)));
 	return tsn_node_check(n, "sysctl.rp_filter", TSN_ST_WARN, fix,
 			      "strict rp_filter (1) on %s, by which the route "
 			      "to %s leaves: decrypted packets whose reverse "
@@ -98,7 +111,7 @@ static int check_rp_filter(const struct tsn_host_opts *o,
 	const char *id = "sysctl.rp_filter";
 	long all = conf4(o, "all", "rp_filter"), dev = -1, eff;
 	const char *where;
-	char fix[256], ok[128];
+	char fix[256], ok[128], key[IFNAMSIZ];
 
 	if (all < 0)
 		return tsn_node_check(n, id, TSN_ST_SKIP, NULL,
@@ -121,10 +134,10 @@ static int check_rp_filter(const struct tsn_host_opts *o,
 	if (all == 1 && o->ifname && dev == 1)
 		snprintf(fix, sizeof(fix), "sysctl -w net.ipv4.conf.all."
 			 "rp_filter=2 net.ipv4.conf.%s.rp_filter=2",
-			 o->ifname);
+			 key_dev(o->ifname, key, sizeof(key)));
 	else
 		snprintf(fix, sizeof(fix), "sysctl -w net.ipv4.conf.%s."
-			 "rp_filter=2", where);
+			 "rp_filter=2", key_dev(where, key, sizeof(key)));
 	return tsn_node_check(n, id, TSN_ST_WARN, fix,
 			      "strict rp_filter (1) %s: decrypted packets whose "
 			      "reverse route is not via %s are dropped",
@@ -137,11 +150,14 @@ static int check_rp_filter(const struct tsn_host_opts *o,
 static void add_off(struct tsn_buf *fix, struct tsn_buf *what,
 		    const char *fam, const char *dev, const char *key, long v)
 {
+	char k[IFNAMSIZ];
+
 	if (v != 1)
 		return;
-	tsn_buf_printf(fix, " net.%s.conf.%s.%s=0", fam, dev, key);
+	key_dev(dev, k, sizeof(k));
+	tsn_buf_printf(fix, " net.%s.conf.%s.%s=0", fam, k, key);
 	tsn_buf_printf(what, "%snet.%s.conf.%s.%s=1", what->len ? ", " : "",
-		       fam, dev, key);
+		       fam, k, key);
 }
 
 static int check_redirects(const struct tsn_host_opts *o,

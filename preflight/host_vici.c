@@ -159,7 +159,9 @@ int tsn_vici_ask(const char *path, int timeout_ms, const char *cmd,
 	if (!ret)
 		ret = wait_fd(fd, POLLOUT, deadline);
 	if (!ret) {
-		ssize_t w = write(fd, req, 6 + cl);
+		/* MSG_NOSIGNAL: a charon that closed since the connect is
+		 * EPIPE here, not a SIGPIPE that kills the agent */
+		ssize_t w = send(fd, req, 6 + cl, MSG_NOSIGNAL);
 
 		if (w != (ssize_t)(6 + cl))
 			ret = w < 0 ? -errno : -EIO;

@@ -55,6 +55,7 @@ struct tsn_pf_diag {
 	/* each node's charon and the connmark plugin (nat.shared) */
 	struct tsn_pf_connmark *connmark;
 	size_t n_connmark;
+	double probe_start;	/* the probe window's (wall clock), 0: none */
 };
 
 /* Merge a node's replies (any may have failed) into its row.  inv names
@@ -82,7 +83,7 @@ int tsn_pf_merge_alone(struct tsn_report *r, const struct tsn_node *node,
  * into r, or a problem saying why it could not run (preflight_probe.c);
  * the problems come from the pairs, with the rest.  0 or -ENOMEM. */
 int tsn_pf_probe(struct tsn_report *r, const struct tsn_inventory *inv,
-		 bool err_tty);
+		 bool err_tty, double *start);
 
 /* A host agent reply's "connmark" into pd (preflight_connmark.c); 0 or
  * -ENOMEM.  A reply without it (--kernel) adds nothing. */

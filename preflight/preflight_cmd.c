@@ -341,7 +341,7 @@ static int run_preflight(struct tsn_ctx *ctx, const struct tsn_inventory *inv,
 		ret = check_round(inv, nodes, n, &r, &pd, ctx->err_tty);
 	/* The packets themselves: every pair, so not with --node. */
 	if (!ret && !o->unfix && !o->no_probe && !o->node && n > 1)
-		ret = tsn_pf_probe(&r, inv, ctx->err_tty);
+		ret = tsn_pf_probe(&r, inv, ctx->err_tty, &pd.probe_start);
 	if (!ret)
 		ret = tsn_pf_problems(&r, inv, &pd);
 	if (!ret)

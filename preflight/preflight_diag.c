@@ -5,6 +5,7 @@
  * smallest scope that explains it; then ordered by what to fix first.
  */
 #include <errno.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -100,11 +101,18 @@ static int legacy_drops(struct tsn_report *r, struct tsn_diag_set *set)
 	return ret;
 }
 
-/* The probe's verdict for proto on from -> to, NULL: not probed. */
+/* The probe's verdict for proto on from -> to, NULL: not probed, or
+ * not in v6's family: the probe sends between the inventory addresses,
+ * so an IPv6 flow's drop is not told an IPv4 probe's pass. */
 static const struct tsn_verdict *verdict_of(const struct tsn_report *r,
+					    const struct tsn_inventory *inv,
 					    const char *from, const char *to,
-					    const char *proto)
+					    const char *proto, bool v6)
 {
+	const struct tsn_node *n = tsn_inventory_find(inv, from);
+
+	if (!n || (n->addr.family == AF_INET6) != v6)
+		return NULL;
 	for (size_t i = 0; i < r->n_pairs; i++) {
 		const struct tsn_pair_report *p = &r->pairs[i];
 
@@ -137,13 +145,15 @@ static bool eval_refused(const struct tsn_diag_set *set,
  * of a chain where the evaluator accepts a new flow.  A pass through an
  * entry the probe did not make is said on the rule's line too (the
  * probe's own problem leaves such flows out: one cause, one line). */
-static void views(const struct tsn_report *r, struct tsn_diag_set *set)
+static void views(const struct tsn_report *r, const struct tsn_inventory *inv,
+		  struct tsn_diag_set *set)
 {
 	for (size_t i = 0; i < set->n_drops; i++) {
 		struct tsn_diag_drop *d = &set->drops[i];
 		const char *from = d->out ? d->node : d->peer;
 		const char *to = d->out ? d->peer : d->node;
-		const struct tsn_verdict *v = verdict_of(r, from, to, d->proto);
+		const struct tsn_verdict *v = verdict_of(r, inv, from, to,
+							 d->proto, d->v6);
 		char id[32];
 
 		snprintf(id, sizeof(id), "nft.%s.%s", d->out ? "out" : "in",
@@ -172,7 +182,7 @@ int tsn_pf_problems(struct tsn_report *r, const struct tsn_inventory *inv,
 		c = pd->cloud;
 	ret = tsn_diag_checks(r, skip);
 	if (!ret && r->n_pairs)
-		ret = tsn_probe_cloud_problem(r, inv, c);
+		ret = tsn_probe_cloud_problem(r, inv, c, pd->probe_start);
 	if (!ret)
 		ret = route_pairs(r, pd);
 	if (!ret)
@@ -185,7 +195,7 @@ int tsn_pf_problems(struct tsn_report *r, const struct tsn_inventory *inv,
 	if (!ret)
 		ret = legacy_drops(r, &pd->drops);
 	if (!ret)
-		views(r, &pd->drops);
+		views(r, inv, &pd->drops);
 	if (!ret)
 		ret = tsn_diag_drops(r, pd->drops.drops, pd->drops.n_drops,
 				     inv->n_nodes ? inv->n_nodes - 1 : 0,

@@ -68,7 +68,7 @@ static int failed_nodes(struct tsn_report *r, const struct tsn_probe_mesh *m)
 }
 
 int tsn_pf_probe(struct tsn_report *r, const struct tsn_inventory *inv,
-		 bool err_tty)
+		 bool err_tty, double *start)
 {
 	struct tsn_probe_mesh m = { .what = "preflight: probing",
 				    .log_replies = true };
@@ -80,6 +80,7 @@ int tsn_pf_probe(struct tsn_report *r, const struct tsn_inventory *inv,
 		ret = addresses(r, &m, &ran);
 	if (!ret && ran) {
 		ret = tsn_probe_mesh_run(&m, err_tty && !tsn_quiet);
+		*start = m.start;
 		if (ret < 0 && ret != -ENOMEM)
 			ret = tsn_report_problem(r, NO_PROBE, "the probe matrix "
 						 "could not run: %s",

@@ -251,6 +251,7 @@ struct tsn_probe_mesh {
 	bool (*peer)(const void *arg, size_t a, size_t b);
 	const void *peer_arg;
 	bool log_replies;		/* with -vv, each reply (tsn_dbg) */
+	double start;			/* the window's (wall clock), by run */
 	/* the requests (the run's key: wiped), replies, failures */
 	struct tsn_buf *req;
 	struct tsn_jv *replies;
@@ -308,10 +309,12 @@ int tsn_probe_new_flows(struct tsn_report *r, const struct tsn_probe_mesh *m);
  * a warning "probe.cloud-state" whose pairs are the passes that may have
  * ridden on the cloud firewall's state: each pair's second direction,
  * and every pass where this cluster was probed within the time that
- * cloud tracks flows (kept per cluster under $TSNET_STATE_DIR or
- * /var/lib/tsnet, written atomically).  probe_cloud.c. */
+ * cloud tracks flows before this window's start (wall clock seconds; 0:
+ * now): the end of each run is kept per cluster under $TSNET_STATE_DIR
+ * or /var/lib/tsnet, written atomically.  probe_cloud.c. */
 int tsn_probe_cloud_problem(struct tsn_report *r,
-			    const struct tsn_inventory *inv, enum tsn_cloud c);
+			    const struct tsn_inventory *inv, enum tsn_cloud c,
+			    double start);
 /* The size probes' problems (probe_size.c): fragments lost on a pair
  * (path.fragments), a DF packet of ESP's size lost (path.mtu). */
 int tsn_probe_size_problems(struct tsn_report *r,

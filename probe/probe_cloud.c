@@ -5,8 +5,9 @@
  * so a pass there may be a reply; and where this cluster was probed
  * within that time, the first direction may ride on the last run's
  * state.  One warning with those pairs, so the matrix is read as what
- * it is.  The time of each run is kept per cluster on this machine,
- * under $TSNET_STATE_DIR or /var/lib/tsnet (probe-last.CLUSTER).
+ * it is.  The time each run ended is kept per cluster on this machine,
+ * under $TSNET_STATE_DIR or /var/lib/tsnet (probe-last.CLUSTER), and
+ * the next run's window start is measured from it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,7 +26,8 @@
 
 /* How long each cloud's firewall keeps a flow: AWS documents 600 s for
  * ESP and UDP it tracks; Azure and GCP publish no figure this precise,
- * so AWS's bounds them here. */
+ * so AWS's bounds them here.  cloud = auto where detection failed: a
+ * cloud may be there, so its passes are read as any cloud's. */
 static const struct {
 	enum tsn_cloud c;
 	const char *what;
@@ -34,6 +36,8 @@ static const struct {
 	{ TSN_CLOUD_AWS, "AWS security groups", 600 },
 	{ TSN_CLOUD_AZURE, "Azure NSGs", 600 },
 	{ TSN_CLOUD_GCP, "GCP firewall rules", 600 },
+	{ TSN_CLOUD_AUTO, "Cloud firewalls (cloud = auto, and the cloud "
+	  "could not be detected)", 600 },
 };
 
 static size_t node_index(const struct tsn_inventory *inv, const char *name)
@@ -44,12 +48,14 @@ static size_t node_index(const struct tsn_inventory *inv, const char *name)
 	return inv->n_nodes;
 }
 
-/* $TSNET_STATE_DIR/probe-last.NAME, the name kept to [A-Za-z0-9_.-]. */
-static void state_path(const struct tsn_inventory *inv, char *buf,
+/* $TSNET_STATE_DIR/probe-last.NAME, the name kept to [A-Za-z0-9_.-];
+ * -ENAMETOOLONG where it does not fit (never a truncated path). */
+static int state_path(const struct tsn_inventory *inv, char *buf,
 		       size_t len, char *dir, size_t dlen)
 {
 	const char *d = getenv("TSNET_STATE_DIR");
 	const char *n = inv->cluster.name ? inv->cluster.name : "default";
+	const char *base = d && *d ? d : STATE_DIR;
 	char name[64];
 	size_t k = 0;
 
@@ -57,8 +63,10 @@ static void state_path(const struct tsn_inventory *inv, char *buf,
 		name[k++] = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM"
 				   "NOPQRSTUVWXYZ0123456789_.-", *n) ? *n : '_';
 	name[k] = 0;
-	snprintf(dir, dlen, "%s", d && *d ? d : STATE_DIR);
-	snprintf(buf, len, "%s/probe-last.%s", dir, name);
+	if ((size_t)snprintf(dir, dlen, "%s", base) >= dlen ||
+	    (size_t)snprintf(buf, len, "%s/probe-last.%s", dir, name) >= len)
+		return -ENAMETOOLONG;
+	return 0;
 }
 
 /* The last run's time (0: none), and now's kept for the next. */
@@ -70,7 +78,9 @@ static long long swap_last(const struct tsn_inventory *inv, long long now,
 	FILE *f;
 	int n;
 
-	state_path(inv, path, sizeof(path), dir, sizeof(dir));
+	*werr = state_path(inv, path, sizeof(path), dir, sizeof(dir));
+	if (*werr)
+		return 0;
 	f = fopen(path, "re");
 	if (f) {
 		if (fscanf(f, "%lld", &last) != 1)
@@ -153,8 +163,11 @@ static int tail(struct tsn_buf *b, bool recent, long long ago, long track,
 }
 
 int tsn_probe_cloud_problem(struct tsn_report *r,
-			    const struct tsn_inventory *inv, enum tsn_cloud c)
+			    const struct tsn_inventory *inv, enum tsn_cloud c,
+			    double start)
 {
+	/* kept: now, about the window's end (its flows' last packets);
+	 * judged: the gap from the last run's end to this window's start */
 	long long now = (long long)time(NULL), last, ago;
 	struct tsn_buf more = { 0 };
 	struct tsn_problem *pb;
@@ -167,9 +180,9 @@ int tsn_probe_cloud_problem(struct tsn_report *r,
 	if (i == ARRAY_SIZE(clouds))
 		return 0;
 	last = swap_last(inv, now, &werr);
-	ago = now - last;
+	ago = (start > 0 ? (long long)start : now) - last;
 	recent = last && ago >= 0 && ago < clouds[i].track;
-	if (!count(r, inv, recent) && !werr)
+	if (!count(r, inv, recent))
 		return 0;	/* nothing passed: nothing rode on state */
 	pb = tsn_report_problem_new(r, "probe.cloud-state", TSN_ST_WARN,
 				    TSN_RANK_OTHER);

@@ -127,11 +127,12 @@ static int report(struct tsn_ctx *ctx, struct tsn_probe_mesh *pr,
 		ret = node_notes(&r, pr);
 	if (!ret)
 		ret = tsn_probe_pairs(&r, pr, o->from, o->to);
-	/* the cloud, detected with cloud = auto (none: nothing asked) */
-	cloud = pr->inv->cluster.cloud == TSN_CLOUD_NONE ? TSN_CLOUD_NONE :
-		which_cloud(pr);
+	/* the cloud, detected with cloud = auto (none: nothing asked; not
+	 * after an error: the report is not made, no agent round for it) */
+	cloud = ret || pr->inv->cluster.cloud == TSN_CLOUD_NONE ?
+		TSN_CLOUD_NONE : which_cloud(pr);
 	if (!ret)
-		ret = tsn_probe_cloud_problem(&r, pr->inv, cloud);
+		ret = tsn_probe_cloud_problem(&r, pr->inv, cloud, pr->start);
 	if (!ret)
 		ret = tsn_probe_problems(&r, &net, tsn_probe_esp_filtered(&r) ?
 					 tsn_cloud_advice(cloud) :

@@ -207,11 +207,11 @@ static const char *eval_text(const struct evals *e, size_t i,
 			     const struct tsn_diag_drop *d, const char *addr)
 {
 	const struct tsn_jv *f = tsn_jv_get(&e->replies[i], "flows");
-	double h = -1;
 
 	for (size_t k = 0; f && f->type == TSN_JARR && k < f->n; k++) {
 		const struct tsn_jv *x = &f->items[k];
 		const struct tsn_jv *nv = tsn_jv_get(x, "new");
+		double h = -1;	/* per flow: one without a handle has none */
 
 		if (!tsn_streq(tsn_jv_getstr(x, "peer"), addr) ||
 		    !tsn_streq(tsn_jv_getstr(x, "dir"), d->out ? "out" : "in") ||

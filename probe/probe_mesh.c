@@ -162,6 +162,7 @@ int tsn_probe_mesh_run(struct tsn_probe_mesh *m, bool err_tty)
 	if (m->inv->cluster.transport == TSN_TRANSPORT_SSH)
 		margin += 2.0;
 	start = wall() + margin;
+	m->start = start;
 	for (size_t i = 0; i < m->n && !ret; i++) {
 		ret = build_request(m, i, &run, tag, start);
 		m->jobs[i].node = m->nodes[i];

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "lib/route_mtu.h"
 #include "lib/util.h"
 #include "probe/probe.h"
 
@@ -40,6 +41,23 @@ static void put16(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
+}
+
+/* The DF probe's length to peer: the MTU of the route to it (its mtu
+ * metric, else its interface's: what ESP fits its packets to), never a
+ * path MTU the kernel learned from an ICMP: that would hide the very
+ * loss the probe is for.  Without a route answer, the probe interface's.
+ * (set_df's PROBE mode sends up to the interface's MTU whatever the
+ * route says, so a route's lower mtu is ours to apply.) */
+static unsigned df_len(const struct tsn_probe_node *pn,
+		       const struct tsn_probe_peer *peer)
+{
+	unsigned mtu = 0;
+
+	if (tsn_route_fib_mtu(peer->addr.family, peer->addr.a, &mtu) < 0 ||
+	    !mtu)
+		mtu = pn->mtu;
+	return mtu < TSN_SIZE_DF_MAX ? mtu : TSN_SIZE_DF_MAX;
 }
 
 int tsn_probe_send_prepare(struct tsn_probe_node *pn)
@@ -68,8 +86,7 @@ int tsn_probe_send_prepare(struct tsn_probe_node *pn)
 			ini->dport = pt->port;
 		}
 		/* the largest packet ESP makes: the route's MTU (probe.h) */
-		peer->df_len = pn->mtu < TSN_SIZE_DF_MAX ? pn->mtu :
-			       TSN_SIZE_DF_MAX;
+		peer->df_len = df_len(pn, peer);
 	}
 	return 0;
 }

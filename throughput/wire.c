@@ -88,18 +88,12 @@ socklen_t tsn_tput_sockaddr(const struct tsn_addr *a, unsigned port,
 	}
 }
 
+/* Eight bytes as 16 lowercase hex digits, the form the peer writes. */
 static int hex8(const char *s, uint8_t *out)
 {
-	unsigned v;
-
-	if (!s || strlen(s) != 16 || strspn(s, "0123456789abcdef") != 16)
+	if (!s || strspn(s, "0123456789abcdef") != strlen(s))
 		return -EINVAL;
-	for (int i = 0; i < 8; i++) {
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -EINVAL;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
+	return tsn_hex_decode(s, out, 8) == 8 ? 0 : -EINVAL;
 }
 
 static bool getu(const struct tsn_jv *v, const char *k, unsigned lo,

@@ -117,6 +117,9 @@ int tsn_tput_sa_read(int af, const void *src, const void *dst,
 	nlh->nlmsg_type = XFRM_MSG_GETSA;
 	nlh->nlmsg_seq = (unsigned)time(NULL);
 	ret = tsn_mnl_dump(nl, nlh, buf, sizeof(buf), sa_cb, &w);
+	/* the replies carry the SAs' keys (XFRMA_ALG_*): none outlives the
+	 * dump in this process's memory (as lib/xfrm.c's dump) */
+	explicit_bzero(buf, sizeof(buf));
 	mnl_socket_close(nl);
 	return ret;
 }

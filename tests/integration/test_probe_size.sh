@@ -6,7 +6,10 @@
 # exactly the crossing pairs (probe and preflight), the matrix stays ok;
 # (c) a router link whose MTU is below the nodes' (1400, and 1480: between
 # the MTU less ESP's 45 bytes and the MTU): path.mtu names the pairs into
-# it, the DF probe being of the full MTU, the largest ESP packet; (e) jumbo
+# it, the DF probe being of the full MTU, the largest ESP packet; (f) a
+# route with mtu 1400 from n1 to n3 over that 1400 link: n1's DF probe is
+# the route's MTU (what ESP fits its packets to), so n1 -> n3 passes where
+# the other crossing pairs do not; (e) jumbo
 # frames (16000 bytes): the DF probe follows the MTU past 9000 bytes;
 # (d) a router that masquerades: nat.transport (RFC 3948's limits) and
 # nat.shared (two nodes behind one address, connmark), and with encap =
@@ -81,6 +84,17 @@ assert_eq "(c) MTU 1480: path.mtu names exactly the crossing pairs" "$CROSS" \
 assert_match "(c) MTU 1480: named with 1500 bytes" \
 	"never arrived on n1 -> n3 \(1500 bytes\), n1 -> n4 \(1500 bytes\)" \
 	"$(jq -r '.problems[] | select(.id == "path.mtu") | .what' <<<"$out")"
+
+echo "# (f) n1's route to n3 says mtu 1400, the router's link into subnet 2 is 1400"
+N3=$(awk '/^\[node n3\]/ { f = 1 } f && $1 == "address" { print $3; exit }' "$INV")
+GW=$("$LAB" exec --name $L n1 ip -4 route get "$N3" | sed -n 's/.* via \([0-9.]*\).*/\1/p')
+"$LAB" exec --name $L rt ip link set dev eth2 mtu 1400
+"$LAB" exec --name $L n1 ip route add "$N3/32" via "$GW" dev eth0 mtu 1400
+out=$(probe "$INV")
+assert_eq "(f) path.mtu names every crossing pair but n1 -> n3 (its DF probe is the route's 1400 bytes)" \
+	"n1>n4 n2>n3 n2>n4 n3>n1 n3>n2 n4>n1 n4>n2" "$(pairs_of "$out" path.mtu)"
+"$LAB" exec --name $L n1 ip route del "$N3/32"
+
 "$LAB" exec --name $L rt ip link set dev eth2 mtu 1500
 out=$(probe "$INV")
 assert_eq "(c) MTU back to 1500: no problem" "0 " "$(jq -r .exit <<<"$out") $(ids "$out")"

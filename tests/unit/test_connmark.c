@@ -68,6 +68,19 @@ Test(connmark, every_truncation)
 	free(b);
 }
 
+/* CMD_UNKNOWN (2), alone: a charon without `stats`, said as that, not
+ * as a malformed answer; with bytes after it, it is malformed. */
+Test(connmark, cmd_unknown)
+{
+	static const uint8_t unknown[] = { 2 };
+	static const uint8_t unknown_more[] = { 2, 1 };
+
+	cr_assert_eq(tsn_vici_stats_plugin(unknown, sizeof(unknown),
+					   "connmark"), -EOPNOTSUPP);
+	cr_assert_eq(tsn_vici_stats_plugin(unknown_more, sizeof(unknown_more),
+					   "connmark"), -EPROTO);
+}
+
 Test(connmark, hostile)
 {
 	/* a version answer: no plugin list */

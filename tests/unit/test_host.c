@@ -48,6 +48,9 @@ static const struct tsn_xfrm_list xfrm_none = { .n = 0 };
 static const struct tsn_route routes_eth1[] = {
 	R("n2", 2, "eth0", 1, 0, 1500), R("n3", 3, "eth1", 1, 0, 1500),
 };
+static const struct tsn_route routes_vlan[] = {
+	R("n2", 2, "eth0", 1, 0, 1500), R("n3", 3, "eth0.100", 1, 0, 1500),
+};
 static const struct tsn_route routes_src[] = { R("n2", 2, "eth0", 9, 0, 1500) };
 static const struct tsn_route routes_none[] = {
 	{ .peer = "n2", .family = AF_INET, .dst = { 198, 18, 1, 2 },
@@ -354,6 +357,13 @@ static const struct route_case route_cases[] = {
 		{ "route", "n3 (198.18.1.3) is reached by eth1, not eth0 (the "
 			   "inventory's interface)" },
 		{ "route", "route 198.18.1.3 by eth0 (ip route get 198.18.1.3" } } }, ROUTES(routes_eth1), false },
+	/* sysctl's key takes a VLAN's eth0.100 as eth0/100 */
+	{ { "strict rp_filter on a VLAN a route leaves by", "vlan-rpfilter",
+	  NULL, NULL, 0, 0, "route=fail sysctl.rp_filter=warn", {
+		{ "sysctl.rp_filter", "sysctl -w net.ipv4.conf.eth0/100."
+				      "rp_filter=2" },
+		{ "sysctl.rp_filter", "strict rp_filter (1) on eth0.100" } } },
+	  ROUTES(routes_vlan), false },
 	{ { "the route's source is not the inventory's address", NULL, NULL,
 	  NULL, 0, 0, "route=fail", {
 		{ "route", "to n2 (198.18.1.2) the kernel sends from 198.18.1.9, "

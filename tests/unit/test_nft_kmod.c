@@ -75,8 +75,28 @@ Test(kmod, module_tree_decides)
 {
 	put("lib/modules/" REL "/modules.builtin",
 	    "kernel/net/netfilter/nf_tables.ko\n");
+	put("lib/modules/" REL "/modules.dep",
+	    "kernel/net/netfilter/nf_tables.ko.xz: kernel/lib/libcrc32c.ko\n"
+	    "kernel/net/netfilter/nft_xfrm_extra.ko.xz:\n");
 	cr_assert_eq(has(NULL, 0), TSN_KMOD_MISSING, "read, not named");
-	put("lib/modules/" REL "/kernel/net/netfilter/nft_xfrm.ko.xz", "");
+	put("lib/modules/" REL "/modules.dep",
+	    "kernel/net/netfilter/nf_tables.ko.xz:\n"
+	    "kernel/net/netfilter/nft_xfrm.ko.xz: kernel/net/netfilter/"
+	    "nf_tables.ko.xz\n");
+	cr_assert_eq(has(NULL, 0), TSN_KMOD_MODULE);
+}
+
+/* A module DKMS built lives in updates/ (or extra/), not under
+ * kernel/net/netfilter: depmod's list names it all the same. */
+Test(kmod, dkms_module_in_updates)
+{
+	put("lib/modules/" REL "/modules.builtin", "kernel/fs/ext4.ko\n");
+	put("lib/modules/" REL "/modules.dep",
+	    "kernel/net/netfilter/nf_tables.ko:\n"
+	    "updates/dkms/nft_xfrm.ko: kernel/net/netfilter/nf_tables.ko\n");
+	cr_assert_eq(has(NULL, 0), TSN_KMOD_MODULE);
+	put("lib/modules/" REL "/modules.dep",
+	    "kernel/net/netfilter/nf_tables.ko:\nextra/nft_xfrm.ko.zst:\n");
 	cr_assert_eq(has(NULL, 0), TSN_KMOD_MODULE);
 }
 

@@ -350,6 +350,42 @@ Test(probe_size, df_lost_names_its_length)
 	free(w);
 }
 
+/* A DF probe that could not leave at all (sendto: EMSGSIZE, a smaller
+ * path MTU the kernel learned) where the small one to 4500 did: path.mtu
+ * says so, never a silent pass for want of copies sent. */
+Test(probe_size, df_unsent_is_said)
+{
+	static const char a[] = "{\"mtu\":1500,\"peers\":[{\"name\":\"n2\","
+		"\"udp4500\":{\"sent\":3},\"sizes\":{\"df\":{\"sent\":0,"
+		"\"send_error\":\"Message too long\",\"arrived\":false,"
+		"\"length\":1500}}}]}";
+	static const char b[] = "{\"ports\":[{\"port\":4500,\"bound\":true}],"
+		"\"peers\":[{\"name\":\"n1\",\"udp4500\":{\"socket\":true},"
+		"\"sizes\":{\"df\":{\"sent\":3,\"arrived\":true}}}]}";
+	struct tsn_jv ja, jb;
+	struct tsn_probe_result res[2] = { { .name = "n1" }, { .name = "n2" } };
+	struct tsn_report r;
+
+	cr_assert_eq(tsn_json_parse(a, strlen(a), &ja, NULL, 0), 0);
+	cr_assert_eq(tsn_json_parse(b, strlen(b), &jb, NULL, 0), 0);
+	res[0].reply = &ja;
+	res[1].reply = &jb;
+	tsn_report_init(&r, "probe");
+	cr_assert_eq(tsn_probe_size_problems(&r, res, 2), 0);
+	cr_assert_eq(r.n_problems, 1);
+	cr_assert_str_eq(r.problems[0].id, "path.mtu");
+	cr_assert_eq(r.problems[0].severity, TSN_ST_FAIL);
+	cr_assert(r.problems[0].fails);
+	cr_assert_str_eq(r.problems[0].what, "n1: the DF probe of 1500 bytes "
+			 "could not be sent to n2: Message too long; the "
+			 "kernel holds a smaller MTU for the path to it (its "
+			 "route's interface, or one it learned: ip route get "
+			 "shows it)");
+	tsn_report_free(&r);
+	tsn_jv_free(&ja);
+	tsn_jv_free(&jb);
+}
+
 /* A window's own failures are checks on its node's row, the same for
  * probe and preflight (tsn_probe_node_notes): a trace that could not run
  * and conntrack that could not be cleaned are said, not dropped. */
