@@ -81,7 +81,7 @@ VALGRIND = valgrind -q --error-exitcode=99 --exit-on-first-error=yes \
 VALGRIND_UNITS := nft_eval json_read throughput xfrm verify inventory \
 	nft_sets json plan vici nft_read redact status ike classify \
 	inventory_addr esp sha inventory_reject nft_text legacy probe_answer \
-	pcapng mnl_dump
+	pcapng mnl_dump connmark probe_cloud pf_diag
 unit-valgrind: $(UNIT_BINS)
 	@TSN_UNIT_VALGRIND=1 TSN_UNIT_WRAP="$(VALGRIND)" tests/run-unit $(UNIT_BINS)
 unit-valgrind-check: $(VALGRIND_UNITS:%=$(B)/tests/test_%)
