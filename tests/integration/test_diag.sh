@@ -15,7 +15,10 @@
 #   (g) a route by another interface than the inventory's;
 #   (h) another IKE daemon on UDP 500 (pluto), a charon that does not
 #       answer VICI, another setup's IPsec policy over a pair, and an
-#       iptables-legacy rule dropping ESP (which nftables cannot see).
+#       iptables-legacy rule dropping ESP (which nftables cannot see);
+#   (i) firewalld on one node (its /run/firewalld.pid naming a live
+#       process) with a zone dropping ESP: that node only, a warning
+#       read before the fail it explains.
 # Each case asserts the exact problem line and the JSON scope, and that
 # no check or pair that passes is part of any problem.
 # shellcheck source=tests/integration/lib.sh
@@ -25,7 +28,11 @@ need_root
 command -v jq >/dev/null || skip_all "needs jq"
 command -v nft >/dev/null || skip_all "needs nft"
 A=tda B=tdb C=tdc
-cleanup() { for l in $A $B $C; do "$LAB" down --name "$l" >/dev/null 2>&1; done; }
+FWPID=
+cleanup() {
+	[ -z "$FWPID" ] || kill "$FWPID" 2>/dev/null
+	for l in $A $B $C; do "$LAB" down --name "$l" >/dev/null 2>&1; done
+}
 trap cleanup EXIT
 x() { local lab=$1; shift; "$LAB" exec --name "$lab" "$@"; }
 pf() { local inv=$1; shift; "$TSNET" -c "$inv" preflight "$@" 2>/dev/null; }
@@ -316,4 +323,63 @@ assert_eq "(h) the probe did lose those (n3 -> n4 to the policy, ESP into n4 to 
 no_healthy_in_problems "(h)" "$json"
 "$LAB" down --name $B >/dev/null
 rm -rf "$WORK"
+
+echo "# (i) firewalld on n2: its pid file in n2's /run names a live process"
+"$LAB" up 3 --name $A >/dev/null || fail_all "cannot start the lab"
+IA=$("$LAB" inventory --name $A)
+# "python3 /usr/sbin/firewalld" has another comm than firewalld: the pid
+# file is how preflight finds it.  Every node sees this process (one pid
+# namespace), only n2 has the file (each node its own /run).
+sleep 300 >/dev/null 2>&1 &
+FWPID=$!
+x $A n2 sh -c "echo $FWPID >/run/firewalld.pid" ||
+	fail_all "cannot write n2's /run/firewalld.pid"
+# and a zone of its that drops ESP: a failing problem firewalld explains
+x $A n2 nft -f - <<'NFT' || fail_all "cannot load n2's ruleset"
+table inet firewalld {
+	chain filter_INPUT {
+		type filter hook input priority 10; policy accept;
+		meta l4proto esp drop
+	}
+}
+NFT
+hf=$(x $A n2 nft -a list chain inet firewalld filter_INPUT | sed -n 's/.*esp drop # handle \([0-9]*\)/\1/p')
+json=$(pf "$IA" --json)
+txt=$(pf "$IA")
+wf="firewalld: warns on 1 of 3 nodes (n2): firewalld running (pid $FWPID, 'sleep'): open IPsec with its ipsec service"
+ff="firewall-cmd --permanent --add-service=ipsec && firewall-cmd --reload"
+assert_eq "(i) firewalld: one warning, n2 only, no pair (it drops nothing here)" \
+	"firewalld|warn|$ff
+nodes: n2; pairs: " \
+	"$(jq -r '.problems[] | select(.id == "firewalld") | "\(.id)|\(.severity)|\(.fix)"' <<<"$json")
+$(scope_of "$json" "$wf")"
+assert_eq "(i) ... with its pid and comm" "$wf" \
+	"$(jq -r '.problems[] | select(.id == "firewalld") | .what' <<<"$json")"
+assert_eq "(i) n1 and n3 see no firewalld" "n1 ok|n3 ok" \
+	"$(jq -r '[.nodes[] | .node as $n | .checks[] | select(.id == "firewalld" and .status != "warn") | "\($n) \(.status)"] | join("|")' <<<"$json")"
+assert_eq "(i) the text: the problem line and its fix" "warn  $wf
+      fix: $ff" "$(grep -A1 -xF "warn  $wf" <<<"$txt")"
+assert_match "(i) the folded line names n2" '^  firewalld +ok on 2 nodes; warn on n2$' "$txt"
+assert_eq "(i) its zone's rule: the one problem on the path" \
+	"firewall.in|n2's firewall drops incoming ESP from every peer (n1, n3): table inet firewalld chain filter_INPUT: meta l4proto esp drop # handle $hf" \
+	"$(problem_lines "$json" | grep -E '^(path|firewall\.|nat|probe)')"
+# firewalld explains what it shadows: read before the failing rule of
+# its zone and every other warning, after no problem but a failing check
+# of an earlier rank (the kernel's, the IKE daemon's)
+order=$(jq -r '.problems[] | "\(.id) \(.severity)"' <<<"$json")
+at() { grep -n "^$1 " <<<"$order" | cut -d: -f1; }
+assert_eq "(i) before firewalld: only fails of the kernel or the IKE daemon" "" \
+	"$(sed '/^firewalld /,$d' <<<"$order" | grep -vE '^(kernel\.|ports\.|strongswan\.|xfrm\.)[^ ]* fail$')"
+assert_eq "(i) ... and after it no check of an earlier rank" "" \
+	"$(sed '1,/^firewalld /d' <<<"$order" | grep -E '^(kernel\.|ports\.|strongswan\.|xfrm\.)')"
+assert_eq "(i) the warning comes before the fail it explains (firewall.in)" "yes" \
+	"$(f=$(at firewalld) r=$(at firewall.in); [ -n "$f" ] && [ -n "$r" ] && [ "$f" -lt "$r" ] && echo yes)"
+assert_eq "(i) ... and before the lab's sysctl.redirects warning" "yes" \
+	"$(f=$(at firewalld) r=$(at sysctl.redirects); [ -n "$f" ] && [ -n "$r" ] && [ "$f" -lt "$r" ] && echo yes)"
+no_healthy_in_problems "(i)" "$json"
+kill "$FWPID"
+FWPID=
+x $A n2 rm -f /run/firewalld.pid
+x $A n2 nft delete table inet firewalld
+"$LAB" down --name $A >/dev/null
 finish
