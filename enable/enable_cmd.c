@@ -47,7 +47,7 @@ static int proof_rc(const struct tsn_rollout *ro)
 		return TSN_EXIT_PROBLEM;
 	for (size_t k = 0; k < ro->plan.n_pairs; k++)
 		if (tsn_rollout_pair_in(ro, k) &&
-		    (ro->res[k].leaks[0] || !ro->res[k].esp))
+		    !tsn_rollout_wire_ok(&ro->res[k]))
 			return TSN_EXIT_PROBLEM;
 	return TSN_EXIT_OK;
 }
