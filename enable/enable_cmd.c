@@ -480,6 +480,7 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 	struct tsn_encap_choice *ch = NULL;
 	struct survey sv = { 0 };
 	struct tsn_inventory inv;
+	char why[300];
 	int ret, rc;
 
 	if ((ret = enable_opts(argc, argv, ctx, &o)) != 0)
@@ -503,6 +504,9 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 			"address6 (dual-stack): the legacy stack would leave "
 			"their IPv6 traffic in the clear; use swanctl (without "
 			"--legacy)", tsn_inv_dual(&inv));
+		rc = TSN_EXIT_USAGE;
+	} else if (tsn_inventory_mixed(&inv, why, sizeof(why))) {
+		tsn_err(ctx->cmd, "%s: %s", inv.path, why);
 		rc = TSN_EXIT_USAGE;
 	} else if ((ret = setup(&ro, &inv, &o)) < 0 ||
 		   !(sv.states = calloc(inv.n_nodes, sizeof(*sv.states))) ||

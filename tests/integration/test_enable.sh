@@ -35,7 +35,8 @@
 #   - state import (agent ipsec-import) of a --legacy node and of an
 #     x509 node loads their files, key and certificates through VICI;
 #   - usage errors: --auth foo, --auth x509 --legacy, --legacy on a
-#     dual-stack cluster, --node unknown.
+#     dual-stack cluster, --node unknown, a cluster of mixed address
+#     families (n1 IPv4, n2 IPv6 only).
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -564,6 +565,16 @@ assert_eq "--legacy on a dual-stack cluster: exit" 2 $?
 assert_match "... says why, in one line" \
 	'^tsnet: enable-ipsec: --legacy: n1 and another node both have address6 \(dual-stack\): the legacy stack would leave their IPv6 traffic in the clear; use swanctl \(without --legacy\)$' "$out"
 assert_exit "--node unknown" 2 "$T" -c "$INV" enable-ipsec --node n9
+# n2's address IPv6 (its address6), n1's and n3's IPv4: mixed families
+A6N2=$(awk '$0 == "[node n2]" { f = 1; next } /^\[/ { f = 0 }
+	f && $1 == "address6" { print $3; exit }' "$INV")
+awk -v a6="$A6N2" '/^\[/ { f = ($0 == "[node n2]") }
+	f && $1 == "address6" { next }
+	f && $1 == "address" { $0 = "address = " a6 } { print }' "$INV" >"$WORK/mixed.conf"
+MIXED_LINE="$WORK/mixed.conf: nodes n1 and n2 have addresses of different families \(every address IPv4 or every one IPv6; IPv6 beside IPv4 goes in address6\)$"
+out=$("$T" -c "$WORK/mixed.conf" enable-ipsec --no-probe 2>&1)
+assert_eq "a cluster of mixed address families: exit" 2 $?
+assert_match "... says which nodes, in one line" "^tsnet: enable-ipsec: $MIXED_LINE" "$out"
 assert_exit "--timeout 0" 2 "$T" -c "$INV" enable-ipsec --timeout 0
 
 echo "# no key anywhere"
