@@ -41,7 +41,7 @@ static int judge_side(struct tsn_rollout *ro, size_t k, size_t i, size_t o,
 	const char *peer = ro->inv->nodes[o].name, *s;
 	struct tsn_pair_result *res = &ro->res[k];
 	const struct tsn_jv *e;
-	bool inst;
+	bool inst, enc = false;
 	double ks = 0;
 
 	e = find_sa(rep, peer, v6, &inst);
@@ -60,7 +60,10 @@ static int judge_side(struct tsn_rollout *ro, size_t k, size_t i, size_t o,
 	tsn_jv_getnum(e, "encr_keysize", &ks);
 	snprintf(res->cipher, sizeof(res->cipher), "%s-%.0f",
 		 (s = tsn_jv_getstr(e, "encr_alg")) ? s : "?", ks);
-	tsn_jv_getbool(e, "encap", &res->encap);
+	/* either family's SA encapsulated: the IPv6 one's must not
+	 * overwrite the IPv4 one's */
+	if (tsn_jv_getbool(e, "encap", &enc) && enc)
+		res->encap = true;
 	if (strcmp(res->mode, "TRANSPORT")) {
 		snprintf(why, len, "%sCHILD_SA in %s mode on %s (transport "
 			 "refused)", v6 ? "IPv6 " : "", res->mode,
