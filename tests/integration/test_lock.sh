@@ -14,7 +14,8 @@
 #     holder named; --wait runs it when the holder ends; the lock file a
 #     coordinator's agent leaves names the coordinator's run;
 #   - the lock files are root's and 0600 (no local user can open one to
-#     flock it and block tsnet); one that is not root's is refused; the
+#     flock it and block tsnet); one that is not root's is refused; an
+#     older tsnet's 0644 one that a user holds is replaced; the
 #     node lock is per network namespace: two nodes that share /run (netns
 #     without a mount namespace) do not block each other, one node does;
 #   - as nobody, every changing command (and a changing agent action on
@@ -354,11 +355,27 @@ rc=$?
 assert_nomatch "nobody cannot open the cluster lock to hold it (flock: $rc)" \
 	'^0$' "$rc"
 assert_match "...Permission denied" 'Permission denied' "$(cat "$WORK/o.err")"
-# one an older tsnet made 0644 is made 0600 when next taken
+# one an older tsnet made 0644, that a local user opened and holds, is
+# replaced when next taken: a chmod would leave that user's lock on it
 x n1 chmod 644 "$NL1"
-x n1 "$T" agent nft-unfix </dev/null >/dev/null 2>&1
-assert_eq "a 0644 node lock is made 0600 when taken" "600" \
-	"$(x n1 stat -c '%a' "$NL1")"
+old_ino=$(x n1 stat -c %i "$NL1")
+x n1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	flock "$NL1" sleep 30 >/dev/null 2>&1 &
+G=$!
+PIDS="$PIDS $G"
+for _ in $(seq 50); do
+	grep -q " FLOCK .*:$old_ino " /proc/locks && break
+	sleep 0.1
+done
+assert_match "nobody holds the 0644 node lock" " FLOCK .*:$old_ino " "$(cat /proc/locks)"
+x n1 "$T" agent nft-unfix </dev/null >/dev/null 2>"$WORK/o.err"
+assert_eq "a 0644 node lock held by nobody: the agent runs (exit 0)" 0 $?
+assert_eq "...with no line" "" "$(cat "$WORK/o.err")"
+assert_eq "...the lock file is a new one, root's, 0600" "root 600 new" \
+	"$(x n1 stat -c "%U %a %i" "$NL1" | awk -v o="$old_ino" \
+		'{ print $1, $2, ($3 == o ? "same" : "new") }')"
+kill $G 2>/dev/null
+wait $G 2>/dev/null
 # one that is not root's is not trusted as the lock
 x n1 chown nobody "$NL1"
 x n1 "$T" agent nft-unfix </dev/null >"$WORK/o.out" 2>"$WORK/o.err"
