@@ -242,6 +242,14 @@ static int node_lock(const char *action, const char *holder, unsigned wait)
 	if (ret == -EBUSY)
 		tsn_err(what, "this node is busy with another tsnet run: %s; "
 			"nothing was changed", busy);
+	else if (ret == -ENOENT)
+		/* not root: the file is named after this network namespace,
+		 * and /run is emptied at boot */
+		tsn_err(what, "node lock: %s/%s does not exist, and only root "
+			"makes it, once per network namespace and boot (as "
+			"root: install -D -m 0600 /dev/null %s/%s, or run a "
+			"changing tsnet action here first); nothing was "
+			"changed", TSN_RUN_DIR, name, TSN_RUN_DIR, name);
 	else if (ret == -EACCES || ret == -EPERM || ret == -EROFS)
 		tsn_err(what, "node lock: %s (this action changes the node: "
 			"run it as root); nothing was changed", busy);

@@ -18,6 +18,8 @@
 #     older tsnet's 0644 one that a user holds is replaced; the
 #     node lock is per network namespace: two nodes that share /run (netns
 #     without a mount namespace) do not block each other, one node does;
+#     an agent that is not root, where root never made the node lock,
+#     says how to make it;
 #   - as nobody, every changing command (and a changing agent action on
 #     a node) exits 3 with one line saying it needs CAP_NET_ADMIN, nothing
 #     changed (rulesets, files under /etc/swanctl and /var/lib/tsnet);
@@ -205,6 +207,27 @@ assert_match "...refused, naming the holder" \
 kill "$(cat "$WORK/sleepa.pid")" 2>/dev/null
 wait $NA
 rm -f "$NLA" "$NLB"
+# not root (CAP_NET_ADMIN and CAP_DAC_READ_SEARCH) where root never ran:
+# no node lock yet, and only root makes it; the line says how
+rm -f "$NLB"
+capuser() {
+	ip netns exec tk1-b setpriv --reuid=nobody --regid=nogroup \
+		--clear-groups --inh-caps=+net_admin,+dac_read_search \
+		--ambient-caps=+net_admin,+dac_read_search \
+		"$T" agent ipsec-initiate </dev/null
+}
+capuser >"$WORK/nd.out" 2>"$WORK/nd.err"
+assert_eq "not root, no node lock in this namespace yet: exit 3" 3 $?
+assert_match "...one line with the command that makes it" \
+	"^tsnet: agent ipsec-initiate: node lock: $NLB does not exist, and only root makes it, once per network namespace and boot \(as root: install -D -m 0600 /dev/null $NLB, or run a changing tsnet action here first\); nothing was changed\$" \
+	"$(cat "$WORK/nd.err")"
+install -D -m 0600 /dev/null "$NLB"
+capuser >"$WORK/nd.out" 2>"$WORK/nd.err"
+assert_nomatch "...once made as it says, the lock is taken" 'node lock' \
+	"$(cat "$WORK/nd.err")"
+assert_match "...and the action runs (its own result, an empty request)" \
+	'"error": ?"offset 0: unexpected end of input"' "$(cat "$WORK/nd.out")"
+rm -f "$NLB"
 
 # --- the node lock ----------------------------------------------------
 NL1=$(nodelock n1)
