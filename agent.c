@@ -196,13 +196,25 @@ static unsigned action_needs(const char *action)
  * capabilities and directories, which the coordinator cannot see. */
 static int check_needs(const char *action, unsigned run_needs)
 {
-	char conf[256], why[400], what[64];
-	const char *const dirs[] = {
+	char conf[256], sub[3][256], why[400], what[64];
+	static const char *const x509[] = { "x509", "x509ca", "private" };
+	const char *dirs[8] = {
 		tsn_conf_swanctl_dir(NULL, conf, sizeof(conf)), TSN_STATE_DIR,
-		NULL,
 	};
+	size_t n = 2;
 	struct utsname u;
 
+	/* the run's other files: --legacy's ipsec.conf and ipsec.secrets
+	 * includes, x509's keys and certificates beside conf.d */
+	if (run_needs & TSN_NEED_SWAN_LEGACY)
+		dirs[n++] = "/etc/ipsec.d";
+	for (size_t i = 0; (run_needs & TSN_NEED_SWAN_X509) && i < 3; i++) {
+		const char *slash = strrchr(conf, '/');
+
+		snprintf(sub[i], sizeof(sub[i]), "%.*s/%s",
+			 (int)(slash ? slash - conf : 0), conf, x509[i]);
+		dirs[n++] = sub[i];
+	}
 	if (!tsn_priv_missing(action_needs(action) | run_needs, dirs, why,
 			      sizeof(why)))
 		return 0;
@@ -266,7 +278,8 @@ static int check_run_needs(int *argc, char ***argv, unsigned *needs)
 		return 0;
 	if (*argc < 3 || tsn_priv_parse((*argv)[2], needs) < 0) {
 		tsn_err("agent", "--needs '%s': a list of net-admin, "
-			"net-raw, swan-dirs", *argc < 3 ? "" : (*argv)[2]);
+			"net-raw, swan-dirs, swan-legacy, swan-x509",
+			*argc < 3 ? "" : (*argv)[2]);
 		return TSN_EXIT_USAGE;
 	}
 	*argc -= 2;

@@ -494,6 +494,11 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 		return TSN_EXIT_USAGE;
 	if (o.x509)	/* before the plan: its hash and the nodes see it */
 		inv.cluster.auth = TSN_AUTH_X509;
+	/* the directories this run writes besides conf.d (agent.c) */
+	if (o.legacy)
+		tsn_priv_needs |= TSN_NEED_SWAN_LEGACY;
+	if (inv.cluster.auth == TSN_AUTH_X509)
+		tsn_priv_needs |= TSN_NEED_SWAN_X509;
 	if (inv.cluster.auth == TSN_AUTH_X509 && o.legacy) {
 		tsn_err(ctx->cmd, "--legacy: x509 authentication is for "
 			"swanctl only (use --auth psk with --legacy)");
