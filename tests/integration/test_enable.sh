@@ -176,16 +176,23 @@ done
 
 echo "# auth x509: ipsec-apply with a test CA's key and certificates"
 mkdir -p "$WORK/tca"
+# sans NODE: "--san" and each of its addresses, a line each, as tsnet
+# issues them (its address6 too: the IPv6 connections' identity)
+sans() {
+	awk -v n="[node $1]" '$0 == n { s = 1; next } /^\[/ { s = 0 }
+		s && ($1 == "address" || $1 == "address6") { print "--san"; print $3 }' "$INV"
+}
+mapfile -t SAN1 < <(sans n1)
 pki --gen --type ecdsa --size 256 --outform pem >"$WORK/tca/ca.key" 2>/dev/null
 pki --self --ca --in "$WORK/tca/ca.key" --type ecdsa --dn "CN=test CA" \
 	--outform pem >"$WORK/tca/ca.pem" 2>/dev/null
 pki --gen --type ecdsa --size 256 --outform pem >"$WORK/tca/n1.key" 2>/dev/null
 pki --issue --type priv --cacert "$WORK/tca/ca.pem" --cakey "$WORK/tca/ca.key" \
-	--dn "CN=n1" --san "$(x n1 sh -c "ip -o addr show scope global | awk '{print \$4}' | head -1 | cut -d/ -f1")" \
+	--dn "CN=n1" "${SAN1[@]}" \
 	--outform pem <"$WORK/tca/n1.key" >"$WORK/tca/n1.pem" 2>/dev/null
 pki --gen --type ecdsa --size 256 --outform pem >"$WORK/tca/n1b.key" 2>/dev/null
 pki --issue --type priv --cacert "$WORK/tca/ca.pem" --cakey "$WORK/tca/ca.key" \
-	--dn "CN=n1" --san "$(x n1 sh -c "ip -o addr show scope global | awk '{print \$4}' | head -1 | cut -d/ -f1")" \
+	--dn "CN=n1" "${SAN1[@]}" \
 	--outform pem <"$WORK/tca/n1b.key" >"$WORK/tca/n1b.pem" 2>/dev/null
 pki --gen --type ecdsa --size 256 --outform pem >"$WORK/tca/other.key" 2>/dev/null
 KEYBODY1=$(sed -n 2p "$WORK/tca/n1.key")
@@ -336,10 +343,11 @@ N3ADDR=$(awk '/^\[node n3\]/ { s = 1 } s && /^address = / { print $3; exit }' "$
 awk '/^\[node n3\]/ { skip = 1; next } /^\[/ { skip = 0 } !skip' \
 	"$WORK/x509.conf" >"$WORK/x2-x509.conf"
 xissue() {	# xissue NODE: its key and certificate from the test CA
+	local san
+	mapfile -t san < <(sans "$1")
 	pki --gen --type ecdsa --size 256 --outform pem >"$WORK/tca/$1.key" 2>/dev/null
 	pki --issue --type priv --cacert "$WORK/tca/ca.pem" --cakey "$WORK/tca/ca.key" \
-		--dn "CN=$1" --san "$(awk -v n="[node $1]" '$0 == n { s = 1 }
-			s && /^address = / { print $3; exit }' "$INV")" \
+		--dn "CN=$1" "${san[@]}" \
 		--outform pem <"$WORK/tca/$1.key" >"$WORK/tca/$1.pem" 2>/dev/null
 }
 xissue n2
