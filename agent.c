@@ -196,13 +196,25 @@ static unsigned action_needs(const char *action)
  * capabilities and directories, which the coordinator cannot see. */
 static int check_needs(const char *action, unsigned run_needs)
 {
-	char conf[256], why[400], what[64];
-	const char *const dirs[] = {
+	char conf[256], sub[3][256], why[400], what[64];
+	static const char *const x509[] = { "x509", "x509ca", "private" };
+	const char *dirs[8] = {
 		tsn_conf_swanctl_dir(NULL, conf, sizeof(conf)), TSN_STATE_DIR,
-		NULL,
 	};
+	size_t n = 2;
 	struct utsname u;
 
+	/* the run's other files: --legacy's ipsec.conf and ipsec.secrets
+	 * includes, x509's keys and certificates beside conf.d */
+	if (run_needs & TSN_NEED_SWAN_LEGACY)
+		dirs[n++] = "/etc/ipsec.d";
+	for (size_t i = 0; (run_needs & TSN_NEED_SWAN_X509) && i < 3; i++) {
+		const char *slash = strrchr(conf, '/');
+
+		snprintf(sub[i], sizeof(sub[i]), "%.*s/%s",
+			 (int)(slash ? slash - conf : 0), conf, x509[i]);
+		dirs[n++] = sub[i];
+	}
 	if (!tsn_priv_missing(action_needs(action) | run_needs, dirs, why,
 			      sizeof(why)))
 		return 0;
@@ -242,6 +254,14 @@ static int node_lock(const char *action, const char *holder, unsigned wait)
 	if (ret == -EBUSY)
 		tsn_err(what, "this node is busy with another tsnet run: %s; "
 			"nothing was changed", busy);
+	else if (ret == -ENOENT)
+		/* not root: the file is named after this network namespace,
+		 * and /run is emptied at boot */
+		tsn_err(what, "node lock: %s/%s does not exist, and only root "
+			"makes it, once per network namespace and boot (as "
+			"root: install -D -m 0600 /dev/null %s/%s, or run a "
+			"changing tsnet action here first); nothing was "
+			"changed", TSN_RUN_DIR, name, TSN_RUN_DIR, name);
 	else if (ret == -EACCES || ret == -EPERM || ret == -EROFS)
 		tsn_err(what, "node lock: %s (this action changes the node: "
 			"run it as root); nothing was changed", busy);
@@ -258,7 +278,8 @@ static int check_run_needs(int *argc, char ***argv, unsigned *needs)
 		return 0;
 	if (*argc < 3 || tsn_priv_parse((*argv)[2], needs) < 0) {
 		tsn_err("agent", "--needs '%s': a list of net-admin, "
-			"net-raw, swan-dirs", *argc < 3 ? "" : (*argv)[2]);
+			"net-raw, swan-dirs, swan-legacy, swan-x509",
+			*argc < 3 ? "" : (*argv)[2]);
 		return TSN_EXIT_USAGE;
 	}
 	*argc -= 2;

@@ -18,21 +18,21 @@
 #define REQ_MAX (16u << 20)
 #define INIT_TIMEOUT_MS 20000
 
-/* Is connection name loaded in charon?  (A dual-stack pair's IPv6
- * connection is there only when both nodes have address6, which this
- * request does not carry: the loaded set, written from the inventory
- * by ipsec-apply, says.) */
-static bool loaded(struct tsn_vici *v, const char *name)
+/* Is connection name loaded in charon: 1, 0, or -errno when charon
+ * could not say?  (A dual-stack pair's IPv6 connection is there only
+ * when both nodes have address6, which this request does not carry:
+ * the loaded set, written from the inventory by ipsec-apply, says.) */
+static int loaded(struct tsn_vici *v, const char *name)
 {
 	struct tsn_buf names = { 0 };
-	bool found = false;
+	int ret = tsn_list_tsnet_conns(v, &names);
 
-	if (tsn_list_tsnet_conns(v, &names) == 0)
-		for (size_t off = 0; off < names.len && !found;
-		     off += strlen(names.p + off) + 1)
-			found = !strcmp(names.p + off, name);
+	for (size_t off = 0; ret == 0 && off < names.len;
+	     off += strlen(names.p + off) + 1)
+		if (!strcmp(names.p + off, name))
+			ret = 1;
 	tsn_buf_free(&names);
-	return found;
+	return ret;
 }
 
 /* Bring up one connection; err says "ok" or why not. */
@@ -46,25 +46,37 @@ static void up_one(struct tsn_vici *v, const char *name, unsigned ms,
 }
 
 /* Both of a pair's connections: IPv4 (or the single address), then the
- * IPv6 one when loaded; the pair is "ok" only when both came up. */
+ * IPv6 one when loaded; the pair is "ok" only when both came up.  The
+ * two run one after the other, so each gets half the time: together
+ * they stay within what the coordinator waits for. */
 static void up_pair(const char *peer, unsigned ms, bool replace, char *err,
 		    size_t len)
 {
-	char name[96], e6[256] = "ok";
+	char name[96], name6[96], e6[256] = "ok";
 	struct tsn_vici v;
+	int dual;
 
-	snprintf(name, sizeof(name), TSN_CONN_PREFIX "%s", peer);
+	if (tsn_conf_conn_name(peer, false, name, sizeof(name)) < 0 ||
+	    tsn_conf_conn_name(peer, true, name6, sizeof(name6)) < 0) {
+		snprintf(err, len, "peer name too long");
+		return;
+	}
 	if (tsn_vici_connect(&v, NULL) < 0) {
 		snprintf(err, len, "cannot connect to charon");
 		return;
 	}
-	up_one(&v, name, ms, replace, err, len);
-	strncat(name, TSN_CONN6_SUFFIX, sizeof(name) - strlen(name) - 1);
-	if (!strcmp(err, "ok") && loaded(&v, name)) {
-		up_one(&v, name, ms, replace, e6, sizeof(e6));
+	if ((dual = loaded(&v, name6)) < 0) {
+		snprintf(err, len, "cannot list charon's connections: %s",
+			 strerror(-dual));
+		goto out;
+	}
+	up_one(&v, name, dual ? ms / 2 : ms, replace, err, len);
+	if (!strcmp(err, "ok") && dual) {
+		up_one(&v, name6, ms / 2, replace, e6, sizeof(e6));
 		if (strcmp(e6, "ok"))
 			snprintf(err, len, "IPv6 connection: %s", e6);
 	}
+out:
 	tsn_vici_close(&v);
 }
 

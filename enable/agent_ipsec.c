@@ -106,6 +106,28 @@ static int keep_creds(struct apply *a)
 	return 0;
 }
 
+/* A kept certificate from an older tsnet names the node's address only:
+ * its IPv6 connections' identity (the address6) would match no SAN and
+ * IKE fail.  Refuse before anything changes. */
+static int kept_names_addr6(struct apply *a, const char *node)
+{
+	const struct tsn_node *self = tsn_inventory_find(&a->inv, node);
+	char six[64];
+	bool dual = false;
+
+	for (size_t i = 0; self && i < a->inv.n_nodes; i++)
+		dual = dual || (&a->inv.nodes[i] != self &&
+				tsn_conf_dual(self, &a->inv.nodes[i]));
+	if (!dual || tsn_x509_cert_names(a->cert, &self->addr6))
+		return 0;
+	snprintf(a->err, sizeof(a->err), "auth x509: %s does not name this "
+		 "node's address6 %s, which its IPv6 connections use as their "
+		 "identity (a certificate from an older tsnet): re-run tsnet "
+		 "enable-ipsec --auth x509 on the coordinator", a->cert_path,
+		 tsn_addr_str(&self->addr6, six, sizeof(six)));
+	return -EINVAL;
+}
+
 static int x509_creds(struct apply *a, const char *node)
 {
 	a->key = tsn_jv_getstr(&a->req, "key");
@@ -131,7 +153,7 @@ static int x509_creds(struct apply *a, const char *node)
 			 "coordinator)", a->key_path, node);
 		return -EINVAL;
 	}
-	return 0;
+	return kept_names_addr6(a, node);
 }
 
 static int build_conf(struct apply *a)

@@ -19,9 +19,10 @@
 #define HEADER "# Written by tsnet: do not edit; `tsnet status` reports " \
 	"any change as drift.\n"
 
-int tsn_conf_conn_name(const struct tsn_node *peer, char *buf, size_t len)
+int tsn_conf_conn_name(const char *peer, bool v6, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, TSN_CONN_PREFIX "%s", peer->name);
+	int n = snprintf(buf, len, TSN_CONN_PREFIX "%s%s", peer,
+			 v6 ? TSN_CONN6_SUFFIX : "");
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
@@ -65,11 +66,8 @@ static int conn_ends(const struct tsn_node_conf *c,
 		     const struct tsn_peer_conf *p, bool v6, char *name,
 		     size_t nlen, char *local, char *remote)
 {
-	if (tsn_conf_conn_name(p->peer, name, nlen) < 0 ||
-	    (v6 && strlen(name) + strlen(TSN_CONN6_SUFFIX) >= nlen))
+	if (tsn_conf_conn_name(p->peer->name, v6, name, nlen) < 0)
 		return -ENAMETOOLONG;
-	if (v6)
-		strcat(name, TSN_CONN6_SUFFIX);
 	tsn_addr_str(v6 ? &c->self->addr6 : &c->self->addr, local, 64);
 	tsn_addr_str(v6 ? &p->peer->addr6 : &p->peer->addr, remote, 64);
 	return 0;

@@ -6,9 +6,10 @@
  * (transport mode's selectors are the IKE endpoints, so one IKE_SA
  * cannot cover both families): "tsnet-PEER_v6".  '_' is outside a node
  * name's [a-z0-9-], so it never collides with a node's connection, and
- * it keeps the "tsnet-" prefix every "is this tsnet's" filter matches.  Rendered as a swanctl.conf
- * fragment (connections in one file, secrets 0600 in another) or, with
- * --legacy, as ipsec.conf and ipsec.secrets for the starter/stroke stack.
+ * it keeps the "tsnet-" prefix every "is this tsnet's" filter matches.
+ * Rendered as a swanctl.conf fragment (connections in one file, secrets
+ * 0600 in another) or, with --legacy, as ipsec.conf and ipsec.secrets
+ * for the starter/stroke stack.
  * Sections are named after node names, never addresses: strongSwan's
  * config syntax nests sections at dots.
  */
@@ -60,8 +61,9 @@ int tsn_conf_swanctl_secrets(const struct tsn_node_conf *c,
 int tsn_conf_legacy(const struct tsn_node_conf *c, struct tsn_buf *conf,
 		    struct tsn_buf *secrets);
 
-/* The connection (and child) name for a peer: "tsnet-NAME". */
-int tsn_conf_conn_name(const struct tsn_node *peer, char *buf, size_t len);
+/* The connection (and child) name for a peer: "tsnet-PEER", or with v6
+ * "tsnet-PEER_v6".  0, or -ENAMETOOLONG. */
+int tsn_conf_conn_name(const char *peer, bool v6, char *buf, size_t len);
 /* Do a and b have a second, IPv6 connection (both have address6)? */
 bool tsn_conf_dual(const struct tsn_node *a, const struct tsn_node *b);
 /* The first node of a dual-stack pair, or NULL: --legacy writes one

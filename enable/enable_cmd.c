@@ -47,7 +47,7 @@ static int proof_rc(const struct tsn_rollout *ro)
 		return TSN_EXIT_PROBLEM;
 	for (size_t k = 0; k < ro->plan.n_pairs; k++)
 		if (tsn_rollout_pair_in(ro, k) &&
-		    (ro->res[k].leaks[0] || !ro->res[k].esp))
+		    !tsn_rollout_wire_ok(&ro->res[k]))
 			return TSN_EXIT_PROBLEM;
 	return TSN_EXIT_OK;
 }
@@ -480,6 +480,7 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 	struct tsn_encap_choice *ch = NULL;
 	struct survey sv = { 0 };
 	struct tsn_inventory inv;
+	char why[300];
 	int ret, rc;
 
 	if ((ret = enable_opts(argc, argv, ctx, &o)) != 0)
@@ -493,6 +494,11 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 		return TSN_EXIT_USAGE;
 	if (o.x509)	/* before the plan: its hash and the nodes see it */
 		inv.cluster.auth = TSN_AUTH_X509;
+	/* the directories this run writes besides conf.d (agent.c) */
+	if (o.legacy)
+		tsn_priv_needs |= TSN_NEED_SWAN_LEGACY;
+	if (inv.cluster.auth == TSN_AUTH_X509)
+		tsn_priv_needs |= TSN_NEED_SWAN_X509;
 	if (inv.cluster.auth == TSN_AUTH_X509 && o.legacy) {
 		tsn_err(ctx->cmd, "--legacy: x509 authentication is for "
 			"swanctl only (use --auth psk with --legacy)");
@@ -503,6 +509,9 @@ int enable_ipsec_main(int argc, char **argv, struct tsn_ctx *ctx)
 			"address6 (dual-stack): the legacy stack would leave "
 			"their IPv6 traffic in the clear; use swanctl (without "
 			"--legacy)", tsn_inv_dual(&inv));
+		rc = TSN_EXIT_USAGE;
+	} else if (tsn_inventory_mixed(&inv, why, sizeof(why))) {
+		tsn_err(ctx->cmd, "%s: %s", inv.path, why);
 		rc = TSN_EXIT_USAGE;
 	} else if ((ret = setup(&ro, &inv, &o)) < 0 ||
 		   !(sv.states = calloc(inv.n_nodes, sizeof(*sv.states))) ||

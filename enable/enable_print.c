@@ -44,9 +44,12 @@ void tsn_enable_print_pairs(const struct tsn_rollout *ro,
 			snprintf(wire, sizeof(wire), "CLEARTEXT: %s", r->leaks);
 		else if (!r->esp)
 			snprintf(wire, sizeof(wire), "no ESP seen");
+		else if (r->dual && !r->esp6)
+			snprintf(wire, sizeof(wire), "no ESP seen over IPv6 "
+				 "(%u packets over IPv4)", r->esp);
 		else
 			snprintf(wire, sizeof(wire), "esp on the wire (%u "
-				 "packets), no cleartext", r->esp);
+				 "packets), no cleartext", r->esp + r->esp6);
 		encap_cell(encap, sizeof(encap), r->encap || p->encap,
 			   ch ? &ch[k] : NULL);
 		tsn_table_row(&t, (const char *const[]){ pair, r->state,
@@ -111,10 +114,12 @@ int tsn_enable_print_json(const struct tsn_rollout *ro,
 			tsn_json_null(&j);
 		} else {
 			tsn_json_obj_begin(&j);
-			tsn_json_kuint(&j, "esp", r->esp);
+			tsn_json_kuint(&j, "esp", r->esp + r->esp6);
+			if (r->dual)
+				tsn_json_kuint(&j, "esp_ipv6", r->esp6);
 			tsn_json_kuint(&j, "cleartext", r->cleartext);
 			tsn_json_kstr(&j, "leaks", r->leaks[0] ? r->leaks : NULL);
-			tsn_json_kbool(&j, "ok", r->esp && !r->leaks[0]);
+			tsn_json_kbool(&j, "ok", tsn_rollout_wire_ok(r));
 			tsn_json_obj_end(&j);
 		}
 		tsn_json_obj_end(&j);

@@ -283,8 +283,11 @@ static int x509_precheck(struct tsn_ctx *ctx, const struct tsn_inventory *old,
 			rc = TSN_EXIT_USAGE;
 		}
 		tsn_jv_free(&st);
-		if (x509)
+		if (x509) {
+			/* its x509 directories are written too (agent.c) */
+			tsn_priv_needs |= TSN_NEED_SWAN_X509;
 			break;	/* one record tells the cluster's auth */
+		}
 	}
 	for (size_t i = 0; i < old->n_nodes; i++)
 		tsn_job_free(&jobs[i]);

@@ -15,9 +15,15 @@
  * coordinator names every counter that rose (lib/xfrm_stat.c).  A
  * dual-stack pair (both nodes have address6) is proved over each family:
  * a second entry for the peer, "over": "address6", with its own counts.
+ * The datagrams leave from the family's own inventory address (bound):
+ * a host with several IPv6 addresses (SLAAC, temporary) could pick
+ * another source, which no policy covers.  Cleartext to a peer from
+ * any other global address of this host is a leak of that pair too.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,13 +47,14 @@
 #define DATAGRAMS 5
 #define LEAKS_MAX 8
 #define DEFAULT_MS 3000
+#define LOCAL_MAX 64		/* this host's other addresses, enough */
 
 struct peer_count {
 	const struct tsn_node *node;
 	struct tsn_ip_addr ip, self;	/* the two ends, one family */
 	bool v6;			/* a dual-stack pair's IPv6 ends */
 	unsigned cls[TSN_PKT_CLEARTEXT + 1];
-	char leaks[LEAKS_MAX][160];
+	char leaks[LEAKS_MAX][192];
 	unsigned n_leaks;
 };
 
@@ -57,6 +64,9 @@ struct prove {
 	struct peer_count *peers;
 	size_t n_peers;
 	size_t n_nodes;			/* peers[] before the IPv6 entries */
+	/* this host's global addresses but the inventory's */
+	struct tsn_ip_addr local[LOCAL_MAX];
+	size_t n_local;
 	int dlt;
 	unsigned total;
 	/* the kernel's drop counters around the capture */
@@ -80,6 +90,15 @@ static bool ip_eq(const struct tsn_ip_addr *a, const struct tsn_ip_addr *b)
 	       !memcmp(a->a, b->a, a->family == AF_INET ? 4 : 16);
 }
 
+/* Is ip one of this host's addresses other than the inventory's? */
+static bool other_local(const struct prove *pv, const struct tsn_ip_addr *ip)
+{
+	for (size_t i = 0; i < pv->n_local; i++)
+		if (ip_eq(ip, &pv->local[i]))
+			return true;
+	return false;
+}
+
 static void on_frame(u_char *arg, const struct pcap_pkthdr *h,
 		     const u_char *frame)
 {
@@ -97,18 +116,46 @@ static void on_frame(u_char *arg, const struct pcap_pkthdr *h,
 			   ip_eq(&pkt.dst, &pc->ip);
 		bool in = ip_eq(&pkt.dst, &pc->self) &&
 			  ip_eq(&pkt.src, &pc->ip);
+		/* to the peer from another of our addresses: no policy
+		 * covers it, only cleartext from there counts */
+		bool other = pkt.cls == TSN_PKT_CLEARTEXT &&
+			     ip_eq(&pkt.dst, &pc->ip) &&
+			     other_local(pv, &pkt.src);
 
-		if (!out && !in)
+		if (!out && !in && !other)
 			continue;
 		pc->cls[pkt.cls]++;
 		if (pkt.cls == TSN_PKT_CLEARTEXT && pc->n_leaks < LEAKS_MAX) {
 			tsn_pkt_str(&pkt, line, sizeof(line));
 			snprintf(pc->leaks[pc->n_leaks++], sizeof(pc->leaks[0]),
-				 "%s (%s)", line, out ? "out" : "in");
+				 "%s (%s)", line, out ? "out" : in ? "in" :
+				 "out, from another address");
 		}
 	}
 }
 
+/* ip and port as a sockaddr into ss; its length. */
+static socklen_t to_sockaddr(const struct tsn_ip_addr *ip, uint16_t port,
+			     struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (ip->family == AF_INET) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, ip->a, 4);
+		return sizeof(*s4);
+	}
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(port);
+	memcpy(&s6->sin6_addr, ip->a, 16);
+	return sizeof(*s6);
+}
+
+/* From the pair's own address only: a datagram that cannot leave from
+ * it is not sent (it would match no policy), and the proof sees less. */
 static void send_datagrams(void *arg)
 {
 	const struct prove *pv = arg;
@@ -116,24 +163,54 @@ static void send_datagrams(void *arg)
 
 	for (size_t i = 0; i < pv->n_peers; i++) {
 		const struct peer_count *pc = &pv->peers[i];
-		const struct tsn_addr *a = pc->v6 ? &pc->node->addr6 :
-						    &pc->node->addr;
-		struct sockaddr_in6 s6 = { .sin6_family = AF_INET6,
-					   .sin6_port = htons(PROVE_PORT) };
-		struct sockaddr_in s4 = { .sin_family = AF_INET,
-					  .sin_port = htons(PROVE_PORT) };
-		int fd = socket(a->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_storage src, dst;
+		socklen_t sl = to_sockaddr(&pc->self, 0, &src);
+		socklen_t dl = to_sockaddr(&pc->ip, PROVE_PORT, &dst);
+		int fd = socket(pc->ip.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 		if (fd < 0)
 			continue;
-		s4.sin_addr = a->v4;
-		s6.sin6_addr = a->v6;
-		for (int k = 0; k < DATAGRAMS; k++)
-			sendto(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT,
-			       a->family == AF_INET ? (void *)&s4 : (void *)&s6,
-			       a->family == AF_INET ? sizeof(s4) : sizeof(s6));
+		if (bind(fd, (struct sockaddr *)&src, sl) == 0)
+			for (int k = 0; k < DATAGRAMS; k++)
+				sendto(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT,
+				       (struct sockaddr *)&dst, dl);
 		close(fd);
 	}
+}
+
+/* This host's global addresses that are not its inventory ones: the
+ * loopback and link-local ones never reach a peer's address routed. */
+static void read_local(struct prove *pv)
+{
+	struct ifaddrs *ifa, *i;
+	struct tsn_ip_addr ip, a6;
+
+	to_ip(&pv->self->addr6, &a6);
+	if (getifaddrs(&ifa) < 0)
+		return;
+	for (i = ifa; i && pv->n_local < LOCAL_MAX; i = i->ifa_next) {
+		const struct sockaddr *sa = i->ifa_addr;
+
+		if (!sa || (i->ifa_flags & IFF_LOOPBACK))
+			continue;
+		memset(&ip, 0, sizeof(ip));
+		if (sa->sa_family == AF_INET) {
+			ip.family = AF_INET;
+			memcpy(ip.a, &((const struct sockaddr_in *)
+				       (const void *)sa)->sin_addr, 4);
+		} else if (sa->sa_family == AF_INET6) {
+			ip.family = AF_INET6;
+			memcpy(ip.a, &((const struct sockaddr_in6 *)
+				       (const void *)sa)->sin6_addr, 16);
+			if (ip.a[0] == 0xfe && (ip.a[1] & 0xc0) == 0x80)
+				continue;	/* fe80::/10 */
+		} else {
+			continue;
+		}
+		if (!ip_eq(&ip, &pv->self_ip) && !ip_eq(&ip, &a6))
+			pv->local[pv->n_local++] = ip;
+	}
+	freeifaddrs(ifa);
 }
 
 static void reply(const struct prove *pv, const char *ifname,
@@ -269,6 +346,7 @@ int tsn_ipsec_prove_action(int argc, char **argv, struct tsn_ctx *ctx)
 	if ((ret = tsn_capture_open(&cap, ifname, SNAPLEN, NULL, err)) < 0)
 		goto out;
 	pv.dlt = cap.dlt;
+	read_local(&pv);
 	tsn_xstat_begin(&pv.xw);
 	if ((ret = tsn_capture_run(&cap, (unsigned)ms, on_frame, (u_char *)&pv,
 				   send_datagrams, &pv)) < 0)

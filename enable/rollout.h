@@ -24,11 +24,22 @@ struct tsn_pair_result {
 	bool ok;		/* INSTALLED, TRANSPORT, AES_GCM on both */
 	char why[400];		/* when !ok: what went wrong */
 	bool up[2];		/* charon answered on a, b in ipsec-apply */
-	/* the proof */
+	/* the proof: ESP seen per family (esp6: a dual-stack pair's IPv6
+	 * connection, which must carry some too: IPv4 ESP says nothing of
+	 * it), cleartext over both, and every leak named */
 	bool proved;
-	unsigned esp, cleartext;
+	bool dual;
+	unsigned esp, esp6, cleartext;
 	char leaks[600];
 };
+
+/* Node's ipsec-prove reply rep (TSN_JNULL when it failed, then why says
+ * why) into res: its entries for peer, per family. */
+void tsn_rollout_proof_take(struct tsn_pair_result *res, const char *node,
+			    const char *peer, const struct tsn_jv *rep,
+			    const char *why);
+/* Did the proof see only ESP, and some over every family the pair has? */
+bool tsn_rollout_wire_ok(const struct tsn_pair_result *res);
 
 struct tsn_rollout {
 	struct tsn_ctx *ctx;

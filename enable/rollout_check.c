@@ -41,7 +41,7 @@ static int judge_side(struct tsn_rollout *ro, size_t k, size_t i, size_t o,
 	const char *peer = ro->inv->nodes[o].name, *s;
 	struct tsn_pair_result *res = &ro->res[k];
 	const struct tsn_jv *e;
-	bool inst;
+	bool inst, enc = false;
 	double ks = 0;
 
 	e = find_sa(rep, peer, v6, &inst);
@@ -60,7 +60,10 @@ static int judge_side(struct tsn_rollout *ro, size_t k, size_t i, size_t o,
 	tsn_jv_getnum(e, "encr_keysize", &ks);
 	snprintf(res->cipher, sizeof(res->cipher), "%s-%.0f",
 		 (s = tsn_jv_getstr(e, "encr_alg")) ? s : "?", ks);
-	tsn_jv_getbool(e, "encap", &res->encap);
+	/* either family's SA encapsulated: the IPv6 one's must not
+	 * overwrite the IPv4 one's */
+	if (tsn_jv_getbool(e, "encap", &enc) && enc)
+		res->encap = true;
 	if (strcmp(res->mode, "TRANSPORT")) {
 		snprintf(why, len, "%sCHILD_SA in %s mode on %s (transport "
 			 "refused)", v6 ? "IPv6 " : "", res->mode,
@@ -184,7 +187,10 @@ static void proof_entry(struct tsn_pair_result *res, const char *node,
 	tsn_jv_getnum(e, "esp", &esp);
 	tsn_jv_getnum(e, "esp_in_udp", &udp);
 	tsn_jv_getnum(e, "cleartext", &clear);
-	res->esp += (unsigned)(esp + udp);
+	if (tsn_sa_v6(e))
+		res->esp6 += (unsigned)(esp + udp);
+	else
+		res->esp += (unsigned)(esp + udp);
 	res->cleartext += (unsigned)clear;
 	for (size_t l = 0; leaks && leaks->type == TSN_JARR && l < leaks->n;
 	     l++) {
@@ -196,10 +202,10 @@ static void proof_entry(struct tsn_pair_result *res, const char *node,
 	}
 }
 
-static void judge_proof(struct tsn_rollout *ro, size_t k, size_t i,
-			size_t o, const struct tsn_jv *rep, const char *why)
+void tsn_rollout_proof_take(struct tsn_pair_result *res, const char *node,
+			    const char *peer, const struct tsn_jv *rep,
+			    const char *why)
 {
-	struct tsn_pair_result *res = &ro->res[k];
 	const struct tsn_jv *peers = tsn_jv_get(rep, "peers"), *e;
 	const char *err = tsn_jv_getstr(rep, "error");
 	size_t len;
@@ -207,18 +213,22 @@ static void judge_proof(struct tsn_rollout *ro, size_t k, size_t i,
 	if (rep->type != TSN_JOBJ || err) {
 		len = strlen(res->leaks);
 		snprintf(res->leaks + len, sizeof(res->leaks) - len,
-			 "%sno capture on %s: %s", len ? "; " : "",
-			 ro->inv->nodes[i].name, err ? err : why);
+			 "%sno capture on %s: %s", len ? "; " : "", node,
+			 err ? err : why);
 		return;
 	}
-	/* one entry per family of a dual-stack pair: all of them count */
+	/* one entry per family of a dual-stack pair, counted apart */
 	for (size_t p = 0; peers && peers->type == TSN_JARR && p < peers->n;
 	     p++) {
 		e = &peers->items[p];
-		if (tsn_streq(tsn_jv_getstr(e, "peer"),
-			      ro->inv->nodes[o].name))
-			proof_entry(res, ro->inv->nodes[i].name, e);
+		if (tsn_streq(tsn_jv_getstr(e, "peer"), peer))
+			proof_entry(res, node, e);
 	}
+}
+
+bool tsn_rollout_wire_ok(const struct tsn_pair_result *res)
+{
+	return !res->leaks[0] && res->esp && (!res->dual || res->esp6);
 }
 
 /* Every counter that rose on node i during the capture, a line each in
@@ -294,8 +304,14 @@ static int prove_ms(struct tsn_rollout *ro, unsigned ms, bool judge)
 		if (!tsn_rollout_pair_in(ro, k))
 			continue;
 		ro->res[k].proved = true;
-		judge_proof(ro, k, p->a, p->b, &rep[p->a], why[p->a]);
-		judge_proof(ro, k, p->b, p->a, &rep[p->b], why[p->b]);
+		ro->res[k].dual = tsn_conf_dual(&ro->inv->nodes[p->a],
+						&ro->inv->nodes[p->b]);
+		tsn_rollout_proof_take(&ro->res[k], ro->inv->nodes[p->a].name,
+				       ro->inv->nodes[p->b].name, &rep[p->a],
+				       why[p->a]);
+		tsn_rollout_proof_take(&ro->res[k], ro->inv->nodes[p->b].name,
+				       ro->inv->nodes[p->a].name, &rep[p->b],
+				       why[p->b]);
 	}
 out:
 	for (size_t i = 0; i < n; i++) {

@@ -104,7 +104,6 @@ int tsn_st_take(struct tsn_st_node *sn, const struct tsn_job *job);
 /* The exit status the judged cluster earns: 3 when something could not
  * be read, else 1 on a problem, else 0. */
 int tsn_st_exit(const struct tsn_st *s);
-/* The SA node a reports for peer b, or NULL. */
 /* The SA a holds with peer over its IPv4 (or only) connection, or with
  * v6 over a dual-stack pair's IPv6 one: an INSTALLED one first. */
 const struct tsn_jv *tsn_st_sa(const struct tsn_st_node *a, const char *peer,
@@ -112,6 +111,9 @@ const struct tsn_jv *tsn_st_sa(const struct tsn_st_node *a, const char *peer,
 /* The tsnet connections a node's record plans: one per peer, two per
  * dual-stack peer. */
 size_t tsn_st_planned(const struct tsn_jv *rec);
+/* How many of those charon's loaded list holds, each by its name (a
+ * stale tsnet-X does not make up for a missing tsnet-Y_v6). */
+size_t tsn_st_loaded(const struct tsn_jv *rec, const struct tsn_jv *loaded);
 /* Is an ipsec-sas entry from a dual-stack pair's second connection
  * ("over": "address6")? */
 bool tsn_sa_v6(const struct tsn_jv *sa);

@@ -277,12 +277,40 @@ size_t tsn_st_planned(const struct tsn_jv *rec)
 	return n;
 }
 
+static bool in_list(const struct tsn_jv *list, const char *s)
+{
+	for (size_t i = 0; list && list->type == TSN_JARR && i < list->n; i++)
+		if (tsn_streq(list->items[i].str, s))
+			return true;
+	return false;
+}
+
+size_t tsn_st_loaded(const struct tsn_jv *rec, const struct tsn_jv *loaded)
+{
+	const struct tsn_jv *peers = tsn_jv_get(rec, "peers");
+	char name[96];
+	size_t n = 0;
+
+	for (size_t i = 0; peers && peers->type == TSN_JARR && i < peers->n;
+	     i++) {
+		const char *peer = tsn_jv_getstr(&peers->items[i], "name");
+		bool dual = tsn_jv_getstr(&peers->items[i], "address6");
+
+		for (int v6 = 0; peer && v6 <= (int)dual; v6++)
+			if (tsn_conf_conn_name(peer, v6, name,
+					       sizeof(name)) == 0 &&
+			    in_list(loaded, name))
+				n++;
+	}
+	return n;
+}
+
 /* Enabled, so charon should run and hold one tsnet connection per
  * recorded peer and family. */
 static int judge_charon(struct tsn_st *s, const struct tsn_st_node *n)
 {
-	const struct tsn_jv *loaded = tsn_jv_get(&n->st, "loaded");
-	size_t have = 0, want = tsn_st_planned(n->rec);
+	size_t want = tsn_st_planned(n->rec);
+	size_t have = tsn_st_loaded(n->rec, tsn_jv_get(&n->st, "loaded"));
 	bool running = false;
 
 	tsn_jv_getbool(&n->st, "running", &running);
@@ -290,11 +318,6 @@ static int judge_charon(struct tsn_st *s, const struct tsn_st_node *n)
 		return problem(s, "%s: charon is not running (repair: tsnet "
 			       "enable-ipsec --node %s)", n->node->name,
 			       n->node->name);
-	for (size_t i = 0; loaded && loaded->type == TSN_JARR &&
-			   i < loaded->n; i++)
-		if (loaded->items[i].str &&
-		    !strncmp(loaded->items[i].str, "tsnet-", 6))
-			have++;
 	if (have < want)
 		return problem(s, "%s: charon holds %zu of its %zu tsnet "
 			       "connections (repair: tsnet enable-ipsec "

@@ -17,18 +17,6 @@
 #include "lib/util.h"
 #include "throughput/throughput.h"
 
-static size_t count_tsnet(const struct tsn_jv *loaded)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; loaded && loaded->type == TSN_JARR &&
-			   i < loaded->n; i++)
-		if (loaded->items[i].str &&
-		    !strncmp(loaded->items[i].str, "tsnet-", 6))
-			n++;
-	return n;
-}
-
 static size_t jarr_len(const struct tsn_jv *v)
 {
 	return v && v->type == TSN_JARR ? v->n : 0;
@@ -54,7 +42,7 @@ static void node_row(struct tsn_table *t, const struct tsn_st_node *n)
 	svc = running ? "running" : "stopped";
 	snprintf(plan, sizeof(plan), "%.12s", hash ? hash : "");
 	snprintf(loaded, sizeof(loaded), "%zu/%zu",
-		 count_tsnet(tsn_jv_get(&n->st, "loaded")),
+		 tsn_st_loaded(n->rec, tsn_jv_get(&n->st, "loaded")),
 		 tsn_st_planned(n->rec));
 	snprintf(drift, sizeof(drift), "%zu file%s",
 		 jarr_len(tsn_jv_get(&n->st, "drift")),

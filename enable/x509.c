@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <nettle/base64.h>
+
 #include "enable/conf.h"
 #include "enable/status.h"
 #include "enable/x509.h"
@@ -209,6 +211,35 @@ static int read_ca(const char *dir, struct tsn_buf *ca, char *err,
 	ca->len = len;
 	free(txt);
 	return ret;
+}
+
+bool tsn_x509_cert_names(const char *pem, const struct tsn_addr *a)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	const char *b = pem ? strstr(pem, begin) : NULL, *e;
+	struct base64_decode_ctx ctx;
+	uint8_t *der, needle[2 + 16];
+	size_t n = 0, nl = a->family == AF_INET ? 4 : 16;
+	bool found = false;
+
+	if (!b || !(e = strstr(b, "-----END CERTIFICATE-----")))
+		return false;
+	b += sizeof(begin) - 1;
+	if (!(der = malloc(BASE64_DECODE_LENGTH((size_t)(e - b)) + 1)))
+		return false;
+	/* an iPAddress GeneralName: context tag [7], its length, the
+	 * address; 6 or 18 exact bytes found elsewhere in a certificate
+	 * by chance are not a worry */
+	needle[0] = 0x87;
+	needle[1] = (uint8_t)nl;
+	memcpy(needle + 2, a->family == AF_INET ? (const void *)&a->v4 :
+	       (const void *)&a->v6, nl);
+	base64_decode_init(&ctx);
+	if (base64_decode_update(&ctx, &n, der, (size_t)(e - b), b) &&
+	    base64_decode_final(&ctx))
+		found = memmem(der, n, needle, 2 + nl) != NULL;
+	free(der);
+	return found;
 }
 
 bool tsn_x509_record(const struct tsn_jv *rec)

@@ -37,6 +37,9 @@ void tsn_x509_free(struct tsn_x509_cred *creds, size_t n);
 const char *tsn_x509_ca_dir(void);
 /* Does a node's record (ipsec.json) say it authenticates with x509? */
 bool tsn_x509_record(const struct tsn_jv *rec);
+/* Does the PEM certificate name address a as a subjectAltName?  (One
+ * from an older tsnet lacks the node's address6.) */
+bool tsn_x509_cert_names(const char *pem, const struct tsn_addr *a);
 /* node add on an x509 cluster: the CA must be in the CA dir (never made
  * anew: the nodes trust the one they hold) and be the one node's record
  * lists (its x509ca/ file's SHA-256).  0, or -errno with err set to one

@@ -383,6 +383,21 @@ const struct tsn_node *tsn_inventory_find(const struct tsn_inventory *inv,
 	return NULL;
 }
 
+bool tsn_inventory_mixed(const struct tsn_inventory *inv, char *why,
+			 size_t len)
+{
+	for (size_t i = 1; i < inv->n_nodes; i++) {
+		if (inv->nodes[i].addr.family == inv->nodes[0].addr.family)
+			continue;
+		snprintf(why, len, "nodes %s and %s have addresses of "
+			 "different families (every address IPv4 or every one "
+			 "IPv6; IPv6 beside IPv4 goes in address6)",
+			 inv->nodes[0].name, inv->nodes[i].name);
+		return true;
+	}
+	return false;
+}
+
 const char *tsn_node_netns(const struct tsn_node *n)
 {
 	return n->netns ? n->netns : n->name;

@@ -143,6 +143,12 @@ bool tsn_inventory_equal(const struct tsn_inventory *a,
 
 const struct tsn_node *tsn_inventory_find(const struct tsn_inventory *inv,
 					  const char *name);
+/* Is a node's address of another family than the first node's?  Pairs
+ * are between addresses, so a cluster's are all IPv4 or all IPv6 (IPv6
+ * beside IPv4 goes in address6).  Then why says which, for an error
+ * line: "nodes n1 and n3 have addresses of different families (...)". */
+bool tsn_inventory_mixed(const struct tsn_inventory *inv, char *why,
+			 size_t len);
 /* The node whose address is one of this host's (for "which one am I"),
  * or NULL. */
 const struct tsn_node *tsn_inventory_self(const struct tsn_inventory *inv);

@@ -97,11 +97,13 @@ static void read_holder(int fd, char *busy, size_t len)
 }
 
 /* fd is a lock file we can trust: a regular file of root's that only
- * root may open (one from an older tsnet, 0644, is made 0600).  fd, or
- * -EBADFD (closed) with why in busy. */
+ * root may open.  fd; -EBADFD (closed) with why in busy; -EAGAIN
+ * (closed) when root removed a file others could open (an older
+ * tsnet's, 0644): making it 0600 would not shut out who opened it
+ * before, and could flock it, so a fresh one is made instead. */
 static int check_file(int fd, const char *path, char *busy, size_t len)
 {
-	struct stat st;
+	struct stat st, now;
 
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0) {
 		snprintf(busy, len, "%s: not a regular file owned by root, "
@@ -110,26 +112,32 @@ static int check_file(int fd, const char *path, char *busy, size_t len)
 		close(fd);
 		return -EBADFD;
 	}
-	if ((st.st_mode & 077) && fchmod(fd, 0600) < 0 && errno != EPERM &&
-	    errno != EROFS)
-		tsn_warn(NULL, "%s: cannot make it 0600: %s", path,
-			 strerror(errno));
-	return fd;
+	if (!(st.st_mode & 077) || geteuid() != 0)
+		return fd;	/* not root: it cannot be replaced here */
+	close(fd);
+	/* only while the name is still that file: another run may have
+	 * replaced it already */
+	if (lstat(path, &now) == 0 && now.st_ino == st.st_ino &&
+	    now.st_dev == st.st_dev && unlink(path) < 0 && errno != ENOENT) {
+		snprintf(busy, len, "%s: others may open it (mode %03o), and "
+			 "it cannot be removed: %s", path,
+			 (unsigned)(st.st_mode & 0777), strerror(errno));
+		return -errno;
+	}
+	return -EAGAIN;
 }
 
-static int open_lock(const char *name, bool read_ok, char *busy, size_t len)
+static int open_lock(const char *path, bool read_ok, char *busy, size_t len)
 {
 	/* only root creates them: a file another user made is refused
 	 * (check_file), so it would stop every later run until removed */
 	int creat = geteuid() == 0 ? O_CREAT : 0;
-	char path[128];
 	int fd;
 
 	if (creat && mkdir(TSN_RUN_DIR, 0755) < 0 && errno != EEXIST) {
 		snprintf(busy, len, "%s: %s", TSN_RUN_DIR, strerror(errno));
 		return -errno;
 	}
-	snprintf(path, sizeof(path), "%s/%s", TSN_RUN_DIR, name);
 	/* O_CLOEXEC: a charon started under the lock must not keep it.
 	 * 0600: a file others could open, others could flock, and so
 	 * block every tsnet run.  O_NONBLOCK: a FIFO put there never
@@ -152,37 +160,71 @@ static int open_lock(const char *name, bool read_ok, char *busy, size_t len)
 	return check_file(fd, path, busy, len);
 }
 
-int tsn_lock_take(const char *name, const char *holder, unsigned wait,
-		  bool read_ok, char *busy, size_t len)
+/* Is fd still the file path names?  A lock on a file that was removed
+ * (replaced, above) holds nothing back. */
+static bool still_named(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && lstat(path, &b) == 0 &&
+	       a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+/* flock fd within wait seconds: 0, -EBUSY (busy: the holder), -EIO. */
+static int wait_lock(int fd, unsigned wait, char *busy, size_t len)
 {
 	const struct timespec nap = { 0, POLL_MS * 1000000L };
 	unsigned long waited = 0;
-	size_t hl = strlen(holder);
-	int fd = open_lock(name, read_ok, busy, len);
 
-	if (fd < 0)
-		return fd;
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			snprintf(busy, len, "flock: %s", strerror(errno));
-			close(fd);
 			return -EIO;
 		}
 		if (waited >= wait * 1000ul) {
 			read_holder(fd, busy, len);
-			close(fd);
 			return -EBUSY;
 		}
 		nanosleep(&nap, NULL);
 		waited += POLL_MS;
 	}
+	return 0;
+}
+
+int tsn_lock_take(const char *name, const char *holder, unsigned wait,
+		  bool read_ok, char *busy, size_t len)
+{
+	size_t hl = strlen(holder);
+	char path[128];
+	int fd = -EAGAIN, ret;
+
+	snprintf(path, sizeof(path), "%s/%s", TSN_RUN_DIR, name);
+	/* a few times: a file replaced (check_file) or removed while we
+	 * waited is opened again */
+	for (int tries = 0; tries < 5 && fd == -EAGAIN; tries++) {
+		if ((fd = open_lock(path, read_ok, busy, len)) < 0)
+			continue;
+		if ((ret = wait_lock(fd, wait, busy, len)) < 0) {
+			close(fd);
+			return ret;
+		}
+		if (!still_named(fd, path)) {
+			close(fd);
+			fd = -EAGAIN;
+		}
+	}
+	if (fd == -EAGAIN)
+		snprintf(busy, len, "%s: replaced again and again while "
+			 "taken", path);
+	if (fd < 0)
+		return fd;
 	/* fd stays open (and locked) until the process exits */
 	if ((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY)
 		return 0;
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, holder, hl, 0) != (ssize_t)hl ||
 	    pwrite(fd, "\n", 1, (off_t)hl) != 1)
-		tsn_warn(NULL, "%s/%s: cannot record the holder: %s",
-			 TSN_RUN_DIR, name, strerror(errno));
+		tsn_warn(NULL, "%s: cannot record the holder: %s", path,
+			 strerror(errno));
 	return 0;
 }
 

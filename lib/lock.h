@@ -30,9 +30,11 @@ void tsn_lock_holder_line(char *buf, size_t len, const char *what);
  * capability its action needs) locks it opened for reading, and writes
  * no holder.  0; -EBUSY when another holds it (busy gets its holder
  * line, or what the kernel says holds it); other -errno (busy gets what
- * failed).  The file is root's, 0600, created only by root: anyone who could open it could
- * flock it and so block tsnet; one that is not a regular file of root's
- * is refused (-EBADFD). */
+ * failed).  The file is root's, 0600, created only by root: anyone who
+ * could open it could flock it and so block tsnet.  One that is not a
+ * regular file of root's is refused (-EBADFD); one others could open
+ * (an older tsnet's, 0644) root removes and makes anew, so an fd opened
+ * before locks a file tsnet no longer uses. */
 int tsn_lock_take(const char *name, const char *holder, unsigned wait,
 		  bool read_ok, char *busy, size_t len);
 

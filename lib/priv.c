@@ -14,7 +14,8 @@
 unsigned tsn_priv_needs;
 
 static const char *const need_names[] = { "net-admin", "net-raw",
-					  "swan-dirs" };
+					  "swan-dirs", "swan-legacy",
+					  "swan-x509" };
 
 bool tsn_has_cap(unsigned cap)
 {

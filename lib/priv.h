@@ -15,6 +15,11 @@ enum {
 	TSN_NEED_NET_ADMIN = 1u << 0,
 	TSN_NEED_NET_RAW = 1u << 1,
 	TSN_NEED_SWAN_DIRS = 1u << 2,	/* swanctl's conf.d, TSN_STATE_DIR */
+	/* with TSN_NEED_SWAN_DIRS, the run's other directories: --legacy's
+	 * /etc/ipsec.d (ipsec.conf and ipsec.secrets includes), x509's
+	 * swanctl x509/, x509ca/ and private/ */
+	TSN_NEED_SWAN_LEGACY = 1u << 3,
+	TSN_NEED_SWAN_X509 = 1u << 4,
 };
 
 /* What every agent call of this run checks before anything else, set
@@ -33,7 +38,8 @@ bool tsn_has_cap(unsigned cap);
 unsigned tsn_priv_missing(unsigned needs, const char *const *dirs, char *buf,
 			  size_t len);
 
-/* needs as the `--needs` list ("net-admin,net-raw,swan-dirs"), and back:
+/* needs as the `--needs` list ("net-admin,net-raw,swan-dirs,swan-legacy,
+ * swan-x509"), and back:
  * 0, or -EINVAL for a name that is not one, or an empty list or item. */
 void tsn_priv_format(unsigned needs, char *buf, size_t len);
 int tsn_priv_parse(const char *s, unsigned *needs);

@@ -165,6 +165,7 @@ static int live(struct tsn_ctx *ctx, const struct tsn_vlive_opts *lo,
 		bool all_pairs)
 {
 	struct tsn_inventory inv;
+	char why[300];
 	int rc;
 
 	if (all_pairs)
@@ -172,6 +173,12 @@ static int live(struct tsn_ctx *ctx, const struct tsn_vlive_opts *lo,
 				       "live capture covers the members' pairs");
 	if (tsn_ctx_inventory(ctx, &inv) < 0)
 		return TSN_EXIT_USAGE;
+	if (tsn_inventory_mixed(&inv, why, sizeof(why))) {
+		/* a pair's row is between two addresses of one family */
+		tsn_err(ctx->cmd, "%s: %s", inv.path, why);
+		tsn_inventory_free(&inv);
+		return TSN_EXIT_USAGE;
+	}
 	rc = lo->write_dir ? write_dir(ctx, &inv, lo->write_dir) : 0;
 	if (rc == 0)
 		rc = tsn_verify_live(ctx, &inv, lo);

@@ -106,7 +106,8 @@ static bool spi_is(const char *hex, uint32_t spi)
 
 /* Does node n's charon hold an SA with peer for spi in key "spi_in" or
  * "spi_out", over the row's addresses (a dual-stack pair's address6 row
- * is its second connection's)? */
+ * is its second connection's: "over", as enable/'s tsn_sa_v6 reads it,
+ * which verify/ may not include, tests/check-layers)? */
 static bool charon_has(const struct tsn_vlnode *n, const char *peer,
 		       bool over6, const char *key, uint32_t spi)
 {

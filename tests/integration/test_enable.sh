@@ -35,7 +35,8 @@
 #   - state import (agent ipsec-import) of a --legacy node and of an
 #     x509 node loads their files, key and certificates through VICI;
 #   - usage errors: --auth foo, --auth x509 --legacy, --legacy on a
-#     dual-stack cluster, --node unknown.
+#     dual-stack cluster, --node unknown, a cluster of mixed address
+#     families (n1 IPv4, n2 IPv6 only).
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -175,16 +176,23 @@ done
 
 echo "# auth x509: ipsec-apply with a test CA's key and certificates"
 mkdir -p "$WORK/tca"
+# sans NODE: "--san" and each of its addresses, a line each, as tsnet
+# issues them (its address6 too: the IPv6 connections' identity)
+sans() {
+	awk -v n="[node $1]" '$0 == n { s = 1; next } /^\[/ { s = 0 }
+		s && ($1 == "address" || $1 == "address6") { print "--san"; print $3 }' "$INV"
+}
+mapfile -t SAN1 < <(sans n1)
 pki --gen --type ecdsa --size 256 --outform pem >"$WORK/tca/ca.key" 2>/dev/null
 pki --self --ca --in "$WORK/tca/ca.key" --type ecdsa --dn "CN=test CA" \
 	--outform pem >"$WORK/tca/ca.pem" 2>/dev/null
 pki --gen --type ecdsa --size 256 --outform pem >"$WORK/tca/n1.key" 2>/dev/null
 pki --issue --type priv --cacert "$WORK/tca/ca.pem" --cakey "$WORK/tca/ca.key" \
-	--dn "CN=n1" --san "$(x n1 sh -c "ip -o addr show scope global | awk '{print \$4}' | head -1 | cut -d/ -f1")" \
+	--dn "CN=n1" "${SAN1[@]}" \
 	--outform pem <"$WORK/tca/n1.key" >"$WORK/tca/n1.pem" 2>/dev/null
 pki --gen --type ecdsa --size 256 --outform pem >"$WORK/tca/n1b.key" 2>/dev/null
 pki --issue --type priv --cacert "$WORK/tca/ca.pem" --cakey "$WORK/tca/ca.key" \
-	--dn "CN=n1" --san "$(x n1 sh -c "ip -o addr show scope global | awk '{print \$4}' | head -1 | cut -d/ -f1")" \
+	--dn "CN=n1" "${SAN1[@]}" \
 	--outform pem <"$WORK/tca/n1b.key" >"$WORK/tca/n1b.pem" 2>/dev/null
 pki --gen --type ecdsa --size 256 --outform pem >"$WORK/tca/other.key" 2>/dev/null
 KEYBODY1=$(sed -n 2p "$WORK/tca/n1.key")
@@ -335,10 +343,11 @@ N3ADDR=$(awk '/^\[node n3\]/ { s = 1 } s && /^address = / { print $3; exit }' "$
 awk '/^\[node n3\]/ { skip = 1; next } /^\[/ { skip = 0 } !skip' \
 	"$WORK/x509.conf" >"$WORK/x2-x509.conf"
 xissue() {	# xissue NODE: its key and certificate from the test CA
+	local san
+	mapfile -t san < <(sans "$1")
 	pki --gen --type ecdsa --size 256 --outform pem >"$WORK/tca/$1.key" 2>/dev/null
 	pki --issue --type priv --cacert "$WORK/tca/ca.pem" --cakey "$WORK/tca/ca.key" \
-		--dn "CN=$1" --san "$(awk -v n="[node $1]" '$0 == n { s = 1 }
-			s && /^address = / { print $3; exit }' "$INV")" \
+		--dn "CN=$1" "${san[@]}" \
 		--outform pem <"$WORK/tca/$1.key" >"$WORK/tca/$1.pem" 2>/dev/null
 }
 xissue n2
@@ -564,6 +573,16 @@ assert_eq "--legacy on a dual-stack cluster: exit" 2 $?
 assert_match "... says why, in one line" \
 	'^tsnet: enable-ipsec: --legacy: n1 and another node both have address6 \(dual-stack\): the legacy stack would leave their IPv6 traffic in the clear; use swanctl \(without --legacy\)$' "$out"
 assert_exit "--node unknown" 2 "$T" -c "$INV" enable-ipsec --node n9
+# n2's address IPv6 (its address6), n1's and n3's IPv4: mixed families
+A6N2=$(awk '$0 == "[node n2]" { f = 1; next } /^\[/ { f = 0 }
+	f && $1 == "address6" { print $3; exit }' "$INV")
+awk -v a6="$A6N2" '/^\[/ { f = ($0 == "[node n2]") }
+	f && $1 == "address6" { next }
+	f && $1 == "address" { $0 = "address = " a6 } { print }' "$INV" >"$WORK/mixed.conf"
+MIXED_LINE="$WORK/mixed.conf: nodes n1 and n2 have addresses of different families \(every address IPv4 or every one IPv6; IPv6 beside IPv4 goes in address6\)$"
+out=$("$T" -c "$WORK/mixed.conf" enable-ipsec --no-probe 2>&1)
+assert_eq "a cluster of mixed address families: exit" 2 $?
+assert_match "... says which nodes, in one line" "^tsnet: enable-ipsec: $MIXED_LINE" "$out"
 assert_exit "--timeout 0" 2 "$T" -c "$INV" enable-ipsec --timeout 0
 
 echo "# no key anywhere"

@@ -14,9 +14,12 @@
 #     holder named; --wait runs it when the holder ends; the lock file a
 #     coordinator's agent leaves names the coordinator's run;
 #   - the lock files are root's and 0600 (no local user can open one to
-#     flock it and block tsnet); one that is not root's is refused; the
+#     flock it and block tsnet); one that is not root's is refused; an
+#     older tsnet's 0644 one that a user holds is replaced; the
 #     node lock is per network namespace: two nodes that share /run (netns
 #     without a mount namespace) do not block each other, one node does;
+#     an agent that is not root, where root never made the node lock,
+#     says how to make it;
 #   - as nobody, every changing command (and a changing agent action on
 #     a node) exits 3 with one line saying it needs CAP_NET_ADMIN, nothing
 #     changed (rulesets, files under /etc/swanctl and /var/lib/tsnet);
@@ -204,6 +207,27 @@ assert_match "...refused, naming the holder" \
 kill "$(cat "$WORK/sleepa.pid")" 2>/dev/null
 wait $NA
 rm -f "$NLA" "$NLB"
+# not root (CAP_NET_ADMIN and CAP_DAC_READ_SEARCH) where root never ran:
+# no node lock yet, and only root makes it; the line says how
+rm -f "$NLB"
+capuser() {
+	ip netns exec tk1-b setpriv --reuid=nobody --regid=nogroup \
+		--clear-groups --inh-caps=+net_admin,+dac_read_search \
+		--ambient-caps=+net_admin,+dac_read_search \
+		"$T" agent ipsec-initiate </dev/null
+}
+capuser >"$WORK/nd.out" 2>"$WORK/nd.err"
+assert_eq "not root, no node lock in this namespace yet: exit 3" 3 $?
+assert_match "...one line with the command that makes it" \
+	"^tsnet: agent ipsec-initiate: node lock: $NLB does not exist, and only root makes it, once per network namespace and boot \(as root: install -D -m 0600 /dev/null $NLB, or run a changing tsnet action here first\); nothing was changed\$" \
+	"$(cat "$WORK/nd.err")"
+install -D -m 0600 /dev/null "$NLB"
+capuser >"$WORK/nd.out" 2>"$WORK/nd.err"
+assert_nomatch "...once made as it says, the lock is taken" 'node lock' \
+	"$(cat "$WORK/nd.err")"
+assert_match "...and the action runs (its own result, an empty request)" \
+	'"error": ?"offset 0: unexpected end of input"' "$(cat "$WORK/nd.out")"
+rm -f "$NLB"
 
 # --- the node lock ----------------------------------------------------
 NL1=$(nodelock n1)
@@ -354,11 +378,27 @@ rc=$?
 assert_nomatch "nobody cannot open the cluster lock to hold it (flock: $rc)" \
 	'^0$' "$rc"
 assert_match "...Permission denied" 'Permission denied' "$(cat "$WORK/o.err")"
-# one an older tsnet made 0644 is made 0600 when next taken
+# one an older tsnet made 0644, that a local user opened and holds, is
+# replaced when next taken: a chmod would leave that user's lock on it
 x n1 chmod 644 "$NL1"
-x n1 "$T" agent nft-unfix </dev/null >/dev/null 2>&1
-assert_eq "a 0644 node lock is made 0600 when taken" "600" \
-	"$(x n1 stat -c '%a' "$NL1")"
+old_ino=$(x n1 stat -c %i "$NL1")
+x n1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	flock "$NL1" sleep 30 >/dev/null 2>&1 &
+G=$!
+PIDS="$PIDS $G"
+for _ in $(seq 50); do
+	grep -q " FLOCK .*:$old_ino " /proc/locks && break
+	sleep 0.1
+done
+assert_match "nobody holds the 0644 node lock" " FLOCK .*:$old_ino " "$(cat /proc/locks)"
+x n1 "$T" agent nft-unfix </dev/null >/dev/null 2>"$WORK/o.err"
+assert_eq "a 0644 node lock held by nobody: the agent runs (exit 0)" 0 $?
+assert_eq "...with no line" "" "$(cat "$WORK/o.err")"
+assert_eq "...the lock file is a new one, root's, 0600" "root 600 new" \
+	"$(x n1 stat -c "%U %a %i" "$NL1" | awk -v o="$old_ino" \
+		'{ print $1, $2, ($3 == o ? "same" : "new") }')"
+kill $G 2>/dev/null
+wait $G 2>/dev/null
 # one that is not root's is not trusted as the lock
 x n1 chown nobody "$NL1"
 x n1 "$T" agent nft-unfix </dev/null >"$WORK/o.out" 2>"$WORK/o.err"

@@ -13,7 +13,9 @@
 #     verify --read` read back to the same leak;
 #   - a capture that sees nothing (--interface lo) says no-traffic per
 #     pair and exits 1 (nothing proven is not a pass);
-#   - bad options exit 2 with one line; an unreachable node exits 3.
+#   - bad options exit 2 with one line, as does a cluster of mixed
+#     address families (no pair between IPv4 and IPv6); an unreachable
+#     node exits 3.
 # The encrypted side (ESP, SPIs against live SAs) needs kernel ESP: the
 # VM scenario verify_vm.sh (test_esp_vm.sh) proves it.
 . "$(dirname "$0")/lib.sh"
@@ -114,6 +116,16 @@ assert_exit "--duration 601" 2 "$T" verify -c "$INV" --duration 601
 assert_exit "--write under a file" 2 "$T" verify -c "$INV" --write "$WORK/file/caps"
 assert_exit "--read with --duration" 2 "$T" verify -c "$INV" --read "$WORK/caps/n1.pcapng" --duration 2
 assert_exit "--all-pairs without --read" 2 "$T" verify -c "$INV" --all-pairs
+# n2's address IPv6 (its address6), n1's and n3's IPv4: mixed families
+A6N2=$(awk '$0 == "[node n2]" { f = 1; next } /^\[/ { f = 0 }
+	f && $1 == "address6" { print $3; exit }' "$INV")
+awk -v a6="$A6N2" '/^\[/ { f = ($0 == "[node n2]") }
+	f && $1 == "address6" { next }
+	f && $1 == "address" { $0 = "address = " a6 } { print }' "$INV" >"$WORK/mixed.conf"
+MIXED_LINE="$WORK/mixed.conf: nodes n1 and n2 have addresses of different families \(every address IPv4 or every one IPv6; IPv6 beside IPv4 goes in address6\)$"
+out=$("$T" verify -c "$WORK/mixed.conf" --duration 1 2>&1)
+assert_eq "a cluster of mixed address families: exit" 2 $?
+assert_match "... says which nodes, in one line" "^tsnet: verify: $MIXED_LINE" "$out"
 err=$("$T" verify -c "$INV" --write "$WORK/file/caps" 2>&1 >/dev/null)
 assert_eq "one line saying where and why" \
 	"tsnet: verify: --write '$WORK/file/caps': Not a directory" "$err"

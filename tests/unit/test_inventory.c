@@ -1,8 +1,8 @@
 /* test_inventory.c - the inventory parser on good input: the round trip
  * through the formatter, defaults, every key's value, equality that sees
  * every field, effective per-node values, the enum names, loading from
- * a file (read errors, the world-writable warning), freeing twice and
- * finding this host's node.
+ * a file (read errors, the world-writable warning), freeing twice,
+ * finding this host's node and a cluster of mixed address families.
  * The rejections are in test_inventory_reject.c, the address and prefix
  * parsers in test_inventory_addr.c.
  */
@@ -317,6 +317,40 @@ ParameterizedTest(struct alt_case *c, inventory, equal_sees_every_field)
 }
 
 TSN_PARAM_ALL(struct alt_case, inventory, equal_sees_every_field)
+
+/* A pair is between two addresses of one family: enable-ipsec and live
+ * verify refuse a cluster whose addresses are of both. */
+Test(inventory, mixed_families)
+{
+	static const char mixed[] =
+		"[cluster]\nname = c\n"
+		"[node n1]\naddress = 198.18.0.1\naddress6 = fd00:7473::1\n"
+		"[node n2]\naddress = 198.18.0.2\n"
+		"[node n3]\naddress = fd00:7473::3\n";
+	static const char dual[] =
+		"[cluster]\nname = c\n"
+		"[node n1]\naddress = 198.18.0.1\naddress6 = fd00:7473::1\n"
+		"[node n2]\naddress = 198.18.0.2\n";
+	static const char six[] =
+		"[cluster]\nname = c\n"
+		"[node n1]\naddress = fd00:7473::1\n"
+		"[node n2]\naddress = fd00:7473::2\n";
+	struct tsn_inventory inv;
+	char why[300] = "";
+
+	parse_ok(mixed, strlen(mixed), &inv);
+	cr_assert(tsn_inventory_mixed(&inv, why, sizeof(why)));
+	cr_assert_str_eq(why, "nodes n1 and n3 have addresses of different "
+			 "families (every address IPv4 or every one IPv6; "
+			 "IPv6 beside IPv4 goes in address6)");
+	tsn_inventory_free(&inv);
+	parse_ok(dual, strlen(dual), &inv);
+	cr_assert_not(tsn_inventory_mixed(&inv, why, sizeof(why)));
+	tsn_inventory_free(&inv);
+	parse_ok(six, strlen(six), &inv);
+	cr_assert_not(tsn_inventory_mixed(&inv, why, sizeof(why)));
+	tsn_inventory_free(&inv);
+}
 
 Test(inventory, effective_values)
 {

@@ -11,7 +11,8 @@
 Test(priv, every_need_round_trips)
 {
 	unsigned all = TSN_NEED_NET_ADMIN | TSN_NEED_NET_RAW |
-		       TSN_NEED_SWAN_DIRS;
+		       TSN_NEED_SWAN_DIRS | TSN_NEED_SWAN_LEGACY |
+		       TSN_NEED_SWAN_X509;
 
 	for (unsigned n = 1; n <= all; n++) {
 		char buf[64];

@@ -360,3 +360,34 @@ Test(status, ipsec_sas_late_is_not_unreachable)
 	cr_expect_eq(n.xf.type, TSN_JOBJ);
 	node_free(&n);
 }
+
+/* charon's loaded connections counted against the record by name: a
+ * stale tsnet-X does not make up for a missing tsnet-Y_v6. */
+Test(status, loaded_counted_by_name)
+{
+	static const char rec_text[] =
+		"{\"peers\":[{\"name\":\"n2\",\"address6\":\"fd00:7473::2\"},"
+		"{\"name\":\"n3\"}]}";
+	static const struct { const char *loaded; size_t want; } cases[] = {
+		{ "[\"tsnet-n2\",\"tsnet-n2_v6\",\"tsnet-n3\"]", 3 },
+		{ "[\"tsnet-n2\",\"tsnet-n3\",\"tsnet-n9\"]", 2 },
+		{ "[\"tsnet-n2_v6\",\"tsnet-n3_v6\",\"other\"]", 1 },
+		{ "[]", 0 },
+	};
+	struct tsn_jv rec = { 0 }, loaded;
+	char err[100];
+
+	cr_assert_eq(tsn_json_parse(rec_text, strlen(rec_text), &rec, err,
+				    sizeof(err)), 0, "%s", err);
+	cr_assert_eq(tsn_st_planned(&rec), 3);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&loaded, 0, sizeof(loaded));
+		cr_assert_eq(tsn_json_parse(cases[i].loaded,
+					    strlen(cases[i].loaded), &loaded,
+					    err, sizeof(err)), 0);
+		cr_assert_eq(tsn_st_loaded(&rec, &loaded), cases[i].want,
+			     "%s", cases[i].loaded);
+		tsn_jv_free(&loaded);
+	}
+	tsn_jv_free(&rec);
+}
