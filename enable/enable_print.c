@@ -59,22 +59,6 @@ void tsn_enable_print_pairs(const struct tsn_rollout *ro,
 	tsn_table_free(&t);
 }
 
-/* "KEY":["line",...] from text of lines, when there is any. */
-static void lines_json(struct tsn_json *j, const char *key, const char *text)
-{
-	if (!text || !*text)
-		return;
-	tsn_json_key(j, key);
-	tsn_json_arr_begin(j);
-	for (const char *l = text, *e; (e = strchr(l, '\n')); l = e + 1) {
-		char line[800];
-
-		snprintf(line, sizeof(line), "%.*s", (int)(e - l), l);
-		tsn_json_str(j, line);
-	}
-	tsn_json_arr_end(j);
-}
-
 int tsn_enable_print_json(const struct tsn_rollout *ro,
 			  const struct tsn_encap_choice *ch, bool verify,
 			  int rc)
@@ -88,9 +72,9 @@ int tsn_enable_print_json(const struct tsn_rollout *ro,
 	tsn_json_kstr(&j, "command", "enable-ipsec");
 	tsn_json_kstr(&j, "plan_hash", ro->plan.hash);
 	tsn_json_kstr(&j, "error", ro->error[0] ? ro->error : NULL);
-	lines_json(&j, "xfrm_stat", ro->xstat.p);
-	lines_json(&j, "notes", ro->xstat_note.p);
-	lines_json(&j, "causes", ro->causes);
+	tsn_json_lines(&j, "xfrm_stat", ro->xstat.p);
+	tsn_json_lines(&j, "notes", ro->xstat_note.p);
+	tsn_json_lines(&j, "causes", ro->causes);
 	tsn_json_key(&j, "pairs");
 	tsn_json_arr_begin(&j);
 	for (size_t k = 0; k < ro->plan.n_pairs; k++) {

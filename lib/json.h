@@ -38,6 +38,8 @@ void tsn_json_uint(struct tsn_json *j, unsigned long long v);
 void tsn_json_double(struct tsn_json *j, double v);
 void tsn_json_bool(struct tsn_json *j, bool v);
 void tsn_json_null(struct tsn_json *j);
+/* "KEY":["line",...] from newline-ended lines; nothing when text is empty */
+void tsn_json_lines(struct tsn_json *j, const char *key, const char *text);
 /* key + value in one call */
 void tsn_json_kstr(struct tsn_json *j, const char *key, const char *s);
 void tsn_json_kint(struct tsn_json *j, const char *key, long long v);

@@ -356,3 +356,18 @@ int tsn_json_finish(struct tsn_json *j)
 		j->error = -EINVAL;
 	return j->error;
 }
+
+void tsn_json_lines(struct tsn_json *j, const char *key, const char *text)
+{
+	if (!text || !*text)
+		return;
+	tsn_json_key(j, key);
+	tsn_json_arr_begin(j);
+	for (const char *l = text, *e; (e = strchr(l, '\n')); l = e + 1) {
+		char line[800];
+
+		snprintf(line, sizeof(line), "%.*s", (int)(e - l), l);
+		tsn_json_str(j, line);
+	}
+	tsn_json_arr_end(j);
+}

@@ -139,6 +139,22 @@ static void evals_free(struct evals *e, size_t n)
 	free(e->replies);
 }
 
+/* One job, argv, address and reply a node (evals_free frees them, also
+ * after a failure here). */
+static int evals_init(struct evals *e, const struct tsn_probe_mesh *m)
+{
+	e->jobs = calloc(m->n + 1, sizeof(*e->jobs));
+	e->argv = calloc(m->n + 1, sizeof(*e->argv));
+	e->addr = calloc(m->n + 1, sizeof(*e->addr));
+	e->replies = calloc(m->n + 1, sizeof(*e->replies));
+	if (!e->jobs || !e->argv || !e->addr || !e->replies)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->n; i++)
+		tsn_ip_addr_str(&m->res[i].addr, e->addr[i],
+				sizeof(e->addr[i]));
+	return 0;
+}
+
 static int run_evals(const struct tsn_probe_mesh *m, struct evals *e)
 {
 	struct tsn_run_opts ro = { 0 };
@@ -174,14 +190,8 @@ int tsn_probe_new_flows(struct tsn_report *r, const struct tsn_probe_mesh *m)
 	struct at at;
 	int ret = -ENOMEM;
 
-	e.jobs = calloc(m->n + 1, sizeof(*e.jobs));
-	e.argv = calloc(m->n + 1, sizeof(*e.argv));
-	e.addr = calloc(m->n + 1, sizeof(*e.addr));
-	e.replies = calloc(m->n + 1, sizeof(*e.replies));
-	if (!e.jobs || !e.argv || !e.addr || !e.replies)
+	if (evals_init(&e, m) < 0)
 		goto out;
-	for (size_t i = 0; i < m->n; i++)
-		tsn_ip_addr_str(&m->res[i].addr, e.addr[i], sizeof(e.addr[i]));
 	ret = 0;
 	for (size_t i = 0; i < r->n_pairs && !ret; i++)
 		for (size_t k = 0; k < r->pairs[i].n && !ret; k++)
@@ -245,14 +255,8 @@ int tsn_probe_rule_texts(const struct tsn_probe_mesh *m,
 	struct at at;
 	int ret = -ENOMEM;
 
-	e.jobs = calloc(m->n + 1, sizeof(*e.jobs));
-	e.argv = calloc(m->n + 1, sizeof(*e.argv));
-	e.addr = calloc(m->n + 1, sizeof(*e.addr));
-	e.replies = calloc(m->n + 1, sizeof(*e.replies));
-	if (!e.jobs || !e.argv || !e.addr || !e.replies)
+	if (evals_init(&e, m) < 0)
 		goto done;
-	for (size_t i = 0; i < m->n; i++)
-		tsn_ip_addr_str(&m->res[i].addr, e.addr[i], sizeof(e.addr[i]));
 	ret = 0;
 	for (size_t i = 0; i < set->n_drops && !ret; i++)
 		if (drop_at(m, &set->drops[i], &at))

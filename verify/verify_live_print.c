@@ -361,22 +361,6 @@ static void json_nodes(const struct tsn_vlive *L, struct tsn_json *j)
 	tsn_json_arr_end(j);
 }
 
-/* "KEY":["line",...] from text of lines, when there is any. */
-static void lines_json(struct tsn_json *j, const char *key, const char *text)
-{
-	if (!text || !*text)
-		return;
-	tsn_json_key(j, key);
-	tsn_json_arr_begin(j);
-	for (const char *l = text, *e; (e = strchr(l, '\n')); l = e + 1) {
-		char line[800];
-
-		snprintf(line, sizeof(line), "%.*s", (int)(e - l), l);
-		tsn_json_str(j, line);
-	}
-	tsn_json_arr_end(j);
-}
-
 /* The kernel's drop counters that rose while the nodes captured. */
 static void print_counters(const struct tsn_vlive *L)
 {
@@ -411,8 +395,8 @@ static int print_json(const struct tsn_vlive *L, const struct tsn_verify *names)
 	for (size_t k = 0; k < L->n_pairs; k++)
 		json_pair(L, &L->pairs[k], names, &j);
 	tsn_json_arr_end(&j);
-	lines_json(&j, "xfrm_stat", L->xstat.p);
-	lines_json(&j, "notes", L->xstat_note.p);
+	tsn_json_lines(&j, "xfrm_stat", L->xstat.p);
+	tsn_json_lines(&j, "notes", L->xstat_note.p);
 	tsn_json_kint(&j, "exit", L->exit);
 	tsn_json_obj_end(&j);
 	ret = tsn_json_finish(&j);
